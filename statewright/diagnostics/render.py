@@ -1,0 +1,77 @@
+"""Reporters: turn collected findings into text (full or concise) or JSON.
+
+The full form follows ruff and rustc: code and message, `--> file:line:col`,
+the source line with a caret under the span, then help and context notes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+
+from statewright.diagnostics.model import Diagnostic
+
+SourceLookup = Callable[[str, int], str]
+"""Return line `n` (1-based) of file `name`, or '' when it is not known."""
+
+
+def _no_source(_file: str, _line: int) -> str:
+    return ""
+
+
+def render_full(diagnostic: Diagnostic, source_line: SourceLookup = _no_source) -> str:
+    """Render one finding in the full, compiler-style form."""
+    span = diagnostic.span
+    gutter = len(str(span.line)) + 1
+    pad = " " * gutter
+    lines = [
+        f"{diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}",
+        f"{pad[:-1]}--> {diagnostic.file}:{span.line}:{span.column}",
+    ]
+    text = source_line(diagnostic.file, span.line)
+    if text:
+        shown = text.expandtabs(4) if "\t" not in text[: span.column] else text
+        width = (
+            max(1, span.end_column - span.column) if span.end_line == span.line else max(1, len(text) - span.column + 1)
+        )
+        caret = " " * (span.column - 1) + "^" * min(width, max(1, len(shown) - span.column + 2))
+        label = f" {diagnostic.label}" if diagnostic.label else ""
+        lines += [f"{pad}|", f"{span.line:>{gutter - 1}} | {shown}", f"{pad}| {caret}{label}", f"{pad}|"]
+    if diagnostic.counterexample is not None:
+        path = " -> ".join(diagnostic.counterexample) if diagnostic.counterexample else "(initial state)"
+        lines.append(f"{pad}= counterexample: {path}")
+    if diagnostic.witness is not None:
+        values = ", ".join(f"{name} = {value}" for name, value in diagnostic.witness)
+        lines.append(f"{pad}= witness: {values}")
+    for related in diagnostic.related:
+        lines.append(
+            f"{pad}= note: {related.message} at {related.file}:{related.span.line}:{related.span.column}"
+        )
+    if diagnostic.help:
+        lines.append(f"{pad}= help: {diagnostic.help}")
+    return "\n".join(lines)
+
+
+def render_concise(diagnostic: Diagnostic) -> str:
+    """Render one finding on one line: `file:line:col: CODE severity: message`."""
+    span = diagnostic.span
+    return (
+        f"{diagnostic.file}:{span.line}:{span.column}: {diagnostic.code} "
+        f"{diagnostic.severity.value}: {diagnostic.message}"
+    )
+
+
+def render_text(
+    diagnostics: Iterable[Diagnostic], source_line: SourceLookup = _no_source, *, concise: bool = False
+) -> str:
+    """Render many findings, sorted by place, separated by blank lines."""
+    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+    if concise:
+        return "\n".join(render_concise(d) for d in ordered)
+    return "\n\n".join(render_full(d, source_line) for d in ordered)
+
+
+def render_json(diagnostics: Sequence[Diagnostic]) -> str:
+    """Render findings as a stable, sorted JSON array."""
+    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+    return json.dumps([d.to_dict() for d in ordered], indent=2, ensure_ascii=False, sort_keys=False)

@@ -1,0 +1,237 @@
+"""parse(): `.wf` source text to an AST, with friendly, located syntax errors.
+
+The grammar lives in statewright/grammar/statewright.lark.  Syntax errors are
+named by replaying a table of labelled bad inputs (syntax_errors.py) through
+lark's `match_examples`, the way lark names errors in its own grammar loader.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from statewright.diagnostics import Diagnostic, codes
+from statewright.dsl import ast
+from statewright.dsl.builder import MAX_DEPTH, Builder, DepthExceeded, Sink
+from statewright.dsl.syntax_errors import SYNTAX_ERRORS, SyntaxErrorLabel
+from statewright.source import SourceText, Span
+
+MAX_LEXICAL_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """What parsing one source gives: the workflow (None on a syntax error) and findings."""
+
+    source: SourceText
+    workflow: ast.Workflow | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def grammar_text() -> str:
+    """Return the grammar shipped with the package."""
+    return resources.files("statewright.grammar").joinpath("statewright.lark").read_text("utf-8")
+
+
+class _Parser:
+    """A lark LALR parser bound to one Builder; `parse` is serialised by a lock."""
+
+    def __init__(self) -> None:
+        self.builder = Builder()
+        self.comments: list[Token] = []
+        self.lark = Lark(
+            grammar_text(),
+            parser="lalr",
+            lexer="contextual",
+            transformer=self.builder,
+            keep_all_tokens=True,
+            maybe_placeholders=False,
+            lexer_callbacks={"COMMENT": self.comments.append},
+        )
+        self.lock = threading.Lock()
+        self._terminals = {t.name: t for t in self.lark.terminals}
+
+    def describe_terminal(self, name: str) -> str:
+        """Return how a terminal reads in an error message (`->`, a name, ...)."""
+        readable = {
+            "NAME": "a name",
+            "STRING": 'a "string"',
+            "INT": "a whole number",
+            "DECIMAL": "a decimal number",
+            "DURATION": "a duration such as 30s",
+            "COMP_OP": "a comparison",
+            "$END": "end of file",
+        }
+        if name in readable:
+            return readable[name]
+        terminal = self._terminals.get(name)
+        if terminal is None:
+            return name.lower()
+        if terminal.pattern.type == "str":
+            return f"`{terminal.pattern.value}`"
+        return name.lower().replace("_", " ")
+
+
+@lru_cache(maxsize=1)
+def _parser() -> _Parser:
+    return _Parser()
+
+
+def parse(source: SourceText) -> ParseResult:
+    """Parse one `.wf` source into a Workflow; syntax errors become diagnostics."""
+    if not _has_content(source.text):
+        span = source.span(0, len(source.text))
+        diag = Diagnostic.of(codes.EMPTY_INPUT, "file holds no workflow", source.name, span)
+        return ParseResult(source, None, (diag,))
+    parser = _parser()
+    sink = Sink(source)
+    lexical: list[UnexpectedCharacters] = []
+
+    def on_error(error: UnexpectedInput) -> bool:
+        if isinstance(error, UnexpectedCharacters) and len(lexical) < MAX_LEXICAL_ERRORS:
+            lexical.append(error)
+            return True
+        return False
+
+    with parser.lock:
+        parser.builder.reset(sink)
+        parser.comments.clear()
+        try:
+            workflows: list[ast.Workflow] | None = parser.lark.parse(source.text, on_error=on_error)
+            failure: Diagnostic | None = None
+        except DepthExceeded as exc:
+            workflows, failure = None, _too_deep(source, exc.span)
+        except UnexpectedInput as exc:
+            workflows, failure = None, _syntax_diagnostic(parser, source, exc)
+        except RecursionError:  # pragma: no cover - MAX_DEPTH keeps recursion shallow
+            workflows, failure = None, _too_deep(source, source.span(0, 0))
+        finally:
+            comments = tuple(
+                ast.Comment(str(c), source.span(c.start_pos or 0, c.end_pos or 0)) for c in parser.comments
+            )
+            parser.builder.reset(None)
+            parser.comments.clear()
+    diagnostics = [_lexical_diagnostic(source, e) for e in lexical] + sink.diagnostics
+    if failure is not None:
+        diagnostics.append(failure)
+    workflow = None
+    if workflows:
+        workflow = _with_comments(workflows[0], comments)
+        for extra in workflows[1:]:
+            diagnostics.append(
+                Diagnostic.of(
+                    codes.MULTIPLE_WORKFLOWS,
+                    f"second workflow `{extra.name}` in one file",
+                    source.name,
+                    extra.name_span,
+                )
+            )
+    if lexical:
+        workflow = None
+    return ParseResult(source, workflow, tuple(diagnostics))
+
+
+def _has_content(text: str) -> bool:
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return True
+    return False
+
+
+def _with_comments(workflow: ast.Workflow, comments: tuple[ast.Comment, ...]) -> ast.Workflow:
+    inside = tuple(c for c in comments if c.span.offset >= 0)
+    return ast.Workflow(workflow.name, workflow.items, inside, workflow.span, workflow.name_span)
+
+
+def _too_deep(source: SourceText, span: Span) -> Diagnostic:
+    return Diagnostic.of(
+        codes.TOO_DEEP,
+        f"nesting is deeper than {MAX_DEPTH} levels",
+        source.name,
+        span,
+        label="too deep",
+    )
+
+
+def _lexical_diagnostic(source: SourceText, error: UnexpectedCharacters) -> Diagnostic:
+    start = error.pos_in_stream or 0
+    char = source.text[start : start + 1]
+    if char == '"':
+        end = source.text.find("\n", start)
+        end = len(source.text) if end < 0 else end
+        return Diagnostic.of(
+            codes.UNTERMINATED_STRING,
+            "string is not closed before the end of the line",
+            source.name,
+            source.span(start, end),
+            label="string starts here",
+        )
+    shown = char if char.isprintable() else f"U+{ord(char):04X}" if char else "end of file"
+    return Diagnostic.of(
+        codes.UNEXPECTED_CHAR,
+        f"unexpected character `{shown}`",
+        source.name,
+        source.span(start, start + 1),
+        label="not allowed here",
+    )
+
+
+def _syntax_diagnostic(parser: _Parser, source: SourceText, error: UnexpectedInput) -> Diagnostic:
+    if isinstance(error, UnexpectedCharacters):
+        return _lexical_diagnostic(source, error)
+    token: Token | None = getattr(error, "token", None)
+    at_end = isinstance(error, UnexpectedEOF) or (token is not None and token.type == "$END")
+    expected = sorted(getattr(error, "expected", set()) or getattr(error, "accepts", set()) or ())
+    wanted = ", ".join(parser.describe_terminal(name) for name in expected[:8])
+    if len(expected) > 8:
+        wanted += ", ..."
+    if at_end:
+        end = len(source.text.rstrip())
+        return Diagnostic.of(
+            codes.UNEXPECTED_EOF,
+            "file ends before the workflow is complete",
+            source.name,
+            source.span(end, end),
+            label=f"expected {wanted}" if wanted else "",
+        )
+    assert token is not None
+    start = token.start_pos or 0
+    span = source.span(start, token.end_pos or start + 1)
+    label = _label(parser, source, error)
+    shown = str(token) if len(str(token)) <= 40 else str(token)[:37] + "..."
+    if label is not None:
+        message, help_text = label.message, label.help
+    else:
+        message = f"unexpected `{shown}`"
+        help_text = f"expected {wanted}" if wanted else ""
+    return Diagnostic.of(
+        codes.SYNTAX,
+        message,
+        source.name,
+        span,
+        help=help_text,
+        label=f"unexpected `{shown}`" + (f"; expected {wanted}" if wanted and label else ""),
+    )
+
+
+def _label(parser: _Parser, source: SourceText, error: UnexpectedInput) -> SyntaxErrorLabel | None:
+    """Name the error by replaying the labelled bad inputs through the same parser."""
+
+    def parse_example(text: str) -> Any:
+        # The examples run through the live builder; its sink only collects.
+        parser.builder.reset(Sink(SourceText("<example>", text)))
+        return parser.lark.parse(text)
+
+    labels = {label.key: label for label in SYNTAX_ERRORS}
+    examples = {label.key: list(label.examples) for label in SYNTAX_ERRORS}
+    try:
+        key = error.match_examples(parse_example, examples, token_type_match_fallback=True, use_accepts=True)
+    except DepthExceeded:  # pragma: no cover - examples are shallow
+        key = None
+    return labels.get(key) if isinstance(key, str) else None

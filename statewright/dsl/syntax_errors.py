@@ -1,0 +1,147 @@
+"""Labelled bad inputs: each names a common mistake and says how to fix it.
+
+When parsing fails, the parser replays these examples (lark's match_examples)
+and picks the label whose example fails in the same parser state.  Tests replay
+every example and check it gets its own label, so the table cannot rot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SyntaxErrorLabel:
+    """One named mistake: a message, what to do, and inputs that make it."""
+
+    key: str
+    message: str
+    help: str
+    examples: tuple[str, ...]
+
+
+SYNTAX_ERRORS: tuple[SyntaxErrorLabel, ...] = (
+    SyntaxErrorLabel(
+        "missing-workflow",
+        "a file starts with `workflow Name {`",
+        "wrap the states in `workflow Name { ... }`",
+        ("state A { }", "initial state A", "context { }"),
+    ),
+    SyntaxErrorLabel(
+        "missing-workflow-name",
+        "the workflow needs a name",
+        "write `workflow OrderFlow { ... }`",
+        ("workflow { }",),
+    ),
+    SyntaxErrorLabel(
+        "missing-arrow",
+        "a transition is written `on EVENT -> TARGET`",
+        "add `->` before the target state",
+        ("workflow W { state A { on go B } }", "workflow W { state A { on go when x > 1 B } }"),
+    ),
+    SyntaxErrorLabel(
+        "missing-target",
+        "`->` must be followed by the name of a state",
+        "name the state to go to, e.g. `-> Done`",
+        ("workflow W { state A { on go -> } }", "workflow W { state A { timeout 5s -> } }"),
+    ),
+    SyntaxErrorLabel(
+        "action-outside-braces",
+        "actions of a transition go in braces after the target",
+        "write `on go -> B { do notify  set n = n + 1 }`",
+        (
+            "workflow W { state A { on go -> B do x } }",
+            "workflow W { state A { on go -> B set x = 1 } }",
+            "workflow W { state A { on go -> B emit y } }",
+        ),
+    ),
+    SyntaxErrorLabel(
+        "state-body-without-braces",
+        "a state's items go inside `{ ... }`",
+        "write `state A { on go -> B }`",
+        ("workflow W { state A on go -> B }", "workflow W { state A timeout 5s -> B }"),
+    ),
+    SyntaxErrorLabel(
+        "item-outside-state",
+        "this item belongs inside a state",
+        "move it into a `state Name { ... }` block",
+        (
+            "workflow W { on go -> A }",
+            "workflow W { reject go }",
+            "workflow W { timeout 5s -> A }",
+            "workflow W { entry do x }",
+        ),
+    ),
+    SyntaxErrorLabel(
+        "missing-state-keyword",
+        "`initial` and `final` are followed by `state` (or another state kind)",
+        "write `initial state A` or `final state Done`",
+        ("workflow W { initial A }", "workflow W { final A }"),
+    ),
+    SyntaxErrorLabel(
+        "field-missing-colon",
+        "a context field is written `name: type`",
+        "add `:` between the field name and its type",
+        ("workflow W { context { x int } }",),
+    ),
+    SyntaxErrorLabel(
+        "unknown-type",
+        "unknown type",
+        "field types are int, decimal, bool, string and enum { ... }",
+        ("workflow W { context { x: integer } }", "workflow W { context { x: float } }"),
+    ),
+    SyntaxErrorLabel(
+        "assignment-in-guard",
+        "`=` assigns; comparisons use `==`",
+        "write `when x == 1`",
+        ("workflow W { state A { on go when x = 1 -> B } }", "workflow W { invariant x = 1 }"),
+    ),
+    SyntaxErrorLabel(
+        "chained-comparison",
+        "comparisons do not chain",
+        "write `a < b and b < c`",
+        ("workflow W { invariant 1 < x < 3 }", "workflow W { invariant x == y == z }"),
+    ),
+    SyntaxErrorLabel(
+        "missing-guard",
+        "`when` must be followed by a condition",
+        "write `when amount > 100`, or drop `when`",
+        ("workflow W { state A { on go when -> B } }",),
+    ),
+    SyntaxErrorLabel(
+        "duration-without-unit",
+        "durations need a unit",
+        "write 500ms, 30s, 5m, 2h or 7d",
+        ("workflow W { state A { timeout 30 -> B } }", "workflow W { state A { heartbeat 10 } }"),
+    ),
+    SyntaxErrorLabel(
+        "step-outside-saga",
+        "`step` belongs in a `saga` block",
+        "declare `saga Name { step ... }`",
+        ("workflow W { state A { step x } }",),
+    ),
+    SyntaxErrorLabel(
+        "level-outside-approval",
+        "`level` belongs in an `approval` block",
+        "declare `approval Name { level 1 { ... } }`",
+        ("workflow W { state A { level 1 { } } }",),
+    ),
+    SyntaxErrorLabel(
+        "approver-without-kind",
+        "approvers are written `kind:name`",
+        "write `role:manager` or `user:\"ann@example.com\"`",
+        ("workflow W { approval A { level 1 { approvers manager } } }",),
+    ),
+    SyntaxErrorLabel(
+        "retry-without-count",
+        "`retry` is followed by the number of retries or `unlimited`",
+        "write `retry 3 backoff exponential 1s..30s`",
+        ("workflow W { state A { retry backoff fixed 1s } }",),
+    ),
+    SyntaxErrorLabel(
+        "events-without-braces",
+        "events are listed in braces",
+        "write `events { submit, cancel }`",
+        ("workflow W { events submit }",),
+    ),
+)
