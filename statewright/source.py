@@ -34,9 +34,7 @@ class Span:
         """Return the smallest span that holds both `self` and `other`."""
         first = self if (self.line, self.column) <= (other.line, other.column) else other
         last = self if (self.end_line, self.end_column) >= (other.end_line, other.end_column) else other
-        return Span(
-            first.line, first.column, last.end_line, last.end_column, first.offset, last.end_offset
-        )
+        return Span(first.line, first.column, last.end_line, last.end_column, first.offset, last.end_offset)
 
 
 NO_SPAN = Span(1, 1, 1, 1)

@@ -31,9 +31,10 @@ def render_full(diagnostic: Diagnostic, source_line: SourceLookup = _no_source) 
     text = source_line(diagnostic.file, span.line)
     if text:
         shown = text.expandtabs(4) if "\t" not in text[: span.column] else text
-        width = (
-            max(1, span.end_column - span.column) if span.end_line == span.line else max(1, len(text) - span.column + 1)
-        )
+        if span.end_line == span.line:
+            width = max(1, span.end_column - span.column)
+        else:
+            width = max(1, len(text) - span.column + 1)
         caret = " " * (span.column - 1) + "^" * min(width, max(1, len(shown) - span.column + 2))
         label = f" {diagnostic.label}" if diagnostic.label else ""
         lines += [f"{pad}|", f"{span.line:>{gutter - 1}} | {shown}", f"{pad}| {caret}{label}", f"{pad}|"]

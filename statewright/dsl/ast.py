@@ -121,7 +121,9 @@ class InSet:
 
 
 Literal_: TypeAlias = IntLit | DecimalLit | StringLit | BoolLit | NameRef | Negate
-Expr: TypeAlias = IntLit | DecimalLit | StringLit | BoolLit | NameRef | Negate | Not | Binary | Compare | BoolOp | InSet
+Expr: TypeAlias = (
+    IntLit | DecimalLit | StringLit | BoolLit | NameRef | Negate | Not | Binary | Compare | BoolOp | InSet
+)
 
 
 def make_boolop(op: Literal["and", "or"], operands: tuple[Expr, ...], span: Span = NO_SPAN) -> Expr:
@@ -329,7 +331,7 @@ class Entry:
     """`entry ACTION` or `entry { ACTIONS }`; `block` records which form was written."""
 
     actions: tuple[Action, ...]
-    block: bool = False
+    block: bool = field(default=False, compare=False)
     span: Span = _span()
 
 
@@ -338,7 +340,7 @@ class Exit:
     """`exit ACTION` or `exit { ACTIONS }`."""
 
     actions: tuple[Action, ...]
-    block: bool = False
+    block: bool = field(default=False, compare=False)
     span: Span = _span()
 
 
@@ -438,7 +440,7 @@ class State:
     name: str
     items: tuple[StateItem, ...] = ()
     initial: bool = False
-    has_body: bool = True
+    has_body: bool = field(default=True, compare=False)
     span: Span = _span()
     name_span: Span = _span()
 
@@ -450,7 +452,7 @@ class FinalState:
     name: str
     items: tuple[FinalItem, ...] = ()
     initial: bool = False
-    has_body: bool = False
+    has_body: bool = field(default=False, compare=False)
     span: Span = _span()
     name_span: Span = _span()
 
@@ -509,7 +511,7 @@ class Approver:
 
     kind: str
     name: str
-    quoted: bool = False
+    quoted: bool = field(default=False, compare=False)
     span: Span = _span()
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from lark import Token, Transformer
 
@@ -30,9 +30,27 @@ _ESCAPE = re.compile(r"\\(u\{[0-9A-Fa-f]{1,6}\}|.)")
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
 _MEANINGFUL = frozenset(
     {
-        "NAME", "STRING", "INT", "DECIMAL", "DURATION", "COMP_OP", "PLUS", "MINUS", "MUL_OP",
-        "TRUE", "FALSE", "INITIAL", "UNLIMITED", "ALL", "OUTCOME_KIND", "BACKOFF_KIND",
-        "JITTER_KIND", "SAGA_OUTCOME", "ROUTING_KIND", "DELEGATION_KIND", "APPROVAL_OUTCOME",
+        "NAME",
+        "STRING",
+        "INT",
+        "DECIMAL",
+        "DURATION",
+        "COMP_OP",
+        "PLUS",
+        "MINUS",
+        "MUL_OP",
+        "TRUE",
+        "FALSE",
+        "INITIAL",
+        "UNLIMITED",
+        "ALL",
+        "OUTCOME_KIND",
+        "BACKOFF_KIND",
+        "JITTER_KIND",
+        "SAGA_OUTCOME",
+        "ROUTING_KIND",
+        "DELEGATION_KIND",
+        "APPROVAL_OUTCOME",
     }
 )
 
@@ -49,12 +67,15 @@ class Sink:
         self.diagnostics.append(Diagnostic.of(code, message, self.source.name, span, **extra))
 
 
-class DepthExceeded(Exception):
+class DepthExceededError(Exception):
     """Nesting went past MAX_DEPTH; raised to stop the parse at once."""
 
     def __init__(self, span: Span) -> None:
         super().__init__("nesting too deep")
         self.span = span
+
+
+NodeT = TypeVar("NodeT", bound=Any)
 
 
 class Clause(NamedTuple):
@@ -72,23 +93,28 @@ class Block(NamedTuple):
     span: Span
 
 
-def _start(child: object) -> int:
+def _start(child: Any) -> int:
     if isinstance(child, Token):
         return cast(int, child.start_pos)
     if isinstance(child, list):
         return _start(child[0])
-    return cast(Span, getattr(child, "span")).offset
+    return cast(Span, child.span).offset  # every AST node and clause has a span
 
 
-def _end(child: object) -> int:
+def _end(child: Any) -> int:
     if isinstance(child, Token):
         return cast(int, child.end_pos)
     if isinstance(child, list):
         return _end(child[-1])
-    return cast(Span, getattr(child, "span")).end_offset
+    return cast(Span, child.span).end_offset
 
 
-def _parts(children: Sequence[object]) -> list[object]:
+def _token_literal(token: object) -> Any:
+    """Return a keyword or operator token's text; the grammar guarantees it is one of the Literal values."""
+    return str(token)
+
+
+def _parts(children: Sequence[Any]) -> list[Any]:
     """Drop keyword and punctuation tokens, keep names, literals and nodes."""
     return [c for c in children if not isinstance(c, Token) or c.type in _MEANINGFUL]
 
@@ -118,11 +144,11 @@ class Builder(Transformer[Token, Any]):
     def _tok_span(self, token: Token) -> Span:
         return self._sink().source.span(cast(int, token.start_pos), cast(int, token.end_pos))
 
-    def _nest(self, node: Any, inner: Iterable[object]) -> Any:
+    def _nest(self, node: NodeT, inner: Iterable[object]) -> NodeT:
         """Track nesting depth for states and expressions; stop past MAX_DEPTH."""
         deepest = max((self._depths.get(id(c), 0) for c in inner), default=0) + 1
         if deepest > MAX_DEPTH:
-            raise DepthExceeded(node.span)
+            raise DepthExceededError(cast(Span, node.span))
         self._depths[id(node)] = deepest
         return node
 
@@ -176,9 +202,7 @@ class Builder(Transformer[Token, Any]):
         seen: dict[str, Any] = {}
         for name, value, span in clauses:
             if name in seen:
-                self._sink().report(
-                    codes.DUPLICATE_CLAUSE, f"`{name}` given twice in {owner}", span
-                )
+                self._sink().report(codes.DUPLICATE_CLAUSE, f"`{name}` given twice in {owner}", span)
                 continue
             seen[name] = value
         return seen
@@ -263,7 +287,7 @@ class Builder(Transformer[Token, Any]):
 
     def op_bound(self, children: list[Any]) -> Clause:
         op, number = _parts(children)
-        value = self._number_value(number)  # type: ignore[arg-type]
+        value = self._number_value(number)
         span = self._span(children)
         if op == ">=":
             return Clause("bounds", (value, None), span)
@@ -279,10 +303,10 @@ class Builder(Transformer[Token, Any]):
 
     def range_bound(self, children: list[Any]) -> Clause:
         low, high = _parts(children)
-        bounds = (self._number_value(low), self._number_value(high))  # type: ignore[arg-type]
+        bounds = (self._number_value(low), self._number_value(high))
         return Clause("bounds", bounds, self._span(children))
 
-    def _number_value(self, literal: ast.Literal_) -> int | Decimal:
+    def _number_value(self, literal: ast.Expr) -> int | Decimal:
         if isinstance(literal, ast.Negate):
             inner = self._number_value(literal.operand)
             return -inner
@@ -339,7 +363,10 @@ class Builder(Transformer[Token, Any]):
         # `( expr )`: the span grows to take in the parentheses.
         inner = children[1]
         widened = dataclasses.replace(inner, span=self._span(children))
-        self._depths[id(widened)] = self._depths.pop(id(inner), 0)
+        depth = self._depths.pop(id(inner), 0) + 1
+        if depth > MAX_DEPTH:
+            raise DepthExceededError(widened.span)
+        self._depths[id(widened)] = depth
         return widened
 
     def negate(self, children: list[Any]) -> ast.Negate:
@@ -352,11 +379,11 @@ class Builder(Transformer[Token, Any]):
 
     def binary(self, children: list[Any]) -> ast.Binary:
         left, op, right = children
-        return self._nest(ast.Binary(str(op), left, right, self._span(children)), [left, right])  # type: ignore[arg-type]
+        return self._nest(ast.Binary(_token_literal(op), left, right, self._span(children)), [left, right])
 
     def compare(self, children: list[Any]) -> ast.Compare:
         left, op, right = children
-        return self._nest(ast.Compare(str(op), left, right, self._span(children)), [left, right])  # type: ignore[arg-type]
+        return self._nest(ast.Compare(_token_literal(op), left, right, self._span(children)), [left, right])
 
     def _in_set(self, children: list[Any], negated: bool) -> ast.InSet:
         operand = children[0]
@@ -375,7 +402,7 @@ class Builder(Transformer[Token, Any]):
 
     def _boolop(self, op: str, children: list[Any]) -> Any:
         operands = tuple(c for c in children if not isinstance(c, Token))
-        node = ast.make_boolop(op, operands, self._span(children))  # type: ignore[arg-type]
+        node = ast.make_boolop(_token_literal(op), operands, self._span(children))
         return self._nest(node, operands)
 
     def or_expr(self, children: list[Any]) -> Any:
@@ -404,7 +431,7 @@ class Builder(Transformer[Token, Any]):
         assert isinstance(name, Token)
         return initial, name, parts[1:]
 
-    def _nested(self, node: Any, items: Iterable[object]) -> Any:
+    def _nested(self, node: NodeT, items: Iterable[object]) -> NodeT:
         return self._nest(node, [i for i in items if isinstance(i, _NESTING)])
 
     def plain_state(self, children: list[Any]) -> ast.State:
@@ -439,9 +466,7 @@ class Builder(Transformer[Token, Any]):
 
     def approval_state(self, children: list[Any]) -> ast.ApprovalState:
         initial, name, items = self._state_head(children)
-        return ast.ApprovalState(
-            str(name), tuple(items), initial, self._span(children), self._tok_span(name)
-        )
+        return ast.ApprovalState(str(name), tuple(items), initial, self._span(children), self._tok_span(name))
 
     def checkpoint_state(self, children: list[Any]) -> ast.CheckpointState:
         initial, name, items = self._state_head(children)
@@ -451,8 +476,11 @@ class Builder(Transformer[Token, Any]):
 
     def outcome(self, children: list[Any]) -> ast.FinalOutcome:
         kind, *reason = _parts(children)
+        outcome: Any = str(kind)
         return ast.FinalOutcome(
-            str(kind), self.string(reason[0]) if reason else None, self._span(children)  # type: ignore[arg-type]
+            outcome,
+            self.string(reason[0]) if reason else None,
+            self._span(children),
         )
 
     # ------------------------------------------------------------------ transitions & actions
@@ -550,7 +578,7 @@ class Builder(Transformer[Token, Any]):
 
     def invoke(self, children: list[Any]) -> ast.Invoke:
         name, *clauses = _parts(children)
-        found = self._clauses(f"`invoke {name}`", clauses)  # type: ignore[arg-type]
+        found = self._clauses(f"`invoke {name}`", clauses)
         return ast.Invoke(str(name), found.get("key"), found.get("service"), self._span(children))
 
     def key_clause(self, children: list[Any]) -> Clause:
@@ -567,7 +595,7 @@ class Builder(Transformer[Token, Any]):
         found = {r.name: r for r in rest if isinstance(r, Clause)}
         dead = found.get("dead_letter")
         return ast.Retry(
-            count.value,  # type: ignore[attr-defined]
+            count.value,
             backoff,
             found["jitter"].value if "jitter" in found else None,
             found["retry_on"].value if "retry_on" in found else (),
@@ -587,13 +615,13 @@ class Builder(Transformer[Token, Any]):
         factor_lit = next((r for r in rest if not isinstance(r, Token)), None)
         factor = None if factor_lit is None else Decimal(self._number_value(factor_lit))
         assert isinstance(base, Token)
-        return ast.Backoff(str(kind), self.duration(base), cap, factor, self._span(children))  # type: ignore[arg-type]
+        return ast.Backoff(_token_literal(kind), self.duration(base), cap, factor, self._span(children))
 
     def jitter(self, children: list[Any]) -> Clause:
         (kind,) = _parts(children)
         return Clause("jitter", str(kind), self._span(children))
 
-    def retry_on(self, children: list[Any]) -> tuple[str, tuple[str, ...]]:
+    def retry_on(self, children: list[Any]) -> Clause:
         (names,) = _parts(children)
         return Clause("retry_on", tuple(str(n) for n in names), self._span(children))
 
@@ -608,7 +636,7 @@ class Builder(Transformer[Token, Any]):
         return ast.HardTimeout(
             self.duration(duration),
             str(target),
-            actions[0].actions if actions else None,  # type: ignore[attr-defined]
+            actions[0].actions if actions else None,
             self._span(children),
             self._tok_span(target),
         )
@@ -647,7 +675,7 @@ class Builder(Transformer[Token, Any]):
     def step(self, children: list[Any]) -> ast.Step:
         name, *clauses = _parts(children)
         tagged = [Clause("retry", c, c.span) if isinstance(c, ast.Retry) else c for c in clauses]
-        found = self._clauses(f"step `{name}`", tagged)  # type: ignore[arg-type]
+        found = self._clauses(f"step `{name}`", tagged)
         return ast.Step(
             str(name),
             key=found.get("key"),
@@ -684,7 +712,7 @@ class Builder(Transformer[Token, Any]):
 
     def routing(self, children: list[Any]) -> ast.Routing:
         (kind,) = _parts(children)
-        return ast.Routing(str(kind), self._span(children))  # type: ignore[arg-type]
+        return ast.Routing(_token_literal(kind), self._span(children))
 
     def delegation(self, children: list[Any]) -> ast.Delegation:
         (kind,) = _parts(children)
@@ -695,11 +723,11 @@ class Builder(Transformer[Token, Any]):
         condition = None
         if rest and not isinstance(rest[0], Clause):
             condition, rest = rest[0], rest[1:]
-        found = self._clauses(f"level {number}", rest)  # type: ignore[arg-type]
+        found = self._clauses(f"level {number}", rest)
         quorum = found.get("quorum")
         escalate: Clause | None = found.get("escalate")
         return ast.Level(
-            self.integer(number),  # type: ignore[arg-type]
+            self.integer(number),
             condition,
             approvers=found.get("approvers", ()),
             quorum=quorum if isinstance(quorum, int) else None,
@@ -729,7 +757,7 @@ class Builder(Transformer[Token, Any]):
 
     def level_target(self, children: list[Any]) -> Clause:
         (number,) = _parts(children)
-        return Clause("level", self.integer(number), self._span(children))  # type: ignore[arg-type]
+        return Clause("level", self.integer(number), self._span(children))
 
     def state_target(self, children: list[Any]) -> Clause:
         (name,) = _parts(children)
@@ -750,8 +778,7 @@ class Builder(Transformer[Token, Any]):
 
     def assignee(self, children: list[Any]) -> ast.Assignee:
         (approver,) = _parts(children)
-        return ast.Assignee(approver, self._span(children))  # type: ignore[arg-type]
+        return ast.Assignee(approver, self._span(children))
 
 
 _NESTING = (ast.State, ast.ParallelState, ast.Region, ast.SagaState, ast.ApprovalState)
-

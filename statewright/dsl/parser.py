@@ -13,11 +13,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from statewright.diagnostics import Diagnostic, codes
 from statewright.dsl import ast
-from statewright.dsl.builder import MAX_DEPTH, Builder, DepthExceeded, Sink
+from statewright.dsl.builder import MAX_DEPTH, Builder, DepthExceededError, Sink
 from statewright.dsl.syntax_errors import SYNTAX_ERRORS, SyntaxErrorLabel
 from statewright.source import SourceText, Span
 
@@ -95,6 +95,7 @@ def parse(source: SourceText) -> ParseResult:
     def on_error(error: UnexpectedInput) -> bool:
         if isinstance(error, UnexpectedCharacters) and len(lexical) < MAX_LEXICAL_ERRORS:
             lexical.append(error)
+            _skip_unterminated_string(error, source.text)
             return True
         return False
 
@@ -102,9 +103,10 @@ def parse(source: SourceText) -> ParseResult:
         parser.builder.reset(sink)
         parser.comments.clear()
         try:
-            workflows: list[ast.Workflow] | None = parser.lark.parse(source.text, on_error=on_error)
+            parsed: Any = parser.lark.parse(source.text, on_error=on_error)
+            workflows: list[ast.Workflow] | None = parsed
             failure: Diagnostic | None = None
-        except DepthExceeded as exc:
+        except DepthExceededError as exc:
             workflows, failure = None, _too_deep(source, exc.span)
         except UnexpectedInput as exc:
             workflows, failure = None, _syntax_diagnostic(parser, source, exc)
@@ -117,7 +119,7 @@ def parse(source: SourceText) -> ParseResult:
             parser.builder.reset(None)
             parser.comments.clear()
     diagnostics = [_lexical_diagnostic(source, e) for e in lexical] + sink.diagnostics
-    if failure is not None:
+    if failure is not None and not _follows_bad_string(failure, lexical, source.text):
         diagnostics.append(failure)
     workflow = None
     if workflows:
@@ -134,6 +136,29 @@ def parse(source: SourceText) -> ParseResult:
     if lexical:
         workflow = None
     return ParseResult(source, workflow, tuple(diagnostics))
+
+
+def _skip_unterminated_string(error: UnexpectedCharacters, text: str) -> None:
+    """After a stray `"`, resume lexing at the end of its line instead of inside the text."""
+    start = error.pos_in_stream or 0
+    if text[start : start + 1] != '"':
+        return
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    state = error.interactive_parser.lexer_thread.state
+    if state is not None and state.line_ctr.char_pos == start:
+        state.line_ctr.feed(text[start:end])
+
+
+def _follows_bad_string(failure: Diagnostic, lexical: list[UnexpectedCharacters], text: str) -> bool:
+    """True when a syntax error is only the echo of an unterminated string just before it."""
+    for error in lexical:
+        start = error.pos_in_stream or 0
+        if text[start : start + 1] == '"':
+            end = text.find("\n", start)
+            if end >= 0 and not text[end : failure.span.offset].strip():
+                return True
+    return False
 
 
 def _has_content(text: str) -> bool:
@@ -193,12 +218,13 @@ def _syntax_diagnostic(parser: _Parser, source: SourceText, error: UnexpectedInp
         wanted += ", ..."
     if at_end:
         end = len(source.text.rstrip())
+        closing = "RBRACE" in expected
         return Diagnostic.of(
             codes.UNEXPECTED_EOF,
-            "file ends before the workflow is complete",
+            "file ends before the workflow is complete" + (": a `}` is missing" if closing else ""),
             source.name,
             source.span(end, end),
-            label=f"expected {wanted}" if wanted else "",
+            label="expected `}`" if closing else (f"expected {wanted}" if wanted else ""),
         )
     assert token is not None
     start = token.start_pos or 0
@@ -232,6 +258,6 @@ def _label(parser: _Parser, source: SourceText, error: UnexpectedInput) -> Synta
     examples = {label.key: list(label.examples) for label in SYNTAX_ERRORS}
     try:
         key = error.match_examples(parse_example, examples, token_type_match_fallback=True, use_accepts=True)
-    except DepthExceeded:  # pragma: no cover - examples are shallow
+    except DepthExceededError:  # pragma: no cover - examples are shallow
         key = None
     return labels.get(key) if isinstance(key, str) else None

@@ -129,7 +129,7 @@ SYNTAX_ERRORS: tuple[SyntaxErrorLabel, ...] = (
     SyntaxErrorLabel(
         "approver-without-kind",
         "approvers are written `kind:name`",
-        "write `role:manager` or `user:\"ann@example.com\"`",
+        'write `role:manager` or `user:"ann@example.com"`',
         ("workflow W { approval A { level 1 { approvers manager } } }",),
     ),
     SyntaxErrorLabel(

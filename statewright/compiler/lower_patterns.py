@@ -1,0 +1,600 @@
+"""Lowering of the workflow patterns: sagas, approval flows and human checkpoints.
+
+Each becomes ordinary IR states and transitions plus a table (`ir.Saga`,
+`ir.Approval`, `ir.Checkpoint`) that keeps what the graph alone cannot say.
+Synthesised states are named `Owner.part`; a `.` never occurs in a user's
+name, so they cannot collide with declared states.
+
+Saga semantics: steps run in order; when step i fails for good (retries spent,
+or its timeout), the compensations of the steps completed before it run in
+reverse order, then the saga leaves through `compensated`.  Steps marked
+`no_compensation` are skipped in that chain.  A `pivot` step is the point of no
+return: once it completed, later failures cannot be undone and leave through
+`compensation_failed` (manual intervention), as does a failing compensation.
+"""
+
+from __future__ import annotations
+
+from statewright.compiler import ir
+from statewright.compiler.lower_items import header_parts, lower_common, lower_retry, lower_timeout
+from statewright.compiler.lowerctx import LoweringContext
+from statewright.diagnostics import codes
+from statewright.dsl import ast
+from statewright.source import Span
+
+
+def _outcomes(
+    ctx: LoweringContext, owner: str, items: tuple[object, ...], kinds: tuple[str, ...], seen: dict[str, Span]
+) -> dict[str, str | None]:
+    """Resolve `kind -> Target` outcome items of a block; missing ones map to None."""
+    found: dict[str, str | None] = dict.fromkeys(kinds)
+    for item in items:
+        if (
+            isinstance(item, ast.Outcome)
+            and item.kind in kinds
+            and ctx.once(seen, item.kind, item.span, f"`{item.kind}`")
+        ):
+            found[item.kind] = ctx.target(item.target, item.target_span)
+    return found
+
+
+def _require(
+    ctx: LoweringContext,
+    owner: str,
+    span: Span,
+    found: dict[str, str | None],
+    items: tuple[object, ...],
+    *kinds: str,
+) -> None:
+    declared = {i.kind for i in items if isinstance(i, ast.Outcome)}
+    for kind in kinds:
+        if kind not in declared:
+            ctx.report(
+                codes.MISSING_ITEM,
+                f"`{owner}` has no `{kind} -> State` outcome",
+                span,
+                help=f"add `{kind} -> SomeState` to `{owner}`",
+            )
+
+
+# --------------------------------------------------------------------------- sagas
+
+
+def lower_saga(ctx: LoweringContext, node: ast.SagaState, parent: str | None) -> None:
+    """Lower a saga into a compound state of step and compensation states."""
+    seen: dict[str, Span] = {}
+    doc, entry, exit_ = header_parts(ctx, node.items)
+    for item in node.items:
+        if not isinstance(item, ast.Step | ast.Outcome):
+            lower_common(ctx, node.name, item, seen)
+    outcomes = _outcomes(ctx, node.name, node.items, ("done", "compensated", "compensation_failed"), seen)
+    _require(ctx, node.name, node.name_span, outcomes, node.items, "done", "compensated")
+    steps = [i for i in node.items if isinstance(i, ast.Step)]
+    if not steps:
+        ctx.report(
+            codes.EMPTY_BLOCK,
+            f"saga `{node.name}` has no steps",
+            node.name_span,
+            help='add `step action_name compensate undo_action key "..."`',
+        )
+        return
+    names: dict[str, Span] = {}
+    table: list[ir.SagaStep] = []
+    for index, step in enumerate(steps):
+        state = f"{node.name}.{step.action}"
+        if not ctx.once(names, state, step.span, f"step `{step.action}`"):
+            continue
+        comp_state = None
+        if step.compensate is not None:
+            comp_state = f"{node.name}.{step.compensate}"
+            ctx.once(names, comp_state, step.span, f"compensation `{step.compensate}`")
+        _check_step(ctx, step)
+        table.append(
+            ir.SagaStep(
+                index=index,
+                action=step.action,
+                state=state,
+                key=step.key,
+                compensation=step.compensate,
+                compensation_state=comp_state,
+                compensation_key=step.compensate_key,
+                no_compensation=step.no_compensation,
+                pivot=step.pivot,
+                service=step.service,
+                timeout_ms=step.timeout_ms,
+                retry=lower_retry(ctx, step.retry),
+                span=step.span,
+            )
+        )
+    for written in steps:
+        if written.retry is not None and written.retry.dead_letter is not None:
+            ctx.report(
+                codes.BAD_TARGET,
+                f"saga step `{written.action}` cannot have a dead letter: its failure starts compensation",
+                written.retry.dead_letter_span,
+                help="remove `dead_letter -> ...`; use the saga's `compensation_failed` outcome",
+            )
+    ctx.states.append(
+        ir.State(
+            name=node.name,
+            kind="compound",
+            parent=parent,
+            initial=table[0].state if table else None,
+            children=tuple(s.state for s in table)
+            + tuple(s.compensation_state for s in table if s.compensation_state),
+            role="saga",
+            entry=entry,
+            exit=exit_,
+            doc=doc,
+            span=node.span,
+        )
+    )
+    _saga_graph(ctx, node.name, table, outcomes)
+    ctx.sagas.append(
+        ir.Saga(
+            node.name,
+            tuple(table),
+            outcomes["done"],
+            outcomes["compensated"],
+            outcomes["compensation_failed"],
+            node.span,
+        )
+    )
+
+
+def _check_step(ctx: LoweringContext, step: ast.Step) -> None:
+    markers = [
+        m
+        for m, on in (
+            ("compensate", step.compensate is not None),
+            ("no_compensation", step.no_compensation is not None),
+            ("pivot", step.pivot),
+        )
+        if on
+    ]
+    if len(markers) > 1:
+        ctx.report(
+            codes.DUPLICATE_CLAUSE,
+            f"step `{step.action}` is marked both {' and '.join(f'`{m}`' for m in markers)}",
+            step.span,
+            help="a step either has a compensation, needs none (`no_compensation`), or is the `pivot`",
+        )
+    if step.compensate_key is not None and step.compensate is None:
+        ctx.report(
+            codes.MISSING_ITEM,
+            f"step `{step.action}` has `compensate_key` but no `compensate` action",
+            step.span,
+        )
+
+
+def _saga_graph(
+    ctx: LoweringContext, saga: str, steps: list[ir.SagaStep], outcomes: dict[str, str | None]
+) -> None:
+    """Add step states, compensation states, and the transitions between them."""
+    pivot_seen = False
+    for position, step in enumerate(steps):
+        ctx.states.append(
+            ir.State(
+                name=step.state,
+                kind="atomic",
+                parent=saga,
+                role="saga_step",
+                invoke=ir.Invoke(step.action, step.key, step.service, step.retry, None, step.span),
+                span=step.span,
+            )
+        )
+        after = steps[position + 1].state if position + 1 < len(steps) else outcomes["done"]
+        if after is not None:
+            ctx.add_transition(ir.Transition(step.state, "done", after, span=step.span))
+        failure = outcomes["compensation_failed"] if pivot_seen else _undo_from(steps[:position], outcomes)
+        if failure is not None:
+            ctx.add_transition(ir.Transition(step.state, "error", failure, span=step.span))
+            if step.timeout_ms is not None:
+                ctx.add_transition(
+                    ir.Transition(step.state, "timeout", failure, after_ms=step.timeout_ms, span=step.span)
+                )
+        pivot_seen = pivot_seen or step.pivot
+    for position, step in enumerate(steps):
+        if step.compensation_state is None or step.compensation is None:
+            continue
+        ctx.states.append(
+            ir.State(
+                name=step.compensation_state,
+                kind="atomic",
+                parent=saga,
+                role="compensation",
+                invoke=ir.Invoke(
+                    step.compensation, step.compensation_key, step.service, step.retry, None, step.span
+                ),
+                span=step.span,
+            )
+        )
+        following = _undo_from(steps[:position], outcomes)
+        if following is not None:
+            ctx.add_transition(ir.Transition(step.compensation_state, "done", following, span=step.span))
+        if outcomes["compensation_failed"] is not None:
+            ctx.add_transition(
+                ir.Transition(
+                    step.compensation_state, "error", outcomes["compensation_failed"], span=step.span
+                )
+            )
+
+
+def _undo_from(completed: list[ir.SagaStep], outcomes: dict[str, str | None]) -> str | None:
+    """Where compensation starts when `completed` steps are done: the latest compensable one."""
+    for step in reversed(completed):
+        if step.compensation_state is not None:
+            return step.compensation_state
+    return outcomes["compensated"]
+
+
+# --------------------------------------------------------------------------- approvals
+
+
+def lower_approval(ctx: LoweringContext, node: ast.ApprovalState, parent: str | None) -> None:
+    """Lower an approval flow into level states (sequential/conditional) or regions (parallel)."""
+    seen: dict[str, Span] = {}
+    doc, entry, exit_ = header_parts(ctx, node.items)
+    routing: ir.Routing = "sequential"
+    delegation = False
+    levels: list[ast.Level] = []
+    for item in node.items:
+        match item:
+            case ast.Routing(kind=kind, span=span) if ctx.once(seen, "routing", span, "`routing`"):
+                routing = kind
+            case ast.Delegation(allowed=allowed, span=span) if ctx.once(
+                seen, "delegation", span, "`delegation`"
+            ):
+                delegation = allowed
+            case ast.Level():
+                levels.append(item)
+            case ast.Outcome():
+                pass
+            case _:
+                lower_common(ctx, node.name, item, seen)
+    outcomes = _outcomes(ctx, node.name, node.items, ("approved", "rejected", "recall"), seen)
+    _require(ctx, node.name, node.name_span, outcomes, node.items, "approved", "rejected")
+    if not levels:
+        ctx.report(
+            codes.EMPTY_BLOCK,
+            f"approval `{node.name}` has no levels",
+            node.name_span,
+            help="add `level 1 { approvers role:manager quorum 1 timeout 24h escalate -> ... }`",
+        )
+        return
+    table = _levels(ctx, node, levels, routing)
+    if routing == "parallel":
+        _parallel_approval(ctx, node, table, outcomes, delegation, parent, entry, exit_, doc)
+    else:
+        _sequential_approval(ctx, node, table, outcomes, delegation, parent, entry, exit_, doc, routing)
+    if outcomes["recall"] is not None:
+        ctx.event("recall", node.span, "approval")
+        ctx.add_transition(
+            ir.Transition(node.name, "event", outcomes["recall"], event="recall", span=node.span)
+        )
+    ctx.approvals.append(
+        ir.Approval(
+            node.name,
+            routing,
+            tuple(table),
+            delegation,
+            outcomes["approved"],
+            outcomes["rejected"],
+            outcomes["recall"],
+            node.span,
+        )
+    )
+
+
+def _levels(
+    ctx: LoweringContext, node: ast.ApprovalState, levels: list[ast.Level], routing: str
+) -> list[ir.ApprovalLevel]:
+    numbers: dict[str, Span] = {}
+    valid: list[ast.Level] = []
+    for level in levels:
+        if ctx.once(numbers, str(level.number), level.span, f"level {level.number}"):
+            valid.append(level)
+    known = {level.number for level in valid}
+    table: list[ir.ApprovalLevel] = []
+    for level in valid:
+        state = f"{node.name}.level_{level.number}"
+        if routing == "parallel":
+            state += ".pending"
+        if not level.approvers:
+            ctx.report(
+                codes.MISSING_ITEM,
+                f"level {level.number} of `{node.name}` has no approvers",
+                level.span,
+                help="add `approvers role:manager`",
+            )
+        quorum = (
+            len(level.approvers) if level.quorum_all else (level.quorum if level.quorum is not None else 1)
+        )
+        condition = None
+        if level.condition is not None:
+            if routing != "conditional":
+                ctx.report(
+                    codes.BAD_TARGET,
+                    f"level {level.number} has a `when` condition but routing is {routing}",
+                    level.condition.span,
+                    help="add `routing conditional` to the approval",
+                )
+            condition = ctx.types.condition(level.condition, "level condition")
+        escalate = _escalation(ctx, node, level, known, routing)
+        table.append(
+            ir.ApprovalLevel(
+                number=level.number,
+                state=state,
+                approvers=tuple(str(a) for a in level.approvers),
+                quorum=quorum,
+                condition=condition,
+                timeout_ms=level.timeout_ms,
+                escalate_to=escalate,
+                span=level.span,
+            )
+        )
+    return table
+
+
+def _escalation(
+    ctx: LoweringContext, node: ast.ApprovalState, level: ast.Level, known: set[int], routing: str
+) -> str | None:
+    if (level.escalate_level is not None or level.escalate_state is not None) and level.timeout_ms is None:
+        ctx.report(
+            codes.MISSING_ITEM,
+            f"level {level.number} escalates but has no `timeout`",
+            level.escalate_span,
+            help="add `timeout 24h` to say when it escalates",
+        )
+    if level.escalate_level is not None:
+        if routing == "parallel":
+            ctx.report(
+                codes.BAD_TARGET,
+                "with parallel routing a level escalates to a state, not another level",
+                level.escalate_span,
+            )
+            return None
+        if level.escalate_level not in known:
+            ctx.report(
+                codes.UNKNOWN_LEVEL,
+                f"`{node.name}` has no level {level.escalate_level}",
+                level.escalate_span,
+                help=f"levels: {', '.join(str(n) for n in sorted(known))}",
+            )
+            return None
+        return f"{node.name}.level_{level.escalate_level}"
+    if level.escalate_state is not None:
+        return ctx.target(level.escalate_state, level.escalate_span)
+    return None
+
+
+def _level_waits(
+    ctx: LoweringContext,
+    level: ir.ApprovalLevel,
+    parent: str,
+    outcomes: dict[str, str | None],
+    delegation: bool,
+) -> None:
+    """Add a waiting level state with its reject, delegate and timeout transitions."""
+    ctx.states.append(
+        ir.State(level.state, "atomic", parent=parent, role="approval_level", waits=True, span=level.span)
+    )
+    if outcomes["rejected"] is not None:
+        ctx.event("reject", level.span, "approval")
+        ctx.add_transition(
+            ir.Transition(level.state, "event", outcomes["rejected"], event="reject", span=level.span)
+        )
+    ctx.event("delegate", level.span, "approval")
+    if delegation:
+        ctx.add_transition(ir.Transition(level.state, "event", None, event="delegate", span=level.span))
+    else:
+        ctx.rejects.append(
+            ir.Reject(level.state, "delegate", "reject", "delegation is not allowed", level.span)
+        )
+    if level.timeout_ms is not None and level.escalate_to is not None:
+        ctx.add_transition(
+            ir.Transition(
+                level.state, "timeout", level.escalate_to, after_ms=level.timeout_ms, span=level.span
+            )
+        )
+
+
+def _sequential_approval(
+    ctx: LoweringContext,
+    node: ast.ApprovalState,
+    table: list[ir.ApprovalLevel],
+    outcomes: dict[str, str | None],
+    delegation: bool,
+    parent: str | None,
+    entry: tuple[ir.Action, ...],
+    exit_: tuple[ir.Action, ...],
+    doc: str | None,
+    routing: str,
+) -> None:
+    conditional = routing == "conditional"
+    route = f"{node.name}.route"
+    children = ((route,) if conditional else ()) + tuple(level.state for level in table)
+    ctx.states.append(
+        ir.State(
+            node.name,
+            "compound",
+            parent=parent,
+            initial=children[0] if children else None,
+            children=children,
+            role="approval",
+            entry=entry,
+            exit=exit_,
+            doc=doc,
+            span=node.span,
+        )
+    )
+    ctx.event("approve", node.span, "approval")
+    if conditional:
+        ctx.states.append(ir.State(route, "atomic", parent=node.name, role="approval_route", span=node.span))
+        _choose_next(ctx, route, "always", None, table, outcomes["approved"], node.span)
+    for position, level in enumerate(table):
+        _level_waits(ctx, level, node.name, outcomes, delegation)
+        rest = table[position + 1 :]
+        if conditional:
+            _choose_next(ctx, level.state, "event", "approve", rest, outcomes["approved"], level.span)
+        else:
+            after = rest[0].state if rest else outcomes["approved"]
+            if after is not None:
+                ctx.add_transition(
+                    ir.Transition(level.state, "event", after, event="approve", span=level.span)
+                )
+
+
+def _choose_next(
+    ctx: LoweringContext,
+    source: str,
+    kind: ir.TransitionKind,
+    event: str | None,
+    rest: list[ir.ApprovalLevel],
+    approved: str | None,
+    span: Span,
+) -> None:
+    """Go to the first later level whose condition holds (exclusive guards), else to `approved`."""
+    skipped: list[ir.Expr] = []
+    for level in rest:
+        if level.condition is None:
+            guard = _all_not(skipped, span)
+            ctx.add_transition(
+                ir.Transition(source, kind, level.state, event=event, guard=guard, span=level.span)
+            )
+            return
+        parts = [*(_negate(s, span) for s in skipped), level.condition]
+        ctx.add_transition(
+            ir.Transition(
+                source, kind, level.state, event=event, guard=_conjoin(parts, span), span=level.span
+            )
+        )
+        skipped.append(level.condition)
+    if approved is not None:
+        ctx.add_transition(
+            ir.Transition(source, kind, approved, event=event, is_else=bool(skipped), span=span)
+        )
+
+
+def _negate(expr: ir.Expr, span: Span) -> ir.Expr:
+    return ir.Unary("not", expr, "bool", span)
+
+
+def _conjoin(parts: list[ir.Expr], span: Span) -> ir.Expr:
+    result = parts[0]
+    for part in parts[1:]:
+        result = ir.BinOp("and", result, part, "bool", span)
+    return result
+
+
+def _all_not(skipped: list[ir.Expr], span: Span) -> ir.Expr | None:
+    return _conjoin([_negate(s, span) for s in skipped], span) if skipped else None
+
+
+def _parallel_approval(
+    ctx: LoweringContext,
+    node: ast.ApprovalState,
+    table: list[ir.ApprovalLevel],
+    outcomes: dict[str, str | None],
+    delegation: bool,
+    parent: str | None,
+    entry: tuple[ir.Action, ...],
+    exit_: tuple[ir.Action, ...],
+    doc: str | None,
+) -> None:
+    regions = tuple(f"{node.name}.level_{level.number}" for level in table)
+    ctx.states.append(
+        ir.State(
+            node.name,
+            "parallel",
+            parent=parent,
+            children=regions,
+            role="approval",
+            entry=entry,
+            exit=exit_,
+            doc=doc,
+            span=node.span,
+        )
+    )
+    ctx.event("approve", node.span, "approval")
+    for region, level in zip(regions, table, strict=True):
+        granted = f"{region}.granted"
+        ctx.states.append(
+            ir.State(
+                region,
+                "compound",
+                parent=node.name,
+                initial=level.state,
+                children=(level.state, granted),
+                role="approval_region",
+                span=level.span,
+            )
+        )
+        _level_waits(ctx, level, region, outcomes, delegation)
+        ctx.states.append(
+            ir.State(
+                granted, "final", parent=region, role="approval_granted", outcome="success", span=level.span
+            )
+        )
+        ctx.add_transition(ir.Transition(level.state, "event", granted, event="approve", span=level.span))
+    if outcomes["approved"] is not None:
+        ctx.add_transition(ir.Transition(node.name, "completion", outcomes["approved"], span=node.span))
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def lower_checkpoint(ctx: LoweringContext, node: ast.CheckpointState, parent: str | None) -> None:
+    """Lower a human checkpoint into a waiting state with acknowledge and timeout transitions."""
+    seen: dict[str, Span] = {}
+    doc, entry, exit_ = header_parts(ctx, node.items)
+    prompt: str | None = None
+    assignee: str | None = None
+    timeout: ast.HardTimeout | None = None
+    for item in node.items:
+        match item:
+            case ast.Prompt(text=text, span=span) if ctx.once(seen, "prompt", span, "`prompt`"):
+                prompt = text
+            case ast.Assignee(approver=approver, span=span) if ctx.once(seen, "assignee", span, "`assignee`"):
+                assignee = str(approver)
+            case ast.HardTimeout(span=span) if ctx.once(seen, "timeout", span, "`timeout`"):
+                timeout = item
+            case ast.Outcome():
+                pass
+            case _:
+                lower_common(ctx, node.name, item, seen)
+    outcomes = _outcomes(ctx, node.name, node.items, ("acknowledged",), seen)
+    _require(ctx, node.name, node.name_span, outcomes, node.items, "acknowledged")
+    ctx.states.append(
+        ir.State(
+            node.name,
+            "atomic",
+            parent=parent,
+            role="checkpoint",
+            entry=entry,
+            exit=exit_,
+            waits=True,
+            doc=doc,
+            span=node.span,
+        )
+    )
+    if outcomes["acknowledged"] is not None:
+        ctx.event("acknowledge", node.span, "checkpoint")
+        ctx.add_transition(
+            ir.Transition(node.name, "event", outcomes["acknowledged"], event="acknowledge", span=node.span)
+        )
+    fallback = None
+    if timeout is not None:
+        lower_timeout(ctx, node.name, timeout)
+        fallback = ctx.declared.get(timeout.target) and timeout.target
+    ctx.checkpoints.append(
+        ir.Checkpoint(
+            node.name,
+            prompt,
+            assignee,
+            outcomes["acknowledged"],
+            None if timeout is None else timeout.duration_ms,
+            fallback or None,
+            node.span,
+        )
+    )

@@ -1,0 +1,147 @@
+"""Shared machinery of lowering: the findings list, name resolution, and the output being built.
+
+Lowering is a pure function (`lower.lower`); this object only lives for one call
+and collects what the call produces: IR states, transitions and tables, and the
+diagnostics for everything that could not be lowered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from statewright.compiler import ir
+from statewright.compiler.typecheck import TType, TypeChecker, suggest
+from statewright.diagnostics import Diagnostic, Related, codes
+from statewright.dsl import ast
+from statewright.source import Span
+
+IMPLICIT_EVENTS: dict[str, ir.EventKind] = {
+    "approve": "approval",
+    "reject": "approval",
+    "delegate": "approval",
+    "recall": "approval",
+    "acknowledge": "checkpoint",
+}
+"""Events that approvals and checkpoints accept without a declaration."""
+
+
+@dataclass(slots=True)
+class Declared:
+    """A user-declared state: its AST node, its parent's name, and whether it is a region."""
+
+    node: ast.StateDecl | ast.Region
+    parent: str | None
+    is_region: bool = False
+
+
+@dataclass
+class LoweringContext:
+    """Everything one `lower` call reads and writes."""
+
+    file: str
+    fields: dict[str, TType] = field(default_factory=dict)
+    events: dict[str, ast.EventDecl] = field(default_factory=dict)
+    declared: dict[str, Declared] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    states: list[ir.State] = field(default_factory=list)
+    transitions: list[ir.Transition] = field(default_factory=list)
+    rejects: list[ir.Reject] = field(default_factory=list)
+    sagas: list[ir.Saga] = field(default_factory=list)
+    approvals: list[ir.Approval] = field(default_factory=list)
+    checkpoints: list[ir.Checkpoint] = field(default_factory=list)
+    used_implicit: dict[str, ir.EventKind] = field(default_factory=dict)
+    checker: TypeChecker | None = None
+
+    # ------------------------------------------------------------------ findings
+
+    def report(self, code: codes.Code, message: str, span: Span, **extra: Any) -> None:
+        """Record one finding for this file."""
+        self.diagnostics.append(Diagnostic.of(code, message, self.file, span, **extra))
+
+    def related(self, span: Span, message: str) -> Related:
+        """Return a secondary location in this file."""
+        return Related(self.file, span, message)
+
+    @property
+    def types(self) -> TypeChecker:
+        """Return the type checker for this workflow's context."""
+        assert self.checker is not None, "context must be lowered before expressions"
+        return self.checker
+
+    # ------------------------------------------------------------------ names
+
+    def target(self, name: str, span: Span, *, allow_region: bool = False) -> str | None:
+        """Resolve a transition target to a declared state, reporting unknown names."""
+        declared = self.declared.get(name)
+        if declared is None:
+            self.report(
+                codes.UNKNOWN_STATE,
+                f"unknown state `{name}`",
+                span,
+                label="not a state of this workflow",
+                help=suggest(name, list(self.declared)) or "declare the state, or fix the name",
+            )
+            return None
+        if declared.is_region and not allow_region:
+            self.report(
+                codes.BAD_TARGET,
+                f"`{name}` is a region of a parallel state and cannot be entered on its own",
+                span,
+                help="target the parallel state, or a state inside the region",
+            )
+            return None
+        return name
+
+    def event(self, name: str, span: Span, implicit: ir.EventKind | None = None) -> str | None:
+        """Resolve an event name, reporting undeclared events."""
+        if name in self.events:
+            return name
+        if implicit is not None:
+            self.used_implicit.setdefault(name, implicit)
+            return name
+        self.report(
+            codes.UNKNOWN_EVENT,
+            f"event `{name}` is not declared",
+            span,
+            help=suggest(name, list(self.events))
+            or f"add `{name}` to the workflow's `events {{ ... }}` block",
+        )
+        return None
+
+    # ------------------------------------------------------------------ common pieces
+
+    def actions(self, actions: Iterable[ast.Action] | None) -> tuple[ir.Action, ...]:
+        """Lower `do` / `set` / `emit` actions, checking names and types."""
+        lowered: list[ir.Action] = []
+        for action in actions or ():
+            match action:
+                case ast.DoAction(name=name, key=key, span=span):
+                    lowered.append(ir.Call(name, key, None, span))
+                case ast.SetAction(target=target, value=value, span=span, target_span=target_span):
+                    expr = self.types.assignment(target, value, span, target_span)
+                    if expr is not None:
+                        lowered.append(ir.Assign(target, expr, span))
+                case ast.EmitAction(event=event, span=span):
+                    if self.event(event, span) is not None:
+                        lowered.append(ir.Emit(event, span))
+        return tuple(lowered)
+
+    def once(self, seen: dict[str, Span], key: str, span: Span, what: str) -> bool:
+        """Return True the first time `key` is seen in a block; report repeats."""
+        first = seen.get(key)
+        if first is not None:
+            self.report(
+                codes.DUPLICATE_ITEM,
+                f"{what} given twice",
+                span,
+                related=[self.related(first, "first given here")],
+            )
+            return False
+        seen[key] = span
+        return True
+
+    def add_transition(self, transition: ir.Transition) -> None:
+        """Append a lowered transition."""
+        self.transitions.append(transition)

@@ -1,0 +1,316 @@
+"""Type checking of guards, invariants and `set` values against the typed context.
+
+Turns AST expressions into typed IR expressions, resolving each bare name to a
+context field or (against the enum it is compared with) an enum member.  Every
+problem becomes a diagnostic; a bad expression yields None, never an exception.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from statewright.compiler import ir
+from statewright.diagnostics import codes
+from statewright.dsl import ast
+from statewright.source import Span
+
+RESERVED = frozenset({"and", "or", "not", "in", "true", "false"})
+"""Words of the guard language that cannot name a context field."""
+
+Report = Callable[..., None]
+
+
+@dataclass(frozen=True, slots=True)
+class TType:
+    """A checker type: a type name plus, for enums, the member domain."""
+
+    name: ir.TypeName
+    members: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """Return the type as a user would write it."""
+        return f"enum {{ {', '.join(self.members)} }}" if self.name == "enum" else self.name
+
+
+BOOL = TType("bool")
+INT = TType("int")
+DECIMAL = TType("decimal")
+STRING = TType("string")
+_NUMERIC = ("int", "decimal")
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A bare name that is no field: an enum member waiting for its enum type."""
+
+    name: str
+    span: Span
+
+
+Typed = tuple[ir.Expr, TType]
+
+
+class TypeChecker:
+    """Checks expressions against one workflow's context fields."""
+
+    def __init__(self, fields: Mapping[str, TType], report: Report) -> None:
+        self.fields = dict(fields)
+        self.report = report
+        self.members = sorted({m for t in fields.values() for m in t.members})
+
+    # ------------------------------------------------------------------ entry points
+
+    def condition(self, expr: ast.Expr, what: str) -> ir.Expr | None:
+        """Check a guard or invariant: it must be a boolean expression."""
+        typed = self.expr(expr, None)
+        if typed is None:
+            return None
+        node, ttype = typed
+        if ttype != BOOL:
+            self.report(
+                codes.GUARD_NOT_BOOL,
+                f"{what} is of type {ttype.describe()}, not bool",
+                expr.span,
+                help="compare it, e.g. `amount > 0`",
+            )
+            return None
+        return node
+
+    def assignment(self, field: str, value: ast.Expr, span: Span, field_span: Span) -> ir.Expr | None:
+        """Check `set field = value`: the field exists and the value fits its type."""
+        target = self.fields.get(field)
+        if target is None:
+            self._unknown(field, field_span, "context field")
+            return None
+        typed = self.expr(value, target)
+        if typed is None:
+            return None
+        node, ttype = typed
+        if not _assignable(ttype, target):
+            self.report(
+                codes.BAD_ASSIGNMENT,
+                f"cannot set `{field}` ({target.describe()}) to a value of type {ttype.describe()}",
+                span,
+            )
+            return None
+        return node
+
+    # ------------------------------------------------------------------ inference
+
+    def expr(self, expr: ast.Expr, expected: TType | None) -> Typed | None:
+        """Infer the type of `expr`; `expected` resolves bare enum members."""
+        result = self._infer(expr, expected)
+        if isinstance(result, _Pending):
+            return self._resolve_pending(result, expected)
+        return result
+
+    def _infer(self, expr: ast.Expr, expected: TType | None) -> Typed | _Pending | None:
+        match expr:
+            case ast.IntLit(value=value, span=span):
+                return ir.Lit(value, "int", span), INT
+            case ast.DecimalLit(value=value, span=span):
+                return ir.Lit(value, "decimal", span), DECIMAL
+            case ast.StringLit(value=value, span=span):
+                return ir.Lit(value, "string", span), STRING
+            case ast.BoolLit(value=value, span=span):
+                return ir.Lit(value, "bool", span), BOOL
+            case ast.NameRef(name=name, span=span):
+                field = self.fields.get(name)
+                if field is not None:
+                    return ir.Var(name, field.name, span), field
+                return _Pending(name, span)
+            case ast.Negate():
+                return self._negate(expr)
+            case ast.Not(operand=operand, span=span):
+                inner = self._bool_operand(operand, "not")
+                return None if inner is None else (ir.Unary("not", inner, "bool", span), BOOL)
+            case ast.BoolOp():
+                return self._boolop(expr)
+            case ast.Binary():
+                return self._arith(expr)
+            case ast.Compare():
+                return self._compare(expr)
+            case ast.InSet():
+                return self._in(expr)
+        raise AssertionError(f"unknown expression node {expr!r}")  # pragma: no cover
+
+    def _resolve_pending(self, pending: _Pending, expected: TType | None) -> Typed | None:
+        if expected is not None and expected.name == "enum":
+            if pending.name in expected.members:
+                return ir.Lit(pending.name, "enum", pending.span), expected
+            self.report(
+                codes.UNKNOWN_MEMBER,
+                f"`{pending.name}` is not a member of {expected.describe()}",
+                pending.span,
+                help=_suggest(pending.name, expected.members) or f"use one of: {', '.join(expected.members)}",
+            )
+            return None
+        self._unknown(pending.name, pending.span, "context field or enum member")
+        return None
+
+    def _unknown(self, name: str, span: Span, what: str) -> None:
+        candidates = list(self.fields) + (self.members if "enum" in what else [])
+        self.report(
+            codes.UNKNOWN_NAME,
+            f"unknown {what} `{name}`",
+            span,
+            help=_suggest(name, candidates) or "declare it in the workflow's `context { ... }` block",
+        )
+
+    def _bool_operand(self, operand: ast.Expr, op: str) -> ir.Expr | None:
+        typed = self.expr(operand, None)
+        if typed is None:
+            return None
+        node, ttype = typed
+        if ttype != BOOL:
+            self.report(
+                codes.TYPE_MISMATCH,
+                f"`{op}` needs a bool operand, not {ttype.describe()}",
+                operand.span,
+            )
+            return None
+        return node
+
+    def _negate(self, expr: ast.Negate) -> Typed | None:
+        typed = self.expr(expr.operand, None)
+        if typed is None:
+            return None
+        node, ttype = typed
+        if ttype.name not in _NUMERIC:
+            self.report(codes.TYPE_MISMATCH, f"cannot negate a value of type {ttype.describe()}", expr.span)
+            return None
+        if isinstance(node, ir.Lit) and not isinstance(node.value, bool):
+            return ir.Lit(-node.value, ttype.name, expr.span), ttype  # type: ignore[operator]
+        return ir.Unary("-", node, ttype.name, expr.span), ttype
+
+    def _boolop(self, expr: ast.BoolOp) -> Typed | None:
+        operands = [self._bool_operand(o, expr.op) for o in expr.operands]
+        if any(o is None for o in operands):
+            return None
+        result = operands[0]
+        assert result is not None
+        for operand in operands[1:]:
+            assert operand is not None
+            result = ir.BinOp(expr.op, result, operand, "bool", expr.span)
+        return result, BOOL
+
+    def _pair(self, left: ast.Expr, right: ast.Expr) -> tuple[Typed, Typed] | None:
+        """Type two operands, letting a typed side resolve an enum member on the other."""
+        first = self._infer(left, None)
+        second = self._infer(right, None)
+        if isinstance(first, _Pending) and isinstance(second, _Pending):
+            self._unknown(first.name, first.span, "context field or enum member")
+            return None
+        if isinstance(first, _Pending):
+            assert not isinstance(second, _Pending)
+            first = None if second is None else self._resolve_pending(first, second[1])
+        if isinstance(second, _Pending):
+            second = None if first is None else self._resolve_pending(second, first[1])
+        if first is None or second is None:
+            return None
+        return first, second
+
+    def _arith(self, expr: ast.Binary) -> Typed | None:
+        pair = self._pair(expr.left, expr.right)
+        if pair is None:
+            return None
+        (lnode, ltype), (rnode, rtype) = pair
+        if ltype.name not in _NUMERIC or rtype.name not in _NUMERIC:
+            self.report(
+                codes.TYPE_MISMATCH,
+                f"`{expr.op}` needs numbers, not {ltype.describe()} and {rtype.describe()}",
+                expr.span,
+            )
+            return None
+        result = DECIMAL if DECIMAL in (ltype, rtype) else INT
+        if expr.op == "/" and result == INT:
+            self.report(codes.DIVISION_ON_INT, "`/` on two ints", expr.span)
+            return None
+        if expr.op == "%" and result == DECIMAL:
+            self.report(codes.TYPE_MISMATCH, "`%` is defined on ints only", expr.span)
+            return None
+        return ir.BinOp(expr.op, lnode, rnode, result.name, expr.span), result
+
+    def _compare(self, expr: ast.Compare) -> Typed | None:
+        pair = self._pair(expr.left, expr.right)
+        if pair is None:
+            return None
+        (lnode, ltype), (rnode, rtype) = pair
+        numeric = ltype.name in _NUMERIC and rtype.name in _NUMERIC
+        if expr.op in ("<", "<=", ">", ">="):
+            if not numeric:
+                self.report(
+                    codes.TYPE_MISMATCH,
+                    f"`{expr.op}` compares numbers, not {ltype.describe()} and {rtype.describe()}",
+                    expr.span,
+                )
+                return None
+        elif not numeric and ltype != rtype:
+            self.report(
+                codes.TYPE_MISMATCH,
+                f"cannot compare {ltype.describe()} with {rtype.describe()}",
+                expr.span,
+            )
+            return None
+        return ir.BinOp(expr.op, lnode, rnode, "bool", expr.span), BOOL
+
+    def _in(self, expr: ast.InSet) -> Typed | None:
+        operand = self.expr(expr.operand, None)
+        if operand is None:
+            return None
+        node, ttype = operand
+        values: list[ir.Lit] = []
+        for member in expr.members:
+            typed = self.expr(member, ttype)
+            if typed is None:
+                return None
+            value, vtype = typed
+            compatible = vtype == ttype or (vtype.name in _NUMERIC and ttype.name in _NUMERIC)
+            if not isinstance(value, ir.Lit) or not compatible:
+                self.report(
+                    codes.TYPE_MISMATCH,
+                    f"set member of type {vtype.describe()} cannot match {ttype.describe()}",
+                    member.span,
+                )
+                return None
+            values.append(value)
+        return ir.In(node, tuple(values), expr.negated, "bool", expr.span), BOOL
+
+
+def _assignable(value: TType, target: TType) -> bool:
+    if value == target:
+        return True
+    return value == INT and target == DECIMAL
+
+
+def _suggest(name: str, candidates: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else ""
+
+
+def literal_value(literal: ast.Literal_, target: TType) -> ir.Value | None:
+    """Return the value of a default literal if it fits `target`, else None."""
+    match literal:
+        case ast.Negate(operand=ast.IntLit(value=v)) if target.name in _NUMERIC:
+            return -v if target == INT else Decimal(-v)
+        case ast.Negate(operand=ast.DecimalLit(value=v)) if target == DECIMAL:
+            return -v
+        case ast.IntLit(value=v) if target.name in _NUMERIC:
+            return v if target == INT else Decimal(v)
+        case ast.DecimalLit(value=v) if target == DECIMAL:
+            return v
+        case ast.BoolLit(value=v) if target == BOOL:
+            return v
+        case ast.StringLit(value=v) if target == STRING:
+            return v
+        case ast.NameRef(name=v) if target.name == "enum" and v in target.members:
+            return v
+    return None
+
+
+def suggest(name: str, candidates: list[str] | tuple[str, ...]) -> str:
+    """Return a 'did you mean' hint for a misspelt name, or ''."""
+    return _suggest(name, candidates)

@@ -1,0 +1,71 @@
+"""The types a plugin implements: targets that generate files, rules that check the IR.
+
+A third-party package provides these through the hooks in `hookspecs.py`, exactly
+as the built-in targets and rules do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from statewright.compiler.ir import Machine
+from statewright.diagnostics import Diagnostic
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """One generated file: a path relative to the output directory and its content."""
+
+    path: str
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class TargetOptions:
+    """Options every target receives; `extra` holds target-specific `--option key=value` pairs."""
+
+    source_name: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetOutput:
+    """What a target returns: files to write and findings about the translation."""
+
+    artifacts: tuple[Artifact, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@runtime_checkable
+class Target(Protocol):
+    """A code generator: reads only the IR, never the source or the AST."""
+
+    name: str
+    description: str
+
+    def generate(self, machine: Machine, options: TargetOptions) -> TargetOutput:
+        """Translate one verified machine into artifacts."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """What a rule may consult besides the machine: settings from the command line."""
+
+    strict: bool = False
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Rule(Protocol):
+    """A verification rule: a family name, the codes it may report, and a check."""
+
+    name: str
+    family: str
+    codes: tuple[str, ...]
+
+    def check(self, machine: Machine, context: RuleContext) -> Iterable[Diagnostic]:
+        """Return the findings of this rule on one machine."""
+        ...

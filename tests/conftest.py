@@ -1,0 +1,34 @@
+"""Shared test settings: Hypothesis profiles and paths to the examples."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+settings.register_profile(
+    "default", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=100
+)
+settings.register_profile(
+    "ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=100, derandomize=True
+)
+settings.register_profile(
+    "thorough", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=2000
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
+
+
+def example_files() -> list[Path]:
+    """Return every example spec, sorted."""
+    return sorted(EXAMPLES.glob("*.wf"))
+
+
+@pytest.fixture
+def kitchen_sink() -> str:
+    """A spec that uses most constructs, kept beside the tests."""
+    return (Path(__file__).parent / "front" / "data" / "kitchen_sink.wf").read_text("utf-8")
