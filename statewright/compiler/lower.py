@@ -46,6 +46,7 @@ def lower(workflow: ast.Workflow, file: str) -> tuple[ir.Machine | None, tuple[D
     initial = _pick_initial(ctx, tops, owner=None, span=workflow.name_span)
     for item in tops:
         lower_state(ctx, item, parent=None)
+    ctx.check_implicit_uses()
     events = tuple(
         ir.Event(decl.name, "external", decl.doc, decl.span) for decl in ctx.events.values()
     ) + tuple(ir.Event(name, kind) for name, kind in ctx.used_implicit.items() if name not in ctx.events)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from statewright.compiler import ir
-from statewright.compiler.lowerctx import IMPLICIT_EVENTS, LoweringContext
+from statewright.compiler.lowerctx import LoweringContext
 from statewright.diagnostics import codes
 from statewright.dsl import ast
 from statewright.source import Span
@@ -20,10 +20,10 @@ def lower_common(ctx: LoweringContext, state: str, item: object, seen: dict[str,
         case ast.Transition():
             lower_transition(ctx, state, item)
         case ast.Reject(event=event, reason=reason, span=span):
-            if ctx.event(event, span, IMPLICIT_EVENTS.get(event)) is not None:
+            if ctx.user_event(event, span) is not None:
                 ctx.rejects.append(ir.Reject(state, event, "reject", reason, span))
         case ast.Ignore(event=event, span=span):
-            if ctx.event(event, span, IMPLICIT_EVENTS.get(event)) is not None:
+            if ctx.user_event(event, span) is not None:
                 ctx.rejects.append(ir.Reject(state, event, "ignore", None, span))
         case ast.Doc(span=span):
             ctx.once(seen, "doc", span, "`doc`")
@@ -51,7 +51,7 @@ def header_parts(
 
 
 def lower_transition(ctx: LoweringContext, state: str, node: ast.Transition) -> None:
-    event = ctx.event(node.event, node.event_span, IMPLICIT_EVENTS.get(node.event))
+    event = ctx.user_event(node.event, node.event_span)
     target = ctx.target(node.target, node.target_span)
     guard = None if node.guard is None else ctx.types.condition(node.guard, "guard")
     actions = ctx.actions(node.actions)

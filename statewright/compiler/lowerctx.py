@@ -52,6 +52,7 @@ class LoweringContext:
     approvals: list[ir.Approval] = field(default_factory=list)
     checkpoints: list[ir.Checkpoint] = field(default_factory=list)
     used_implicit: dict[str, ir.EventKind] = field(default_factory=dict)
+    implicit_uses: dict[str, Span] = field(default_factory=dict)
     checker: TypeChecker | None = None
 
     # ------------------------------------------------------------------ findings
@@ -109,6 +110,28 @@ class LoweringContext:
             or f"add `{name}` to the workflow's `events {{ ... }}` block",
         )
         return None
+
+    def user_event(self, name: str, span: Span) -> str | None:
+        """Resolve an event named in `on`/`reject`/`ignore` by the user.
+
+        Approval and checkpoint events count as declared only when some approval or
+        checkpoint produces them (see `check_implicit_uses`).
+        """
+        if name not in self.events and name in IMPLICIT_EVENTS:
+            self.implicit_uses.setdefault(name, span)
+            return name
+        return self.event(name, span)
+
+    def check_implicit_uses(self) -> None:
+        """Report implicit events used by hand where no approval or checkpoint produces them."""
+        for name, span in self.implicit_uses.items():
+            if name not in self.used_implicit:
+                self.report(
+                    codes.UNKNOWN_EVENT,
+                    f"event `{name}` is not declared, and no approval or checkpoint produces it",
+                    span,
+                    help=f"add `{name}` to the workflow's `events {{ ... }}` block",
+                )
 
     # ------------------------------------------------------------------ common pieces
 

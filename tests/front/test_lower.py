@@ -41,6 +41,8 @@ def _edges(machine: ir.Machine) -> set[tuple[str, str, str | None, str | None]]:
         ("initial state A { on go -> Nowhere }", "", "SW102"),
         ("initial state A { on jump -> A }", "", "SW103"),
         ("initial state A { reject jump }", "", "SW103"),
+        ("initial state A { on approve -> A }", "", "SW103"),
+        ("initial state A { ignore acknowledge }", "", "SW103"),
         ("initial state A { on go -> A { emit jump } }", "", "SW103"),
         ("initial state A\nstate A", "", "SW101"),
         ("state A\nfinal state B", "", "SW107"),
@@ -312,6 +314,15 @@ def test_parallel_approval_uses_regions_that_join() -> None:
 )
 def test_approval_errors(text: str, code: str) -> None:
     assert code in _codes(text, "amount: int")
+
+
+def test_approval_events_may_be_handled_outside_the_approval() -> None:
+    machine = _machine(
+        _approval("sequential").replace(
+            "state Draft { on go -> Sign }", "state Draft { on go -> Sign ignore approve }"
+        )
+    )
+    assert ir.Reject("Draft", "approve", "ignore") in machine.rejects
 
 
 def test_forbidden_delegation_is_an_explicit_reject() -> None:
