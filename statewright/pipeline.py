@@ -119,7 +119,11 @@ def discover(paths: list[Path]) -> list[Path]:
     """Expand directories into the `.wf` files below them, sorted; keep files as given."""
     found: list[Path] = []
     for path in paths:
-        if path.is_dir():
+        try:
+            is_dir = path.is_dir()
+        except OSError:
+            is_dir = False  # read_source reports the path itself
+        if is_dir:
             for root, _dirs, files in os.walk(path):
                 found.extend(Path(root) / f for f in files if f.endswith(".wf"))
         else:

@@ -30,7 +30,10 @@ def _span() -> Span:
 
 TypeName: TypeAlias = Literal["int", "decimal", "bool", "string", "enum"]
 Value: TypeAlias = int | Decimal | bool | str
-"""A context value: ints, exact decimals, booleans, strings, and enum members (as str)."""
+"""A context value. Its Python type follows its declared type: `int` for int, a
+finite `Decimal` (or an `int`, which promotes) for decimal, `bool` for bool, `str`
+for string and for enum members. Note that `True == 1` and `Decimal(5) == 5` in
+Python, so compare JSON dumps when the value *type* matters."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from statewright.compiler import ir
 from statewright.compiler.expr_text import render
-from statewright.compiler.lower_items import header_parts, lower_common, lower_retry, lower_timeout
+from statewright.compiler.lower_items import header_parts, lower_common, lower_retry
 from statewright.compiler.lower_patterns import lower_approval, lower_checkpoint, lower_saga
 from statewright.compiler.lowerctx import Declared, LoweringContext
 from statewright.compiler.typecheck import (
@@ -291,13 +291,12 @@ def lower_state(ctx: LoweringContext, node: ast.StateDecl, parent: str | None) -
 def _lower_plain(ctx: LoweringContext, node: ast.State, parent: str | None) -> None:
     children = [i for i in node.items if isinstance(i, _STATE_NODES)]
     initial = _pick_initial(ctx, children, node.name, node.name_span) if children else None
-    doc, entry, exit_ = header_parts(ctx, node.items)
+    doc, entry, exit_, soft = header_parts(ctx, node.items)
     seen: dict[str, Span] = {}
     invoke: ast.Invoke | None = None
     retry: ast.Retry | None = None
     heartbeat: ast.Heartbeat | None = None
     done: ast.Outcome | None = None
-    soft: list[ir.SoftTimeout] = []
     index = len(ctx.states)
     for item in node.items:
         if lower_common(ctx, node.name, item, seen) or isinstance(item, _STATE_NODES):
@@ -311,12 +310,6 @@ def _lower_plain(ctx: LoweringContext, node: ast.State, parent: str | None) -> N
                 heartbeat = item
             case ast.Outcome(span=span) if ctx.once(seen, "done", span, "`done`"):
                 done = item
-            case ast.HardTimeout(span=span) if ctx.once(seen, "timeout", span, "`timeout`"):
-                lower_timeout(ctx, node.name, item)
-            case ast.SoftTimeout():
-                soft.append(
-                    ir.SoftTimeout(item.duration_ms, item.message, ctx.actions(item.actions), item.span)
-                )
     lowered_invoke = _lower_invoke(ctx, node.name, invoke, retry, heartbeat)
     if done is not None:
         _lower_done(ctx, node.name, done, has_children=bool(children), has_invoke=invoke is not None)
@@ -331,7 +324,7 @@ def _lower_plain(ctx: LoweringContext, node: ast.State, parent: str | None) -> N
             entry=entry,
             exit=exit_,
             invoke=lowered_invoke,
-            soft_timeouts=tuple(soft),
+            soft_timeouts=soft,
             doc=doc,
             span=node.span,
         ),
@@ -390,7 +383,7 @@ def _lower_done(
 
 
 def _lower_final(ctx: LoweringContext, node: ast.FinalState, parent: str | None) -> None:
-    doc, entry, _ = header_parts(ctx, node.items)
+    doc, entry, _, _ = header_parts(ctx, node.items)
     seen: dict[str, Span] = {}
     outcome: ast.FinalOutcome | None = None
     for item in node.items:
@@ -424,7 +417,7 @@ def _lower_parallel(ctx: LoweringContext, node: ast.ParallelState, parent: str |
             node.name_span,
             help="add `region Name { initial state ... }` blocks",
         )
-    doc, entry, exit_ = header_parts(ctx, node.items)
+    doc, entry, exit_, soft = header_parts(ctx, node.items)
     seen: dict[str, Span] = {}
     for item in node.items:
         if lower_common(ctx, node.name, item, seen) or isinstance(item, ast.Region):
@@ -438,6 +431,7 @@ def _lower_parallel(ctx: LoweringContext, node: ast.ParallelState, parent: str |
             name=node.name,
             kind="parallel",
             parent=parent,
+            soft_timeouts=soft,
             children=tuple(
                 r.name for r in regions if ctx.declared.get(r.name, None) and ctx.declared[r.name].node is r
             ),

@@ -6,6 +6,7 @@ Transitions, rejects, entry/exit actions, docs, timers and retry policies.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from statewright.compiler import ir
 from statewright.compiler.lowerctx import LoweringContext
@@ -31,22 +32,40 @@ def lower_common(ctx: LoweringContext, state: str, item: object, seen: dict[str,
             ctx.once(seen, "entry", span, "`entry`")
         case ast.Exit(span=span):
             ctx.once(seen, "exit", span, "`exit`")
+        case ast.HardTimeout(span=span):
+            if ctx.once(seen, "timeout", span, "`timeout`"):
+                lower_timeout(ctx, state, item)
+        case ast.SoftTimeout():
+            pass  # collected by header_parts
         case _:
             return False
     return True
 
 
-def header_parts(
-    ctx: LoweringContext, items: tuple[object, ...]
-) -> tuple[str | None, tuple[ir.Action, ...], tuple[ir.Action, ...]]:
-    """Return a block's doc, entry actions and exit actions (first of each)."""
+class BlockHeader(NamedTuple):
+    """The parts of a block that become fields of its IR state."""
+
+    doc: str | None
+    entry: tuple[ir.Action, ...]
+    exit: tuple[ir.Action, ...]
+    soft_timeouts: tuple[ir.SoftTimeout, ...]
+
+
+def header_parts(ctx: LoweringContext, items: tuple[object, ...]) -> BlockHeader:
+    """Return a block's doc, entry and exit actions (first of each) and its soft timeouts."""
     doc = next((i.text for i in items if isinstance(i, ast.Doc)), None)
     entry = next((i for i in items if isinstance(i, ast.Entry)), None)
     exit_ = next((i for i in items if isinstance(i, ast.Exit)), None)
-    return (
+    soft = tuple(
+        ir.SoftTimeout(i.duration_ms, i.message, ctx.actions(i.actions), i.span)
+        for i in items
+        if isinstance(i, ast.SoftTimeout)
+    )
+    return BlockHeader(
         doc,
         ctx.actions(entry.actions) if entry else (),
         ctx.actions(exit_.actions) if exit_ else (),
+        soft,
     )
 
 

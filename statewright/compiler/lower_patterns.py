@@ -16,8 +16,9 @@ return: once it completed, later failures cannot be undone and leave through
 from __future__ import annotations
 
 from statewright.compiler import ir
-from statewright.compiler.lower_items import header_parts, lower_common, lower_retry, lower_timeout
+from statewright.compiler.lower_items import BlockHeader, header_parts, lower_common, lower_retry
 from statewright.compiler.lowerctx import LoweringContext
+from statewright.compiler.typecheck import balanced
 from statewright.diagnostics import codes
 from statewright.dsl import ast
 from statewright.source import Span
@@ -63,7 +64,7 @@ def _require(
 def lower_saga(ctx: LoweringContext, node: ast.SagaState, parent: str | None) -> None:
     """Lower a saga into a compound state of step and compensation states."""
     seen: dict[str, Span] = {}
-    doc, entry, exit_ = header_parts(ctx, node.items)
+    header = header_parts(ctx, node.items)
     for item in node.items:
         if not isinstance(item, ast.Step | ast.Outcome):
             lower_common(ctx, node.name, item, seen)
@@ -123,9 +124,10 @@ def lower_saga(ctx: LoweringContext, node: ast.SagaState, parent: str | None) ->
             children=tuple(s.state for s in table)
             + tuple(s.compensation_state for s in table if s.compensation_state),
             role="saga",
-            entry=entry,
-            exit=exit_,
-            doc=doc,
+            entry=header.entry,
+            soft_timeouts=header.soft_timeouts,
+            exit=header.exit,
+            doc=header.doc,
             span=node.span,
         )
     )
@@ -234,7 +236,7 @@ def _undo_from(completed: list[ir.SagaStep], outcomes: dict[str, str | None]) ->
 def lower_approval(ctx: LoweringContext, node: ast.ApprovalState, parent: str | None) -> None:
     """Lower an approval flow into level states (sequential/conditional) or regions (parallel)."""
     seen: dict[str, Span] = {}
-    doc, entry, exit_ = header_parts(ctx, node.items)
+    header = header_parts(ctx, node.items)
     routing: ir.Routing = "sequential"
     delegation = False
     levels: list[ast.Level] = []
@@ -264,9 +266,9 @@ def lower_approval(ctx: LoweringContext, node: ast.ApprovalState, parent: str | 
         return
     table = _levels(ctx, node, levels, routing)
     if routing == "parallel":
-        _parallel_approval(ctx, node, table, outcomes, delegation, parent, entry, exit_, doc)
+        _parallel_approval(ctx, node, table, outcomes, delegation, parent, header)
     else:
-        _sequential_approval(ctx, node, table, outcomes, delegation, parent, entry, exit_, doc, routing)
+        _sequential_approval(ctx, node, table, outcomes, delegation, parent, header, routing)
     if outcomes["recall"] is not None:
         ctx.event("recall", node.span, "approval")
         ctx.add_transition(
@@ -292,8 +294,17 @@ def _levels(
     numbers: dict[str, Span] = {}
     valid: list[ast.Level] = []
     for level in levels:
-        if ctx.once(numbers, str(level.number), level.span, f"level {level.number}"):
+        first = numbers.get(str(level.number))
+        if first is None:
+            numbers[str(level.number)] = level.span
             valid.append(level)
+        else:
+            ctx.report(
+                codes.DUPLICATE_LEVEL,
+                f"level {level.number} of `{node.name}` is defined twice",
+                level.span,
+                related=[ctx.related(first, "first defined here")],
+            )
     known = {level.number for level in valid}
     table: list[ir.ApprovalLevel] = []
     for level in valid:
@@ -406,9 +417,7 @@ def _sequential_approval(
     outcomes: dict[str, str | None],
     delegation: bool,
     parent: str | None,
-    entry: tuple[ir.Action, ...],
-    exit_: tuple[ir.Action, ...],
-    doc: str | None,
+    header: BlockHeader,
     routing: str,
 ) -> None:
     conditional = routing == "conditional"
@@ -422,9 +431,10 @@ def _sequential_approval(
             initial=children[0] if children else None,
             children=children,
             role="approval",
-            entry=entry,
-            exit=exit_,
-            doc=doc,
+            entry=header.entry,
+            soft_timeouts=header.soft_timeouts,
+            exit=header.exit,
+            doc=header.doc,
             span=node.span,
         )
     )
@@ -481,10 +491,7 @@ def _negate(expr: ir.Expr, span: Span) -> ir.Expr:
 
 
 def _conjoin(parts: list[ir.Expr], span: Span) -> ir.Expr:
-    result = parts[0]
-    for part in parts[1:]:
-        result = ir.BinOp("and", result, part, "bool", span)
-    return result
+    return balanced("and", parts, span)
 
 
 def _all_not(skipped: list[ir.Expr], span: Span) -> ir.Expr | None:
@@ -498,9 +505,7 @@ def _parallel_approval(
     outcomes: dict[str, str | None],
     delegation: bool,
     parent: str | None,
-    entry: tuple[ir.Action, ...],
-    exit_: tuple[ir.Action, ...],
-    doc: str | None,
+    header: BlockHeader,
 ) -> None:
     regions = tuple(f"{node.name}.level_{level.number}" for level in table)
     ctx.states.append(
@@ -510,9 +515,10 @@ def _parallel_approval(
             parent=parent,
             children=regions,
             role="approval",
-            entry=entry,
-            exit=exit_,
-            doc=doc,
+            entry=header.entry,
+            soft_timeouts=header.soft_timeouts,
+            exit=header.exit,
+            doc=header.doc,
             span=node.span,
         )
     )
@@ -547,18 +553,16 @@ def _parallel_approval(
 def lower_checkpoint(ctx: LoweringContext, node: ast.CheckpointState, parent: str | None) -> None:
     """Lower a human checkpoint into a waiting state with acknowledge and timeout transitions."""
     seen: dict[str, Span] = {}
-    doc, entry, exit_ = header_parts(ctx, node.items)
+    header = header_parts(ctx, node.items)
     prompt: str | None = None
     assignee: str | None = None
-    timeout: ast.HardTimeout | None = None
+    timeout = next((i for i in node.items if isinstance(i, ast.HardTimeout)), None)
     for item in node.items:
         match item:
             case ast.Prompt(text=text, span=span) if ctx.once(seen, "prompt", span, "`prompt`"):
                 prompt = text
             case ast.Assignee(approver=approver, span=span) if ctx.once(seen, "assignee", span, "`assignee`"):
                 assignee = str(approver)
-            case ast.HardTimeout(span=span) if ctx.once(seen, "timeout", span, "`timeout`"):
-                timeout = item
             case ast.Outcome():
                 pass
             case _:
@@ -571,10 +575,11 @@ def lower_checkpoint(ctx: LoweringContext, node: ast.CheckpointState, parent: st
             "atomic",
             parent=parent,
             role="checkpoint",
-            entry=entry,
-            exit=exit_,
+            entry=header.entry,
+            soft_timeouts=header.soft_timeouts,
+            exit=header.exit,
             waits=True,
-            doc=doc,
+            doc=header.doc,
             span=node.span,
         )
     )
@@ -583,10 +588,7 @@ def lower_checkpoint(ctx: LoweringContext, node: ast.CheckpointState, parent: st
         ctx.add_transition(
             ir.Transition(node.name, "event", outcomes["acknowledged"], event="acknowledge", span=node.span)
         )
-    fallback = None
-    if timeout is not None:
-        lower_timeout(ctx, node.name, timeout)
-        fallback = ctx.declared.get(timeout.target) and timeout.target
+    fallback = timeout.target if timeout is not None and timeout.target in ctx.declared else None
     ctx.checkpoints.append(
         ir.Checkpoint(
             node.name,
@@ -594,7 +596,7 @@ def lower_checkpoint(ctx: LoweringContext, node: ast.CheckpointState, parent: st
             assignee,
             outcomes["acknowledged"],
             None if timeout is None else timeout.duration_ms,
-            fallback or None,
+            fallback,
             node.span,
         )
     )

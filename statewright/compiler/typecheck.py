@@ -17,6 +17,9 @@ from statewright.diagnostics import codes
 from statewright.dsl import ast
 from statewright.source import Span
 
+MAX_EXPR_DEPTH = 64
+"""Deepest typed expression lowering produces; JSON, SMT and code generators all recurse on it."""
+
 RESERVED = frozenset({"and", "or", "not", "in", "true", "false"})
 """Words of the guard language that cannot name a context field."""
 
@@ -65,7 +68,7 @@ class TypeChecker:
 
     def condition(self, expr: ast.Expr, what: str) -> ir.Expr | None:
         """Check a guard or invariant: it must be a boolean expression."""
-        typed = self.expr(expr, None)
+        typed = self._bounded(self.expr(expr, None), expr.span)
         if typed is None:
             return None
         node, ttype = typed
@@ -85,7 +88,7 @@ class TypeChecker:
         if target is None:
             self._unknown(field, field_span, "context field")
             return None
-        typed = self.expr(value, target)
+        typed = self._bounded(self.expr(value, target), value.span)
         if typed is None:
             return None
         node, ttype = typed
@@ -106,6 +109,18 @@ class TypeChecker:
         if isinstance(result, _Pending):
             return self._resolve_pending(result, expected)
         return result
+
+    def _bounded(self, typed: Typed | None, span: Span) -> Typed | None:
+        """Refuse expressions too deep for every later stage to walk safely."""
+        if typed is not None and depth(typed[0]) > MAX_EXPR_DEPTH:
+            self.report(
+                codes.TOO_DEEP,
+                f"expression nests deeper than {MAX_EXPR_DEPTH} levels",
+                span,
+                help="split it, or name parts of it with context fields",
+            )
+            return None
+        return typed
 
     def _infer(self, expr: ast.Expr, expected: TType | None) -> Typed | _Pending | None:
         match expr:
@@ -187,15 +202,11 @@ class TypeChecker:
         return ir.Unary("-", node, ttype.name, expr.span), ttype
 
     def _boolop(self, expr: ast.BoolOp) -> Typed | None:
-        operands = [self._bool_operand(o, expr.op) for o in expr.operands]
-        if any(o is None for o in operands):
+        checked = [self._bool_operand(o, expr.op) for o in expr.operands]
+        operands = [o for o in checked if o is not None]
+        if len(operands) != len(checked):
             return None
-        result = operands[0]
-        assert result is not None
-        for operand in operands[1:]:
-            assert operand is not None
-            result = ir.BinOp(expr.op, result, operand, "bool", expr.span)
-        return result, BOOL
+        return balanced(expr.op, operands, expr.span), BOOL
 
     def _pair(self, left: ast.Expr, right: ast.Expr) -> tuple[Typed, Typed] | None:
         """Type two operands, letting a typed side resolve an enum member on the other."""
@@ -278,6 +289,28 @@ class TypeChecker:
                 return None
             values.append(value)
         return ir.In(node, tuple(values), expr.negated, "bool", expr.span), BOOL
+
+
+def balanced(op: ir.BinaryOp, operands: list[ir.Expr], span: Span) -> ir.Expr:
+    """Join operands of an associative `and`/`or` as a balanced tree, so depth grows as log n."""
+    if len(operands) == 1:
+        return operands[0]
+    middle = len(operands) // 2
+    return ir.BinOp(
+        op, balanced(op, operands[:middle], span), balanced(op, operands[middle:], span), "bool", span
+    )
+
+
+def depth(expr: ir.Expr) -> int:
+    """Return the nesting depth of a typed expression (a literal or variable is 1)."""
+    match expr:
+        case ir.Unary(operand=operand):
+            return 1 + depth(operand)
+        case ir.BinOp(left=left, right=right):
+            return 1 + max(depth(left), depth(right))
+        case ir.In(operand=operand):
+            return 1 + depth(operand)
+    return 1
 
 
 def _assignable(value: TType, target: TType) -> bool:

@@ -3,7 +3,8 @@
 Codes are stable: once published a code keeps its meaning.  Families:
 SW0xx input and syntax, SW1xx names, SW2xx types, SW3xx structure,
 SW4xx guards, SW5xx sagas, SW6xx approvals and waits, SW7xx retries and
-timeouts, SW8xx parallel and compound states, SW9xx targets.
+timeouts, SW8xx parallel and compound states, SW90x plugins and the command
+line, SW91x and up targets.
 Plugins register their own codes with `register` (any prefix but ``SW``).
 """
 
@@ -177,13 +178,7 @@ AMBIGUOUS_NAME = _code(
     "name is both a context field and an enum member",
     "rename the field or the member",
 )
-NAME_TOO_LONG = _code(
-    "SW119",
-    "name-too-long",
-    E,
-    "name is longer than 80 characters",
-    "engines such as Step Functions cap names at 80 characters",
-)
+
 
 # --- SW2xx: types ----------------------------------------------------------------
 TYPE_MISMATCH = _code("SW201", "type-mismatch", E, "operand types do not fit the operator")

@@ -47,10 +47,8 @@ _MEANINGFUL = frozenset(
         "OUTCOME_KIND",
         "BACKOFF_KIND",
         "JITTER_KIND",
-        "SAGA_OUTCOME",
         "ROUTING_KIND",
         "DELEGATION_KIND",
-        "APPROVAL_OUTCOME",
     }
 )
 
@@ -284,6 +282,9 @@ class Builder(Transformer[Token, Any]):
     def enum_type(self, children: list[Any]) -> ast.EnumType:
         (names,) = _parts(children)
         return ast.EnumType(tuple(str(n) for n in names), self._span(children))
+
+    def enum_members(self, children: list[Any]) -> list[Token]:
+        return self.name_list(children)
 
     def op_bound(self, children: list[Any]) -> Clause:
         op, number = _parts(children)
@@ -662,10 +663,10 @@ class Builder(Transformer[Token, Any]):
         return self._outcome("done", children)
 
     def saga_outcome(self, children: list[Any]) -> ast.Outcome:
-        return self._outcome(str(_parts(children)[0]), children)
+        return self._outcome(str(children[0]), children)
 
     def approval_outcome(self, children: list[Any]) -> ast.Outcome:
-        return self._outcome(str(_parts(children)[0]), children)
+        return self._outcome(str(children[0]), children)
 
     def checkpoint_outcome(self, children: list[Any]) -> ast.Outcome:
         return self._outcome("acknowledged", children)

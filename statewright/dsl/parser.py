@@ -204,7 +204,21 @@ def _lexical_diagnostic(source: SourceText, error: UnexpectedCharacters) -> Diag
         source.name,
         source.span(start, start + 1),
         label="not allowed here",
+        help=_character_help(char),
     )
+
+
+def _character_help(char: str) -> str:
+    """Say what the writer probably meant by a character the language does not use."""
+    if char == ".":
+        return "numbers have a digit before the point (`0.5`); ranges are written `1..5`"
+    if char in ";,":
+        return "statements need no separator: put each on its own line, or separate them with spaces"
+    if char == "'":
+        return 'strings use double quotes: "text"'
+    if char.isalpha():
+        return 'names use ASCII letters, digits and `_`; put other text in "quotes"'
+    return "remove it; it has no meaning here"
 
 
 def _syntax_diagnostic(parser: _Parser, source: SourceText, error: UnexpectedInput) -> Diagnostic:

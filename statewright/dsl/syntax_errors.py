@@ -139,6 +139,27 @@ SYNTAX_ERRORS: tuple[SyntaxErrorLabel, ...] = (
         ("workflow W { state A { retry backoff fixed 1s } }",),
     ),
     SyntaxErrorLabel(
+        "enum-without-commas",
+        "enum members are separated by commas",
+        "write `enum { eu, us, apac }`",
+        ("workflow W { context { e: enum { a b } } }",),
+    ),
+    SyntaxErrorLabel(
+        "number-with-exponent",
+        "numbers are written in full; there is no exponent notation",
+        "write `1000` or `0.001` instead of `1e3` or `1e-3`",
+        ("workflow W { invariant x == 1e3 }",),
+    ),
+    SyntaxErrorLabel(
+        "trailing-comma-in-list",
+        "a list ends without a trailing comma",
+        "remove the comma before the next clause",
+        (
+            "workflow W { approval A { level 1 { approvers role:a, quorum 1 } } }",
+            'workflow W { state A { on go -> B requires "p", scope "s" } }',
+        ),
+    ),
+    SyntaxErrorLabel(
         "events-without-braces",
         "events are listed in braces",
         "write `events { submit, cancel }`",

@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 
 from statewright.compiler import ir
+from statewright.compiler.expr_text import render
+from statewright.compiler.typecheck import depth
 from statewright.pipeline import CompileResult, compile_text
 
 
@@ -308,7 +310,7 @@ def test_parallel_approval_uses_regions_that_join() -> None:
             APPROVAL.replace("level 2 {when2}", "level 1 {when2}").format(
                 routing="sequential", esc="Rejected", when1="", when2=""
             ),
-            "SW112",
+            "SW115",
         ),
     ],
 )
@@ -356,3 +358,57 @@ def test_lowering_is_deterministic(kitchen_sink: str) -> None:
     second = compile_text(kitchen_sink).machine
     assert first is not None and first == second
     assert repr(first) == repr(second)
+
+
+def test_saga_outcomes_may_follow_any_item() -> None:
+    machine = _machine(
+        "initial saga S { reject go\n done -> B compensated -> B\n step a compensate b retry 2\n"
+        " compensation_failed -> B }\nfinal state B"
+    )
+    assert machine.sagas[0].done == "B" and machine.sagas[0].compensation_failed == "B"
+
+
+def test_enum_members_may_end_with_a_comma() -> None:
+    machine = _machine("initial state A", "e: enum { a, b, c, }")
+    assert machine.context[0].type.members == ("a", "b", "c")
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "initial parallel P { region R { initial state X { on go -> Y } final state Y } done -> B {timers} }",
+        "initial saga P { step a compensate b done -> B compensated -> B {timers} }",
+        "initial approval P { level 1 { approvers role:x } approved -> B rejected -> B {timers} }",
+        "initial checkpoint P { acknowledged -> B {timers} }",
+        "initial state P { on go -> B {timers} }",
+    ],
+    ids=["parallel", "saga", "approval", "checkpoint", "state"],
+)
+def test_every_state_kind_takes_hard_and_soft_timeouts(block: str) -> None:
+    timers = 'timeout 1h -> B warn after 30m "late" { do page }'
+    machine = _machine(block.replace("{timers}", timers) + "\nfinal state B")
+    assert ("P", "timeout", None, "B") in _edges(machine)
+    assert [t.after_ms for t in machine.transitions if t.source == "P" and t.kind == "timeout"] == [3_600_000]
+    assert machine.state("P").soft_timeouts == (ir.SoftTimeout(1_800_000, "late", (ir.Call("page"),)),)
+
+
+def test_duplicate_approval_level_has_its_own_code() -> None:
+    codes = _codes(
+        "initial approval P { level 1 { approvers role:x } level 1 { approvers role:y }"
+        " approved -> B rejected -> B }\nfinal state B"
+    )
+    assert codes == ["SW115"]
+
+
+def test_long_and_or_chains_lower_to_shallow_balanced_trees() -> None:
+    terms = " or ".join(f"x == {i}" for i in range(1000))
+    machine = _machine(f"initial state A {{ on go when {terms} -> A }}", "x: int")
+    guard = machine.transitions[0].guard
+    assert guard is not None and depth(guard) == 12
+    assert render(guard) == terms
+
+
+def test_typed_expressions_deeper_than_the_limit_are_refused() -> None:
+    deep = "x" + " + x" * 62  # 63 levels of `+`, under the parser's limit of 64
+    codes = _codes(f"initial state A {{ on go when ({deep}) > 0 and ({deep}) < 9 -> A }}", "x: int")
+    assert codes == ["SW006"]
