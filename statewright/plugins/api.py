@@ -42,8 +42,15 @@ class TargetOutput:
 class Target(Protocol):
     """A code generator: reads only the IR, never the source or the AST."""
 
-    name: str
-    description: str
+    @property
+    def name(self) -> str:
+        """The name users pass to `--target`."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """One line shown by `statewright targets`."""
+        ...
 
     def generate(self, machine: Machine, options: TargetOptions) -> TargetOutput:
         """Translate one verified machine into artifacts."""
@@ -62,9 +69,20 @@ class RuleContext:
 class Rule(Protocol):
     """A verification rule: a family name, the codes it may report, and a check."""
 
-    name: str
-    family: str
-    codes: tuple[str, ...]
+    @property
+    def name(self) -> str:
+        """A short, unique name for the rule."""
+        ...
+
+    @property
+    def family(self) -> str:
+        """The check family it belongs to (structure, guards, sagas, ...)."""
+        ...
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The diagnostic codes this rule may report."""
+        ...
 
     def check(self, machine: Machine, context: RuleContext) -> Iterable[Diagnostic]:
         """Return the findings of this rule on one machine."""

@@ -1,0 +1,58 @@
+# statewright developer tasks. Every target sets up .venv on first use.
+#   make demo       check and build the examples (prints the report)
+#   make test       lint + format check + mypy --strict + pytest -n auto
+#   make lint | typecheck | unit | fmt | clean | distclean
+# The interpreter used to create .venv can be overridden: make test PYTHON=python3.12
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.statewright-installed
+SOURCES := statewright tests
+OUT ?= build
+
+.DEFAULT_GOAL := test
+.PHONY: venv demo test lint typecheck unit fmt clean distclean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changes. The build backend (hatchling, plus
+# editables for editable installs) is installed first so the
+# install can build without an isolated (networked) build environment.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet 'hatchling>=1.24' editables
+	$(BIN)/python -m pip install --quiet --no-build-isolation -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	@echo '== statewright check examples/'
+	$(BIN)/statewright check examples/
+	@echo '== statewright build examples/ --target all --out $(OUT)/'
+	$(BIN)/statewright build examples/ --target all --out $(OUT)/
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict
+
+unit: $(STAMP)
+	$(BIN)/pytest -n auto
+
+test: lint typecheck unit
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix $(SOURCES)
+	$(BIN)/ruff format $(SOURCES)
+
+# Remove generated files; the virtual environment stays (see distclean).
+clean:
+	rm -rf $(OUT) dist .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	find statewright tests -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

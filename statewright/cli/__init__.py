@@ -1,0 +1,90 @@
+"""The `statewright` command: `check`, `build`, `fmt` and `targets`.
+
+Streams. stdout carries what a command produces: the findings report and its
+one-line summary (`check`), the list of files written (`build`), the files
+reformatted (`fmt`), the target table, and every `--format json` document —
+with `--format json` stdout holds exactly one JSON document and nothing else.
+One exception: with `fmt --diff` stdout holds only the unified diff (so it can
+be piped to `patch`) and the per-file status and summary go to stderr.
+stderr otherwise carries only problems with the run itself: usage errors and
+internal errors.
+
+Exit codes. 0: clean. 1: the inputs were read and compiled, but verification
+rules, a target's generation, or `--strict` warnings found problems, or
+`fmt --check` found files to reformat. 2: usage errors and input errors —
+a missing or unreadable file, bad bytes, a directory with no `.wf` files, a
+syntax, name or type error (any error produced by read, parse or lower), an
+unknown target, an output directory that cannot be written. When both kinds
+occur, 2 wins. An unexpected exception prints `internal error [SW909]: ...`
+and exits 2; it never shows a traceback unless STATEWRIGHT_DEBUG is set.
+
+Colour is used only when stdout/stderr is a terminal and NO_COLOR is unset
+(FORCE_COLOR forces it, as rich defines); otherwise output is plain text.
+`fmt --diff` alone exits 0 (it is a preview); add `--check` to fail on changes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+
+from statewright import __version__
+from statewright.cli import build, check, fmt, targets
+from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from statewright.cli.guard import report_internal_error
+from statewright.cli.output import make_console
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="statewright",
+    help="Compile workflow specs (.wf): check them, format them, and generate code for real engines.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    """Print the version and stop, when `--version` was given."""
+    if value:
+        typer.echo(f"statewright {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Compile workflow specs (.wf): check them, format them, and generate code for real engines."""
+
+
+app.command()(check.check)
+app.command()(build.build)
+app.command()(fmt.fmt)
+app.command()(targets.targets)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the `statewright` command; exits with the policy's code and never shows a traceback."""
+    try:
+        app(args=None if argv is None else list(argv), prog_name="statewright")
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        make_console(stderr=True).print("interrupted")
+        sys.exit(130)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_FINDINGS)
+    except Exception as exc:
+        report_internal_error(exc)
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,184 @@
+"""The `build` command: compile and verify workflows, then write each target's files atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from statewright.cli.codes import (
+    ARTIFACT_COLLISION,
+    BAD_ARTIFACT_PATH,
+    OUTPUT_NOT_WRITABLE,
+    TARGET_FAILED,
+)
+from statewright.cli.files import artifact_problem, exists, is_dir, write_atomic
+from statewright.cli.guard import guarded
+from statewright.cli.options import FormatOpt, MaxBytesOpt, PathsArg
+from statewright.cli.output import (
+    ReportFormat,
+    emit_json,
+    make_console,
+    plural,
+    print_findings,
+    problems_text,
+    severity_counts,
+)
+from statewright.cli.run import FileReport, Run, compile_input, find_inputs
+from statewright.compiler.ir import Machine
+from statewright.diagnostics import Diagnostic, has_errors
+from statewright.pipeline import DEFAULT_MAX_BYTES
+from statewright.plugins.api import Target, TargetOptions, TargetOutput
+from statewright.plugins.manager import UNKNOWN_TARGET, PluginManager, UnknownTargetError, get_plugin_manager
+from statewright.source import NO_SPAN
+
+Planned = dict[Path, tuple[FileReport, str, bytes]]
+
+
+@guarded
+def build(
+    paths: PathsArg,
+    target: Annotated[
+        list[str],
+        typer.Option(
+            "--target", "-t", help="Target to generate (repeatable); `all` = every registered target."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory; files go to OUT/<target>/.")],
+    format: FormatOpt = ReportFormat.TEXT,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", help="Target-specific setting as key=value (repeatable)."),
+    ] = None,
+    max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+) -> int:
+    """Compile and verify workflows, then generate each target's files under OUT/<target>/."""
+    extra = _parse_options(option or [])
+    manager = get_plugin_manager()
+    targets, problems = _select_targets(manager, target)
+    rules = manager.rules()
+    files, missing = find_inputs(paths)
+    run = Run(plugin=manager.diagnostics, usage=[*problems, *missing])
+    if exists(out) and not is_dir(out):
+        run.usage.append(
+            Diagnostic.of(
+                OUTPUT_NOT_WRITABLE, f"output path `{out}` exists and is not a directory", str(out), NO_SPAN
+            )
+        )
+    planned: Planned = {}
+    for path in files:
+        report, machine = compile_input(path, rules, max_bytes, strict=False)
+        run.reports.append(report)
+        if has_errors(run.usage) or machine is None or has_errors(report.diagnostics):
+            continue
+        for name, chosen in targets.items():
+            output = _generate(
+                chosen, machine, TargetOptions(source_name=report.name, extra=extra), report.name
+            )
+            report.later.extend(output.diagnostics)
+            if has_errors(output.diagnostics):
+                continue
+            _plan(planned, out / name, name, output, report)
+    if not has_errors(run.usage):
+        _write_planned(planned, run)
+    if format is ReportFormat.JSON:
+        emit_json(run.document())
+        return run.exit_code()
+    console = make_console()
+    findings = run.all()
+    print_findings(console, findings, run.lookup(), format)
+    if findings and format is ReportFormat.TEXT:
+        console.print()
+    written = [w for r in run.reports for w in r.written]
+    for item in written:
+        console.print(f"{item['status']:<9} {item['path']}")
+    fresh = sum(1 for w in written if w["status"] == "wrote")
+    summary = (
+        f"built {plural(len(run.reports), 'file')} for {plural(len(targets), 'target')}: "
+        f"{fresh} written, {len(written) - fresh} unchanged; {problems_text(severity_counts(findings))}"
+    )
+    console.print(Text(summary, style="bold"))
+    return run.exit_code()
+
+
+def _parse_options(pairs: Sequence[str]) -> dict[str, str]:
+    """Turn repeated `--option key=value` into a mapping; malformed pairs are usage errors."""
+    options: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"expected key=value, got {pair!r}", param_hint="'--option'")
+        options[key.strip()] = value
+    return options
+
+
+def _select_targets(
+    manager: PluginManager, names: Sequence[str]
+) -> tuple[dict[str, Target], list[Diagnostic]]:
+    """Resolve `--target` names (`all` = every registered target); unknown names are SW901 errors."""
+    chosen: dict[str, Target] = {}
+    problems: list[Diagnostic] = []
+    for name in names:
+        if name == "all":
+            chosen.update(manager.targets())
+            continue
+        try:
+            chosen[name] = manager.target(name)
+        except UnknownTargetError as error:
+            problems.append(error.diagnostic)
+    if not chosen and not problems:
+        message = "no targets are registered, so there is nothing to build"
+        problems.append(Diagnostic.of(UNKNOWN_TARGET, message, "<command line>", NO_SPAN))
+    return {name: chosen[name] for name in sorted(chosen)}, problems
+
+
+def _generate(target: Target, machine: Machine, options: TargetOptions, source: str) -> TargetOutput:
+    """Run one target; a crash or a malformed result becomes an SW907 finding."""
+    try:
+        output = target.generate(machine, options)
+        if not isinstance(output, TargetOutput):
+            raise TypeError(f"generate() returned {type(output).__name__}, not TargetOutput")
+    except Exception as exc:
+        detail = str(exc).strip().splitlines()
+        reason = f"{type(exc).__name__}: {detail[0]}" if detail else type(exc).__name__
+        message = f"target `{target.name}` failed: {reason}"
+        return TargetOutput(diagnostics=(Diagnostic.of(TARGET_FAILED, message, source, machine.span),))
+    return output
+
+
+def _plan(planned: Planned, directory: Path, target: str, output: TargetOutput, report: FileReport) -> None:
+    """Record one target's artifacts for writing, rejecting unsafe paths and collisions."""
+    for artifact in output.artifacts:
+        problem = artifact_problem(artifact.path)
+        if problem is not None:
+            message = f"target `{target}` produced the path {artifact.path!r}, which {problem}"
+            report.later.append(Diagnostic.of(BAD_ARTIFACT_PATH, message, report.name, NO_SPAN))
+            continue
+        destination = directory / artifact.path
+        data = artifact.content.encode("utf-8")
+        previous = planned.get(destination)
+        if previous is not None and (previous[0] is not report or previous[2] != data):
+            message = f"`{destination}` would be written for both `{previous[0].name}` and `{report.name}`"
+            report.later.append(Diagnostic.of(ARTIFACT_COLLISION, message, report.name, NO_SPAN))
+            continue
+        planned[destination] = (report, target, data)
+
+
+def _write_planned(planned: Planned, run: Run) -> None:
+    """Write the planned artifacts of every input without errors, atomically, in path order."""
+    for destination in sorted(planned):
+        report, target, data = planned[destination]
+        if has_errors(report.diagnostics):
+            continue
+        try:
+            changed = write_atomic(destination, data)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            message = f"cannot write `{destination}`: {reason}"
+            run.usage.append(Diagnostic.of(OUTPUT_NOT_WRITABLE, message, str(destination), NO_SPAN))
+            continue
+        status = "wrote" if changed else "unchanged"
+        report.written.append({"target": target, "path": str(destination), "status": status})

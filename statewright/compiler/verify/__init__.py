@@ -1,0 +1,66 @@
+"""The rule runner: apply every verification rule to one machine and collect the findings.
+
+Rules come from plugins (`statewright_rules`), so a rule is untrusted code: one
+that raises, or yields something that is not a `Diagnostic`, becomes an SW902
+error about that rule instead of a traceback, and the other rules still run.
+SW902 is an error because a crashed rule means the machine was not verified,
+and `build` must not generate code from an unverified machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from statewright.compiler.ir import Machine
+from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.plugins.api import Rule, RuleContext
+
+RULE_CRASHED = register(
+    Code(
+        "SW902",
+        "rule-crashed",
+        Severity.ERROR,
+        "a verification rule failed to run",
+        "the machine was not fully verified; this is a bug in the rule's plugin, please report it",
+    )
+)
+
+
+def verify(
+    machine: Machine, rules: Iterable[Rule], context: RuleContext | None = None
+) -> tuple[Diagnostic, ...]:
+    """Run every rule on `machine`; return all findings sorted by place, then code."""
+    context = context or RuleContext()
+    findings: list[Diagnostic] = []
+    for rule in rules:
+        findings.extend(_run_rule(rule, machine, context))
+    return tuple(sorted(findings, key=_order))
+
+
+def _run_rule(rule: Rule, machine: Machine, context: RuleContext) -> list[Diagnostic]:
+    """Run one rule; a crash or a malformed finding adds an SW902 after what it reported so far."""
+    name = getattr(rule, "name", type(rule).__name__)
+    collected: list[Diagnostic] = []
+    try:
+        for finding in rule.check(machine, context):
+            if not isinstance(finding, Diagnostic):
+                return [
+                    *collected,
+                    _crashed(machine, name, f"returned {finding!r}, which is not a Diagnostic"),
+                ]
+            collected.append(finding)
+    except Exception as exc:
+        detail = str(exc).strip().splitlines()
+        reason = f"{type(exc).__name__}: {detail[0]}" if detail else type(exc).__name__
+        return [*collected, _crashed(machine, name, f"raised {reason}")]
+    return collected
+
+
+def _crashed(machine: Machine, rule: str, what: str) -> Diagnostic:
+    return Diagnostic.of(
+        RULE_CRASHED, f"verification rule `{rule}` {what}", machine.source or machine.name, machine.span
+    )
+
+
+def _order(diagnostic: Diagnostic) -> tuple[str, int, int, str, str, int]:
+    return (*diagnostic.sort_key(), diagnostic.severity.rank)
