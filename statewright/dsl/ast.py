@@ -594,10 +594,10 @@ StateItem: TypeAlias = (
     CommonItem | StateDecl | Invoke | Retry | HardTimeout | SoftTimeout | Heartbeat | Outcome
 )
 FinalItem: TypeAlias = Doc | Entry | FinalOutcome
-ParallelItem: TypeAlias = CommonItem | Region | Outcome
-SagaItem: TypeAlias = CommonItem | Step | Outcome
-ApprovalItem: TypeAlias = CommonItem | Routing | Level | Delegation | Outcome
-CheckpointItem: TypeAlias = CommonItem | Prompt | Assignee | Outcome | HardTimeout
+ParallelItem: TypeAlias = CommonItem | HardTimeout | SoftTimeout | Region | Outcome
+SagaItem: TypeAlias = CommonItem | SoftTimeout | Step | Outcome
+ApprovalItem: TypeAlias = CommonItem | HardTimeout | SoftTimeout | Routing | Level | Delegation | Outcome
+CheckpointItem: TypeAlias = CommonItem | HardTimeout | SoftTimeout | Prompt | Assignee | Outcome
 
 
 # --------------------------------------------------------------------------- the file

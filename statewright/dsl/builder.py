@@ -613,10 +613,13 @@ class Builder(Transformer[Token, Any]):
     def backoff(self, children: list[Any]) -> ast.Backoff:
         kind, base, *rest = _parts(children)
         cap = next((self.duration(r) for r in rest if isinstance(r, Token)), None)
-        factor_lit = next((r for r in rest if not isinstance(r, Token)), None)
-        factor = None if factor_lit is None else Decimal(self._number_value(factor_lit))
+        factor = next((r.value for r in rest if isinstance(r, Clause)), None)
         assert isinstance(base, Token)
         return ast.Backoff(_token_literal(kind), self.duration(base), cap, factor, self._span(children))
+
+    def factor(self, children: list[Any]) -> Clause:
+        (token,) = children
+        return Clause("factor", Decimal(str(token)), self._tok_span(token))
 
     def jitter(self, children: list[Any]) -> Clause:
         (kind,) = _parts(children)

@@ -377,12 +377,11 @@ def test_enum_members_may_end_with_a_comma() -> None:
     "block",
     [
         "initial parallel P { region R { initial state X { on go -> Y } final state Y } done -> B {timers} }",
-        "initial saga P { step a compensate b done -> B compensated -> B {timers} }",
         "initial approval P { level 1 { approvers role:x } approved -> B rejected -> B {timers} }",
         "initial checkpoint P { acknowledged -> B {timers} }",
         "initial state P { on go -> B {timers} }",
     ],
-    ids=["parallel", "saga", "approval", "checkpoint", "state"],
+    ids=["parallel", "approval", "checkpoint", "state"],
 )
 def test_every_state_kind_takes_hard_and_soft_timeouts(block: str) -> None:
     timers = 'timeout 1h -> B warn after 30m "late" { do page }'
@@ -412,3 +411,21 @@ def test_typed_expressions_deeper_than_the_limit_are_refused() -> None:
     deep = "x" + " + x" * 62  # 63 levels of `+`, under the parser's limit of 64
     codes = _codes(f"initial state A {{ on go when ({deep}) > 0 and ({deep}) < 9 -> A }}", "x: int")
     assert codes == ["SW006"]
+
+
+def test_a_saga_takes_soft_timers_and_step_timeouts_but_no_block_timeout() -> None:
+    machine = _machine(
+        'initial saga P { step a compensate b timeout 5s\n warn after 1m "slow"\n'
+        " done -> B compensated -> B }\nfinal state B"
+    )
+    assert machine.state("P").soft_timeouts == (ir.SoftTimeout(60_000, "slow"),)
+    assert ("P.a", "timeout", None, "B") in _edges(machine)
+    result = _compile("initial saga P { step a compensate b timeout 5s -> B done -> B compensated -> B }")
+    assert [d.code for d in result.diagnostics] == ["SW010"]
+
+
+def test_keywords_name_fields_after_numeric_bounds() -> None:
+    machine = _machine(
+        "initial state A", "limit: int >= 0 = 1\ntimeout: int 0..5\nstate: decimal = 1.5\nstep: bool"
+    )
+    assert [f.name for f in machine.context] == ["limit", "timeout", "state", "step"]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from decimal import Decimal
 
+import lark
 import pytest
 
 from statewright.diagnostics import Severity
 from statewright.dsl import ast
 from statewright.dsl.builder import MAX_DEPTH
-from statewright.dsl.parser import ParseResult, parse
+from statewright.dsl.parser import ParseResult, grammar_text, parse
 from statewright.dsl.syntax_errors import SYNTAX_ERRORS
 from statewright.source import SourceText
 
@@ -196,3 +199,18 @@ def test_unlabelled_syntax_error_lists_what_was_expected() -> None:
     diag = result.diagnostics[-1]
     assert diag.code == "SW010"
     assert "expected" in diag.help
+
+
+def test_the_grammar_has_no_lalr_conflicts() -> None:
+    """A conflict silently resolved as shift makes some valid input unparseable."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    lark.logger.addHandler(handler)
+    previous = lark.logger.level
+    lark.logger.setLevel(logging.DEBUG)
+    try:
+        lark.Lark(grammar_text(), parser="lalr", lexer="contextual", keep_all_tokens=True, debug=True)
+    finally:
+        lark.logger.removeHandler(handler)
+        lark.logger.setLevel(previous)
+    assert "conflict" not in stream.getvalue().lower(), stream.getvalue()
