@@ -7,6 +7,7 @@ lowered in lower_patterns.py).  All findings are collected, none raised.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from statewright.compiler import ir
 from statewright.compiler.expr_text import render
@@ -47,6 +48,8 @@ def lower(workflow: ast.Workflow, file: str) -> tuple[ir.Machine | None, tuple[D
     for item in tops:
         lower_state(ctx, item, parent=None)
     ctx.check_implicit_uses()
+    _default_refusal(ctx, workflow, tops)
+    ctx.expand_wildcards()
     events = tuple(
         ir.Event(decl.name, "external", decl.doc, decl.span) for decl in ctx.events.values()
     ) + tuple(ir.Event(name, kind) for name, kind in ctx.used_implicit.items() if name not in ctx.events)
@@ -72,6 +75,23 @@ def lower(workflow: ast.Workflow, file: str) -> tuple[ir.Machine | None, tuple[D
         span=workflow.span,
     )
     return machine, diagnostics
+
+
+def _default_refusal(ctx: LoweringContext, workflow: ast.Workflow, tops: list[ast.StateDecl]) -> None:
+    """Apply a workflow-level `reject *` / `ignore *` to every top-level state that is not final.
+
+    State-level wildcards are expanded first, so a state's own `reject *` wins.
+    """
+    seen: dict[str, Span] = {}
+    for item in workflow.items:
+        if isinstance(item, ast.Reject | ast.Ignore) and ctx.once(
+            seen, "*", item.span, "a default `reject *`"
+        ):
+            kind: Literal["reject", "ignore"] = "reject" if isinstance(item, ast.Reject) else "ignore"
+            reason = item.reason if isinstance(item, ast.Reject) else None
+            for state in tops:
+                if not isinstance(state, ast.FinalState):
+                    ctx.wildcards.append(ir.Reject(state.name, "*", kind, reason, item.span))
 
 
 # --------------------------------------------------------------------------- workflow header

@@ -20,6 +20,12 @@ def lower_common(ctx: LoweringContext, state: str, item: object, seen: dict[str,
     match item:
         case ast.Transition():
             lower_transition(ctx, state, item)
+        case ast.Reject(event="*", span=span) | ast.Ignore(event="*", span=span):
+            if ctx.once(seen, "*", span, "`reject *` / `ignore *`"):
+                if isinstance(item, ast.Reject):
+                    ctx.wildcards.append(ir.Reject(state, "*", "reject", item.reason, span))
+                else:
+                    ctx.wildcards.append(ir.Reject(state, "*", "ignore", None, span))
         case ast.Reject(event=event, reason=reason, span=span):
             if ctx.user_event(event, span) is not None:
                 ctx.rejects.append(ir.Reject(state, event, "reject", reason, span))

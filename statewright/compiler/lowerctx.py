@@ -53,6 +53,7 @@ class LoweringContext:
     checkpoints: list[ir.Checkpoint] = field(default_factory=list)
     used_implicit: dict[str, ir.EventKind] = field(default_factory=dict)
     implicit_uses: dict[str, Span] = field(default_factory=dict)
+    wildcards: list[ir.Reject] = field(default_factory=list)
     checker: TypeChecker | None = None
 
     # ------------------------------------------------------------------ findings
@@ -164,6 +165,32 @@ class LoweringContext:
             return False
         seen[key] = span
         return True
+
+    def expand_wildcards(self) -> None:
+        """Turn each `reject *` / `ignore *` into one explicit refusal per undecided declared event.
+
+        An event counts as decided when the state or one of its ancestors has a transition,
+        reject or ignore for it (a refusal on a child must not shadow a parent's transition).
+        """
+        decided: dict[str, set[str]] = {}
+        for transition in self.transitions:
+            if transition.event is not None:
+                decided.setdefault(transition.source, set()).add(transition.event)
+        for reject in self.rejects:
+            decided.setdefault(reject.state, set()).add(reject.event)
+        for wildcard in self.wildcards:
+            chain = [wildcard.state]
+            parent = self.declared[wildcard.state].parent if wildcard.state in self.declared else None
+            while parent is not None:
+                chain.append(parent)
+                parent = self.declared[parent].parent if parent in self.declared else None
+            taken = set().union(*(decided.get(name, set()) for name in chain))
+            for event in self.events:
+                if event not in taken:
+                    self.rejects.append(
+                        ir.Reject(wildcard.state, event, wildcard.kind, wildcard.reason, wildcard.span)
+                    )
+                    decided.setdefault(wildcard.state, set()).add(event)
 
     def add_transition(self, transition: ir.Transition) -> None:
         """Append a lowered transition."""

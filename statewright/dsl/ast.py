@@ -611,7 +611,9 @@ class Comment:
     span: Span = _span()
 
 
-WorkflowItem: TypeAlias = Version | Doc | ScopeDecl | Context | Invariant | Events | StateDecl
+WorkflowItem: TypeAlias = (
+    Version | Doc | ScopeDecl | Context | Invariant | Events | StateDecl | Reject | Ignore
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
 _MEANINGFUL = frozenset(
     {
         "NAME",
+        "STAR",
         "STRING",
         "INT",
         "DECIMAL",

@@ -429,3 +429,25 @@ def test_keywords_name_fields_after_numeric_bounds() -> None:
         "initial state A", "limit: int >= 0 = 1\ntimeout: int 0..5\nstate: decimal = 1.5\nstep: bool"
     )
     assert [f.name for f in machine.context] == ["limit", "timeout", "state", "step"]
+
+
+def test_wildcard_refusals_cover_exactly_the_undecided_events() -> None:
+    machine = _machine(
+        'reject * "not now"\n'
+        "initial state P { on stop -> P\n initial state A { ignore *\n on go -> A } }\n"
+        "state Q { reject *\n on go -> P }",
+        events="go, stop, late",
+    )
+    refusals = {(r.state, r.event, r.kind, r.reason) for r in machine.rejects}
+    assert refusals == {
+        ("A", "late", "ignore", None),  # `stop` is decided by the parent, `go` by A itself
+        ("P", "go", "reject", "not now"),  # the child still wins at run time
+        ("P", "late", "reject", "not now"),
+        ("Q", "stop", "reject", None),  # Q's own wildcard wins over the workflow default
+        ("Q", "late", "reject", None),
+    }
+
+
+def test_a_wildcard_is_given_once_per_block() -> None:
+    assert _codes("initial state A { reject * ignore * }") == ["SW112"]
+    assert _codes('reject * "a"\nignore *\ninitial state A') == ["SW112"]
