@@ -11,6 +11,9 @@ reverse order, then the saga leaves through `compensated`.  Steps marked
 `no_compensation` are skipped in that chain.  A `pivot` step is the point of no
 return: once it completed, later failures cannot be undone and leave through
 `compensation_failed` (manual intervention), as does a failing compensation.
+A compensation runs with its step's retry policy and timeout.  The last step's
+compensation can never run (no later step can fail), so it gets no state; the
+saga table still records it.
 """
 
 from __future__ import annotations
@@ -86,7 +89,8 @@ def lower_saga(ctx: LoweringContext, node: ast.SagaState, parent: str | None) ->
         if not ctx.once(names, state, step.span, f"step `{step.action}`"):
             continue
         comp_state = None
-        if step.compensate is not None:
+        # The last step's compensation never runs (no later step can fail), so it gets no state.
+        if step.compensate is not None and index < len(steps) - 1:
             comp_state = f"{node.name}.{step.compensate}"
             ctx.once(names, comp_state, step.span, f"compensation `{step.compensate}`")
         _check_step(ctx, step)
@@ -218,6 +222,16 @@ def _saga_graph(
             ctx.add_transition(
                 ir.Transition(
                     step.compensation_state, "error", outcomes["compensation_failed"], span=step.span
+                )
+            )
+        if step.timeout_ms is not None and outcomes["compensation_failed"] is not None:
+            ctx.add_transition(
+                ir.Transition(
+                    step.compensation_state,
+                    "timeout",
+                    outcomes["compensation_failed"],
+                    after_ms=step.timeout_ms,
+                    span=step.span,
                 )
             )
 

@@ -34,7 +34,14 @@ from statewright.plugins import hookspecs
 from statewright.plugins.api import Rule, Target
 from statewright.source import NO_SPAN
 
-BUILTIN_PLUGINS: tuple[str, ...] = ("statewright.targets.ir_target",)
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "statewright.targets.ir_target",
+    "statewright.compiler.verify.rules.structure",
+    "statewright.compiler.verify.rules.sagas",
+    "statewright.compiler.verify.rules.waits",
+    "statewright.compiler.verify.rules.retries",
+    "statewright.compiler.verify.rules.parallel",
+)
 """Modules registered before any entry point, through the same `register` call."""
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT

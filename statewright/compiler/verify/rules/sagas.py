@@ -1,0 +1,405 @@
+"""Saga rules (SW5xx): compensations, idempotency keys, the failure path, size, and LIFO order.
+
+What each rule checks, on the saga table (`ir.Saga`) and the lowered graph:
+
+- SW501 every step has a compensation, or is explicitly marked `no_compensation` or `pivot`;
+- SW502 every step has an idempotency key, and every compensation its own key;
+- SW503 a `compensation_failed -> T` path exists whenever a compensation can fail (a step has a
+  compensation or is the pivot), and T can reach a final state: manual intervention, not silence;
+- SW504 a saga with more than ten steps is flagged for decomposition;
+- SW505 five or more distinct services: recommend one orchestrator that owns the saga;
+- SW506 the graph agrees with the table: forward steps in order, compensations in reverse
+  (LIFO) order, failures after the pivot and failing compensations to `compensation_failed`.
+  The front end builds this by construction; the rule protects IR that was edited by hand or
+  imported from another tool.
+
+Retry policies on steps are checked by the retries rules (SW7xx), not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from statewright.compiler import ir
+from statewright.compiler.verify.graph import MachineGraph, graph_of, label
+from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.plugins.api import Rule, RuleContext
+from statewright.plugins.hookspecs import hookimpl
+from statewright.source import Span
+
+MAX_STEPS = 10
+"""More steps than this in one saga is an architectural smell (SW504)."""
+
+ORCHESTRATION_SERVICES = 5
+"""From this many distinct services on, recommend orchestration (SW505)."""
+
+FAMILY = "sagas"
+
+STEP_WITHOUT_COMPENSATION = register(
+    Code(
+        "SW501",
+        "saga-step-without-compensation",
+        Severity.ERROR,
+        "saga step has no compensation and is not marked `no_compensation` or `pivot`",
+        'add `compensate undo_action`, or say why none is needed: `no_compensation "why"` or `pivot`',
+    )
+)
+MISSING_IDEMPOTENCY_KEY = register(
+    Code(
+        "SW502",
+        "saga-missing-idempotency-key",
+        Severity.ERROR,
+        "saga step or compensation has no idempotency key",
+        'give each intent its own key, e.g. `key "order-{order_id}-charge"`, so a retry is not repeated',
+    )
+)
+NO_COMPENSATION_FAILURE_PATH = register(
+    Code(
+        "SW503",
+        "saga-compensation-failure-path",
+        Severity.ERROR,
+        "a failing compensation has no path to an outcome",
+        "add `compensation_failed -> ManualReview` leading to a state where a person settles it, "
+        "and from there to a final state",
+    )
+)
+SAGA_TOO_LONG = register(
+    Code(
+        "SW504",
+        "saga-too-long",
+        Severity.WARNING,
+        "saga has more than ten steps",
+        "split it into smaller sagas (each with its own compensations) chained by their outcomes",
+    )
+)
+MANY_SERVICES = register(
+    Code(
+        "SW505",
+        "saga-many-services",
+        Severity.INFO,
+        "saga spans five or more services",
+        "orchestrate it: one coordinator owns the saga, its retry budget and its compensation table",
+    )
+)
+COMPENSATION_ORDER = register(
+    Code(
+        "SW506",
+        "saga-compensation-order",
+        Severity.ERROR,
+        "the saga's transitions disagree with its table (compensations must run in reverse order)",
+        "regenerate the IR from the `.wf` source; if it was edited by hand, restore the transitions "
+        "the saga table implies",
+    )
+)
+
+
+def _file(machine: ir.Machine) -> str:
+    return machine.source or machine.name
+
+
+def _short(saga: ir.Saga, state: str) -> str:
+    """`Fulfilling.refund_card` -> `refund_card` (the name the user wrote)."""
+    prefix = saga.state + "."
+    return state[len(prefix) :] if state.startswith(prefix) else state
+
+
+def _needs_failure_path(saga: ir.Saga) -> bool:
+    """A compensation can fail, or a step after the pivot can: both need `compensation_failed`."""
+    return any(step.compensation_state is not None or step.pivot for step in saga.steps)
+
+
+# --------------------------------------------------------------------------- SW501
+
+
+class StepCompensationRule:
+    """SW501: every step has a compensation, or says explicitly why it needs none."""
+
+    name = "saga-step-compensation"
+    family = FAMILY
+    codes: tuple[str, ...] = (STEP_WITHOUT_COMPENSATION.code,)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Report steps with neither `compensate`, `no_compensation` nor `pivot`."""
+        graph = graph_of(machine)
+        for saga in machine.sagas:
+            for step in saga.steps:
+                if step.compensation is None and step.no_compensation is None and not step.pivot:
+                    yield Diagnostic.of(
+                        STEP_WITHOUT_COMPENSATION,
+                        f"step `{step.action}` of saga `{saga.state}` has no compensation: "
+                        "if a later step fails, its effect stays",
+                        _file(machine),
+                        step.span,
+                        help=f"add `compensate undo_{step.action}`, or mark the step "
+                        '`no_compensation "why"` (nothing to undo) or `pivot` (the point of no return)',
+                        counterexample=graph.path_to(step.state),
+                    )
+
+
+# --------------------------------------------------------------------------- SW502
+
+
+class IdempotencyKeyRule:
+    """SW502: every step and every compensation carries its own idempotency key."""
+
+    name = "saga-idempotency-keys"
+    family = FAMILY
+    codes: tuple[str, ...] = (MISSING_IDEMPOTENCY_KEY.code,)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Report steps without `key` and compensations without `compensate_key`."""
+        graph = graph_of(machine)
+        for saga in machine.sagas:
+            for step in saga.steps:
+                if step.key is None:
+                    yield Diagnostic.of(
+                        MISSING_IDEMPOTENCY_KEY,
+                        f"step `{step.action}` of saga `{saga.state}` has no idempotency key: "
+                        "a retried or replayed step may run twice",
+                        _file(machine),
+                        step.span,
+                        help=f'add `key "{{workflow_id}}-{step.action}"` (one key per intent)',
+                        counterexample=graph.path_to(step.state),
+                    )
+                if step.compensation is not None and step.compensation_key is None:
+                    yield Diagnostic.of(
+                        MISSING_IDEMPOTENCY_KEY,
+                        f"compensation `{step.compensation}` of step `{step.action}` in saga "
+                        f"`{saga.state}` has no idempotency key: a retried compensation may run twice",
+                        _file(machine),
+                        step.span,
+                        help=f'add `compensate_key "{{workflow_id}}-{step.compensation}"` to the step',
+                        counterexample=graph.path_to(step.compensation_state or step.state),
+                    )
+
+
+# --------------------------------------------------------------------------- SW503
+
+
+class CompensationFailureRule:
+    """SW503: a failing compensation leads to an outcome (manual intervention), never to silence."""
+
+    name = "saga-compensation-failure"
+    family = FAMILY
+    codes: tuple[str, ...] = (NO_COMPENSATION_FAILURE_PATH.code,)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Report sagas without `compensation_failed`, or whose target cannot finish."""
+        graph = graph_of(machine)
+        for saga in machine.sagas:
+            if not _needs_failure_path(saga):
+                continue
+            first_undo = next((s.compensation_state for s in saga.steps if s.compensation_state), None)
+            target = saga.compensation_failed
+            if target is None:
+                what = "a compensation" if first_undo is not None else "a step after the pivot"
+                yield Diagnostic.of(
+                    NO_COMPENSATION_FAILURE_PATH,
+                    f"saga `{saga.state}` has no `compensation_failed -> State`: when {what} fails, "
+                    "the saga stops silently",
+                    _file(machine),
+                    saga.span,
+                    help=f"add `compensation_failed -> ManualReview` to `{saga.state}`, a state where "
+                    "a person settles the saga by hand and which leads to a final state",
+                    counterexample=graph.path_to(first_undo or saga.state),
+                )
+            elif target in graph.states and not _finishes(graph, target):
+                yield Diagnostic.of(
+                    NO_COMPENSATION_FAILURE_PATH,
+                    f"the compensation-failure path of saga `{saga.state}` ends in `{target}`, "
+                    "from which no final state can be reached",
+                    _file(machine),
+                    saga.span,
+                    help=f"give `{target}` a way to a final state (for example `on resolved -> ...` "
+                    "and a `timeout`), so a failed compensation ends in an outcome",
+                    related=[Related(_file(machine), graph.states[target].span, f"`{target}` is here")],
+                    counterexample=graph.path_to(target),
+                )
+
+
+def _finishes(graph: MachineGraph, state: str) -> bool:
+    """True when every leaf entered with `state` can reach a top-level final state."""
+    entered = graph.enter(state)
+    return bool(entered) and all(leaf in graph.can_finish for leaf in entered)
+
+
+# --------------------------------------------------------------------------- SW504, SW505
+
+
+class SagaSizeRule:
+    """SW504 (more than ten steps) and SW505 (five or more services)."""
+
+    name = "saga-size"
+    family = FAMILY
+    codes: tuple[str, ...] = (SAGA_TOO_LONG.code, MANY_SERVICES.code)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Report long sagas and sagas spanning many services."""
+        graph = graph_of(machine)
+        for saga in machine.sagas:
+            if len(saga.steps) > MAX_STEPS:
+                yield Diagnostic.of(
+                    SAGA_TOO_LONG,
+                    f"saga `{saga.state}` has {len(saga.steps)} steps (more than {MAX_STEPS}): "
+                    "complexity, debugging and compensation fan-out grow with every step",
+                    _file(machine),
+                    saga.span,
+                    counterexample=graph.path_to(saga.state),
+                )
+            services = sorted({s.service for s in saga.steps if s.service is not None})
+            if len(services) >= ORCHESTRATION_SERVICES:
+                yield Diagnostic.of(
+                    MANY_SERVICES,
+                    f"saga `{saga.state}` spans {len(services)} services ({', '.join(services)}): "
+                    "use orchestration",
+                    _file(machine),
+                    saga.span,
+                    help="statewright runs the saga as its orchestrator; name who owns it, give it one "
+                    "retry budget, and keep the services from reacting to each other's events directly",
+                    counterexample=graph.path_to(saga.state),
+                )
+
+
+# --------------------------------------------------------------------------- SW506
+
+Expected = dict[str, dict[str, frozenset[str]]]
+"""source state -> transition kind -> the targets the saga table implies."""
+
+
+def expected_saga_graph(saga: ir.Saga) -> Expected:
+    """Derive, from the saga table alone, the done/error/timeout moves of its step and undo states.
+
+    Steps run in table order (the last one to `done`). A step that fails, or runs past its
+    timeout, starts compensation with the latest completed compensable step, or goes straight
+    to `compensated` when there is none; after the pivot it goes to `compensation_failed`.
+    A compensation that finishes continues with the previous compensable step (reverse order),
+    and finally `compensated`; one that fails, or outlasts its step's timeout, goes to
+    `compensation_failed`.
+    """
+
+    def undo_from(index: int) -> str | None:
+        for earlier in reversed(saga.steps[:index]):
+            if earlier.compensation_state is not None:
+                return earlier.compensation_state
+        return saga.compensated
+
+    def moves(**targets: str | None) -> dict[str, frozenset[str]]:
+        return {kind: frozenset({t}) if t is not None else frozenset() for kind, t in targets.items()}
+
+    expected: Expected = {}
+    pivot_seen = False
+    for index, step in enumerate(saga.steps):
+        after = saga.steps[index + 1].state if index + 1 < len(saga.steps) else saga.done
+        failure = saga.compensation_failed if pivot_seen else undo_from(index)
+        expected[step.state] = moves(
+            done=after, error=failure, timeout=failure if step.timeout_ms is not None else None
+        )
+        pivot_seen = pivot_seen or step.pivot
+    for index, step in enumerate(saga.steps):
+        if step.compensation_state is not None:
+            timeout = saga.compensation_failed if step.timeout_ms is not None else None
+            expected[step.compensation_state] = moves(
+                done=undo_from(index), error=saga.compensation_failed, timeout=timeout
+            )
+    return expected
+
+
+class CompensationOrderRule:
+    """SW506: the lowered graph implements the saga table, compensations in reverse order."""
+
+    name = "saga-compensation-order"
+    family = FAMILY
+    codes: tuple[str, ...] = (COMPENSATION_ORDER.code,)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Compare every move out of each step and compensation state with the table."""
+        graph = graph_of(machine)
+        by_source: dict[str, list[ir.Transition]] = {}
+        for transition in machine.transitions:
+            by_source.setdefault(transition.source, []).append(transition)
+        for saga in machine.sagas:
+            yield from self._check_saga(machine, graph, saga, by_source)
+
+    def _check_saga(
+        self,
+        machine: ir.Machine,
+        graph: MachineGraph,
+        saga: ir.Saga,
+        by_source: dict[str, list[ir.Transition]],
+    ) -> Iterator[Diagnostic]:
+        expected = expected_saga_graph(saga)
+        spans = {s.state: s.span for s in saga.steps}
+        spans.update({s.compensation_state: s.span for s in saga.steps if s.compensation_state})
+        actual: dict[str, dict[str, list[ir.Transition]]] = {source: {} for source in expected}
+        for source in expected:
+            for transition in by_source.get(source, []):
+                actual[source].setdefault(transition.kind, []).append(transition)
+        for source, by_kind in expected.items():
+            if source not in graph.states:
+                yield Diagnostic.of(
+                    COMPENSATION_ORDER,
+                    f"the table of saga `{saga.state}` names state `{source}`, which the machine lacks",
+                    _file(machine),
+                    spans[source],
+                    counterexample=graph.path_to(saga.state),
+                )
+                continue
+            kinds = sorted(set(by_kind) | set(actual[source]))
+            for kind in kinds:
+                written = actual[source].get(kind, [])
+                have = frozenset(t.target for t in written if t.target is not None)
+                want = by_kind.get(kind, frozenset())
+                if have == want and len(written) == len(want):
+                    continue
+                yield self._mismatch(machine, graph, saga, source, kind, written, want, spans[source])
+
+    def _mismatch(
+        self,
+        machine: ir.Machine,
+        graph: MachineGraph,
+        saga: ir.Saga,
+        source: str,
+        kind: str,
+        written: list[ir.Transition],
+        want: frozenset[str],
+        fallback: Span,
+    ) -> Diagnostic:
+        state = graph.states[source]
+        move = label(written[0], state) if written else _kind_label(kind, state)
+        have_text = _targets(t.target or "(stay)" for t in written) or "nowhere"
+        want_text = _targets(want) or "no such move"
+        role = "compensation" if state.role == "compensation" else "step"
+        why = (
+            " (compensations run in reverse order of their steps)"
+            if kind in ("error", "timeout") or role == "compensation"
+            else " (steps run in the order written)"
+        )
+        return Diagnostic.of(
+            COMPENSATION_ORDER,
+            f"in saga `{saga.state}`, {move} of {role} `{_short(saga, source)}` goes to {have_text}, "
+            f"but the saga table says {want_text}{why}",
+            _file(machine),
+            written[0].span if written else fallback,
+            counterexample=graph.path_to(source),
+        )
+
+
+def _kind_label(kind: str, state: ir.State) -> str:
+    action = state.invoke.action if state.invoke else "work"
+    return f"{kind}({action})" if kind in ("done", "error") else kind
+
+
+def _targets(names: Iterable[str]) -> str:
+    return ", ".join(f"`{n}`" for n in sorted(set(names)))
+
+
+@hookimpl
+def statewright_rules() -> list[Rule]:
+    """Return the saga rules (SW501–SW506)."""
+    return [
+        StepCompensationRule(),
+        IdempotencyKeyRule(),
+        CompensationFailureRule(),
+        SagaSizeRule(),
+        CompensationOrderRule(),
+    ]

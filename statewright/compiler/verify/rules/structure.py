@@ -1,0 +1,825 @@
+"""Structure, determinism and completeness rules (SW301–SW311), registered as one plugin.
+
+- SW301 `unreachable-state` (reachability, error): a state no event sequence
+  enters; reported once per maximal unreachable subtree.
+- SW302 `trap-state` (deadlock, error): a reachable leaf from which no
+  top-level final state is reachable.
+- SW303 `deadlock` (deadlock, error): a reachable non-final leaf with no way out
+  at all; reported instead of SW302 for that leaf.
+- SW304 `unused-event` (style, warning): a declared external event nothing mentions.
+- SW305 `verb-state-name` (style, warning): a user state named like a command
+  (`Validate`, `SendEmail`); see `COMMAND_VERBS` for the heuristic.
+- SW310 `nondeterministic` (determinism, error): one state, one event, more than
+  one unconditional way to handle it.
+- SW311 `incomplete` (completeness, warning; error with `strict`): a reachable
+  leaf that leaves some external events undecided.
+
+Reachability, traps and deadlocks read the leaf graph of `graph.py` (its docstring
+defines the semantics). Every finding about a reachable state carries the shortest
+event sequence into it as its counterexample.
+
+Completeness is decided by the state × event *resolution table*
+(`resolution_table`, `EventIndex.resolve`), which later rules and the `table` target
+reuse. A leaf resolves an event the way an event is dispatched: the leaf's own
+transitions and `reject`/`ignore` items first, then each ancestor's, innermost
+first; inside a parallel state, an event that a sibling region mentions counts as
+meant for that region. Two limits, on purpose:
+
+- Guards are not evaluated here. A pair whose only transitions are guarded and
+  have no `else` counts as resolved; the guard-aware version (are the guards
+  exhaustive?) comes with the SMT issue, which can use `Resolution.guarded`.
+  For the same reason SW310 does not report two *guarded* transitions on one
+  event: whether they overlap is a question for the solver.
+- Only external events count for SW311: approval and checkpoint events are only
+  meaningful in the states that wait for them. Events no state mentions at all are
+  reported once by SW304 rather than once per state by SW311.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+from statewright.compiler import ir
+from statewright.compiler.verify.graph import MachineGraph, graph_of
+from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.plugins.api import Rule, RuleContext
+from statewright.plugins.hookspecs import hookimpl
+
+# --------------------------------------------------------------------------- codes
+
+UNREACHABLE = register(
+    Code(
+        "SW301",
+        "unreachable-state",
+        Severity.ERROR,
+        "state cannot be reached from the initial state",
+        "no event sequence from the initial state enters this state, so there is no counterexample "
+        "to show; add a transition into it from a reachable state, or delete it",
+    )
+)
+TRAP = register(
+    Code(
+        "SW302",
+        "trap-state",
+        Severity.ERROR,
+        "no final state can be reached from this state",
+        "add a transition or a timeout that leads towards a final state; the counterexample shows "
+        "how an instance gets here",
+    )
+)
+DEADLOCK = register(
+    Code(
+        "SW303",
+        "deadlock",
+        Severity.ERROR,
+        "non-final state has no way out",
+        "add a transition or a `timeout D -> Target` (to the state or to one containing it), "
+        "or make it a `final state`",
+    )
+)
+UNUSED_EVENT = register(
+    Code(
+        "SW304",
+        "unused-event",
+        Severity.WARNING,
+        "declared event is never used",
+        "remove it from the `events` block, or handle it where it can arrive",
+    )
+)
+VERB_STATE = register(
+    Code(
+        "SW305",
+        "verb-state-name",
+        Severity.WARNING,
+        "state name reads as a command",
+        "name states for the situation (`Validating`, `Validated`) and events for the action",
+    )
+)
+NONDETERMINISTIC = register(
+    Code(
+        "SW310",
+        "nondeterministic",
+        Severity.ERROR,
+        "one state handles one event in more than one way",
+        "give the transitions guards that exclude each other (with one `else`), or keep only one of them",
+    )
+)
+INCOMPLETE = register(
+    Code(
+        "SW311",
+        "incomplete",
+        Severity.WARNING,
+        "state does not say what happens on some events",
+        'for each event add a transition, or `reject EVENT "reason"` / `ignore EVENT`',
+    )
+)
+
+
+def _file(machine: ir.Machine) -> str:
+    return machine.source or machine.name
+
+
+def _counterexample(graph: MachineGraph, state: str) -> tuple[str, ...] | None:
+    """The shortest event path into `state`, or None when it is unreachable."""
+    return graph.path_to(state) if state in graph.reachable else None
+
+
+def _names(items: Iterable[str]) -> str:
+    return ", ".join(f"`{item}`" for item in items)
+
+
+def _owner(states: dict[str, ir.State], name: str) -> str:
+    """The nearest state a user wrote (itself unless synthesised, `Owner.part`), for help text."""
+    state = states[name]
+    while "." in state.name and state.parent is not None:
+        state = states[state.parent]
+    return state.name
+
+
+# --------------------------------------------------------------------------- resolution table
+
+Outcome: TypeAlias = Literal["transition", "reject", "ignore", "other_region", "unhandled"]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """How one leaf state resolves one event.
+
+    `owner` is the state whose items decide (the leaf or an ancestor; for
+    `other_region`, the parallel state whose sibling region mentions the event).
+    `guarded` is True when every deciding transition has a guard and none is
+    `else`: the event is then resolved only when some guard holds, and otherwise
+    goes on to `fallback`, the resolution by the states further out (None when
+    the owner also refuses the event, which then decides).
+    """
+
+    state: str
+    event: str
+    outcome: Outcome
+    owner: str | None = None
+    transitions: tuple[ir.Transition, ...] = ()
+    refusals: tuple[ir.Reject, ...] = ()
+    guarded: bool = False
+    fallback: Resolution | None = None
+
+    @property
+    def resolved(self) -> bool:
+        """True unless nothing decides what the event does in this state."""
+        return self.outcome != "unhandled"
+
+
+class EventIndex:
+    """Event transitions and refusals indexed once by (state, event), for O(depth) resolution."""
+
+    def __init__(self, machine: ir.Machine) -> None:
+        """Index `machine` in one pass over its transitions, refusals and actions."""
+        self.machine = machine
+        self.states: dict[str, ir.State] = {s.name: s for s in machine.states}
+        self.transitions: dict[tuple[str, str], list[ir.Transition]] = {}
+        self.refusals: dict[tuple[str, str], list[ir.Reject]] = {}
+        own: dict[str, set[str]] = {}
+        mentioned: set[str] = set()
+        for transition in machine.transitions:
+            if transition.kind == "event" and transition.event is not None:
+                key = (transition.source, transition.event)
+                self.transitions.setdefault(key, []).append(transition)
+                own.setdefault(transition.source, set()).add(transition.event)
+                mentioned.add(transition.event)
+            if transition.actions:
+                mentioned.update(_emitted(transition.actions))
+        for refusal in machine.rejects:
+            self.refusals.setdefault((refusal.state, refusal.event), []).append(refusal)
+            own.setdefault(refusal.state, set()).add(refusal.event)
+            mentioned.add(refusal.event)
+        for state in machine.states:
+            if state.entry or state.exit or state.soft_timeouts:
+                mentioned.update(_emitted(state.entry))
+                mentioned.update(_emitted(state.exit))
+                for soft in state.soft_timeouts:
+                    mentioned.update(_emitted(soft.actions))
+        self.own = {name: frozenset(events) for name, events in own.items()}
+        self.mentioned = frozenset(mentioned)
+        self._chains: dict[str, tuple[str, ...]] = {}
+        self._decided: dict[str, frozenset[str]] = {}
+        self._below: dict[str, frozenset[str]] | None = None
+        self._elsewhere: dict[str, frozenset[str]] = {}
+
+    def chain(self, name: str) -> tuple[str, ...]:
+        """Return `name` and its ancestors, innermost first (memoised per state)."""
+        known = self._chains.get(name)
+        if known is not None:
+            return known
+        parent = self.states[name].parent
+        result = (name,) if parent is None or parent not in self.states else (name, *self.chain(parent))
+        self._chains[name] = result
+        return result
+
+    def decided(self, name: str) -> frozenset[str]:
+        """Events a transition or refusal on `name` or an ancestor decides (memoised per state)."""
+        known = self._decided.get(name)
+        if known is not None:
+            return known
+        parent = self.states[name].parent
+        inherited = self.decided(parent) if parent is not None and parent in self.states else frozenset()
+        result = self.own.get(name, frozenset()) | inherited
+        self._decided[name] = result
+        return result
+
+    def _mentioned_below(self) -> dict[str, frozenset[str]]:
+        """Events each state or any state below it mentions (only needed inside parallel states)."""
+        if self._below is None:
+            below: dict[str, set[str]] = {name: set(self.own.get(name, ())) for name in self.states}
+            for state in reversed(self.machine.states):  # pre-order reversed: children before parents
+                if state.parent is not None and state.parent in below:
+                    below[state.parent] |= below[state.name]
+            self._below = {name: frozenset(events) for name, events in below.items()}
+        return self._below
+
+    def elsewhere(self, name: str) -> frozenset[str]:
+        """Events mentioned in a sibling region of any parallel state above `name`."""
+        known = self._elsewhere.get(name)
+        if known is not None:
+            return known
+        result: set[str] = set()
+        chain = self.chain(name)
+        for inner, outer in itertools.pairwise(chain):
+            parallel = self.states[outer]
+            if parallel.kind != "parallel":
+                continue
+            below = self._mentioned_below()
+            for region in parallel.children:
+                if region != inner:
+                    result |= below.get(region, frozenset())
+        frozen = frozenset(result)
+        self._elsewhere[name] = frozen
+        return frozen
+
+    def _sibling_owner(self, name: str, event: str) -> str | None:
+        chain = self.chain(name)
+        below = self._mentioned_below()
+        for inner, outer in itertools.pairwise(chain):
+            parallel = self.states[outer]
+            if parallel.kind == "parallel" and any(
+                event in below.get(region, frozenset()) for region in parallel.children if region != inner
+            ):
+                return outer
+        return None
+
+    def resolve(self, name: str, event: str) -> Resolution:
+        """Resolve `event` in state `name`: its own items first, then each ancestor's, innermost first."""
+        return self._resolve(name, event, self.chain(name))
+
+    def _resolve(self, name: str, event: str, chain: Sequence[str]) -> Resolution:
+        for depth, state in enumerate(chain):
+            transitions = tuple(self.transitions.get((state, event), ()))
+            refusals = tuple(self.refusals.get((state, event), ()))
+            if transitions:
+                guarded = all(t.guard is not None and not t.is_else for t in transitions)
+                fallback = (
+                    self._resolve(name, event, chain[depth + 1 :]) if guarded and not refusals else None
+                )
+                return Resolution(name, event, "transition", state, transitions, refusals, guarded, fallback)
+            if refusals:
+                return Resolution(name, event, refusals[0].kind, state, (), refusals)
+        parallel = self._sibling_owner(name, event)
+        if parallel is not None:
+            return Resolution(name, event, "other_region", parallel)
+        return Resolution(name, event, "unhandled")
+
+    def unresolved(self, name: str, events: Iterable[str]) -> tuple[str, ...]:
+        """Return the `events` state `name` leaves unhandled, in the order given (set lookups only)."""
+        decided = self.decided(name)
+        pending = [event for event in events if event not in decided]
+        if not pending:
+            return ()
+        elsewhere = self.elsewhere(name)
+        return tuple(event for event in pending if event not in elsewhere)
+
+
+def _emitted(actions: Iterable[ir.Action]) -> Iterator[str]:
+    return (action.event for action in actions if isinstance(action, ir.Emit))
+
+
+_INDEX_CACHE: list[tuple[ir.Machine, EventIndex]] = []
+
+
+def index_of(machine: ir.Machine) -> EventIndex:
+    """Return the event index of `machine`, built once and shared by the rules of one run."""
+    for cached, index in _INDEX_CACHE:
+        if cached is machine:
+            return index
+    index = EventIndex(machine)
+    _INDEX_CACHE[:] = [(machine, index)]
+    return index
+
+
+def resolution_table(
+    machine: ir.Machine, events: Sequence[str] | None = None
+) -> dict[tuple[str, str], Resolution]:
+    """Return the resolution of every leaf × event pair (all declared events unless `events` is given).
+
+    Keys are `(leaf, event)` in IR state order, then event order; the whole table
+    costs one index pass plus O(depth) lookups per pair.
+    """
+    index = index_of(machine)
+    names = [e.name for e in machine.events] if events is None else list(events)
+    leaves = [s.name for s in machine.states if s.kind in ("atomic", "final")]
+    return {(leaf, event): index.resolve(leaf, event) for leaf in leaves for event in names}
+
+
+# --------------------------------------------------------------------------- SW301 reachability
+
+
+@dataclass(frozen=True, slots=True)
+class UnreachableStateRule:
+    """SW301: every state can be entered from the initial state."""
+
+    name: str = "unreachable-state"
+    family: str = "reachability"
+    codes: tuple[str, ...] = ("SW301",)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Report each maximal unreachable subtree once, at its root state."""
+        graph = graph_of(machine)
+        for state in machine.states:
+            if state.name in graph.reachable:
+                continue
+            if state.parent is not None and state.parent not in graph.reachable:
+                continue  # reported with its unreachable ancestor
+            nested = " (nor any state inside it)" if state.children else ""
+            yield Diagnostic.of(
+                UNREACHABLE,
+                f"state `{state.name}` can never be entered{nested}: no path from the initial state "
+                f"`{machine.initial}` leads to it",
+                _file(machine),
+                state.span,
+            )
+
+
+# --------------------------------------------------------------------------- SW302/SW303 traps, deadlocks
+
+
+@dataclass(frozen=True, slots=True)
+class TrapRule:
+    """SW302/SW303: from every reachable state the workflow can still finish."""
+
+    name: str = "trap-state"
+    family: str = "deadlock"
+    codes: tuple[str, ...] = ("SW302", "SW303")
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Report a reachable leaf without exits as a deadlock, any other unfinishable one as a trap."""
+        graph = graph_of(machine)
+        states = graph.states
+        for leaf in graph.leaves:
+            if leaf not in graph.reachable or leaf in graph.can_finish:
+                continue
+            state = states[leaf]
+            path = graph.path_to(leaf)
+            if state.kind != "final" and not any(True for _ in graph.exits(leaf)):
+                yield Diagnostic.of(
+                    DEADLOCK,
+                    f"`{leaf}` is not a final state, but nothing leads out of it: "
+                    "an instance that gets there is stuck forever",
+                    _file(machine),
+                    state.span,
+                    help=_deadlock_help(states, leaf),
+                    counterexample=path,
+                )
+            else:
+                yield Diagnostic.of(
+                    TRAP,
+                    _trap_message(states, leaf),
+                    _file(machine),
+                    state.span,
+                    help=_trap_help(states, leaf),
+                    counterexample=path,
+                )
+
+
+def _deadlock_help(states: dict[str, ir.State], leaf: str) -> str:
+    state = states[leaf]
+    owner = _owner(states, leaf)
+    if state.invoke is not None:
+        return (
+            f"its work `{state.invoke.action}` has no `done -> Target`; add one, or a transition or a "
+            f"`timeout D -> Target` to `{owner}`"
+        )
+    return (
+        f"add a transition or a `timeout D -> Target` to `{owner}` (or to a state containing it), "
+        "or make it a `final state`"
+    )
+
+
+def _enclosing(states: dict[str, ir.State], leaf: str) -> tuple[str, str] | None:
+    """For a nested final state: (the scope it ends, the state whose `done -> T` would leave it)."""
+    parent = states[leaf].parent
+    if parent is None:
+        return None
+    scope = states[parent]
+    if scope.role in ("region", "approval_region") and scope.parent is not None:
+        return parent, scope.parent
+    return parent, parent
+
+
+def _trap_message(states: dict[str, ir.State], leaf: str) -> str:
+    enclosing = _enclosing(states, leaf) if states[leaf].kind == "final" else None
+    if enclosing is not None:
+        scope, _owner_state = enclosing
+        return (
+            f"final state `{leaf}` only ends `{scope}`, and from there no final state of the workflow "
+            "can be reached: the workflow never finishes"
+        )
+    return f"no final state can be reached from `{leaf}`: an instance that gets there never finishes"
+
+
+def _trap_help(states: dict[str, ir.State], leaf: str) -> str:
+    enclosing = _enclosing(states, leaf) if states[leaf].kind == "final" else None
+    if enclosing is not None:
+        _scope, owner = enclosing
+        return (
+            f"give `{_owner(states, owner)}` a `done -> Target` that leads towards a final state "
+            "(or a transition that leaves it)"
+        )
+    return (
+        f"add a transition or a timeout from `{_owner(states, leaf)}`, or from a state it leads to, "
+        "towards a final state; the counterexample shows how an instance gets here"
+    )
+
+
+# --------------------------------------------------------------------------- SW304 unused events
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedEventRule:
+    """SW304: every declared external event is used by some transition, refusal or emit."""
+
+    name: str = "unused-event"
+    family: str = "style"
+    codes: tuple[str, ...] = ("SW304",)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Report each declared external event nothing mentions."""
+        mentioned = index_of(machine).mentioned
+        for event in machine.events:
+            if event.kind == "external" and event.name not in mentioned:
+                yield Diagnostic.of(
+                    UNUSED_EVENT,
+                    f"event `{event.name}` is declared, but no transition, reject, ignore or emit uses it",
+                    _file(machine),
+                    event.span,
+                    help=f"remove `{event.name}` from the `events` block, or handle it where it can arrive",
+                )
+
+
+# --------------------------------------------------------------------------- SW305 verb-named states
+
+# Base forms of common English verbs that, as the *first* word of a state name,
+# read as a command. Curated for few false positives: words that are at least as
+# common as nouns or adjectives naming a situation are left out on purpose —
+# review, draft, quarantine, check, test, process, request, report, order,
+# update, release, return, hold, wait, pause, start, stop, finish, complete, open,
+# clear, build, run, audit, rollback, retry, refund, reserve, schedule, monitor,
+# ... — so that `Review`, `Draft`, `Quarantine` or `Start`/`Finish` pass. Inflected forms (`Validating`,
+# `Validated`, `Approval`, `Shipment`) never match, because only base forms are
+# listed and the first word must equal one exactly.
+COMMAND_VERBS: frozenset[str] = frozenset(
+    """
+    abort accept acknowledge activate add adjust allocate allow analyse analyze apply
+    approve archive ask assemble assess assign attach authenticate authorise authorize begin
+    buy calculate cancel capture choose clean clone close collect commit compare compile
+    compress compute configure confirm connect consume convert create decide decline decode
+    decrypt dedupe deduplicate delete deliver deny deploy destroy detach detect determine
+    disable discard dismiss download edit eject emit enable encode encrypt enqueue enrich
+    enrol enroll ensure erase escalate evaluate evict execute export extract fetch finalise
+    finalize find fix flush forward freeze fulfil fulfill generate get give grab handle
+    ingest initialise initialize insert inspect install invite invoke keep kill launch make
+    merge migrate modify move normalise normalize notify obtain onboard pack parse pay
+    perform persist pick prepare print promote provision prune publish purge push put
+    reassign recalculate receive reconcile recover redirect reduce refresh refuse register
+    reindex reject reload remind remove rename render renew reopen repeat replace replicate
+    reprocess reroute reschedule resend reset resolve restart restore resubmit resume
+    retrieve revert revoke rewrite rotate sanitise sanitize save select send settle ship
+    sign simulate skip sort spawn split submit subscribe summarise summarize suspend
+    synchronise synchronize take terminate throttle tokenise tokenize transform translate
+    trim truncate unassign unblock unfreeze unlock unpack unregister unsubscribe upsert
+    validate verify withdraw write
+    """.split()  # noqa: SIM905 - a word list reads better as words
+)
+
+_IRREGULAR: dict[str, str] = {
+    "begin": "begun",
+    "buy": "bought",
+    "choose": "chosen",
+    "find": "found",
+    "get": "gotten",
+    "give": "given",
+    "keep": "kept",
+    "make": "made",
+    "pay": "paid",
+    "put": "put",
+    "resend": "resent",
+    "rewrite": "rewritten",
+    "send": "sent",
+    "split": "split",
+    "take": "taken",
+    "withdraw": "withdrawn",
+    "write": "written",
+}
+"""Past participles that do not follow the -ed rules."""
+
+_DOUBLING = frozenset(
+    {"commit", "emit", "enrol", "fulfil", "get", "put", "resubmit", "ship", "skip", "submit", "trim"}
+)
+"""Verbs whose final consonant doubles before -ing/-ed (ship -> shipping, shipped)."""
+
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+
+def split_words(name: str) -> list[str]:
+    """Split a CamelCase, snake_case or mixed name into its words (`SendEMail_now` -> Send, E, Mail, now)."""
+    return [word for part in name.split("_") for word in _WORD.findall(part)]
+
+
+def command_verb(name: str) -> str | None:
+    """Return the verb when state name `name` reads as a command (its first word is a listed base form)."""
+    if "." in name:
+        return None  # synthesised by the compiler (`Owner.part`): the user did not choose it
+    words = split_words(name)
+    if not words:
+        return None
+    first = words[0].lower()
+    return first if first in COMMAND_VERBS else None
+
+
+def gerund(verb: str) -> str:
+    """Return the -ing form of a listed verb (validate -> validating, ship -> shipping)."""
+    if verb in _DOUBLING:
+        return verb + verb[-1] + "ing"
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        return verb[:-1] + "ing"
+    return verb + "ing"
+
+
+def participle(verb: str) -> str:
+    """Return the past participle of a listed verb (validate -> validated, send -> sent)."""
+    if verb in _IRREGULAR:
+        return _IRREGULAR[verb]
+    if verb in _DOUBLING:
+        return verb + verb[-1] + "ed"
+    if verb.endswith("e"):
+        return verb + "d"
+    if verb.endswith("y") and len(verb) > 1 and verb[-2] not in "aeiou":
+        return verb[:-1] + "ied"
+    return verb + "ed"
+
+
+def _suggestions(name: str, verb: str) -> tuple[str, str]:
+    """Rename `name` as an activity (`SendingEmail`) and as a result (`EmailSent`), keeping its style."""
+    rest = split_words(name)[1:]
+    if "_" in name or name[:1].islower():
+        style_rest = [word.lower() for word in rest]
+        return "_".join([gerund(verb), *style_rest]), "_".join([*style_rest, participle(verb)])
+    cap_rest = [word[:1].upper() + word[1:] for word in rest]
+    return (
+        "".join([gerund(verb).capitalize(), *cap_rest]),
+        "".join([*cap_rest, participle(verb).capitalize()]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VerbStateNameRule:
+    """SW305: states are named for situations, not commands (a heuristic; see `COMMAND_VERBS`)."""
+
+    name: str = "verb-state-name"
+    family: str = "style"
+    codes: tuple[str, ...] = ("SW305",)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Report each user-named state whose first word is a command verb."""
+        for state in machine.states:
+            verb = command_verb(state.name)
+            if verb is None:
+                continue
+            activity, result = _suggestions(state.name, verb)
+            yield Diagnostic.of(
+                VERB_STATE,
+                f"state name `{state.name}` reads as a command (`{verb}` is a verb): "
+                "states name situations, events name actions",
+                _file(machine),
+                state.span,
+                help=f"rename it, e.g. `{activity}` while the work runs or `{result}` once it is done",
+            )
+
+
+# --------------------------------------------------------------------------- SW310 nondeterminism
+
+
+@dataclass(frozen=True, slots=True)
+class NondeterminismRule:
+    """SW310: in one state, each event (and the `always` choice) has at most one unconditional way out."""
+
+    name: str = "nondeterminism"
+    family: str = "determinism"
+    codes: tuple[str, ...] = ("SW310",)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Report unguarded duplicates, shadowed guards, two `else`s, and events both handled and refused."""
+        graph = graph_of(machine)
+        file = _file(machine)
+        groups: dict[tuple[str, str, str], list[ir.Transition]] = {}
+        for transition in machine.transitions:
+            if transition.kind == "event" and transition.event is not None:
+                groups.setdefault((transition.source, "event", transition.event), []).append(transition)
+            elif transition.kind == "always":
+                groups.setdefault((transition.source, "always", ""), []).append(transition)
+        for (source, kind, event), transitions in groups.items():
+            if len(transitions) > 1:
+                yield from _conflicts(file, source, kind, event, transitions, graph)
+        refusals: dict[tuple[str, str], list[ir.Reject]] = {}
+        for refusal in machine.rejects:
+            refusals.setdefault((refusal.state, refusal.event), []).append(refusal)
+        for (state, event), items in refusals.items():
+            handled = groups.get((state, "event", event), [])
+            if not handled and len(items) < 2:
+                continue
+            path = _counterexample(graph, state)
+            if handled:
+                first = items[0]
+                yield Diagnostic.of(
+                    NONDETERMINISTIC,
+                    f"state `{state}` both handles `{event}` and has `{first.kind} {event}`",
+                    file,
+                    first.span,
+                    help=f"keep either the transition or the `{first.kind}`: an event is either "
+                    "taken or refused in one state",
+                    related=[Related(file, t.span, f"`{event}` is handled here") for t in handled],
+                    counterexample=path,
+                )
+            else:
+                yield Diagnostic.of(
+                    NONDETERMINISTIC,
+                    f"state `{state}` refuses `{event}` more than once "
+                    f"({' and '.join(f'`{r.kind}`' for r in items)})",
+                    file,
+                    items[1].span,
+                    help="keep one `reject` or `ignore` per event and state",
+                    related=[Related(file, items[0].span, "first refusal")],
+                    counterexample=path,
+                )
+
+
+def _what(kind: str, event: str) -> str:
+    return "the `always` choice" if kind == "always" else f"`{event}`"
+
+
+def _conflicts(
+    file: str,
+    source: str,
+    kind: str,
+    event: str,
+    transitions: list[ir.Transition],
+    graph: MachineGraph,
+) -> Iterator[Diagnostic]:
+    """The SW310 findings of one (state, event) group of two or more transitions."""
+    plain = [t for t in transitions if t.guard is None and not t.is_else]
+    conditional = [t for t in transitions if t.guard is not None or t.is_else]
+    elses = [t for t in transitions if t.is_else]
+    if len(plain) < 2 and not (plain and conditional) and len(elses) < 2:
+        return
+    path = _counterexample(graph, source)
+    what = _what(kind, event)
+    if len(plain) > 1:
+        yield Diagnostic.of(
+            NONDETERMINISTIC,
+            f"state `{source}` has {len(plain)} transitions on {what} without a guard: "
+            "which one fires is undefined",
+            file,
+            plain[1].span,
+            help="add `when` guards that exclude each other (one may be `else`), or keep one transition",
+            related=[Related(file, t.span, "also unguarded") for t in (plain[0], *plain[2:])],
+            counterexample=path,
+        )
+    elif plain and conditional:
+        yield Diagnostic.of(
+            NONDETERMINISTIC,
+            f"state `{source}` has an unguarded transition on {what} beside {len(conditional)} guarded "
+            "or `else` one(s): whenever a guard holds, two transitions apply",
+            file,
+            plain[0].span,
+            help="give this transition a guard (or make it the `else` branch), or remove the others",
+            related=[Related(file, t.span, "shadowed by the unguarded transition") for t in conditional],
+            counterexample=path,
+        )
+    if len(elses) > 1:
+        yield Diagnostic.of(
+            NONDETERMINISTIC,
+            f"state `{source}` has {len(elses)} `else` transitions on {what}",
+            file,
+            elses[1].span,
+            help="keep one `else` per event and state",
+            related=[Related(file, t.span, "also `else`") for t in (elses[0], *elses[2:])],
+            counterexample=path,
+        )
+
+
+# --------------------------------------------------------------------------- SW311 completeness
+
+
+@dataclass(frozen=True, slots=True)
+class CompletenessRule:
+    """SW311: every reachable non-final leaf decides every external event (transition, reject or ignore)."""
+
+    name: str = "completeness"
+    family: str = "completeness"
+    codes: tuple[str, ...] = ("SW311",)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Report each leaf once, listing the events it leaves undecided and the lines that decide them.
+
+        The counterexample is the shortest path into the leaf followed by the first undecided event.
+        """
+        graph = graph_of(machine)
+        index = index_of(machine)
+        events = [e.name for e in machine.events if e.kind == "external" and e.name in index.mentioned]
+        if not events:
+            return
+        severity = Severity.ERROR if context.strict else None
+        transient = _transient(machine)
+        for leaf in graph.leaves:
+            state = graph.states[leaf]
+            if state.kind == "final" or leaf not in graph.reachable or leaf in transient:
+                continue
+            if not any(True for _ in graph.exits(leaf)):
+                continue  # a deadlock (SW303): refusing events there would not help
+            missing = index.unresolved(leaf, events)
+            if not missing:
+                continue
+            count = f"{len(missing)} events" if len(missing) > 1 else "one event"
+            yield Diagnostic.of(
+                INCOMPLETE,
+                f"state `{leaf}` does not say what happens on {count}: {_names(missing)}",
+                _file(machine),
+                state.span,
+                help=_completeness_help(graph.states, leaf, missing),
+                severity=severity,
+                counterexample=(*(graph.path_to(leaf) or ()), missing[0]),
+            )
+
+
+def _transient(machine: ir.Machine) -> frozenset[str]:
+    """Choice states: left at once by an unconditional `always` transition, so no event meets them."""
+    return frozenset(
+        t.source for t in machine.transitions if t.kind == "always" and (t.guard is None or t.is_else)
+    )
+
+
+def _completeness_help(states: dict[str, ir.State], leaf: str, missing: Sequence[str]) -> str:
+    owner = _owner(states, leaf)
+    where = f"`{owner}`" if owner == leaf else f"`{owner}` (it contains `{leaf}`)"
+    lines = "".join(f'\n    reject {event} "why it is refused"  # or: ignore {event}' for event in missing)
+    return f"add a transition for each event, or refuse it explicitly in {where} or a state around it:{lines}"
+
+
+# --------------------------------------------------------------------------- plugin
+
+
+RULES: tuple[Rule, ...] = (
+    UnreachableStateRule(),
+    TrapRule(),
+    UnusedEventRule(),
+    VerbStateNameRule(),
+    NondeterminismRule(),
+    CompletenessRule(),
+)
+"""Every rule of this module, in code order."""
+
+
+@hookimpl
+def statewright_rules() -> list[Rule]:
+    """Provide the structure, determinism and completeness rules through the public hook."""
+    return list(RULES)
+
+
+__all__ = [
+    "COMMAND_VERBS",
+    "RULES",
+    "CompletenessRule",
+    "EventIndex",
+    "NondeterminismRule",
+    "Resolution",
+    "TrapRule",
+    "UnreachableStateRule",
+    "UnusedEventRule",
+    "VerbStateNameRule",
+    "command_verb",
+    "gerund",
+    "index_of",
+    "participle",
+    "resolution_table",
+    "split_words",
+]

@@ -1,0 +1,286 @@
+"""Approval and wait rules (SW601–SW606): one spec that triggers each rule and one that does not."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from statewright.compiler import ir
+from statewright.compiler.verify import verify
+from statewright.compiler.verify.graph import graph_of
+from statewright.compiler.verify.rules import waits
+from statewright.diagnostics import Diagnostic, Severity
+from statewright.pipeline import compile_text
+from statewright.plugins.api import RuleContext
+from statewright.plugins.manager import PluginManager
+
+GOOD = """\
+workflow W {
+  events { go, resolved }
+  initial state Draft { on go -> Review  timeout 30d -> Withdrawn }
+  approval Review {
+    level 1 { approvers role:manager quorum 1 timeout 24h escalate -> level 2 }
+    level 2 { approvers role:director, user:"cfo@example.com" quorum 2 timeout 48h escalate -> Expired }
+    delegation allowed
+    recall -> Draft
+    approved -> Checked
+    rejected -> Rejected
+  }
+  checkpoint Checked {
+    prompt "look at it"
+    assignee role:auditor
+    acknowledged -> Done
+    timeout 1d -> Done
+  }
+  final state Done
+  final state Rejected
+  final state Expired
+  final state Withdrawn
+}
+"""
+
+
+def machine_of(text: str) -> ir.Machine:
+    """Compile a spec that the front end accepts."""
+    result = compile_text(text, "spec.wf")
+    assert result.machine is not None, result.diagnostics
+    return result.machine
+
+
+def findings(machine: ir.Machine, code: str | None = None) -> list[Diagnostic]:
+    """Run the wait rules; keep findings with `code` when given."""
+    found = verify(machine, waits.statewright_rules(), RuleContext())
+    return [d for d in found if code is None or d.code == code]
+
+
+def position(text: str, needle: str) -> tuple[int, int]:
+    """1-based line and column of the first occurrence of `needle`."""
+    offset = text.index(needle)
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def at(diagnostic: Diagnostic) -> tuple[int, int]:
+    """A finding's line and column."""
+    return diagnostic.span.line, diagnostic.span.column
+
+
+def add(machine: ir.Machine, *transitions: ir.Transition) -> ir.Machine:
+    """Return `machine` with extra transitions (a hand edit the front end cannot make)."""
+    return dataclasses.replace(machine, transitions=machine.transitions + transitions)
+
+
+def test_good_spec_is_clean() -> None:
+    assert findings(machine_of(GOOD)) == []
+
+
+def test_waiting_states() -> None:
+    found = waits.waiting_states(machine_of(GOOD))
+    assert list(found) == ["Draft", "Review.level_1", "Review.level_2", "Checked"]
+    assert [w.strict for w in found.values()] == [False, True, True, True]
+
+
+def test_rules_register_through_the_hook() -> None:
+    manager = PluginManager(builtins=(), plugins=[waits], entry_points=False)
+    assert {rule.name for rule in manager.rules()} == {r.name for r in waits.statewright_rules()}
+
+
+# --------------------------------------------------------------------------- SW601
+
+
+def test_sw601_checkpoint_without_timeout() -> None:
+    text = GOOD.replace("    timeout 1d -> Done\n", "")
+    [finding] = findings(machine_of(text), "SW601")
+    assert finding.severity is Severity.ERROR
+    assert "checkpoint `Checked` waits for `acknowledge`" in finding.message
+    assert at(finding) == position(text, "checkpoint Checked")
+    assert finding.counterexample == ("go", "after 1d", "approve")
+
+
+def test_sw601_level_without_timeout() -> None:
+    text = GOOD.replace(
+        "level 1 { approvers role:manager quorum 1 timeout 24h escalate -> level 2 }",
+        "level 1 { approvers role:manager quorum 1 }",
+    )
+    [finding] = findings(machine_of(text), "SW601")
+    assert finding.severity is Severity.ERROR
+    assert "level 1 of approval `Review` waits for a decision" in finding.message
+    assert "delegation cycle" in finding.help
+    assert at(finding) == position(text, "level 1")
+    assert finding.counterexample == ("go",)
+
+
+def test_sw601_level_timeout_without_escalation() -> None:
+    text = GOOD.replace("quorum 2 timeout 48h escalate -> Expired", "quorum 2 timeout 48h")
+    [finding] = findings(machine_of(text), "SW601")
+    assert "has a `timeout` but no `escalate" in finding.message
+    assert at(finding) == position(text, "level 2 {")
+    assert finding.counterexample == ("go", "after 1d")
+
+
+def test_sw601_plain_state_waiting_for_events_is_a_warning() -> None:
+    text = GOOD.replace("{ on go -> Review  timeout 30d -> Withdrawn }", "{ on go -> Review }")
+    [finding] = findings(machine_of(text), "SW601")
+    assert finding.severity is Severity.WARNING
+    assert "state `Draft` waits only for events (`go`)" in finding.message
+    assert at(finding) == position(text, "initial state Draft")
+    assert finding.counterexample == ()
+
+
+def test_sw601_timeout_on_an_enclosing_state_counts() -> None:
+    text = GOOD.replace(
+        "level 1 { approvers role:manager quorum 1 timeout 24h escalate -> level 2 }",
+        "level 1 { approvers role:manager quorum 1 }\n    timeout 5d -> Expired",
+    )
+    assert findings(machine_of(text), "SW601") == []
+
+
+# --------------------------------------------------------------------------- SW602
+
+
+def test_sw602_escalation_cycle_reported_once() -> None:
+    text = GOOD.replace("escalate -> Expired", "escalate -> level 1")
+    [finding] = findings(machine_of(text), "SW602")
+    assert "goes round in a circle" in finding.message
+    assert "`Review.level_1` -> `Review.level_2` -> `Review.level_1`" in finding.message
+    assert at(finding) == position(text, "level 1")
+    assert finding.counterexample == ("go",)
+
+
+def test_sw602_cycle_cut_by_an_enclosing_timer() -> None:
+    text = GOOD.replace("escalate -> Expired", "escalate -> level 1").replace(
+        "    delegation allowed\n", "    delegation allowed\n    timeout 7d -> Expired\n"
+    )
+    assert findings(machine_of(text), "SW602") == []
+
+
+def test_sw602_escalation_into_a_trap() -> None:
+    text = GOOD.replace("escalate -> Expired", "escalate -> Limbo").replace(
+        "  final state Done\n", "  state Limbo { invoke spin done -> Limbo }\n  final state Done\n"
+    )
+    [finding] = findings(machine_of(text), "SW602")
+    assert "escalates to `Limbo`, from which no final state can be reached" in finding.message
+    assert at(finding) == position(text, "level 2 {")
+    assert finding.related[0].span.line == position(text, "state Limbo")[0]
+    assert finding.counterexample == ("go", "after 1d")
+
+
+def test_sw602_escalation_chain_ending_in_an_outcome() -> None:
+    assert findings(machine_of(GOOD), "SW602") == []
+
+
+# --------------------------------------------------------------------------- SW603
+
+
+def test_sw603_quorum_above_approvers() -> None:
+    text = GOOD.replace("quorum 2", "quorum 3")
+    [finding] = findings(machine_of(text), "SW603")
+    assert "quorum 3 exceeds its 2 listed approvers" in finding.message
+    assert at(finding) == position(text, "level 2 {")
+    assert finding.counterexample == ("go", "after 1d")
+
+
+def test_sw603_quorum_below_one() -> None:
+    text = GOOD.replace("role:manager quorum 1", "role:manager quorum 0")
+    [finding] = findings(machine_of(text), "SW603")
+    assert "quorum 0 is below 1" in finding.message
+    assert at(finding) == position(text, "level 1")
+
+
+def test_sw603_quorum_within_approvers() -> None:
+    assert findings(machine_of(GOOD), "SW603") == []
+
+
+# --------------------------------------------------------------------------- SW604
+
+
+def test_sw604_error_out_of_a_waiting_state() -> None:
+    machine = machine_of(GOOD)
+    span = machine.approvals[0].levels[0].span
+    edited = add(machine, ir.Transition("Review.level_1", "error", "Expired", span=span))
+    [finding] = findings(edited, "SW604")
+    assert "level 1 of approval `Review` is left by an `error` transition to `Expired`" in finding.message
+    assert at(finding) == position(GOOD, "level 1")
+    assert finding.counterexample == graph_of(edited).path_to("Review.level_1") == ("go",)
+
+
+def test_sw604_error_on_the_approval_itself() -> None:
+    machine = machine_of(GOOD)
+    edited = add(machine, ir.Transition("Review", "error", "Expired", span=machine.approvals[0].span))
+    [finding] = findings(edited, "SW604")
+    assert finding.message.startswith("approval `Review` is left by an `error` transition")
+    assert at(finding) == position(GOOD, "approval Review")
+
+
+def test_sw604_timers_are_fine() -> None:
+    assert findings(machine_of(GOOD), "SW604") == []
+
+
+# --------------------------------------------------------------------------- SW605
+
+SINGLE = """\
+workflow W {
+  events { go }
+  initial state Draft { on go -> Review  timeout 30d -> Done }
+  approval Review {
+    level 1 { approvers role:owner quorum 1 timeout 24h escalate -> Done }
+    delegation allowed
+    approved -> Done
+    rejected -> Done
+  }
+  final state Done
+}
+"""
+
+
+def test_sw605_single_level_needing_every_approver() -> None:
+    [finding] = findings(machine_of(SINGLE), "SW605")
+    assert finding.severity is Severity.WARNING
+    assert "one level that needs its only approver" in finding.message
+    assert at(finding) == position(SINGLE, "level 1")
+    assert finding.counterexample == ("go",)
+
+
+def test_sw605_not_reported_with_forbidden_delegation_or_a_spare_approver() -> None:
+    forbidden = SINGLE.replace("delegation allowed", "delegation forbidden")
+    spare = SINGLE.replace("approvers role:owner quorum 1", "approvers role:owner, role:deputy quorum 1")
+    assert findings(machine_of(forbidden), "SW605") == []
+    assert findings(machine_of(spare), "SW605") == []
+    assert findings(machine_of(GOOD), "SW605") == []
+
+
+def test_sw605_delegation_that_restarts_the_timer() -> None:
+    machine = machine_of(GOOD)
+    transitions = tuple(
+        dataclasses.replace(t, target=t.source) if t.event == "delegate" and t.source.endswith("_1") else t
+        for t in machine.transitions
+    )
+    [finding] = findings(dataclasses.replace(machine, transitions=transitions), "SW605")
+    assert "re-enters `Review.level_1`, restarting its timer" in finding.message
+    assert at(finding) == position(GOOD, "level 1")
+    assert finding.counterexample == ("go",)
+
+
+# --------------------------------------------------------------------------- SW606
+
+
+def test_sw606_recall_after_the_decision() -> None:
+    text = GOOD.replace("    acknowledged -> Done\n", "    acknowledged -> Done\n    on recall -> Draft\n")
+    [finding] = findings(machine_of(text), "SW606")
+    assert "`recall` is handled in `Checked`, outside every approval" in finding.message
+    assert at(finding) == position(text, "on recall -> Draft")
+    assert finding.counterexample == ("go", "after 1d", "approve")
+
+
+def test_sw606_declared_recall_without_its_transition() -> None:
+    machine = machine_of(GOOD)
+    edited = dataclasses.replace(
+        machine, transitions=tuple(t for t in machine.transitions if t.event != "recall")
+    )
+    [finding] = findings(edited, "SW606")
+    assert "declares `recall -> Draft`" in finding.message
+    assert at(finding) == position(GOOD, "approval Review")
+
+
+def test_sw606_recall_on_the_approval() -> None:
+    assert findings(machine_of(GOOD), "SW606") == []
