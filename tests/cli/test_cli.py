@@ -25,7 +25,10 @@ from statewright.plugins.hookspecs import hookimpl
 from statewright.plugins.manager import PluginManager
 from tests.conftest import EXAMPLES
 
-GOOD = "workflow Good {\n  events { go }\n  initial state A { on go -> B  timeout 1h -> B }\n  final state B\n}\n"
+GOOD = (
+    "workflow Good {\n  events { go }\n"
+    "  initial state A { on go -> B  timeout 1h -> B }\n  final state B\n}\n"
+)
 OTHER = "workflow Other {\n  events { go }\n  initial state A { on go -> B }\n  final state B\n}\n"
 SYNTAX_ERROR = "workflow W {\n  initial state A { on go -> }\n}\n"
 UNFORMATTED = "workflow Messy {\nevents { go }\n    initial state A { on go -> B }\n  final state B\n}\n"
