@@ -1,4 +1,8 @@
-"""The `build` command: compile and verify workflows, then write each target's files atomically."""
+"""The `build` command: compile and verify workflows, then write each target's files atomically.
+
+With `--format sarif` stdout holds one SARIF 2.1.0 log of the findings; the files written are
+listed in the run's `properties.artifacts`.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from statewright.cli.codes import (
     BAD_ARTIFACT_PATH,
     OUTPUT_NOT_WRITABLE,
     TARGET_FAILED,
+    TARGET_SKIPPED,
 )
 from statewright.cli.files import artifact_problem, exists, is_dir, write_atomic
 from statewright.cli.guard import guarded
@@ -33,6 +38,7 @@ from statewright.diagnostics import Diagnostic, has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES
 from statewright.plugins.api import Target, TargetOptions, TargetOutput
 from statewright.plugins.manager import UNKNOWN_TARGET, PluginManager, UnknownTargetError, get_plugin_manager
+from statewright.report.sarif import sarif_log
 from statewright.source import NO_SPAN
 
 Planned = dict[Path, tuple[FileReport, str, bytes]]
@@ -87,6 +93,17 @@ def build(
     if format is ReportFormat.JSON:
         emit_json(run.document())
         return run.exit_code()
+    if format is ReportFormat.SARIF:
+        written_files = [w for r in run.reports for w in r.written]
+        emit_json(
+            sarif_log(
+                run.all(),
+                root=Path.cwd(),
+                exit_code=run.exit_code(),
+                run_properties={"artifacts": written_files},
+            )
+        )
+        return run.exit_code()
     console = make_console()
     findings = run.all()
     print_findings(console, findings, run.lookup(), format)
@@ -123,7 +140,13 @@ def _select_targets(
     problems: list[Diagnostic] = []
     for name in names:
         if name == "all":
-            chosen.update(manager.targets())
+            for target_name, target in manager.targets().items():
+                reason = _unavailable(target)
+                if reason is None:
+                    chosen[target_name] = target
+                else:
+                    message = f"`all` skipped the `{target_name}` target: {reason}"
+                    problems.append(Diagnostic.of(TARGET_SKIPPED, message, "<command line>", NO_SPAN))
             continue
         try:
             chosen[name] = manager.target(name)
@@ -133,6 +156,18 @@ def _select_targets(
         message = "no targets are registered, so there is nothing to build"
         problems.append(Diagnostic.of(UNKNOWN_TARGET, message, "<command line>", NO_SPAN))
     return {name: chosen[name] for name in sorted(chosen)}, problems
+
+
+def _unavailable(target: Target) -> str | None:
+    """Ask a target whether it can run here (optional `unavailable()` method); None means yes."""
+    check = getattr(target, "unavailable", None)
+    if not callable(check):
+        return None
+    try:
+        reason = check()
+    except Exception as exc:  # a broken check must not stop the build
+        return f"its availability check failed ({type(exc).__name__})"
+    return reason if isinstance(reason, str) and reason else None
 
 
 def _generate(target: Target, machine: Machine, options: TargetOptions, source: str) -> TargetOutput:

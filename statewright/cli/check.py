@@ -1,8 +1,17 @@
-"""The `check` command: parse, lower and verify workflows and report every finding."""
+"""The `check` command: parse, lower and verify workflows and report every finding.
+
+After the findings comes each verified file's validation summary (every check
+family PASS, FAIL or NOT RUN with its evidence, then the known risks): in full
+for `--format text`, one line per file for `concise`, under the top-level
+`"validation"` key for `json`, and in the run's `properties.validation` for
+`sarif`. The text forms omit it when no verification rule is registered at all
+(there is nothing to summarise); the JSON and SARIF forms always carry it.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -15,12 +24,16 @@ from statewright.cli.output import (
     make_console,
     plural,
     print_findings,
+    print_validation,
     problems_text,
     severity_counts,
 )
 from statewright.cli.run import Run, compile_input, find_inputs
+from statewright.diagnostics import has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES
 from statewright.plugins.manager import get_plugin_manager
+from statewright.report.sarif import sarif_log
+from statewright.report.summary import Summary, summarize
 
 
 @guarded
@@ -30,27 +43,47 @@ def check(
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as failures (exit 1).")] = False,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
 ) -> int:
-    """Parse, lower and verify workflows; report every finding."""
+    """Parse, lower and verify workflows; report every finding and a validation summary per file."""
     manager = get_plugin_manager()
     rules = manager.rules()
     files, problems = find_inputs(paths)
     run = Run(plugin=manager.diagnostics, usage=problems, strict=strict)
+    summaries: list[Summary] = []
     for path in files:
-        report, _machine = compile_input(path, rules, max_bytes, strict)
+        report, machine = compile_input(path, rules, max_bytes, strict)
         run.reports.append(report)
+        if machine is not None and not has_errors(report.front):
+            summaries.append(summarize(machine, rules, report.diagnostics, report.name))
+    validation = [summary.to_dict() for summary in summaries]
     if format is ReportFormat.JSON:
-        emit_json(run.document())
+        document: dict[str, Any] = run.document()
+        document["validation"] = validation
+        emit_json(document)
+    elif format is ReportFormat.SARIF:
+        emit_json(
+            sarif_log(
+                run.all(),
+                root=Path.cwd(),
+                exit_code=run.exit_code(),
+                run_properties={"validation": validation},
+            )
+        )
     else:
         counts = severity_counts(run.all())
-        _print_run(run, format, f"checked {plural(len(run.reports), 'file')}: {problems_text(counts)}")
+        shown = summaries if rules else []
+        _print_run(run, shown, format, f"checked {plural(len(run.reports), 'file')}: {problems_text(counts)}")
     return run.exit_code()
 
 
-def _print_run(run: Run, style: ReportFormat, summary: str) -> None:
-    """Print a run's findings and one summary line in the text or concise form."""
+def _print_run(run: Run, summaries: list[Summary], style: ReportFormat, summary: str) -> None:
+    """Print a run's findings, the validation summaries and one summary line (text or concise)."""
     console = make_console()
     findings = run.all()
     print_findings(console, findings, run.lookup(), style)
     if findings and style is ReportFormat.TEXT:
         console.print()
+    if summaries:
+        print_validation(console, summaries, style)
+        if style is ReportFormat.TEXT:
+            console.print()
     console.print(Text(summary, style="bold"))

@@ -13,6 +13,15 @@ OUTPUT_NOT_WRITABLE = register(
         "check that the output directory exists or can be created, and that you may write to it",
     )
 )
+TARGET_SKIPPED = register(
+    Code(
+        "SW912",
+        "target-skipped",
+        Severity.INFO,
+        "`all` skipped a target whose tool is not installed",
+        "install the tool to build that target too; naming the target explicitly reports it as an error",
+    )
+)
 BAD_ARTIFACT_PATH = register(
     Code(
         "SW905",

@@ -19,5 +19,8 @@ MaxBytesOpt = Annotated[
     int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes (SW004).")
 ]
 FormatOpt = Annotated[
-    ReportFormat, typer.Option("--format", case_sensitive=False, help="Report form: text, concise or json.")
+    ReportFormat,
+    typer.Option(
+        "--format", case_sensitive=False, help="Report form: text, concise, json or sarif (SARIF 2.1.0)."
+    ),
 ]

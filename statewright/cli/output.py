@@ -14,6 +14,7 @@ from rich.text import Text
 
 from statewright.diagnostics import Diagnostic, Severity
 from statewright.diagnostics.render import SourceLookup, render_concise, render_full
+from statewright.report.summary import Summary, render_summary, render_summary_concise
 
 
 class ReportFormat(enum.StrEnum):
@@ -22,6 +23,7 @@ class ReportFormat(enum.StrEnum):
     TEXT = "text"
     CONCISE = "concise"
     JSON = "json"
+    SARIF = "sarif"
 
 
 def make_console(*, stderr: bool = False) -> Console:
@@ -59,6 +61,23 @@ def print_findings(
         if index:
             console.print()
         console.print(_styled(diagnostic, render_full(diagnostic, lookup)))
+
+
+_STATUS_STYLE = {"PASS": "bold green", "FAIL": "bold red", "NOT RUN": "bold yellow"}
+
+
+def print_validation(console: Console, summaries: Sequence[Summary], style: ReportFormat) -> None:
+    """Print each file's validation summary: in full for text, one line per file for concise."""
+    for index, summary in enumerate(summaries):
+        if style is ReportFormat.CONCISE:
+            console.print(render_summary_concise(summary))
+            continue
+        if index:
+            console.print()
+        text = Text(render_summary(summary))
+        for status, colour in _STATUS_STYLE.items():
+            text.highlight_regex(rf"(?m)^  {status}\b", colour)
+        console.print(text)
 
 
 def emit_json(document: dict[str, Any]) -> None:

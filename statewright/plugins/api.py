@@ -40,7 +40,12 @@ class TargetOutput:
 
 @runtime_checkable
 class Target(Protocol):
-    """A code generator: reads only the IR, never the source or the AST."""
+    """A code generator: reads only the IR, never the source or the AST.
+
+    A target that needs an outside tool may also define `unavailable() -> str | None`
+    (a reason, or None when it can run); `--target all` then skips it with a note
+    instead of failing, while naming the target explicitly still reports the problem.
+    """
 
     @property
     def name(self) -> str:

@@ -36,6 +36,8 @@ from statewright.source import NO_SPAN
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "statewright.targets.ir_target",
+    "statewright.targets.table",
+    "statewright.targets.diagrams",
     "statewright.compiler.verify.rules.structure",
     "statewright.compiler.verify.rules.sagas",
     "statewright.compiler.verify.rules.waits",

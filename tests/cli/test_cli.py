@@ -218,7 +218,8 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
 def test_clean_file(tmp_path: Path) -> None:
     result = run("check", write(tmp_path / "good.wf", GOOD))
     assert result.exit_code == 0
-    assert result.stdout == "checked 1 file: no problems found\n"
+    assert result.stdout.splitlines()[-1] == "checked 1 file: no problems found"
+    assert "validation of Good" in result.stdout
 
 
 def test_examples_have_no_errors() -> None:

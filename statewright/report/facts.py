@@ -1,0 +1,504 @@
+"""Facts computed from the IR that the reports and the table target share.
+
+- the state x event matrix: for every non-final leaf and every event, what the
+  machine does, with the transitions, rejects and ignores written on the leaf's
+  ancestors applied as statecharts do (an event the active state does not handle
+  is offered to its parent; a level whose transitions are all guarded passes the
+  event on when no guard holds, so the parent's entries follow);
+- the timer and work columns (timeouts of the leaf and of every ancestor, the
+  `done`/`error` of invoked work, `always` routing);
+- what happens when each saga step and each compensation fails;
+- where each waiting state goes when its timeout runs out.
+
+Everything here reads only the IR; nothing depends on the rules that ran.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+from statewright.compiler import ir
+from statewright.compiler.expr_text import render
+from statewright.compiler.verify.graph import format_ms
+
+EntryKind = Literal["move", "stay", "reject", "ignore"]
+TimerKind = Literal["timeout", "done", "error", "always"]
+TIMER_KINDS: tuple[TimerKind, ...] = ("timeout", "done", "error", "always")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One thing that can happen to an event in a state: a move, a stay, a reject or an ignore."""
+
+    kind: EntryKind
+    owner: str
+    target: str | None = None
+    guard: str | None = None
+    is_else: bool = False
+    reason: str | None = None
+    after_ms: int | None = None
+
+    @property
+    def unconditional(self) -> bool:
+        """True when the entry always applies (no guard, `else`, or a reject/ignore)."""
+        return self.guard is None or self.is_else
+
+    def text(self) -> str:
+        """Return the entry as plain text, e.g. `Fulfilling [amount <= 10]` or `reject: busy`."""
+        match self.kind:
+            case "reject":
+                return f"reject: {self.reason}" if self.reason else "reject"
+            case "ignore":
+                return "ignore"
+        head = "(stay)" if self.kind == "stay" else str(self.target)
+        if self.after_ms is not None:
+            head = f"after {format_ms(self.after_ms)}: {head}"
+        if self.is_else:
+            return f"{head} [else]"
+        if self.guard is not None:
+            return f"{head} [{self.guard}]"
+        return head
+
+
+Status = Literal["transition", "reject", "ignore", "other_region", "unresolved"]
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """What one state x event pair resolves to, innermost level first.
+
+    `other_region` names the parallel state when this leaf's own chain does not
+    mention the event but a sibling region of that parallel state does: the
+    event reaches every region, and another one reacts to it.
+    """
+
+    state: str
+    event: str
+    entries: tuple[Entry, ...]
+    other_region: str | None = None
+
+    @property
+    def status(self) -> Status:
+        """How the pair is resolved: transition, reject, ignore, another region, or not at all."""
+        if not self.entries:
+            return "other_region" if self.other_region is not None else "unresolved"
+        first = self.entries[0].kind
+        if first in ("reject", "ignore"):
+            return first
+        return "transition"
+
+    @property
+    def closed(self) -> bool:
+        """True when some entry always applies (else the event may fall through every guard)."""
+        return any(entry.unconditional for entry in self.entries)
+
+    @property
+    def guarded(self) -> bool:
+        """True when the pair is decided by guards at its first level."""
+        return any(entry.guard is not None for entry in self.entries)
+
+    @property
+    def choices(self) -> int:
+        """How many entries the first deciding level offers (more than one means guards decide)."""
+        if not self.entries:
+            return 0
+        owner = self.entries[0].owner
+        return sum(1 for entry in self.entries if entry.owner == owner)
+
+
+def _entry(transition: ir.Transition, guard_text: str | None) -> Entry:
+    return Entry(
+        kind="stay" if transition.target is None else "move",
+        owner=transition.source,
+        target=transition.target,
+        guard=None if transition.is_else else guard_text,
+        is_else=transition.is_else,
+        after_ms=transition.after_ms if transition.kind == "timeout" else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixStats:
+    """How the row x event pairs of a machine resolve, counted."""
+
+    rows: int
+    events: int
+    transition: int
+    reject: int
+    ignore: int
+    other_region: int
+    unresolved: int
+    unresolved_external: int
+    open_guarded: int
+    choices: int
+
+    @property
+    def pairs(self) -> int:
+        """Rows times events."""
+        return self.rows * self.events
+
+
+class Matrix:
+    """The state x event matrix of one machine, with its timer and work columns."""
+
+    def __init__(self, machine: ir.Machine) -> None:
+        """Index the machine's transitions and rejects by state."""
+        self.machine = machine
+        self.states: dict[str, ir.State] = {state.name: state for state in machine.states}
+        self._by_source: dict[str, list[ir.Transition]] = {}
+        for transition in machine.transitions:
+            self._by_source.setdefault(transition.source, []).append(transition)
+        self._guards: dict[int, str] = {}
+
+    @cached_property
+    def rows(self) -> tuple[str, ...]:
+        """Every leaf state that is not final, in IR order."""
+        return tuple(state.name for state in self.machine.states if state.kind == "atomic")
+
+    @cached_property
+    def events(self) -> tuple[str, ...]:
+        """Every event the machine accepts, in IR order (external, then approval and checkpoint events)."""
+        return tuple(event.name for event in self.machine.events)
+
+    def chain(self, name: str) -> list[str]:
+        """Return `name` and its ancestors, innermost first."""
+        levels = [name]
+        parent = self.states[name].parent
+        while parent is not None:
+            levels.append(parent)
+            parent = self.states[parent].parent
+        return levels
+
+    def _guard(self, transition: ir.Transition) -> str | None:
+        if transition.guard is None:
+            return None
+        key = id(transition)
+        if key not in self._guards:
+            self._guards[key] = render(transition.guard)
+        return self._guards[key]
+
+    @cached_property
+    def _level_entries(self) -> dict[tuple[str, str], tuple[tuple[Entry, ...], bool]]:
+        """(state, event) -> the entries written on that state, and whether one always applies."""
+        grouped: dict[tuple[str, str], list[Entry]] = {}
+        for transition in self.machine.transitions:
+            if transition.kind == "event" and transition.event is not None:
+                key = (transition.source, transition.event)
+                grouped.setdefault(key, []).append(_entry(transition, self._guard(transition)))
+        for reject in self.machine.rejects:
+            entry = Entry(kind=reject.kind, owner=reject.state, reason=reject.reason)
+            grouped.setdefault((reject.state, reject.event), []).append(entry)
+        return {
+            key: (tuple(entries), any(entry.unconditional for entry in entries))
+            for key, entries in grouped.items()
+        }
+
+    def cell(self, state: str, event: str) -> Cell:
+        """Resolve one pair, walking outwards until a level decides unconditionally."""
+        found: tuple[Entry, ...] = ()
+        index = self._level_entries
+        for level in self.chain(state):
+            here = index.get((level, event))
+            if here is None:
+                continue
+            found += here[0]
+            if here[1]:
+                break
+        if found:
+            return Cell(state, event, found)
+        return Cell(state, event, (), self._sibling_region(state, event))
+
+    @cached_property
+    def _mentions(self) -> dict[str, frozenset[str]]:
+        """Events each state, or any state below it, handles or refuses."""
+        below: dict[str, set[str]] = {name: set() for name in self.states}
+        for transition in self.machine.transitions:
+            if transition.kind == "event" and transition.event is not None and transition.source in below:
+                below[transition.source].add(transition.event)
+        for reject in self.machine.rejects:
+            if reject.state in below:
+                below[reject.state].add(reject.event)
+        for state in reversed(self.machine.states):  # pre-order reversed: children before parents
+            if state.parent is not None and state.parent in below:
+                below[state.parent] |= below[state.name]
+        return {name: frozenset(events) for name, events in below.items()}
+
+    def _sibling_region(self, state: str, event: str) -> str | None:
+        """The innermost parallel ancestor one of whose other regions mentions `event`, if any."""
+        chain = self.chain(state)
+        for inner, outer in itertools.pairwise(chain):
+            parallel = self.states[outer]
+            if parallel.kind == "parallel" and any(
+                event in self._mentions[region] for region in parallel.children if region != inner
+            ):
+                return outer
+        return None
+
+    def timer(self, state: str, kind: TimerKind) -> tuple[Entry, ...]:
+        """The `timeout`/`done`/`error`/`always` moves out of a leaf, its ancestors' included."""
+        found: list[Entry] = []
+        for level in self.chain(state):
+            for transition in self._by_source.get(level, ()):
+                if transition.kind == kind:
+                    found.append(_entry(transition, self._guard(transition)))
+        return tuple(found)
+
+    @cached_property
+    def cells(self) -> tuple[Cell, ...]:
+        """Every row x event cell, row by row."""
+        return tuple(self.cell(row, event) for row in self.rows for event in self.events)
+
+    @cached_property
+    def stats(self) -> MatrixStats:
+        """Count how the row x event pairs resolve, without building a `Cell` per pair.
+
+        Gives the same answers as counting over `cells` (the tests check that) in
+        time proportional to the events each row's chain mentions, so a summary
+        of a 50,000-state machine does not build a million cells.
+        """
+        own: dict[str, dict[str, tuple[str, bool, int]]] = {}
+        for transition in self.machine.transitions:
+            if transition.kind != "event" or transition.event is None:
+                continue
+            items = own.setdefault(transition.source, {})
+            first, decided, seen = items.get(transition.event, ("transition", False, 0))
+            unconditional = transition.guard is None or transition.is_else
+            items[transition.event] = (first, decided or unconditional, seen + 1)
+        for reject in self.machine.rejects:
+            items = own.setdefault(reject.state, {})
+            first, _decided, seen = items.get(reject.event, (reject.kind, True, 0))
+            items[reject.event] = (first, True, seen + 1)
+        external = {event.name for event in self.machine.events if event.kind == "external"}
+        all_events = set(self.events)
+        found: Counter[str] = Counter()
+        for row in self.rows:
+            status: dict[str, str] = {}
+            closed: set[str] = set()
+            chain = self.chain(row)
+            for level in chain:
+                for event, (kind, always, count) in own.get(level, {}).items():
+                    if event in closed or event not in all_events:
+                        continue
+                    if event not in status:
+                        status[event] = kind
+                        if count > 1:
+                            found["choices"] += 1
+                    if always:
+                        closed.add(event)
+            found["open_guarded"] += len(status) - len(closed & status.keys())
+            for kind in status.values():
+                found[kind] += 1
+            missing = all_events - status.keys()
+            elsewhere = self._elsewhere(chain) & missing
+            found["other_region"] += len(elsewhere)
+            unresolved = missing - elsewhere
+            found["unresolved"] += len(unresolved)
+            found["unresolved_external"] += len(unresolved & external)
+        return MatrixStats(
+            rows=len(self.rows),
+            events=len(self.events),
+            transition=found["transition"],
+            reject=found["reject"],
+            ignore=found["ignore"],
+            other_region=found["other_region"],
+            unresolved=found["unresolved"],
+            unresolved_external=found["unresolved_external"],
+            open_guarded=found["open_guarded"],
+            choices=found["choices"],
+        )
+
+    def _elsewhere(self, chain: list[str]) -> frozenset[str]:
+        """Events some other region of a parallel ancestor mentions."""
+        found: set[str] = set()
+        for inner, outer in itertools.pairwise(chain):
+            parallel = self.states[outer]
+            if parallel.kind == "parallel":
+                for region in parallel.children:
+                    if region != inner:
+                        found |= self._mentions[region]
+        return frozenset(found)
+
+    @cached_property
+    def by_pair(self) -> dict[tuple[str, str], Cell]:
+        """Every cell, by (state, event)."""
+        return {(cell.state, cell.event): cell for cell in self.cells}
+
+    @cached_property
+    def timer_columns(self) -> tuple[TimerKind, ...]:
+        """The timer and work kinds that occur on some row (so the table shows only those)."""
+        return tuple(kind for kind in TIMER_KINDS if any(self.timer(row, kind) for row in self.rows))
+
+    def completions(self) -> Iterable[ir.Transition]:
+        """The completion (join) transitions: they leave composite states, not rows."""
+        return (t for t in self.machine.transitions if t.kind == "completion")
+
+
+_CACHE: list[tuple[ir.Machine, Matrix]] = []
+
+
+def matrix_of(machine: ir.Machine) -> Matrix:
+    """Return the matrix of `machine`, built once per machine (the last one is kept)."""
+    for cached, matrix in _CACHE:
+        if cached is machine:
+            return matrix
+    matrix = Matrix(machine)
+    _CACHE[:] = [(machine, matrix)]
+    return matrix
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+def entered_leaves(machine: ir.Machine, name: str) -> tuple[str, ...]:
+    """Return the leaves entered when the machine enters state `name`."""
+    states = {state.name: state for state in machine.states}
+
+    def enter(current: str) -> tuple[str, ...]:
+        state = states[current]
+        if state.kind in ("atomic", "final"):
+            return (current,)
+        if state.kind == "parallel":
+            return tuple(leaf for region in state.children for leaf in enter(region))
+        return enter(state.initial) if state.initial is not None else ()
+
+    return enter(name) if name in states else ()
+
+
+def outcome_of(machine: ir.Machine, target: str | None) -> tuple[str, str | None] | None:
+    """If entering `target` ends the workflow, return (outcome, reason); outcomes default to success."""
+    if target is None:
+        return None
+    states = {state.name: state for state in machine.states}
+    for leaf in entered_leaves(machine, target):
+        state = states[leaf]
+        if state.kind == "final" and state.parent is None:
+            return (state.outcome or "success", state.outcome_reason)
+    return None
+
+
+def describe_target(machine: ir.Machine, target: str | None) -> str:
+    """Return a target with its outcome when it ends the workflow, e.g. `Rejected (failure: not approved)`."""
+    if target is None:
+        return "(stay)"
+    outcome = outcome_of(machine, target)
+    if outcome is None:
+        return target
+    kind, reason = outcome
+    return f"{target} ({kind}: {reason})" if reason else f"{target} ({kind})"
+
+
+# --------------------------------------------------------------------------- sagas
+
+
+@dataclass(frozen=True, slots=True)
+class StepFailure:
+    """What one saga step is and what happens when it, or its compensation, fails."""
+
+    step: ir.SagaStep
+    on_failure: tuple[str, ...]
+    on_compensation_failure: tuple[str, ...]
+    undo: str
+
+
+def _failure_moves(machine: ir.Machine, saga: ir.Saga, state: str | None) -> tuple[str, ...]:
+    if state is None:
+        return ()
+    compensations = {step.compensation_state: step for step in saga.steps if step.compensation_state}
+    moves: list[str] = []
+    for transition in machine.transitions:
+        if transition.source != state or transition.kind not in ("error", "timeout"):
+            continue
+        when = "fails" if transition.kind == "error" else f"times out ({format_ms(transition.after_ms or 0)})"
+        step = compensations.get(transition.target) if transition.target is not None else None
+        if step is not None:
+            where = f"compensate with {step.compensation} ({transition.target})"
+        else:
+            where = describe_target(machine, transition.target)
+            for label, outcome in (
+                ("compensated", saga.compensated),
+                ("compensation_failed", saga.compensation_failed),
+                ("done", saga.done),
+            ):
+                if outcome is not None and transition.target == outcome:
+                    where += f", the saga's {label} outcome"
+                    break
+        moves.append(f"{when} -> {where}")
+    return tuple(dict.fromkeys(moves))
+
+
+def saga_failures(machine: ir.Machine, saga: ir.Saga) -> tuple[StepFailure, ...]:
+    """Return, for each step of `saga`, where the machine goes when the step or its compensation fails."""
+    rows: list[StepFailure] = []
+    for step in saga.steps:
+        if step.compensation:
+            undo = f"compensate with {step.compensation}"
+        elif step.pivot:
+            undo = "pivot: point of no return, no automatic undo"
+        elif step.no_compensation is not None:
+            undo = f"no compensation: {step.no_compensation}" if step.no_compensation else "no compensation"
+        else:
+            undo = "none declared"
+        rows.append(
+            StepFailure(
+                step=step,
+                on_failure=_failure_moves(machine, saga, step.state),
+                on_compensation_failure=_failure_moves(machine, saga, step.compensation_state),
+                undo=undo,
+            )
+        )
+    return tuple(rows)
+
+
+def describe_retry(policy: ir.RetryPolicy | None) -> str:
+    """Return a retry policy as one short phrase (`3 retries, exponential 1s..30s x2, jitter full`)."""
+    if policy is None:
+        return "none"
+    parts = ["unlimited retries" if policy.max_retries is None else f"{policy.max_retries} retries"]
+    if policy.base_ms or policy.backoff != "fixed":
+        delay = format_ms(policy.base_ms)
+        if policy.cap_ms is not None:
+            delay += f"..{format_ms(policy.cap_ms)}"
+        backoff = f"{policy.backoff} {delay}"
+        if policy.backoff == "exponential":
+            backoff += f" x{policy.factor}"
+        parts.append(backoff)
+    if policy.jitter != "none":
+        parts.append(f"jitter {policy.jitter}")
+    if policy.retry_on:
+        parts.append("on " + ", ".join(policy.retry_on))
+    if policy.dead_letter:
+        parts.append(f"dead letter -> {policy.dead_letter}")
+    return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------- waits
+
+
+@dataclass(frozen=True, slots=True)
+class WaitBound:
+    """A waiting state and where its timeouts (its own or an ancestor's) lead."""
+
+    state: str
+    timeouts: tuple[tuple[int, str | None], ...]
+
+    @property
+    def bounded(self) -> bool:
+        """True when some timer ends the wait."""
+        return bool(self.timeouts)
+
+
+def waits(machine: ir.Machine) -> tuple[WaitBound, ...]:
+    """Return every waiting state (approval levels, checkpoints, callbacks) with its timeouts."""
+    matrix = matrix_of(machine)
+    found: list[WaitBound] = []
+    for state in machine.states:
+        if not state.waits:
+            continue
+        timers = tuple((entry.after_ms or 0, entry.target) for entry in matrix.timer(state.name, "timeout"))
+        found.append(WaitBound(state.name, timers))
+    return tuple(found)

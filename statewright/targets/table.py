@@ -1,0 +1,285 @@
+"""The built-in `table` target: the full state x event transition table, and the saga compensation tables.
+
+Artifacts, for a workflow `W`:
+- `W.transitions.md`: a Markdown (GitHub-flavoured) table; rows are every
+  leaf state that is not final, columns every event the machine accepts
+  (external events, then the approval and checkpoint events the machine
+  produces), then `(timeout)`, `(done)`, `(error)` and `(always)` when some
+  state uses them. A cell holds the target (with its guard, or `[else]`), an
+  explicit `reject: reason` or `ignore`, `(another region)` when only a
+  sibling region of an enclosing parallel state reacts to the event, or `—`
+  when nothing handles it. Transitions, rejects and ignores written on
+  enclosing states apply.
+- `W.transitions.csv`: the same table as RFC 4180 CSV (CRLF records, quoting
+  by the csv module); an unresolved cell is empty and several entries in one
+  cell are separated by a line break.
+- `W.sagas.md`, when the machine has sagas: per saga its outcomes, the
+  compensation order, and a row per step: order, action, service,
+  idempotency keys, compensation, retry, timeout, and what happens when the
+  step or its compensation fails.
+
+Output depends only on the IR, so equal machines give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+
+from statewright.compiler import ir
+from statewright.compiler.verify.graph import format_ms
+from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
+from statewright.plugins.hookspecs import hookimpl
+from statewright.report.facts import (
+    Cell,
+    Entry,
+    Matrix,
+    describe_retry,
+    describe_target,
+    matrix_of,
+    saga_failures,
+)
+
+UNRESOLVED_MD = "—"
+_MD_ESCAPE = re.compile(r"[\\`*\[\]<|~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
+# --------------------------------------------------------------------------- Markdown helpers
+
+
+def md_text(text: str) -> str:
+    """Escape plain text for a GFM table cell: `|`, backslash, emphasis, code, links and HTML."""
+    return _MD_ESCAPE.sub(lambda m: "\\" + m.group(0), _NEWLINES.sub(" ", text))
+
+
+def md_code(text: str) -> str:
+    """Return `text` as a code span that is safe in a GFM table cell (`|` escaped, fence long enough)."""
+    text = _NEWLINES.sub(" ", text).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    if text.startswith(("`", " ")) or text.endswith(("`", " ")):
+        text = f" {text} "
+    return f"{fence}{text}{fence}"
+
+
+def md_row(cells: Iterable[str]) -> str:
+    """Return one table row from already-escaped cells."""
+    return "| " + " | ".join(cells) + " |"
+
+
+def md_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """Return a GFM table: escaped header, separator and rows."""
+    lines = [md_row(md_text(h) for h in header), md_row("---" for _ in header)]
+    lines.extend(md_row(row) for row in rows)
+    return lines
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def entry_md(entry: Entry) -> str:
+    """Render one entry for Markdown: names escaped, guards as code spans."""
+    match entry.kind:
+        case "reject":
+            return f"reject: {md_text(entry.reason)}" if entry.reason else "reject"
+        case "ignore":
+            return "ignore"
+    head = "(stay)" if entry.kind == "stay" else md_text(str(entry.target))
+    if entry.after_ms is not None:
+        head = f"after {format_ms(entry.after_ms)}: {head}"
+    if entry.is_else:
+        return f"{head} [else]"
+    if entry.guard is not None:
+        return f"{head} [{md_code(entry.guard)}]"
+    return head
+
+
+def entry_plain(entry: Entry) -> str:
+    """Render one entry as plain text (CSV), line breaks in free text folded to spaces."""
+    return _NEWLINES.sub(" ", entry.text())
+
+
+OTHER_REGION = "(another region)"
+
+
+def cell_md(cell: Cell | Sequence[Entry]) -> str:
+    """Render a cell for Markdown; several entries are separated by `<br>`."""
+    entries = cell.entries if isinstance(cell, Cell) else cell
+    if entries:
+        return "<br>".join(entry_md(e) for e in entries)
+    if isinstance(cell, Cell) and cell.other_region is not None:
+        return OTHER_REGION
+    return UNRESOLVED_MD
+
+
+def cell_plain(cell: Cell | Sequence[Entry]) -> str:
+    """Render a cell for CSV; several entries are separated by a line break, unresolved is empty."""
+    entries = cell.entries if isinstance(cell, Cell) else cell
+    if entries:
+        return "\n".join(entry_plain(e) for e in entries)
+    if isinstance(cell, Cell) and cell.other_region is not None:
+        return OTHER_REGION
+    return ""
+
+
+def _columns(matrix: Matrix) -> list[str]:
+    return [*matrix.events, *(f"({kind})" for kind in matrix.timer_columns)]
+
+
+def _row_entries(matrix: Matrix, row: str) -> list[Cell | tuple[Entry, ...]]:
+    found: list[Cell | tuple[Entry, ...]] = [matrix.by_pair[row, event] for event in matrix.events]
+    found.extend(matrix.timer(row, kind) for kind in matrix.timer_columns)
+    return found
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def transitions_csv(machine: ir.Machine) -> str:
+    """Return the state x event table as RFC 4180 CSV."""
+    matrix = matrix_of(machine)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["state", *_columns(matrix)])
+    for row in matrix.rows:
+        writer.writerow([row, *(cell_plain(entries) for entries in _row_entries(matrix, row))])
+    return buffer.getvalue()
+
+
+def transitions_md(machine: ir.Machine) -> str:
+    """Return the state x event table, the completion transitions and the final states as Markdown."""
+    matrix = matrix_of(machine)
+    lines = [
+        f"# {md_text(machine.name)}: state x event transition table",
+        "",
+        "Generated by statewright. Rows: every leaf state that is not final "
+        "(nested states by their full name). Columns: every event the workflow accepts, "
+        "then timers and invoked work in parentheses. A cell is the target state, with its guard "
+        "in brackets (`[else]` when no other guard holds), `reject: reason` or `ignore` for an "
+        f"explicit refusal, or {UNRESOLVED_MD} where nothing handles the event. Transitions, rejects "
+        "and ignores written on enclosing states apply to the states inside them; when every "
+        "transition of a state is guarded, the enclosing state's entries follow. Inside a parallel "
+        f"state, {OTHER_REGION} marks an event this state's region does not mention but another "
+        "region of the same parallel state handles (every region receives every event).",
+        "",
+    ]
+    rows = [
+        [md_text(row), *(cell_md(entries) for entries in _row_entries(matrix, row))] for row in matrix.rows
+    ]
+    lines.extend(md_table(["state", *_columns(matrix)], rows))
+    completions = list(matrix.completions())
+    if completions:
+        lines += ["", "## Completion transitions", ""]
+        completion_rows = []
+        for transition in completions:
+            state = matrix.states[transition.source]
+            when = (
+                "every region has reached a final state"
+                if state.kind == "parallel"
+                else "a final child state is reached"
+            )
+            entry = Entry("move", transition.source, transition.target)
+            completion_rows.append([md_text(transition.source), when, entry_md(entry)])
+        lines.extend(md_table(["state", "taken when", "target"], completion_rows))
+    finals = [state for state in machine.states if state.kind == "final" and state.parent is None]
+    if finals:
+        lines += ["", "## Final states", ""]
+        final_rows = [
+            [md_text(state.name), state.outcome or "success", md_text(state.outcome_reason or "—")]
+            for state in finals
+        ]
+        lines.extend(md_table(["state", "outcome", "reason"], final_rows))
+    return "\n".join(lines) + "\n"
+
+
+def sagas_md(machine: ir.Machine) -> str:
+    """Return one compensation table per saga as Markdown."""
+    lines = [f"# {md_text(machine.name)}: saga compensation tables", ""]
+    for saga in machine.sagas:
+        lines += [f"## {md_text(saga.state)}", ""]
+        outcomes = [
+            f"`{label}` -> {md_text(describe_target(machine, target))}"
+            for label, target in (
+                ("done", saga.done),
+                ("compensated", saga.compensated),
+                ("compensation_failed", saga.compensation_failed),
+            )
+            if target is not None
+        ]
+        lines.append("Outcomes: " + ("; ".join(outcomes) if outcomes else "none declared") + ".")
+        undo = [step for step in saga.steps if step.compensation]
+        order = {step.index: position for position, step in enumerate(reversed(undo), start=1)}
+        if undo:
+            chain = ", then ".join(md_text(str(step.compensation)) for step in reversed(undo))
+            lines.append(
+                f"Compensations run in reverse (LIFO) order, from the latest completed step: {chain}."
+            )
+        services = list(dict.fromkeys(step.service for step in saga.steps if step.service))
+        listed = ", ".join(md_text(s) for s in services)
+        lines.append(
+            f"{len(saga.steps)} steps, {len(services)} services" + (f" ({listed})." if services else ".")
+        )
+        lines.append("")
+        header = [
+            "order",
+            "step",
+            "service",
+            "idempotency key",
+            "compensation",
+            "compensation key",
+            "undo order",
+            "retry",
+            "timeout",
+            "if the step fails",
+            "if the compensation fails",
+        ]
+        rows = []
+        for failure in saga_failures(machine, saga):
+            step = failure.step
+            rows.append(
+                [
+                    str(step.index + 1),
+                    md_text(step.action),
+                    md_text(step.service or "—"),
+                    md_code(step.key) if step.key else "—",
+                    md_text(failure.undo),
+                    md_code(step.compensation_key) if step.compensation_key else "—",
+                    str(order[step.index]) if step.index in order else "—",
+                    md_text(describe_retry(step.retry)),
+                    format_ms(step.timeout_ms) if step.timeout_ms is not None else "—",
+                    "<br>".join(md_text(move) for move in failure.on_failure) or "—",
+                    "<br>".join(md_text(move) for move in failure.on_compensation_failure) or "—",
+                ]
+            )
+        lines.extend(md_table(header, rows))
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+class TableTarget:
+    """Writes the state x event transition table (Markdown and CSV) and the saga compensation tables."""
+
+    name: str = "table"
+    description: str = (
+        "the full state x event transition table (<workflow>.transitions.md and .csv) "
+        "and the saga compensation tables (<workflow>.sagas.md)"
+    )
+
+    def generate(self, machine: ir.Machine, options: TargetOptions) -> TargetOutput:
+        """Return the tables of one machine; equal machines give byte-identical files."""
+        artifacts = [
+            Artifact(f"{machine.name}.transitions.md", transitions_md(machine)),
+            Artifact(f"{machine.name}.transitions.csv", transitions_csv(machine)),
+        ]
+        if machine.sagas:
+            artifacts.append(Artifact(f"{machine.name}.sagas.md", sagas_md(machine)))
+        return TargetOutput(artifacts=tuple(artifacts))
+
+
+@hookimpl
+def statewright_targets() -> list[Target]:
+    """Provide the `table` target through the public plugin hook."""
+    return [TableTarget()]
