@@ -10,12 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from statewright.compiler import ir
-from statewright.compiler.verify import verify
 from statewright.compiler.verify.rules import parallel
 from statewright.diagnostics import Diagnostic, Severity
-from statewright.pipeline import compile_text
-from statewright.plugins.api import RuleContext
 from statewright.plugins.manager import PluginManager
+from tests.verify.support import at, machine_of, position, run_rules
 
 GOOD = """\
 workflow W {
@@ -39,32 +37,11 @@ workflow W {
 """
 
 
-def machine_of(text: str) -> ir.Machine:
-    """Compile a spec that the front end accepts."""
-    result = compile_text(text, "spec.wf")
-    assert result.machine is not None, result.diagnostics
-    return result.machine
-
-
 def findings(
     machine: ir.Machine, code: str | None = None, settings: dict[str, str] | None = None
 ) -> list[Diagnostic]:
     """Run the parallel rules; keep findings with `code` when given."""
-    found = verify(machine, parallel.statewright_rules(), RuleContext(settings=settings or {}))
-    return [d for d in found if code is None or d.code == code]
-
-
-def position(text: str, needle: str) -> tuple[int, int]:
-    """1-based line and column of the first occurrence of `needle`."""
-    offset = text.index(needle)
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column
-
-
-def at(diagnostic: Diagnostic) -> tuple[int, int]:
-    """A finding's line and column."""
-    return diagnostic.span.line, diagnostic.span.column
+    return run_rules(parallel, machine, code, settings)
 
 
 def test_good_spec_is_clean() -> None:

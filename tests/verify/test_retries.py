@@ -5,12 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 from statewright.compiler import ir
-from statewright.compiler.verify import verify
 from statewright.compiler.verify.rules import retries
 from statewright.diagnostics import Diagnostic, Severity
-from statewright.pipeline import compile_text
-from statewright.plugins.api import RuleContext
 from statewright.plugins.manager import PluginManager
+from tests.verify.support import at, machine_of, position, run_rules
 
 GOOD = """\
 workflow W {
@@ -47,30 +45,9 @@ workflow W {
 """
 
 
-def machine_of(text: str) -> ir.Machine:
-    """Compile a spec that the front end accepts."""
-    result = compile_text(text, "spec.wf")
-    assert result.machine is not None, result.diagnostics
-    return result.machine
-
-
 def findings(machine: ir.Machine, code: str | None = None) -> list[Diagnostic]:
-    """Run the retry rules; keep findings with `code` when given."""
-    found = verify(machine, retries.statewright_rules(), RuleContext())
-    return [d for d in found if code is None or d.code == code]
-
-
-def position(text: str, needle: str) -> tuple[int, int]:
-    """1-based line and column of the first occurrence of `needle`."""
-    offset = text.index(needle)
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column
-
-
-def at(diagnostic: Diagnostic) -> tuple[int, int]:
-    """A finding's line and column."""
-    return diagnostic.span.line, diagnostic.span.column
+    """Run the retries rules; keep findings with `code` when given."""
+    return run_rules(retries, machine, code)
 
 
 def test_good_spec_is_clean() -> None:

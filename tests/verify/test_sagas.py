@@ -12,10 +12,10 @@ from statewright.compiler.verify import verify
 from statewright.compiler.verify.graph import graph_of
 from statewright.compiler.verify.rules import parallel, retries, sagas, waits
 from statewright.diagnostics import Diagnostic, Severity
-from statewright.pipeline import compile_path, compile_text
-from statewright.plugins.api import RuleContext
+from statewright.pipeline import compile_path
 from statewright.plugins.manager import PluginManager
 from tests.conftest import example_files
+from tests.verify.support import at, machine_of, position, run_rules
 
 GOOD = """\
 workflow Shop {
@@ -37,30 +37,9 @@ workflow Shop {
 """
 
 
-def machine_of(text: str) -> ir.Machine:
-    """Compile a spec that the front end accepts."""
-    result = compile_text(text, "spec.wf")
-    assert result.machine is not None, result.diagnostics
-    return result.machine
-
-
 def findings(machine: ir.Machine, code: str | None = None) -> list[Diagnostic]:
-    """Run the saga rules; keep findings with `code` when given."""
-    found = verify(machine, sagas.statewright_rules(), RuleContext())
-    return [d for d in found if code is None or d.code == code]
-
-
-def position(text: str, needle: str) -> tuple[int, int]:
-    """1-based line and column of the first occurrence of `needle`."""
-    offset = text.index(needle)
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column
-
-
-def at(diagnostic: Diagnostic) -> tuple[int, int]:
-    """A finding's line and column."""
-    return diagnostic.span.line, diagnostic.span.column
+    """Run the sagas rules; keep findings with `code` when given."""
+    return run_rules(sagas, machine, code)
 
 
 def test_good_saga_is_clean() -> None:
