@@ -24,9 +24,10 @@ def render_full(diagnostic: Diagnostic, source_line: SourceLookup = _no_source) 
     span = diagnostic.span
     gutter = len(str(span.line)) + 1
     pad = " " * gutter
+    where = diagnostic.file if _unplaced(diagnostic) else f"{diagnostic.file}:{span.line}:{span.column}"
     lines = [
         f"{diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}",
-        f"{pad[:-1]}--> {diagnostic.file}:{span.line}:{span.column}",
+        f"{pad[:-1]}--> {where}",
     ]
     text = source_line(diagnostic.file, span.line)
     if text:
@@ -53,13 +54,16 @@ def render_full(diagnostic: Diagnostic, source_line: SourceLookup = _no_source) 
     return "\n".join(lines)
 
 
+def _unplaced(diagnostic: Diagnostic) -> bool:
+    """True for findings about the run itself (`<command line>`, `<plugin x>`): no position to show."""
+    return diagnostic.file.startswith("<") and diagnostic.file.endswith(">")
+
+
 def render_concise(diagnostic: Diagnostic) -> str:
     """Render one finding on one line: `file:line:col: CODE severity: message`."""
     span = diagnostic.span
-    return (
-        f"{diagnostic.file}:{span.line}:{span.column}: {diagnostic.code} "
-        f"{diagnostic.severity.value}: {diagnostic.message}"
-    )
+    where = diagnostic.file if _unplaced(diagnostic) else f"{diagnostic.file}:{span.line}:{span.column}"
+    return f"{where}: {diagnostic.code} {diagnostic.severity.value}: {diagnostic.message}"
 
 
 def render_text(
