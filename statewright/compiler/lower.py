@@ -311,13 +311,12 @@ def lower_state(ctx: LoweringContext, node: ast.StateDecl, parent: str | None) -
 def _lower_plain(ctx: LoweringContext, node: ast.State, parent: str | None) -> None:
     children = [i for i in node.items if isinstance(i, _STATE_NODES)]
     initial = _pick_initial(ctx, children, node.name, node.name_span) if children else None
-    doc, entry, exit_, soft = header_parts(ctx, node.items)
+    header = header_parts(ctx, node.items)
     seen: dict[str, Span] = {}
     invoke: ast.Invoke | None = None
     retry: ast.Retry | None = None
     heartbeat: ast.Heartbeat | None = None
     done: ast.Outcome | None = None
-    index = len(ctx.states)
     for item in node.items:
         if lower_common(ctx, node.name, item, seen) or isinstance(item, _STATE_NODES):
             continue
@@ -333,21 +332,16 @@ def _lower_plain(ctx: LoweringContext, node: ast.State, parent: str | None) -> N
     lowered_invoke = _lower_invoke(ctx, node.name, invoke, retry, heartbeat)
     if done is not None:
         _lower_done(ctx, node.name, done, has_children=bool(children), has_invoke=invoke is not None)
-    ctx.states.insert(
-        index,
-        ir.State(
-            name=node.name,
-            kind="compound" if children else "atomic",
-            parent=parent,
+    ctx.states.append(
+        header.state(
+            node.name,
+            "compound" if children else "atomic",
+            parent,
+            node.span,
             initial=initial,
             children=tuple(c.name for c in children),
-            entry=entry,
-            exit=exit_,
             invoke=lowered_invoke,
-            soft_timeouts=soft,
-            doc=doc,
-            span=node.span,
-        ),
+        )
     )
     for child in children:
         lower_state(ctx, child, node.name)
@@ -437,7 +431,7 @@ def _lower_parallel(ctx: LoweringContext, node: ast.ParallelState, parent: str |
             node.name_span,
             help="add `region Name { initial state ... }` blocks",
         )
-    doc, entry, exit_, soft = header_parts(ctx, node.items)
+    header = header_parts(ctx, node.items)
     seen: dict[str, Span] = {}
     for item in node.items:
         if lower_common(ctx, node.name, item, seen) or isinstance(item, ast.Region):
@@ -446,21 +440,8 @@ def _lower_parallel(ctx: LoweringContext, node: ast.ParallelState, parent: str |
             target = ctx.target(item.target, item.target_span)
             if target is not None:
                 ctx.add_transition(ir.Transition(node.name, "completion", target, span=item.span))
-    ctx.states.append(
-        ir.State(
-            name=node.name,
-            kind="parallel",
-            parent=parent,
-            soft_timeouts=soft,
-            children=tuple(
-                r.name for r in regions if ctx.declared.get(r.name, None) and ctx.declared[r.name].node is r
-            ),
-            entry=entry,
-            exit=exit_,
-            doc=doc,
-            span=node.span,
-        )
-    )
+    own = tuple(r.name for r in regions if r.name in ctx.declared and ctx.declared[r.name].node is r)
+    ctx.states.append(header.state(node.name, "parallel", parent, node.span, children=own))
     for region in regions:
         if ctx.declared.get(region.name) is None or ctx.declared[region.name].node is not region:
             continue

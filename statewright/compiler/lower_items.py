@@ -6,7 +6,7 @@ Transitions, rejects, entry/exit actions, docs, timers and retry policies.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from statewright.compiler import ir
 from statewright.compiler.lowerctx import LoweringContext
@@ -55,6 +55,20 @@ class BlockHeader(NamedTuple):
     entry: tuple[ir.Action, ...]
     exit: tuple[ir.Action, ...]
     soft_timeouts: tuple[ir.SoftTimeout, ...]
+
+    def state(self, name: str, kind: ir.StateKind, parent: str | None, span: Span, **fields: Any) -> ir.State:
+        """Build the IR state that owns this block, with its doc, entry/exit actions and soft timers."""
+        return ir.State(
+            name,
+            kind,
+            parent=parent,
+            entry=self.entry,
+            exit=self.exit,
+            soft_timeouts=self.soft_timeouts,
+            doc=self.doc,
+            span=span,
+            **fields,
+        )
 
 
 def header_parts(ctx: LoweringContext, items: tuple[object, ...]) -> BlockHeader:

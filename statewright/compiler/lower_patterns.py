@@ -119,20 +119,18 @@ def lower_saga(ctx: LoweringContext, node: ast.SagaState, parent: str | None) ->
                 written.retry.dead_letter_span,
                 help="remove `dead_letter -> ...`; use the saga's `compensation_failed` outcome",
             )
+    children = tuple(s.state for s in table) + tuple(
+        s.compensation_state for s in table if s.compensation_state
+    )
     ctx.states.append(
-        ir.State(
-            name=node.name,
-            kind="compound",
-            parent=parent,
+        header.state(
+            node.name,
+            "compound",
+            parent,
+            node.span,
             initial=table[0].state if table else None,
-            children=tuple(s.state for s in table)
-            + tuple(s.compensation_state for s in table if s.compensation_state),
+            children=children,
             role="saga",
-            entry=header.entry,
-            soft_timeouts=header.soft_timeouts,
-            exit=header.exit,
-            doc=header.doc,
-            span=node.span,
         )
     )
     _saga_graph(ctx, node.name, table, outcomes)
@@ -438,18 +436,14 @@ def _sequential_approval(
     route = f"{node.name}.route"
     children = ((route,) if conditional else ()) + tuple(level.state for level in table)
     ctx.states.append(
-        ir.State(
+        header.state(
             node.name,
             "compound",
-            parent=parent,
+            parent,
+            node.span,
             initial=children[0] if children else None,
             children=children,
             role="approval",
-            entry=header.entry,
-            soft_timeouts=header.soft_timeouts,
-            exit=header.exit,
-            doc=header.doc,
-            span=node.span,
         )
     )
     ctx.event("approve", node.span, "approval")
@@ -523,17 +517,13 @@ def _parallel_approval(
 ) -> None:
     regions = tuple(f"{node.name}.level_{level.number}" for level in table)
     ctx.states.append(
-        ir.State(
+        header.state(
             node.name,
             "parallel",
-            parent=parent,
+            parent,
+            node.span,
             children=regions,
             role="approval",
-            entry=header.entry,
-            soft_timeouts=header.soft_timeouts,
-            exit=header.exit,
-            doc=header.doc,
-            span=node.span,
         )
     )
     ctx.event("approve", node.span, "approval")
@@ -584,17 +574,13 @@ def lower_checkpoint(ctx: LoweringContext, node: ast.CheckpointState, parent: st
     outcomes = _outcomes(ctx, node.name, node.items, ("acknowledged",), seen)
     _require(ctx, node.name, node.name_span, outcomes, node.items, "acknowledged")
     ctx.states.append(
-        ir.State(
+        header.state(
             node.name,
             "atomic",
-            parent=parent,
+            parent,
+            node.span,
             role="checkpoint",
-            entry=header.entry,
-            soft_timeouts=header.soft_timeouts,
-            exit=header.exit,
             waits=True,
-            doc=header.doc,
-            span=node.span,
         )
     )
     if outcomes["acknowledged"] is not None:
