@@ -451,3 +451,22 @@ def test_wildcard_refusals_cover_exactly_the_undecided_events() -> None:
 def test_a_wildcard_is_given_once_per_block() -> None:
     assert _codes("initial state A { reject * ignore * }") == ["SW112"]
     assert _codes('reject * "a"\nignore *\ninitial state A') == ["SW112"]
+
+
+def test_a_compensation_runs_under_its_steps_timeout() -> None:
+    machine = _machine(SAGA)
+    assert ("Pay.refund", "timeout", None, "Manual") in _edges(machine)
+    assert [t.after_ms for t in machine.transitions if t.source == "Pay.refund" and t.kind == "timeout"] == [
+        30_000
+    ]
+    assert not [t for t in machine.transitions if t.source == "Pay.release" and t.kind == "timeout"]
+
+
+def test_the_last_steps_compensation_gets_no_state() -> None:
+    machine = _machine(
+        'initial saga S { step a key "a" compensate undo_a\n step b key "b" compensate undo_b\n'
+        " done -> D compensated -> D }\nfinal state D"
+    )
+    assert [s.name for s in machine.states if s.role == "compensation"] == ["S.undo_a"]
+    last = machine.sagas[0].steps[-1]
+    assert (last.compensation, last.compensation_state) == ("undo_b", None)
