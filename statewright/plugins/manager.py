@@ -39,6 +39,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "statewright.targets.table",
     "statewright.targets.diagrams",
     "statewright.compiler.verify.rules.structure",
+    "statewright.compiler.verify.rules.guards",
+    "statewright.compiler.verify.rules.invariants",
     "statewright.compiler.verify.rules.sagas",
     "statewright.compiler.verify.rules.waits",
     "statewright.compiler.verify.rules.retries",

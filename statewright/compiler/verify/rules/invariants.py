@@ -1,0 +1,370 @@
+"""Invariant and `set` rules (SW405–SW408, SW409), proved with z3.
+
+`set` actions run in blocks: a transition's actions (under its guard; an `else`
+branch under "no other guard holds"), a state's entry and exit actions, and a
+soft timeout's actions. Each block is checked on its own, assuming the
+invariants and the declared domain before it (an inductive proof: if every
+block preserves them and the start satisfies them, they hold in every reachable
+context).
+
+- SW405 `invariant-not-preserved` (error): a block can break an invariant that
+  reads a field it sets. Witness: the values before; the message gives the after.
+- SW406 `value-out-of-range` (error): a block can store a value outside the field's
+  declared bounds. Leaving the 64-bit range of an int side without a declared
+  bound (`set n = n + 1` on an `int >= 0`) is reported as information: the runtime
+  refuses such a transition, but no realistic run gets there.
+- SW407 `initial-context-invalid` (error): the defaults break an invariant, or no
+  start values of the fields without defaults can satisfy the invariants.
+- SW408 `division-by-zero` (warning): a divisor can be zero where the division is
+  evaluated (`and`/`or` operands only count where they are reached). The language
+  is total (`x / 0` is 0, `x % 0` is `x`), so this is a likely mistake, not a crash.
+- SW409 `solver-unknown` (warning): as for the guard rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from statewright.compiler import ir
+from statewright.compiler.expr_text import render
+from statewright.compiler.smt.analysis import GuardAnalysis
+from statewright.compiler.verify.rules.guards import (
+    FAMILY,
+    analysis_for,
+    file_of,
+    format_witness,
+    guards,
+    negation,
+    unknown,
+    witness_text,
+)
+from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.plugins.api import Rule, RuleContext
+from statewright.plugins.hookspecs import hookimpl
+from statewright.semantics.interpret import fields_of
+from statewright.semantics.values import apply_sets, holds
+from statewright.source import Span
+
+INVARIANT_NOT_PRESERVED = register(
+    Code(
+        "SW405",
+        "invariant-not-preserved",
+        Severity.ERROR,
+        "`set` actions can break an invariant",
+        "guard the transition so that the new values keep the invariant, or change the actions",
+    )
+)
+VALUE_OUT_OF_RANGE = register(
+    Code(
+        "SW406",
+        "value-out-of-range",
+        Severity.ERROR,
+        "`set` can store a value outside the field's declared range",
+        "guard the transition (e.g. `when attempts < 5`), or widen the field's bounds",
+    )
+)
+INITIAL_CONTEXT_INVALID = register(
+    Code(
+        "SW407",
+        "initial-context-invalid",
+        Severity.ERROR,
+        "a new instance cannot satisfy the invariants",
+        "change the defaults, or the invariant, so that a new instance starts in a valid context",
+    )
+)
+DIVISION_BY_ZERO = register(
+    Code(
+        "SW408",
+        "division-by-zero",
+        Severity.WARNING,
+        "a divisor can be zero",
+        "guard the division (`d != 0 and x / d > 1`) or give the divisor bounds that exclude 0; "
+        "`x / 0` is 0 and `x % 0` is `x`",
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Actions that run together, with what is known to hold when they start."""
+
+    where: str
+    given: tuple[ir.Expr, ...]
+    actions: tuple[ir.Action, ...]
+    span: Span
+
+    @property
+    def sets(self) -> tuple[ir.Assign, ...]:
+        """The `set` actions of the block, in order."""
+        return tuple(a for a in self.actions if isinstance(a, ir.Assign))
+
+
+def blocks_of(machine: ir.Machine) -> tuple[Block, ...]:
+    """Every action block that sets a field, in IR order (transitions, then states)."""
+    found: list[Block] = []
+    siblings: dict[tuple[str, str, str | None], list[ir.Transition]] = {}
+    for transition in machine.transitions:
+        siblings.setdefault((transition.source, transition.kind, transition.event), []).append(transition)
+    for transition in machine.transitions:
+        if not any(isinstance(a, ir.Assign) for a in transition.actions):
+            continue
+        if transition.is_else:
+            others = siblings[(transition.source, transition.kind, transition.event)]
+            given = tuple(negation(g) for g in guards([t for t in others if not t.is_else]))
+        else:
+            given = () if transition.guard is None else (transition.guard,)
+        on = f"event `{transition.event}`" if transition.kind == "event" else f"`{transition.kind}`"
+        where = f"the transition from `{transition.source}` on {on}"
+        found.append(Block(where, given, transition.actions, transition.span))
+    for state in machine.states:
+        for what, actions in (("entry", state.entry), ("exit", state.exit)):
+            if any(isinstance(a, ir.Assign) for a in actions):
+                found.append(Block(f"the {what} actions of `{state.name}`", (), actions, state.span))
+        for soft in state.soft_timeouts:
+            if any(isinstance(a, ir.Assign) for a in soft.actions):
+                found.append(Block(f"the warning timer of `{state.name}`", (), soft.actions, soft.span))
+    return tuple(found)
+
+
+def _set_text(assign: ir.Assign) -> str:
+    return f"set {assign.field} = {render(assign.value)}"
+
+
+# --------------------------------------------------------------------------- SW405 / SW406
+
+
+@dataclass(frozen=True, slots=True)
+class InvariantRule:
+    """SW405/SW406: every block of `set` actions keeps the invariants and the declared ranges."""
+
+    name: str = "invariants-preserved"
+    family: str = FAMILY
+    codes: tuple[str, ...] = ("SW405", "SW406", "SW409")
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Prove, for each block, each invariant that reads a field it sets, then each set field's range."""
+        analysis = analysis_for(machine, context)
+        fields = {f.name: f for f in machine.context}
+        for block in blocks_of(machine):
+            assigned = {a.field for a in block.sets}
+            for invariant in machine.invariants:
+                read = fields_of(invariant.expr) & assigned
+                if not read:
+                    continue
+                outcome = analysis.record(
+                    "invariants preserved", analysis.preserves(invariant, block.given, block.actions)
+                )
+                culprit = next(a for a in block.sets if a.field in read)
+                if outcome.verdict == "unknown":
+                    yield unknown(machine, f"{block.where} keeps `{invariant.text}`", outcome, culprit.span)
+                elif outcome.refuted:
+                    after = apply_sets(block.actions, dict(outcome.witness), machine.context)
+                    changed = tuple((name, after[name]) for name in sorted(read) if name in after)
+                    yield Diagnostic.of(
+                        INVARIANT_NOT_PRESERVED,
+                        f"`{_set_text(culprit)}` in {block.where} can break the invariant "
+                        f"`{invariant.text}`: from {witness_text(outcome.witness, machine)} "
+                        f"it sets {witness_text(changed, machine)}",
+                        file_of(machine),
+                        culprit.span,
+                        related=[Related(file_of(machine), invariant.span, "the invariant")],
+                        witness=format_witness(outcome.witness, machine),
+                    )
+            for assign in block.sets:
+                if _set_last(block, assign) is assign:
+                    yield from _range(machine, analysis, block, assign, fields[assign.field].type)
+
+
+def _range(
+    machine: ir.Machine, analysis: GuardAnalysis, block: Block, assign: ir.Assign, kind: ir.FieldType
+) -> Iterator[Diagnostic]:
+    """SW406 for one stored number: its declared bounds (error), then the 64-bit range (info)."""
+    if kind.name not in ("int", "decimal"):
+        return
+    declared = kind.min is not None or kind.max is not None
+    checks: list[tuple[bool, str, Severity | None]] = []
+    if declared:
+        checks.append((True, kind.describe(), None))
+    if kind.name == "int" and (kind.min is None or kind.max is None):
+        checks.append((False, "the 64-bit int range", Severity.INFO))
+    for declared_only, bounds, severity in checks:
+        outcome = analysis.record(
+            "values in range", analysis.in_range(assign.field, block.given, block.actions, declared_only)
+        )
+        if outcome.verdict == "unknown":
+            yield unknown(machine, f"`{_set_text(assign)}` stays in {bounds}", outcome, assign.span)
+            return
+        if outcome.refuted:
+            after = apply_sets(block.actions, dict(outcome.witness), machine.context)
+            stored = witness_text(((assign.field, after[assign.field]),), machine)
+            yield Diagnostic.of(
+                VALUE_OUT_OF_RANGE,
+                f"`{_set_text(assign)}` in {block.where} can leave `{assign.field}` outside {bounds}: "
+                f"from {witness_text(outcome.witness, machine)} it sets {stored}",
+                file_of(machine),
+                assign.span,
+                severity=severity,
+                related=[Related(file_of(machine), _field_span(machine, assign.field), "declared here")],
+                witness=format_witness(outcome.witness, machine),
+            )
+            return
+
+
+def _field_span(machine: ir.Machine, name: str) -> Span:
+    return next(f.span for f in machine.context if f.name == name)
+
+
+def _set_last(block: Block, assign: ir.Assign) -> ir.Assign:
+    """The last `set` of the same field in the block: only the value it leaves behind is stored."""
+    return [a for a in block.sets if a.field == assign.field][-1]
+
+
+# --------------------------------------------------------------------------- SW407
+
+
+@dataclass(frozen=True, slots=True)
+class InitialContextRule:
+    """SW407: a new instance, started with the defaults, can satisfy every invariant."""
+
+    name: str = "initial-context"
+    family: str = FAMILY
+    codes: tuple[str, ...] = ("SW407", "SW409")
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Fix the defaults and ask for values of the other fields that satisfy the invariants."""
+        if not machine.invariants:
+            return
+        analysis = analysis_for(machine, context)
+        outcome = analysis.record("initial context", analysis.initial())
+        first = machine.invariants[0]
+        if outcome.verdict == "unknown":
+            yield unknown(machine, "a new instance can satisfy the invariants", outcome, first.span)
+            return
+        if not outcome.refuted:
+            return
+        defaults = {f.name: f.default for f in machine.context if f.default is not None}
+        readable = [inv for inv in machine.invariants if fields_of(inv.expr) <= defaults.keys()]
+        broken = [inv for inv in readable if not holds(inv.expr, defaults)]
+        if broken:
+            invariant = broken[0]
+            message = (
+                f"the defaults break the invariant `{invariant.text}`: "
+                f"{witness_text(outcome.witness, machine)}"
+            )
+        else:
+            invariant = first
+            free = sorted(
+                {name for inv in machine.invariants for name in fields_of(inv.expr)} - defaults.keys()
+            )
+            message = (
+                f"no start values of {', '.join(f'`{name}`' for name in free)} satisfy the "
+                f"invariants together with the defaults ({witness_text(outcome.witness, machine)})"
+            )
+        yield Diagnostic.of(
+            INITIAL_CONTEXT_INVALID,
+            message,
+            file_of(machine),
+            invariant.span,
+            related=[
+                Related(file_of(machine), i.span, "invariant")
+                for i in machine.invariants
+                if i is not invariant
+            ],
+            witness=format_witness(outcome.witness, machine),
+        )
+
+
+# --------------------------------------------------------------------------- SW408
+
+
+@dataclass(frozen=True, slots=True)
+class Division:
+    """A `/` or `%` and what holds wherever it is evaluated."""
+
+    node: ir.BinOp
+    given: tuple[ir.Expr, ...]
+
+
+def divisions(expr: ir.Expr, given: tuple[ir.Expr, ...] = ()) -> Iterator[Division]:
+    """Every division in `expr` with its path condition (`a and b`: b only where a holds)."""
+    match expr:
+        case ir.BinOp(op="and", left=left, right=right):
+            yield from divisions(left, given)
+            yield from divisions(right, (*given, left))
+        case ir.BinOp(op="or", left=left, right=right):
+            yield from divisions(left, given)
+            yield from divisions(right, (*given, negation(left)))
+        case ir.BinOp(op="/" | "%", left=left, right=right):
+            yield from divisions(left, given)
+            yield from divisions(right, given)
+            yield Division(expr, given)
+        case ir.BinOp(left=left, right=right):
+            yield from divisions(left, given)
+            yield from divisions(right, given)
+        case ir.Unary(operand=operand) | ir.In(operand=operand):
+            yield from divisions(operand, given)
+
+
+@dataclass(frozen=True, slots=True)
+class DivisionRule:
+    """SW408: no divisor can be zero where its division is evaluated."""
+
+    name: str = "division-by-zero"
+    family: str = FAMILY
+    codes: tuple[str, ...] = ("SW408", "SW409")
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Ask, for every division in guards, `set` values and invariants, for a zero divisor."""
+        analysis = analysis_for(machine, context)
+        for given, expr, invariants in _expressions(machine):
+            for division in divisions(expr, given):
+                divisor = division.node.right
+                if isinstance(divisor, ir.Lit) and divisor.value != 0:
+                    continue
+                outcome = analysis.record(
+                    "divisors nonzero", analysis.nonzero(divisor, division.given, invariants)
+                )
+                text = render(division.node)
+                if outcome.verdict == "unknown":
+                    yield unknown(machine, f"the divisor of `{text}` is never 0", outcome, division.node.span)
+                elif outcome.refuted:
+                    result = "0" if division.node.op == "/" else render(division.node.left)
+                    yield Diagnostic.of(
+                        DIVISION_BY_ZERO,
+                        f"the divisor of `{text}` is 0 when {witness_text(outcome.witness, machine)} "
+                        f"(the result is then {result})",
+                        file_of(machine),
+                        division.node.span,
+                        witness=format_witness(outcome.witness, machine),
+                    )
+
+
+def _expressions(machine: ir.Machine) -> Iterator[tuple[tuple[ir.Expr, ...], ir.Expr, bool]]:
+    """(what holds, expression, assume the invariants) for every expression the machine evaluates."""
+    seen: set[int] = set()
+    for transition in machine.transitions:
+        if transition.guard is not None and id(transition.guard) not in seen:
+            seen.add(id(transition.guard))
+            yield (), transition.guard, True
+    for block in blocks_of(machine):
+        for assign in block.sets:
+            yield block.given, assign.value, True
+    for invariant in machine.invariants:
+        yield (), invariant.expr, False
+
+
+# --------------------------------------------------------------------------- plugin
+
+
+RULES: tuple[Rule, ...] = (InvariantRule(), InitialContextRule(), DivisionRule())
+"""Every rule of this module, in code order."""
+
+
+@hookimpl
+def statewright_rules() -> list[Rule]:
+    """Provide the invariant, range and division rules through the public hook."""
+    return list(RULES)
+
+
+__all__ = ["RULES", "Block", "DivisionRule", "InitialContextRule", "InvariantRule", "blocks_of", "divisions"]
