@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.statewright-installed
-SOURCES := statewright tests
+SOURCES := statewright tests benchmarks
 OUT ?= build
 
 .DEFAULT_GOAL := test

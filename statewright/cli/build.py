@@ -22,7 +22,7 @@ from statewright.cli.codes import (
 )
 from statewright.cli.files import artifact_problem, exists, is_dir, write_atomic
 from statewright.cli.guard import guarded
-from statewright.cli.options import FormatOpt, MaxBytesOpt, PathsArg
+from statewright.cli.options import FormatOpt, MaxBytesOpt, PathsArg, SmtTimeoutOpt
 from statewright.cli.output import (
     ReportFormat,
     emit_json,
@@ -34,6 +34,7 @@ from statewright.cli.output import (
 )
 from statewright.cli.run import FileReport, Run, compile_input, find_inputs
 from statewright.compiler.ir import Machine
+from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.diagnostics import Diagnostic, has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES
 from statewright.plugins.api import Target, TargetOptions, TargetOutput
@@ -60,6 +61,7 @@ def build(
         typer.Option("--option", help="Target-specific setting as key=value (repeatable)."),
     ] = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+    smt_timeout: SmtTimeoutOpt = DEFAULT_TIMEOUT_MS,
 ) -> int:
     """Compile and verify workflows, then generate each target's files under OUT/<target>/."""
     extra = _parse_options(option or [])
@@ -76,7 +78,7 @@ def build(
         )
     planned: Planned = {}
     for path in files:
-        report, machine = compile_input(path, rules, max_bytes, strict=False)
+        report, machine = compile_input(path, rules, max_bytes, False, smt_timeout)
         run.reports.append(report)
         if has_errors(run.usage) or machine is None or has_errors(report.diagnostics):
             continue

@@ -17,7 +17,7 @@ import typer
 from rich.text import Text
 
 from statewright.cli.guard import guarded
-from statewright.cli.options import FormatOpt, MaxBytesOpt, PathsArg
+from statewright.cli.options import FormatOpt, MaxBytesOpt, PathsArg, SmtTimeoutOpt
 from statewright.cli.output import (
     ReportFormat,
     emit_json,
@@ -29,6 +29,7 @@ from statewright.cli.output import (
     severity_counts,
 )
 from statewright.cli.run import Run, compile_input, find_inputs
+from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.diagnostics import has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES
 from statewright.plugins.manager import get_plugin_manager
@@ -42,6 +43,7 @@ def check(
     format: FormatOpt = ReportFormat.TEXT,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as failures (exit 1).")] = False,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+    smt_timeout: SmtTimeoutOpt = DEFAULT_TIMEOUT_MS,
 ) -> int:
     """Parse, lower and verify workflows; report every finding and a validation summary per file."""
     manager = get_plugin_manager()
@@ -50,7 +52,7 @@ def check(
     run = Run(plugin=manager.diagnostics, usage=problems, strict=strict)
     summaries: list[Summary] = []
     for path in files:
-        report, machine = compile_input(path, rules, max_bytes, strict)
+        report, machine = compile_input(path, rules, max_bytes, strict, smt_timeout)
         run.reports.append(report)
         if machine is not None and not has_errors(report.front):
             summaries.append(summarize(machine, rules, report.diagnostics, report.name))

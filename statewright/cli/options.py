@@ -24,3 +24,12 @@ FormatOpt = Annotated[
         "--format", case_sensitive=False, help="Report form: text, concise, json or sarif (SARIF 2.1.0)."
     ),
 ]
+SmtTimeoutOpt = Annotated[
+    int,
+    typer.Option(
+        "--smt-timeout",
+        min=1,
+        metavar="MS",
+        help="Time limit of one SMT (z3) query in milliseconds; an undecided query is SW409.",
+    ),
+]

@@ -127,7 +127,7 @@ class Run:
 
 
 def compile_input(
-    path: Path, rules: Sequence[Rule], max_bytes: int, strict: bool
+    path: Path, rules: Sequence[Rule], max_bytes: int, strict: bool, smt_timeout_ms: int | None = None
 ) -> tuple[FileReport, Machine | None]:
     """Compile one input and, when the front end succeeded, verify it."""
     from statewright.compiler.verify import verify
@@ -135,5 +135,6 @@ def compile_input(
     result: CompileResult = compile_path(path, max_bytes=max_bytes)
     report = FileReport(result.name, result.source, result.diagnostics)
     if result.machine is not None and not has_errors(result.diagnostics):
-        report.later.extend(verify(result.machine, rules, RuleContext(strict=strict)))
+        settings = {} if smt_timeout_ms is None else {"smt_timeout_ms": str(smt_timeout_ms)}
+        report.later.extend(verify(result.machine, rules, RuleContext(strict=strict, settings=settings)))
     return report, result.machine

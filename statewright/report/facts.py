@@ -4,7 +4,8 @@
   machine does, with the transitions, rejects and ignores written on the leaf's
   ancestors applied as statecharts do (an event the active state does not handle
   is offered to its parent; a level whose transitions are all guarded passes the
-  event on when no guard holds, so the parent's entries follow);
+  event on when no guard holds, so the parent's entries follow, unless z3 proves
+  that some guard always holds, exactly as the SW403 rule decides);
 - the timer and work columns (timeouts of the leaf and of every ancestor, the
   `done`/`error` of invoked work, `always` routing);
 - what happens when each saga step and each compensation fails;
@@ -183,8 +184,32 @@ class Matrix:
         return self._guards[key]
 
     @cached_property
+    def _level_guards(self) -> dict[tuple[str, str], tuple[ir.Expr, ...]]:
+        """(state, event) -> the guards written there, for levels where every entry is guarded."""
+        guards: dict[tuple[str, str], list[ir.Expr]] = {}
+        closed: set[tuple[str, str]] = {(reject.state, reject.event) for reject in self.machine.rejects}
+        for transition in self.machine.transitions:
+            if transition.kind == "event" and transition.event is not None:
+                key = (transition.source, transition.event)
+                if transition.guard is None or transition.is_else:
+                    closed.add(key)
+                else:
+                    guards.setdefault(key, []).append(transition.guard)
+        return {key: tuple(found) for key, found in guards.items() if key not in closed}
+
+    def _exhaustive(self, key: tuple[str, str]) -> bool:
+        """True when z3 proves that some guard of an all-guarded level always holds."""
+        guards = self._level_guards.get(key)
+        if not guards:
+            return False
+        from statewright.compiler.smt.analysis import analysis_of, last_analysis
+
+        analysis = last_analysis(self.machine) or analysis_of(self.machine)
+        return analysis.exhaustive(guards).proved
+
+    @cached_property
     def _level_entries(self) -> dict[tuple[str, str], tuple[tuple[Entry, ...], bool]]:
-        """(state, event) -> the entries written on that state, and whether one always applies."""
+        """(state, event) -> the entries written on that state, and whether they always decide."""
         grouped: dict[tuple[str, str], list[Entry]] = {}
         for transition in self.machine.transitions:
             if transition.kind == "event" and transition.event is not None:
@@ -194,7 +219,7 @@ class Matrix:
             entry = Entry(kind=reject.kind, owner=reject.state, reason=reject.reason)
             grouped.setdefault((reject.state, reject.event), []).append(entry)
         return {
-            key: (tuple(entries), any(entry.unconditional for entry in entries))
+            key: (tuple(entries), any(entry.unconditional for entry in entries) or self._exhaustive(key))
             for key, entries in grouped.items()
         }
 
@@ -269,6 +294,10 @@ class Matrix:
             first, decided, seen = items.get(transition.event, ("transition", False, 0))
             unconditional = transition.guard is None or transition.is_else
             items[transition.event] = (first, decided or unconditional, seen + 1)
+        for (source, event), _guards in self._level_guards.items():
+            first, decided, seen = own[source][event]
+            if not decided and self._exhaustive((source, event)):
+                own[source][event] = (first, True, seen)
         for reject in self.machine.rejects:
             items = own.setdefault(reject.state, {})
             first, _decided, seen = items.get(reject.event, (reject.kind, True, 0))

@@ -56,7 +56,9 @@ CHECKS: tuple[CheckSpec, ...] = (
         "completeness", "completeness", "each state x event pair is a transition or an explicit reject/ignore"
     ),
     CheckSpec(
-        "guards", "guard consistency", "guards are satisfiable, mutually exclusive and together exhaustive"
+        "guards",
+        "guard consistency",
+        "guards are satisfiable, mutually exclusive and together exhaustive; `set` keeps the invariants",
     ),
     CheckSpec("sagas", "sagas", "steps have compensations and idempotency keys; compensation failure ends"),
     CheckSpec("waits", "waits", "every wait has a timeout and an escalation that ends in an outcome"),
@@ -318,12 +320,12 @@ def _evidence(machine: ir.Machine) -> dict[str, tuple[str, ...]]:
             f"{stats.transition} transition, {stats.reject} reject, "
             f"{stats.ignore} ignore, {stats.other_region} handled by another region, "
             f"{stats.unresolved} unresolved ({stats.unresolved_external} of them external events)",
-            f"{stats.open_guarded} guarded without an else",
+            f"{stats.open_guarded} decided by guards alone, with no else and not proved exhaustive",
         ),
         "guards": (
-            f"{_plural(len(guarded), 'guarded transition')} on {_plural(len(guard_pairs), 'pair')}",
-            f"{with_else} with else",
-            f"{_plural(len(machine.invariants), 'invariant')}",
+            f"{_plural(len(guarded), 'guarded transition')} on {_plural(len(guard_pairs), 'pair')}, "
+            f"{with_else} with else; {_plural(len(machine.invariants), 'invariant')}",
+            *_proofs(machine),
         ),
         "sagas": (
             f"{_plural(len(machine.sagas), 'saga')}, {_plural(len(steps), 'step')}, "
@@ -344,6 +346,22 @@ def _evidence(machine: ir.Machine) -> dict[str, tuple[str, ...]]:
         ),
         "parallel": (f"{_plural(len(parallels), 'parallel state')}, {_plural(regions, 'region')}",),
     }
+
+
+def _proofs(machine: ir.Machine) -> tuple[str, ...]:
+    """What the SMT rules of this run proved, refuted and left unknown, per obligation kind."""
+    from statewright.compiler.smt.analysis import last_analysis
+
+    analysis = last_analysis(machine)
+    if analysis is None:
+        return ()
+    tally = analysis.tally()
+    if not tally:
+        return ("no SMT obligations (no guards, invariants or bounded `set` actions)",)
+    return tuple(
+        f"{check}: {counts['proved']} proved, {counts['refuted']} refuted, {counts['unknown']} unknown"
+        for check, counts in tally.items()
+    )
 
 
 # --------------------------------------------------------------------------- the summary

@@ -161,7 +161,8 @@ def transitions_md(machine: ir.Machine) -> str:
         "in brackets (`[else]` when no other guard holds), `reject: reason` or `ignore` for an "
         f"explicit refusal, or {UNRESOLVED_MD} where nothing handles the event. Transitions, rejects "
         "and ignores written on enclosing states apply to the states inside them; when every "
-        "transition of a state is guarded, the enclosing state's entries follow. Inside a parallel "
+        "transition of a state is guarded, the enclosing state's entries follow, unless the guards "
+        "are proved exhaustive (some guard holds in every context). Inside a parallel "
         f"state, {OTHER_REGION} marks an event this state's region does not mention but another "
         "region of the same parallel state handles (every region receives every event).",
         "",

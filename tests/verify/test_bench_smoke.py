@@ -33,3 +33,24 @@ def test_benchmark_runs_at_500_states_and_finds_the_planted_defects() -> None:
         "SW310": "1",
         "SW311": "3",  # the planted states do not refuse the events they ignore
     }
+
+
+GUARDS_SCRIPT = ROOT / "benchmarks" / "guards_smt.py"
+
+
+def test_guard_benchmark_runs_at_100_pairs_and_finds_each_planted_defect() -> None:
+    """The SMT benchmark generates a valid workflow and every guard rule reports its planted defect once."""
+    result = subprocess.run(
+        [sys.executable, str(GUARDS_SCRIPT), "--pairs", "100"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("pairs: 100 guarded state x event pairs")
+    assert any(line.startswith("all guard rules:") for line in lines)
+    findings = dict(item.split("=") for item in lines[-1].removeprefix("findings: ").split(", "))
+    assert findings == {"SW401": "1", "SW402": "1", "SW403": "1", "SW405": "1"}

@@ -6,3 +6,6 @@
 
 The meaning of expressions is not defined here: it comes from `statewright.semantics`.
 """
+
+DEFAULT_TIMEOUT_MS = 2000
+"""Wall-clock limit of one solver query unless the user sets `--smt-timeout` (kept here, free of z3)."""

@@ -22,8 +22,9 @@ from typing import Literal, TypeAlias
 import z3
 
 from statewright.compiler import ir
+from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.compiler.smt.encode import Encoding, Term
-from statewright.compiler.smt.prover import DEFAULT_TIMEOUT_MS, Prover, Search, Witness
+from statewright.compiler.smt.prover import Prover, Search, Witness
 from statewright.semantics.interpret import assign, fields_of, in_bounds, in_domain, literal
 
 Verdict: TypeAlias = Literal["proved", "refuted", "unknown"]

@@ -23,6 +23,7 @@ from typing import Literal, TypeAlias
 import z3
 
 from statewright.compiler import ir
+from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.compiler.smt.encode import Encoding, Term
 from statewright.semantics.interpret import SCALE
 from statewright.semantics.values import to_value
@@ -32,8 +33,6 @@ Witness: TypeAlias = tuple[tuple[str, ir.Value], ...]
 
 NICE_DIGITS = 2
 """Fractional digits a witness's decimals are first tried with, for readable examples."""
-DEFAULT_TIMEOUT_MS = 2000
-"""Wall-clock limit of one solver query unless the user sets `--smt-timeout`."""
 
 
 @dataclass(frozen=True, slots=True)

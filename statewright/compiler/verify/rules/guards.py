@@ -32,8 +32,9 @@ from dataclasses import dataclass
 
 from statewright.compiler import ir
 from statewright.compiler.expr_text import render, render_value
+from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.compiler.smt.analysis import GuardAnalysis, Outcome, analysis_of, negation
-from statewright.compiler.smt.prover import DEFAULT_TIMEOUT_MS, Witness
+from statewright.compiler.smt.prover import Witness
 from statewright.compiler.verify.graph import MachineGraph, graph_of
 from statewright.compiler.verify.rules.structure import Resolution, index_of
 from statewright.diagnostics import Code, Diagnostic, Related, Severity, register

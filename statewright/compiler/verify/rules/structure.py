@@ -26,10 +26,13 @@ first; inside a parallel state, an event that a sibling region mentions counts a
 meant for that region. Two limits, on purpose:
 
 - Guards are not evaluated here. A pair whose only transitions are guarded and
-  have no `else` counts as resolved; the guard-aware version (are the guards
-  exhaustive?) comes with the SMT issue, which can use `Resolution.guarded`.
-  For the same reason SW310 does not report two *guarded* transitions on one
-  event: whether they overlap is a question for the solver.
+  have no `else` counts as decided by SW311; whether the guards leave a gap that
+  nothing further out closes is the SMT rule SW403's question (`rules/guards.py`),
+  which walks the same `Resolution.fallback` chain and reports the gap with a
+  witness context. The `table` target follows the same chain: it shows the
+  enclosing states' entries after a guarded level unless z3 proves the guards
+  exhaustive. For the same reason SW310 does not report two *guarded* transitions
+  on one event: whether they overlap is SW402's question.
 - Only external events count for SW311: approval and checkpoint events are only
   meaningful in the states that wait for them. Events no state mentions at all are
   reported once by SW304 rather than once per state by SW311.

@@ -1,0 +1,126 @@
+"""Benchmark: the SMT guard and invariant rules on 1,000 guarded state x event pairs.
+
+Usage: python benchmarks/guards_smt.py [--pairs 1000] [--timeout-ms 2000]
+
+The workflow is generated as `.wf` text, deterministically: a chain of states,
+each deciding two events (`submit`, `review`) by guards over a typed context
+(a bounded decimal, an enum, a bounded int, a bool). Thresholds differ from
+state to state, so no two pairs ask z3 the same question. Most pairs are
+exclusive and exhaustive by construction; every 100th state plants one defect
+of each kind (overlapping guards, a gap, a dead guard, an unsafe `set`), so
+that every rule has something to report.
+
+Prints the size, the time to compile, the time of each rule, the solver
+queries, and the findings per code. The issue's goal: all guard rules on 1,000
+pairs in at most 5 s on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+
+from statewright.compiler.smt.analysis import analysis_of
+from statewright.compiler.verify import verify
+from statewright.compiler.verify.rules import guards, invariants
+from statewright.pipeline import compile_text
+from statewright.plugins.api import RuleContext
+
+GOAL_SECONDS = 5.0
+
+
+def _state(index: int, count: int) -> str:
+    """One state deciding `submit` and `review` by guards; every 100th plants defects."""
+    following = f"S{index + 1}" if index + 1 < count else "Done"
+    limit = 1000 + 37 * index
+    bar = 10 + index % 80
+    planted = index % 100 == 25
+    lines = [f"  state S{index} {{"]
+    lines.append(f"    on submit when amount > {limit}.00 and priority != low -> {following}")
+    if planted:  # overlap with the first guard, and a gap for priority == low above the limit
+        lines.append(f"    on submit when amount > {limit - 10}.00 and priority == high -> Rejected")
+    else:
+        lines.append(f"    on submit when amount > {limit}.00 and priority == low -> Rejected")
+        lines.append(f"    on submit when amount <= {limit}.00 -> {following} {{ set attempts = 0 }}")
+    lines.append(f"    on review when score >= {bar} and not flagged -> {following}")
+    lines.append(
+        f"    on review when score < {bar} and attempts < 5 and not flagged -> S{index} "
+        "{ set attempts = attempts + 1 }"
+    )
+    if planted:  # dead guard, and a `set` that can break `attempts <= 5`
+        lines.append("    on review when score > 100 -> Rejected")
+        lines.append(
+            f"    on review when flagged or (score < {bar} and attempts >= 5) -> Rejected "
+            "{ set attempts = attempts + 2 }"
+        )
+    else:
+        lines.append(f"    on review when flagged or (score < {bar} and attempts >= 5) -> Rejected")
+    lines.append("  }")
+    return "\n".join(lines)
+
+
+def workflow(pairs: int) -> str:
+    """The generated workflow with `pairs` guarded state x event pairs (two per state)."""
+    count = max(1, pairs // 2)
+    body = "\n".join(_state(i, count) for i in range(count))
+    return f"""workflow GuardBench {{
+  context {{
+    amount: decimal 0.00..1000000.00 = 0.00
+    priority: enum {{ low, normal, high }} = normal
+    score: int 0..100 = 0
+    flagged: bool = false
+    attempts: int 0..10 = 0
+  }}
+  invariant attempts <= 5
+  events {{ submit review }}
+  initial state Start {{
+    on submit -> S0
+    on review -> S0
+  }}
+{body}
+  final state Done
+  final state Rejected
+}}
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate, compile and verify; print timings and findings."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=1000)
+    parser.add_argument("--timeout-ms", type=int, default=2000)
+    args = parser.parse_args(argv)
+    text = workflow(args.pairs)
+    started = time.perf_counter()
+    result = compile_text(text, "guard_bench.wf")
+    compiled = time.perf_counter() - started
+    machine = result.machine
+    if machine is None:
+        print("\n".join(d.message for d in result.diagnostics), file=sys.stderr)
+        return 1
+    groups = guards.groups_of(machine)
+    event_pairs = sum(1 for g in groups if g.kind == "event" and g.source.startswith("S"))
+    print(f"pairs: {event_pairs} guarded state x event pairs, {len(machine.transitions)} transitions")
+    print(f"compile: {compiled:.2f} s")
+    context = RuleContext(settings={"smt_timeout_ms": str(args.timeout_ms)})
+    findings: Counter[str] = Counter()
+    total = 0.0
+    for rule in (*guards.RULES, *invariants.RULES):
+        started = time.perf_counter()
+        found = verify(machine, [rule], context)
+        elapsed = time.perf_counter() - started
+        total += elapsed
+        findings.update(d.code for d in found)
+        print(f"rule {rule.name}: {elapsed:.2f} s, {len(found)} findings")
+    analysis = analysis_of(machine, args.timeout_ms)
+    print(f"solver queries: {analysis.prover.queries}")
+    verdict = "within" if total <= GOAL_SECONDS else "OVER"
+    print(f"all guard rules: {total:.2f} s ({verdict} the {GOAL_SECONDS:.0f} s goal for 1,000 pairs)")
+    print("findings: " + ", ".join(f"{code}={count}" for code, count in sorted(findings.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
