@@ -81,6 +81,38 @@ def test_ancestors_apply_and_guarded_children_fall_through() -> None:
     assert table["Inner"]["(timeout)"] == "after 5s: Idle"  # Busy's timer covers its children
 
 
+EXHAUSTIVE_CHILD = """workflow Split {
+  context { amount: int 0..10 = 0 }
+  events { go }
+  initial state Outer {
+    on go -> Done
+    initial state Inner {
+      on go when amount > 3 -> Done
+      on go when amount <= 3 -> Other
+    }
+  }
+  state Other { on go -> Done }
+  final state Done
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("second_guard", "expected"),
+    [
+        ("amount <= 3", "Done [amount > 3]\nOther [amount <= 3]"),
+        ("amount < 3", "Done [amount > 3]\nOther [amount < 3]\nDone"),
+    ],
+)
+def test_guarded_level_stops_the_walk_exactly_when_z3_proves_it_exhaustive(
+    second_guard: str, expected: str
+) -> None:
+    """Exhaustive child guards hide the parent's entry; with a gap (amount == 3) the parent's entry shows."""
+    spec = EXHAUSTIVE_CHILD.replace("amount <= 3 -> Other", f"{second_guard} -> Other")
+    table = by_state(csv_rows(transitions_csv(machine_of(spec))))
+    assert table["Inner"]["go"] == expected
+
+
 def test_csv_is_rfc4180() -> None:
     text = transitions_csv(machine_of(TRICKY))
     assert text.endswith("\r\n")
