@@ -48,7 +48,8 @@ def render_value(value: ir.Value) -> str:
     return value
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
+    """Return a string as a guard-language string literal, escaped."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
     escaped = escaped.replace("\r", "\\r")
     return f'"{escaped}"'
@@ -56,7 +57,7 @@ def _quote(text: str) -> str:
 
 def _lit(lit: ir.Lit) -> str:
     if lit.type == "string":
-        return _quote(str(lit.value))
+        return quote(str(lit.value))
     return render_value(lit.value)
 
 

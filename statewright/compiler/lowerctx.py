@@ -169,28 +169,38 @@ class LoweringContext:
     def expand_wildcards(self) -> None:
         """Turn each `reject *` / `ignore *` into one explicit refusal per undecided declared event.
 
-        An event counts as decided when the state or one of its ancestors has a transition,
-        reject or ignore for it (a refusal on a child must not shadow a parent's transition).
+        An event counts as decided when one of the state's ancestors has a transition,
+        reject or ignore for it (a refusal on a child must not shadow a parent's
+        transition), or the state itself has a refusal or an unguarded (or `else`)
+        transition. Where the state's own transitions on an event are all guarded, the
+        refusal goes beside them and decides the contexts in which no guard holds.
         """
+        mentioned: dict[str, set[str]] = {}
         decided: dict[str, set[str]] = {}
         for transition in self.transitions:
             if transition.event is not None:
-                decided.setdefault(transition.source, set()).add(transition.event)
+                mentioned.setdefault(transition.source, set()).add(transition.event)
+                if transition.guard is None or transition.is_else:
+                    decided.setdefault(transition.source, set()).add(transition.event)
         for reject in self.rejects:
+            mentioned.setdefault(reject.state, set()).add(reject.event)
             decided.setdefault(reject.state, set()).add(reject.event)
         for wildcard in self.wildcards:
-            chain = [wildcard.state]
+            ancestors: list[str] = []
             parent = self.declared[wildcard.state].parent if wildcard.state in self.declared else None
             while parent is not None:
-                chain.append(parent)
+                ancestors.append(parent)
                 parent = self.declared[parent].parent if parent in self.declared else None
-            taken = set().union(*(decided.get(name, set()) for name in chain))
+            taken = decided.get(wildcard.state, set()).union(
+                *(mentioned.get(name, set()) for name in ancestors)
+            )
             for event in self.events:
                 if event not in taken:
                     self.rejects.append(
                         ir.Reject(wildcard.state, event, wildcard.kind, wildcard.reason, wildcard.span)
                     )
                     decided.setdefault(wildcard.state, set()).add(event)
+                    mentioned.setdefault(wildcard.state, set()).add(event)
 
     def add_transition(self, transition: ir.Transition) -> None:
         """Append a lowered transition."""

@@ -448,6 +448,23 @@ def test_wildcard_refusals_cover_exactly_the_undecided_events() -> None:
     }
 
 
+def test_a_wildcard_refuses_what_its_own_guarded_transitions_leave_open() -> None:
+    """Beside guarded-only transitions a wildcard adds a refusal; else or a parent's transitions block it."""
+    machine = _machine(
+        'reject * "no"\n'
+        "initial state P { on go when n > 1 -> P\n on stop when n > 1 -> P\n on stop else -> P\n"
+        " initial state A { reject *\n on late when n > 2 -> A } }",
+        "n: int = 0",
+        events="go, stop, late",
+    )
+    refusals = {(r.state, r.event) for r in machine.rejects}
+    assert refusals == {
+        ("P", "go"),  # P's `go` is guarded only: refused where `n > 1` does not hold
+        ("P", "late"),
+        ("A", "late"),  # beside A's own guarded `late`
+    }
+
+
 def test_a_wildcard_is_given_once_per_block() -> None:
     assert _codes("initial state A { reject * ignore * }") == ["SW112"]
     assert _codes('reject * "a"\nignore *\ninitial state A') == ["SW112"]

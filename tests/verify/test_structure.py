@@ -375,6 +375,23 @@ workflow W {
     assert findings(NondeterminismRule(), spec) == []
 
 
+def test_a_refusal_beside_guarded_transitions_is_no_conflict() -> None:
+    """A refusal beside guarded transitions decides where no guard holds; beside an else it conflicts."""
+    spec = """\
+workflow W {
+  context { big: bool = false }
+  events { go }
+  initial state Choosing {
+    on go when big -> Done
+    reject go "not big enough"
+  }
+  state Other { on go when big -> Done  on go else -> Choosing  ignore go }
+  final state Done
+}
+"""
+    assert [where(d) for d in findings(NondeterminismRule(), spec)] == [("SW310", 8, 65)]  # the `ignore`
+
+
 def _machine(states: Sequence[ir.State], transitions: Sequence[ir.Transition]) -> ir.Machine:
     return ir.Machine(
         "M", states[0].name, tuple(states), tuple(transitions), context=(ir.ContextField("b", BOOL),)

@@ -128,6 +128,8 @@ class GuardAnalysis:
         key = ("exclusive", tuple(guards))
         known = self._answers.get(key)
         if known is None:
+            if len(guards) < 2:
+                return Outcome("proved")
             terms = [self.encoding.term(g) for g in guards]
             overlap = z3.AtLeast(*terms, 2) if len(terms) > 2 else z3.And(*terms)
             known = _claim(self._search(guards, [overlap]))
@@ -140,7 +142,7 @@ class GuardAnalysis:
         known = self._answers.get(key)
         if known is None:
             terms = [self.encoding.term(g) for g in guards]
-            none_holds = z3.Not(z3.Or(*terms)) if len(terms) > 1 else z3.Not(terms[0])
+            none_holds = z3.Not(z3.Or(*terms)) if terms else z3.BoolVal(True, self.encoding.context)
             known = _claim(self._search(guards, [none_holds]))
             self._answers[key] = known
         return known

@@ -68,13 +68,15 @@ class Prover:
         first = self._check(constraints, names, assume_invariants, None)
         if first.status != "found" or (first.witness and _short(first.witness)) or not names:
             return first
-        for digits in (NICE_DIGITS, SCALE):
-            again = self._check(constraints, names, assume_invariants, digits)
-            if again.status == "found" and again.witness:
-                return again
+        nice = self._check(constraints, names, assume_invariants, NICE_DIGITS)
+        if nice.status == "found" and nice.witness:
+            return nice
         if first.witness:
             return first
-        return Search("unknown", reason="z3 found only values that are not decimals")
+        stored = self._check(constraints, names, assume_invariants, SCALE)
+        if stored.status == "found" and not stored.witness:
+            return Search("unknown", reason="z3 found only values that are not decimals")
+        return stored  # `none` here is a proof: no value a decimal field can hold works
 
     def _check(
         self, constraints: Sequence[Term], names: frozenset[str], assume_invariants: bool, digits: int | None

@@ -31,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from statewright.compiler import ir
-from statewright.compiler.expr_text import render, render_value
+from statewright.compiler.expr_text import quote, render, render_value
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.compiler.smt.analysis import GuardAnalysis, Outcome, analysis_of, negation
 from statewright.compiler.smt.prover import Witness
@@ -122,7 +122,7 @@ def format_witness(witness: Witness, machine: ir.Machine) -> tuple[tuple[str, st
     """A witness as (field, value) pairs written in the guard language (strings quoted)."""
     types = {f.name: f.type.name for f in machine.context}
     return tuple(
-        (name, f'"{value}"' if types.get(name) == "string" else render_value(value))
+        (name, quote(str(value)) if types.get(name) == "string" else render_value(value))
         for name, value in witness
     )
 

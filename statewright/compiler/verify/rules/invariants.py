@@ -317,10 +317,12 @@ class DivisionRule:
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Ask, for every division in guards, `set` values and invariants, for a zero divisor."""
         analysis = analysis_for(machine, context)
+        reported: set[tuple[ir.BinOp, Span]] = set()
         for given, expr, invariants in _expressions(machine):
             for division in divisions(expr, given):
                 divisor = division.node.right
-                if isinstance(divisor, ir.Lit) and divisor.value != 0:
+                place = (division.node, division.node.span)
+                if place in reported or (isinstance(divisor, ir.Lit) and divisor.value != 0):
                     continue
                 outcome = analysis.record(
                     "divisors nonzero", analysis.nonzero(divisor, division.given, invariants)
@@ -329,6 +331,7 @@ class DivisionRule:
                 if outcome.verdict == "unknown":
                     yield unknown(machine, f"the divisor of `{text}` is never 0", outcome, division.node.span)
                 elif outcome.refuted:
+                    reported.add(place)  # lowering copies level conditions into several guards
                     result = "0" if division.node.op == "/" else render(division.node.left)
                     yield Diagnostic.of(
                         DIVISION_BY_ZERO,

@@ -631,7 +631,10 @@ class NondeterminismRule:
     codes: tuple[str, ...] = ("SW310",)
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
-        """Report unguarded duplicates, shadowed guards, two `else`s, and events both handled and refused."""
+        """Report unguarded duplicates, shadowed guards, two `else`s, and events both taken and refused.
+
+        A refusal beside guarded transitions is no conflict: it decides where no guard holds.
+        """
         graph = graph_of(machine)
         file = _file(machine)
         groups: dict[tuple[str, str, str], list[ir.Transition]] = {}
@@ -647,7 +650,8 @@ class NondeterminismRule:
         for refusal in machine.rejects:
             refusals.setdefault((refusal.state, refusal.event), []).append(refusal)
         for (state, event), items in refusals.items():
-            handled = groups.get((state, "event", event), [])
+            # beside guarded transitions a refusal decides where no guard holds: no conflict
+            handled = [t for t in groups.get((state, "event", event), []) if t.guard is None or t.is_else]
             if not handled and len(items) < 2:
                 continue
             path = _counterexample(graph, state)
