@@ -150,8 +150,9 @@ def _decimal(value: Fraction) -> Decimal:
     digits = 0
     while (value * 10**digits).denominator != 1:
         digits += 1
-    scaled = value * 10**digits
-    return Decimal(scaled.numerator).scaleb(-digits)
+    scaled = int(value * 10**digits)
+    sign = 1 if scaled < 0 else 0
+    return Decimal((sign, tuple(int(d) for d in str(abs(scaled))), -digits))  # exact: no context rounding
 
 
 def environment(context: Mapping[str, ir.Value], fields: Iterable[ir.ContextField] = ()) -> dict[str, Term]:
@@ -164,8 +165,14 @@ def environment(context: Mapping[str, ir.Value], fields: Iterable[ir.ContextFiel
 
 
 def evaluate(expr: ir.Expr, context: Mapping[str, ir.Value]) -> ir.Value:
-    """Evaluate a typed expression on a context (the guard evaluator the runtime uses)."""
-    return to_value(interpret(expr, VALUES, environment(context)))
+    """Evaluate a typed expression on a context (the guard evaluator the runtime uses).
+
+    A decimal expression gives a `Decimal` even when the context holds plain ints.
+    """
+    term = interpret(expr, VALUES, environment(context))
+    if expr.type == "decimal" and isinstance(term, int):
+        term = Fraction(term)
+    return to_value(term)
 
 
 def holds(expr: ir.Expr, context: Mapping[str, ir.Value]) -> bool:
