@@ -178,16 +178,28 @@ class Group:
         return f"event `{self.event}`" if self.kind == "event" else f"`{self.kind}`"
 
 
+_GROUPS: list[tuple[ir.Machine, tuple[Group, ...]]] = []
+
+
 def groups_of(machine: ir.Machine) -> tuple[Group, ...]:
-    """Every group with at least one guarded transition, in IR order."""
+    """Every group with at least one guarded transition, in IR order (built once per machine)."""
+    for cached, groups in _GROUPS:
+        if cached is machine:
+            return groups
     found: dict[tuple[str, str, str | None], list[ir.Transition]] = {}
+    guarded: set[tuple[str, str, str | None]] = set()
     for transition in machine.transitions:
-        found.setdefault((transition.source, transition.kind, transition.event), []).append(transition)
-    groups = (
-        Group(source, kind, event, tuple(transitions))  # type: ignore[arg-type]
-        for (source, kind, event), transitions in found.items()
+        key = (transition.source, transition.kind, transition.event)
+        found.setdefault(key, []).append(transition)
+        if transition.guard is not None and not transition.is_else:
+            guarded.add(key)
+    result = tuple(
+        Group(source, kind, event, tuple(found[(source, kind, event)]))  # type: ignore[arg-type]
+        for (source, kind, event) in found
+        if (source, kind, event) in guarded
     )
-    return tuple(group for group in groups if group.guarded)
+    _GROUPS[:] = [(machine, result)]
+    return result
 
 
 def guards(transitions: Sequence[ir.Transition]) -> tuple[ir.Expr, ...]:

@@ -100,16 +100,24 @@ class Block:
         return tuple(a for a in self.actions if isinstance(a, ir.Assign))
 
 
+_BLOCKS: list[tuple[ir.Machine, tuple[Block, ...]]] = []
+
+
 def blocks_of(machine: ir.Machine) -> tuple[Block, ...]:
-    """Every action block that sets a field, in IR order (transitions, then states)."""
+    """Every action block that sets a field, in IR order: transitions, then states (built once)."""
+    for cached, blocks in _BLOCKS:
+        if cached is machine:
+            return blocks
     found: list[Block] = []
-    siblings: dict[tuple[str, str, str | None], list[ir.Transition]] = {}
+    siblings: dict[tuple[str, str, str | None], list[ir.Transition]] | None = None
     for transition in machine.transitions:
-        siblings.setdefault((transition.source, transition.kind, transition.event), []).append(transition)
-    for transition in machine.transitions:
-        if not any(isinstance(a, ir.Assign) for a in transition.actions):
+        if not transition.actions or not any(isinstance(a, ir.Assign) for a in transition.actions):
             continue
         if transition.is_else:
+            if siblings is None:
+                siblings = {}
+                for other in machine.transitions:
+                    siblings.setdefault((other.source, other.kind, other.event), []).append(other)
             others = siblings[(transition.source, transition.kind, transition.event)]
             given = tuple(negation(g) for g in guards([t for t in others if not t.is_else]))
         else:
@@ -118,13 +126,17 @@ def blocks_of(machine: ir.Machine) -> tuple[Block, ...]:
         where = f"the transition from `{transition.source}` on {on}"
         found.append(Block(where, given, transition.actions, transition.span))
     for state in machine.states:
+        if not (state.entry or state.exit or state.soft_timeouts):
+            continue
         for what, actions in (("entry", state.entry), ("exit", state.exit)):
             if any(isinstance(a, ir.Assign) for a in actions):
                 found.append(Block(f"the {what} actions of `{state.name}`", (), actions, state.span))
         for soft in state.soft_timeouts:
             if any(isinstance(a, ir.Assign) for a in soft.actions):
                 found.append(Block(f"the warning timer of `{state.name}`", (), soft.actions, soft.span))
-    return tuple(found)
+    result = tuple(found)
+    _BLOCKS[:] = [(machine, result)]
+    return result
 
 
 def _set_text(assign: ir.Assign) -> str:
