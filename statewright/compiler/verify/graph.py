@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from statewright.compiler import ir
+from statewright.semantics.hierarchy import Hierarchy
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,64 +65,20 @@ def format_ms(millis: int) -> str:
     return "".join(parts)
 
 
-class MachineGraph:
-    """Leaf-level graph of one machine, with the searches the rules need."""
+class MachineGraph(Hierarchy):
+    """Leaf-level graph of one machine, with the searches the rules need.
+
+    The hierarchy (ancestors, entering, transition domains) comes from
+    `semantics.hierarchy`, which the runtime moves instances with.
+    """
 
     def __init__(self, machine: ir.Machine) -> None:
-        self.machine = machine
-        self.states: dict[str, ir.State] = {s.name: s for s in machine.states}
+        super().__init__(machine)
         self.edges: dict[str, list[Edge]] = {name: [] for name in self.leaves}
         self.sibling_edges: dict[str, list[Edge]] = {}
         self._distance: dict[str, int] = {}
         self._paths: dict[str, tuple[str, ...]] = {}
         self._build()
-
-    # ------------------------------------------------------------------ structure
-
-    @cached_property
-    def leaves(self) -> tuple[str, ...]:
-        """Atomic and final states, in IR order."""
-        return tuple(s.name for s in self.machine.states if s.kind in ("atomic", "final"))
-
-    def ancestors(self, name: str) -> list[str]:
-        """Return the parent chain of `name`, innermost first."""
-        chain: list[str] = []
-        parent = self.states[name].parent
-        while parent is not None:
-            chain.append(parent)
-            parent = self.states[parent].parent
-        return chain
-
-    def enter(self, name: str) -> tuple[str, ...]:
-        """Return the leaves entered when the machine enters state `name`."""
-        state = self.states[name]
-        if state.kind in ("atomic", "final"):
-            return (name,)
-        if state.kind == "parallel":
-            return tuple(leaf for region in state.children for leaf in self.enter(region))
-        if state.initial is None:
-            return ()
-        return self.enter(state.initial)
-
-    @cached_property
-    def descendants(self) -> dict[str, tuple[str, ...]]:
-        """Map each state to the leaves below it (a leaf maps to itself)."""
-        below: dict[str, list[str]] = {name: [] for name in self.states}
-        for leaf in self.leaves:
-            below[leaf].append(leaf)
-            for ancestor in self.ancestors(leaf):
-                below[ancestor].append(leaf)
-        return {name: tuple(leaves) for name, leaves in below.items()}
-
-    def is_top_final(self, name: str) -> bool:
-        """True for a final state of the workflow itself (not of a compound or region)."""
-        state = self.states[name]
-        return state.kind == "final" and state.parent is None
-
-    @cached_property
-    def initial_leaves(self) -> tuple[str, ...]:
-        """The leaves the machine starts in."""
-        return self.enter(self.machine.initial)
 
     def _build(self) -> None:
         for index, transition in enumerate(self.machine.transitions):
@@ -139,46 +96,6 @@ class MachineGraph:
                     self.edges[origin].append(Edge(origin, target, text, index))
             self._sibling_exits(transition, index, text, targets)
 
-    def domain(self, source: str, target: str) -> str | None:
-        """Return the transition's domain, as SCXML defines it.
-
-        It is the nearest non-parallel proper ancestor of the source that strictly
-        contains the target (None: the workflow itself). States below it are exited
-        on the source side and entered on the target side.
-        """
-        below_target = set(self.ancestors(target))
-        for ancestor in self.ancestors(source):
-            if self.states[ancestor].kind != "parallel" and ancestor in below_target:
-                return ancestor
-        return None
-
-    def _below(self, name: str, domain: str | None) -> list[str]:
-        """`name` and its ancestors strictly below `domain`, innermost first."""
-        chain = [name]
-        for ancestor in self.ancestors(name):
-            if ancestor == domain:
-                break
-            chain.append(ancestor)
-        return chain
-
-    def entered(self, source: str, target: str) -> tuple[str, ...]:
-        """Return the leaves a transition enters.
-
-        Those are the target's, plus the initial leaves of the other regions of every
-        parallel state the transition enters on the way down from its domain.
-        """
-        leaves = list(self.enter(target))
-        path = self._below(target, self.domain(source, target))
-        for child, parent in itertools.pairwise(path):
-            if self.states[parent].kind == "parallel":
-                leaves.extend(
-                    leaf
-                    for region in self.states[parent].children
-                    if region != child
-                    for leaf in self.enter(region)
-                )
-        return tuple(dict.fromkeys(leaves))
-
     def _sibling_exits(
         self, transition: ir.Transition, index: int, text: str, targets: tuple[str, ...]
     ) -> None:
@@ -188,7 +105,7 @@ class MachineGraph:
         they are only taken while the source region is in the transition's source.
         """
         assert transition.target is not None
-        path = self._below(transition.source, self.domain(transition.source, transition.target))
+        path = self.below(transition.source, self.domain(transition.source, transition.target))
         for child, parent in itertools.pairwise(path):
             if self.states[parent].kind != "parallel":
                 continue
