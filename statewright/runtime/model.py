@@ -1,0 +1,143 @@
+"""The runtime's values: an instance's snapshot, its audit records, timers and pending work.
+
+All are frozen dataclasses of plain data (JSON-ready through `codec.py`), so a
+store can persist them and a step can be computed as a pure function of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+from statewright.compiler.ir import Value
+
+Status: TypeAlias = Literal["running", "paused", "cancelled", "completed", "failed"]
+"""`completed`/`failed`: the instance reached a top-level final state with that outcome."""
+RUNNING: Status = "running"
+
+RecordKind: TypeAlias = Literal[
+    "start",
+    "event",
+    "timeout",
+    "soft_timeout",
+    "done",
+    "error",
+    "retry",
+    "always",
+    "completion",
+    "pause",
+    "resume",
+    "cancel",
+]
+Outcome: TypeAlias = Literal["applied", "rejected", "ignored", "denied", "not_allowed", "no_guard"]
+"""`applied`: the step changed the instance (or ran a targetless transition); the others are
+refusals recorded with no change of state or context: `rejected`/`ignored` by an explicit
+refusal, `denied` by the governance gate, `not_allowed` because nothing handles the event
+there, `no_guard` because no guard held and nothing further out decided."""
+Decision: TypeAlias = Literal["approve", "reject"]
+TimerKind: TypeAlias = Literal["timeout", "soft_timeout", "retry", "heartbeat"]
+WorkKind: TypeAlias = Literal["do", "invoke"]
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """One approver's decision at an approval level."""
+
+    actor: str
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One workflow instance as stored: where it is, its data, and its counters.
+
+    `version` counts committed records; a store applies a step only if the stored
+    version is the one the step was computed from (optimistic concurrency).
+    `stamp` is the audit stamp of the latest record (the head of the hash chain).
+    """
+
+    id: str
+    workflow: str
+    workflow_version: int | None
+    active: tuple[str, ...]
+    context: Mapping[str, Value]
+    status: Status
+    version: int
+    created_ms: int
+    updated_ms: int
+    stamp: str = ""
+    votes: Mapping[str, tuple[Vote, ...]] = field(default_factory=dict)
+    attempts: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One audit log entry: a step that was applied, or a refusal that changed nothing.
+
+    It carries what the step needs to be replayed (kind, event, actor, presented
+    permissions, evidence, key, time) and what it produced (the active states,
+    context and status after), chained by `stamp` = SHA-256 over the previous
+    stamp and this record's canonical JSON.
+    """
+
+    instance: str
+    seq: int
+    at_ms: int
+    kind: RecordKind
+    outcome: Outcome
+    source: tuple[str, ...]
+    target: tuple[str, ...]
+    context: Mapping[str, Value]
+    status: Status
+    event: str | None = None
+    transition: int | None = None
+    guards: tuple[tuple[str, bool], ...] = ()
+    actor: str | None = None
+    permissions: tuple[str, ...] = ()
+    granted: tuple[str, ...] = ()
+    scope: str | None = None
+    evidence: Mapping[str, str] = field(default_factory=dict)
+    key: str | None = None
+    reason: str | None = None
+    decision: Decision | None = None
+    stamp: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """A durable timer: at `due_ms` the runtime fires it (`key` is unique per instance)."""
+
+    instance: str
+    key: str
+    due_ms: int
+    kind: TimerKind
+    state: str
+    transition: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """A handler call owed by a committed step (the outbox): run at least once, with a stable key."""
+
+    instance: str
+    key: str
+    action: str
+    kind: WorkKind
+    state: str | None
+    attempt: int
+    seq: int
+    service: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """Everything one step changes, applied by a store in one transaction or not at all."""
+
+    instance: Instance
+    expected_version: int
+    record: Record
+    timers: tuple[Timer, ...] = ()
+    cancel_timers: tuple[str, ...] = ()
+    work: tuple[Work, ...] = ()
+    done_work: tuple[str, ...] = ()
