@@ -29,6 +29,7 @@ SmtTimeoutOpt = Annotated[
     typer.Option(
         "--smt-timeout",
         min=1,
+        max=86_400_000,
         metavar="MS",
         help="Time limit of one SMT (z3) query in milliseconds; an undecided query is SW409.",
     ),

@@ -23,6 +23,9 @@ from statewright.source import SourceText, Span
 MAX_DEPTH = 64
 """Deepest nesting of states or expressions accepted (beyond it: SW006)."""
 
+MAX_LITERAL_DIGITS = 60
+"""Longest number literal accepted: far beyond 64-bit ints and 18-digit decimals, far below
+the sizes at which converting or solving becomes a denial of service."""
 _INT64_MAX = 2**63 - 1
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 _DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h|d)")
@@ -177,7 +180,11 @@ class Builder(Transformer[Token, Any]):
 
     def integer(self, token: Token) -> int:
         """Convert an INT token, reporting values outside the 64-bit range."""
-        value = int(str(token))
+        text = str(token)
+        if len(text) > MAX_LITERAL_DIGITS:
+            self._too_long(token)
+            return _INT64_MAX
+        value = int(text)
         if value > _INT64_MAX:
             self._sink().report(
                 codes.CONSTANT_OVERFLOW,
@@ -325,7 +332,18 @@ class Builder(Transformer[Token, Any]):
             literal = self._decimal(token)
         return ast.Negate(literal, self._span(children)) if sign else literal
 
+    def _too_long(self, token: Token) -> None:
+        self._sink().report(
+            codes.BAD_LITERAL,
+            f"number literal of {len(str(token))} characters is too long",
+            self._tok_span(token),
+            help=f"numbers are limited to {MAX_LITERAL_DIGITS} digits",
+        )
+
     def _decimal(self, token: Token) -> ast.DecimalLit:
+        if len(str(token)) > MAX_LITERAL_DIGITS:
+            self._too_long(token)
+            return ast.DecimalLit(Decimal(0), self._tok_span(token))
         try:
             return ast.DecimalLit(Decimal(str(token)), self._tok_span(token))
         except InvalidOperation:  # pragma: no cover - the lexer only passes digits

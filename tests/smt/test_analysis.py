@@ -522,8 +522,9 @@ def test_answers_are_memoised_and_tallied() -> None:
     queries = analysis.prover.queries
     assert analysis.exclusive(list(spec.guards)) is first
     assert analysis.prover.queries == queries
-    analysis.record("exclusive", first)
-    analysis.record("satisfiable", analysis.satisfiable(spec.guards[0]))
+    analysis.record("exclusive", "pair", first)
+    analysis.record("satisfiable", "guard", analysis.satisfiable(spec.guards[0]))
+    analysis.record("satisfiable", "guard", analysis.satisfiable(spec.guards[0]))  # the same subject again
     assert analysis.tally() == {
         "satisfiable": {"proved": 1, "refuted": 0, "unknown": 0},
         "exclusive": {"proved": 1, "refuted": 0, "unknown": 0},

@@ -24,7 +24,7 @@ from statewright.compiler import ir
 from statewright.compiler.smt.analysis import analysis_of
 from statewright.compiler.verify import verify
 from statewright.compiler.verify.rules import guards, invariants
-from statewright.compiler.verify.rules.guards import TIMEOUT_SETTING, timeout_of
+from statewright.compiler.verify.rules.proofs import TIMEOUT_SETTING, timeout_of
 from statewright.diagnostics import Diagnostic, Severity
 from statewright.pipeline import compile_path
 from statewright.plugins.api import RuleContext

@@ -13,7 +13,7 @@ summary prints ("exclusive: 12 proved, 1 refuted, 0 unknown").
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -84,13 +84,13 @@ class GuardAnalysis:
     def __init__(self, machine: ir.Machine, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
         self.machine = machine
         self.timeout_ms = timeout_ms
-        self.ledger: Counter[tuple[str, Verdict]] = Counter()
+        self.ledger: dict[tuple[str, Hashable], Verdict] = {}
         self._answers: dict[Hashable, Outcome] = {}
         self._invariant_fields = frozenset().union(*(fields_of(i.expr) for i in machine.invariants))
 
     @cached_property
     def encoding(self) -> Encoding:
-        """The z3 encoding, built on the first query (machines without guards never import a solver)."""
+        """The z3 encoding, built on the first query (machines without guards never touch a solver)."""
         return Encoding(self.machine)
 
     @cached_property
@@ -98,10 +98,17 @@ class GuardAnalysis:
         """The solver, with the declared domain asserted."""
         return Prover(self.encoding, self.timeout_ms)
 
-    def record(self, check: str, outcome: Outcome) -> Outcome:
-        """Count one decided obligation for the report; return it unchanged."""
-        self.ledger[(check, outcome.verdict)] += 1
+    def record(self, check: str, subject: Hashable, outcome: Outcome) -> Outcome:
+        """Count one decided obligation (once per check and subject, however often it is asked)."""
+        self.ledger[(check, subject)] = outcome.verdict
         return outcome
+
+    def _memo(self, key: Hashable, compute: Callable[[], Outcome]) -> Outcome:
+        known = self._answers.get(key)
+        if known is None:
+            known = compute()
+            self._answers[key] = known
+        return known
 
     def _search(
         self, exprs: Iterable[ir.Expr], constraints: Sequence[Term], invariants: bool = True
@@ -115,37 +122,34 @@ class GuardAnalysis:
 
     def satisfiable(self, guard: ir.Expr, given: Sequence[ir.Expr] = ()) -> Outcome:
         """Can `guard` hold (together with `given`)? Proved comes with an example context."""
-        key = ("satisfiable", guard, tuple(given))
-        known = self._answers.get(key)
-        if known is None:
+
+        def compute() -> Outcome:
             exprs = (guard, *given)
-            known = _example(self._search(exprs, [self.encoding.term(e) for e in exprs]))
-            self._answers[key] = known
-        return known
+            return _example(self._search(exprs, [self.encoding.term(e) for e in exprs]))
+
+        return self._memo(("satisfiable", guard, tuple(given)), compute)
 
     def exclusive(self, guards: Sequence[ir.Expr]) -> Outcome:
         """Is at most one of `guards` true in every context? Refuted: a context where two or more hold."""
-        key = ("exclusive", tuple(guards))
-        known = self._answers.get(key)
-        if known is None:
+
+        def compute() -> Outcome:
             if len(guards) < 2:
                 return Outcome("proved")
             terms = [self.encoding.term(g) for g in guards]
             overlap = z3.AtLeast(*terms, 2) if len(terms) > 2 else z3.And(*terms)
-            known = _claim(self._search(guards, [overlap]))
-            self._answers[key] = known
-        return known
+            return _claim(self._search(guards, [overlap]))
+
+        return self._memo(("exclusive", tuple(guards)), compute)
 
     def exhaustive(self, guards: Sequence[ir.Expr]) -> Outcome:
         """Is some guard true in every context? Refuted: a context where none holds."""
-        key = ("exhaustive", tuple(guards))
-        known = self._answers.get(key)
-        if known is None:
+
+        def compute() -> Outcome:
             terms = [self.encoding.term(g) for g in guards]
             none_holds = z3.Not(z3.Or(*terms)) if terms else z3.BoolVal(True, self.encoding.context)
-            known = _claim(self._search(guards, [none_holds]))
-            self._answers[key] = known
-        return known
+            return _claim(self._search(guards, [none_holds]))
+
+        return self._memo(("exhaustive", tuple(guards)), compute)
 
     # ------------------------------------------------------------------ set actions and invariants
 
@@ -159,15 +163,14 @@ class GuardAnalysis:
 
         Refuted comes with the values before the actions.
         """
-        key = ("preserves", invariant.expr, tuple(given), tuple(actions))
-        known = self._answers.get(key)
-        if known is None:
+
+        def compute() -> Outcome:
             after = self.encoding.term(invariant.expr, self._after(actions))
             exprs = [*given, *_set_values(actions)]
             constraints = [*(self.encoding.term(e) for e in given), z3.Not(after)]
-            known = _claim(self._search(exprs, constraints))
-            self._answers[key] = known
-        return known
+            return _claim(self._search(exprs, constraints))
+
+        return self._memo(("preserves", invariant.expr, tuple(given), tuple(actions)), compute)
 
     def in_range(
         self, field: str, given: Sequence[ir.Expr], actions: Sequence[ir.Action], declared_only: bool = False
@@ -176,9 +179,8 @@ class GuardAnalysis:
 
         With `declared_only`, only the bounds the field declares count (not the 64-bit range).
         """
-        key = ("in_range", field, tuple(given), tuple(actions), declared_only)
-        known = self._answers.get(key)
-        if known is None:
+
+        def compute() -> Outcome:
             encoding = self.encoding
             value = self._after(actions)[field]
             kind = encoding.types[field]
@@ -188,18 +190,17 @@ class GuardAnalysis:
                 inside = in_domain(value, kind, encoding.algebra)
             exprs = [*given, *_set_values(actions)]
             constraints = [*(encoding.term(e) for e in given), z3.Not(inside)]
-            known = _claim(self._search(exprs, constraints))
-            self._answers[key] = known
-        return known
+            return _claim(self._search(exprs, constraints))
+
+        return self._memo(("in_range", field, tuple(given), tuple(actions), declared_only), compute)
 
     def initial(self) -> Outcome:
         """Can a started instance satisfy every invariant? The defaults are fixed; other fields are free.
 
         Proved comes with an example start context, refuted with the defaults.
         """
-        key = ("initial",)
-        known = self._answers.get(key)
-        if known is None:
+
+        def compute() -> Outcome:
             encoding = self.encoding
             fixed = [
                 encoding.variables[f.name] == _constant(encoding, f)
@@ -217,30 +218,50 @@ class GuardAnalysis:
                     if f.default is not None and f.name in self._invariant_fields
                 )
                 search = Search("none", defaults)
-            known = _example(search)
-            self._answers[key] = known
-        return known
+            return _example(search)
 
-    def nonzero(self, divisor: ir.Expr, given: Sequence[ir.Expr], invariants: bool = True) -> Outcome:
-        """Is `divisor` nonzero wherever `given` holds? Refuted: a context where it is zero."""
-        key = ("nonzero", divisor, tuple(given), invariants)
-        known = self._answers.get(key)
-        if known is None:
+        return self._memo(("initial",), compute)
+
+    def nonzero(
+        self,
+        divisor: ir.Expr,
+        given: Sequence[ir.Expr],
+        path: Sequence[ir.Expr] = (),
+        before: Sequence[ir.Action] = (),
+        invariants: bool = True,
+    ) -> Outcome:
+        """Is `divisor` nonzero wherever it is evaluated? Refuted: the starting context where it is zero.
+
+        `given` holds in the starting context; `before` are the actions that run
+        first (earlier `set`s of the block); `path` holds, after them, on the way
+        to the division (`and`/`or` operands).
+        """
+
+        def compute() -> Outcome:
+            encoding = self.encoding
+            env = self._after(before) if before else None
             zero = ir.Lit(Decimal(0) if divisor.type == "decimal" else 0, divisor.type)
             is_zero = ir.BinOp("==", divisor, zero, "bool")
-            exprs = [*given, is_zero]
-            known = _claim(self._search(exprs, [self.encoding.term(e) for e in exprs], invariants))
-            self._answers[key] = known
-        return known
+            constraints = [
+                *(encoding.term(e) for e in given),
+                *(encoding.term(e, env) for e in (*path, is_zero)),
+            ]
+            exprs = [*given, *path, is_zero, *_set_values(before)]
+            return _claim(self._search(exprs, constraints, invariants))
+
+        return self._memo(("nonzero", divisor, tuple(given), tuple(path), tuple(before), invariants), compute)
 
     # ------------------------------------------------------------------ report
 
     def tally(self) -> dict[str, dict[Verdict, int]]:
         """Decided obligations per check kind, for the validation summary."""
+        counts: Counter[tuple[str, Verdict]] = Counter(
+            (check, verdict) for (check, _), verdict in self.ledger.items()
+        )
         return {
-            check: {verdict: self.ledger[(check, verdict)] for verdict in VERDICTS}
+            check: {verdict: counts[(check, verdict)] for verdict in VERDICTS}
             for check in CHECKS
-            if any(self.ledger[(check, verdict)] for verdict in VERDICTS)
+            if any(counts[(check, verdict)] for verdict in VERDICTS)
         }
 
 

@@ -139,8 +139,8 @@ _SORTS: dict[ir.TypeName, Callable[[str, z3.Context], Term]] = {
 class Encoding:
     """One machine's context as z3 variables, its declared domain and its invariants.
 
-    `variables` holds the fields' values before a step; `primed(...)` makes a
-    fresh copy for the values after one.
+    `variables` holds one z3 constant per field; the values after `set` actions
+    are terms over these (`semantics.interpret.assign`), never new variables.
     """
 
     def __init__(self, machine: ir.Machine) -> None:
@@ -148,17 +148,13 @@ class Encoding:
         self.algebra = Z3Algebra(self.context)
         self.fields: dict[str, ir.ContextField] = {f.name: f for f in machine.context}
         self.types: dict[str, ir.FieldType] = {f.name: f.type for f in machine.context}
-        self.variables: dict[str, Term] = self.make_variables("")
+        self.variables: dict[str, Term] = {
+            name: _SORTS[field.type.name](name, self.context) for name, field in self.fields.items()
+        }
         self._terms: dict[ir.Expr, Term] = {}
         self.invariants: tuple[tuple[ir.Invariant, Term], ...] = tuple(
             (invariant, self.term(invariant.expr)) for invariant in machine.invariants
         )
-
-    def make_variables(self, suffix: str) -> dict[str, Term]:
-        """Return one z3 variable per context field, named `field` + `suffix`."""
-        return {
-            name: _SORTS[field.type.name](name + suffix, self.context) for name, field in self.fields.items()
-        }
 
     def term(self, expr: ir.Expr, env: Mapping[str, Term] | None = None) -> Term:
         """Return the z3 term of an expression over `env` (the base variables by default, memoised)."""

@@ -129,7 +129,7 @@ class Prover:
                 return int(raw.as_long())
             case "enum":
                 member = algebra.members.name(int(raw.as_long()))
-                return member if member is not None else field.members[0]
+                return member if member in field.members else None  # the domain forbids this
             case "string":
                 code = int(raw.as_long())
                 known = algebra.strings.name(code)

@@ -31,21 +31,24 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from statewright.compiler import ir
-from statewright.compiler.expr_text import quote, render, render_value
-from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
-from statewright.compiler.smt.analysis import GuardAnalysis, Outcome, analysis_of, negation
-from statewright.compiler.smt.prover import Witness
+from statewright.compiler.expr_text import render
+from statewright.compiler.smt.analysis import GuardAnalysis, Outcome
 from statewright.compiler.verify.graph import MachineGraph, graph_of
+from statewright.compiler.verify.rules.proofs import (
+    FAMILY,
+    analysis_for,
+    counterexample,
+    file_of,
+    format_witness,
+    unconfirmed,
+    unknown,
+    witness_text,
+)
 from statewright.compiler.verify.rules.structure import Resolution, index_of
 from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 from statewright.semantics.values import holds
-from statewright.source import Span
-
-FAMILY = "guards"
-TIMEOUT_SETTING = "smt_timeout_ms"
-"""The `RuleContext.settings` key of the per-query solver time limit, in milliseconds."""
 
 DEAD_GUARD = register(
     Code(
@@ -84,74 +87,6 @@ CHOICE_MAY_STALL = register(
         "add an unguarded (or `else`) branch, or make the guards cover every context",
     )
 )
-SOLVER_UNKNOWN = register(
-    Code(
-        "SW409",
-        "solver-unknown",
-        Severity.WARNING,
-        "the solver could not decide a guard property",
-        "simplify the expression (products of two fields are hard to decide), or raise the time "
-        "limit with `--smt-timeout MS`",
-    )
-)
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-
-def file_of(machine: ir.Machine) -> str:
-    """The file name findings about `machine` carry."""
-    return machine.source or machine.name
-
-
-def timeout_of(context: RuleContext) -> int:
-    """The per-query solver time limit the run asked for, in milliseconds."""
-    raw = context.settings.get(TIMEOUT_SETTING)
-    try:
-        return max(1, int(raw)) if raw is not None else DEFAULT_TIMEOUT_MS
-    except ValueError:
-        return DEFAULT_TIMEOUT_MS
-
-
-def analysis_for(machine: ir.Machine, context: RuleContext) -> GuardAnalysis:
-    """The run's shared analysis of `machine`."""
-    return analysis_of(machine, timeout_of(context))
-
-
-def format_witness(witness: Witness, machine: ir.Machine) -> tuple[tuple[str, str], ...]:
-    """A witness as (field, value) pairs written in the guard language (strings quoted)."""
-    types = {f.name: f.type.name for f in machine.context}
-    return tuple(
-        (name, quote(str(value)) if types.get(name) == "string" else render_value(value))
-        for name, value in witness
-    )
-
-
-def witness_text(witness: Witness, machine: ir.Machine) -> str:
-    """A witness as `a = 1, b = "x"`, or `any context` when it constrains nothing."""
-    pairs = format_witness(witness, machine)
-    return ", ".join(f"{name} = {value}" for name, value in pairs) if pairs else "any context"
-
-
-def unknown(machine: ir.Machine, what: str, outcome: Outcome, span: Span) -> Diagnostic:
-    """The SW409 finding for an obligation z3 could not decide."""
-    return Diagnostic.of(
-        SOLVER_UNKNOWN,
-        f"could not prove or refute that {what}: {outcome.reason}",
-        file_of(machine),
-        span,
-    )
-
-
-def counterexample(graph: MachineGraph, state: str, event: str | None) -> tuple[str, ...] | None:
-    """The shortest event path into `state`, then `event`; None when `state` is unreachable."""
-    leaves = graph.descendants.get(state, ())
-    for leaf in leaves:
-        if leaf in graph.reachable:
-            path = graph.path_to(leaf)
-            if path is not None:
-                return (*path, event) if event else path
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +159,8 @@ class SatisfiableGuardRule:
         for group in groups_of(machine):
             for transition in group.guarded:
                 assert transition.guard is not None
-                outcome = analysis.record("satisfiable", analysis.satisfiable(transition.guard))
+                subject = (group.source, group.kind, group.event, render(transition.guard))
+                outcome = analysis.record("satisfiable", subject, analysis.satisfiable(transition.guard))
                 text = render(transition.guard)
                 if outcome.refuted:
                     yield Diagnostic.of(
@@ -256,7 +192,8 @@ class ExclusiveGuardsRule:
             guarded = group.guarded
             if len(guarded) < 2:
                 continue
-            outcome = analysis.record("exclusive", analysis.exclusive(guards(guarded)))
+            subject = (group.source, group.kind, group.event)
+            outcome = analysis.record("exclusive", subject, analysis.exclusive(guards(guarded)))
             where = f"{group.what()} in `{group.source}`"
             if outcome.verdict == "unknown":
                 yield unknown(machine, f"the guards on {where} exclude each other", outcome, guarded[1].span)
@@ -265,8 +202,10 @@ class ExclusiveGuardsRule:
                 continue
             values = dict(outcome.witness)
             both = [t for t in guarded if t.guard is not None and holds(t.guard, values)]
-            if len(both) < 2:  # the evaluator disagrees with z3: report what z3 said, on every guard
-                both = list(guarded)
+            if len(both) < 2:
+                what = f"the guards on {where} exclude each other"
+                yield unconfirmed(analysis, "exclusive", subject, machine, what, guarded[1].span)
+                continue
             first, second = both[0], both[1]
             assert first.guard is not None and second.guard is not None
             yield Diagnostic.of(
@@ -296,92 +235,144 @@ class ExhaustiveGuardsRule:
         """Check every open group: events through the resolution table, eventless choices directly."""
         analysis = analysis_for(machine, context)
         graph = graph_of(machine)
+        regions = _RegionEntries(machine, graph)
         for group in groups_of(machine):
             if not group.open:
                 continue
             if group.kind == "event":
-                yield from self._event_gap(machine, context, analysis, graph, group)
+                yield from _event_gap(machine, context, analysis, graph, regions, group)
             else:
-                yield from self._stall(machine, analysis, graph, group)
+                yield from _stall(machine, analysis, graph, group)
 
-    def _stall(
-        self, machine: ir.Machine, analysis: GuardAnalysis, graph: MachineGraph, group: Group
-    ) -> Iterator[Diagnostic]:
-        outcome = analysis.record("exhaustive", analysis.exhaustive(guards(group.transitions)))
-        where = f"{group.what()} in `{group.source}`"
+
+def _none_hold(guards_: Sequence[ir.Expr], witness: dict[str, ir.Value]) -> bool:
+    """The evaluator agrees that no guard holds on the witness."""
+    return not any(holds(guard, witness) for guard in guards_)
+
+
+def _stall(
+    machine: ir.Machine, analysis: GuardAnalysis, graph: MachineGraph, group: Group
+) -> Iterator[Diagnostic]:
+    subject = (group.source, group.kind, group.event)
+    found = guards(group.transitions)
+    outcome = analysis.record("exhaustive", subject, analysis.exhaustive(found))
+    where = f"{group.what()} in `{group.source}`"
+    what = f"some guard on {where} always holds"
+    if outcome.verdict == "unknown":
+        yield unknown(machine, what, outcome, group.transitions[0].span)
+    elif outcome.refuted and not _none_hold(found, dict(outcome.witness)):
+        yield unconfirmed(analysis, "exhaustive", subject, machine, what, group.transitions[0].span)
+    elif outcome.refuted:
+        yield Diagnostic.of(
+            CHOICE_MAY_STALL,
+            f"no guard on {where} holds when {witness_text(outcome.witness, machine)}: "
+            "the workflow would stop there",
+            file_of(machine),
+            group.transitions[0].span,
+            related=[Related(file_of(machine), t.span, "guarded branch") for t in group.transitions[1:]],
+            counterexample=counterexample(graph, group.source, None),
+            witness=format_witness(outcome.witness, machine),
+        )
+
+
+def _event_gap(
+    machine: ir.Machine,
+    context: RuleContext,
+    analysis: GuardAnalysis,
+    graph: MachineGraph,
+    regions: _RegionEntries,
+    group: Group,
+) -> Iterator[Diagnostic]:
+    """SW403 for one guarded-only event group, reported once, at its innermost open level."""
+    assert group.event is not None
+    subject = (group.source, group.kind, group.event)
+    own = analysis.exhaustive(guards(group.transitions))
+    if own.proved:
+        analysis.record("exhaustive", subject, own)
+        return
+    index = index_of(machine)
+    checked: set[tuple[ir.Expr, ...]] = set()
+    where = f"event `{group.event}` in `{group.source}`"
+    what = f"some guard on {where} always holds (or a state further out decides the rest)"
+    for leaf in graph.descendants.get(group.source, ()):
+        if graph.states[leaf].kind == "final" or leaf not in graph.reachable:
+            continue
+        passes = _open_levels(index.resolve(leaf, group.event), regions)
+        if passes is None or passes[0][0] != group.source:
+            continue
+        levels, level_guards = passes
+        if level_guards in checked:
+            continue
+        checked.add(level_guards)
+        outcome = analysis.exhaustive(level_guards)
         if outcome.verdict == "unknown":
-            yield unknown(machine, f"some guard on {where} always holds", outcome, group.transitions[0].span)
-        elif outcome.refuted:
-            yield Diagnostic.of(
-                CHOICE_MAY_STALL,
-                f"no guard on {where} holds when {witness_text(outcome.witness, machine)}: "
-                "the workflow would stop there",
-                file_of(machine),
-                group.transitions[0].span,
-                related=[Related(file_of(machine), t.span, "guarded branch") for t in group.transitions[1:]],
-                counterexample=counterexample(graph, group.source, None),
-                witness=format_witness(outcome.witness, machine),
-            )
-
-    def _event_gap(
-        self,
-        machine: ir.Machine,
-        context: RuleContext,
-        analysis: GuardAnalysis,
-        graph: MachineGraph,
-        group: Group,
-    ) -> Iterator[Diagnostic]:
-        assert group.event is not None
-        own = analysis.exhaustive(guards(group.transitions))
-        if own.proved:
-            analysis.record("exhaustive", own)
+            analysis.record("exhaustive", subject, outcome)
+            yield unknown(machine, what, outcome, group.transitions[0].span)
             return
-        index = index_of(machine)
-        checked: set[tuple[ir.Expr, ...]] = set()
-        for leaf in graph.descendants.get(group.source, ()):
-            state = graph.states[leaf]
-            if state.kind == "final" or leaf not in graph.reachable:
-                continue
-            passes = _open_levels(index.resolve(leaf, group.event))
-            if passes is None or passes[0][0] != group.source:  # reported at its innermost open level
-                continue
-            levels, level_guards = passes
-            if level_guards in checked:
-                continue
-            checked.add(level_guards)
-            outcome = analysis.record("exhaustive", analysis.exhaustive(level_guards))
-            where = f"event `{group.event}` in `{group.source}`"
-            if outcome.verdict == "unknown":
-                yield unknown(
-                    machine, f"some guard on {where} always holds", outcome, group.transitions[0].span
-                )
-                return
-            if outcome.refuted:
-                severity = Severity.ERROR if context.strict else None
-                further = f" or in `{'`, `'.join(levels[1:])}`" if len(levels) > 1 else ""
-                yield Diagnostic.of(
-                    GUARDS_NOT_EXHAUSTIVE,
-                    f"no guard on {where}{further} holds when {witness_text(outcome.witness, machine)}, "
-                    f"and nothing else decides `{group.event}` there",
-                    file_of(machine),
-                    group.transitions[0].span,
-                    severity=severity,
-                    related=[
-                        Related(file_of(machine), t.span, "guarded branch") for t in group.transitions[1:]
-                    ],
-                    counterexample=(*(graph.path_to(leaf) or ()), group.event),
-                    witness=format_witness(outcome.witness, machine),
-                )
-                return
-        if not checked:
-            analysis.record("exhaustive", own)
+        if not outcome.refuted:
+            continue
+        if not _none_hold(level_guards, dict(outcome.witness)):
+            yield unconfirmed(analysis, "exhaustive", subject, machine, what, group.transitions[0].span)
+            return
+        analysis.record("exhaustive", subject, outcome)
+        severity = Severity.ERROR if context.strict else None
+        further = f" or in `{'`, `'.join(levels[1:])}`" if len(levels) > 1 else ""
+        yield Diagnostic.of(
+            GUARDS_NOT_EXHAUSTIVE,
+            f"no guard on {where}{further} holds when {witness_text(outcome.witness, machine)}, "
+            f"and nothing else decides `{group.event}` there",
+            file_of(machine),
+            group.transitions[0].span,
+            severity=severity,
+            related=[Related(file_of(machine), t.span, "guarded branch") for t in group.transitions[1:]],
+            counterexample=(*(graph.path_to(leaf) or ()), group.event),
+            witness=format_witness(outcome.witness, machine),
+        )
+        return
+    analysis.record("exhaustive", subject, Outcome("proved"))  # every gap is closed further out
 
 
-def _open_levels(resolution: Resolution) -> tuple[tuple[str, ...], tuple[ir.Expr, ...]] | None:
+class _RegionEntries:
+    """What the other regions of a parallel state do with an event: decide it always, or only by guards."""
+
+    def __init__(self, machine: ir.Machine, graph: MachineGraph) -> None:
+        self.machine = machine
+        self.graph = graph
+        self._cache: dict[tuple[str, str, str], tuple[ir.Expr, ...] | None] = {}
+
+    def guards(self, parallel: str, leaf: str, event: str) -> tuple[ir.Expr, ...] | None:
+        """The guards on `event` in the other regions of `parallel`; None if one always decides it."""
+        graph = self.graph
+        region = next(s for s in graph.chain(leaf) if graph.states[s].parent == parallel)
+        key = (parallel, region, event)
+        if key not in self._cache:
+            found: list[ir.Expr] = []
+            decided = False
+            for other in graph.states[parallel].children:
+                if other == region:
+                    continue
+                for transition in self.machine.transitions:
+                    if transition.event == event and other in graph.chain(transition.source):
+                        if transition.guard is None or transition.is_else:
+                            decided = True
+                        else:
+                            found.append(transition.guard)
+                decided = decided or any(
+                    r.event == event and other in graph.chain(r.state) for r in self.machine.rejects
+                )
+            self._cache[key] = None if decided else tuple(found)
+        return self._cache[key]
+
+
+def _open_levels(
+    resolution: Resolution, regions: _RegionEntries
+) -> tuple[tuple[str, ...], tuple[ir.Expr, ...]] | None:
     """The guarded-only levels an event passes through when no guard holds, and their guards.
 
     None when some level or state further out decides the event anyway (an
-    unguarded transition, `else`, `reject`/`ignore`, or another region).
+    unguarded transition, `else`, `reject`/`ignore`, or another region of a
+    parallel state that always decides it). Another region that decides it only
+    by guards adds its guards: the event is lost only where none of them holds.
     """
     owners: list[str] = []
     found: list[ir.Expr] = []
@@ -393,7 +384,14 @@ def _open_levels(resolution: Resolution) -> tuple[tuple[str, ...], tuple[ir.Expr
         if current.refusals:
             return None
         current = current.fallback
-    if current is None or current.outcome != "unhandled" or not owners:
+    if current is None or not owners:
+        return None
+    if current.outcome == "other_region" and current.owner is not None:
+        elsewhere = regions.guards(current.owner, resolution.state, resolution.event)
+        if elsewhere is None:
+            return None
+        found.extend(elsewhere)
+    elif current.outcome != "unhandled":
         return None
     return tuple(owners), tuple(found)
 
@@ -417,13 +415,6 @@ __all__ = [
     "ExhaustiveGuardsRule",
     "Group",
     "SatisfiableGuardRule",
-    "analysis_for",
-    "file_of",
-    "format_witness",
     "groups_of",
     "guards",
-    "negation",
-    "timeout_of",
-    "unknown",
-    "witness_text",
 ]

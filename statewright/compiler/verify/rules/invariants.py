@@ -28,22 +28,23 @@ from dataclasses import dataclass
 
 from statewright.compiler import ir
 from statewright.compiler.expr_text import render
-from statewright.compiler.smt.analysis import GuardAnalysis
-from statewright.compiler.verify.rules.guards import (
+from statewright.compiler.smt.analysis import GuardAnalysis, negation
+from statewright.compiler.verify.rules.guards import guards
+from statewright.compiler.verify.rules.proofs import (
     FAMILY,
     analysis_for,
     file_of,
     format_witness,
-    guards,
-    negation,
+    unconfirmed,
     unknown,
     witness_text,
 )
 from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
-from statewright.semantics.interpret import fields_of
-from statewright.semantics.values import apply_sets, holds
+from statewright.semantics.hierarchy import Hierarchy
+from statewright.semantics.interpret import fields_of, in_bounds
+from statewright.semantics.values import VALUES, apply_sets, evaluate, holds, to_term, value_in_domain
 from statewright.source import Span
 
 INVARIANT_NOT_PRESERVED = register(
@@ -87,17 +88,27 @@ DIVISION_BY_ZERO = register(
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """Actions that run together, with what is known to hold when they start."""
+    """Actions that run together, with what is known to hold when they start.
+
+    `prefix` are the `set`s that run just before them (the exit actions of the
+    states a transition leaves); the obligations cover `prefix + actions`.
+    """
 
     where: str
     given: tuple[ir.Expr, ...]
     actions: tuple[ir.Action, ...]
     span: Span
+    prefix: tuple[ir.Action, ...] = ()
 
     @property
     def sets(self) -> tuple[ir.Assign, ...]:
-        """The `set` actions of the block, in order."""
+        """The block's own `set` actions, in order."""
         return tuple(a for a in self.actions if isinstance(a, ir.Assign))
+
+    @property
+    def run(self) -> tuple[ir.Action, ...]:
+        """Everything that runs, in order: the prefix, then the block's own actions."""
+        return (*self.prefix, *self.actions)
 
 
 _BLOCKS: list[tuple[ir.Machine, tuple[Block, ...]]] = []
@@ -109,6 +120,7 @@ def blocks_of(machine: ir.Machine) -> tuple[Block, ...]:
         if cached is machine:
             return blocks
     found: list[Block] = []
+    hierarchy = Hierarchy(machine)
     siblings: dict[tuple[str, str, str | None], list[ir.Transition]] | None = None
     for transition in machine.transitions:
         if not transition.actions or not any(isinstance(a, ir.Assign) for a in transition.actions):
@@ -122,9 +134,13 @@ def blocks_of(machine: ir.Machine) -> tuple[Block, ...]:
             given = tuple(negation(g) for g in guards([t for t in others if not t.is_else]))
         else:
             given = () if transition.guard is None else (transition.guard,)
+        prefix, unsure = _exit_sets(hierarchy, transition)
+        written = {a.field for a in prefix if isinstance(a, ir.Assign)}
+        if unsure or any(fields_of(g) & written for g in given):
+            given = ()  # exit actions may have changed what the guard read
         on = f"event `{transition.event}`" if transition.kind == "event" else f"`{transition.kind}`"
         where = f"the transition from `{transition.source}` on {on}"
-        found.append(Block(where, given, transition.actions, transition.span))
+        found.append(Block(where, given, transition.actions, transition.span, prefix))
     for state in machine.states:
         if not (state.entry or state.exit or state.soft_timeouts):
             continue
@@ -137,6 +153,28 @@ def blocks_of(machine: ir.Machine) -> tuple[Block, ...]:
     result = tuple(found)
     _BLOCKS[:] = [(machine, result)]
     return result
+
+
+def _exit_sets(hierarchy: Hierarchy, transition: ir.Transition) -> tuple[tuple[ir.Action, ...], bool]:
+    """The `set`s of the exit actions a transition runs first, and whether more may run.
+
+    States below the source may also be exited, depending on which is active; if
+    any of them sets a field, the block cannot order those, so the caller stops
+    assuming the guard.
+    """
+    if transition.target is None:
+        return (), False
+    states = hierarchy.states
+    chain = hierarchy.below(transition.source, hierarchy.domain(transition.source, transition.target))
+    prefix = tuple(a for name in chain for a in states[name].exit if isinstance(a, ir.Assign))
+    below = {
+        name
+        for leaf in hierarchy.descendants[transition.source]
+        for name in hierarchy.below(leaf, transition.source)
+        if name != transition.source
+    }
+    unsure = any(isinstance(a, ir.Assign) for name in below for a in states[name].exit)
+    return prefix, unsure
 
 
 def _set_text(assign: ir.Assign) -> str:
@@ -164,25 +202,33 @@ class InvariantRule:
                 read = fields_of(invariant.expr) & assigned
                 if not read:
                     continue
+                subject = (block.where, block.span, invariant.text)
                 outcome = analysis.record(
-                    "invariants preserved", analysis.preserves(invariant, block.given, block.actions)
+                    "invariants preserved", subject, analysis.preserves(invariant, block.given, block.run)
                 )
                 culprit = next(a for a in block.sets if a.field in read)
+                what = f"{block.where} keeps `{invariant.text}`"
                 if outcome.verdict == "unknown":
-                    yield unknown(machine, f"{block.where} keeps `{invariant.text}`", outcome, culprit.span)
-                elif outcome.refuted:
-                    after = apply_sets(block.actions, dict(outcome.witness), machine.context)
-                    changed = tuple((name, after[name]) for name in sorted(read) if name in after)
-                    yield Diagnostic.of(
-                        INVARIANT_NOT_PRESERVED,
-                        f"`{_set_text(culprit)}` in {block.where} can break the invariant "
-                        f"`{invariant.text}`: from {witness_text(outcome.witness, machine)} "
-                        f"it sets {witness_text(changed, machine)}",
-                        file_of(machine),
-                        culprit.span,
-                        related=[Related(file_of(machine), invariant.span, "the invariant")],
-                        witness=format_witness(outcome.witness, machine),
-                    )
+                    yield unknown(machine, what, outcome, culprit.span)
+                    continue
+                if not outcome.refuted:
+                    continue
+                before = dict(outcome.witness)
+                after = apply_sets(block.run, before, machine.context)
+                if not _holds_on(invariant.expr, before) or _holds_on(invariant.expr, after):
+                    yield unconfirmed(analysis, "invariants preserved", subject, machine, what, culprit.span)
+                    continue
+                changed = tuple((name, after[name]) for name in sorted(read) if name in after)
+                yield Diagnostic.of(
+                    INVARIANT_NOT_PRESERVED,
+                    f"`{_set_text(culprit)}` in {block.where} can break the invariant "
+                    f"`{invariant.text}`: from {witness_text(outcome.witness, machine)} "
+                    f"it sets {witness_text(changed, machine)}",
+                    file_of(machine),
+                    culprit.span,
+                    related=[Related(file_of(machine), invariant.span, "the invariant")],
+                    witness=format_witness(outcome.witness, machine),
+                )
             for assign in block.sets:
                 if _set_last(block, assign) is assign:
                     yield from _range(machine, analysis, block, assign, fields[assign.field].type)
@@ -201,15 +247,25 @@ def _range(
     if kind.name == "int" and (kind.min is None or kind.max is None):
         checks.append((False, "the 64-bit int range", Severity.INFO))
     for declared_only, bounds, severity in checks:
+        subject = (block.where, block.span, assign.field, declared_only)
         outcome = analysis.record(
-            "values in range", analysis.in_range(assign.field, block.given, block.actions, declared_only)
+            "values in range", subject, analysis.in_range(assign.field, block.given, block.run, declared_only)
         )
+        what = f"`{_set_text(assign)}` stays in {bounds}"
         if outcome.verdict == "unknown":
-            yield unknown(machine, f"`{_set_text(assign)}` stays in {bounds}", outcome, assign.span)
+            yield unknown(machine, what, outcome, assign.span)
             return
         if outcome.refuted:
-            after = apply_sets(block.actions, dict(outcome.witness), machine.context)
-            stored = witness_text(((assign.field, after[assign.field]),), machine)
+            after = apply_sets(block.run, dict(outcome.witness), machine.context)
+            value = after[assign.field]
+            if declared_only:
+                inside = bool(in_bounds(to_term(value, kind.name), kind.name, kind.min, kind.max, VALUES))
+            else:
+                inside = value_in_domain(value, kind)
+            if inside:
+                yield unconfirmed(analysis, "values in range", subject, machine, what, assign.span)
+                return
+            stored = witness_text(((assign.field, value),), machine)
             yield Diagnostic.of(
                 VALUE_OUT_OF_RANGE,
                 f"`{_set_text(assign)}` in {block.where} can leave `{assign.field}` outside {bounds}: "
@@ -221,6 +277,11 @@ def _range(
                 witness=format_witness(outcome.witness, machine),
             )
             return
+
+
+def _holds_on(expr: ir.Expr, context: dict[str, ir.Value]) -> bool:
+    """Evaluate with the runtime evaluator; a context missing a field the expression reads counts as False."""
+    return fields_of(expr) <= context.keys() and holds(expr, context)
 
 
 def _field_span(machine: ir.Machine, name: str) -> Span:
@@ -248,7 +309,7 @@ class InitialContextRule:
         if not machine.invariants:
             return
         analysis = analysis_for(machine, context)
-        outcome = analysis.record("initial context", analysis.initial())
+        outcome = analysis.record("initial context", "start", analysis.initial())
         first = machine.invariants[0]
         if outcome.verdict == "unknown":
             yield unknown(machine, "a new instance can satisfy the invariants", outcome, first.span)
@@ -270,8 +331,12 @@ class InitialContextRule:
                 {name for inv in machine.invariants for name in fields_of(inv.expr)} - defaults.keys()
             )
             message = (
-                f"no start values of {', '.join(f'`{name}`' for name in free)} satisfy the "
-                f"invariants together with the defaults ({witness_text(outcome.witness, machine)})"
+                f"no start values of {', '.join(f'`{name}`' for name in free)} satisfy the invariants"
+                + (
+                    f" together with the defaults ({witness_text(outcome.witness, machine)})"
+                    if outcome.witness
+                    else ""
+                )
             )
         yield Diagnostic.of(
             INITIAL_CONTEXT_INVALID,
@@ -330,43 +395,65 @@ class DivisionRule:
         """Ask, for every division in guards, `set` values and invariants, for a zero divisor."""
         analysis = analysis_for(machine, context)
         reported: set[tuple[ir.BinOp, Span]] = set()
-        for given, expr, invariants in _expressions(machine):
-            for division in divisions(expr, given):
+        for given, before, expr, invariants in _expressions(machine):
+            for division in divisions(expr):
                 divisor = division.node.right
                 place = (division.node, division.node.span)
                 if place in reported or (isinstance(divisor, ir.Lit) and divisor.value != 0):
                     continue
+                subject = (place, given, before)
                 outcome = analysis.record(
-                    "divisors nonzero", analysis.nonzero(divisor, division.given, invariants)
+                    "divisors nonzero",
+                    subject,
+                    analysis.nonzero(divisor, given, division.given, before, invariants),
                 )
                 text = render(division.node)
+                what = f"the divisor of `{text}` is never 0"
                 if outcome.verdict == "unknown":
-                    yield unknown(machine, f"the divisor of `{text}` is never 0", outcome, division.node.span)
-                elif outcome.refuted:
-                    reported.add(place)  # lowering copies level conditions into several guards
-                    result = "0" if division.node.op == "/" else render(division.node.left)
-                    yield Diagnostic.of(
-                        DIVISION_BY_ZERO,
-                        f"the divisor of `{text}` is 0 when {witness_text(outcome.witness, machine)} "
-                        f"(the result is then {result})",
-                        file_of(machine),
-                        division.node.span,
-                        witness=format_witness(outcome.witness, machine),
+                    yield unknown(machine, what, outcome, division.node.span)
+                    continue
+                if not outcome.refuted:
+                    continue
+                start = dict(outcome.witness)
+                reached = apply_sets(before, start, machine.context) if before else start
+                if not fields_of(divisor) <= reached.keys() or evaluate(divisor, reached) != 0:
+                    yield unconfirmed(
+                        analysis, "divisors nonzero", subject, machine, what, division.node.span
                     )
+                    continue
+                reported.add(place)  # lowering copies level conditions into several guards
+                result = "0" if division.node.op == "/" else render(division.node.left)
+                yield Diagnostic.of(
+                    DIVISION_BY_ZERO,
+                    f"the divisor of `{text}` is 0 when {witness_text(outcome.witness, machine)} "
+                    f"(the result is then {result})",
+                    file_of(machine),
+                    division.node.span,
+                    witness=format_witness(outcome.witness, machine),
+                )
 
 
-def _expressions(machine: ir.Machine) -> Iterator[tuple[tuple[ir.Expr, ...], ir.Expr, bool]]:
-    """(what holds, expression, assume the invariants) for every expression the machine evaluates."""
+def _expressions(
+    machine: ir.Machine,
+) -> Iterator[tuple[tuple[ir.Expr, ...], tuple[ir.Action, ...], ir.Expr, bool]]:
+    """Every expression the machine evaluates, with what holds and what ran before it.
+
+    Yields (what holds at the start, actions run before it, expression, assume the
+    invariants): a guard on its own; a `set` value after the exit actions and the
+    earlier `set`s of its block; an invariant with nothing assumed.
+    """
     seen: set[int] = set()
     for transition in machine.transitions:
         if transition.guard is not None and id(transition.guard) not in seen:
             seen.add(id(transition.guard))
-            yield (), transition.guard, True
+            yield (), (), transition.guard, True
     for block in blocks_of(machine):
-        for assign in block.sets:
-            yield block.given, assign.value, True
+        run = block.run
+        for position, action in enumerate(run):
+            if isinstance(action, ir.Assign) and action in block.sets:
+                yield block.given, tuple(run[:position]), action.value, True
     for invariant in machine.invariants:
-        yield (), invariant.expr, False
+        yield (), (), invariant.expr, False
 
 
 # --------------------------------------------------------------------------- plugin
