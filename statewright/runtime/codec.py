@@ -71,6 +71,7 @@ def record_data(record: Record) -> dict[str, Any]:
     """A record as JSON data (every field, the context encoded)."""
     data = asdict(record)
     data["context"] = encode_context(record.context)
+    data["inputs"] = encode_context(record.inputs)
     data["source"] = list(record.source)
     data["target"] = list(record.target)
     data["guards"] = [[text, held] for text, held in record.guards]
@@ -104,6 +105,9 @@ def record_from(data: Any) -> Record:
             key=data["key"],
             reason=data["reason"],
             decision=data["decision"],
+            request_scope=data.get("request_scope"),
+            delegate_to=data.get("delegate_to"),
+            inputs=decode_context(data.get("inputs", {})),
             stamp=str(data["stamp"]),
         )
     except (KeyError, TypeError, AttributeError) as exc:
@@ -147,6 +151,7 @@ def instance_data(instance: Instance) -> dict[str, Any]:
             for level, votes in sorted(instance.votes.items())
         },
         "attempts": dict(sorted(instance.attempts.items())),
+        "work": dict(sorted(instance.work.items())),
     }
 
 
@@ -169,6 +174,7 @@ def instance_from(data: Any) -> Instance:
                 for level, votes in data["votes"].items()
             },
             attempts={str(name): int(count) for name, count in data["attempts"].items()},
+            work={str(name): str(key) for name, key in data.get("work", {}).items()},
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ValueError(f"not an instance: {exc}") from exc

@@ -35,9 +35,12 @@ Outcome: TypeAlias = Literal["applied", "rejected", "ignored", "denied", "not_al
 refusals recorded with no change of state or context: `rejected`/`ignored` by an explicit
 refusal, `denied` by the governance gate, `not_allowed` because nothing handles the event
 there, `no_guard` because no guard held and nothing further out decided."""
-Decision: TypeAlias = Literal["approve", "reject"]
+Decision: TypeAlias = Literal["approve", "reject", "delegate"]
+"""`delegate`: the vote's actor may decide at the level in the delegating approver's place."""
 TimerKind: TypeAlias = Literal["timeout", "soft_timeout", "retry", "heartbeat"]
-WorkKind: TypeAlias = Literal["do", "invoke"]
+WorkKind: TypeAlias = Literal["do", "invoke", "emit"]
+"""`do`: an action's handler; `invoke`: a state's work (its outcome is an event); `emit`: an
+event raised by an action, sent to the instance after the step that raised it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,8 @@ class Instance:
     stamp: str = ""
     votes: Mapping[str, tuple[Vote, ...]] = field(default_factory=dict)
     attempts: Mapping[str, int] = field(default_factory=dict)
+    work: Mapping[str, str] = field(default_factory=dict)
+    """Active state -> the key of the work it invoked, so late results of exited states are dropped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,10 @@ class Record:
     key: str | None = None
     reason: str | None = None
     decision: Decision | None = None
+    request_scope: str | None = None
+    delegate_to: str | None = None
+    inputs: Mapping[str, Value] = field(default_factory=dict)
+    """For `start`: the values the caller gave (the rest are defaults); for replay."""
     stamp: str = ""
 
 

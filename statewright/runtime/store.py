@@ -50,6 +50,14 @@ class Store(Protocol):
         """Work owed and not yet done (of one instance, or all), in creation order."""
         ...
 
+    def finish_work(self, instance_id: str, key: str) -> None:
+        """Mark owed work done outside a step (a `do` handler returned); unknown keys are ignored."""
+        ...
+
+    def drop_timer(self, instance_id: str, key: str) -> None:
+        """Remove a timer that no longer applies outside a step; unknown keys are ignored."""
+        ...
+
     def close(self) -> None:
         """Release the store's resources."""
         ...

@@ -1,0 +1,100 @@
+"""A workflow definition as the runtime executes it: the IR, indexed for dispatch.
+
+Built once per workflow from an `ir.Machine` (generated modules build it from
+their embedded IR). Every table is keyed for O(1) lookups on the hot path:
+event transitions by (state, event), eventless ones by (state, kind), refusals
+by (state, event), timers and invoked work by state, approval levels by state.
+Guards are evaluated by `semantics.values` unless a generated module supplies
+compiled guard functions for speed; both come from the same definition of the
+guard language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from statewright.compiler import ir
+from statewright.compiler.expr_text import render
+from statewright.semantics.hierarchy import Hierarchy
+from statewright.semantics.values import holds
+
+GuardFn = Callable[[Mapping[str, ir.Value]], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """An approval level as the runtime counts it."""
+
+    state: str
+    number: int
+    approvers: tuple[str, ...]
+    quorum: int
+    delegation: bool
+
+
+@dataclass
+class Definition:
+    """One workflow's tables for the runtime (treat as immutable once built)."""
+
+    machine: ir.Machine
+    guards: Mapping[int, GuardFn] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        machine = self.machine
+        self.hierarchy = Hierarchy(machine)
+        self.states = self.hierarchy.states
+        self.fields: dict[str, ir.ContextField] = {f.name: f for f in machine.context}
+        self.on_event: dict[tuple[str, str], list[int]] = {}
+        self.eventless: dict[tuple[str, str], list[int]] = {}
+        self.refusals: dict[tuple[str, str], ir.Reject] = {}
+        for index, transition in enumerate(machine.transitions):
+            if transition.kind == "event" and transition.event is not None:
+                self.on_event.setdefault((transition.source, transition.event), []).append(index)
+            else:
+                self.eventless.setdefault((transition.source, transition.kind), []).append(index)
+        for refusal in machine.rejects:
+            self.refusals.setdefault((refusal.state, refusal.event), refusal)
+        self.levels: dict[str, Level] = {
+            level.state: Level(level.state, level.number, level.approvers, level.quorum, approval.delegation)
+            for approval in machine.approvals
+            for level in approval.levels
+        }
+        self.events = frozenset(e.name for e in machine.events)
+
+    @property
+    def name(self) -> str:
+        """The workflow's name."""
+        return self.machine.name
+
+    @property
+    def transitions(self) -> tuple[ir.Transition, ...]:
+        """The IR transitions (indices are stable identifiers in records and timers)."""
+        return self.machine.transitions
+
+    def guard_holds(self, index: int, context: Mapping[str, ir.Value]) -> bool:
+        """Evaluate transition `index`'s guard (True when it has none)."""
+        compiled = self.guards.get(index)
+        if compiled is not None:
+            return compiled(context)
+        guard = self.machine.transitions[index].guard
+        return guard is None or holds(guard, context)
+
+    @cached_property
+    def guard_texts(self) -> dict[int, str]:
+        """Each guarded transition's guard as written, for audit records."""
+        return {
+            index: render(t.guard) for index, t in enumerate(self.machine.transitions) if t.guard is not None
+        }
+
+    @cached_property
+    def mentioned_below(self) -> dict[str, frozenset[str]]:
+        """Events each state or a state below it handles or refuses (for parallel regions)."""
+        below: dict[str, set[str]] = {name: set() for name in self.states}
+        for name, event in (*self.on_event, *self.refusals):
+            below[name].add(event)
+        for state in reversed(self.machine.states):
+            if state.parent is not None:
+                below[state.parent] |= below[state.name]
+        return {name: frozenset(events) for name, events in below.items()}

@@ -1,0 +1,780 @@
+"""The step function: one event, timer or work result applied to an instance snapshot.
+
+Every function here is pure: it takes a `Definition`, an `Instance` and what
+happened, and returns a `Step` holding the one `Commit` a store applies
+atomically (new snapshot, audit record, timer changes, owed work) and, for a
+refusal, the error to raise once the refusal is recorded. Nothing is half
+applied: the whole step is computed first, checked (domains, invariants), and
+only then committed; a refusal commits a record and nothing else.
+
+Semantics (statecharts, as the verifier's graph assumes):
+
+- an event is offered to every active leaf; each walks outwards (leaf, parent,
+  ...) to the first level that decides it: the first transition whose guard
+  holds (an unguarded one always holds), else its `else` branch, else a
+  `reject`/`ignore` there; a level whose guards all fail passes the event on;
+- the selected transitions run in document order, skipping any whose exit set
+  meets one already taken (SCXML's preemption); a transition exits the active
+  states below its domain (innermost first, exit actions, timers cancelled),
+  runs its actions, and enters the states down to its target (outermost first,
+  entry actions, timers started, work invoked);
+- eventless transitions (`always`, and `completion` when a compound's child or
+  every region of a parallel state is final) are separate steps, taken by
+  `settle` until none is enabled; so every committed snapshot is a stable or
+  settling configuration, never a half-taken transition.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Literal
+
+from statewright.compiler import ir
+from statewright.runtime import codec
+from statewright.runtime.definition import Definition, Level
+from statewright.runtime.errors import (
+    BadContext,
+    EventNotAllowed,
+    EventRejected,
+    InvariantBroken,
+    NoGuardHolds,
+    NotRunning,
+    PermissionDenied,
+    WorkflowError,
+)
+from statewright.runtime.model import (
+    Commit,
+    Instance,
+    Outcome,
+    Record,
+    RecordKind,
+    Status,
+    Timer,
+    Vote,
+    Work,
+)
+from statewright.semantics.values import apply_sets, holds, value_in_domain
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """Who sends an event and what they present: the governance gate's inputs."""
+
+    actor: str | None = None
+    permissions: tuple[str, ...] = ()
+    scope: str | None = None
+    evidence: Mapping[str, str] = field(default_factory=dict)
+    key: str | None = None
+    delegate_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """The commit one step produces, and the error to raise after committing a refusal."""
+
+    commit: Commit
+    error: WorkflowError | None = None
+
+
+# --------------------------------------------------------------------------- the working copy
+
+
+class _Draft:
+    """The mutable working copy of one step (local to the pure step functions)."""
+
+    def __init__(self, definition: Definition, instance: Instance, now_ms: int) -> None:
+        self.definition = definition
+        self.before = instance
+        self.now = now_ms
+        self.active: list[str] = list(instance.active)
+        self.context: dict[str, ir.Value] = dict(instance.context)
+        self.status: Status = instance.status
+        self.votes = dict(instance.votes)
+        self.attempts = dict(instance.attempts)
+        self.invoked = dict(instance.work)
+        self.timers: dict[str, Timer] = {}
+        self.cancelled: set[str] = set()
+        self.work: list[Work] = []
+        self.done_work: list[str] = []
+        self.guards: list[tuple[str, bool]] = []
+        self.seq = instance.version + 1
+
+    # ------------------------------------------------------------------ keys and actions
+
+    def render(self, template: str) -> str:
+        """Fill `{name}` placeholders: a context field's value, any other name the instance id."""
+
+        def value(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in self.context:
+                return self.before.id
+            found = self.context[name]
+            if isinstance(found, bool):
+                return "true" if found else "false"
+            return format(found, "f") if isinstance(found, Decimal) else str(found)
+
+        return _PLACEHOLDER.sub(value, template)
+
+    def run_actions(self, actions: Iterable[ir.Action], where: str) -> None:
+        """`set` updates the context; `do` and `emit` become owed work with stable keys."""
+        actions = tuple(actions)
+        if any(isinstance(a, ir.Assign) for a in actions):
+            self.context = apply_sets(actions, self.context, self.definition.machine.context)
+        for number, action in enumerate(actions, start=1):
+            if isinstance(action, ir.Call):
+                key = (
+                    self.render(action.key) if action.key else f"{self.before.id}:{self.seq}:{where}:{number}"
+                )
+                self.work.append(
+                    Work(self.before.id, key, action.name, "do", None, 1, self.seq, action.service)
+                )
+            elif isinstance(action, ir.Emit):
+                key = f"{self.before.id}:{self.seq}:{where}:{number}:emit"
+                self.work.append(Work(self.before.id, key, action.event, "emit", None, 1, self.seq))
+
+    # ------------------------------------------------------------------ entering and exiting
+
+    def exit(self, name: str) -> None:
+        """Leave one state: exit actions, its timers, votes, retry counters and pending work."""
+        state = self.definition.states[name]
+        self.run_actions(state.exit, f"exit:{name}")
+        prefixes = (f"timeout:{name}:", f"soft:{name}:", f"retry:{name}", f"heartbeat:{name}")
+        for key in [*self.before_timers(), *self.timers]:
+            if key.startswith(prefixes):
+                self.cancel(key)
+        self.votes.pop(name, None)
+        self.attempts.pop(name, None)
+        pending = self.invoked.pop(name, None)
+        if pending is not None:
+            self.done_work.append(pending)
+
+    def before_timers(self) -> list[str]:
+        """Timer keys that may be pending from earlier steps (derived from the active states)."""
+        keys: list[str] = []
+        for name in self.definition.hierarchy.active_states(self.before.active):
+            keys.extend(self.timer_keys(name))
+        return keys
+
+    def timer_keys(self, name: str) -> list[str]:
+        """Every timer key a state can own."""
+        definition = self.definition
+        state = definition.states[name]
+        keys = [f"timeout:{name}:{i}" for i in definition.eventless.get((name, "timeout"), ())]
+        keys += [f"soft:{name}:{i}" for i in range(len(state.soft_timeouts))]
+        if state.invoke is not None:
+            keys += [f"retry:{name}", f"heartbeat:{name}"]
+        return keys
+
+    def cancel(self, key: str) -> None:
+        """Cancel a timer, whether set earlier or in this step."""
+        self.timers.pop(key, None)
+        self.cancelled.add(key)
+
+    def set_timer(self, timer: Timer) -> None:
+        """Set (or reset) a timer."""
+        self.cancelled.discard(timer.key)
+        self.timers[timer.key] = timer
+
+    def enter(self, name: str) -> None:
+        """Enter one state: entry actions, its timers, and the work it invokes."""
+        definition = self.definition
+        state = definition.states[name]
+        self.run_actions(state.entry, f"entry:{name}")
+        for index in definition.eventless.get((name, "timeout"), ()):
+            after = definition.transitions[index].after_ms or 0
+            self.set_timer(
+                Timer(self.before.id, f"timeout:{name}:{index}", self.now + after, "timeout", name, index)
+            )
+        for number, soft in enumerate(state.soft_timeouts):
+            self.set_timer(
+                Timer(self.before.id, f"soft:{name}:{number}", self.now + soft.after_ms, "soft_timeout", name)
+            )
+        if state.invoke is not None:
+            self.invoke(name, state.invoke, attempt=1)
+
+    def invoke(self, name: str, invoke: ir.Invoke, attempt: int) -> None:
+        """Owe one attempt of a state's work (the same key on every attempt) and arm its heartbeat."""
+        key = self.invoked.get(name)
+        if key is None:
+            key = self.render(invoke.key) if invoke.key else f"{self.before.id}:{self.seq}:{name}"
+            self.invoked[name] = key
+        self.work.append(
+            Work(self.before.id, key, invoke.action, "invoke", name, attempt, self.seq, invoke.service)
+        )
+        if invoke.heartbeat_ms is not None:
+            self.set_timer(
+                Timer(self.before.id, f"heartbeat:{name}", self.now + invoke.heartbeat_ms, "heartbeat", name)
+            )
+
+    def take(self, index: int) -> None:
+        """Take transition `index`: exit, act, enter (a targetless one only acts)."""
+        definition = self.definition
+        transition = definition.transitions[index]
+        hierarchy = definition.hierarchy
+        if transition.target is None:
+            self.run_actions(transition.actions, f"t{index}")
+            return
+        exited = hierarchy.exit_set(self.active, transition.source, transition.target)
+        for name in exited:
+            self.exit(name)
+        gone = set(exited)
+        self.active = [leaf for leaf in self.active if leaf not in gone]
+        self.run_actions(transition.actions, f"t{index}")
+        for name in hierarchy.entry_set(transition.source, transition.target):
+            self.enter(name)
+        entered = hierarchy.entered(transition.source, transition.target)
+        order = hierarchy.order
+        self.active = sorted(set(self.active) | set(entered), key=order.__getitem__)
+        self.finish_if_final()
+
+    def finish_if_final(self) -> None:
+        """A top-level final state ends the instance: completed, or failed for a failure outcome."""
+        for leaf in self.active:
+            if self.definition.hierarchy.is_top_final(leaf):
+                outcome = self.definition.states[leaf].outcome
+                self.status = "failed" if outcome == "failure" else "completed"
+                for key in [*self.before_timers(), *self.timers]:
+                    self.cancel(key)
+                return
+
+    # ------------------------------------------------------------------ the result
+
+    def check(self) -> WorkflowError | None:
+        """The new context must fit every field's type and every invariant."""
+        machine = self.definition.machine
+        for name, field_ in self.definition.fields.items():
+            if name in self.context and not value_in_domain(self.context[name], field_.type):
+                return InvariantBroken(
+                    f"`{name}` would become {self.context[name]!r}, outside {field_.type.describe()}"
+                )
+        for invariant in machine.invariants:
+            if not holds(invariant.expr, self.context):
+                return InvariantBroken(f"the step would break the invariant `{invariant.text}`")
+        return None
+
+    def commit(self, kind: RecordKind, request: Request, **fields: object) -> Step:
+        """The applied step as one commit."""
+        record = self.record(kind, "applied", request, list(self.active), self.context, self.status, **fields)
+        instance = replace(
+            self.before,
+            active=tuple(self.active),
+            context=dict(self.context),
+            status=self.status,
+            version=self.seq,
+            updated_ms=self.now,
+            stamp=record.stamp,
+            votes=dict(self.votes),
+            attempts=dict(self.attempts),
+            work=dict(self.invoked),
+        )
+        timers = tuple(sorted(self.timers.values(), key=lambda t: t.key))
+        cancel = tuple(sorted(self.cancelled - set(self.timers)))
+        return Step(
+            Commit(
+                instance, self.before.version, record, timers, cancel, tuple(self.work), tuple(self.done_work)
+            )
+        )
+
+    def refuse(
+        self, kind: RecordKind, outcome: Outcome, error: WorkflowError, request: Request, **fields: object
+    ) -> Step:
+        """A refusal: a record with the instance unchanged, and the error to raise."""
+        before = self.before
+        record = self.record(
+            kind,
+            outcome,
+            request,
+            list(before.active),
+            before.context,
+            before.status,
+            reason=str(error.args[0]),
+            **fields,
+        )
+        instance = replace(before, version=self.seq, updated_ms=self.now, stamp=record.stamp)
+        return Step(Commit(instance, before.version, record), error)
+
+    def record(
+        self,
+        kind: RecordKind,
+        outcome: Outcome,
+        request: Request,
+        target: list[str],
+        context: Mapping[str, ir.Value],
+        status: Status,
+        **fields: object,
+    ) -> Record:
+        """The audit record of this step, stamped onto the instance's chain."""
+        record = Record(
+            instance=self.before.id,
+            seq=self.seq,
+            at_ms=self.now,
+            kind=kind,
+            outcome=outcome,
+            source=tuple(self.before.active),
+            target=tuple(target),
+            context=dict(context),
+            status=status,
+            guards=tuple(self.guards),
+            actor=request.actor,
+            granted=tuple(request.permissions),
+            evidence=dict(request.evidence),
+            key=request.key,
+            request_scope=request.scope,
+            delegate_to=request.delegate_to,
+            **fields,  # type: ignore[arg-type]
+        )
+        previous = self.before.stamp or codec.GENESIS
+        return replace(record, stamp=codec.stamp(previous, record))
+
+
+# --------------------------------------------------------------------------- starting
+
+
+def start(
+    definition: Definition,
+    instance_id: str,
+    values: Mapping[str, ir.Value],
+    now_ms: int,
+    request: Request | None = None,
+) -> Step:
+    """Create an instance in the initial state with `values` over the defaults (validated first).
+
+    Raises `BadContext` (nothing is created) when a value is unknown, of the wrong
+    type, out of range, missing without a default, or breaks an invariant.
+    """
+    machine = definition.machine
+    context = initial_context(definition, values)
+    blank = Instance(
+        id=instance_id,
+        workflow=machine.name,
+        workflow_version=machine.version,
+        active=(),
+        context=context,
+        status="running",
+        version=0,
+        created_ms=now_ms,
+        updated_ms=now_ms,
+    )
+    draft = _Draft(definition, blank, now_ms)
+    hierarchy = definition.hierarchy
+    for name in _entry_from_root(definition, machine.initial):
+        draft.enter(name)
+    draft.active = list(hierarchy.initial_leaves)
+    draft.finish_if_final()
+    problem = draft.check()
+    if problem is not None:
+        raise BadContext(str(problem.args[0]))
+    return draft.commit("start", request or Request(), inputs=dict(values))
+
+
+def _entry_from_root(definition: Definition, initial: str) -> list[str]:
+    """The states entered when the machine starts, outermost first."""
+    hierarchy = definition.hierarchy
+    entered: set[str] = set()
+    for leaf in hierarchy.initial_leaves:
+        entered.update(hierarchy.chain(leaf))
+    return sorted(entered, key=lambda n: (len(hierarchy.ancestors(n)), hierarchy.order[n]))
+
+
+def initial_context(definition: Definition, values: Mapping[str, ir.Value]) -> dict[str, ir.Value]:
+    """The defaults overridden by `values`, validated against the declared types and invariants."""
+    fields = definition.fields
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise BadContext(
+            f"unknown context field `{unknown[0]}`; the fields are: {', '.join(fields) or 'none'}"
+        )
+    context: dict[str, ir.Value] = {}
+    for name, field_ in fields.items():
+        value = values.get(name, field_.default)
+        if value is None:
+            raise BadContext(f"`{name}` has no default: give it a value ({field_.type.describe()})")
+        if not value_in_domain(value, field_.type):
+            raise BadContext(f"`{name}` = {value!r} does not fit {field_.type.describe()}")
+        if field_.type.name == "decimal" and not isinstance(value, Decimal):
+            value = Decimal(int(value))
+        context[name] = value
+    for invariant in definition.machine.invariants:
+        if not holds(invariant.expr, context):
+            raise BadContext(f"the start context breaks the invariant `{invariant.text}`")
+    return context
+
+
+# --------------------------------------------------------------------------- events
+
+
+Resolution = tuple[Literal["transition", "reject", "ignore", "other_region", "unhandled", "no_guard"], object]
+
+
+def _resolve(draft: _Draft, leaf: str, event: str) -> Resolution:
+    """Walk from `leaf` outwards to the level that decides `event` (guards evaluated on the context)."""
+    definition = draft.definition
+    guarded_only = False
+    for level in definition.hierarchy.chain(leaf):
+        indices = definition.on_event.get((level, event), ())
+        fallback: int | None = None
+        for index in indices:
+            transition = definition.transitions[index]
+            if transition.is_else:
+                fallback = index
+                continue
+            if transition.guard is None:
+                return ("transition", index)
+            held = definition.guard_holds(index, draft.context)
+            draft.guards.append((definition.guard_texts[index], held))
+            if held:
+                return ("transition", index)
+        if fallback is not None:
+            return ("transition", fallback)
+        refusal = definition.refusals.get((level, event))
+        if refusal is not None:
+            return (refusal.kind, refusal)
+        if indices:
+            guarded_only = True
+    for inner, outer in itertools.pairwise(definition.hierarchy.chain(leaf)):
+        parallel = definition.states[outer]
+        if parallel.kind == "parallel" and any(
+            event in definition.mentioned_below[region] for region in parallel.children if region != inner
+        ):
+            return ("other_region", outer)
+    return ("no_guard", None) if guarded_only else ("unhandled", None)
+
+
+def send(
+    definition: Definition, instance: Instance, event: str, now_ms: int, request: Request | None = None
+) -> Step:
+    """Offer `event` to the instance: the applied step, or a recorded refusal with its error."""
+    request = request or Request()
+    draft = _Draft(definition, instance, now_ms)
+    if instance.status != "running":
+        raise NotRunning(f"instance `{instance.id}` is {instance.status}; it takes no events")
+    if event not in definition.events:
+        return draft.refuse(
+            "event",
+            "not_allowed",
+            EventNotAllowed(f"`{event}` is not an event of {definition.name}"),
+            request,
+            event=event,
+        )
+    chosen: list[int] = []
+    refusals: list[ir.Reject] = []
+    no_guard = False
+    for leaf in instance.active:
+        kind, detail = _resolve(draft, leaf, event)
+        if kind == "transition" and isinstance(detail, int):
+            if detail not in chosen:
+                chosen.append(detail)
+        elif kind in ("reject", "ignore") and isinstance(detail, ir.Reject):
+            refusals.append(detail)
+        elif kind == "no_guard":
+            no_guard = True
+    if not chosen:
+        return _refusal(draft, event, refusals, no_guard, request)
+    chosen.sort()
+    first = definition.transitions[chosen[0]]
+    denied = _gate(first, request, definition.machine.scope)
+    if denied is not None:
+        return draft.refuse(
+            "event",
+            "denied",
+            PermissionDenied(denied),
+            request,
+            event=event,
+            transition=chosen[0],
+            permissions=first.permissions,
+            scope=first.scope,
+        )
+    level = definition.levels.get(first.source)
+    if level is not None and event in ("approve", "reject", "delegate"):
+        vote = _vote(draft, level, event, request)
+        if isinstance(vote, WorkflowError):
+            return draft.refuse("event", "denied", vote, request, event=event, transition=chosen[0])
+        if vote is False:  # counted, quorum not reached yet
+            return draft.commit("event", request, event=event, decision="approve")
+    taken: list[int] = []
+    exited: set[str] = set()
+    for index in chosen:
+        transition = definition.transitions[index]
+        if transition.target is not None:
+            exits = set(definition.hierarchy.exit_set(draft.active, transition.source, transition.target))
+            if exits & exited or any(
+                leaf not in draft.active for leaf in _sources(definition, index, draft.active)
+            ):
+                continue
+            exited |= exits
+        draft.take(index)
+        taken.append(index)
+    problem = draft.check()
+    if problem is not None:
+        return _Draft(definition, instance, now_ms).refuse("event", "denied", problem, request, event=event)
+    decision = "reject" if level is not None and event == "reject" else None
+    return draft.commit(
+        "event",
+        request,
+        event=event,
+        transition=taken[0],
+        permissions=first.permissions,
+        scope=first.scope,
+        decision=decision,
+    )
+
+
+def _sources(definition: Definition, index: int, active: list[str]) -> list[str]:
+    """Active leaves below the transition's source (it applies only while one is active)."""
+    below = set(definition.hierarchy.descendants[definition.transitions[index].source])
+    found = [leaf for leaf in active if leaf in below]
+    return found or ["<inactive>"]
+
+
+def _refusal(draft: _Draft, event: str, refusals: list[ir.Reject], no_guard: bool, request: Request) -> Step:
+    rejects = [r for r in refusals if r.kind == "reject"]
+    if rejects:
+        reason = rejects[0].reason or "refused in this state"
+        error: WorkflowError = EventRejected(f"`{event}` refused in `{rejects[0].state}`: {reason}")
+        return draft.refuse("event", "rejected", error, request, event=event)
+    if no_guard:
+        where = ", ".join(f"`{leaf}`" for leaf in draft.before.active)
+        return draft.refuse(
+            "event", "no_guard", NoGuardHolds(f"no guard on `{event}` holds in {where}"), request, event=event
+        )
+    if refusals:
+        return draft.commit("event", request, event=event, reason="ignored")
+    where = ", ".join(f"`{leaf}`" for leaf in draft.before.active)
+    return draft.refuse(
+        "event", "not_allowed", EventNotAllowed(f"`{event}` is not allowed in {where}"), request, event=event
+    )
+
+
+def _gate(transition: ir.Transition, request: Request, workflow_scope: str | None) -> str | None:
+    """The governance gate: required permissions, scope and evidence; the reason it refuses, or None."""
+    missing = [p for p in transition.permissions if p not in request.permissions]
+    if missing:
+        return f"actor `{request.actor or 'anonymous'}` lacks {', '.join(f'`{p}`' for p in missing)}"
+    scope = transition.scope or (workflow_scope if transition.permissions else None)
+    if scope is not None and request.scope is not None and request.scope != scope:
+        return f"the request's scope `{request.scope}` is not `{scope}`"
+    absent = [name for name in transition.evidence if name not in request.evidence]
+    if absent:
+        return f"evidence missing: {', '.join(f'`{name}`' for name in absent)}"
+    return None
+
+
+def _eligible(level: Level, votes: tuple[Vote, ...], request: Request) -> bool:
+    """An approver of the level (by actor id or a held role), or someone an approver delegated to."""
+    names = {request.actor, *request.permissions} - {None}
+    if names & set(level.approvers):
+        return True
+    return any(v.decision == "delegate" and v.actor == request.actor for v in votes)
+
+
+def _vote(draft: _Draft, level: Level, event: str, request: Request) -> WorkflowError | bool:
+    """Count an approval decision; True when it decides the level, False while the quorum is short."""
+    votes = draft.votes.get(level.state, ())
+    if not _eligible(level, votes, request):
+        return PermissionDenied(
+            f"`{request.actor or 'anonymous'}` is not an approver at level {level.number} "
+            f"({', '.join(level.approvers)})"
+        )
+    actor = request.actor or ""
+    if event == "delegate":
+        if not level.delegation:
+            return PermissionDenied(f"delegation is forbidden at level {level.number}")
+        if not request.delegate_to:
+            return PermissionDenied("say whom to delegate to")
+        draft.votes[level.state] = (*votes, Vote(request.delegate_to, "delegate"))
+        return True
+    if event == "reject":
+        return True
+    approvals = {v.actor for v in votes if v.decision == "approve"} | {actor}
+    draft.votes[level.state] = (*votes, Vote(actor, "approve"))
+    return len(approvals) >= level.quorum
+
+
+# --------------------------------------------------------------------------- eventless steps
+
+
+def settle(definition: Definition, instance: Instance, now_ms: int) -> Step | None:
+    """The next enabled eventless transition (`always`, `completion`) as a step; None when stable."""
+    if instance.status != "running":
+        return None
+    draft = _Draft(definition, instance, now_ms)
+    hierarchy = definition.hierarchy
+    for name in hierarchy.active_states(instance.active):
+        for index in definition.eventless.get((name, "always"), ()):
+            if definition.guard_holds(index, draft.context) or definition.transitions[index].is_else:
+                if definition.transitions[index].guard is not None:
+                    draft.guards.append((definition.guard_texts[index], True))
+                return _eventless(draft, index, "always")
+        completion = definition.eventless.get((name, "completion"), ())
+        if completion and _complete(definition, name, instance.active):
+            return _eventless(draft, completion[0], "completion")
+    return None
+
+
+def _complete(definition: Definition, name: str, active: Iterable[str]) -> bool:
+    """A compound state's child, or every region of a parallel state, is in a final state."""
+    states = definition.states
+    state = states[name]
+    leaves = [leaf for leaf in active if leaf in set(definition.hierarchy.descendants[name])]
+    if state.kind == "parallel":
+        return all(
+            any(states[leaf].kind == "final" and states[leaf].parent == region for leaf in leaves)
+            for region in state.children
+        )
+    return any(states[leaf].kind == "final" and states[leaf].parent == name for leaf in leaves)
+
+
+def _eventless(draft: _Draft, index: int, kind: RecordKind) -> Step:
+    draft.take(index)
+    problem = draft.check()
+    if problem is not None:
+        draft.status = "failed"
+        return _Draft(draft.definition, draft.before, draft.now).refuse(kind, "denied", problem, Request())
+    return draft.commit(kind, Request(), transition=index)
+
+
+# --------------------------------------------------------------------------- timers and work
+
+
+def fire(definition: Definition, instance: Instance, timer: Timer, now_ms: int) -> Step | None:
+    """A due timer: a hard timeout moves, a soft one warns, a retry re-owes work, a heartbeat fails it.
+
+    None when the timer no longer applies (its state was left).
+    """
+    if instance.status != "running" or timer.state not in definition.hierarchy.active_states(instance.active):
+        return None
+    draft = _Draft(definition, instance, now_ms)
+    draft.cancel(timer.key)
+    state = definition.states[timer.state]
+    if timer.kind == "timeout" and timer.transition is not None:
+        draft.take(timer.transition)
+        return draft.commit("timeout", Request(), transition=timer.transition)
+    if timer.kind == "soft_timeout":
+        number = int(timer.key.rsplit(":", 1)[1])
+        soft = state.soft_timeouts[number]
+        draft.run_actions(soft.actions, timer.key)
+        return draft.commit("soft_timeout", Request(), reason=soft.message or "still waiting")
+    if timer.kind == "retry" and state.invoke is not None:
+        draft.invoke(timer.state, state.invoke, attempt=draft.attempts.get(timer.state, 0) + 1)
+        return draft.commit("retry", Request(), reason=f"attempt {draft.attempts.get(timer.state, 0) + 1}")
+    return _failed(draft, timer.state, "HeartbeatTimeout")
+
+
+def finish(
+    definition: Definition, instance: Instance, work: Work, error: str | None, now_ms: int, seed: int = 0
+) -> Step | None:
+    """A handler's result for owed work: `done`/`error` transitions or a retry for invoked work.
+
+    None when the result is stale (its state was left, or a newer attempt owns it):
+    the work is then simply marked done. `do` and `emit` results change nothing
+    but the outbox, which the caller marks done in the step that sent the emit.
+    """
+    if work.kind != "invoke" or work.state is None:
+        return None
+    if instance.status != "running" or instance.work.get(work.state) != work.key:
+        return None
+    draft = _Draft(definition, instance, now_ms)
+    draft.done_work.append(work.key)
+    draft.cancel(f"heartbeat:{work.state}")
+    if error is None:
+        draft.invoked.pop(work.state, None)
+        draft.attempts.pop(work.state, None)
+        index = _eventless_from(definition, work.state, "done", draft)
+        if index is None:
+            return draft.commit("done", Request(), reason=f"{work.action} finished")
+        draft.take(index)
+        return draft.commit("done", Request(), transition=index)
+    return _failed(draft, work.state, error, seed)
+
+
+def _failed(draft: _Draft, name: str, error: str, seed: int = 0) -> Step:
+    """An attempt failed: retry per the policy (a backoff timer), or take the `error` transition."""
+    definition = draft.definition
+    state = definition.states[name]
+    policy = state.invoke.retry if state.invoke is not None else None
+    failures = draft.attempts.get(name, 0) + 1
+    retryable = policy is not None and (not policy.retry_on or error in policy.retry_on)
+    if policy is not None and retryable and (policy.max_retries is None or failures <= policy.max_retries):
+        draft.attempts[name] = failures
+        delay = backoff_ms(policy, failures, _rng(seed, draft.before.id, name, failures))
+        draft.set_timer(Timer(draft.before.id, f"retry:{name}", draft.now + delay, "retry", name))
+        return draft.commit("error", Request(), reason=f"{error}; retry {failures} in {delay} ms")
+    pending = draft.invoked.pop(name, None)
+    if pending is not None:
+        draft.done_work.append(pending)
+    index = _eventless_from(definition, name, "error", draft)
+    if index is None:
+        draft.status = "failed"
+        return draft.commit("error", Request(), reason=f"{error}; nothing handles the failure")
+    draft.take(index)
+    return draft.commit("error", Request(), transition=index, reason=error)
+
+
+def _eventless_from(definition: Definition, name: str, kind: str, draft: _Draft) -> int | None:
+    """The `done`/`error` transition of a state or its nearest ancestor that has one."""
+    for level in definition.hierarchy.chain(name):
+        for index in definition.eventless.get((level, kind), ()):
+            if definition.guard_holds(index, draft.context):
+                return index
+    return None
+
+
+def _rng(seed: int, instance: str, state: str, attempt: int) -> random.Random:
+    """A jitter source that replays: seeded by the run's seed, the instance, state and attempt."""
+    return random.Random(f"{seed}:{instance}:{state}:{attempt}")
+
+
+def backoff_ms(policy: ir.RetryPolicy, failures: int, rng: random.Random) -> int:
+    """The delay before retry number `failures` (1-based), with the policy's growth, cap and jitter."""
+    base = policy.base_ms
+    if policy.backoff == "linear":
+        delay = base * failures
+    elif policy.backoff == "exponential":
+        delay = int(base * policy.factor ** (failures - 1))
+    else:
+        delay = base
+    if policy.cap_ms is not None:
+        delay = min(delay, policy.cap_ms)
+    match policy.jitter:
+        case "full":
+            delay = rng.randint(0, delay)
+        case "equal":
+            delay = delay // 2 + rng.randint(0, delay - delay // 2)
+        case "decorrelated":
+            high = max(base, delay * 3)
+            delay = rng.randint(base, high) if high > base else base
+            if policy.cap_ms is not None:
+                delay = min(delay, policy.cap_ms)
+    return delay
+
+
+# --------------------------------------------------------------------------- control
+
+
+def control(
+    definition: Definition,
+    instance: Instance,
+    action: Literal["pause", "resume", "cancel"],
+    now_ms: int,
+    request: Request | None = None,
+) -> Step:
+    """Pause, resume or cancel: a recorded status change (timers are kept while paused)."""
+    request = request or Request()
+    draft = _Draft(definition, instance, now_ms)
+    allowed = {"pause": ("running",), "resume": ("paused",), "cancel": ("running", "paused")}
+    if instance.status not in allowed[action]:
+        raise NotRunning(f"cannot {action} instance `{instance.id}`: it is {instance.status}")
+    draft.status = {"pause": "paused", "resume": "running", "cancel": "cancelled"}[action]  # type: ignore[assignment]
+    if action == "cancel":
+        for key in draft.before_timers():
+            draft.cancel(key)
+        draft.done_work.extend(draft.invoked.values())
+        draft.invoked.clear()
+    return draft.commit(action, request)

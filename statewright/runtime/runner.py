@@ -1,0 +1,247 @@
+"""The runtime driver: runs workflow instances on a store, with handlers and an injectable clock.
+
+`Runtime` loads a snapshot, computes a step with `engine` (pure), applies its
+commit atomically, and only then raises a refusal's error or runs owed work.
+Contract: state transitions happen exactly once (a commit applies only on the
+version it was computed from, and a client's idempotency key is applied once);
+actions run at least once, each with a stable key, so handlers must be
+idempotent on that key. Work owed by a committed step survives a crash in the
+store's outbox and runs on the next `run_work`.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from statewright.compiler import ir
+from statewright.runtime import engine
+from statewright.runtime.definition import Definition
+from statewright.runtime.engine import Request, Step
+from statewright.runtime.errors import ConcurrentUpdate, UnknownHandler, WorkflowError, WrongWorkflow
+from statewright.runtime.model import Instance, Record, Work
+from statewright.runtime.store import Store
+
+MAX_SETTLE = 1000
+"""Eventless steps one event may cause before the runtime stops following them (a livelock guard)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a handler receives: the action, its idempotency key, the attempt, and the context."""
+
+    instance: str
+    action: str
+    key: str
+    attempt: int
+    context: Mapping[str, ir.Value]
+    state: str | None
+    service: str | None
+
+
+Handler = Callable[[Call], object]
+
+
+def system_clock() -> int:
+    """Milliseconds since the epoch."""
+    return time.time_ns() // 1_000_000
+
+
+class Runtime:
+    """Instances of one workflow on one store."""
+
+    def __init__(
+        self,
+        definition: Definition,
+        store: Store,
+        handlers: Mapping[str, Handler] | None = None,
+        clock: Callable[[], int] = system_clock,
+        seed: int = 0,
+    ) -> None:
+        self.definition = definition
+        self.store = store
+        self.handlers = dict(handlers or {})
+        self.clock = clock
+        self.seed = seed
+
+    # ------------------------------------------------------------------ instances
+
+    def start(
+        self,
+        values: Mapping[str, ir.Value] | None = None,
+        instance_id: str | None = None,
+        actor: str | None = None,
+    ) -> Instance:
+        """Create an instance (validated context), then follow its eventless steps."""
+        step = engine.start(
+            self.definition,
+            instance_id or uuid.uuid4().hex,
+            dict(values or {}),
+            self.clock(),
+            Request(actor=actor),
+        )
+        self.store.apply(step.commit)
+        return self._settle(step.commit.instance)
+
+    def load(self, instance_id: str) -> Instance:
+        """The stored snapshot of an instance of this workflow."""
+        instance = self.store.load(instance_id)
+        if instance.workflow != self.definition.name:
+            raise WrongWorkflow(
+                f"instance `{instance_id}` runs `{instance.workflow}`, not `{self.definition.name}`"
+            )
+        return instance
+
+    def send(
+        self,
+        instance_id: str,
+        event: str,
+        *,
+        actor: str | None = None,
+        permissions: Sequence[str] = (),
+        scope: str | None = None,
+        evidence: Mapping[str, str] | None = None,
+        key: str | None = None,
+        delegate_to: str | None = None,
+    ) -> Instance:
+        """Send an event; a refusal is recorded, then raised. A repeated `key` is applied only once."""
+        request = Request(actor, tuple(permissions), scope, dict(evidence or {}), key, delegate_to)
+        if key is not None and self.store.find_key(instance_id, key) is not None:
+            return self.load(instance_id)
+        instance = self.load(instance_id)
+        step = engine.send(self.definition, instance, event, self.clock(), request)
+        return self._apply(step)
+
+    def pause(self, instance_id: str, actor: str | None = None) -> Instance:
+        """Pause: events are refused and timers wait until `resume`."""
+        return self._control(instance_id, "pause", actor)
+
+    def resume(self, instance_id: str, actor: str | None = None) -> Instance:
+        """Resume a paused instance from its recorded state."""
+        return self._control(instance_id, "resume", actor)
+
+    def cancel(self, instance_id: str, actor: str | None = None) -> Instance:
+        """Cancel: timers and owed work are dropped; the instance takes no more events."""
+        return self._control(instance_id, "cancel", actor)
+
+    def _control(
+        self, instance_id: str, action: Literal["pause", "resume", "cancel"], actor: str | None
+    ) -> Instance:
+        step = engine.control(
+            self.definition, self.load(instance_id), action, self.clock(), Request(actor=actor)
+        )
+        return self._apply(step)
+
+    def audit(self, instance_id: str) -> Sequence[Record]:
+        """The instance's audit log."""
+        self.load(instance_id)
+        return self.store.records(instance_id)
+
+    # ------------------------------------------------------------------ applying steps
+
+    def _apply(self, step: Step) -> Instance:
+        self.store.apply(step.commit)
+        if step.error is not None:
+            raise step.error
+        return self._settle(step.commit.instance)
+
+    def _settle(self, instance: Instance) -> Instance:
+        """Follow enabled eventless transitions, one committed step each."""
+        for _ in range(MAX_SETTLE):
+            step = engine.settle(self.definition, instance, self.clock())
+            if step is None:
+                return instance
+            self.store.apply(step.commit)
+            instance = step.commit.instance
+        return instance
+
+    # ------------------------------------------------------------------ timers and work
+
+    def tick(self, now_ms: int | None = None) -> int:
+        """Fire every timer due by now (or `now_ms`) of running instances; return how many fired."""
+        now = self.clock() if now_ms is None else now_ms
+        fired = 0
+        for timer in self.store.timers():
+            if timer.due_ms > now:
+                break
+            try:
+                instance = self.load(timer.instance)
+            except WorkflowError:
+                continue
+            if instance.status != "running":
+                continue
+            step = engine.fire(self.definition, instance, timer, now)
+            if step is None:
+                self.store.drop_timer(timer.instance, timer.key)
+                continue
+            try:
+                self._apply(step)
+            except ConcurrentUpdate:
+                continue
+            fired += 1
+        return fired
+
+    def run_work(self, instance_id: str | None = None, limit: int | None = None) -> int:
+        """Run owed work with the registered handlers; return how many items ran.
+
+        A `do` handler that raises leaves its work owed (it runs again later, same
+        key). Invoked work reports its outcome: success takes the state's `done`
+        transition, an exception its retry policy or `error` transition.
+        """
+        done = 0
+        for work in list(self.store.work(instance_id)):
+            if limit is not None and done >= limit:
+                break
+            instance = self.load(work.instance)
+            if work.kind == "emit":
+                self._emit(instance, work)
+            elif work.kind == "do":
+                handler = self._handler(work.action)
+                try:
+                    handler(self._call(instance, work))
+                except Exception:
+                    continue
+                self.store.finish_work(work.instance, work.key)
+            else:
+                self._invoke(instance, work)
+            done += 1
+        return done
+
+    def _handler(self, action: str) -> Handler:
+        handler = self.handlers.get(action)
+        if handler is None:
+            raise UnknownHandler(
+                f"no handler for `{action}`; register one with `handlers={{'{action}': ...}}`"
+            )
+        return handler
+
+    def _call(self, instance: Instance, work: Work) -> Call:
+        return Call(
+            instance.id, work.action, work.key, work.attempt, dict(instance.context), work.state, work.service
+        )
+
+    def _emit(self, instance: Instance, work: Work) -> None:
+        if instance.status != "running":
+            self.store.finish_work(work.instance, work.key)
+            return
+        step = engine.send(self.definition, instance, work.action, self.clock(), Request(actor="workflow"))
+        commit = replace(step.commit, done_work=(*step.commit.done_work, work.key))
+        self.store.apply(commit)
+        self._settle(commit.instance)
+
+    def _invoke(self, instance: Instance, work: Work) -> None:
+        handler = self._handler(work.action)
+        error: str | None = None
+        try:
+            handler(self._call(instance, work))
+        except Exception as exc:
+            error = type(exc).__name__
+        instance = self.load(work.instance)
+        step = engine.finish(self.definition, instance, work, error, self.clock(), self.seed)
+        if step is None:
+            self.store.finish_work(work.instance, work.key)
+            return
+        self._apply(step)
