@@ -108,6 +108,9 @@ def record_from(data: Any) -> Record:
             request_scope=data.get("request_scope"),
             delegate_to=data.get("delegate_to"),
             inputs=decode_context(data.get("inputs", {})),
+            timer=data.get("timer"),
+            work=data.get("work"),
+            failure=data.get("failure"),
             stamp=str(data["stamp"]),
         )
     except (KeyError, TypeError, AttributeError) as exc:

@@ -105,6 +105,7 @@ class _Draft:
         self.done_work: list[str] = []
         self.guards: list[tuple[str, bool]] = []
         self.seq = instance.version + 1
+        self.cause: dict[str, str | None] = {}
 
     # ------------------------------------------------------------------ keys and actions
 
@@ -328,6 +329,7 @@ class _Draft:
             key=request.key,
             request_scope=request.scope,
             delegate_to=request.delegate_to,
+            **self.cause,  # type: ignore[arg-type]
             **fields,  # type: ignore[arg-type]
         )
         previous = self.before.stamp or codec.GENESIS
@@ -651,6 +653,7 @@ def fire(definition: Definition, instance: Instance, timer: Timer, now_ms: int) 
     if instance.status != "running" or timer.state not in definition.hierarchy.active_states(instance.active):
         return None
     draft = _Draft(definition, instance, now_ms)
+    draft.cause = {"timer": timer.key}
     draft.cancel(timer.key)
     state = definition.states[timer.state]
     if timer.kind == "timeout" and timer.transition is not None:
@@ -664,6 +667,7 @@ def fire(definition: Definition, instance: Instance, timer: Timer, now_ms: int) 
     if timer.kind == "retry" and state.invoke is not None:
         draft.invoke(timer.state, state.invoke, attempt=draft.attempts.get(timer.state, 0) + 1)
         return draft.commit("retry", Request(), reason=f"attempt {draft.attempts.get(timer.state, 0) + 1}")
+    draft.cause["failure"] = "HeartbeatTimeout"
     return _failed(draft, timer.state, "HeartbeatTimeout")
 
 
@@ -681,6 +685,7 @@ def finish(
     if instance.status != "running" or instance.work.get(work.state) != work.key:
         return None
     draft = _Draft(definition, instance, now_ms)
+    draft.cause = {"work": work.key, "failure": error}
     draft.done_work.append(work.key)
     draft.cancel(f"heartbeat:{work.state}")
     if error is None:

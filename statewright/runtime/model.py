@@ -110,6 +110,12 @@ class Record:
     delegate_to: str | None = None
     inputs: Mapping[str, Value] = field(default_factory=dict)
     """For `start`: the values the caller gave (the rest are defaults); for replay."""
+    timer: str | None = None
+    """The key of the timer that caused the step (timeouts, retries, heartbeats)."""
+    work: str | None = None
+    """The key of the work whose result caused the step (`done`/`error`)."""
+    failure: str | None = None
+    """The error a failed attempt reported (its exception's type name)."""
     stamp: str = ""
 
 
