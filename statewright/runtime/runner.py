@@ -66,6 +66,8 @@ class Runtime:
         self.handlers = dict(handlers or {})
         self.clock = clock
         self.seed = seed
+        self._known: dict[str, Instance] = {}
+        """Snapshots this runtime committed last; a stale one fails the store's version check."""
 
     # ------------------------------------------------------------------ instances
 
@@ -83,7 +85,7 @@ class Runtime:
             self.clock(),
             Request(actor=actor),
         )
-        self.store.apply(step.commit)
+        self._commit(step)
         return self._settle(step.commit.instance)
 
     def load(self, instance_id: str) -> Instance:
@@ -111,9 +113,16 @@ class Runtime:
         request = Request(actor, tuple(permissions), scope, dict(evidence or {}), key, delegate_to)
         if key is not None and self.store.find_key(instance_id, key) is not None:
             return self.load(instance_id)
-        instance = self.load(instance_id)
+        instance = self._known.get(instance_id) or self.load(instance_id)
         step = engine.send(self.definition, instance, event, self.clock(), request)
-        return self._apply(step)
+        try:
+            return self._apply(step)
+        except ConcurrentUpdate:
+            if instance_id not in self._known:
+                raise
+            del self._known[instance_id]  # another writer moved it: recompute on the stored snapshot
+            step = engine.send(self.definition, self.load(instance_id), event, self.clock(), request)
+            return self._apply(step)
 
     def pause(self, instance_id: str, actor: str | None = None) -> Instance:
         """Pause: events are refused and timers wait until `resume`."""
@@ -143,10 +152,18 @@ class Runtime:
     # ------------------------------------------------------------------ applying steps
 
     def _apply(self, step: Step) -> Instance:
-        self.store.apply(step.commit)
+        self._commit(step)
         if step.error is not None:
             raise step.error
         return self._settle(step.commit.instance)
+
+    def _commit(self, step: Step) -> None:
+        try:
+            self.store.apply(step.commit)
+        except ConcurrentUpdate:
+            self._known.pop(step.commit.instance.id, None)
+            raise
+        self._known[step.commit.instance.id] = step.commit.instance
 
     def _settle(self, instance: Instance) -> Instance:
         """Follow enabled eventless transitions, one committed step each."""
@@ -154,7 +171,7 @@ class Runtime:
             step = engine.settle(self.definition, instance, self.clock())
             if step is None:
                 return instance
-            self.store.apply(step.commit)
+            self._commit(step)
             instance = step.commit.instance
         return instance
 
@@ -229,7 +246,7 @@ class Runtime:
             return
         step = engine.send(self.definition, instance, work.action, self.clock(), Request(actor="workflow"))
         commit = replace(step.commit, done_work=(*step.commit.done_work, work.key))
-        self.store.apply(commit)
+        self._commit(Step(commit))
         self._settle(commit.instance)
 
     def _invoke(self, instance: Instance, work: Work) -> None:

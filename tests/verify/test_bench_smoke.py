@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -54,3 +55,27 @@ def test_guard_benchmark_runs_at_100_pairs_and_finds_each_planted_defect() -> No
     assert any(line.startswith("all guard rules:") for line in lines)
     findings = dict(item.split("=") for item in lines[-1].removeprefix("findings: ").split(", "))
     assert findings == {"SW401": "1", "SW402": "1", "SW403": "1", "SW405": "1"}
+
+
+DURABLE_SCRIPT = ROOT / "benchmarks" / "runtime_durable.py"
+
+
+def test_durable_runtime_benchmark_runs_and_reports_all_three_rates(tmp_path: Path) -> None:
+    """The SQLite benchmark runs at 50 events and prints the raw, durable and batched rates with ratios."""
+    result = subprocess.run(
+        [sys.executable, str(DURABLE_SCRIPT), "--events", "50", "--batch", "10", "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("events: 50 ")
+    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        "raw sqlite insert+commit",
+        "runtime durable send",
+        "runtime batched (10/txn)",
+    ]
+    assert all("ratio" in line for line in lines[2:])
