@@ -79,3 +79,30 @@ def test_durable_runtime_benchmark_runs_and_reports_all_three_rates(tmp_path: Pa
         "runtime batched (10/txn)",
     ]
     assert all("ratio" in line for line in lines[2:])
+
+
+DISPATCH_SCRIPT = ROOT / "benchmarks" / "runtime_dispatch.py"
+
+
+def test_dispatch_benchmark_runs_every_contender_on_the_same_ring() -> None:
+    """The dispatch benchmark runs at 2,000 events and reports every contender as a ratio to the floor."""
+    result = subprocess.run(
+        [sys.executable, str(DISPATCH_SCRIPT), "--events", "2000", "--states", "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "events: 2000 on a ring of 5 states"
+    names = [line.split(":")[0] for line in lines[1:]]
+    assert names == [
+        "dict-of-dicts floor",
+        "statewright generated Machine.send",
+        "statewright engine.send (pure step)",
+        "transitions Machine.trigger",
+        "python-statemachine send",
+    ]
+    assert lines[1].endswith("1.0x floor")
