@@ -85,6 +85,12 @@ INVARIANT_BROKEN = _code(
     "the step would break an invariant or a field's range",
     "nothing was applied; `statewright check` proves `set` actions safe (SW405/SW406)",
 )
+UNKNOWN_WORK = _code(
+    "SW972",
+    "unknown-work",
+    "the instance owes no work with this key",
+    "list the owed work with `statewright run status`; each item shows its key",
+)
 
 
 class WorkflowError(Exception):
@@ -171,3 +177,9 @@ class InvariantBroken(WorkflowError):
     """Applying the step would break an invariant or a range."""
 
     code = INVARIANT_BROKEN
+
+
+class UnknownWork(WorkflowError):
+    """No owed work has the key a result was reported for."""
+
+    code = UNKNOWN_WORK

@@ -21,7 +21,13 @@ from statewright.compiler import ir
 from statewright.runtime import engine
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import Request, Step
-from statewright.runtime.errors import ConcurrentUpdate, UnknownHandler, WorkflowError, WrongWorkflow
+from statewright.runtime.errors import (
+    ConcurrentUpdate,
+    UnknownHandler,
+    UnknownWork,
+    WorkflowError,
+    WrongWorkflow,
+)
 from statewright.runtime.model import Instance, Record, Work
 from statewright.runtime.store import Store
 
@@ -256,9 +262,33 @@ class Runtime:
             handler(self._call(instance, work))
         except Exception as exc:
             error = type(exc).__name__
+        self._outcome(work, error)
+
+    def _outcome(self, work: Work, error: str | None) -> Instance:
         instance = self.load(work.instance)
         step = engine.finish(self.definition, instance, work, error, self.clock(), self.seed)
         if step is None:
             self.store.finish_work(work.instance, work.key)
-            return
-        self._apply(step)
+            return instance
+        return self._apply(step)
+
+    def report(self, instance_id: str, key: str, error: str | None = None) -> Instance:
+        """Report the outcome of owed work done outside this process (an external worker, the CLI).
+
+        `error` is the failure's name (as a handler's exception type name would be),
+        None for success. Invoked work then takes its `done`/`error` transition or
+        retries per its policy; a `do` action that succeeded is marked done, one that
+        failed stays owed. Raises `UnknownWork` when no owed work has this key.
+        """
+        instance = self.load(instance_id)
+        work = next((w for w in self.store.work(instance_id) if w.key == key), None)
+        if work is None or work.kind == "emit":
+            owed = ", ".join(f"`{w.key}`" for w in self.store.work(instance_id) if w.kind != "emit")
+            raise UnknownWork(
+                f"instance `{instance_id}` owes no work with key `{key}`; owed: {owed or 'nothing'}"
+            )
+        if work.kind == "do":
+            if error is None:
+                self.store.finish_work(instance_id, key)
+            return instance
+        return self._outcome(work, error)
