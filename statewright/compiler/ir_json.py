@@ -19,9 +19,6 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import best_match
-
 from statewright.compiler import ir
 from statewright.source import Span
 
@@ -104,6 +101,8 @@ def load(text: str | bytes) -> ir.Machine:
 
 def from_data(data: Any) -> ir.Machine:
     """Check plain JSON data against the IR schema and build the machine it describes."""
+    from jsonschema.exceptions import best_match
+
     _check_version(data)
     try:
         error = best_match(_validator().iter_errors(data))
@@ -114,6 +113,19 @@ def from_data(data: Any) -> ir.Machine:
         raise IRFormatError("$: nested too deeply to read") from None
     except (KeyError, TypeError, ArithmeticError) as exc:  # pragma: no cover - the schema rules these out
         raise IRFormatError(f"$: cannot decode the IR: {exc!r}") from None
+    assert isinstance(machine, ir.Machine)
+    return machine
+
+
+def load_trusted(text: str) -> ir.Machine:
+    """Decode IR JSON that statewright itself wrote (`dump`), without the schema check.
+
+    Generated modules embed their IR and load it with this at import, so they need
+    nothing beyond the standard library; anything else should use `load`.
+    """
+    data = json.loads(text)
+    _check_version(data)
+    machine = _decode(ir.Machine, data)
     assert isinstance(machine, ir.Machine)
     return machine
 
@@ -137,6 +149,8 @@ def _is_int(_checker: object, instance: object) -> bool:
 @functools.cache
 def _validator() -> Any:
     """Return a validator whose `integer` means a JSON integer, never 1.0 or true."""
+    from jsonschema import Draft202012Validator, validators
+
     checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int)
     strict = validators.extend(Draft202012Validator, type_checker=checker)
     return strict(schema())

@@ -38,6 +38,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "statewright.targets.ir_target",
     "statewright.targets.table",
     "statewright.targets.diagrams",
+    "statewright.targets.python",
     "statewright.compiler.verify.rules.structure",
     "statewright.compiler.verify.rules.guards",
     "statewright.compiler.verify.rules.invariants",

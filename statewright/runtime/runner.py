@@ -150,6 +150,14 @@ class Runtime:
         )
         return self._apply(step)
 
+    def forget(self, instance_id: str) -> None:
+        """Drop the snapshot this runtime committed last, so the next step reloads it from the store.
+
+        For a caller that changed the stored snapshot itself (the in-memory machine
+        writing back its pure moves).
+        """
+        self._known.pop(instance_id, None)
+
     def audit(self, instance_id: str) -> Sequence[Record]:
         """The instance's audit log."""
         self.load(instance_id)

@@ -1,0 +1,60 @@
+"""What generated modules import besides the runtime proper: typed views of context values.
+
+A generated guard reads context values (typed `ir.Value`) and computes with
+them exactly as `semantics.interpret` defines: ints as ints, decimals as exact
+`Fraction`s. These helpers give each read its precise type, so the generated
+code passes `mypy --strict` and a value of the wrong type fails loudly instead
+of comparing as something else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+
+from statewright.compiler import ir, ir_json
+from statewright.runtime.definition import Definition, GuardFn
+
+
+def as_int(value: ir.Value) -> int:
+    """An int field's value."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an int context value, not {value!r}")
+    return value
+
+
+def as_fraction(value: ir.Value) -> Fraction:
+    """A decimal field's value, exact."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise TypeError(f"expected a decimal context value, not {value!r}")
+    return Fraction(value)
+
+
+def as_bool(value: ir.Value) -> bool:
+    """A bool field's value."""
+    if not isinstance(value, bool):
+        raise TypeError(f"expected a bool context value, not {value!r}")
+    return value
+
+
+def as_str(value: ir.Value) -> str:
+    """A string or enum field's value."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string context value, not {value!r}")
+    return value
+
+
+def load_definition(
+    ir_text: str, guards: Mapping[int, Callable[[Mapping[str, ir.Value]], bool]]
+) -> Definition:
+    """Build the runtime's tables from a generated module's embedded IR and its compiled guards."""
+    compiled: dict[int, GuardFn] = dict(guards)
+    return Definition(ir_json.load_trusted(ir_text), compiled)
+
+
+def as_decimal(value: ir.Value) -> Decimal:
+    """A decimal field's value as stored."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise TypeError(f"expected a decimal context value, not {value!r}")
+    return Decimal(value)

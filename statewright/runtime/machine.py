@@ -1,0 +1,201 @@
+"""The in-memory machine: one instance in one process, with compiled dispatch for pure moves.
+
+A generated module subclasses `Machine` (`OrderFulfilmentMachine`) and sets its
+`definition`. `send(event)` first tries the compiled table (`fastpath`): when
+the step is a pure move it costs one dict lookup and one attribute store.
+Every other step (guards, actions, timers, work, approvals, parallel states,
+refusals, an unknown event) goes through the same engine and `Runtime` as a
+durable workflow, on an `EphemeralStore`, so both kinds of instance behave
+identically; the in-memory machine is simply not durable and keeps no audit
+log. Refusals raise the runtime's errors (`EventNotAllowed`, ...) and change
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from statewright.compiler import ir
+from statewright.runtime.definition import Definition
+from statewright.runtime.ephemeral import EphemeralStore
+from statewright.runtime.fastpath import pure_moves, rows
+from statewright.runtime.model import Instance, Status, Timer, Work
+from statewright.runtime.runner import Handler, Runtime, system_clock
+
+_LEAF = object()
+"""The key under which a row holds its own leaf (no event can be this object)."""
+_SLOW: dict[object, Any] = {}
+"""The row of a configuration with no pure moves: every event goes to the engine."""
+
+
+class Machine:
+    """An in-memory workflow instance; generated subclasses add typed event methods and views."""
+
+    __slots__ = ("_id", "_row", "_runtime", "_store")
+
+    definition: ClassVar[Definition]
+    _rows: ClassVar[dict[str, dict[object, Any]]]
+
+    def __init__(
+        self,
+        values: Mapping[str, ir.Value] | None = None,
+        *,
+        handlers: Mapping[str, Handler] | None = None,
+        clock: Callable[[], int] = system_clock,
+        seed: int = 0,
+        instance_id: str = "machine",
+    ) -> None:
+        """Start the instance in its initial state (`values` override the context defaults)."""
+        cls = type(self)
+        if "_rows" not in cls.__dict__:
+            cls._rows = _linked_rows(cls.definition)
+        self._store = EphemeralStore()
+        self._runtime = Runtime(cls.definition, self._store, handlers, clock, seed)
+        self._id = instance_id
+        self._row: dict[object, Any] = _SLOW
+        self._row = self._row_of(self._runtime.start(values, instance_id))
+
+    # ------------------------------------------------------------------ events
+
+    def send(self, event: str, payload: Mapping[str, str] | None = None) -> None:
+        """Send `event`; `payload` is the event's evidence (names the transition may require).
+
+        A refusal raises the runtime's error (`EventNotAllowed`, `EventRejected`,
+        `NoGuardHolds`, `PermissionDenied`, `NotRunning`) and changes nothing.
+        """
+        if payload is None:
+            try:
+                self._row = self._row[event]
+                return
+            except (KeyError, TypeError):
+                pass
+        self._engine_send(event, payload)
+
+    def send_as(
+        self,
+        event: str,
+        payload: Mapping[str, str] | None = None,
+        *,
+        actor: str | None = None,
+        permissions: Sequence[str] = (),
+        scope: str | None = None,
+        key: str | None = None,
+        delegate_to: str | None = None,
+    ) -> None:
+        """Send `event` as an actor presenting permissions and scope (the governance gate's inputs).
+
+        `key` is a client idempotency key: a repeated key is applied once.
+        `delegate_to` names whom an approver hands the decision to.
+        """
+        self._engine_send(
+            event,
+            payload,
+            actor=actor,
+            permissions=tuple(permissions),
+            scope=scope,
+            key=key,
+            delegate_to=delegate_to,
+        )
+
+    def _engine_send(self, event: str, payload: Mapping[str, str] | None, **request: Any) -> None:
+        if not isinstance(event, str):
+            event = repr(event)
+        self._through_engine(lambda: self._runtime.send(self._id, event, evidence=payload, **request))
+
+    def _through_engine(self, step: Callable[[], object]) -> None:
+        """Run a step on the engine: write back the pure moves first, pick up the new row after."""
+        leaf = self._row.get(_LEAF)
+        if isinstance(leaf, str):
+            self._store.move(self._id, leaf)
+            self._runtime.forget(self._id)
+        try:
+            step()
+        finally:
+            self._row = self._row_of(self._store.load(self._id))
+
+    def _row_of(self, instance: Instance) -> dict[object, Any]:
+        if instance.status == "running" and len(instance.active) == 1:
+            return self._rows.get(instance.active[0], _SLOW)
+        return _SLOW
+
+    # ------------------------------------------------------------------ time, work, control
+
+    def tick(self, now_ms: int | None = None) -> int:
+        """Fire the timers due by `now_ms` (default: the clock); return how many fired."""
+        fired: list[int] = []
+        self._through_engine(lambda: fired.append(self._runtime.tick(now_ms)))
+        return fired[0]
+
+    def run_work(self, limit: int | None = None) -> int:
+        """Run owed work with the registered handlers (see `Runtime.run_work`); return how many ran."""
+        ran: list[int] = []
+        self._through_engine(lambda: ran.append(self._runtime.run_work(self._id, limit)))
+        return ran[0]
+
+    def report(self, key: str, error: str | None = None) -> None:
+        """Report the outcome of owed work done elsewhere (`error`: the failure's name, None: success)."""
+        self._through_engine(lambda: self._runtime.report(self._id, key, error))
+
+    def pause_instance(self, actor: str | None = None) -> None:
+        """Pause: events are refused and timers wait until `resume_instance`."""
+        self._through_engine(lambda: self._runtime.pause(self._id, actor))
+
+    def resume_instance(self, actor: str | None = None) -> None:
+        """Resume a paused instance."""
+        self._through_engine(lambda: self._runtime.resume(self._id, actor))
+
+    def cancel_instance(self, actor: str | None = None) -> None:
+        """Cancel: timers and owed work are dropped; no more events are taken."""
+        self._through_engine(lambda: self._runtime.cancel(self._id, actor))
+
+    # ------------------------------------------------------------------ views
+
+    def snapshot(self) -> Instance:
+        """The instance as the engine sees it (pure moves written back first)."""
+        leaf = self._row.get(_LEAF)
+        if isinstance(leaf, str):
+            return self._store.move(self._id, leaf)
+        return self._store.load(self._id)
+
+    @property
+    def leaves(self) -> tuple[str, ...]:
+        """The active leaf states' names (several inside parallel states)."""
+        leaf = self._row.get(_LEAF)
+        return (leaf,) if isinstance(leaf, str) else self._store.load(self._id).active
+
+    @property
+    def status(self) -> Status:
+        """running, paused, cancelled, completed or failed."""
+        return self._store.load(self._id).status
+
+    @property
+    def values(self) -> dict[str, ir.Value]:
+        """The context as a plain mapping of field name to value."""
+        return dict(self._store.load(self._id).context)
+
+    @property
+    def timers(self) -> Sequence[Timer]:
+        """Pending timers, earliest first."""
+        return self._store.timers(self._id)
+
+    @property
+    def work(self) -> Sequence[Work]:
+        """Work owed and not yet run."""
+        return self._store.work(self._id)
+
+    def innermost(self) -> str:
+        """The single active leaf, or the nearest state containing all active leaves."""
+        leaves = self.leaves
+        if len(leaves) == 1:
+            return leaves[0]
+        hierarchy = self.definition.hierarchy
+        common = set(hierarchy.chain(leaves[0]))
+        for leaf in leaves[1:]:
+            common &= set(hierarchy.chain(leaf))
+        return min(common, key=lambda name: -len(hierarchy.ancestors(name)))
+
+
+def _linked_rows(definition: Definition) -> dict[str, dict[object, object]]:
+    """The pure-move rows of a definition, each holding its leaf under `_LEAF`."""
+    return rows(pure_moves(definition), _LEAF)

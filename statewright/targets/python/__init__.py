@@ -1,0 +1,85 @@
+"""The built-in `python` target: one typed, readable module per workflow on `statewright.runtime`.
+
+`<workflow>.py` (the workflow's name in snake case) holds the states and
+events as enums, the context as a frozen dataclass, the guards compiled to
+Python (each with the DSL line it came from), the IR it dispatches on, an
+in-memory machine class with compiled dispatch and a durable workflow class.
+It imports only `statewright.runtime` (standard library only) and passes
+`mypy --strict`.
+
+`--option python_form=code|table|auto` picks the layout: `code` compiles every
+guard and lists every state; `table` (chosen by `auto` from
+`view.TABLE_FORM_STATES` states on) keeps the module small for very large
+machines, interpreting guards from the embedded IR.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jinja2
+
+from statewright.compiler.ir import Machine
+from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
+from statewright.plugins.hookspecs import hookimpl
+from statewright.targets.python import names
+from statewright.targets.python.literals import string
+from statewright.targets.python.view import module_view
+
+FORMS = ("auto", "code", "table")
+
+BAD_FORM = register(
+    Code(
+        "SW913",
+        "python-form-unknown",
+        Severity.ERROR,
+        "the python target's `python_form` option is not one of auto, code, table",
+        "pass `--option python_form=auto` (the default), `code` or `table`",
+    )
+)
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("statewright.targets.python", "templates"),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    environment.filters["pyrepr"] = string
+    return environment.get_template("module.py.jinja")
+
+
+def render_module(machine: Machine, source_name: str = "", form: str = "auto") -> str:
+    """The generated module's text for one machine (byte-identical for equal machines)."""
+    return _template().render(v=module_view(machine, source_name, form))
+
+
+class PythonTarget:
+    """Writes `<workflow>.py`: a typed module running the workflow on `statewright.runtime`."""
+
+    name: str = "python"
+    description: str = (
+        "a typed Python module per workflow (enums, context dataclass, compiled guards, "
+        "in-memory and durable classes) on statewright.runtime"
+    )
+
+    def generate(self, machine: Machine, options: TargetOptions) -> TargetOutput:
+        """Render the module; an unknown `python_form` option is SW913 and writes nothing."""
+        form = options.extra.get("python_form", "auto")
+        if form not in FORMS:
+            source = options.source_name or machine.source or machine.name
+            message = f"unknown python_form `{form}`; use one of: {', '.join(FORMS)}"
+            return TargetOutput(diagnostics=(Diagnostic.of(BAD_FORM, message, source, machine.span),))
+        path = f"{names.module_name(machine.name)}.py"
+        return TargetOutput(artifacts=(Artifact(path, render_module(machine, options.source_name, form)),))
+
+
+@hookimpl
+def statewright_targets() -> list[Target]:
+    """Provide the `python` target through the public plugin hook."""
+    return [PythonTarget()]

@@ -1,0 +1,66 @@
+"""Text from the spec placed safely in Python source: literals, comments and docstrings.
+
+Names, docs, reasons and keys can hold anything a user types (quotes, triple
+quotes, backslashes, braces, non-ASCII, control characters). Literals are
+`repr()`, which Python reads back exactly; comments and docstrings escape
+everything that could end them or the line early, so nothing from a spec can
+become code.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from statewright.compiler import ir
+
+_COMMENT_LIMIT = 200
+
+
+def literal(value: ir.Value | None) -> str:
+    """A context value (or None) as Python source that evaluates to an equal value of the same type."""
+    if isinstance(value, Decimal):
+        return f'Decimal("{value}")'
+    if isinstance(value, str):
+        return string(value)
+    return repr(value)
+
+
+def _escaped(text: str) -> str:
+    """Backslash-escape what a comment or docstring cannot hold verbatim; keep printable text."""
+    out: list[str] = []
+    for char in text:
+        if char == "\\":
+            out.append("\\\\")
+        elif char == '"':
+            out.append('\\"')
+        elif char.isprintable() or char == " ":
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(
+                f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+            )
+    return "".join(out)
+
+
+def comment(text: str) -> str:
+    """One comment line's text (no newline can end the comment early; long text is cut)."""
+    flat = _escaped(" ".join(text.split()))
+    return flat if len(flat) <= _COMMENT_LIMIT else flat[: _COMMENT_LIMIT - 1] + "…"
+
+
+def docstring(text: str, indent: str = "") -> str:
+    """A triple-quoted docstring holding `text` exactly (escapes keep it from closing early)."""
+    lines = [_escaped(line) for line in text.split("\n")]
+    if len(lines) == 1:
+        return f'"""{lines[0]}"""'
+    joined = f"\n{indent}".join(lines)
+    return f'"""{joined}\n{indent}"""'
+
+
+def string(value: str) -> str:
+    """A string literal as ruff and black write it: double quotes unless that needs more escapes."""
+    text = repr(value)
+    if text.startswith("'") and '"' not in value:
+        return '"' + text[1:-1].replace("\\'", "'") + '"'
+    return text

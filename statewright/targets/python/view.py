@@ -1,0 +1,373 @@
+"""What the module template shows, computed from the IR: names, types, guards and where each came from.
+
+`module_view` is a pure function of the machine. Every piece of spec text it
+passes on is already rendered safe (`literals`), every name is unique and
+valid (`names`), and everything is in IR order, so the template only lays
+things out and equal IR gives byte-identical modules.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from statewright import __version__
+from statewright.compiler import ir
+from statewright.compiler.expr_text import render
+from statewright.compiler.ir_json import to_data
+from statewright.source import Span
+from statewright.targets.python import guards, literals, names
+
+LINE_LENGTH = 100
+"""The generated module is laid out as `ruff format --line-length 100` lays it out."""
+TABLE_FORM_STATES = 2000
+"""From this many states on, the module is table-driven: guards are interpreted and enums built at
+import, because compiling one function per guard and one member per state gets slow (10k states: 0.8 s)."""
+
+_PY_TYPES = {"int": "int", "decimal": "Decimal", "bool": "bool", "string": "str"}
+_READERS = {"int": "as_int", "decimal": "as_decimal", "bool": "as_bool", "string": "as_str", "enum": "as_str"}
+_IMPORTED = frozenset(
+    {
+        "Callable",
+        "Decimal",
+        "Fraction",
+        "Handler",
+        "InstanceHandle",
+        "Literal",
+        "Machine",
+        "Mapping",
+        "Sequence",
+        "StrEnum",
+        "Value",
+        "Workflow",
+        "State",
+        "Event",
+        "Instance",
+        "DEFINITION",
+        "GUARDS",
+    }
+)
+_PARAMETERS = frozenset({"self", "cls", "handlers", "clock", "seed", "instance_id", "actor", "values"})
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """An enum member: its Python name, its value (the DSL name) and its docstring."""
+
+    name: str
+    value: str
+    doc: str
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A context field as a dataclass attribute and a keyword parameter."""
+
+    name: str
+    attribute: str
+    annotation: str
+    default: str | None
+    doc: str
+    reader: str
+
+    @property
+    def declaration(self) -> str:
+        """`name: type` or `name: type = default`."""
+        suffix = "" if self.default is None else f" = {self.default}"
+        return f"{self.attribute}: {self.annotation}{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """A `Literal` type alias for an enum field's members."""
+
+    name: str
+    members: tuple[str, ...]
+    doc: str
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The alias's definition, exploded one member a line when it does not fit."""
+        one = f"{self.name}: TypeAlias = Literal[{', '.join(self.members)}]"
+        if len(one) <= LINE_LENGTH:
+            return (one,)
+        return (f"{self.name}: TypeAlias = Literal[", *(f"    {m}," for m in self.members), "]")
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A compiled guard function."""
+
+    index: int
+    function: str
+    doc: str
+    body: str
+    skip_format: bool
+
+    @property
+    def statement(self) -> str:
+        """The function's return statement (left as written by the formatter when it is long)."""
+        return f"return {self.body}" + ("  # fmt: skip" if self.skip_format else "")
+
+
+@dataclass(frozen=True, slots=True)
+class EventMethod:
+    """One event's method on the machine and the instance handle."""
+
+    event: str
+    method: str
+    member: str
+    doc: tuple[str, ...]
+    delegates: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleView:
+    """Everything the module template needs."""
+
+    header: str
+    prefix: str
+    table_form: bool
+    states: tuple[Member, ...]
+    events: tuple[Member, ...]
+    fields: tuple[Field, ...]
+    aliases: tuple[Alias, ...]
+    guards: tuple[Guard, ...]
+    methods: tuple[EventMethod, ...]
+    ir_text: str
+    imports_math: bool
+    imports_fraction: bool
+    readers: tuple[str, ...]
+    needs_cast: bool
+    source: str
+    workflow: str
+
+    @property
+    def typing_imports(self) -> tuple[str, ...]:
+        """The names the module imports from `typing`."""
+        names = ("Literal", "TypeAlias", "cast") if self.aliases else ()
+        return ("TypeAlias", *names) if self.table_form and not self.aliases else names
+
+    @property
+    def exports(self) -> tuple[str, ...]:
+        """`__all__`, sorted as ruff sorts it (RUF022)."""
+        prefix = self.prefix
+        found = [
+            "DEFINITION",
+            "Event",
+            "State",
+            prefix,
+            *(f"{prefix}{s}" for s in ("Context", "Instance", "Machine")),
+        ]
+        found += [a.name for a in self.aliases]
+        return tuple(sorted(found, key=lambda n: (not n.isupper(), n)))
+
+    @property
+    def uses_decimal(self) -> bool:
+        """Whether a field is a decimal (so `Decimal` is imported)."""
+        return any(f.annotation == "Decimal" for f in self.fields)
+
+
+def module_view(machine: ir.Machine, source_name: str, form: str = "auto") -> ModuleView:
+    """Compute the view of `machine`'s module; `form` is `code`, `table` or `auto` (by size)."""
+    source = PurePath(source_name or machine.source or f"{machine.name}.wf").name
+    table_form = form == "table" or (form == "auto" and len(machine.states) >= TABLE_FORM_STATES)
+    prefix = names.class_prefix(machine.name)
+    if prefix in _IMPORTED or prefix.endswith(("Context", "Machine", "Instance")):
+        prefix = f"{prefix}Workflow"
+    compiled = () if table_form else _guards(machine, source)
+    fields, aliases = _fields(machine, source, prefix)
+    used = set().union(*(guards.reads(g.body) for g in compiled)) if compiled else set()
+    readers = {f.reader for f in fields} | {name for name in used if name.startswith("as_")}
+    return ModuleView(
+        header=_header(machine, source, prefix),
+        prefix=prefix,
+        table_form=table_form,
+        states=() if table_form else _states(machine, source),
+        events=() if table_form else _events(machine, source),
+        fields=fields,
+        aliases=aliases,
+        guards=compiled,
+        methods=_methods(machine, source),
+        ir_text=embed_ir(machine),
+        imports_math="math" in used,
+        imports_fraction="Fraction" in used,
+        readers=tuple(sorted(readers)),
+        needs_cast=bool(aliases),
+        source=source,
+        workflow=machine.name,
+    )
+
+
+def where(source: str, span: Span) -> str:
+    """`file.wf:LINE` of a span (just the file when the element has no position)."""
+    return f"{source}:{span.line}" if span.line else source
+
+
+def embed_ir(machine: ir.Machine) -> str:
+    """The IR as ASCII JSON for a raw `r\"\"\"...\"\"\"` literal, each state, transition and row one line.
+
+    The literal reads back as exactly this text: Python's tokenizer takes a
+    backslash and the next character as a pair even in a raw string, and every
+    backslash in JSON starts such a pair (`\\"`, `\\\\`, `\\n`, `\\u...`), so only
+    JSON's own structural quotes end up unescaped, and JSON never puts three of
+    those in a row; the text ends with `}`. No spec text can close the literal.
+    """
+    lines = ["{"]
+    items = list(to_data(machine).items())
+    for number, (key, value) in enumerate(items):
+        comma = "," if number < len(items) - 1 else ""
+        if isinstance(value, list) and value:
+            lines.append(f"{_json(key)}: [")
+            lines.extend(f" {_json(item)}{',' if i < len(value) - 1 else ''}" for i, item in enumerate(value))
+            lines.append(f"]{comma}")
+        else:
+            lines.append(f"{_json(key)}: {_json(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
+def _header(machine: ir.Machine, source: str, prefix: str) -> str:
+    lines = [
+        f"{machine.name}: generated by statewright {__version__} from {source}; do not edit.",
+        "",
+    ]
+    if machine.doc:
+        lines += [machine.doc, ""]
+    lines += [
+        f"Regenerate with `statewright build {source} --target python`. Two ways to run it:",
+        "",
+        f"- `{prefix}Machine(...)`: one in-memory instance; fast, not durable, no audit log;",
+        f"- `{prefix}(store).start(...)`: durable instances on a store (a path opens SQLite),",
+        "  each step one audited transaction.",
+    ]
+    return literals.docstring("\n".join(lines))
+
+
+def _states(machine: ir.Machine, source: str) -> tuple[Member, ...]:
+    namer = names.Namer()
+    members: list[Member] = []
+    for state in machine.states:
+        traits = [state.kind if state.role == "state" else f"{state.kind}, {state.role.replace('_', ' ')}"]
+        if state.name == machine.initial:
+            traits.insert(0, "initial")
+        if state.outcome:
+            traits.append(f"outcome {state.outcome}")
+        text = f"{', '.join(traits)} ({where(source, state.span)})"
+        if state.doc:
+            text += f". {state.doc}"
+        elif state.outcome_reason:
+            text += f": {state.outcome_reason}"
+        members.append(Member(namer.claim(names.constant_name(state.name)), state.name, _oneline(text)))
+    return tuple(members)
+
+
+def _events(machine: ir.Machine, source: str) -> tuple[Member, ...]:
+    namer = names.Namer()
+    members = []
+    for event in machine.events:
+        if event.kind == "external":
+            text = f"declared at {where(source, event.span)}"
+        else:
+            text = f"an {event.kind} decision, implicit in the spec's {event.kind} states"
+        if event.doc:
+            text += f": {event.doc}"
+        members.append(Member(namer.claim(names.constant_name(event.name)), event.name, _oneline(text)))
+    return tuple(members)
+
+
+def _fields(machine: ir.Machine, source: str, prefix: str) -> tuple[tuple[Field, ...], tuple[Alias, ...]]:
+    namer = names.Namer(_PARAMETERS)
+    types = names.Namer(_IMPORTED | {prefix, *(f"{prefix}{s}" for s in ("Context", "Machine", "Instance"))})
+    found = []
+    aliases = []
+    for field in machine.context:
+        kind = field.type.name
+        if kind == "enum":
+            annotation = types.claim(names.class_prefix(names.camel(field.name)))
+            members = tuple(literals.string(m) for m in field.type.members)
+            aliases.append(Alias(annotation, members, _oneline(f"The members of `{field.name}`.")))
+        else:
+            annotation = _PY_TYPES[kind]
+        default = None if field.default is None else literals.literal(field.default)
+        doc = _oneline(f"{field.type.describe()} ({where(source, field.span)})")
+        found.append(
+            Field(
+                name=field.name,
+                attribute=namer.claim(names.attribute_name(field.name)),
+                annotation=annotation,
+                default=default,
+                doc=doc,
+                reader=_READERS[kind],
+            )
+        )
+    required = [f for f in found if f.default is None]
+    optional = [f for f in found if f.default is not None]
+    return (*required, *optional), tuple(aliases)
+
+
+def _guards(machine: ir.Machine, source: str) -> tuple[Guard, ...]:
+    found = []
+    for index, transition in enumerate(machine.transitions):
+        if transition.guard is None:
+            continue
+        body = guards.guard_source(transition.guard, machine.context)
+        what = transition.event or transition.kind
+        doc = _oneline(
+            f"`{render(transition.guard)}`: {what} in {transition.source} ({where(source, transition.span)})"
+        )
+        line = f"    return {body}"
+        found.append(Guard(index, f"_guard_{index}", doc, body, len(line) > LINE_LENGTH))
+    return tuple(found)
+
+
+def _methods(machine: ir.Machine, source: str) -> tuple[EventMethod, ...]:
+    namer = names.Namer(names.MACHINE_API)
+    members = names.Namer()
+    methods = []
+    for event in machine.events:
+        moves = []
+        for transition in machine.transitions:
+            if transition.event != event.name:
+                continue
+            guard = "" if transition.guard is None else f" when {render(transition.guard)}"
+            if transition.is_else:
+                guard = " else"
+            target = transition.target or "(stays)"
+            moves.append(
+                _oneline(f"{transition.source}{guard} -> {target} ({where(source, transition.span)})")
+            )
+        refusals = _refusals(machine, event.name)
+        summary = f"Send `{event.name}`" + (f": {event.doc}" if event.doc else ".")
+        methods.append(
+            EventMethod(
+                event=event.name,
+                method=namer.claim(names.method_name(event.name)),
+                member=members.claim(names.constant_name(event.name)),
+                doc=(_oneline(summary), *moves, *refusals),
+                delegates=event.name == "delegate" and event.kind == "approval",
+            )
+        )
+    return tuple(methods)
+
+
+def _refusals(machine: ir.Machine, event: str) -> list[str]:
+    """One line per refusal kind: `refused in A, B, C` (long lists shortened)."""
+    lines = []
+    for kind, verb in (("reject", "refused"), ("ignore", "ignored")):
+        states = [r.state for r in machine.rejects if r.event == event and r.kind == kind]
+        if not states:
+            continue
+        shown = ", ".join(states[:4]) + (f" and {len(states) - 4} more" if len(states) > 4 else "")
+        lines.append(_oneline(f"{verb} in {shown}"))
+    return lines
+
+
+def _oneline(text: str) -> str:
+    """Spec text on one docstring line, escaped."""
+    return literals.comment(text)
