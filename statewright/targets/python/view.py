@@ -274,7 +274,8 @@ def _events(machine: ir.Machine, source: str) -> tuple[Member, ...]:
         if event.kind == "external":
             text = f"declared at {where(source, event.span)}"
         else:
-            text = f"an {event.kind} decision, implicit in the spec's {event.kind} states"
+            article = "an" if event.kind == "approval" else "a"
+            text = f"{article} {event.kind} decision, implicit in the spec's {event.kind} states"
         if event.doc:
             text += f": {event.doc}"
         members.append(Member(namer.claim(names.constant_name(event.name)), event.name, _oneline(text)))

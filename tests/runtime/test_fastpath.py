@@ -1,0 +1,130 @@
+"""The compiled dispatch table holds only pure moves, and the in-memory machine steps as the runtime does.
+
+`fastpath.pure_moves` claims that a (leaf, event) step changes nothing but the
+active leaf. Each claim is checked against the engine itself; then random
+event sequences are sent to an in-memory machine (pure moves through the
+table, the rest through the engine) and to a `Runtime` on a `MemoryStore`,
+which must agree after every event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from statewright.compiler import ir
+from statewright.pipeline import compile_path
+from statewright.runtime import engine
+from statewright.runtime.definition import Definition
+from statewright.runtime.errors import WorkflowError
+from statewright.runtime.fastpath import pure_moves
+from statewright.runtime.machine import Machine
+from statewright.runtime.memory import MemoryStore
+from statewright.runtime.runner import Runtime
+from tests.targets.specs import APPROVE, CHECKS, COLLIDING, SHOP, TRICKY, example_paths, machine_of
+
+
+def _machines() -> list[tuple[str, ir.Machine]]:
+    found = []
+    for path in example_paths():
+        result = compile_path(path)
+        assert result.machine is not None
+        found.append((path.stem, result.machine))
+    for name, text in (("tricky", TRICKY), ("colliding", COLLIDING), ("shop", SHOP), ("checks", CHECKS)):
+        found.append((name, machine_of(text)))
+    found.append(("approve", machine_of(APPROVE)))
+    return found
+
+
+MACHINES = _machines()
+IDS = [name for name, _ in MACHINES]
+
+
+def start_values(machine: ir.Machine) -> dict[str, ir.Value]:
+    """Values for the fields that have no default (the low end of their domain)."""
+    values: dict[str, ir.Value] = {}
+    for field in machine.context:
+        if field.default is not None:
+            continue
+        kind = field.type
+        if kind.name == "enum":
+            values[field.name] = kind.members[0]
+        elif kind.name == "bool":
+            values[field.name] = False
+        elif kind.name == "string":
+            values[field.name] = "x"
+        else:
+            values[field.name] = kind.min if kind.min is not None else 0
+    return values
+
+
+@pytest.mark.parametrize(("name", "machine"), MACHINES, ids=IDS)
+def test_every_claimed_move_is_pure_on_the_engine(name: str, machine: ir.Machine) -> None:
+    """For every table entry, the engine's step changes only the active leaf and settles nothing."""
+    definition = Definition(machine)
+    started = engine.start(definition, "i", start_values(machine), 0).commit.instance
+    blank = replace(started, votes={}, attempts={}, work={})
+    for leaf, moves in pure_moves(definition).items():
+        for event, target in moves.items():
+            instance = replace(blank, active=(leaf,))
+            step = engine.send(definition, instance, event, 5)
+            commit = step.commit
+            assert step.error is None, (leaf, event)
+            assert commit.instance.active == (target,), (leaf, event)
+            assert commit.instance.context == instance.context
+            assert commit.instance.status == "running"
+            assert not commit.timers and not commit.cancel_timers, (leaf, event)
+            assert not commit.work and not commit.done_work, (leaf, event)
+            assert commit.record.guards == ()
+            assert engine.settle(definition, commit.instance, 5) is None, (leaf, event)
+
+
+def test_the_ring_is_all_pure_moves() -> None:
+    """A machine of plain moves is dispatched entirely through the table."""
+    lines = [
+        f" {'initial ' * (i == 0)}state S{i} {{ on next -> S{(i + 1) % 5}  on back -> S{(i - 1) % 5} }}"
+        for i in range(5)
+    ]
+    ring = machine_of("workflow Ring {\n events { next, back }\n" + "\n".join(lines) + "\n}\n")
+    table = pure_moves(Definition(ring))
+    assert table == {f"S{i}": {"back": f"S{(i - 1) % 5}", "next": f"S{(i + 1) % 5}"} for i in range(5)}
+
+
+@pytest.mark.parametrize(("name", "machine"), MACHINES, ids=IDS)
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_the_machine_steps_as_the_runtime_does(name: str, machine: ir.Machine, data: st.DataObject) -> None:
+    """Same events, same clock: the same leaves, context, status and refusals after every step."""
+    definition = Definition(machine)
+    values = start_values(machine)
+    events = [e.name for e in machine.events] + ["not_an_event"]
+    now = [0]
+    cls = type(f"{machine.name}Fast", (Machine,), {"__slots__": (), "definition": definition})
+    fast = cls(values, clock=lambda: now[0])
+    runtime = Runtime(definition, MemoryStore(), clock=lambda: now[0])
+    runtime.start(values, "machine")
+    for _ in range(data.draw(st.integers(0, 14), label="steps")):
+        if data.draw(st.integers(0, 5), label="tick?") == 0:
+            now[0] += data.draw(st.sampled_from([1_000, 60_000, 3_600_000, 86_400_000]), label="advance")
+            assert fast.tick() == runtime.tick()
+            continue
+        event = data.draw(st.sampled_from(events), label="event")
+        expected: str | None = None
+        got: str | None = None
+        try:
+            runtime.send("machine", event)
+        except WorkflowError as exc:
+            expected = exc.code.code
+        try:
+            fast.send(event)
+        except WorkflowError as exc:
+            got = exc.code.code
+        assert got == expected, event
+        stored = runtime.load("machine")
+        assert fast.leaves == stored.active, event
+        assert fast.values == dict(stored.context)
+        assert fast.status == stored.status
+        assert [t.key for t in fast.timers] == [t.key for t in runtime.store.timers("machine")]
