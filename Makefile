@@ -1,5 +1,6 @@
 # statewright developer tasks. Every target sets up .venv on first use.
-#   make demo       check and build the examples (prints the report)
+#   make demo       check and build the examples (prints the report), then run one
+#                   expense claim end to end on SQLite and print its audit log
 #   make test       lint + format check + mypy --strict + pytest -n auto
 #   make lint | typecheck | unit | fmt | clean | distclean
 # The interpreter used to create .venv can be overridden: make test PYTHON=python3.12
@@ -32,6 +33,8 @@ demo: $(STAMP)
 	$(BIN)/statewright check examples/
 	@echo '== statewright build examples/ --target all --out $(OUT)/'
 	$(BIN)/statewright build examples/ --target all --out $(OUT)/
+	@echo '== statewright run: one expense claim end to end on $(OUT)/demo.db'
+	STATEWRIGHT=$(BIN)/statewright sh examples/run_demo.sh $(OUT)/demo.db
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(SOURCES)

@@ -1,4 +1,4 @@
-"""The `statewright` command: `check`, `build`, `fmt` and `targets`.
+"""The `statewright` command: `check`, `build`, `fmt`, `targets`, and the `run` group (`instances`).
 
 Streams. stdout carries what a command produces: the findings report and its
 one-line summary (`check`), the list of files written (`build`), the files
@@ -7,7 +7,7 @@ with `--format json` stdout holds exactly one JSON document and nothing else.
 One exception: with `fmt --diff` stdout holds only the unified diff (so it can
 be piped to `patch`) and the per-file status and summary go to stderr.
 stderr otherwise carries only problems with the run itself: usage errors and
-internal errors.
+internal errors (and, for `run`, the error a refused or invalid request printed).
 
 Exit codes. 0: clean. 1: the inputs were read and compiled, but verification
 rules, a target's generation, or `--strict` warnings found problems, or
@@ -15,8 +15,10 @@ rules, a target's generation, or `--strict` warnings found problems, or
 a missing or unreadable file, bad bytes, a directory with no `.wf` files, a
 syntax, name or type error (any error produced by read, parse or lower), an
 unknown target, an output directory that cannot be written. When both kinds
-occur, 2 wins. An unexpected exception prints `internal error [SW909]: ...`
-and exits 2; it never shows a traceback unless STATEWRIGHT_DEBUG is set.
+occur, 2 wins. `run` (see `instance_session`): 1 when the workflow refused a
+well-formed request, 2 for usage and input errors. An unexpected exception
+prints `internal error [SW909]: ...` and exits 2; it never shows a traceback
+unless STATEWRIGHT_DEBUG is set.
 
 Colour is used only when stdout/stderr is a terminal and NO_COLOR is unset
 (FORCE_COLOR forces it, as rich defines); otherwise output is plain text.
@@ -33,7 +35,7 @@ from typing import Annotated
 import typer
 
 from statewright import __version__
-from statewright.cli import build, check, fmt, targets
+from statewright.cli import build, check, fmt, instances, targets
 from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from statewright.cli.guard import report_internal_error
 from statewright.cli.output import make_console
@@ -70,6 +72,7 @@ app.command()(check.check)
 app.command()(build.build)
 app.command()(fmt.fmt)
 app.command()(targets.targets)
+app.add_typer(instances.app, name="run")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

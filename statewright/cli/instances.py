@@ -1,0 +1,637 @@
+"""The `run` command group: drive workflow instances on a SQLite store from the command line.
+
+Form: `statewright run SUBCOMMAND SPEC --db FILE [ARGS] [--now TIME] [--format text|json]`.
+SPEC is the `.wf` file (compiled on every call; front-end errors stop the
+command, exit 2); `--db` is the SQLite store, which `start` creates when it is
+missing. Subcommands:
+
+- `start` creates an instance (`--id`, `--actor`, `--set field=value` typed by the field);
+- `send ID EVENT` offers an event with the governance inputs (`--actor`,
+  `--permission`, `--scope`, `--evidence name=value`) and an idempotency `--key`;
+- `approve`/`reject`/`delegate`/`recall ID` are the approval events (`--role R`
+  presents `role:R`; `delegate --to B` lets B decide);
+- `work ID KEY [--fail ERROR]` reports the outcome of owed work (the CLI runs no
+  handlers: it lists what is owed, an operator or script reports it);
+- `tick [--advance D]` fires the timers due by then; `pause`, `resume`, `cancel ID`;
+- `status ID`, `log ID`, `list` and `verify ID` (replay the audit log) read.
+
+Events an action emits are delivered within the same command. The clock is the
+system clock unless `--now` (ms since the epoch or ISO 8601, UTC by default)
+fixes it; see `instance_session` for how it is kept from running backwards and
+for the exit codes (0 done, 1 refused by the workflow, 2 usage or input error).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK
+from statewright.cli.guard import guarded
+from statewright.cli.instance_session import (
+    OutputFormat,
+    RunError,
+    Session,
+    compiled,
+    execute,
+    open_session,
+)
+from statewright.cli.instance_values import context_values, iso, pairs, parse_duration, roles
+from statewright.cli.instance_views import (
+    LIST_HEADER,
+    columns,
+    instance_document,
+    list_row,
+    log_table,
+    record_document,
+    states,
+    status_document,
+    status_text,
+)
+from statewright.cli.output import emit_json, plural
+from statewright.runtime import codec
+from statewright.runtime.definition import Definition
+from statewright.runtime.engine import initial_context
+from statewright.runtime.errors import CONFLICT, UnknownInstance, WorkflowError
+from statewright.runtime.model import Instance, Record
+from statewright.runtime.replay import ReplayError, check
+
+_T = TypeVar("_T")
+
+MAX_TICK_ROUNDS = 100
+"""Rounds of `Runtime.tick` one `tick` runs: timers a fired step starts already due fire too."""
+
+app = typer.Typer(
+    name="run",
+    help=(
+        "Run workflow instances on a SQLite store: start, send events, approve, report work, "
+        "tick the clock, pause/resume/cancel, and read status and the audit log. "
+        "Form: statewright run SUBCOMMAND SPEC --db FILE ...; exit 0 done, 1 refused by the "
+        "workflow, 2 usage or input error."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+SpecArg = Annotated[
+    Path, typer.Argument(metavar="SPEC", help="The workflow's `.wf` file.", show_default=False)
+]
+IdArg = Annotated[str, typer.Argument(metavar="ID", help="The instance id.", show_default=False)]
+DbOpt = Annotated[
+    Path,
+    typer.Option("--db", metavar="FILE", help="The SQLite store (`start` creates it).", show_default=False),
+]
+NowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        metavar="TIME",
+        help="The command's time: ms since the epoch or ISO 8601 (UTC unless an offset is given). "
+        "Default: the system clock.",
+        show_default=False,
+    ),
+]
+FormatOpt = Annotated[
+    OutputFormat, typer.Option("--format", case_sensitive=False, help="Output form: text or json.")
+]
+ActorOpt = Annotated[
+    str | None, typer.Option("--actor", metavar="ACTOR", help="Who acts (recorded in the audit log).")
+]
+ApproverOpt = Annotated[
+    str, typer.Option("--actor", metavar="ACTOR", help="Who decides (an approver id such as `user:bob`).")
+]
+RoleOpt = Annotated[
+    list[str] | None,
+    typer.Option("--role", metavar="ROLE", help="A role the actor holds (repeatable): `lead` = `role:lead`."),
+]
+KeyOpt = Annotated[
+    str | None,
+    typer.Option("--key", metavar="KEY", help="Idempotency key: a repeated key is applied only once."),
+]
+
+
+@dataclass(frozen=True)
+class Common:
+    """The arguments every subcommand has."""
+
+    spec: Path
+    db: Path
+    now: str | None
+    format: OutputFormat
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What an event is sent with: the governance gate's inputs and the idempotency key."""
+
+    actor: str | None = None
+    permissions: tuple[str, ...] = ()
+    scope: str | None = None
+    evidence: dict[str, str] | None = None
+    key: str | None = None
+    delegate_to: str | None = None
+
+
+# --------------------------------------------------------------------------- starting and events
+
+
+@app.command()
+@guarded
+def start(
+    spec: SpecArg,
+    db: DbOpt,
+    instance_id: Annotated[
+        str | None, typer.Option("--id", metavar="ID", help="The new instance's id (default: random).")
+    ] = None,
+    actor: ActorOpt = None,
+    values: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", metavar="FIELD=VALUE", help="A context value, typed by the field (repeatable)."
+        ),
+    ] = None,
+    now: NowOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
+) -> int:
+    """Start an instance with context values (the other fields take their defaults)."""
+    if instance_id is not None and not instance_id.strip():
+        raise typer.BadParameter("an instance id cannot be empty", param_hint="'--id'")
+    common = Common(spec, db, now, format)
+    return execute(format, lambda: _start(common, instance_id or uuid.uuid4().hex, actor, values or []))
+
+
+def _start(common: Common, instance_id: str, actor: str | None, assignments: Sequence[str]) -> None:
+    """Validate the values (before any store is created), refuse an id in use, start, show the steps."""
+    definition = Definition(compiled(common.spec))
+    values = context_values(assignments, definition.fields)
+    initial_context(definition, values)  # a missing value or a broken invariant: BadContext (SW966)
+    with open_session(definition, common.db, common.now, create=True) as session:
+        try:
+            session.store.load(instance_id)
+        except UnknownInstance:
+            pass
+        else:
+            raise RunError(
+                CONFLICT,
+                f"instance `{instance_id}` already exists in `{common.db}`",
+                help="choose another `--id`, or leave it out for a random one",
+            )
+        session.runtime.start(values, instance_id, actor)
+        session.deliver_emits(instance_id)
+        _show_steps(session, instance_id, 0, common.format)
+
+
+@app.command()
+@guarded
+def send(
+    spec: SpecArg,
+    instance: IdArg,
+    event: Annotated[str, typer.Argument(metavar="EVENT", help="The event to send.", show_default=False)],
+    db: DbOpt,
+    actor: ActorOpt = None,
+    permission: Annotated[
+        list[str] | None,
+        typer.Option("--permission", metavar="P", help="A permission the actor presents (repeatable)."),
+    ] = None,
+    scope: Annotated[
+        str | None, typer.Option("--scope", metavar="S", help="The scope the request is made in.")
+    ] = None,
+    evidence: Annotated[
+        list[str] | None,
+        typer.Option("--evidence", metavar="NAME=VALUE", help="Evidence presented (repeatable)."),
+    ] = None,
+    key: KeyOpt = None,
+    now: NowOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
+) -> int:
+    """Send an event to an instance; a refusal is recorded in the audit log and exits 1."""
+    request = Offer(actor, tuple(permission or ()), scope, pairs(evidence or [], "--evidence"), key)
+    common = Common(spec, db, now, format)
+    return execute(format, lambda: _send(common, instance, event, request))
+
+
+def _send(common: Common, instance_id: str, event: str, request: Offer) -> None:
+    """Send one event and show the steps it caused."""
+
+    def step(session: Session) -> list[str]:
+        if request.key is not None:
+            found = session.store.find_key(instance_id, request.key)
+            if found is not None:
+                return [f"key `{request.key}` was applied in record {found.seq}; nothing changed"]
+        try:
+            session.runtime.send(
+                instance_id,
+                event,
+                actor=request.actor,
+                permissions=request.permissions,
+                scope=request.scope,
+                evidence=request.evidence,
+                key=request.key,
+                delegate_to=request.delegate_to,
+            )
+        except WorkflowError as error:
+            raise RunError.of(error, _event_notes(session.definition, event)) from None
+        return []
+
+    _mutate(common, instance_id, step)
+
+
+def _event_notes(definition: Definition, event: str) -> list[str]:
+    """A note listing the declared events when `event` is not one of them."""
+    if event in definition.events:
+        return []
+    declared = ", ".join(e.name for e in definition.machine.events)
+    return [f"the events of {definition.name} are: {declared}"]
+
+
+@app.command()
+@guarded
+def approve(
+    spec: SpecArg,
+    instance: IdArg,
+    db: DbOpt,
+    actor: ApproverOpt,
+    role: RoleOpt = None,
+    key: KeyOpt = None,
+    now: NowOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
+) -> int:
+    """Approve at the current approval level (counts toward its quorum)."""
+    request = Offer(actor, tuple(roles(role or [])), key=key)
+    return execute(format, lambda: _send(Common(spec, db, now, format), instance, "approve", request))
+
+
+@app.command()
+@guarded
+def reject(
+    spec: SpecArg,
+    instance: IdArg,
+    db: DbOpt,
+    actor: ApproverOpt,
+    role: RoleOpt = None,
+    key: KeyOpt = None,
+    now: NowOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
+) -> int:
+    """Reject at the current approval level (one rejection decides it)."""
+    request = Offer(actor, tuple(roles(role or [])), key=key)
+    return execute(format, lambda: _send(Common(spec, db, now, format), instance, "reject", request))
+
+
+@app.command()
+@guarded
+def delegate(
+    spec: SpecArg,
+    instance: IdArg,
+    db: DbOpt,
+    actor: ApproverOpt,
+    to: Annotated[str, typer.Option("--to", metavar="ACTOR", help="Who may decide in the approver's place.")],
+    role: RoleOpt = None,
+    key: KeyOpt = None,
+    now: NowOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
+) -> int:
+    """Delegate the decision at the current approval level to another actor."""
+    request = Offer(actor, tuple(roles(role or [])), key=key, delegate_to=to)
+    return execute(format, lambda: _send(Common(spec, db, now, format), instance, "delegate", request))
+
+
+@app.command()
+@guarded
+def recall(
+    spec: SpecArg,
+    instance: IdArg,
+    db: DbOpt,
+    actor: ActorOpt = None,
+    key: KeyOpt = None,
+    now: NowOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
+) -> int:
+    """Recall an instance waiting for approval (the approval's `recall ->` target)."""
+    request = Offer(actor, key=key)
+    return execute(format, lambda: _send(Common(spec, db, now, format), instance, "recall", request))
+
+
+# --------------------------------------------------------------------------- work, timers, control
+
+
+@app.command()
+@guarded
+def work(
+    spec: SpecArg,
+    instance: IdArg,
+    key: Annotated[str, typer.Argument(metavar="KEY", help="The owed work's key.", show_default=False)],
+    db: DbOpt,
+    fail: Annotated[
+        str | None,
+        typer.Option("--fail", metavar="ERROR", help="Report a failure with this error name."),
+    ] = None,
+    now: NowOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
+) -> int:
+    """Report the outcome of owed work (`status` lists it): success, or `--fail ERROR`."""
+    if fail is not None and not fail.strip():
+        raise typer.BadParameter("an error name cannot be empty", param_hint="'--fail'")
+    common = Common(spec, db, now, format)
+    return execute(format, lambda: _mutate(common, instance, _reporter(instance, key, fail)))
+
+
+def _reporter(instance_id: str, key: str, failure: str | None) -> Callable[[Session], list[str]]:
+    """The step that reports a work item's outcome, with a note for `do` actions (they take no step)."""
+
+    def step(session: Session) -> list[str]:
+        item = next((w for w in session.store.work(instance_id) if w.key == key), None)
+        session.runtime.report(instance_id, key, failure)
+        if item is None or item.kind != "do":
+            return []
+        if failure is None:
+            return [f"`{key}` ({item.action}) is done"]
+        return [f"`{key}` ({item.action}) failed with {failure} and stays owed; report it again later"]
+
+    return step
+
+
+@app.command()
+@guarded
+def tick(
+    spec: SpecArg,
+    db: DbOpt,
+    advance: Annotated[
+        str | None,
+        typer.Option("--advance", metavar="DURATION", help="Tick at now + DURATION (30s, 5m, 1h30m, 2d)."),
+    ] = None,
+    now: NowOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
+) -> int:
+    """Fire every timer due by now (or now + --advance) of this workflow's running instances."""
+    delay = 0 if advance is None else parse_duration(advance)
+    return execute(format, lambda: _tick(Common(spec, db, now, format), delay))
+
+
+def _tick(common: Common, delay: int) -> None:
+    """Tick until no due timer is left, deliver emitted events, and show the steps per instance."""
+    definition = Definition(compiled(common.spec))
+    with open_session(definition, common.db, common.now) as session:
+        session.clock.now_ms += delay
+        at = session.clock.now_ms
+        before = _due_instances(session, at)
+        fired = 0
+        for _ in range(MAX_TICK_ROUNDS):
+            count = session.runtime.tick(at)
+            fired += count
+            if not count:
+                break
+        for instance_id in before:
+            session.deliver_emits(instance_id)
+        steps = {name: session.records_after(name, version) for name, version in before.items()}
+        _show_tick(session, common.format, at, fired, {name: found for name, found in steps.items() if found})
+
+
+def _due_instances(session: Session, at: int) -> dict[str, int]:
+    """The instances of this workflow with a timer due by `at`, and their versions now."""
+    due = {timer.instance for timer in session.store.timers() if timer.due_ms <= at}
+    name = session.definition.name
+    return {i.id: i.version for i in session.store.instances() if i.id in due and i.workflow == name}
+
+
+def _show_tick(
+    session: Session, format: OutputFormat, at: int, fired: int, steps: dict[str, list[Record]]
+) -> None:
+    """Print what a tick did: the time, how many timers fired, and each instance's new records."""
+    if format is OutputFormat.JSON:
+        instances = [
+            {
+                "instance": instance_document(session.runtime.load(name)),
+                "records": [record_document(record) for record in records],
+            }
+            for name, records in steps.items()
+        ]
+        emit_json({"at_ms": at, "at": iso(at), "fired": fired, "instances": instances})
+        return
+    typer.echo(f"tick at {iso(at)}: {plural(fired, 'timer')} fired")
+    for name, records in steps.items():
+        typer.echo(f"\n{name}:")
+        typer.echo(log_table(records))
+        typer.echo(_summary(session, session.runtime.load(name)))
+
+
+def _control(common: Common, instance_id: str, action: str, actor: str | None) -> int:
+    """Pause, resume or cancel an instance and show the step."""
+
+    def step(session: Session) -> list[str]:
+        runtime = session.runtime
+        {"pause": runtime.pause, "resume": runtime.resume, "cancel": runtime.cancel}[action](
+            instance_id, actor
+        )
+        return []
+
+    return execute(common.format, lambda: _mutate(common, instance_id, step))
+
+
+@app.command()
+@guarded
+def pause(
+    spec: SpecArg,
+    instance: IdArg,
+    db: DbOpt,
+    actor: ActorOpt = None,
+    now: NowOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
+) -> int:
+    """Pause an instance: events are refused and timers wait until `resume`."""
+    return _control(Common(spec, db, now, format), instance, "pause", actor)
+
+
+@app.command()
+@guarded
+def resume(
+    spec: SpecArg,
+    instance: IdArg,
+    db: DbOpt,
+    actor: ActorOpt = None,
+    now: NowOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
+) -> int:
+    """Resume a paused instance (timers that fell due meanwhile fire on the next `tick`)."""
+    return _control(Common(spec, db, now, format), instance, "resume", actor)
+
+
+@app.command()
+@guarded
+def cancel(
+    spec: SpecArg,
+    instance: IdArg,
+    db: DbOpt,
+    actor: ActorOpt = None,
+    now: NowOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
+) -> int:
+    """Cancel an instance: its timers and owed work are dropped and it takes no more events."""
+    return _control(Common(spec, db, now, format), instance, "cancel", actor)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@app.command()
+@guarded
+def status(
+    spec: SpecArg, instance: IdArg, db: DbOpt, now: NowOpt = None, format: FormatOpt = OutputFormat.TEXT
+) -> int:
+    """Show an instance: states, status, context, timers, owed work and the events it handles."""
+    common = Common(spec, db, now, format)
+    return execute(format, lambda: _read(common, lambda session: _show_status(session, format, instance)))
+
+
+def _show_status(session: Session, format: OutputFormat, instance_id: str) -> None:
+    """Print an instance's status."""
+    instance = session.runtime.load(instance_id)
+    timers = session.store.timers(instance_id)
+    owed = session.store.work(instance_id)
+    if format is OutputFormat.JSON:
+        emit_json(status_document(session.definition, instance, timers, owed))
+    else:
+        typer.echo(status_text(session.definition, instance, timers, owed))
+
+
+@app.command()
+@guarded
+def log(
+    spec: SpecArg, instance: IdArg, db: DbOpt, now: NowOpt = None, format: FormatOpt = OutputFormat.TEXT
+) -> int:
+    """Show an instance's audit log (JSON: every field of every record)."""
+    common = Common(spec, db, now, format)
+    return execute(format, lambda: _read(common, lambda session: _show_log(session, format, instance)))
+
+
+def _show_log(session: Session, format: OutputFormat, instance_id: str) -> None:
+    """Print an instance's audit log."""
+    records = session.runtime.audit(instance_id)
+    if format is OutputFormat.JSON:
+        emit_json({"instance": instance_id, "records": [record_document(record) for record in records]})
+    else:
+        typer.echo(log_table(records))
+
+
+@app.command("list")
+@guarded
+def list_(spec: SpecArg, db: DbOpt, now: NowOpt = None, format: FormatOpt = OutputFormat.TEXT) -> int:
+    """List the store's instances of this workflow, oldest first."""
+    common = Common(spec, db, now, format)
+    return execute(format, lambda: _read(common, lambda session: _show_list(session, format)))
+
+
+def _show_list(session: Session, format: OutputFormat) -> None:
+    """Print the instances of the session's workflow."""
+    name = session.definition.name
+    found = [i for i in session.store.instances() if i.workflow == name]
+    if format is OutputFormat.JSON:
+        emit_json({"workflow": name, "instances": [instance_document(i) for i in found]})
+    elif found:
+        typer.echo(columns(LIST_HEADER, [list_row(i) for i in found]))
+    else:
+        typer.echo(f"no instances of {name} in `{session.store.path}`")
+
+
+@app.command()
+@guarded
+def verify(
+    spec: SpecArg, instance: IdArg, db: DbOpt, now: NowOpt = None, format: FormatOpt = OutputFormat.TEXT
+) -> int:
+    """Replay an instance's audit log through the engine: exit 0 when every record rebuilds exactly."""
+    common = Common(spec, db, now, format)
+    return execute(format, lambda: _read(common, lambda session: _verify(session, format, instance)))
+
+
+def _verify(session: Session, format: OutputFormat, instance_id: str) -> int:
+    """Check the stamp chain, then replay; print OK or the first record that differs."""
+    instance = session.runtime.load(instance_id)
+    records = list(session.store.records(instance_id))
+    problem = _replay_problem(session, instance_id, records)
+    if format is OutputFormat.JSON:
+        seq, detail = problem if problem is not None else (None, None)
+        document = {"instance": instance_id, "ok": problem is None, "records": len(records)}
+        emit_json(document | {"seq": seq, "detail": detail})
+    elif problem is None:
+        typer.echo(
+            f"OK    {instance_id}: {plural(len(records), 'audit record')} replay exactly and the stamps "
+            f"chain; it is {instance.status} in {states(instance.active)}"
+        )
+    else:
+        typer.echo(f"FAIL  {instance_id}: audit record {problem[0]} does not replay: {problem[1]}")
+    return EXIT_OK if problem is None else EXIT_FINDINGS
+
+
+def _replay_problem(session: Session, instance_id: str, records: list[Record]) -> tuple[int, str] | None:
+    """The first record that breaks the stamp chain or does not replay, with what differs; None when OK."""
+    broken = codec.verify_chain(records)
+    if broken is not None:
+        return broken, "its stamp or number does not chain onto the record before (the log was altered)"
+    try:
+        check(session.definition, session.store, instance_id)
+    except ReplayError as error:
+        return error.seq, error.detail
+    except WorkflowError as error:
+        return 0, f"replaying it raised {error}"
+    return None
+
+
+# --------------------------------------------------------------------------- shared steps
+
+
+def _read(common: Common, show: Callable[[Session], _T]) -> _T:
+    """Open the spec and the store (never creating one) and run a reading command."""
+    definition = Definition(compiled(common.spec))
+    with open_session(definition, common.db, common.now) as session:
+        return show(session)
+
+
+def _mutate(common: Common, instance_id: str, step: Callable[[Session], list[str]]) -> None:
+    """Run one step on an existing instance, deliver its emitted events, and show what it recorded."""
+    definition = Definition(compiled(common.spec))
+    with open_session(definition, common.db, common.now) as session:
+        version = session.instance(instance_id).version
+        notes = step(session)
+        session.deliver_emits(instance_id)
+        _show_steps(session, instance_id, version, common.format, notes)
+
+
+def _show_steps(
+    session: Session, instance_id: str, version: int, format: OutputFormat, notes: Sequence[str] = ()
+) -> None:
+    """Print the records an instance gained after `version` and where it is now."""
+    instance = session.runtime.load(instance_id)
+    records = session.records_after(instance_id, version)
+    if format is OutputFormat.JSON:
+        timers = session.store.timers(instance_id)
+        owed = session.store.work(instance_id)
+        emit_json(
+            {
+                "instance": status_document(session.definition, instance, timers, owed),
+                "records": [record_document(record) for record in records],
+                "notes": list(notes),
+            }
+        )
+        return
+    typer.echo(log_table(records) if records else "no new audit records")
+    for note in notes:
+        typer.echo(f"note: {note}")
+    typer.echo(_summary(session, instance))
+
+
+def _summary(session: Session, instance: Instance) -> str:
+    """Where an instance is, the work it owes (with keys to report) and its next timer."""
+    lines = [f"{instance.id} is {instance.status} in {states(instance.active)}"]
+    for item in session.store.work(instance.id):
+        lines.append(f"  owes {item.kind} {item.action}: key {item.key}")
+    timers = session.store.timers(instance.id)
+    if timers:
+        first = timers[0]
+        lines.append(f"  next timer {first.key} due {iso(first.due_ms)}")
+    return "\n".join(lines)
