@@ -24,6 +24,7 @@ engine step for step.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -134,5 +135,7 @@ def rows(table: Mapping[str, Mapping[str, str]], leaf_key: object) -> dict[str, 
     for leaf, moves in table.items():
         row = linked[leaf]
         for event, target in moves.items():
-            row[event] = linked.setdefault(target, {leaf_key: target})
+            # Interned keys: an event name written in the caller's code is then the very
+            # same object, and the lookup never compares characters.
+            row[sys.intern(event)] = linked.setdefault(target, {leaf_key: target})
     return linked
