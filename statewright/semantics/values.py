@@ -209,7 +209,16 @@ def _right_kind(value: ir.Value, type_name: ir.TypeName) -> bool:
         if isinstance(value, Decimal):
             return value.is_finite()
         return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, str)
+    return isinstance(value, str) and _is_text(value)
+
+
+def _is_text(value: str) -> bool:
+    """Unicode text that UTF-8 can hold: no lone surrogates (which no store or audit stamp can encode)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 __all__ = [

@@ -388,8 +388,10 @@ def test_decimal_domain(value: ir.Value, field: ir.FieldType, inside: bool) -> N
         ("", ir.FieldType("string"), True),
         ("any text ✓", ir.FieldType("string"), True),
         (5, ir.FieldType("string"), False),
+        ("lone \ud800 surrogate", ir.FieldType("string"), False),
+        ("\udfff", ir.FieldType("enum", members=("\udfff",)), False),
     ],
 )
 def test_enum_bool_and_string_domains(value: ir.Value, field: ir.FieldType, inside: bool) -> None:
-    """Enums hold their members only, bools only `True`/`False`, strings any `str`."""
+    """Enums hold their members only, bools only `True`/`False`, strings any text UTF-8 can hold."""
     assert value_in_domain(value, field) is inside
