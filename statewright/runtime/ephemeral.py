@@ -28,6 +28,7 @@ class EphemeralStore:
         self._keys: dict[tuple[str, str], Record] = {}
         self._timers: dict[tuple[str, str], Timer] = {}
         self._work: dict[tuple[str, str], Work] = {}
+        self._last: dict[str, Record] = {}
         self._closed = False
 
     def apply(self, commit: Commit) -> None:
@@ -47,6 +48,7 @@ class EphemeralStore:
                 f"instance `{instance.id}` is at version {stored.version}, not {commit.expected_version}"
             )
         self._instances[instance.id] = instance
+        self._last[instance.id] = record
         if record.key is not None:
             self._keys[instance.id, record.key] = record
         for key in commit.cancel_timers:
@@ -84,6 +86,11 @@ class EphemeralStore:
         """Always empty: an in-memory machine keeps no audit log."""
         self._open()
         return ()
+
+    def last_record(self, instance_id: str) -> Record | None:
+        """The record of the instance's latest engine step (pure moves make none), if any."""
+        self._open()
+        return self._last.get(instance_id)
 
     def find_key(self, instance_id: str, key: str) -> Record | None:
         """The record an idempotency key was applied with, if any."""
