@@ -58,3 +58,8 @@ def as_decimal(value: ir.Value) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise TypeError(f"expected a decimal context value, not {value!r}")
     return Decimal(value)
+
+
+def quotient(dividend: Fraction, divisor: Fraction) -> Fraction:
+    """The guard language's total division: `a / 0` is 0 (`semantics.interpret.divide`)."""
+    return Fraction(0) if divisor == 0 else dividend / divisor

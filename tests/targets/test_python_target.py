@@ -30,7 +30,7 @@ from statewright.runtime import compiled
 from statewright.runtime.errors import EventNotAllowed, EventRejected
 from statewright.semantics.values import holds
 from statewright.targets.python import BAD_FORM, PythonTarget, render_module
-from statewright.targets.python.guards import guard_source
+from statewright.targets.python.guards import guard_body, guard_source, return_lines
 from statewright.targets.python.view import LINE_LENGTH, TABLE_FORM_STATES, module_view
 from tests.semantics.test_agreement import FIELDS, SCOPE, contexts
 from tests.semantics.typed_exprs import typed
@@ -170,9 +170,21 @@ def test_compiled_guards_agree_with_the_evaluator(data: st.DataObject) -> None:
         "as_fraction": compiled.as_fraction,
         "as_bool": compiled.as_bool,
         "as_str": compiled.as_str,
+        "quotient": compiled.quotient,
         "c": context,
     }
-    assert eval(source, namespace) is holds(expr, context), source
+    expected = holds(expr, context)
+    assert eval(source, namespace) is expected, source
+    body = guard_body(expr, FIELDS)
+    function = "\n".join(
+        [
+            "def guard(c):",
+            *(f"    {line}" for line in body.bindings),
+            *return_lines(body.expression, "    ", 100),
+        ]
+    )
+    exec(function, namespace)
+    assert namespace["guard"](context) is expected, function
 
 
 @pytest.mark.parametrize(

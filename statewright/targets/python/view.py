@@ -102,13 +102,13 @@ class Guard:
     index: int
     function: str
     doc: str
-    body: str
-    skip_format: bool
+    bindings: tuple[str, ...]
+    statement: tuple[str, ...]
 
     @property
-    def statement(self) -> str:
-        """The function's return statement (left as written by the formatter when it is long)."""
-        return f"return {self.body}" + ("  # fmt: skip" if self.skip_format else "")
+    def body(self) -> str:
+        """All the code of the function body (to find what it uses)."""
+        return "\n".join((*self.bindings, *self.statement))
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +179,9 @@ def module_view(machine: ir.Machine, source_name: str, form: str = "auto") -> Mo
     compiled = () if table_form else _guards(machine, source)
     fields, aliases = _fields(machine, source, prefix)
     used = set().union(*(guards.reads(g.body) for g in compiled)) if compiled else set()
-    readers = {f.reader for f in fields} | {name for name in used if name.startswith("as_")}
+    readers = {f.reader for f in fields} | {
+        name for name in used if name.startswith("as_") or name == "quotient"
+    }
     return ModuleView(
         header=_header(machine, source, prefix),
         prefix=prefix,
@@ -317,13 +319,13 @@ def _guards(machine: ir.Machine, source: str) -> tuple[Guard, ...]:
     for index, transition in enumerate(machine.transitions):
         if transition.guard is None:
             continue
-        body = guards.guard_source(transition.guard, machine.context)
+        body = guards.guard_body(transition.guard, machine.context)
         what = transition.event or transition.kind
         doc = _oneline(
             f"`{render(transition.guard)}`: {what} in {transition.source} ({where(source, transition.span)})"
         )
-        line = f"    return {body}"
-        found.append(Guard(index, f"_guard_{index}", doc, body, len(line) > LINE_LENGTH))
+        statement = guards.return_lines(body.expression, "    ", LINE_LENGTH)
+        found.append(Guard(index, f"_guard_{index}", doc, body.bindings, statement))
     return tuple(found)
 
 
