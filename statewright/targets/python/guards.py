@@ -252,7 +252,8 @@ def guard_body(expr: ir.Expr, fields: tuple[ir.ContextField, ...], context: str 
 def return_lines(code: Code, indent: str, limit: int) -> tuple[str, ...]:
     """`return <expr>` laid out as ruff lays it out: one line, or one chain operand a line.
 
-    Nested chains are split the same way inside their parentheses. An expression ruff would split elsewhere is fenced with `# fmt: off` / `# fmt: on`.
+    Nested chains are split the same way inside their parentheses. An expression
+    ruff would split elsewhere is fenced with `# fmt: off` / `# fmt: on`.
     """
     one = f"{indent}return {code.text}"
     if len(one) <= limit:
