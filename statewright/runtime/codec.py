@@ -4,13 +4,21 @@ Context values keep their exact type through JSON: ints, bools and strings are
 themselves; a `Decimal` becomes `{"$decimal": "12.50"}`. Canonical JSON (sorted
 keys, no spaces, UTF-8) makes the audit stamp, SHA-256 over the previous stamp
 and the record, the same on every machine.
+
+The `*_json` functions write the same canonical text as `dumps(*_data(...))`,
+byte for byte, but by hand for the common case (the shapes the engine builds);
+anything unusual (a subclass, a value of the wrong type) takes the general path,
+so the two can never disagree. A step's record is encoded once: `seal` stamps it
+and returns the stored text too, and `remember`/`recall` hand that text from the
+engine to the store for the same (immutable) record object.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import json.encoder
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -62,9 +70,12 @@ def decode_context(data: Any) -> dict[str, Value]:
     return {str(name): decode_value(value) for name, value in data.items()}
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(data: Any) -> str:
-    """Canonical JSON text."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Canonical JSON text: what `json.dumps` writes with sorted keys, no spaces, UTF-8 unescaped."""
+    return _ENCODER.encode(data)
 
 
 # --------------------------------------------------------------------------- records
@@ -140,10 +151,42 @@ def record_from(data: Any) -> Record:
 
 
 def stamp(previous: str, record: Record) -> str:
-    """The audit stamp of `record`: SHA-256 of the previous stamp and the record's canonical JSON."""
-    body = record_data(record)
-    body["stamp"] = ""
-    return hashlib.sha256((previous + dumps(body)).encode("utf-8")).hexdigest()
+    """The audit stamp of `record`: SHA-256 of the previous stamp and the record's canonical JSON.
+
+    The JSON is the record's with an empty `stamp` (the field it is about to fill).
+    """
+    halves = _record_halves(record)
+    if halves is None:
+        body = record_data(record)
+        body["stamp"] = ""
+        return hashlib.sha256((previous + dumps(body)).encode("utf-8")).hexdigest()
+    head, tail = halves
+    return hashlib.sha256((previous + head + '""' + tail).encode()).hexdigest()
+
+
+def seal(previous: str, record: Record) -> tuple[str, str]:
+    """The stamp `record` gets on a chain ending in `previous`, and the record's canonical JSON with it.
+
+    The engine stamps a record and the store writes its text from this one encoding.
+    """
+    halves = _record_halves(record)
+    if halves is None:
+        body = record_data(record)
+        body["stamp"] = ""
+        digest = hashlib.sha256((previous + dumps(body)).encode("utf-8")).hexdigest()
+        body["stamp"] = digest
+        return digest, dumps(body)
+    head, tail = halves
+    digest = hashlib.sha256((previous + head + '""' + tail).encode()).hexdigest()
+    return digest, f'{head}"{digest}"{tail}'
+
+
+def record_json(record: Record) -> str:
+    """The record's canonical JSON, `dumps(record_data(record))`, as a store keeps it."""
+    halves = _record_halves(record)
+    if halves is None or record.stamp.__class__ is not str:
+        return dumps(record_data(record))
+    return f"{halves[0]}{_quote(record.stamp)}{halves[1]}"
 
 
 def verify_chain(records: list[Record]) -> int | None:
@@ -230,3 +273,192 @@ def work_data(work: Work) -> dict[str, Any]:
         "seq": work.seq,
         "service": work.service,
     }
+
+
+def instance_json(instance: Instance) -> str:
+    """The snapshot's canonical JSON, `dumps(instance_data(instance))`."""
+    i = instance
+    try:
+        votes = i.votes
+        version = i.workflow_version
+        created, updated, count = i.created_ms, i.updated_ms, i.version
+        if created.__class__ is not int or updated.__class__ is not int or count.__class__ is not int:
+            raise _IrregularError
+        return (
+            f'{{"active":{_strings(i.active)},"attempts":{_counts(i.attempts)},'
+            f'"context":{_context(i.context)},"created_ms":{created},"id":{_quote(i.id)},'
+            f'"stamp":{_quote(i.stamp)},"status":{_quote(i.status)},"updated_ms":{updated},'
+            f'"version":{count},"votes":{"{}" if votes == {} else _votes(votes)},'
+            f'"work":{_names(i.work)},"workflow":{_quote(i.workflow)},'
+            f'"workflow_version":{"null" if version is None else _int(version)}}}'
+        )
+    except Exception:  # anything unusual: the general path encodes it (or raises what it raises)
+        return dumps(instance_data(instance))
+
+
+def timer_json(timer: Timer) -> str:
+    """The timer's canonical JSON, `dumps(timer_data(timer))`."""
+    t = timer
+    try:
+        transition, due = t.transition, t.due_ms
+        if due.__class__ is not int:
+            raise _IrregularError
+        return (
+            f'{{"due_ms":{due},"instance":{_quote(t.instance)},"key":{_quote(t.key)},'
+            f'"kind":{_quote(t.kind)},"state":{_quote(t.state)},'
+            f'"transition":{"null" if transition is None else _int(transition)}}}'
+        )
+    except Exception:
+        return dumps(timer_data(timer))
+
+
+def work_json(work: Work) -> str:
+    """The work item's canonical JSON, `dumps(work_data(work))`."""
+    w = work
+    try:
+        return (
+            f'{{"action":{_quote(w.action)},"attempt":{_int(w.attempt)},"instance":{_quote(w.instance)},'
+            f'"key":{_quote(w.key)},"kind":{_quote(w.kind)},"seq":{_int(w.seq)},'
+            f'"service":{_maybe(w.service)},"state":{_maybe(w.state)}}}'
+        )
+    except Exception:
+        return dumps(work_data(work))
+
+
+# --------------------------------------------------------------------------- the encoded text of a record
+
+_TEXTS: dict[int, tuple[object, str]] = {}
+_TEXTS_MAX = 1024
+
+
+def remember(value: object, text: str) -> None:
+    """Keep the canonical JSON of an immutable value the caller just encoded, for `recall`.
+
+    Only the latest few are kept; each is found by identity, so a copy (or a
+    `dataclasses.replace` of it) is encoded afresh.
+    """
+    if len(_TEXTS) >= _TEXTS_MAX:
+        _TEXTS.clear()
+    _TEXTS[id(value)] = (value, text)
+
+
+def recall(value: object) -> str | None:
+    """The text `remember` kept for this very object (and forget it), or None."""
+    found = _TEXTS.pop(id(value), None)
+    if found is None or found[0] is not value:
+        return None
+    return found[1]
+
+
+# --------------------------------------------------------------------------- hand-written canonical JSON
+
+_quote: Callable[[str], str] = json.encoder.encode_basestring
+"""A JSON string, exactly as `json.dumps(..., ensure_ascii=False)` writes it (TypeError if not a str)."""
+
+
+class _IrregularError(Exception):
+    """A value the hand-written encoder does not handle; the general path encodes it."""
+
+
+def _int(value: object) -> str:
+    if value.__class__ is not int:
+        raise _IrregularError
+    return int.__repr__(value)
+
+
+def _maybe(value: str | None) -> str:
+    return "null" if value is None else _quote(value)
+
+
+def _strings(values: Iterable[str]) -> str:
+    return "[" + ",".join(map(_quote, values)) + "]"
+
+
+def _value(value: Value) -> str:
+    kind = value.__class__
+    if kind is str:
+        return _quote(value)  # type: ignore[arg-type]
+    if kind is int:
+        return int.__repr__(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is Decimal and value.is_finite():  # type: ignore[union-attr]
+        return '{"$decimal":' + _quote(format(value, "f")) + "}"
+    raise _IrregularError
+
+
+def _context(context: Mapping[str, Value]) -> str:
+    if context == {}:
+        return "{}"
+    return "{" + ",".join([f"{_quote(name)}:{_value(context[name])}" for name in sorted(context)]) + "}"
+
+
+def _names(mapping: Mapping[str, str]) -> str:
+    items = mapping.items()  # as `dict(sorted(mapping.items()))` reads it
+    if not items:
+        return "{}"
+    return "{" + ",".join([f"{_quote(name)}:{_quote(value)}" for name, value in sorted(items)]) + "}"
+
+
+def _counts(mapping: Mapping[str, int]) -> str:
+    items = mapping.items()
+    if not items:
+        return "{}"
+    return "{" + ",".join([f"{_quote(name)}:{_int(value)}" for name, value in sorted(items)]) + "}"
+
+
+def _votes(votes: Mapping[str, tuple[Vote, ...]]) -> str:
+    parts = []
+    for level, cast in sorted(votes.items()):
+        decisions = ",".join([f"[{_quote(vote.actor)},{_quote(vote.decision)}]" for vote in cast])
+        parts.append(f"{_quote(level)}:[{decisions}]")
+    return "{" + ",".join(parts) + "}"
+
+
+def _guards(guards: Iterable[tuple[str, bool]]) -> str:
+    parts = []
+    for text, held in guards:
+        if held is not True and held is not False:
+            raise _IrregularError
+        parts.append(f"[{_quote(text)},{'true' if held else 'false'}]")
+    return "[" + ",".join(parts) + "]"
+
+
+def _record_halves(record: Record) -> tuple[str, str] | None:
+    """The record's canonical JSON before and after the value of its `stamp` field; None if unusual."""
+    r = record
+    q = _quote
+    try:
+        actor, decision, delegate, event, failure = r.actor, r.decision, r.delegate_to, r.event, r.failure
+        key, reason, request_scope, scope = r.key, r.reason, r.request_scope, r.scope
+        timer, transition, work = r.timer, r.transition, r.work
+        granted, permissions, evidence = r.granted, r.permissions, r.evidence
+        at_ms, seq = r.at_ms, r.seq
+        if at_ms.__class__ is not int or seq.__class__ is not int:
+            return None
+        head = (
+            f'{{"actor":{"null" if actor is None else q(actor)},"at_ms":{at_ms},'
+            f'"context":{_context(r.context)},"decision":{"null" if decision is None else q(decision)},'
+            f'"delegate_to":{"null" if delegate is None else q(delegate)},'
+            f'"event":{"null" if event is None else q(event)},'
+            f'"evidence":{"{}" if evidence == {} else _names(evidence)},'
+            f'"failure":{"null" if failure is None else q(failure)},'
+            f'"granted":{"[]" if granted == () else _strings(granted)},'
+            f'"guards":{"[]" if r.guards == () else _guards(r.guards)},'
+            f'"inputs":{"{}" if r.inputs == {} else _context(r.inputs)},"instance":{q(r.instance)},'
+            f'"key":{"null" if key is None else q(key)},"kind":{q(r.kind)},"outcome":{q(r.outcome)},'
+            f'"permissions":{"[]" if permissions == () else _strings(permissions)},'
+            f'"reason":{"null" if reason is None else q(reason)},'
+            f'"request_scope":{"null" if request_scope is None else q(request_scope)},'
+            f'"scope":{"null" if scope is None else q(scope)},"seq":{seq},'
+            f'"source":{_strings(r.source)},"stamp":'
+        )
+        tail = (
+            f',"status":{q(r.status)},"target":{_strings(r.target)},'
+            f'"timer":{"null" if timer is None else q(timer)},'
+            f'"transition":{"null" if transition is None else _int(transition)},'
+            f'"work":{"null" if work is None else q(work)}}}'
+        )
+    except Exception:  # anything unusual: the caller takes the general path
+        return None
+    return head, tail

@@ -7,13 +7,19 @@ version it was computed from, and a client's idempotency key is applied once);
 actions run at least once, each with a stable key, so handlers must be
 idempotent on that key. Work owed by a committed step survives a crash in the
 store's outbox and runs on the next `run_work`.
+
+`Runtime.batch()` is group commit: the steps taken inside it are computed and
+checked one by one, but committed together in one store transaction when the
+block ends (much faster: one durable write for the lot), and all of them are
+lost if it fails; see its docstring for the trade-off.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -23,6 +29,7 @@ from statewright.runtime.definition import Definition
 from statewright.runtime.engine import Request, Step
 from statewright.runtime.errors import (
     ConcurrentUpdate,
+    NotRunning,
     UnknownHandler,
     UnknownWork,
     WorkflowError,
@@ -33,6 +40,8 @@ from statewright.runtime.store import Store
 
 MAX_SETTLE = 1000
 """Eventless steps one event may cause before the runtime stops following them (a livelock guard)."""
+
+_ANONYMOUS = Request()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,20 +124,34 @@ class Runtime:
         key: str | None = None,
         delegate_to: str | None = None,
     ) -> Instance:
-        """Send an event; a refusal is recorded, then raised. A repeated `key` is applied only once."""
-        request = Request(actor, tuple(permissions), scope, dict(evidence or {}), key, delegate_to)
-        if key is not None and self.store.find_key(instance_id, key) is not None:
-            return self.load(instance_id)
-        instance = self._known.get(instance_id) or self.load(instance_id)
-        step = engine.send(self.definition, instance, event, self.clock(), request)
-        try:
-            return self._apply(step)
-        except ConcurrentUpdate:
-            if instance_id not in self._known:
-                raise
-            del self._known[instance_id]  # another writer moved it: recompute on the stored snapshot
-            step = engine.send(self.definition, self.load(instance_id), event, self.clock(), request)
-            return self._apply(step)
+        """Send an event; a refusal is recorded, then raised. A repeated `key` is applied only once.
+
+        A send whose `key` was applied before changes nothing and returns the stored
+        snapshot (the store refuses the key a second time; only then is it looked up).
+        """
+        if actor is None and not permissions and scope is None and not evidence and delegate_to is None:
+            request = _ANONYMOUS if key is None else Request(key=key)
+        else:
+            request = Request(actor, tuple(permissions), scope, dict(evidence or {}), key, delegate_to)
+        known = self._known.get(instance_id)
+        instance = known or self.load(instance_id)
+        while True:
+            try:
+                step = engine.send(self.definition, instance, event, self.clock(), request)
+                self._commit(step)
+                break
+            except (ConcurrentUpdate, NotRunning):
+                if key is not None and self.store.find_key(instance_id, key) is not None:
+                    return self.load(instance_id)  # applied before: once is enough
+                if known is None:
+                    raise
+                # Another writer moved it since this runtime's last commit: recompute on the stored snapshot.
+                self._known.pop(instance_id, None)
+                known = None
+                instance = self.load(instance_id)
+        if step.error is not None:
+            raise step.error
+        return self._settle(step.commit.instance)
 
     def pause(self, instance_id: str, actor: str | None = None) -> Instance:
         """Pause: events are refused and timers wait until `resume`."""
@@ -157,6 +180,36 @@ class Runtime:
         writing back its pure moves).
         """
         self._known.pop(instance_id, None)
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Take several steps as one group commit: `with runtime.batch(): ...`.
+
+        Every step inside the block is computed and checked as usual (a conflict or
+        a refusal raises at its `send`), and the audit log reads as if each had
+        been committed on its own, but the store writes them together, in one
+        transaction, when the block ends. The trade-off is durability: none of them
+        is durable until the block ends, and they commit all or nothing. If the
+        block raises (an uncaught refusal too) or the final write fails, every step
+        of the batch is lost, as if none had been taken. Owed work runs only
+        through `run_work`, so run it after the batch, once its steps are durable.
+        While a batch is open the store serves no other thread or process.
+
+        Needs a store with `batch()` (`SQLiteStore`, `MemoryStore`); TypeError otherwise.
+        """
+        opener = getattr(self.store, "batch", None)
+        if opener is None:
+            raise TypeError(f"{type(self.store).__name__} cannot batch: it has no `batch()`")
+        return self._batch(opener)
+
+    @contextmanager
+    def _batch(self, opener: Callable[[], AbstractContextManager[object]]) -> Iterator[None]:
+        known = dict(self._known)
+        try:
+            with opener():
+                yield
+        except BaseException:
+            self._known = known  # the batch's snapshots were never committed
+            raise
 
     def audit(self, instance_id: str) -> Sequence[Record]:
         """The instance's audit log."""

@@ -3,8 +3,17 @@
 Every `apply` is one `BEGIN IMMEDIATE` transaction that writes the instance row
 (with an optimistic version check), its audit record (whose idempotency key a
 unique index guards), timer changes and owed work, or nothing. The file is in
-WAL mode with `synchronous=FULL`, so a committed step survives a crash of the
-process (and of the machine), and a busy timeout lets two processes write it.
+WAL mode with `synchronous=FULL` by default, so a committed step survives a
+crash of the process and of the machine (power loss, kernel panic); with
+`synchronous="NORMAL"` a committed step survives a crash of the process, but the
+last commits before a machine crash may be lost (never half applied: the WAL
+still rolls back or forward whole transactions). A busy timeout lets two
+processes write the file.
+
+`batch()` is group commit: the steps applied inside it are checked one by one as
+they are applied, but written together (the latest snapshot of each instance, every
+audit record, the net timer and work changes) in one transaction when the batch
+ends, so they become durable together, or not at all.
 
 Schema (version 1); every `data` column holds canonical JSON from `codec`:
 
@@ -31,14 +40,14 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar, cast, get_args
+from typing import Any, Literal, TypeAlias, TypeVar, cast, get_args
 
 from statewright.runtime import codec
 from statewright.runtime.errors import ConcurrentUpdate, StoreError, UnknownInstance
-from statewright.runtime.model import Commit, Instance, Record, Timer, TimerKind, Work, WorkKind
+from statewright.runtime.model import Commit, Instance, Record, Timer, TimerKind, Work, WorkKind, quick_init
 
 APPLICATION = "statewright-store"
 """The `meta` table's `application` value: this file is a statewright store."""
@@ -48,6 +57,11 @@ APPLICATION_ID = 0x53577374
 """SQLite's header `application_id` of a store ("SWst"), so tools like `file` can tell it apart."""
 BUSY_TIMEOUT_S = 10.0
 """How long a writer waits for another process's transaction before giving up."""
+
+Synchronous: TypeAlias = Literal["FULL", "NORMAL"]
+"""SQLite's `synchronous` level for a store in WAL mode: `FULL` syncs the log on every commit
+(a committed step survives a machine crash); `NORMAL` syncs it only at checkpoints (a committed
+step survives a process crash, the latest ones may be lost to a machine crash)."""
 
 _HEADER = b"SQLite format 3\x00"
 _TABLES = frozenset({"meta", "instances", "records", "timers", "work"})
@@ -73,6 +87,7 @@ _T = TypeVar("_T")
 # --------------------------------------------------------------------------- encoding commits
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Encoded:
     """A commit checked and encoded as the canonical JSON a store keeps."""
@@ -101,15 +116,16 @@ def encode_commit(commit: Commit) -> Encoded:
             f"a commit on version {commit.expected_version} must write record and version "
             f"{commit.expected_version + 1}, not record {record.seq} and version {instance.version}"
         )
-    strays = [timer.key for timer in commit.timers if timer.instance != instance.id]
-    strays += [item.key for item in commit.work if item.instance != instance.id]
-    if strays:
-        raise ValueError(f"timers or work {strays} of the commit belong to another instance")
+    if commit.timers or commit.work:
+        strays = [timer.key for timer in commit.timers if timer.instance != instance.id]
+        strays += [item.key for item in commit.work if item.instance != instance.id]
+        if strays:
+            raise ValueError(f"timers or work {strays} of the commit belong to another instance")
     try:
-        instance_text = codec.dumps(codec.instance_data(instance))
-        record_text = codec.dumps(codec.record_data(record))
-        timers = tuple((timer, codec.dumps(codec.timer_data(timer))) for timer in commit.timers)
-        work = tuple((item, codec.dumps(codec.work_data(item))) for item in commit.work)
+        instance_text = codec.instance_json(instance)
+        record_text = codec.recall(record) or codec.record_json(record)
+        timers = tuple([(timer, codec.timer_json(timer)) for timer in commit.timers])
+        work = tuple([(item, codec.work_json(item)) for item in commit.work])
     except (TypeError, ValueError) as exc:
         raise ValueError(f"the commit for instance `{instance.id}` does not encode: {exc}") from exc
     return Encoded(commit, instance_text, record_text, timers, work)
@@ -196,26 +212,73 @@ def read_record(text: object, where: str, instance_id: str, seq: int | None = No
     return record
 
 
+_DELETE_TIMER = "DELETE FROM timers WHERE instance = ? AND key = ?"
+_UPSERT_TIMER = (
+    "INSERT INTO timers (instance, key, due_ms, data) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (instance, key) DO UPDATE SET due_ms = excluded.due_ms, data = excluded.data"
+)
+_FINISH_WORK = "UPDATE work SET done = 1 WHERE instance = ? AND key = ? AND done = 0"
+_DROP_WORK = "DELETE FROM work WHERE instance = ? AND key = ?"
+_OWE_WORK = "INSERT INTO work (instance, key, done, data) VALUES (?, ?, ?, ?)"
+
+
+_Known: TypeAlias = tuple[
+    dict[str, int | None], dict[str, tuple[int, str]], dict[tuple[str, str], tuple[int, str]]
+]
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What an open batch has checked but not yet written, and what it knows of the file."""
+
+    staged: list[Encoded] = field(default_factory=list)
+    versions: dict[str, int | None] = field(default_factory=dict)
+    """Instance id -> its version with the batch's commits (None: it does not exist)."""
+    snapshots: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """Instance id -> (version, JSON) of its latest snapshot in the batch."""
+    keys: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    """(instance, idempotency key) -> (seq, JSON) of the batch's record that applied it."""
+    failed: bool = False
+
+    def bookkeeping(self) -> _Known:
+        """A copy of what the batch knows (taken when an inner batch opens, with nothing staged)."""
+        return dict(self.versions), dict(self.snapshots), dict(self.keys)
+
+    def restore(self, saved: _Known) -> None:
+        """Forget an inner batch: drop what it staged and go back to what was known when it opened."""
+        self.staged = []
+        self.versions, self.snapshots, self.keys = saved
+
+
 # --------------------------------------------------------------------------- the store
 
 
 class SQLiteStore:
-    """A `Store` in one SQLite file (WAL, `synchronous=FULL`), safe to share between processes.
+    """A `Store` in one SQLite file (WAL, `synchronous=FULL` unless told otherwise), safe to share.
 
     Use it as a context manager (or call `close()`). `batch()` applies several
-    commits in one transaction. One store object may be used from several
-    threads (calls are serialized); each process opens its own.
+    commits in one transaction (group commit). One store object may be used from
+    several threads (calls are serialized); each process opens its own.
+
+    `synchronous` chooses what a committed step survives: `"FULL"` (the default)
+    a crash of the machine, `"NORMAL"` a crash of the process only (the latest
+    commits may be lost to a power cut; much faster on most disks).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, synchronous: Synchronous = "FULL") -> None:
+        if synchronous not in get_args(Synchronous):
+            raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
         self.path = path
+        self.synchronous: Synchronous = synchronous
         self._where = f"store `{path}`"
         self._lock = threading.RLock()
         self._depth = 0
+        self._batch: _Batch | None = None
         self._conn: sqlite3.Connection | None = None
         if str(path) == ":memory:":
             self._conn = self._connect()
             self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(f"PRAGMA synchronous={synchronous}")
             _create_schema(self._conn)
             return
         target = Path(path)
@@ -282,7 +345,7 @@ class SQLiteStore:
         try:
             self._check(conn)
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
         except sqlite3.Error as exc:
             conn.close()
             raise StoreError(f"{self._where} is damaged or not a statewright store: {exc}") from exc
@@ -327,53 +390,116 @@ class SQLiteStore:
         return self._conn
 
     @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
+    def _reading(self, flush: bool = False) -> Iterator[sqlite3.Connection]:
+        """The connection for a read; `flush` first writes what an open batch holds back."""
         with self._lock:
             conn = self._connection()
             try:
+                if flush and self._batch is not None:
+                    self._flush(conn, self._batch)
                 yield conn
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot read {self._where}: {exc}") from exc
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One transaction (`BEGIN IMMEDIATE`), or a savepoint inside an open batch: all or nothing."""
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write {self._where}: {exc}") from exc
+
+    def _abandon(self, conn: sqlite3.Connection, exc: BaseException) -> StoreError | None:
+        """Roll the open transaction back; the StoreError to raise for a SQLite error, else None."""
+        with suppress(sqlite3.Error):  # (a closed connection has rolled back already)
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            return StoreError(f"cannot write {self._where} (nothing was applied): {exc}")
+        return None
+
+    def _write_one(self, statement: str, parameters: tuple[Any, ...]) -> None:
+        """One statement outside a step: its own transaction, or part of the open batch."""
         with self._lock:
             conn = self._connection()
-            depth = self._depth
-            savepoint = f"sw_{depth}"
+            batch = self._batch
+            if batch is not None:
+                try:
+                    self._flush(conn, batch)
+                    conn.execute(statement, parameters)
+                except sqlite3.Error as exc:
+                    raise StoreError(f"cannot write {self._where}: {exc}") from exc
+                return
+            self._begin(conn)
             try:
-                conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {savepoint}")
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot write {self._where}: {exc}") from exc
-            self._depth = depth + 1
-            try:
-                yield conn
-                conn.execute("COMMIT" if depth == 0 else f"RELEASE {savepoint}")
+                conn.execute(statement, parameters)
+                conn.execute("COMMIT")
             except BaseException as exc:
-                if conn.in_transaction:
-                    with suppress(sqlite3.Error):
-                        if depth == 0:
-                            conn.execute("ROLLBACK")
-                        else:
-                            conn.execute(f"ROLLBACK TO {savepoint}")
-                            conn.execute(f"RELEASE {savepoint}")
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"cannot write {self._where} (nothing was applied): {exc}") from exc
+                error = self._abandon(conn, exc)
+                if error is not None:
+                    raise error from exc
                 raise
-            finally:
-                self._depth = depth
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Apply several commits in one transaction: all of them, or (if the block raises) none.
+        """Apply several commits in one transaction (group commit): all of them, or none.
 
-        Inside the block each `apply` is still atomic on its own (a savepoint), so a
-        caught `ConcurrentUpdate` leaves the batch's other commits in place. Reads
-        in the block see the batch's writes. Batches nest.
+        Each `apply` in the block is checked when it is made (version, idempotency
+        key, shape) and raises there, so a caught `ConcurrentUpdate` drops only that
+        commit; the accepted ones are written together when the batch ends, in one
+        transaction: every audit record, the latest snapshot of each instance and
+        the net timer and work changes. None of them is durable before the batch
+        ends, and if it fails (the block raises, or the final write does) none is.
+        Reads in the block see the batch's writes. Batches nest: an inner batch that
+        raises drops only its own commits. Other threads wait until the batch ends.
         """
-        with self._transaction():
+        with self._lock:
+            conn = self._connection()
+            outer = self._batch
+            if outer is None:
+                yield from self._outer_batch(conn)
+            else:
+                yield from self._inner_batch(conn, outer)
+
+    def _outer_batch(self, conn: sqlite3.Connection) -> Iterator[None]:
+        self._begin(conn)
+        batch = self._batch = _Batch()
+        self._depth = 1
+        try:
             yield
+            self._flush(conn, batch)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            error = self._abandon(conn, exc)
+            if error is not None:
+                raise error from exc
+            raise
+        finally:
+            self._batch = None
+            self._depth = 0
+
+    def _inner_batch(self, conn: sqlite3.Connection, batch: _Batch) -> Iterator[None]:
+        depth = self._depth
+        savepoint = f"sw_{depth}"
+        try:
+            self._flush(conn, batch)
+            conn.execute(f"SAVEPOINT {savepoint}")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write {self._where}: {exc}") from exc
+        saved = batch.bookkeeping()
+        self._depth = depth + 1
+        try:
+            yield
+            self._flush(conn, batch)
+            conn.execute(f"RELEASE {savepoint}")
+        except BaseException as exc:
+            batch.restore(saved)
+            with suppress(sqlite3.Error):
+                conn.execute(f"ROLLBACK TO {savepoint}")
+                conn.execute(f"RELEASE {savepoint}")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"cannot write {self._where} (nothing was applied): {exc}") from exc
+            raise
+        finally:
+            self._depth = depth
 
     # ------------------------------------------------------------------ writing
 
@@ -384,80 +510,220 @@ class SQLiteStore:
         exists on creation, or the record's idempotency key was applied before;
         `UnknownInstance` if the instance to update does not exist; `StoreError` if the
         store cannot be written; ValueError for a malformed commit. Nothing changes on error.
+        Inside `batch()` the commit is checked now and written when the batch ends.
         """
         encoded = encode_commit(commit)
+        with self._lock:
+            conn = self._connection()
+            if self._batch is not None:
+                try:
+                    self._stage(conn, self._batch, encoded)
+                except sqlite3.Error as exc:
+                    raise StoreError(f"cannot write {self._where}: {exc}") from exc
+                return
+            self._begin(conn)
+            try:
+                self._write(conn, encoded)
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                error = self._abandon(conn, exc)
+                if error is not None:
+                    raise error from exc
+                raise
+
+    def _write(self, conn: sqlite3.Connection, encoded: Encoded) -> None:
+        """Write one commit in the open transaction; raises (the caller rolls back) on a conflict."""
+        commit = encoded.commit
         instance, record = commit.instance, commit.record
-        with self._transaction() as conn:
-            if record.key is not None:
-                found = conn.execute(
-                    "SELECT seq FROM records WHERE instance = ? AND key = ?", (instance.id, record.key)
-                ).fetchone()
-                if found is not None:
-                    raise ConcurrentUpdate(
-                        f"idempotency key `{record.key}` was already applied to instance `{instance.id}` "
-                        f"(record {found[0]})"
-                    )
-            if commit.expected_version == 0:
-                if conn.execute("SELECT 1 FROM instances WHERE id = ?", (instance.id,)).fetchone():
-                    raise ConcurrentUpdate(f"instance `{instance.id}` already exists")
+        name = instance.id
+        if commit.expected_version == 0:
+            try:
                 conn.execute(
                     "INSERT INTO instances (id, version, data) VALUES (?, ?, ?)",
-                    (instance.id, instance.version, encoded.instance),
+                    (name, instance.version, encoded.instance),
                 )
-            else:
-                cursor = conn.execute(
-                    "UPDATE instances SET version = ?, data = ? WHERE id = ? AND version = ?",
-                    (instance.version, encoded.instance, instance.id, commit.expected_version),
+            except sqlite3.IntegrityError:
+                raise ConcurrentUpdate(f"instance `{name}` already exists") from None
+        else:
+            cursor = conn.execute(
+                "UPDATE instances SET version = ?, data = ? WHERE id = ? AND version = ?",
+                (instance.version, encoded.instance, name, commit.expected_version),
+            )
+            if cursor.rowcount != 1:
+                row = conn.execute("SELECT version FROM instances WHERE id = ?", (name,)).fetchone()
+                if row is None:
+                    raise UnknownInstance(f"no instance `{name}` in {self._where}")
+                raise ConcurrentUpdate(
+                    f"instance `{name}` is at version {row[0]}, not {commit.expected_version}"
                 )
-                if cursor.rowcount != 1:
-                    row = conn.execute(
-                        "SELECT version FROM instances WHERE id = ?", (instance.id,)
-                    ).fetchone()
-                    if row is None:
-                        raise UnknownInstance(f"no instance `{instance.id}` in {self._where}")
-                    raise ConcurrentUpdate(
-                        f"instance `{instance.id}` is at version {row[0]}, not {commit.expected_version}"
-                    )
+        try:
             conn.execute(
                 "INSERT INTO records (instance, seq, key, data) VALUES (?, ?, ?, ?)",
-                (instance.id, record.seq, record.key, encoded.record),
+                (name, record.seq, record.key, encoded.record),
             )
-            conn.executemany(
-                "DELETE FROM timers WHERE instance = ? AND key = ?",
-                [(instance.id, key) for key in commit.cancel_timers],
-            )
-            conn.executemany(
-                "INSERT INTO timers (instance, key, due_ms, data) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (instance, key) DO UPDATE SET due_ms = excluded.due_ms, data = excluded.data",
-                [(instance.id, timer.key, timer.due_ms, text) for timer, text in encoded.timers],
-            )
-            conn.executemany(
-                "UPDATE work SET done = 1 WHERE instance = ? AND key = ? AND done = 0",
-                [(instance.id, key) for key in commit.done_work],
-            )
-            for item, text in encoded.work:
-                conn.execute("DELETE FROM work WHERE instance = ? AND key = ?", (instance.id, item.key))
-                conn.execute(
-                    "INSERT INTO work (instance, key, data) VALUES (?, ?, ?)", (instance.id, item.key, text)
+        except sqlite3.IntegrityError:
+            if record.key is not None:
+                self._check_key(conn, name, record.key)
+            raise
+        cancel = commit.cancel_timers
+        if cancel:
+            if len(cancel) == 1:
+                conn.execute(_DELETE_TIMER, (name, cancel[0]))
+            else:
+                conn.executemany(_DELETE_TIMER, [(name, key) for key in cancel])
+        timers = encoded.timers
+        if timers:
+            if len(timers) == 1:
+                timer, text = timers[0]
+                conn.execute(_UPSERT_TIMER, (name, timer.key, timer.due_ms, text))
+            else:
+                conn.executemany(
+                    _UPSERT_TIMER, [(name, timer.key, timer.due_ms, text) for timer, text in timers]
                 )
+        if commit.done_work:
+            conn.executemany(_FINISH_WORK, [(name, key) for key in commit.done_work])
+        for item, text in encoded.work:
+            conn.execute(_DROP_WORK, (name, item.key))
+            conn.execute(_OWE_WORK, (name, item.key, 0, text))
+
+    def _check_key(self, conn: sqlite3.Connection, name: str, key: str) -> None:
+        """Raise `ConcurrentUpdate` if the idempotency key was applied to the instance (in the file)."""
+        found = conn.execute("SELECT seq FROM records WHERE instance = ? AND key = ?", (name, key)).fetchone()
+        if found is not None:
+            raise ConcurrentUpdate(
+                f"idempotency key `{key}` was already applied to instance `{name}` (record {found[0]})"
+            )
+
+    def _stage(self, conn: sqlite3.Connection, batch: _Batch, encoded: Encoded) -> None:
+        """Check a commit inside a batch against the file and the batch, and hold it for the batch's write."""
+        if batch.failed:
+            raise StoreError(f"cannot write {self._where}: an earlier write of this batch failed")
+        commit = encoded.commit
+        instance, record = commit.instance, commit.record
+        name = instance.id
+        versions = batch.versions
+        if name in versions:
+            current = versions[name]
+        else:
+            row = conn.execute("SELECT version FROM instances WHERE id = ?", (name,)).fetchone()
+            current = versions[name] = None if row is None else int(row[0])
+        key = record.key
+        if key is not None:
+            held = batch.keys.get((name, key))
+            if held is not None:
+                raise ConcurrentUpdate(
+                    f"idempotency key `{key}` was already applied to instance `{name}` (record {held[0]})"
+                )
+            if current is not None:
+                self._check_key(conn, name, key)
+        expected = commit.expected_version
+        if expected == 0:
+            if current is not None:
+                raise ConcurrentUpdate(f"instance `{name}` already exists")
+        elif current is None:
+            raise UnknownInstance(f"no instance `{name}` in {self._where}")
+        elif current != expected:
+            raise ConcurrentUpdate(f"instance `{name}` is at version {current}, not {expected}")
+        batch.staged.append(encoded)
+        versions[name] = instance.version
+        batch.snapshots[name] = (instance.version, encoded.instance)
+        if key is not None:
+            batch.keys[name, key] = (record.seq, encoded.record)
+
+    def _flush(self, conn: sqlite3.Connection, batch: _Batch) -> None:
+        """Write the commits a batch holds, in its transaction; a failure fails the whole batch."""
+        if batch.failed:
+            raise StoreError(f"cannot write {self._where}: an earlier write of this batch failed")
+        staged = batch.staged
+        if not staged:
+            return
+        batch.staged = []
+        try:
+            self._write_all(conn, staged)
+        except BaseException:
+            batch.failed = True
+            raise
+
+    def _write_all(self, conn: sqlite3.Connection, staged: list[Encoded]) -> None:
+        """Write checked commits as their net effect: what applying them one by one would leave."""
+        first: dict[str, int] = {}
+        """Instance id -> the version the batch found it at (0: the batch creates it)."""
+        last: dict[str, Encoded] = {}
+        records: list[tuple[str, int, str | None, str]] = []
+        timers: dict[tuple[str, str], tuple[int, str] | None] = {}
+        work: dict[tuple[str, str], list[Any]] = {}
+        """(instance, key) -> [text, done] for work owed in the batch, or [None, 1] for work only finished."""
+        for encoded in staged:
+            commit = encoded.commit
+            record = commit.record
+            name = commit.instance.id
+            if name not in first:
+                first[name] = commit.expected_version
+            last[name] = encoded
+            records.append((name, record.seq, record.key, encoded.record))
+            for key in commit.cancel_timers:
+                timers[name, key] = None
+            for timer, text in encoded.timers:
+                timers[name, timer.key] = (timer.due_ms, text)
+            for key in commit.done_work:
+                entry = work.get((name, key))
+                if entry is None:
+                    work[name, key] = [None, 1]
+                else:
+                    entry[1] = 1
+            for item, text in encoded.work:
+                work.pop((name, item.key), None)  # owing a key again moves it to the end
+                work[name, item.key] = [text, 0]
+        created = [
+            (name, e.commit.instance.version, e.instance) for name, e in last.items() if first[name] == 0
+        ]
+        updated = [
+            (e.commit.instance.version, e.instance, name, first[name])
+            for name, e in last.items()
+            if first[name] != 0
+        ]
+        if created:
+            conn.executemany("INSERT INTO instances (id, version, data) VALUES (?, ?, ?)", created)
+        if updated:
+            cursor = conn.executemany(
+                "UPDATE instances SET version = ?, data = ? WHERE id = ? AND version = ?", updated
+            )
+            if cursor.rowcount != len(updated):
+                raise StoreError(f"{self._where} changed under an open batch; nothing of it was applied")
+        conn.executemany("INSERT INTO records (instance, seq, key, data) VALUES (?, ?, ?, ?)", records)
+        if timers:
+            dropped = [key for key, value in timers.items() if value is None]
+            if dropped:
+                conn.executemany(_DELETE_TIMER, dropped)
+            kept = [(*key, *value) for key, value in timers.items() if value is not None]
+            if kept:
+                conn.executemany(_UPSERT_TIMER, kept)
+        if work:
+            finished = [key for key, (text, _) in work.items() if text is None]
+            if finished:
+                conn.executemany(_FINISH_WORK, finished)
+            owed = [(*key, done, text) for key, (text, done) in work.items() if text is not None]
+            if owed:
+                conn.executemany(_DROP_WORK, [(name, key) for name, key, _, _ in owed])
+                conn.executemany(_OWE_WORK, owed)
 
     def finish_work(self, instance_id: str, key: str) -> None:
         """Mark owed work done outside a step (a `do` handler returned); unknown keys are ignored."""
-        with self._transaction() as conn:
-            conn.execute(
-                "UPDATE work SET done = 1 WHERE instance = ? AND key = ? AND done = 0", (instance_id, key)
-            )
+        self._write_one(_FINISH_WORK, (instance_id, key))
 
     def drop_timer(self, instance_id: str, key: str) -> None:
         """Remove a timer that no longer applies (its state was left); unknown keys are ignored."""
-        with self._transaction() as conn:
-            conn.execute("DELETE FROM timers WHERE instance = ? AND key = ?", (instance_id, key))
+        self._write_one(_DELETE_TIMER, (instance_id, key))
 
     # ------------------------------------------------------------------ reading
 
     def load(self, instance_id: str) -> Instance:
         """Return the stored snapshot; raises `UnknownInstance`."""
         with self._reading() as conn:
+            batch = self._batch
+            held = None if batch is None else batch.snapshots.get(instance_id)
+            if held is not None:
+                return read_instance(held[1], self._where, instance_id, held[0])
             row = conn.execute("SELECT version, data FROM instances WHERE id = ?", (instance_id,)).fetchone()
         if row is None:
             raise UnknownInstance(f"no instance `{instance_id}` in {self._where}")
@@ -465,13 +731,13 @@ class SQLiteStore:
 
     def instances(self) -> Sequence[Instance]:
         """Every stored instance, oldest first."""
-        with self._reading() as conn:
+        with self._reading(flush=True) as conn:
             rows = conn.execute("SELECT id, version, data FROM instances ORDER BY pos").fetchall()
         return [read_instance(data, self._where, name, version) for name, version, data in rows]
 
     def records(self, instance_id: str) -> Sequence[Record]:
         """The instance's audit log in `seq` order (empty for an unknown instance)."""
-        with self._reading() as conn:
+        with self._reading(flush=True) as conn:
             rows = conn.execute(
                 "SELECT seq, data FROM records WHERE instance = ? ORDER BY seq", (instance_id,)
             ).fetchall()
@@ -480,6 +746,10 @@ class SQLiteStore:
     def find_key(self, instance_id: str, key: str) -> Record | None:
         """The record an idempotency key was first applied with, if any."""
         with self._reading() as conn:
+            batch = self._batch
+            held = None if batch is None else batch.keys.get((instance_id, key))
+            if held is not None:
+                return read_record(held[1], self._where, instance_id, held[0])
             row = conn.execute(
                 "SELECT seq, data FROM records WHERE instance = ? AND key = ?", (instance_id, key)
             ).fetchone()
@@ -487,7 +757,7 @@ class SQLiteStore:
 
     def timers(self, instance_id: str | None = None) -> Sequence[Timer]:
         """Pending timers (of one instance, or all), earliest first (then by instance and key)."""
-        with self._reading() as conn:
+        with self._reading(flush=True) as conn:
             if instance_id is None:
                 rows = conn.execute("SELECT data FROM timers ORDER BY due_ms, instance, key").fetchall()
             else:
@@ -499,7 +769,7 @@ class SQLiteStore:
 
     def work(self, instance_id: str | None = None) -> Sequence[Work]:
         """Work owed and not yet done (of one instance, or all), in creation order."""
-        with self._reading() as conn:
+        with self._reading(flush=True) as conn:
             if instance_id is None:
                 rows = conn.execute("SELECT data FROM work WHERE done = 0 ORDER BY pos").fetchall()
             else:

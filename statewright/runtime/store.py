@@ -4,6 +4,11 @@ A store applies a `Commit` atomically (the new snapshot, its audit record, timer
 changes and owed work together, or nothing) and only when the stored version
 is the commit's `expected_version`; otherwise it raises `ConcurrentUpdate` and
 changes nothing. Records are append-only.
+
+A store may also offer `batch()`, a context manager under which several commits
+are applied all or nothing (group commit: `SQLiteStore` writes them in one
+transaction); `Runtime.batch()` uses it when the store has it. It is not part of
+the protocol, so a store without it is still a `Store`.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ a writer killed at random moments, and two writers racing on one instance.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import random
 import sqlite3
@@ -20,13 +22,29 @@ from pathlib import Path
 from typing import Any, TypeAlias, cast
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from statewright.compiler import ir
+from statewright.compiler.ir import Value
+from statewright.pipeline import compile_text
 from statewright.runtime import codec
-from statewright.runtime.errors import ConcurrentUpdate, StoreError, UnknownInstance
+from statewright.runtime.definition import Definition
+from statewright.runtime.engine import _accepts, _staged_sets, _staged_test
+from statewright.runtime.errors import (
+    ConcurrentUpdate,
+    EventNotAllowed,
+    EventRejected,
+    StoreError,
+    UnknownInstance,
+)
 from statewright.runtime.memory import MemoryStore
-from statewright.runtime.model import Commit, Instance, Record, Timer, Work
-from statewright.runtime.sqlite import APPLICATION, SCHEMA_VERSION, SQLiteStore
+from statewright.runtime.model import Commit, Instance, Record, Timer, Vote, Work
+from statewright.runtime.replay import check
+from statewright.runtime.runner import Runtime
+from statewright.runtime.sqlite import APPLICATION, SCHEMA_VERSION, SQLiteStore, Synchronous
 from statewright.runtime.store import Store
+from statewright.semantics.values import apply_sets, holds, value_in_domain
 from tests.runtime.commits import (
     HOUR_MS,
     NOTE,
@@ -37,6 +55,7 @@ from tests.runtime.commits import (
     timer_key,
     work_key,
 )
+from tests.semantics.typed_exprs import Scope, typed
 
 AnyStore: TypeAlias = MemoryStore | SQLiteStore
 ROOT = Path(__file__).resolve().parents[2]
@@ -640,3 +659,473 @@ def test_two_processes_increment_one_instance(tmp_path: Path) -> None:
             for number in range(times):
                 found = store.find_key("r", f"{name}:{number}")
                 assert found is not None and found.key == f"{name}:{number}"
+
+
+# --------------------------------------------------------------------------- synchronous levels
+
+
+@pytest.mark.parametrize(("level", "pragma"), [("FULL", 2), ("NORMAL", 1)])
+def test_the_synchronous_level_is_the_stores_choice(tmp_path: Path, level: Synchronous, pragma: int) -> None:
+    """`synchronous` sets SQLite's level on the store's connection (FULL unless told); WAL either way."""
+    path = tmp_path / "store.db"
+    with SQLiteStore(path, synchronous=level) as store:
+        store.apply(created("a"))
+        conn = store_connection(store)
+        assert store.synchronous == level
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == pragma
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with SQLiteStore(path) as store:  # the level belongs to the connection, not to the file
+        assert store.synchronous == "FULL"
+        assert store_connection(store).execute("PRAGMA synchronous").fetchone()[0] == 2
+        assert store.load("a") == created("a").instance
+
+
+def test_an_unknown_synchronous_level_is_refused(tmp_path: Path) -> None:
+    """Only FULL and NORMAL are levels a store keeps its promise with; anything else is a ValueError."""
+    for level in ("OFF", "full", "EXTRA"):
+        with pytest.raises(ValueError, match="synchronous"):
+            SQLiteStore(tmp_path / "store.db", synchronous=level)  # type: ignore[arg-type]
+    assert not (tmp_path / "store.db").exists()
+
+
+def store_connection(store: SQLiteStore) -> sqlite3.Connection:
+    """The store's own connection (to read its pragmas)."""
+    conn = store._conn
+    assert conn is not None
+    return conn
+
+
+# --------------------------------------------------------------------------- batches: the net effect
+
+
+def shuffled_changes(instance: Instance, rng: random.Random) -> Commit:
+    """An increment whose timer and work changes are drawn from small key pools (so keys recur)."""
+    commit = incremented(instance)
+    name, seq, now = instance.id, commit.record.seq, commit.record.at_ms
+    keys = [f"k{number}" for number in range(4)]
+    timers = tuple(
+        Timer(name, key, now + rng.randrange(5) * HOUR_MS, "timeout", "counting", 0)
+        for key in rng.sample(keys, rng.randrange(3))
+    )
+    cancel = tuple(key for key in rng.sample(keys, rng.randrange(3)) if key not in {t.key for t in timers})
+    work = tuple(
+        Work(name, key, "tally", "do", None, 1, seq, None) for key in rng.sample(keys, rng.randrange(3))
+    )
+    done = tuple(rng.sample(keys, rng.randrange(3)))
+    return replace(commit, timers=timers, cancel_timers=cancel, work=work, done_work=done)
+
+
+def rows(path: Path) -> tuple[object, ...]:
+    """Every row a store file holds, in its own order (done work included)."""
+    conn = sqlite3.connect(path)
+    try:
+        return tuple(
+            conn.execute(query).fetchall()
+            for query in (
+                "SELECT id, version, data FROM instances ORDER BY pos",
+                "SELECT instance, seq, key, data FROM records ORDER BY instance, seq",
+                "SELECT instance, key, due_ms, data FROM timers ORDER BY instance, key",
+                "SELECT instance, key, done, data FROM work ORDER BY pos",
+            )
+        )
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_batch_writes_what_applying_its_commits_one_by_one_writes(tmp_path: Path, seed: int) -> None:
+    """A batch (flat or nested) leaves the file row for row as the same commits applied one by one do.
+
+    Timers set and cancelled, work owed, done and owed again, on two instances,
+    with `finish_work` and `drop_timer` calls in between.
+    """
+    rng = random.Random(seed)
+    plan: list[tuple[str, str]] = [
+        (rng.choice("ab"), rng.choice(["step", "step", "step", "finish", "drop"])) for _ in range(30)
+    ]
+    paths = {mode: tmp_path / f"{mode}.db" for mode in ("single", "batched", "nested")}
+    for mode, path in paths.items():
+        draw = random.Random(seed)
+        with SQLiteStore(path) as store:
+            instances = {name: created(name) for name in "ab"}
+            for name in "ab":
+                store.apply(instances[name])
+            with store.batch() if mode != "single" else contextlib.nullcontext():
+                for number, (name, what) in enumerate(plan):
+                    current = instances[name].instance
+                    if what == "step":
+                        commit = shuffled_changes(current, draw)
+                        if mode == "nested" and number % 7 == 0:
+                            with store.batch():
+                                store.apply(commit)
+                        else:
+                            store.apply(commit)
+                        instances[name] = commit
+                    elif what == "finish":
+                        store.finish_work(name, f"k{draw.randrange(4)}")
+                    else:
+                        store.drop_timer(name, f"k{draw.randrange(4)}")
+    assert rows(paths["batched"]) == rows(paths["single"])
+    assert rows(paths["nested"]) == rows(paths["single"])
+
+
+def test_a_batch_holds_its_commits_until_it_ends(tmp_path: Path) -> None:
+    """Another connection sees nothing of an open batch; all of it once the batch ends."""
+    path = tmp_path / "store.db"
+    commits = chain("a", 5)
+    with SQLiteStore(path) as store:
+        store.apply(commits[0])
+        with store.batch():
+            apply_all(store, commits[1:])
+            with SQLiteStore(path) as other:
+                assert other.load("a") == commits[0].instance
+        with SQLiteStore(path) as other:
+            assert other.load("a") == commits[-1].instance
+            assert len(other.records("a")) == 6
+
+
+def test_reads_in_a_batch_see_its_commits(store: AnyStore) -> None:
+    """Inside a batch: the latest snapshot, a key's record, the log, timers and work are the batch's."""
+    commits = chain("a", 2)
+    keyed = incremented(commits[-1].instance, key="pay")
+    with store.batch():
+        apply_all(store, commits)
+        assert store.load("a") == commits[-1].instance
+        store.apply(keyed)
+        assert store.load("a") == keyed.instance
+        assert store.find_key("a", "pay") == keyed.record
+        with pytest.raises(ConcurrentUpdate, match="pay"):
+            store.apply(incremented(keyed.instance, key="pay"))
+        with pytest.raises(ConcurrentUpdate, match="version"):
+            store.apply(incremented(commits[-1].instance))
+        assert [record.seq for record in store.records("a")] == [1, 2, 3, 4]
+        assert [timer.key for timer in store.timers("a")] == [timer_key(3)]
+        later = incremented(keyed.instance)
+        store.apply(later)  # after a read: the batch goes on
+        assert [item.key for item in store.work("a")] == [work_key(4)]
+    assert store.load("a") == later.instance
+    assert [record.seq for record in store.records("a")] == [1, 2, 3, 4, 5]
+
+
+def test_a_batch_that_raises_after_a_read_leaves_nothing(store: AnyStore) -> None:
+    """A read inside a batch writes what the batch held; the batch still commits all of it or nothing."""
+    store.apply(created("a"))
+    with pytest.raises(RuntimeError), store.batch():
+        store.apply(incremented(store.load("a")))
+        assert len(store.records("a")) == 2
+        raise RuntimeError("abandon")
+    assert store.load("a") == created("a").instance
+    assert len(store.records("a")) == 1
+
+
+def test_a_failed_batch_write_fails_the_whole_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If writing what a batch holds fails, the batch refuses more commits and ends having changed nothing."""
+    with SQLiteStore(tmp_path / "store.db") as store:
+        commits = chain("a", 3)
+        store.apply(commits[0])
+        before = everything(store)
+
+        def broken(*args: object) -> None:
+            raise sqlite3.OperationalError("disk I/O error")
+
+        with pytest.raises(StoreError), store.batch():
+            store.apply(commits[1])
+            monkeypatch.setattr(store, "_write_all", broken)
+            with pytest.raises(StoreError, match="disk I/O error"):
+                store.records("a")
+            monkeypatch.undo()
+            with pytest.raises(StoreError, match="earlier write of this batch failed"):
+                store.apply(commits[2])
+        assert everything(store) == before
+        store.apply(commits[1])  # the store itself is fine
+        assert store.load("a") == commits[1].instance
+
+
+# --------------------------------------------------------------------------- the runtime's group commit
+
+PING_PONG = """workflow PingPong {
+  context { count: int 0..1000 = 0 }
+  events { ping, pong, stop }
+  initial state A { on ping -> B { set count = count + 1 }  timeout 1h -> B  reject stop "not now" }
+  state B { on pong -> A  timeout 1h -> A }
+}
+"""
+
+
+def ping_pong(store: Store) -> Runtime:
+    """A runtime of the ping-pong workflow on `store`, with a clock that moves 1 ms per reading."""
+    result = compile_text(PING_PONG, "ping_pong.wf")
+    assert result.machine is not None, result.diagnostics
+    ticks = iter(range(1_000, 10**9))
+    return Runtime(Definition(result.machine), store, clock=lambda: next(ticks))
+
+
+def test_a_runtime_batch_logs_what_single_steps_log(tmp_path: Path) -> None:
+    """Steps in `runtime.batch()` log, store and time out as steps committed one by one; the log replays."""
+    with SQLiteStore(tmp_path / "single.db") as single, SQLiteStore(tmp_path / "batched.db") as batched:
+        one, many = ping_pong(single), ping_pong(batched)
+        for runtime in (one, many):
+            runtime.start(instance_id="p")
+        for number in range(40):
+            event = "ping" if number % 2 == 0 else "pong"
+            one.send("p", event, key=f"e{number}")
+        for first in range(0, 40, 8):
+            with many.batch():
+                for number in range(first, first + 8):
+                    many.send("p", "ping" if number % 2 == 0 else "pong", key=f"e{number}")
+        assert list(batched.records("p")) == list(single.records("p"))
+        assert batched.load("p") == single.load("p")
+        assert list(batched.timers()) == list(single.timers())
+        check(many.definition, batched, "p")
+
+
+def test_a_runtime_batch_is_all_or_nothing(tmp_path: Path) -> None:
+    """A refusal raised out of a batch loses the batch's earlier steps; the runtime goes on from the file."""
+    with SQLiteStore(tmp_path / "store.db") as store:
+        runtime = ping_pong(store)
+        runtime.start(instance_id="p")
+        with pytest.raises(EventRejected), runtime.batch():
+            runtime.send("p", "ping")
+            runtime.send("p", "pong")
+            runtime.send("p", "stop")  # refused in A: raised, and the batch with it
+        assert store.load("p").version == 1
+        assert len(store.records("p")) == 1
+        with runtime.batch():
+            runtime.send("p", "ping")
+            with pytest.raises(EventNotAllowed):
+                runtime.send("p", "ping")  # a caught refusal is a step of the batch like any other
+        assert [record.outcome for record in store.records("p")] == ["applied", "applied", "not_allowed"]
+        assert runtime.send("p", "pong").active == ("A",)
+
+
+def test_a_repeated_key_is_applied_once_inside_and_across_batches(store: AnyStore) -> None:
+    """A send whose key was applied returns the stored snapshot and writes nothing, batched or not."""
+    runtime = ping_pong(store)
+    runtime.start(instance_id="p")
+    with runtime.batch():
+        first = runtime.send("p", "ping", key="k1")
+        assert runtime.send("p", "ping", key="k1") == first
+    assert runtime.send("p", "ping", key="k1") == first
+    with pytest.raises(EventNotAllowed):
+        runtime.send("p", "stop", key="k2")  # refused in B, and recorded with its key
+    refused = len(store.records("p"))
+    assert runtime.send("p", "stop", key="k2").version == refused  # recorded once: no second refusal
+    assert len(store.records("p")) == refused
+    assert [record.key for record in store.records("p")] == [None, "k1", "k2"]
+
+
+def test_a_store_without_batches_cannot_batch() -> None:
+    """`Runtime.batch()` needs a store with `batch()`."""
+
+    class Plain:
+        def __getattr__(self, name: str) -> Any:
+            raise AttributeError(name)
+
+    runtime = ping_pong(cast(Store, Plain()))
+    with pytest.raises(TypeError, match="batch"):
+        runtime.batch()
+
+
+# --------------------------------------------------------------------------- canonical JSON
+
+_texts = st.text(max_size=6) | st.sampled_from(['"stamp":""', "stamp", "\\", '"', "é\u2028", "\x00"])
+_values = (
+    st.integers(-(2**70), 2**70)
+    | st.booleans()
+    | _texts
+    | st.decimals(allow_nan=False, allow_infinity=False, places=3)
+    | st.sampled_from([Decimal("1E+3"), Decimal("-0.00")])
+)
+_odd: st.SearchStrategy[Any] = st.sampled_from([None, 0, 1.5, Decimal("NaN"), ("x",), [], {}])
+"""Values of the wrong type: the hand-written encoders must leave them to the general path."""
+_maybe_text = st.none() | _texts
+_contexts = st.dictionaries(_texts, _values | _odd, max_size=3) | _odd
+_names = st.lists(_texts, max_size=3).map(tuple) | _odd
+
+
+@given(
+    st.builds(
+        Record,
+        instance=_texts,
+        seq=st.integers() | _odd,
+        at_ms=st.integers(),
+        kind=_texts,
+        outcome=_texts,
+        source=_names,
+        target=_names,
+        context=_contexts,
+        status=_texts | _odd,
+        event=_maybe_text,
+        transition=st.none() | st.integers() | st.booleans(),
+        guards=st.lists(st.tuples(_texts, st.booleans() | st.integers(0, 1)), max_size=2).map(tuple) | _odd,
+        actor=_maybe_text | _odd,
+        permissions=_names,
+        granted=_names,
+        scope=_maybe_text,
+        evidence=st.dictionaries(_texts, _texts | st.integers(), max_size=2) | _odd,
+        key=_maybe_text,
+        reason=_maybe_text,
+        decision=_maybe_text,
+        request_scope=_maybe_text,
+        delegate_to=_maybe_text,
+        inputs=_contexts,
+        timer=_maybe_text,
+        work=_maybe_text,
+        failure=_maybe_text,
+        stamp=_texts,
+    ),
+    _texts,
+)
+def test_hand_written_record_json_is_the_general_encoding(record: Record, previous: str) -> None:
+    """`record_json`, `stamp` and `seal` write (or refuse) exactly what `dumps(record_data(...))` does."""
+
+    def outcome(make: Callable[[], object]) -> object:
+        try:
+            return make()
+        except Exception as exc:
+            return type(exc)
+
+    general = outcome(lambda: codec.dumps(codec.record_data(record)))
+    assert outcome(lambda: codec.record_json(record)) == general
+    expected = outcome(
+        lambda: hashlib.sha256(
+            (previous + codec.dumps({**codec.record_data(record), "stamp": ""})).encode("utf-8")
+        ).hexdigest()
+    )
+    assert outcome(lambda: codec.stamp(previous, record)) == expected
+    sealed = outcome(lambda: codec.seal(previous, record))
+    if isinstance(expected, str):
+        assert sealed == (expected, codec.dumps(codec.record_data(replace(record, stamp=expected))))
+
+
+@given(
+    st.builds(
+        Instance,
+        id=_texts,
+        workflow=_texts,
+        workflow_version=st.none() | st.integers() | st.booleans(),
+        active=_names,
+        context=_contexts,
+        status=_texts,
+        version=st.integers(),
+        created_ms=st.integers(),
+        updated_ms=st.integers(),
+        stamp=_texts,
+        votes=st.dictionaries(
+            _texts, st.lists(st.builds(Vote, _texts, _texts), max_size=2).map(tuple), max_size=2
+        )
+        | _odd,
+        attempts=st.dictionaries(_texts, st.integers() | st.booleans(), max_size=2) | _odd,
+        work=st.dictionaries(_texts, _texts, max_size=2) | _odd,
+    ),
+    st.builds(
+        Timer, _texts, _texts, st.integers() | st.booleans(), _texts, _texts, st.none() | st.integers()
+    ),
+    st.builds(Work, _texts, _texts, _texts, _texts, _maybe_text, st.integers(), st.integers(), _maybe_text),
+)
+def test_hand_written_snapshot_timer_and_work_json_is_the_general_encoding(
+    instance: Instance, timer: Timer, work: Work
+) -> None:
+    """`instance_json`, `timer_json` and `work_json` write (or refuse) what `dumps(*_data(...))` does."""
+
+    def outcome(make: Callable[[], object]) -> object:
+        try:
+            return make()
+        except Exception as exc:
+            return type(exc)
+
+    assert outcome(lambda: codec.instance_json(instance)) == outcome(
+        lambda: codec.dumps(codec.instance_data(instance))
+    )
+    assert codec.timer_json(timer) == codec.dumps(codec.timer_data(timer))
+    assert codec.work_json(work) == codec.dumps(codec.work_data(work))
+
+
+def test_a_remembered_text_is_recalled_once_and_only_for_that_object() -> None:
+    """The engine hands a record's text to the store by identity: an equal copy is encoded afresh."""
+    record = created("a").record
+    codec.remember(record, "text")
+    assert codec.recall(replace(record)) is None
+    assert codec.recall(record) == "text"
+    assert codec.recall(record) is None
+
+
+# --------------------------------------------------------------------------- the engine's staged expressions
+
+FIELDS = (
+    ir.ContextField("i", ir.FieldType("int", -6, 6)),
+    ir.ContextField("j", ir.FieldType("int")),
+    ir.ContextField("d", ir.FieldType("decimal")),
+    ir.ContextField("b", ir.FieldType("bool")),
+    ir.ContextField("e", ir.FieldType("enum", members=("lo", "mid", "hi"))),
+    ir.ContextField("s", ir.FieldType("string")),
+)
+SCOPE = Scope(
+    ints=("i", "j"), decimals=("d",), bools=("b",), enums=(("e", ("lo", "mid", "hi")),), strings=("s",)
+)
+CONTEXTS = st.fixed_dictionaries(
+    {
+        "i": st.integers(-6, 6),
+        "j": st.integers(-6, 6) | st.sampled_from([-(2**63), 2**63 - 1, 10**9]),
+        "d": st.decimals(allow_nan=False, allow_infinity=False, places=3) | st.integers(-3, 3),
+        "b": st.booleans(),
+        "e": st.sampled_from(("lo", "mid", "hi")),
+        "s": st.text(max_size=3),
+    }
+)
+
+
+def exactly(context: dict[str, Value]) -> dict[str, tuple[str, str]]:
+    """A context with each value's type and exact text (so `True` is not `1`, nor `1.50` `1.5`)."""
+    return {name: (type(value).__name__, str(value)) for name, value in context.items()}
+
+
+@given(expr=typed(SCOPE, "bool", 3), context=CONTEXTS)
+def test_a_staged_guard_holds_exactly_when_the_evaluator_says(
+    expr: ir.Expr, context: dict[str, Value]
+) -> None:
+    """The engine walks a guard once (`_staged_test`); it decides every context as `values.holds` does."""
+    assert _staged_test(expr)(context) == holds(expr, context)
+
+
+@given(
+    first=st.sampled_from(["i", "j", "d"]).flatmap(
+        lambda name: st.tuples(st.just(name), typed(SCOPE, "int" if name != "d" else "decimal", 3))
+    ),
+    second=typed(SCOPE, "decimal", 2),
+    context=CONTEXTS,
+)
+def test_staged_sets_store_exactly_what_apply_sets_stores(
+    first: tuple[str, ir.Expr], second: ir.Expr, context: dict[str, Value]
+) -> None:
+    """`set x = ...; set d = ...` (the second reading the first) walked once gives `apply_sets`' context."""
+    actions = (ir.Assign(first[0], first[1]), ir.Assign("d", second))
+    assert exactly(_staged_sets(actions, FIELDS)(context)) == exactly(apply_sets(actions, context, FIELDS))
+
+
+_FIELD_TYPES = st.sampled_from(
+    [
+        ir.FieldType("int"),
+        ir.FieldType("int", -3, 3),
+        ir.FieldType("int", 0, None),
+        ir.FieldType("decimal"),
+        ir.FieldType("decimal", Decimal("0.00"), Decimal("10.50")),
+        ir.FieldType("bool"),
+        ir.FieldType("string"),
+        ir.FieldType("enum", members=("lo", "hi")),
+    ]
+)
+_ANY_VALUES: st.SearchStrategy[Any] = (
+    st.integers(-(2**64), 2**64)
+    | st.sampled_from([-(2**63), 2**63 - 1, 2**63, True, False, "lo", "hi", "\ud800", 1.5, None])
+    | st.decimals(allow_nan=True, allow_infinity=True, places=20)
+    | st.text(max_size=3)
+)
+
+
+@given(field_type=_FIELD_TYPES, values=st.lists(_ANY_VALUES, max_size=6))
+def test_the_engines_domain_checks_are_value_in_domain(field_type: ir.FieldType, values: list[Any]) -> None:
+    """The engine's per-field checks (inlined, or remembered per value) decide as `values.value_in_domain`."""
+    accepts = _accepts(field_type)
+    for value in [*values, *values]:  # twice: the remembered answers too
+        assert accepts(value) == value_in_domain(value, field_type), value

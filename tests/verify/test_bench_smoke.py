@@ -60,10 +60,23 @@ def test_guard_benchmark_runs_at_100_pairs_and_finds_each_planted_defect() -> No
 DURABLE_SCRIPT = ROOT / "benchmarks" / "runtime_durable.py"
 
 
-def test_durable_runtime_benchmark_runs_and_reports_all_three_rates(tmp_path: Path) -> None:
-    """The SQLite benchmark runs at 50 events and prints the raw, durable and batched rates with ratios."""
+def test_durable_runtime_benchmark_reports_every_contender_at_both_synchronous_levels(tmp_path: Path) -> None:
+    """The SQLite benchmark runs at 50 events and prints, for FULL and NORMAL, the four rates with ratios."""
     result = subprocess.run(
-        [sys.executable, str(DURABLE_SCRIPT), "--events", "50", "--batch", "10", "--dir", str(tmp_path)],
+        [
+            sys.executable,
+            str(DURABLE_SCRIPT),
+            "--events",
+            "50",
+            "--batch",
+            "10",
+            "--repeats",
+            "2",
+            "--warmup",
+            "20",
+            "--dir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -72,13 +85,19 @@ def test_durable_runtime_benchmark_runs_and_reports_all_three_rates(tmp_path: Pa
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("events: 50 ")
-    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+    assert lines[0].startswith("events: 50 per run after 20 untimed, median of 2, record ")
+    assert lines[1].startswith("machine: ") and " Python " in lines[1] and " SQLite " in lines[1]
+    contenders = [
         "raw sqlite insert+commit",
         "runtime durable send",
+        "raw sqlite batched (10/txn)",
         "runtime batched (10/txn)",
     ]
-    assert all("ratio" in line for line in lines[2:])
+    assert len(lines) == 12
+    assert [lines[2], lines[7]] == ["synchronous=FULL (WAL)", "synchronous=NORMAL (WAL)"]
+    for block in (lines[3:7], lines[8:12]):
+        assert [line.split(":")[0].strip() for line in block] == contenders
+        assert "ratio" in block[1] and "ratio" in block[3]
 
 
 DISPATCH_SCRIPT = ROOT / "benchmarks" / "runtime_dispatch.py"
@@ -87,7 +106,7 @@ DISPATCH_SCRIPT = ROOT / "benchmarks" / "runtime_dispatch.py"
 def test_dispatch_benchmark_runs_every_contender_on_the_same_ring() -> None:
     """The dispatch benchmark runs at 2,000 events and reports every contender as a ratio to the floor."""
     result = subprocess.run(
-        [sys.executable, str(DISPATCH_SCRIPT), "--events", "2000", "--states", "5"],
+        [sys.executable, str(DISPATCH_SCRIPT), "--events", "2000", "--states", "5", "--repeats", "1"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -97,12 +116,15 @@ def test_dispatch_benchmark_runs_every_contender_on_the_same_ring() -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "events: 2000 on a ring of 5 states"
-    names = [line.split(":")[0] for line in lines[1:]]
+    names = [line.split(":")[0] for line in lines[1:-1]]
     assert names == [
         "dict-of-dicts floor",
         "statewright generated Machine.send",
+        "statewright generated event methods",
         "statewright engine.send (pure step)",
         "transitions Machine.trigger",
         "python-statemachine send",
     ]
-    assert lines[1].endswith("1.0x floor")
+    assert lines[1].endswith("1.00x floor")
+    assert all(line.endswith("x floor") for line in lines[1:-1])
+    assert lines[-1].startswith("median of 1 interleaved runs; goal for Machine.send: <= 1.5x floor")
