@@ -30,7 +30,6 @@ from statewright.compiler.ir import Value
 from statewright.pipeline import compile_text
 from statewright.runtime import codec
 from statewright.runtime.definition import Definition
-from statewright.runtime.engine import _accepts, _staged_sets, _staged_test
 from statewright.runtime.errors import (
     ConcurrentUpdate,
     EventNotAllowed,
@@ -40,9 +39,11 @@ from statewright.runtime.errors import (
 )
 from statewright.runtime.memory import MemoryStore
 from statewright.runtime.model import Commit, Instance, Record, Timer, Vote, Work
+from statewright.runtime.plan import accepts_values
 from statewright.runtime.replay import check
 from statewright.runtime.runner import Runtime
 from statewright.runtime.sqlite import APPLICATION, SCHEMA_VERSION, SQLiteStore, Synchronous
+from statewright.runtime.staging import staged_sets, staged_test
 from statewright.runtime.store import Store
 from statewright.semantics.values import apply_sets, holds, value_in_domain
 from tests.runtime.commits import (
@@ -1084,8 +1085,8 @@ def exactly(context: dict[str, Value]) -> dict[str, tuple[str, str]]:
 def test_a_staged_guard_holds_exactly_when_the_evaluator_says(
     expr: ir.Expr, context: dict[str, Value]
 ) -> None:
-    """The engine walks a guard once (`_staged_test`); it decides every context as `values.holds` does."""
-    assert _staged_test(expr)(context) == holds(expr, context)
+    """The engine walks a guard once (`staged_test`); it decides every context as `values.holds` does."""
+    assert staged_test(expr)(context) == holds(expr, context)
 
 
 @given(
@@ -1100,7 +1101,7 @@ def test_staged_sets_store_exactly_what_apply_sets_stores(
 ) -> None:
     """`set x = ...; set d = ...` (the second reading the first) walked once gives `apply_sets`' context."""
     actions = (ir.Assign(first[0], first[1]), ir.Assign("d", second))
-    assert exactly(_staged_sets(actions, FIELDS)(context)) == exactly(apply_sets(actions, context, FIELDS))
+    assert exactly(staged_sets(actions, FIELDS)(context)) == exactly(apply_sets(actions, context, FIELDS))
 
 
 _FIELD_TYPES = st.sampled_from(
@@ -1126,6 +1127,6 @@ _ANY_VALUES: st.SearchStrategy[Any] = (
 @given(field_type=_FIELD_TYPES, values=st.lists(_ANY_VALUES, max_size=6))
 def test_the_engines_domain_checks_are_value_in_domain(field_type: ir.FieldType, values: list[Any]) -> None:
     """The engine's per-field checks (inlined, or remembered per value) decide as `values.value_in_domain`."""
-    accepts = _accepts(field_type)
+    accepts = accepts_values(field_type)
     for value in [*values, *values]:  # twice: the remembered answers too
         assert accepts(value) == value_in_domain(value, field_type), value
