@@ -9,7 +9,7 @@ nothing but the record.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -122,25 +122,22 @@ class Draft:
 
         return _PLACEHOLDER.sub(value, template)
 
-    def run_actions(self, actions: Iterable[ir.Action], where: str) -> None:
-        """`set` updates the context; `do` and `emit` become owed work with stable keys."""
-        actions = tuple(actions)
+    def run_actions(self, actions: tuple[ir.Action, ...], where: str) -> None:
+        """Run the actions in order: `set`s update the context; `do` and `emit` become owed work.
+
+        A `do` key template is rendered with the context as the actions before it left it.
+        """
         if not actions:
             return
-        sets = self.plan.sets(actions)
-        if sets is not None:
-            self.context = sets(self.context)
-        for number, action in enumerate(actions, start=1):
-            if isinstance(action, ir.Call):
-                key = (
-                    self.render(action.key) if action.key else f"{self.before.id}:{self.seq}:{where}:{number}"
-                )
-                self.work.append(
-                    Work(self.before.id, key, action.name, "do", None, 1, self.seq, action.service)
-                )
-            elif isinstance(action, ir.Emit):
+        for number, step in self.plan.program(actions):
+            if not isinstance(step, ir.Call | ir.Emit):
+                self.context = step(self.context)
+            elif isinstance(step, ir.Call):
+                key = self.render(step.key) if step.key else f"{self.before.id}:{self.seq}:{where}:{number}"
+                self.work.append(Work(self.before.id, key, step.name, "do", None, 1, self.seq, step.service))
+            else:
                 key = f"{self.before.id}:{self.seq}:{where}:{number}:emit"
-                self.work.append(Work(self.before.id, key, action.event, "emit", None, 1, self.seq))
+                self.work.append(Work(self.before.id, key, step.event, "emit", None, 1, self.seq))
 
     # ------------------------------------------------------------------ entering and exiting
 
@@ -247,10 +244,10 @@ class Draft:
                 return InvariantBroken(f"the step would break the invariant `{text}`")
         return None
 
-    def commit(self, kind: RecordKind, request: Request, **fields: Any) -> Step:
-        """The applied step as one commit."""
+    def commit(self, kind: RecordKind, request: Request, outcome: Outcome = "applied", **fields: Any) -> Step:
+        """The step as one commit (`outcome` "ignored" for an event an explicit `ignore` dropped)."""
         active = tuple(self.active)
-        record = self.record(kind, "applied", request, active, self.context, self.status, **fields)
+        record = self.record(kind, outcome, request, active, self.context, self.status, **fields)
         before = self.before
         # The draft's own copies become the snapshot's (the draft is not used after this).
         instance = Instance(

@@ -38,7 +38,7 @@ import itertools
 import random
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from statewright.compiler import ir
 from statewright.runtime.definition import Definition, Level
@@ -53,6 +53,7 @@ from statewright.runtime.errors import (
     WorkflowError,
 )
 from statewright.runtime.model import (
+    Decision,
     Instance,
     RecordKind,
     Timer,
@@ -64,6 +65,9 @@ from statewright.semantics.values import (
     holds,
     value_in_domain,
 )
+
+_DECISIONS: frozenset[str] = frozenset({"approve", "reject", "delegate"})
+"""The approval events, counted at the levels whose approvers include the actor."""
 
 __all__ = [
     "Request",
@@ -226,44 +230,52 @@ def send(
         return _refusal(draft, event, refusals, no_guard, request)
     if len(chosen) > 1:
         chosen.sort()
-    first = definition.transitions[chosen[0]]
-    denied = _gate(first, request, definition.machine.scope)
-    if denied is not None:
-        return draft.refuse(
-            "event",
-            "denied",
-            PermissionDenied(denied),
-            request,
-            event=event,
-            transition=chosen[0],
-            permissions=first.permissions,
-            scope=first.scope,
-        )
-    level = definition.levels.get(first.source)
-    if level is not None and event in ("approve", "reject", "delegate"):
-        vote = _vote(draft, level, event, request)
-        if isinstance(vote, WorkflowError):
-            return draft.refuse("event", "denied", vote, request, event=event, transition=chosen[0])
-        if vote is False:  # counted, quorum not reached yet
-            return draft.commit("event", request, event=event, decision="approve")
+    transitions = definition.transitions
+    for index in chosen:  # every transition the event would take passes the gate, or none is taken
+        denied = _gate(transitions[index], request, definition.machine.scope)
+        if denied is not None:
+            return draft.refuse(
+                "event",
+                "denied",
+                PermissionDenied(denied),
+                request,
+                event=event,
+                transition=index,
+                permissions=transitions[index].permissions,
+                scope=transitions[index].scope,
+            )
+    first = transitions[chosen[0]]
+    decision: Decision | None = None
+    if event in _DECISIONS and any(transitions[i].source in definition.levels for i in chosen):
+        counted = _count_votes(draft, chosen, event, request)
+        if isinstance(counted, WorkflowError):
+            return draft.refuse("event", "denied", counted, request, event=event, transition=chosen[0])
+        decision = event  # type: ignore[assignment]
+        if not counted:  # counted, quorum not reached yet at any level
+            return draft.commit("event", request, event=event, decision=decision)
+        chosen = counted
     taken: list[int] = []
-    exited: set[str] = set()
-    for index in chosen:
-        transition = definition.transitions[index]
-        if transition.target is not None and len(chosen) > 1:  # one alone is neither preempted nor stale
-            exits = plan.exits(tuple(draft.active), transition.source, transition.target)
-            below = plan.below[transition.source]
-            if not exited.isdisjoint(exits) or not any(leaf in below for leaf in draft.active):
-                continue  # preempted, or no longer active below its source
-            exited.update(exits)
-        draft.take(index)
-        taken.append(index)
+    if len(chosen) == 1:  # one alone is neither preempted nor stale
+        draft.take(chosen[0])
+        taken.append(chosen[0])
+    else:
+        start = tuple(instance.active)
+        exited: set[str] = set()
+        for index in chosen:
+            transition = transitions[index]
+            if transition.target is not None:
+                # SCXML preemption: exit sets are those of the configuration the event found.
+                exits = plan.exits(start, transition.source, transition.target)
+                if not exited.isdisjoint(exits):
+                    continue
+                exited.update(exits)
+            draft.take(index)
+            taken.append(index)
     problem = draft.check()
     if problem is not None:
         return Draft(definition, instance, now_ms, plan).refuse(
             "event", "denied", problem, request, event=event
         )
-    decision = "reject" if level is not None and event == "reject" else None
     return draft.commit(
         "event",
         request,
@@ -273,6 +285,40 @@ def send(
         scope=first.scope,
         decision=decision,
     )
+
+
+def _count_votes(draft: Draft, chosen: list[int], event: str, request: Request) -> list[int] | WorkflowError:
+    """Count an approval decision at every waiting level whose approvers include the actor.
+
+    Returns the transitions to take: the non-level ones, and each level's that the
+    decision settles (a reject, a delegation, an approval reaching its quorum). An
+    actor who approves at no level, or a delegation the level forbids, is refused.
+    """
+    definition = draft.definition
+    kept: list[int] = []
+    counted = False
+    ineligible: WorkflowError | None = None
+    for index in chosen:
+        level = definition.levels.get(definition.transitions[index].source)
+        if level is None:
+            kept.append(index)
+            continue
+        votes = draft.votes.get(level.state, ())
+        if not _eligible(level, votes, request):
+            ineligible = ineligible or PermissionDenied(
+                f"`{request.actor or 'anonymous'}` is not an approver at level {level.number} "
+                f"({', '.join(level.approvers)})"
+            )
+            continue
+        decided = _vote(draft, level, event, request, votes)
+        if isinstance(decided, WorkflowError):
+            return decided
+        counted = True
+        if decided:
+            kept.append(index)
+    if not counted and ineligible is not None:
+        return ineligible
+    return kept
 
 
 def _refusal(draft: Draft, event: str, refusals: list[ir.Reject], no_guard: bool, request: Request) -> Step:
@@ -287,7 +333,7 @@ def _refusal(draft: Draft, event: str, refusals: list[ir.Reject], no_guard: bool
             "event", "no_guard", NoGuardHolds(f"no guard on `{event}` holds in {where}"), request, event=event
         )
     if refusals:
-        return draft.commit("event", request, event=event, reason="ignored")
+        return draft.commit("event", request, "ignored", event=event, reason="ignored")
     where = ", ".join(f"`{leaf}`" for leaf in draft.before.active)
     return draft.refuse(
         "event", "not_allowed", EventNotAllowed(f"`{event}` is not allowed in {where}"), request, event=event
@@ -318,14 +364,10 @@ def _eligible(level: Level, votes: tuple[Vote, ...], request: Request) -> bool:
     return any(v.decision == "delegate" and v.actor == request.actor for v in votes)
 
 
-def _vote(draft: Draft, level: Level, event: str, request: Request) -> WorkflowError | bool:
-    """Count an approval decision; True when it decides the level, False while the quorum is short."""
-    votes = draft.votes.get(level.state, ())
-    if not _eligible(level, votes, request):
-        return PermissionDenied(
-            f"`{request.actor or 'anonymous'}` is not an approver at level {level.number} "
-            f"({', '.join(level.approvers)})"
-        )
+def _vote(
+    draft: Draft, level: Level, event: str, request: Request, votes: tuple[Vote, ...]
+) -> WorkflowError | bool:
+    """Count an eligible approver's decision; True when it decides the level, False while quorum is short."""
     actor = request.actor or ""
     if event == "delegate":
         if not level.delegation:
@@ -383,13 +425,21 @@ def _complete(definition: Definition, plan: Plan, name: str, active: Iterable[st
 
 def _eventless(draft: Draft, index: int, kind: RecordKind) -> Step:
     draft.take(index)
+    return _checked(draft, kind, transition=index)
+
+
+def _checked(draft: Draft, kind: RecordKind, **fields: Any) -> Step:
+    """The draft's commit, or, when the new context breaks a range or an invariant, a refusal.
+
+    A refused step records why and changes nothing else: a timer that caused it
+    stays pending and work whose result caused it stays owed.
+    """
     problem = draft.check()
-    if problem is not None:
-        draft.status = "failed"
-        return Draft(draft.definition, draft.before, draft.now, draft.plan).refuse(
-            kind, "denied", problem, NO_REQUEST
-        )
-    return draft.commit(kind, NO_REQUEST, transition=index)
+    if problem is None:
+        return draft.commit(kind, NO_REQUEST, **fields)
+    refusal = Draft(draft.definition, draft.before, draft.now, draft.plan)
+    refusal.cause = draft.cause
+    return refusal.refuse(kind, "denied", problem, NO_REQUEST, transition=fields.get("transition"))
 
 
 # --------------------------------------------------------------------------- timers and work
@@ -409,12 +459,12 @@ def fire(definition: Definition, instance: Instance, timer: Timer, now_ms: int) 
     state = definition.states[timer.state]
     if timer.kind == "timeout" and timer.transition is not None:
         draft.take(timer.transition)
-        return draft.commit("timeout", NO_REQUEST, transition=timer.transition)
+        return _checked(draft, "timeout", transition=timer.transition)
     if timer.kind == "soft_timeout":
         number = int(timer.key.rsplit(":", 1)[1])
         soft = state.soft_timeouts[number]
         draft.run_actions(soft.actions, timer.key)
-        return draft.commit("soft_timeout", NO_REQUEST, reason=soft.message or "still waiting")
+        return _checked(draft, "soft_timeout", reason=soft.message or "still waiting")
     if timer.kind == "retry" and state.invoke is not None:
         draft.invoke(timer.state, state.invoke, attempt=draft.attempts.get(timer.state, 0) + 1)
         return draft.commit("retry", NO_REQUEST, reason=f"attempt {draft.attempts.get(timer.state, 0) + 1}")
@@ -446,7 +496,7 @@ def finish(
         if index is None:
             return draft.commit("done", NO_REQUEST, reason=f"{work.action} finished")
         draft.take(index)
-        return draft.commit("done", NO_REQUEST, transition=index)
+        return _checked(draft, "done", transition=index)
     return _failed(draft, work.state, error, seed)
 
 
@@ -459,7 +509,8 @@ def _failed(draft: Draft, name: str, error: str, seed: int = 0) -> Step:
     retryable = policy is not None and (not policy.retry_on or error in policy.retry_on)
     if policy is not None and retryable and (policy.max_retries is None or failures <= policy.max_retries):
         draft.attempts[name] = failures
-        delay = backoff_ms(policy, failures, _rng(seed, draft.before.id, name, failures))
+        previous = _previous_delay(policy, seed, draft.before.id, name, failures)
+        delay = backoff_ms(policy, failures, _rng(seed, draft.before.id, name, failures), previous)
         draft.set_timer(Timer(draft.before.id, f"retry:{name}", draft.now + delay, "retry", name))
         return draft.commit("error", NO_REQUEST, reason=f"{error}; retry {failures} in {delay} ms")
     pending = draft.invoked.pop(name, None)
@@ -470,7 +521,7 @@ def _failed(draft: Draft, name: str, error: str, seed: int = 0) -> Step:
         draft.status = "failed"
         return draft.commit("error", NO_REQUEST, reason=f"{error}; nothing handles the failure")
     draft.take(index)
-    return draft.commit("error", NO_REQUEST, transition=index, reason=error)
+    return _checked(draft, "error", transition=index, reason=error)
 
 
 def _eventless_from(definition: Definition, name: str, kind: str, draft: Draft) -> int | None:
@@ -487,8 +538,24 @@ def _rng(seed: int, instance: str, state: str, attempt: int) -> random.Random:
     return random.Random(f"{seed}:{instance}:{state}:{attempt}")
 
 
-def backoff_ms(policy: ir.RetryPolicy, failures: int, rng: random.Random) -> int:
-    """The delay before retry number `failures` (1-based), with the policy's growth, cap and jitter."""
+def _previous_delay(
+    policy: ir.RetryPolicy, seed: int, instance: str, state: str, failures: int
+) -> int | None:
+    """For decorrelated jitter, the delay before the previous retry (recomputed: each is seeded)."""
+    if policy.jitter != "decorrelated":
+        return None
+    previous = policy.base_ms
+    for number in range(1, failures):
+        previous = backoff_ms(policy, number, _rng(seed, instance, state, number), previous)
+    return previous
+
+
+def backoff_ms(policy: ir.RetryPolicy, failures: int, rng: random.Random, previous: int | None = None) -> int:
+    """The delay before retry number `failures` (1-based), with the policy's growth, cap and jitter.
+
+    Decorrelated jitter draws from [BASE, 3 x `previous`] (the previous retry's delay;
+    BASE before the first), capped, as AWS's "decorrelated jitter" does.
+    """
     base = policy.base_ms
     if policy.backoff == "linear":
         delay = base * failures
@@ -504,7 +571,9 @@ def backoff_ms(policy: ir.RetryPolicy, failures: int, rng: random.Random) -> int
         case "equal":
             delay = delay // 2 + rng.randint(0, delay - delay // 2)
         case "decorrelated":
-            high = max(base, delay * 3)
+            high = max(base, 3 * (base if previous is None else previous))
+            if policy.cap_ms is not None:
+                high = min(high, max(base, policy.cap_ms))
             delay = rng.randint(base, high) if high > base else base
             if policy.cap_ms is not None:
                 delay = min(delay, policy.cap_ms)

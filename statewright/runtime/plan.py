@@ -25,6 +25,8 @@ from statewright.semantics.values import (
 _T = TypeVar("_T")
 _V = TypeVar("_V")
 Key = tuple[str, ...]
+Program = tuple[tuple[int, Sets | ir.Call | ir.Emit], ...]
+"""A list of actions as steps: each run of `set`s one staged function, each `do`/`emit` itself."""
 _MEMO_MAX = 4096
 """Entries a plan memoizes per table (configurations) before it starts over."""
 
@@ -83,6 +85,7 @@ class Plan:
         )
         self._guards: dict[int, Callable[[Mapping[str, ir.Value]], bool]] = {}
         self._sets: dict[int, tuple[tuple[ir.Action, ...], Sets | None]] = {}
+        self._programs: dict[int, tuple[tuple[ir.Action, ...], Program]] = {}
         self._states: dict[Key, tuple[str, ...]] = {}
         self._held: dict[Key, frozenset[str]] = {}
         self._settle: dict[Key, tuple[str, ...]] = {}
@@ -120,6 +123,35 @@ class Plan:
 
         _memo(self._sets, id(actions), (actions, run))  # the actions are the IR's: alive while this plan is
         return run
+
+    def program(self, actions: tuple[ir.Action, ...]) -> Program:
+        """The actions as steps in order: each run of `set`s one staged function, then each `do`/`emit`.
+
+        A `do`/`emit` keeps its 1-based position in the list (its automatic key names it).
+        """
+        found = self._programs.get(id(actions))
+        if found is not None and found[0] is actions:
+            return found[1]
+        steps: list[tuple[int, Sets | ir.Call | ir.Emit]] = []
+        run: list[ir.Action] = []
+        for number, action in enumerate(actions, start=1):
+            if isinstance(action, ir.Assign):
+                run.append(action)
+                continue
+            if run:
+                sets = self.sets(tuple(run))
+                assert sets is not None
+                steps.append((number, sets))
+                run = []
+            if isinstance(action, ir.Call | ir.Emit):
+                steps.append((number, action))
+        if run:
+            sets = self.sets(tuple(run))
+            assert sets is not None
+            steps.append((len(actions), sets))
+        program = tuple(steps)
+        _memo(self._programs, id(actions), (actions, program))
+        return program
 
     def states_of(self, active: Key) -> tuple[str, ...]:
         """Every state active when the leaves `active` are, in IR order (`Hierarchy.active_states`)."""

@@ -233,13 +233,19 @@ class Runtime:
         self._known[step.commit.instance.id] = step.commit.instance
 
     def _settle(self, instance: Instance) -> Instance:
-        """Follow enabled eventless transitions, one committed step each."""
+        """Follow enabled eventless transitions, one committed step each.
+
+        A refused eventless step (its `set` would break a range or an invariant) is
+        recorded once and ends the settling: the instance stays where it was.
+        """
         for _ in range(MAX_SETTLE):
             step = engine.settle(self.definition, instance, self.clock())
             if step is None:
                 return instance
             self._commit(step)
             instance = step.commit.instance
+            if step.error is not None:
+                return instance
         return instance
 
     # ------------------------------------------------------------------ timers and work
@@ -248,9 +254,11 @@ class Runtime:
         """Fire every timer due by now (or `now_ms`) of running instances; return how many fired."""
         now = self.clock() if now_ms is None else now_ms
         fired = 0
-        for timer in self.store.timers():
-            if timer.due_ms > now:
-                break
+        due = [timer for timer in self.store.timers() if timer.due_ms <= now]
+        for timer in due:
+            # An earlier firing may have cancelled (or re-armed) this timer: fire only what is pending.
+            if timer not in self.store.timers(timer.instance):
+                continue
             try:
                 instance = self.load(timer.instance)
             except WorkflowError:
@@ -264,6 +272,8 @@ class Runtime:
             try:
                 self._apply(step)
             except ConcurrentUpdate:
+                continue
+            except WorkflowError:  # refused (recorded); the timer stays pending
                 continue
             fired += 1
         return fired
@@ -280,6 +290,8 @@ class Runtime:
             if limit is not None and done >= limit:
                 break
             instance = self.load(work.instance)
+            if instance.status == "paused":
+                continue  # a paused instance waits: its work runs after `resume`
             if work.kind == "emit":
                 self._emit(instance, work)
             elif work.kind == "do":
@@ -327,6 +339,10 @@ class Runtime:
 
     def _outcome(self, work: Work, error: str | None) -> Instance:
         instance = self.load(work.instance)
+        if instance.status == "paused":
+            raise NotRunning(
+                f"instance `{instance.id}` is paused; report `{work.key}` after `resume` (it stays owed)"
+            )
         step = engine.finish(self.definition, instance, work, error, self.clock(), self.seed)
         if step is None:
             self.store.finish_work(work.instance, work.key)

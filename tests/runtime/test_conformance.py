@@ -9,9 +9,12 @@ sequence each runtime's audit log must replay to its stored instance.
 
 The reference is checked by hand on its own first (a parallel join, a saga
 failing at each step, a quorum of two, retry delays, the gate, pause and
-cancel), so the oracle is not vacuous. Where the runtime diverges from the
-documentation, one strict xfail test pins the case and the harness keeps away
-from that corner (`conformance.KNOWN_DIVERGENCES`).
+cancel), so the oracle is not vacuous. The divergences the harness found in
+the runtime (parallel approvals, work results while paused, decorrelated
+jitter, ignored outcomes, range checks on timer and work steps, the gate in
+parallel regions, preemption, timers cancelled within one tick, key templates
+before a `set`, refused eventless steps) are fixed, and each keeps a
+regression test below.
 """
 
 from __future__ import annotations
@@ -481,7 +484,7 @@ def test_the_harness_reports_a_divergence_with_the_operation_sequence() -> None:
     assert "context" in text
 
 
-# --------------------------------------------------------------------------- known runtime divergences
+# --------------------------------------------------------------------------- divergences found and fixed
 
 
 @pytest.fixture
@@ -495,12 +498,6 @@ def deploy() -> Iterator[tuple[Runtime, FakeClock]]:
     rt.store.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime bug: with `routing parallel` the engine counts an approval event only at the level of "
-    "the first chosen transition (engine.send: `definition.levels.get(first.source)`), then takes every "
-    "chosen level transition: a level-2 approver is denied, and one level-1 approval grants level 2 too",
-)
 def test_runtime_a_parallel_approval_counts_each_level_by_its_own_approvers(
     deploy: tuple[Runtime, FakeClock],
 ) -> None:
@@ -513,11 +510,6 @@ def test_runtime_a_parallel_approval_counts_each_level_by_its_own_approvers(
     assert rt.load(INSTANCE_ID).active == ("Applying",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime bug: a work result reported while the instance is paused is dropped (engine.finish "
-    "returns None, Runtime._outcome marks the work done): after resume the state waits for work nobody owes",
-)
 def test_runtime_a_work_result_while_paused_is_not_lost() -> None:
     """A paused instance waits; the result of its invoked work must not vanish."""
     clock = FakeClock(START_MS)
@@ -534,11 +526,6 @@ def test_runtime_a_work_result_while_paused_is_not_lost() -> None:
     assert still_owed or moved_on
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime bug: `jitter decorrelated` draws from [BASE, 3 x this retry's computed delay] "
-    "(engine.backoff_ms), not from [BASE, 3 x the previous delay] as LANGUAGE.md §7 says",
-)
 def test_runtime_decorrelated_jitter_is_bounded_by_three_times_the_previous_delay() -> None:
     """data_pipeline's Extracting (exponential 5s..5m factor 2.5, decorrelated): delay 2 <= 3 x delay 1."""
     clock = FakeClock(START_MS)
@@ -557,11 +544,6 @@ def test_runtime_decorrelated_jitter_is_bounded_by_three_times_the_previous_dela
     assert 5_000 <= delays[1] <= 3 * delays[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime bug (audit log): an `ignore`d event is recorded with outcome `applied` and reason "
-    "`ignored`, while model.Outcome documents `ignored` as the outcome of an explicit ignore",
-)
 def test_runtime_an_ignored_event_is_recorded_as_ignored() -> None:
     """model.py: `rejected`/`ignored` are the outcomes of explicit refusals."""
     rt = Runtime(subject("test_engine.GATED").definition, MemoryStore(), {}, clock=FakeClock())
@@ -589,11 +571,6 @@ def tick(rt: Runtime, clock: FakeClock, ref: Reference, at: int) -> None:
     ref.tick(START_MS + at)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime bug: steps caused by timers and work results (engine.fire, engine.finish, _failed) "
-    "are committed without `check()`, so a timeout's `set` can store a value outside the field's range",
-)
 def test_runtime_a_timer_step_that_would_leave_a_range_is_refused() -> None:
     """LANGUAGE.md §12: a `set` that would leave the declared range is refused at run time."""
     rt, clock, ref = corner(
@@ -623,11 +600,6 @@ PARALLEL_EVENT = """workflow P {
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime bug: the governance gate checks only the first chosen transition (engine.send: "
-    "`_gate(first, ...)`); another region's transition with `requires` runs without the permission",
-)
 def test_runtime_every_transition_an_event_takes_passes_the_gate() -> None:
     """LANGUAGE.md §13: `requires` names permissions the actor must hold for the transition to be applied."""
     rt, _, ref = corner(PARALLEL_EVENT.replace("TARGET", 'B2 requires "ops:p"'))
@@ -637,12 +609,6 @@ def test_runtime_every_transition_an_event_takes_passes_the_gate() -> None:
     assert rt.load(INSTANCE_ID).active == ("A1", "B1")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime divergence from engine.py's stated semantics: exit sets are computed after earlier "
-    "transitions of the same event moved the configuration, so a later transition leaving the parallel "
-    "state is not pre-empted by an earlier one whose exit set it meets (both run)",
-)
 def test_runtime_conflicting_transitions_of_one_event_are_preempted() -> None:
     """engine.py: conflicting transitions are pre-empted in document order (SCXML's preemption).
 
@@ -656,12 +622,6 @@ def test_runtime_conflicting_transitions_of_one_event_are_preempted() -> None:
     assert rt.load(INSTANCE_ID).active == ("A2", "B1")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime bug: Runtime.tick fires the timers of a snapshot taken when it starts; a timer cancelled "
-    "by an earlier firing of the same tick still fires when its state was re-entered meanwhile, and "
-    "cancels the fresh timer of that state",
-)
 def test_runtime_a_cancelled_timer_never_fires() -> None:
     """LANGUAGE.md §7: a timer is cancelled when its state is left; the re-entered state's warning stands."""
     rt, clock, ref = corner(
@@ -680,11 +640,6 @@ def test_runtime_a_cancelled_timer_never_fires() -> None:
     assert sorted((t.kind, t.state, t.due_ms) for t in rt.store.timers(INSTANCE_ID)) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime bug (minor): a `do ... key` template is rendered after every `set` of its action block "
-    "(engine._Draft.run_actions applies all sets first), not with the context at that point",
-)
 def test_runtime_a_key_template_sees_the_context_where_its_action_runs() -> None:
     """LANGUAGE.md §6: a transition's actions run in order, so `do` before `set` sees the old value."""
     rt, _, ref = corner(
@@ -701,12 +656,6 @@ def test_runtime_a_key_template_sees_the_context_where_its_action_runs() -> None
     assert [w.key for w in rt.store.work(INSTANCE_ID)] == ["k-0"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime bug: an eventless step that would break a range is refused, but Runtime._settle retries "
-    "it MAX_SETTLE (1000) times, writing a refusal record each time (engine._eventless sets status failed "
-    "on a draft it then discards)",
-)
 def test_runtime_a_refused_eventless_step_is_not_retried_a_thousand_times() -> None:
     """One event whose completion step is refused leaves a short audit log, and the instance where it was."""
     rt, _, ref = corner(
