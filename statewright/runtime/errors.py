@@ -91,6 +91,13 @@ UNKNOWN_WORK = _code(
     "the instance owes no work with this key",
     "list the owed work with `statewright run status`; each item shows its key",
 )
+LOG_DOES_NOT_REPLAY = _code(
+    "SW973",
+    "log-does-not-replay",
+    "an audit record does not replay: the log and the stored state disagree",
+    "the log or the store was altered, or the instance ran on another definition; "
+    "restore the store from a backup, and open it with the workflow version that wrote it",
+)
 
 
 class WorkflowError(Exception):

@@ -16,13 +16,16 @@ from collections.abc import Sequence
 from statewright.runtime import engine
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import Request, Step
+from statewright.runtime.errors import LOG_DOES_NOT_REPLAY, WorkflowError
 from statewright.runtime.memory import MemoryStore
 from statewright.runtime.model import Instance, Record
 from statewright.runtime.store import Store
 
 
-class ReplayError(Exception):
-    """A recomputed record differs from the stored one (or could not be recomputed)."""
+class ReplayError(WorkflowError):
+    """A recomputed record differs from the stored one (or could not be recomputed): SW973."""
+
+    code = LOG_DOES_NOT_REPLAY
 
     def __init__(self, seq: int, detail: str) -> None:
         super().__init__(f"audit record {seq} does not replay: {detail}")

@@ -110,6 +110,12 @@ class Runtime:
             raise WrongWorkflow(
                 f"instance `{instance_id}` runs `{instance.workflow}`, not `{self.definition.name}`"
             )
+        if instance.workflow_version != self.definition.machine.version:
+            raise WrongWorkflow(
+                f"instance `{instance_id}` was started by version {instance.workflow_version} of "
+                f"`{instance.workflow}`, and this definition is version {self.definition.machine.version}; "
+                "run it with the definition that started it"
+            )
         return instance
 
     def send(

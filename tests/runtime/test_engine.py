@@ -390,3 +390,22 @@ def test_replay_detects_a_tampered_record() -> None:
     with pytest.raises(ReplayError) as caught:
         replay(rt.definition, records)
     assert caught.value.seq == 2
+    assert caught.value.code.code == "SW973"
+    assert str(caught.value).startswith("SW973: audit record 2 does not replay")
+
+
+def test_an_instance_opens_only_with_the_version_that_started_it() -> None:
+    """A stored instance of version 1 is refused (SW969, nothing changes) by a version-2 definition."""
+    from statewright.runtime.errors import WrongWorkflow
+
+    store = MemoryStore()
+    first = Runtime(
+        Definition(machine(GATED.replace("workflow Gate {", "workflow Gate {\n  version 1"))), store
+    )
+    first.start(instance_id="v")
+    second = Runtime(
+        Definition(machine(GATED.replace("workflow Gate {", "workflow Gate {\n  version 2"))), store
+    )
+    with pytest.raises(WrongWorkflow, match="version 1 of `Gate`, and this definition is version 2"):
+        second.send("v", "bump")
+    assert store.load("v").version == 1
