@@ -9,7 +9,6 @@ durable instance's typed event methods.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
@@ -23,6 +22,7 @@ from statewright.runtime.machine import Machine
 from statewright.runtime.memory import MemoryStore
 from statewright.targets.python import render_module
 from statewright.targets.python.view import module_view
+from tests.generated import import_file
 from tests.runtime.conformance import (
     INSTANCE_ID,
     ControlAction,
@@ -44,12 +44,7 @@ def generated_module(name: str, machine: ir.Machine) -> ModuleType:
         return sys.modules[module_name]
     path = _FOLDER / f"{module_name}.py"
     path.write_text(render_module(machine, f"{name}.wf"), "utf-8")
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_file(path, module_name)
 
 
 def _plain(presented: Presented) -> bool:

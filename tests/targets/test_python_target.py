@@ -7,7 +7,6 @@ names never collide.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import math
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from statewright.semantics.values import holds
 from statewright.targets.python import BAD_FORM, PythonTarget, render_module
 from statewright.targets.python.guards import guard_body, guard_source, return_lines
 from statewright.targets.python.view import LINE_LENGTH, TABLE_FORM_STATES, module_view
+from tests.generated import load_module
 from tests.semantics.test_agreement import FIELDS, SCOPE, contexts
 from tests.semantics.typed_exprs import typed
 from tests.targets.specs import APPROVE, CHECKS, COLLIDING, SHOP, TRICKY, example_paths, machine_of
@@ -55,19 +55,6 @@ def machines() -> Iterator[tuple[str, ir.Machine, str]]:
 
 
 ALL = list(machines())
-
-
-def load_module(text: str, folder: Path, name: str) -> ModuleType:
-    """Write `text` as `name.py` in `folder` and import it under a unique module name."""
-    path = folder / f"{name}.py"
-    path.write_text(text, "utf-8")
-    module_name = f"sw_generated_{name}_{abs(hash(str(folder)))}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 # --------------------------------------------------------------------------- every module
