@@ -69,6 +69,14 @@ class EphemeralStore:
             self._instances[instance_id] = instance
         return instance
 
+    def retime(self, instance_id: str, cancel: tuple[str, ...], start: tuple[Timer, ...]) -> None:
+        """Record a timed move's timer changes: `cancel` removed first, then `start` set."""
+        timers = self._timers
+        for key in cancel:
+            timers.pop((instance_id, key), None)
+        for timer in start:
+            timers[instance_id, timer.key] = timer
+
     def load(self, instance_id: str) -> Instance:
         """The latest snapshot; raises `UnknownInstance`."""
         self._open()

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from statewright.compiler import ir
 from statewright.runtime.definition import Definition
 from statewright.runtime.ephemeral import EphemeralStore
-from statewright.runtime.fastpath import pure_moves, rows
+from statewright.runtime.fastpath import Choice, fast_leaves, pure_moves, rows, timed_moves
 from statewright.runtime.model import Instance, Status, Timer, Work
 from statewright.runtime.runner import Handler, Runtime, system_clock
 
@@ -36,6 +36,7 @@ class Machine:
 
     definition: ClassVar[Definition]
     _rows: ClassVar[dict[str, dict[object, Any]]]
+    _timed: ClassVar[dict[str, dict[str, Choice]]]
 
     def __init__(
         self,
@@ -50,6 +51,7 @@ class Machine:
         cls = type(self)
         if "_rows" not in cls.__dict__:
             cls._rows = _linked_rows(cls.definition)
+            cls._timed = timed_moves(cls.definition)
         self._store = EphemeralStore()
         self._runtime = Runtime(cls.definition, self._store, handlers, clock, seed)
         self._id = instance_id
@@ -101,7 +103,32 @@ class Machine:
     def _engine_send(self, event: str, payload: Mapping[str, str] | None, **request: Any) -> None:
         if not isinstance(event, str):
             event = repr(event)
+        elif payload is None and not request and self._timed_move(event):
+            return
         self._through_engine(lambda: self._runtime.send(self._id, event, evidence=payload, **request))
+
+    def _timed_move(self, event: str) -> bool:
+        """Take `event` as a timed move if it is one from here: a new leaf and its timers, no engine."""
+        leaf = self._row.get(_LEAF)
+        if leaf is None:
+            return False
+        choice = self._timed.get(leaf, {}).get(event)
+        if choice is None:
+            return False
+        context = self._store.load(self._id).context  # pure and timed moves never change it
+        definition = self.definition
+        for guard, move in choice:
+            if guard is None or definition.guard_holds(guard, context):
+                now = self._runtime.clock()
+                instance = self._id
+                started = tuple(
+                    Timer(instance, key, now + after, kind, state, index)
+                    for key, after, kind, state, index in move.start
+                )
+                self._store.retime(instance, move.cancel, started)
+                self._row = self._rows[move.target]
+                return True
+        return False  # pragma: no cover - a choice always ends with an `else` or an unguarded move
 
     def _through_engine(self, step: Callable[[], object]) -> None:
         """Run a step on the engine: write back the pure moves first, pick up the new row after."""
@@ -196,6 +223,12 @@ class Machine:
         return min(common, key=lambda name: -len(hierarchy.ancestors(name)))
 
 
-def _linked_rows(definition: Definition) -> dict[str, dict[object, object]]:
-    """The pure-move rows of a definition, each holding its leaf under `_LEAF`."""
-    return rows(pure_moves(definition), _LEAF)
+def _linked_rows(definition: Definition) -> dict[str, dict[object, Any]]:
+    """The pure-move rows of a definition, each holding its leaf under `_LEAF`.
+
+    Every leaf the machine can be in alone has a row (with no moves when none is
+    pure), so a timed move can land on it.
+    """
+    table: dict[str, dict[str, str]] = {leaf: {} for leaf in fast_leaves(definition)}
+    table.update(pure_moves(definition))
+    return rows(table, _LEAF)

@@ -10,6 +10,7 @@ which must agree after every event.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -20,9 +21,10 @@ from statewright.pipeline import compile_path
 from statewright.runtime import engine
 from statewright.runtime.definition import Definition
 from statewright.runtime.errors import WorkflowError
-from statewright.runtime.fastpath import pure_moves
+from statewright.runtime.fastpath import pure_moves, timed_moves
 from statewright.runtime.machine import Machine
 from statewright.runtime.memory import MemoryStore
+from statewright.runtime.plan import plan_of
 from statewright.runtime.runner import Runtime
 from tests.targets.specs import APPROVE, CHECKS, COLLIDING, SHOP, TRICKY, example_paths, machine_of
 
@@ -128,3 +130,81 @@ def test_the_machine_steps_as_the_runtime_does(name: str, machine: ir.Machine, d
         assert fast.values == dict(stored.context)
         assert fast.status == stored.status
         assert [t.key for t in fast.timers] == [t.key for t in runtime.store.timers("machine")]
+
+
+PING_PONG = """workflow PingPong {
+  context { n: int 0..9 = 0 }
+  events { ping, pong, peek }
+  initial state A {
+    on ping when n > 5 -> C
+    on ping else -> B
+    on peek -> A
+    timeout 1h -> B
+    warn after 10m "slow"
+  }
+  state B { on pong -> A  timeout 2h -> A }
+  state C { on pong -> A }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "machine"), [*MACHINES, ("ping_pong", machine_of(PING_PONG))], ids=[*IDS, "ping_pong"]
+)
+def test_every_timed_move_is_the_engine_step(name: str, machine: ir.Machine) -> None:
+    """For every timed move and each context value: the same leaf and the same timers as the engine."""
+    definition = Definition(machine)
+    plan = plan_of(definition)
+    started = engine.start(definition, "i", start_values(machine), 0).commit.instance
+    for leaf, moves in timed_moves(definition).items():
+        held = {
+            key: (after, kind, name_, index)
+            for name_ in definition.hierarchy.chain(leaf)
+            for key, after, kind, index in plan.entry_timers[name_]
+        }
+        for event, choice in moves.items():
+            for guard, move in choice:
+                context = dict(started.context)
+                if guard is not None and not definition.guard_holds(guard, context):
+                    continue  # this context reaches another candidate
+                instance = replace(started, active=(leaf,), votes={}, attempts={}, work={})
+                commit = engine.send(definition, instance, event, 5).commit
+                assert commit.record.outcome == "applied", (leaf, event)
+                assert commit.instance.active == (move.target,), (leaf, event)
+                assert not commit.work and not commit.done_work
+                after_engine = {k: v for k, v in held.items() if k not in commit.cancel_timers}
+                after_engine |= {t.key: (t.due_ms - 5, t.kind, t.state, t.transition) for t in commit.timers}
+                after_fast = {k: v for k, v in held.items() if k not in move.cancel}
+                after_fast |= {
+                    key: (after, kind, state, index) for key, after, kind, state, index in move.start
+                }
+                assert after_fast == after_engine, (leaf, event)
+                break
+
+
+def test_timed_moves_take_guards_and_timers_without_the_engine() -> None:
+    """PingPong's moves are all timed: guards choose, timers are cancelled and started, no record kept."""
+    definition = Definition(machine_of(PING_PONG))
+    table = timed_moves(definition)
+    assert set(table["A"]) == {"ping", "peek"} and set(table["B"]) == {"pong"}
+    cls = type("PingPongFast", (Machine,), {"__slots__": (), "definition": definition})
+    now = [0]
+    fast = cls({"n": 7}, clock=lambda: now[0])
+    runtime_calls: list[tuple[object, ...]] = []
+    original = fast._runtime.send
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        runtime_calls.append(args)
+        return original(*args, **kwargs)
+
+    fast._runtime.send = counted
+    fast.send("ping")
+    assert fast.leaves == ("C",) and [t.key for t in fast.timers] == []
+    now[0] = 1_000
+    fast.send("pong")
+    assert fast.leaves == ("A",)
+    assert sorted((t.kind, t.due_ms) for t in fast.timers) == [
+        ("soft_timeout", 601_000),
+        ("timeout", 3_601_000),
+    ]
+    assert runtime_calls == []
