@@ -287,6 +287,9 @@ class Runtime:
     def run_work(self, instance_id: str | None = None, limit: int | None = None) -> int:
         """Run owed work with the registered handlers; return how many items ran.
 
+        Without `instance_id`, every instance of this workflow in the store (others are
+        left to their own runtimes); a paused instance's work waits for `resume`.
+
         A `do` handler that raises leaves its work owed (it runs again later, same
         key). Invoked work reports its outcome: success takes the state's `done`
         transition, an exception its retry policy or `error` transition.
@@ -295,7 +298,10 @@ class Runtime:
         for work in list(self.store.work(instance_id)):
             if limit is not None and done >= limit:
                 break
-            instance = self.load(work.instance)
+            instance = self.store.load(work.instance) if instance_id is None else self.load(work.instance)
+            machine = self.definition.machine
+            if instance.workflow != machine.name or instance.workflow_version != machine.version:
+                continue  # another workflow's (or version's) instance in a shared store: its runtime runs it
             if instance.status == "paused":
                 continue  # a paused instance waits: its work runs after `resume`
             if work.kind == "emit":

@@ -409,3 +409,17 @@ def test_an_instance_opens_only_with_the_version_that_started_it() -> None:
     with pytest.raises(WrongWorkflow, match="version 1 of `Gate`, and this definition is version 2"):
         second.send("v", "bump")
     assert store.load("v").version == 1
+
+
+def test_run_work_on_a_shared_store_runs_only_its_own_workflow() -> None:
+    """Two workflows in one store: each runtime runs its own instances' work and leaves the other's owed."""
+    store = MemoryStore()
+    ran: list[str] = []
+    pay = Runtime(Definition(machine(SAGA)), store, {"reserve": lambda call: ran.append(call.action)})
+    gate = Runtime(Definition(machine(GATED)), store)
+    pay.start(instance_id="p")
+    pay.send("p", "go")
+    gate.start(instance_id="g")
+    assert gate.run_work() == 0
+    assert [w.action for w in store.work("p")] == ["reserve"]
+    assert pay.run_work() == 1 and ran == ["reserve"]
