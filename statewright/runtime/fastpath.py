@@ -9,8 +9,8 @@ the same questions the engine asks of that step:
 - the leaf is the whole configuration (no parallel state above it), the
   instance is running, and the leaf is not final;
 - the first level of the leaf's chain that mentions the event decides it with
-  an unguarded, non-`else` transition (no guard to evaluate, nothing to refuse),
-  and it is not an approval decision (those count votes);
+  an unguarded transition or an `else` alone (no guard to evaluate, nothing to
+  refuse), and it is not an approval decision (those count votes);
 - that transition has a target, no actions, no permissions, scope or evidence
   (so the governance gate passes any request);
 - every state it exits and enters has no entry/exit actions, no timers (hard
@@ -44,89 +44,18 @@ from statewright.runtime.plan import plan_of
 
 
 def pure_moves(definition: Definition) -> dict[str, dict[str, str]]:
-    """Map each leaf to the events whose step from it is a pure move, and the leaf each one reaches."""
-    hierarchy = definition.hierarchy
-    states = definition.states
-    blocked = {name for name, state in states.items() if not _quiet(definition, state)}
-    settles = {name for name, state in states.items() if _settles(definition, name)}
-    under_parallel = {
-        leaf
-        for leaf in hierarchy.leaves
-        if any(states[name].kind == "parallel" for name in hierarchy.ancestors(leaf))
+    """Map each leaf to the events whose step from it is a pure move, and the leaf each one reaches.
+
+    A pure move is a timed move with nothing to choose and no timer to touch.
+    """
+    return {
+        leaf: {
+            event: choice[0][1].target
+            for event, choice in moves.items()
+            if len(choice) == 1 and not choice[0][1].cancel and not choice[0][1].start
+        }
+        for leaf, moves in timed_moves(definition).items()
     }
-    table: dict[str, dict[str, str]] = {}
-    for leaf in hierarchy.leaves:
-        if states[leaf].kind == "final" or leaf in under_parallel or leaf in blocked:
-            continue
-        row: dict[str, str] = {}
-        for event in sorted(definition.events):
-            target = _move(definition, leaf, event, blocked, settles, under_parallel)
-            if target is not None:
-                row[event] = target
-        table[leaf] = row
-    return table
-
-
-def _move(
-    definition: Definition,
-    leaf: str,
-    event: str,
-    blocked: set[str],
-    settles: set[str],
-    under_parallel: set[str],
-) -> str | None:
-    """The leaf a pure move on `event` from `leaf` reaches, or None when the step is not pure."""
-    hierarchy = definition.hierarchy
-    for level in hierarchy.chain(leaf):
-        indices = definition.on_event.get((level, event), ())
-        if not indices:
-            if (level, event) in definition.refusals:
-                return None
-            continue
-        transition = definition.transitions[indices[0]]
-        if not _plain(transition) or level in definition.levels:
-            return None
-        assert transition.target is not None
-        exits = hierarchy.exit_set([leaf], transition.source, transition.target)
-        entries = hierarchy.entry_set(transition.source, transition.target)
-        if any(name in blocked for name in (*exits, *entries)):
-            return None
-        reached = hierarchy.entered(transition.source, transition.target)
-        if len(reached) != 1:
-            return None
-        (target,) = reached
-        state = definition.states[target]
-        if state.kind == "final" or target in under_parallel:
-            return None
-        if any(name in settles for name in hierarchy.chain(target)):
-            return None
-        return target
-    return None
-
-
-def _plain(transition: ir.Transition) -> bool:
-    """An unguarded transition with a target and nothing for the gate or the context to do."""
-    return (
-        transition.guard is None
-        and not transition.is_else
-        and transition.target is not None
-        and not transition.actions
-        and not transition.permissions
-        and transition.scope is None
-        and not transition.evidence
-    )
-
-
-def _quiet(definition: Definition, state: ir.State) -> bool:
-    """Entering or leaving the state does nothing but change the configuration."""
-    return (
-        not state.entry
-        and not state.exit
-        and state.invoke is None
-        and not state.soft_timeouts
-        and not definition.eventless.get((state.name, "timeout"))
-        and state.name not in definition.levels
-    )
 
 
 def _settles(definition: Definition, name: str) -> bool:
