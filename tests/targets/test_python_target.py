@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import ModuleType
 from typing import Any
 
@@ -68,8 +68,9 @@ def test_module_is_deterministic_imports_and_embeds_the_ir(
     text = render_module(machine, source)
     assert render_module(machine, source) == text
     module = load_module(text, tmp_path, name)
-    assert module.DEFINITION.machine == machine
-    assert ir_json.dump(module.DEFINITION.machine) == ir_json.dump(machine)
+    portable = replace(machine, source=PurePath(machine.source).name)
+    assert module.DEFINITION.machine == portable
+    assert ir_json.dump(module.DEFINITION.machine) == ir_json.dump(portable)
     assert [s.value for s in module.State] == [s.name for s in machine.states]
     assert [e.value for e in module.Event] == [e.name for e in machine.events]
     assert set(module.GUARDS) == {i for i, t in enumerate(machine.transitions) if t.guard is not None}
@@ -255,7 +256,7 @@ def test_spec_text_cannot_inject_code(text: str, tmp_path: Path) -> None:
     assert _shape(ast.parse(hostile)) == _shape(ast.parse(benign))
     module = load_module(hostile, tmp_path, "hostile")
     assert module.DEFINITION.machine.doc == text
-    assert module.DEFINITION.machine == hostile_machine(text)
+    assert module.DEFINITION.machine == replace(hostile_machine(text), source=PurePath(text).name)
     assert module.TrickyContext().label == text
 
 
@@ -421,3 +422,71 @@ def test_decimal_defaults_keep_their_digits() -> None:
         if field.annotation == "Decimal" and field.default is not None:
             assert field.default.startswith('Decimal("')
     assert eval('Decimal("1.00")', {"Decimal": Decimal}).as_tuple() == Decimal("1.00").as_tuple()
+
+
+def test_the_module_does_not_depend_on_the_path_the_spec_was_given_by() -> None:
+    """`build examples/x.wf` and `build /abs/path/x.wf` write the same bytes (no absolute path leaks)."""
+    machine = ALL[0][1]
+    here = render_module(replace(machine, source="examples/data_pipeline.wf"), "data_pipeline.wf")
+    there = render_module(replace(machine, source="/home/someone/src/data_pipeline.wf"), "data_pipeline.wf")
+    assert here == there
+    assert "/home/someone" not in there
+
+
+@pytest.mark.parametrize("char", ["\x01", "\xad", "\u200b", "\\", '"', "\U0001f600"])
+def test_long_docs_are_cut_without_breaking_an_escape(char: str) -> None:
+    """A long doc is shortened before it is escaped, so the cut never splits `\\x01` or `\\\\`."""
+    for length in range(190, 205):
+        text = "a" * length + char * 3 + "tail "
+        machine = replace(machine_of(TRICKY), doc=text)
+        states = tuple(replace(s, doc=text) for s in machine.states)
+        source = render_module(replace(machine, states=states), "t.wf")
+        compile(source, "t.py", "exec")
+
+
+FIELD_NAMES = """workflow Names {
+  context {
+    super: int = 0
+    Decimal: int = 1
+    from_values: int = 2
+    to_values: int = 3
+    dict: bool = false
+    str: string = "s"
+    Value: int = 4
+    created: int = 5
+    type_alias: enum { a, b } = a
+    tier: enum { lo, hi } = lo
+    Tier: int = 6
+    values: int = 7
+  }
+  events { go }
+  initial state A { on go when super < Decimal and tier == hi -> B  on go else -> B }
+  final state B
+}
+"""
+
+
+def test_fields_named_like_builtins_and_the_modules_own_names_work(tmp_path: Path) -> None:
+    """Fields may be named `super`, `Decimal`, `from_values`, ...: the module renames them and still runs."""
+    machine = machine_of(FIELD_NAMES)
+    text = render_module(machine, "names.wf")
+    (tmp_path / "names_fields.py").write_text(text, "utf-8")
+    mypy = subprocess.run(
+        [str(VENV_BIN / "mypy"), "--strict", "--no-incremental", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
+    module = load_module(text, tmp_path, "names_fields_run")
+    view = module_view(machine, "names.wf")
+    attributes = {f.name: f.attribute for f in view.fields}
+    assert attributes["super"] != "super" and attributes["Decimal"] != "Decimal"
+    assert len(set(attributes.values()) | {a.name for a in view.aliases}) == len(attributes) + len(
+        view.aliases
+    )
+    m = module.NamesMachine(**{attributes["tier"]: "hi"}, clock=lambda: 0)
+    m.go()
+    assert m.state == "B" and m.values["super"] == 0
+    assert getattr(m.context, attributes["from_values"]) == 2

@@ -45,13 +45,15 @@ def _escaped(text: str) -> str:
 
 def comment(text: str) -> str:
     """One comment line's text (no newline can end the comment early; long text is cut)."""
-    flat = _escaped(" ".join(text.split()))
-    return flat if len(flat) <= _COMMENT_LIMIT else flat[: _COMMENT_LIMIT - 1] + "…"
+    flat = " ".join(text.split())
+    if len(flat) > _COMMENT_LIMIT:  # cut the text, never an escape sequence
+        flat = flat[: _COMMENT_LIMIT - 1] + "…"
+    return _escaped(flat)
 
 
 def docstring(text: str, indent: str = "") -> str:
-    """A triple-quoted docstring holding `text` exactly (escapes keep it from closing early)."""
-    lines = [_escaped(line) for line in text.split("\n")]
+    """A triple-quoted docstring holding `text` (escapes keep it from closing early; trailing blanks go)."""
+    lines = [_escaped(line.rstrip(" \t")) for line in text.split("\n")]  # as ruff strips them
     if len(lines) == 1:
         return f'"""{lines[0]}"""'
     joined = f"\n{indent}".join(lines)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import sys
 
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NOT_WORD = re.compile(r"[^A-Za-z0-9]+")
@@ -46,6 +47,10 @@ MACHINE_API = frozenset(
 )
 """Attributes of `Machine` and `InstanceHandle` (and what generated classes add) that an event
 method must not replace."""
+
+
+_PACKAGES = frozenset({"statewright", "tests"})
+"""Top-level names a generated module beside the user's code must not take either."""
 
 
 class Namer:
@@ -107,4 +112,6 @@ def module_name(name: str) -> str:
     snake = re.sub("_+", "_", snake) or "workflow"
     if snake[0].isdigit() or keyword.iskeyword(snake):
         snake = f"wf_{snake}"
+    if snake in sys.stdlib_module_names or snake in _PACKAGES:
+        snake = f"{snake}_workflow"  # `workflow Email` must not shadow the standard library's `email`
     return snake

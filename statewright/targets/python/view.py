@@ -8,8 +8,9 @@ things out and equal IR gives byte-identical modules.
 
 from __future__ import annotations
 
+import builtins
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from statewright import __version__
@@ -25,10 +26,14 @@ TABLE_FORM_STATES = 2000
 """From this many states on, the module is table-driven: guards are interpreted and enums built at
 import, because compiling one function per guard and one member per state gets slow (10k states: 0.8 s)."""
 
+_MOVES_SHOWN = 12
+"""Transitions an event method's docstring lists before it summarises the rest."""
 _PY_TYPES = {"int": "int", "decimal": "Decimal", "bool": "bool", "string": "str"}
 _READERS = {"int": "as_int", "decimal": "as_decimal", "bool": "as_bool", "string": "as_str", "enum": "as_str"}
 _IMPORTED = frozenset(
     {
+        "annotations",
+        "math",
         "Callable",
         "Decimal",
         "Fraction",
@@ -39,16 +44,50 @@ _IMPORTED = frozenset(
         "Mapping",
         "Sequence",
         "StrEnum",
+        "TypeAlias",
         "Value",
         "Workflow",
+        "cast",
+        "dataclass",
+        "load_definition",
+        "quotient",
+        "system_clock",
+        *_READERS.values(),
+        "as_fraction",
         "State",
         "Event",
         "Instance",
         "DEFINITION",
         "GUARDS",
+        "_IR",
     }
 )
-_PARAMETERS = frozenset({"self", "cls", "handlers", "clock", "seed", "instance_id", "actor", "values"})
+"""Every module-level name the template uses (imports and fixed names)."""
+_LOCALS = frozenset(
+    {
+        "self",
+        "cls",
+        "super",
+        "handlers",
+        "clock",
+        "seed",
+        "instance_id",
+        "actor",
+        "permissions",
+        "scope",
+        "key",
+        "delegate_to",
+        "payload",
+        "values",
+        "created",
+        "to_values",
+        "from_values",
+    }
+)
+"""Parameters, locals and members of the generated classes that a field's name must not take."""
+_RESERVED = _IMPORTED | _LOCALS | frozenset(dir(builtins))
+"""Names no field attribute or type alias may take: a field is a parameter of the generated
+functions and an attribute of the context class, so it must shadow none of these."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +178,6 @@ class ModuleView:
     imports_math: bool
     imports_fraction: bool
     readers: tuple[str, ...]
-    needs_cast: bool
-    source: str
     workflow: str
 
     @property
@@ -174,8 +211,8 @@ def module_view(machine: ir.Machine, source_name: str, form: str = "auto") -> Mo
     source = PurePath(source_name or machine.source or f"{machine.name}.wf").name
     table_form = form == "table" or (form == "auto" and len(machine.states) >= TABLE_FORM_STATES)
     prefix = names.class_prefix(machine.name)
-    if prefix in _IMPORTED or prefix.endswith(("Context", "Machine", "Instance")):
-        prefix = f"{prefix}Workflow"
+    if prefix in _RESERVED or prefix.startswith("_") or prefix.endswith(("Context", "Machine", "Instance")):
+        prefix = f"W{prefix}Workflow" if prefix.startswith("_") else f"{prefix}Workflow"
     compiled = () if table_form else _guards(machine, source)
     fields, aliases = _fields(machine, source, prefix)
     used = set().union(*(guards.reads(g.body) for g in compiled)) if compiled else set()
@@ -196,8 +233,6 @@ def module_view(machine: ir.Machine, source_name: str, form: str = "auto") -> Mo
         imports_math="math" in used,
         imports_fraction="Fraction" in used,
         readers=tuple(sorted(readers)),
-        needs_cast=bool(aliases),
-        source=source,
         workflow=machine.name,
     )
 
@@ -216,8 +251,10 @@ def embed_ir(machine: ir.Machine) -> str:
     JSON's own structural quotes end up unescaped, and JSON never puts three of
     those in a row; the text ends with `}`. No spec text can close the literal.
     """
+    # The file's name only, as in the rest of the module: output must not depend on the path given.
+    portable = replace(machine, source=PurePath(machine.source).name if machine.source else "")
     lines = ["{"]
-    items = list(to_data(machine).items())
+    items = list(to_data(portable).items())
     for number, (key, value) in enumerate(items):
         comma = "," if number < len(items) - 1 else ""
         if isinstance(value, list) and value:
@@ -285,14 +322,16 @@ def _events(machine: ir.Machine, source: str) -> tuple[Member, ...]:
 
 
 def _fields(machine: ir.Machine, source: str, prefix: str) -> tuple[tuple[Field, ...], tuple[Alias, ...]]:
-    namer = names.Namer(_PARAMETERS)
-    types = names.Namer(_IMPORTED | {prefix, *(f"{prefix}{s}" for s in ("Context", "Machine", "Instance"))})
+    # One namespace for the field attributes and the enum aliases: both are names in the same
+    # scopes (parameters annotated with the aliases, class attributes beside them).
+    generated = {prefix, *(f"{prefix}{s}" for s in ("Context", "Machine", "Instance"))}
+    namer = names.Namer(_RESERVED | generated)
     found = []
     aliases = []
     for field in machine.context:
         kind = field.type.name
         if kind == "enum":
-            annotation = types.claim(names.class_prefix(names.camel(field.name)))
+            annotation = namer.claim(names.class_prefix(names.camel(field.name)))
             members = tuple(literals.string(m) for m in field.type.members)
             aliases.append(Alias(annotation, members, _oneline(f"The members of `{field.name}`.")))
         else:
@@ -346,6 +385,8 @@ def _methods(machine: ir.Machine, source: str) -> tuple[EventMethod, ...]:
                 _oneline(f"{transition.source}{guard} -> {target} ({where(source, transition.span)})")
             )
         refusals = _refusals(machine, event.name)
+        if len(moves) > _MOVES_SHOWN:
+            moves = [*moves[: _MOVES_SHOWN - 1], f"... and {len(moves) - _MOVES_SHOWN + 1} more transitions"]
         summary = f"Send `{event.name}`" + (f": {event.doc}" if event.doc else ".")
         methods.append(
             EventMethod(
