@@ -13,6 +13,7 @@ nothing.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -32,7 +33,7 @@ _SLOW: dict[object, Any] = {}
 class Machine:
     """An in-memory workflow instance; generated subclasses add typed event methods and views."""
 
-    __slots__ = ("_id", "_row", "_runtime", "_store")
+    __slots__ = ("_depth", "_id", "_row", "_runtime", "_store")
 
     definition: ClassVar[Definition]
     _rows: ClassVar[dict[str, dict[object, Any]]]
@@ -45,18 +46,23 @@ class Machine:
         handlers: Mapping[str, Handler] | None = None,
         clock: Callable[[], int] = system_clock,
         seed: int = 0,
-        instance_id: str = "machine",
+        instance_id: str | None = None,
     ) -> None:
-        """Start the instance in its initial state (`values` override the context defaults)."""
+        """Start the instance in its initial state (`values` override the context defaults).
+
+        `instance_id` (default: a fresh random id) names the instance in the idempotency
+        keys handlers receive, so two machines never share a key.
+        """
         cls = type(self)
         if "_rows" not in cls.__dict__:
             cls._rows = _linked_rows(cls.definition)
             cls._timed = timed_moves(cls.definition)
         self._store = EphemeralStore()
         self._runtime = Runtime(cls.definition, self._store, handlers, clock, seed)
-        self._id = instance_id
+        self._id = instance_id or uuid.uuid4().hex
         self._row: dict[object, Any] = _SLOW
-        self._row = self._row_of(self._runtime.start(values, instance_id))
+        self._depth = 0
+        self._row = self._row_of(self._runtime.start(values, self._id))
 
     # ------------------------------------------------------------------ events
 
@@ -136,10 +142,15 @@ class Machine:
         if isinstance(leaf, str):
             self._store.move(self._id, leaf)
             self._runtime.forget(self._id)
+        # While the engine steps (and runs handlers that may send to this machine), every send
+        # goes through the engine too, so none is lost when the row is picked up afterwards.
+        self._row = _SLOW
+        self._depth += 1
         try:
             step()
         finally:
-            self._row = self._row_of(self._store.load(self._id))
+            self._depth -= 1
+            self._row = _SLOW if self._depth else self._row_of(self._store.load(self._id))
 
     def _row_of(self, instance: Instance) -> dict[object, Any]:
         if instance.status == "running" and len(instance.active) == 1:

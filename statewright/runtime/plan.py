@@ -50,12 +50,9 @@ class Plan:
         }
         self.top_final = frozenset(name for name in states if hierarchy.is_top_final(name))
         self.timer_keys: dict[str, tuple[str, ...]] = {name: _timer_keys(definition, name) for name in states}
-        every = [key for keys in self.timer_keys.values() for key in keys]
-        self.cancel_keys: dict[str, tuple[str, ...]] = {}
-        """Per state, the timer keys leaving it cancels: those starting with its prefixes."""
-        for name in states:
-            prefixes = (f"timeout:{name}:", f"soft:{name}:", f"retry:{name}", f"heartbeat:{name}")
-            self.cancel_keys[name] = tuple(dict.fromkeys(key for key in every if key.startswith(prefixes)))
+        self.cancel_keys: dict[str, tuple[str, ...]] = self.timer_keys
+        """Per state, the timer keys leaving it cancels: exactly those it owns (never another state's
+        whose name merely starts with this one's, as `PayLater`'s with `Pay`'s)."""
         self.entry_timers: dict[str, tuple[tuple[str, int, str, int | None], ...]] = {}
         """Per state, the timers entering it starts: (key, delay, kind, transition)."""
         for name, state in states.items():

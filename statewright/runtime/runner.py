@@ -29,6 +29,7 @@ from statewright.runtime.definition import Definition
 from statewright.runtime.engine import Request, Step
 from statewright.runtime.errors import (
     ConcurrentUpdate,
+    InvariantBroken,
     NotRunning,
     UnknownHandler,
     UnknownWork,
@@ -248,7 +249,12 @@ class Runtime:
             step = engine.settle(self.definition, instance, self.clock())
             if step is None:
                 return instance
-            self._commit(step)
+            try:
+                self._commit(step)
+            except ConcurrentUpdate:
+                # Another writer committed after our step: it settles from a snapshot that holds
+                # ours, so this caller's step stands (raising would invite a second send).
+                return self.load(instance.id)
             instance = step.commit.instance
             if step.error is not None:
                 return instance
@@ -276,11 +282,12 @@ class Runtime:
                 self.store.drop_timer(timer.instance, timer.key)
                 continue
             try:
-                self._apply(step)
+                self._commit(step)
             except ConcurrentUpdate:
                 continue
-            except WorkflowError:  # refused (recorded); the timer stays pending
-                continue
+            if step.error is not None:
+                continue  # refused (recorded): the timer stays pending
+            self._settle(step.commit.instance)
             fired += 1
         return fired
 
@@ -314,7 +321,10 @@ class Runtime:
                     continue
                 self.store.finish_work(work.instance, work.key)
             else:
-                self._invoke(instance, work)
+                try:
+                    self._invoke(instance, work)
+                except InvariantBroken:
+                    continue  # its result was refused (recorded); the work stays owed
             done += 1
         return done
 

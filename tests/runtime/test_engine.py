@@ -22,6 +22,7 @@ from statewright.runtime.errors import (
     WorkflowError,
 )
 from statewright.runtime.memory import MemoryStore
+from statewright.runtime.model import Commit
 from statewright.runtime.runner import Call, Runtime
 
 SAGA = """workflow Pay {
@@ -423,3 +424,88 @@ def test_run_work_on_a_shared_store_runs_only_its_own_workflow() -> None:
     assert gate.run_work() == 0
     assert [w.action for w in store.work("p")] == ["reserve"]
     assert pay.run_work() == 1 and ran == ["reserve"]
+
+
+def test_leaving_a_state_cancels_only_its_own_timers() -> None:
+    """Leaving `Pay` keeps `PayLater`'s heartbeat (a name that merely starts with `Pay`)."""
+    rt, _ = runtime(
+        """workflow T {
+          events { e }
+          initial parallel P {
+            region R1 {
+              initial state Pay { invoke charge key "c" heartbeat 1m  on e -> Paid }
+              state Paid
+            }
+            region R2 { initial state PayLater { invoke remind key "r" heartbeat 1m } }
+          }
+        }"""
+    )
+    rt.start(instance_id="t")
+    rt.send("t", "e")
+    assert [timer.key for timer in rt.store.timers("t")] == ["heartbeat:PayLater"]
+
+
+POISON = """workflow W {
+  context { n: int 0..1 = 0 }
+  events { go }
+  initial state S { invoke work key "w-{n}"  done -> T  timeout 1h -> T }
+  state T { entry { set n = n + 1 } on go -> S }
+}
+"""
+
+
+def test_a_refused_work_result_does_not_block_other_instances_work() -> None:
+    """One instance's `done` step would break a range: refused and recorded; the others' work still runs."""
+    ran: list[str] = []
+    rt, _ = runtime(POISON, {"work": lambda call: ran.append(call.instance)})
+    rt.start({"n": 1}, instance_id="poison")
+    rt.start(instance_id="healthy")
+    assert rt.run_work() == 1
+    assert sorted(ran) == ["healthy", "poison"]
+    assert rt.load("healthy").active == ("T",)
+    assert rt.load("poison").active == ("S",)
+    assert rt.audit("poison")[-1].outcome == "denied"
+    assert [w.key for w in rt.store.work("poison")] == ["w-1"]
+
+
+def test_tick_does_not_hide_a_store_failure() -> None:
+    """A store that cannot be written makes `tick` raise SW965, instead of quietly firing nothing."""
+    from statewright.runtime.errors import StoreError
+
+    rt, clock = runtime(POISON)
+    rt.start(instance_id="t")
+    clock.now += 3_600_000
+
+    def broken(commit: object) -> None:
+        raise StoreError("disk full")
+
+    rt.store.apply = broken  # type: ignore[method-assign]
+    with pytest.raises(StoreError):
+        rt.tick()
+
+
+def test_a_conflict_while_settling_keeps_the_committed_event() -> None:
+    """Another writer commits between an event and its completion step: the event stands, no SW967."""
+    from statewright.runtime.errors import ConcurrentUpdate
+
+    rt, _ = runtime(
+        """workflow C {
+          events { go }
+          initial state P { initial state X { on go -> F }  final state F  done -> D }
+          state D
+        }"""
+    )
+    rt.start(instance_id="c")
+    applied: list[str] = []
+    original = rt.store.apply
+
+    def apply(commit: Commit) -> None:
+        if commit.record.kind == "completion":
+            raise ConcurrentUpdate("another writer was first")
+        original(commit)
+        applied.append(commit.record.kind)
+
+    rt.store.apply = apply  # type: ignore[method-assign]
+    instance = rt.send("c", "go")
+    assert applied == ["event"]
+    assert instance.active == ("F",)

@@ -105,7 +105,7 @@ def test_the_machine_steps_as_the_runtime_does(name: str, machine: ir.Machine, d
     events = [e.name for e in machine.events] + ["not_an_event"]
     now = [0]
     cls = type(f"{machine.name}Fast", (Machine,), {"__slots__": (), "definition": definition})
-    fast = cls(values, clock=lambda: now[0])
+    fast = cls(values, clock=lambda: now[0], instance_id="machine")
     runtime = Runtime(definition, MemoryStore(), clock=lambda: now[0])
     runtime.start(values, "machine")
     for _ in range(data.draw(st.integers(0, 14), label="steps")):
@@ -208,3 +208,42 @@ def test_timed_moves_take_guards_and_timers_without_the_engine() -> None:
         ("timeout", 3_601_000),
     ]
     assert runtime_calls == []
+
+
+REENTRANT = """workflow R {
+  events { go, next }
+  initial state A { on go -> B { do notify } }
+  state B { on next -> C }
+  state C { on next -> E }
+  state E { timeout 1h -> D }
+  state D
+}
+"""
+
+
+def test_events_a_handler_sends_to_its_machine_are_not_lost() -> None:
+    """A handler run by `run_work` sends two pure moves to its own machine; both stick, with their timers."""
+    definition = Definition(machine_of(REENTRANT))
+    cls = type("ReentrantFast", (Machine,), {"__slots__": (), "definition": definition})
+    holder: list[Machine] = []
+
+    def notify(call: object) -> None:
+        holder[0].send("next")
+        holder[0].send("next")
+
+    fast = cls({}, handlers={"notify": notify}, clock=lambda: 0)
+    holder.append(fast)
+    fast.send("go")
+    assert fast.run_work() == 1
+    assert fast.leaves == ("E",)
+    assert [t.key for t in fast.timers] == [t.key for t in fast.timers if t.state == "E"] != []
+
+
+def test_two_machines_never_share_an_idempotency_key() -> None:
+    """Each in-memory machine gets its own instance id, so handlers see distinct keys."""
+    definition = Definition(machine_of(REENTRANT))
+    cls = type("KeysFast", (Machine,), {"__slots__": (), "definition": definition})
+    first, second = cls({}, clock=lambda: 0), cls({}, clock=lambda: 0)
+    first.send("go")
+    second.send("go")
+    assert {w.key for w in first.work}.isdisjoint({w.key for w in second.work})
