@@ -231,7 +231,18 @@ def send(
     if len(chosen) > 1:
         chosen.sort()
     transitions = definition.transitions
-    for index in chosen:  # every transition the event would take passes the gate, or none is taken
+    first = transitions[chosen[0]]
+    decision: Decision | None = None
+    if event in _DECISIONS and any(transitions[i].source in definition.levels for i in chosen):
+        counted = _count_votes(draft, chosen, event, request)
+        if isinstance(counted, WorkflowError):
+            return draft.refuse("event", "denied", counted, request, event=event, transition=chosen[0])
+        decision = event  # type: ignore[assignment]
+        if not counted:  # counted, quorum not reached yet at any level
+            return draft.commit("event", request, event=event, decision=decision)
+        chosen = counted
+    taken = _preempted(plan, tuple(instance.active), chosen, transitions)
+    for index in taken:  # every transition the event applies passes the gate, or none is applied
         denied = _gate(transitions[index], request, definition.machine.scope)
         if denied is not None:
             return draft.refuse(
@@ -244,33 +255,8 @@ def send(
                 permissions=transitions[index].permissions,
                 scope=transitions[index].scope,
             )
-    first = transitions[chosen[0]]
-    decision: Decision | None = None
-    if event in _DECISIONS and any(transitions[i].source in definition.levels for i in chosen):
-        counted = _count_votes(draft, chosen, event, request)
-        if isinstance(counted, WorkflowError):
-            return draft.refuse("event", "denied", counted, request, event=event, transition=chosen[0])
-        decision = event  # type: ignore[assignment]
-        if not counted:  # counted, quorum not reached yet at any level
-            return draft.commit("event", request, event=event, decision=decision)
-        chosen = counted
-    taken: list[int] = []
-    if len(chosen) == 1:  # one alone is neither preempted nor stale
-        draft.take(chosen[0])
-        taken.append(chosen[0])
-    else:
-        start = tuple(instance.active)
-        exited: set[str] = set()
-        for index in chosen:
-            transition = transitions[index]
-            if transition.target is not None:
-                # SCXML preemption: exit sets are those of the configuration the event found.
-                exits = plan.exits(start, transition.source, transition.target)
-                if not exited.isdisjoint(exits):
-                    continue
-                exited.update(exits)
-            draft.take(index)
-            taken.append(index)
+    for index in taken:
+        draft.take(index)
     problem = draft.check()
     if problem is not None:
         return Draft(definition, instance, now_ms, plan).refuse(
@@ -285,6 +271,29 @@ def send(
         scope=first.scope,
         decision=decision,
     )
+
+
+def _preempted(
+    plan: Plan, start: tuple[str, ...], chosen: list[int], transitions: tuple[ir.Transition, ...]
+) -> list[int]:
+    """The chosen transitions that run, in document order (SCXML preemption).
+
+    One is skipped when its exit set, in the configuration the event found, meets
+    the exit set of one already kept.
+    """
+    if len(chosen) == 1:  # one alone is never preempted
+        return chosen
+    kept: list[int] = []
+    exited: set[str] = set()
+    for index in chosen:
+        transition = transitions[index]
+        if transition.target is not None:
+            exits = plan.exits(start, transition.source, transition.target)
+            if not exited.isdisjoint(exits):
+                continue
+            exited.update(exits)
+        kept.append(index)
+    return kept
 
 
 def _count_votes(draft: Draft, chosen: list[int], event: str, request: Request) -> list[int] | WorkflowError:

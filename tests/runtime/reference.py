@@ -48,7 +48,8 @@ What it models (and the documented rule it follows):
   include the actor (by id, by a held `kind:name` permission, or by a delegation
   at that level); a level moves on once as many distinct actors approved as its
   quorum; an ineligible actor is denied; `delegate` needs a delegatee;
-- the governance gate: every permission `requires` names must be presented, the
+- the governance gate, on every transition the event applies (after preemption):
+  every permission `requires` names must be presented, the
   presented scope (when one is presented) must be the transition's scope (or the
   workflow's, for a transition with `requires`), every evidence item must be
   presented; otherwise the event is denied and nothing changes;
@@ -526,8 +527,6 @@ class Reference:
                     return outcome
             return "not_allowed"
         transitions = self.machine.transitions
-        if not all(self.gate(transitions[i], presented) for i in found):
-            return "denied"
         inst = copy.deepcopy(self.inst)
         if event in APPROVAL_EVENTS and any(transitions[i].source in self.levels for i in found):
             kept: list[int] = []
@@ -556,12 +555,17 @@ class Reference:
             found = kept
         start = set(inst.leaves)
         exited: set[str] = set()
+        applied: list[int] = []
         for index in found:
             t = transitions[index]
             exits = self.exit_set(start, t.source, t.target)
             if exits & exited:
                 continue
             exited |= exits
+            applied.append(index)
+        if not all(self.gate(transitions[i], presented) for i in applied):
+            return "denied"  # LANGUAGE.md §13: every transition the event applies needs its permissions
+        for index in applied:
             self.take(inst, index)
         try:
             self.check(inst)

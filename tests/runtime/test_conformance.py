@@ -609,6 +609,23 @@ def test_runtime_every_transition_an_event_takes_passes_the_gate() -> None:
     assert rt.load(INSTANCE_ID).active == ("A1", "B1")
 
 
+def test_a_preempted_transition_is_not_gated() -> None:
+    """LANGUAGE.md §13: permissions are needed for a transition to be *applied*; a preempted one is not."""
+    spec_text = """workflow G {
+  events { e }
+  initial parallel P {
+    region R1 { initial state A1 { on e -> Out } }
+    region R2 { initial state A2 { on e -> B2 requires "x" } state B2 }
+  }
+  state Out
+}
+"""
+    rt, _, ref = corner(spec_text)
+    assert ref.send("e") == "applied"
+    rt.send(INSTANCE_ID, "e")
+    assert rt.load(INSTANCE_ID).active == ("Out",) and sorted(ref.inst.leaves) == ["Out"]
+
+
 def test_runtime_conflicting_transitions_of_one_event_are_preempted() -> None:
     """engine.py: conflicting transitions are pre-empted in document order (SCXML's preemption).
 
