@@ -297,11 +297,14 @@ def _preempted(
 
 
 def _count_votes(draft: Draft, chosen: list[int], event: str, request: Request) -> list[int] | WorkflowError:
-    """Count an approval decision at every waiting level whose approvers include the actor.
+    """Count an approval decision at one waiting level: the first whose approvers include the actor.
 
-    Returns the transitions to take: the non-level ones, and each level's that the
-    decision settles (a reject, a delegation, an approval reaching its quorum). An
-    actor who approves at no level, or a delegation the level forbids, is refused.
+    An actor belongs to a level (LANGUAGE.md §10), so one decision counts once, even
+    for an actor who qualifies at several parallel levels; an approval counts at
+    the first such level the actor has not approved yet. Returns the transitions to
+    take: the non-level ones, and the level's when the decision settles it (a
+    reject, a delegation, an approval reaching its quorum). An actor who qualifies
+    at no waiting level, or a delegation the level forbids, is refused.
     """
     definition = draft.definition
     kept: list[int] = []
@@ -313,6 +316,13 @@ def _count_votes(draft: Draft, chosen: list[int], event: str, request: Request) 
             kept.append(index)
             continue
         votes = draft.votes.get(level.state, ())
+        if counted:
+            continue  # the decision already counted at an earlier level
+        if event == "approve" and any(v.actor == request.actor and v.decision == "approve" for v in votes):
+            ineligible = ineligible or PermissionDenied(
+                f"`{request.actor or 'anonymous'}` already approved at level {level.number}"
+            )
+            continue  # already approved here: the approval may count at a later level
         if not _eligible(level, votes, request):
             ineligible = ineligible or PermissionDenied(
                 f"`{request.actor or 'anonymous'}` is not an approver at level {level.number} "

@@ -46,8 +46,10 @@ What it models (and the documented rule it follows):
   letter); with none the instance fails;
 - approvals: an approval event counts only at the active levels whose approvers
   include the actor (by id, by a held `kind:name` permission, or by a delegation
-  at that level); a level moves on once as many distinct actors approved as its
-  quorum; an ineligible actor is denied; `delegate` needs a delegatee;
+  at that level), and at one of them: the first waiting level (document order)
+  the actor qualifies for and, for `approve`, has not approved yet; a level moves
+  on once as many distinct actors approved as its quorum; an actor who qualifies
+  nowhere is denied; `delegate` needs a delegatee;
 - the governance gate, on every transition the event applies (after preemption):
   every permission `requires` names must be presented, the
   presented scope (when one is presented) must be the transition's scope (or the
@@ -537,8 +539,11 @@ class Reference:
                     kept.append(index)
                     continue
                 level, delegation = self.levels[source]
+                if voted or (event == "approve" and presented.actor in inst.approvals.get(source, set())):
+                    continue  # one decision counts at one level (an actor belongs to a level)
                 if not self.eligible(inst, level, presented):
                     continue
+                voted = True
                 if event == "delegate":
                     if not delegation or not presented.delegate_to:
                         return "denied"

@@ -354,7 +354,7 @@ def test_reference_approval_quorum_two_counts_distinct_eligible_actors() -> None
     ref.send("submit")
     carol = Presented(actor="carol", permissions=("role:lead",))
     assert ref.send("approve", carol) == "applied"
-    assert ref.send("approve", carol) == "applied"  # counted once
+    assert ref.send("approve", carol) == "denied"  # an actor approves a level once
     assert leaves(ref) == ["Approval.level_1"]
     assert ref.send("approve", Presented(actor="mallory")) == "denied"
     assert ref.send("approve", Presented(actor="user:bob")) == "applied"
@@ -607,6 +607,21 @@ def test_runtime_every_transition_an_event_takes_passes_the_gate() -> None:
     with contextlib.suppress(WorkflowError):
         rt.send(INSTANCE_ID, "e")
     assert rt.load(INSTANCE_ID).active == ("A1", "B1")
+
+
+def test_one_approval_counts_at_one_parallel_level(deploy: tuple[Runtime, FakeClock]) -> None:
+    """One `approve` counts at one level: an actor holding both levels' roles signs level 1 first.
+
+    (A second `approve` by the same actor then counts at level 2: keeping one person from
+    signing two levels takes levels with disjoint approvers.)
+    """
+    rt, _ = deploy
+    both = ["role:sre_oncall", "role:security_reviewer"]
+    rt.send(INSTANCE_ID, "approve", actor="mallory", permissions=both)
+    assert rt.load(INSTANCE_ID).active == ("ChangeApproval.level_1.granted", "ChangeApproval.level_2.pending")
+    rt.send(INSTANCE_ID, "approve", actor="mallory", permissions=both)
+    rt.send(INSTANCE_ID, "approve", actor="pat", permissions=["role:platform_lead"])
+    assert rt.load(INSTANCE_ID).active == ("Applying",)
 
 
 def test_a_preempted_transition_is_not_gated() -> None:

@@ -210,12 +210,13 @@ def test_retries_follow_the_policy_delays_on_the_fake_clock() -> None:
 
 
 def test_quorum_counts_distinct_eligible_approvers() -> None:
-    """Quorum 2: one approval waits, a repeat by the same actor does not count, a second approver decides."""
+    """Quorum 2: one approval waits, a repeat by the same actor is refused, a second approver decides."""
     rt, _ = runtime(APPROVAL)
     rt.start(instance_id="b")
     rt.send("b", "submit")
     rt.send("b", "approve", actor="carol", permissions=["role:lead"])
-    rt.send("b", "approve", actor="carol", permissions=["role:lead"])
+    with pytest.raises(PermissionDenied, match="`carol` already approved at level 1"):
+        rt.send("b", "approve", actor="carol", permissions=["role:lead"])
     assert rt.load("b").active == ("Approval.level_1",)
     with pytest.raises(PermissionDenied):
         rt.send("b", "approve", actor="mallory")
@@ -225,7 +226,7 @@ def test_quorum_counts_distinct_eligible_approvers() -> None:
     rt.send("b", "approve", actor="dana", permissions=["role:director"])
     assert rt.load("b").active == ("Bought",)
     assert rt.load("b").status == "completed"
-    assert [r.outcome for r in rt.audit("b")].count("denied") == 1
+    assert [r.outcome for r in rt.audit("b")].count("denied") == 2
     assert_chain(rt, "b")
 
 
