@@ -168,9 +168,13 @@ class Workflow:
         return self.runtime.run_work(None, limit)
 
     def instance_ids(self) -> list[str]:
-        """The ids of this workflow's stored instances, oldest first."""
-        name = type(self).definition.name
-        return [i.id for i in self.runtime.store.instances() if i.workflow == name]
+        """The ids of the stored instances of this workflow and version, oldest first."""
+        machine = type(self).definition.machine
+        return [
+            i.id
+            for i in self.runtime.store.instances()
+            if i.workflow == machine.name and i.workflow_version == machine.version
+        ]
 
     def close(self) -> None:
         """Close the store if this object opened it."""

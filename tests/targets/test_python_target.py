@@ -340,6 +340,7 @@ def test_machine_and_durable_instance_run_a_spec(tmp_path: Path) -> None:
         assert [r.outcome for r in order.audit()] == ["applied", "applied", "applied", "not_allowed"]
         assert order.verify().active == ("Review.level_2",)
         assert flow.instance("a1").state == module.State.REVIEW_LEVEL_2
+        assert flow.instance_ids() == ["a1"]
 
 
 def test_refusals_leave_the_fast_machine_where_it_was(tmp_path: Path) -> None:
