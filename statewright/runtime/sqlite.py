@@ -418,19 +418,31 @@ class SQLiteStore:
 
     def _write_one(self, statement: str, parameters: tuple[Any, ...]) -> None:
         """One statement outside a step: its own transaction, or part of the open batch."""
+
+        def in_batch(conn: sqlite3.Connection, batch: _Batch) -> None:
+            self._flush(conn, batch)
+            conn.execute(statement, parameters)
+
+        self._write_or_stage(in_batch, lambda conn: conn.execute(statement, parameters))
+
+    def _write_or_stage(
+        self,
+        in_batch: Callable[[sqlite3.Connection, _Batch], object],
+        alone: Callable[[sqlite3.Connection], object],
+    ) -> None:
+        """Inside a batch, `in_batch`; otherwise `alone` in a transaction of its own (all or nothing)."""
         with self._lock:
             conn = self._connection()
             batch = self._batch
             if batch is not None:
                 try:
-                    self._flush(conn, batch)
-                    conn.execute(statement, parameters)
+                    in_batch(conn, batch)
                 except sqlite3.Error as exc:
                     raise StoreError(f"cannot write {self._where}: {exc}") from exc
                 return
             self._begin(conn)
             try:
-                conn.execute(statement, parameters)
+                alone(conn)
                 conn.execute("COMMIT")
             except BaseException as exc:
                 error = self._abandon(conn, exc)
@@ -513,23 +525,9 @@ class SQLiteStore:
         Inside `batch()` the commit is checked now and written when the batch ends.
         """
         encoded = encode_commit(commit)
-        with self._lock:
-            conn = self._connection()
-            if self._batch is not None:
-                try:
-                    self._stage(conn, self._batch, encoded)
-                except sqlite3.Error as exc:
-                    raise StoreError(f"cannot write {self._where}: {exc}") from exc
-                return
-            self._begin(conn)
-            try:
-                self._write(conn, encoded)
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                error = self._abandon(conn, exc)
-                if error is not None:
-                    raise error from exc
-                raise
+        self._write_or_stage(
+            lambda conn, batch: self._stage(conn, batch, encoded), lambda conn: self._write(conn, encoded)
+        )
 
     def _write(self, conn: sqlite3.Connection, encoded: Encoded) -> None:
         """Write one commit in the open transaction; raises (the caller rolls back) on a conflict."""
