@@ -148,7 +148,7 @@ class Draft:
             self.run_actions(state.exit, f"exit:{name}")
         held = self.plan.held(self.before.active)
         timers = self.timers
-        for key in self.plan.cancel_keys[name]:
+        for key in self.plan.timer_keys[name]:
             if key in held or key in timers:
                 self.cancel(key)
         self.votes.pop(name, None)
@@ -161,10 +161,6 @@ class Draft:
         """Timer keys that may be pending from earlier steps (derived from the active states)."""
         plan = self.plan
         return [key for name in plan.states_of(self.before.active) for key in plan.timer_keys[name]]
-
-    def timer_keys(self, name: str) -> list[str]:
-        """Every timer key a state can own."""
-        return list(self.plan.timer_keys[name])
 
     def cancel(self, key: str) -> None:
         """Cancel a timer, whether set earlier or in this step."""

@@ -181,7 +181,7 @@ def _timed(
     target = reached[0]
     if any(name in settles for name in hierarchy.chain(target)):
         return None
-    cancel = tuple(dict.fromkeys(key for name in exits for key in plan.cancel_keys[name]))
+    cancel = tuple(dict.fromkeys(key for name in exits for key in plan.timer_keys[name]))
     start = tuple(
         (key, after, cast(TimerKind, kind), name, index)
         for name in entries

@@ -32,6 +32,8 @@ def quick_init(cls: _C) -> _C:
     fields = dataclasses.fields(cls)
     if hasattr(cls, "__post_init__") or any(not f.init or f.kw_only is True for f in fields):
         raise TypeError(f"{cls.__name__} needs the dataclass's own __init__")
+    if not all(f.name.isidentifier() for f in fields):  # the source below holds only field names
+        raise TypeError(f"{cls.__name__} has a field that is not an identifier")
     names: dict[str, Any] = {"_MISSING": dataclasses.MISSING}
     params, body = [], []
     for number, f in enumerate(fields):
@@ -47,7 +49,7 @@ def quick_init(cls: _C) -> _C:
             params.append(f.name)
         body.append(f" _set{number}(self, {f.name})")
     source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body or [" pass"]) + "\n"
-    exec(source, names)  # as `dataclasses` builds its own __init__
+    exec(source, names)  # as `dataclasses` builds its own __init__; no spec text reaches here
     init = names["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__doc__ = cls.__init__.__doc__

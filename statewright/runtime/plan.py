@@ -50,9 +50,7 @@ class Plan:
         }
         self.top_final = frozenset(name for name in states if hierarchy.is_top_final(name))
         self.timer_keys: dict[str, tuple[str, ...]] = {name: _timer_keys(definition, name) for name in states}
-        self.cancel_keys: dict[str, tuple[str, ...]] = self.timer_keys
-        """Per state, the timer keys leaving it cancels: exactly those it owns (never another state's
-        whose name merely starts with this one's, as `PayLater`'s with `Pay`'s)."""
+        """Per state, the keys of the timers it owns: exactly those leaving it cancels."""
         self.entry_timers: dict[str, tuple[tuple[str, int, str, int | None], ...]] = {}
         """Per state, the timers entering it starts: (key, delay, kind, transition)."""
         for name, state in states.items():

@@ -128,14 +128,7 @@ class InstanceHandle:
 
     def innermost(self) -> str:
         """The single active leaf, or the nearest state containing all active leaves."""
-        leaves = self.leaves
-        if len(leaves) == 1:
-            return leaves[0]
-        hierarchy = self.workflow.definition.hierarchy
-        common = set(hierarchy.chain(leaves[0]))
-        for leaf in leaves[1:]:
-            common &= set(hierarchy.chain(leaf))
-        return min(common, key=lambda name: -len(hierarchy.ancestors(name)))
+        return self.workflow.definition.hierarchy.innermost(self.leaves)
 
 
 class Workflow:

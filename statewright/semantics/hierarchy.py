@@ -17,7 +17,7 @@ runtime moves instances with them, so both agree on every transition.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 
 from statewright.compiler import ir
@@ -120,6 +120,15 @@ class Hierarchy:
         return tuple(dict.fromkeys(leaves))
 
     # ------------------------------------------------------------------ for the runtime
+
+    def innermost(self, leaves: Sequence[str]) -> str:
+        """The single active leaf, or the deepest state containing all of them (a parallel state)."""
+        if len(leaves) == 1:
+            return leaves[0]
+        common = set(self.chain(leaves[0]))
+        for leaf in leaves[1:]:
+            common &= set(self.chain(leaf))
+        return max(common, key=lambda name: len(self.ancestors(name)))
 
     def active_states(self, leaves: Iterable[str]) -> list[str]:
         """Every state active when `leaves` are: the leaves and all their ancestors, in IR order."""

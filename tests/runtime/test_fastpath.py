@@ -247,3 +247,13 @@ def test_two_machines_never_share_an_idempotency_key() -> None:
     first.send("go")
     second.send("go")
     assert {w.key for w in first.work}.isdisjoint({w.key for w in second.work})
+
+
+def test_the_state_of_a_parallel_configuration_is_the_parallel_state() -> None:
+    """`innermost` is the leaf itself alone, and the deepest common ancestor of several leaves."""
+    definition = Definition(machine_of(CHECKS))
+    cls = type("ChecksFast", (Machine,), {"__slots__": (), "definition": definition})
+    fast = cls({}, clock=lambda: 0)
+    assert fast.innermost() == "Idle"
+    fast.send("start")
+    assert fast.leaves == ("SmokeRunning", "Probing") and fast.innermost() == "Verifying"

@@ -29,7 +29,7 @@ from statewright.runtime import compiled
 from statewright.runtime.errors import EventNotAllowed, EventRejected
 from statewright.semantics.values import holds
 from statewright.targets.python import BAD_FORM, PythonTarget, render_module
-from statewright.targets.python.guards import guard_body, guard_source, return_lines
+from statewright.targets.python.guards import guard_body, return_lines
 from statewright.targets.python.view import LINE_LENGTH, TABLE_FORM_STATES, module_view
 from tests.generated import load_module
 from tests.semantics.test_agreement import FIELDS, SCOPE, contexts
@@ -150,7 +150,6 @@ def test_compiled_guards_agree_with_the_evaluator(data: st.DataObject) -> None:
     """For random well-typed guards and contexts, the generated Python computes what `holds` computes."""
     expr = data.draw(typed(SCOPE, "bool", depth=3))
     context = data.draw(contexts)
-    source = guard_source(expr, FIELDS)
     namespace: dict[str, Any] = {
         "Fraction": Fraction,
         "math": math,
@@ -162,7 +161,6 @@ def test_compiled_guards_agree_with_the_evaluator(data: st.DataObject) -> None:
         "c": context,
     }
     expected = holds(expr, context)
-    assert eval(source, namespace) is expected, source
     body = guard_body(expr, FIELDS)
     function = "\n".join(
         [
@@ -178,21 +176,13 @@ def test_compiled_guards_agree_with_the_evaluator(data: st.DataObject) -> None:
 @pytest.mark.parametrize(
     ("text", "fields", "expected"),
     [
-        ("amount > 3", "amount: int = 0", 'as_int(c["amount"]) > 3'),
-        ("3 < amount", "amount: int = 0", 'as_int(c["amount"]) > 3'),
-        ("amount <= 2.50", "amount: decimal = 0.0", 'as_fraction(c["amount"]) <= Fraction("2.5")'),
-        ("not flag", "flag: bool = false", 'not as_bool(c["flag"])'),
-        ("flag == false", "flag: bool = false", 'not as_bool(c["flag"])'),
-        (
-            "tier in { a, b }",
-            "tier: enum { a, b, c } = a",
-            'as_str(c["tier"]) == "a" or as_str(c["tier"]) == "b"',
-        ),
-        (
-            "a and b or not a",
-            "a: bool = false\n b: bool = false",
-            '(as_bool(c["a"]) and as_bool(c["b"])) or not',
-        ),
+        ("amount > 3", "amount: int = 0", "amount > 3"),
+        ("3 < amount", "amount: int = 0", "amount > 3"),
+        ("amount <= 2.50", "amount: decimal = 0.0", 'amount <= Fraction("2.5")'),
+        ("not flag", "flag: bool = false", "not flag"),
+        ("flag == false", "flag: bool = false", "not flag"),
+        ("tier in { a, b }", "tier: enum { a, b, c } = a", 'tier == "a" or tier == "b"'),
+        ("a and b or not a", "a: bool = false\n b: bool = false", "(a and b) or not a"),
     ],
 )
 def test_guards_read_like_the_spec(text: str, fields: str, expected: str) -> None:
@@ -203,7 +193,7 @@ def test_guards_read_like_the_spec(text: str, fields: str, expected: str) -> Non
     )
     guard = machine.transitions[0].guard
     assert guard is not None
-    assert guard_source(guard, machine.context).startswith(expected)
+    assert guard_body(guard, machine.context).expression.text == expected
 
 
 # --------------------------------------------------------------------------- hostile text

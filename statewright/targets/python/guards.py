@@ -211,15 +211,6 @@ _READERS = {
 }
 
 
-def guard_source(expr: ir.Expr, fields: tuple[ir.ContextField, ...], context: str = "c") -> str:
-    """The Python expression computing `expr` over the mapping named `context` (fields read inline)."""
-    env = {
-        field.name: Code(f"{_READERS[field.type.name]}({context}[{string(field.name)}])", _ATOM)
-        for field in fields
-    }
-    return interpret(expr, PythonAlgebra(), env).text
-
-
 @dataclass(frozen=True, slots=True)
 class GuardBody:
     """A guard function's body: one typed local per field it reads, then the expression over them."""
