@@ -9,11 +9,14 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.statewright-installed
+# Node checkers for generated artifacts (asl-validator, bpmnlint), installed under .tools/node.
+TOOLS ?= .tools/node
+TOOLS_STAMP := $(TOOLS)/.installed
 SOURCES := statewright tests benchmarks
 OUT ?= build
 
 .DEFAULT_GOAL := test
-.PHONY: venv demo test lint typecheck unit fmt clean distclean
+.PHONY: venv tools demo test lint typecheck unit fmt clean distclean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +30,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 venv: $(STAMP)
+
+# The tests run these real checkers on every generated definition (see tests/tools.py).
+$(TOOLS_STAMP): Makefile
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) asl-validator@4 bpmnlint@11
+	touch $@
+
+tools: $(TOOLS_STAMP)
 
 demo: $(STAMP)
 	@echo '== statewright check examples/'
@@ -43,7 +53,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict
 
-unit: $(STAMP)
+unit: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/pytest -n auto
 
 test: lint typecheck unit
@@ -58,4 +68,4 @@ clean:
 	find statewright tests -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .tools

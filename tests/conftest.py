@@ -32,3 +32,19 @@ def example_files() -> list[Path]:
 def kitchen_sink() -> str:
     """A spec that uses most constructs, kept beside the tests."""
     return (Path(__file__).parent / "front" / "data" / "kitchen_sink.wf").read_text("utf-8")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add `--update-golden`: rewrite golden files from the current output instead of comparing."""
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/ from the current output instead of comparing against it",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when the run was asked to rewrite golden files (`pytest --update-golden`)."""
+    return bool(request.config.getoption("--update-golden"))
