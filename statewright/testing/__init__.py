@@ -1,0 +1,1 @@
+"""Testing workflows: scenarios, the engines that run them, and cross-target equivalence."""

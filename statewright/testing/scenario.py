@@ -1,0 +1,107 @@
+"""Engine-neutral scenarios and what an engine shows after each step of one.
+
+A `Scenario` is a starting context and a sequence of steps that every engine
+can be driven with: send an event (with an actor and what it presents), let a
+state's timeout fire, or finish the work a state invoked (success or a named
+error). Each engine (`statewright.testing.engine.Engine`) runs a scenario and
+returns one `Observation` per step, plus one for the start; two engines agree
+on a scenario when their observations are equal.
+
+Observations speak only IR names (state, event, action), so a Step Functions
+execution, a SpiffWorkflow run and the Python runtime are compared directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+from statewright.compiler import ir
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Deliver an external event; approval events carry the acting user and their permissions."""
+
+    event: str
+    actor: str | None = None
+    permissions: tuple[str, ...] = ()
+    payload: tuple[tuple[str, str], ...] = ()
+
+    def __str__(self) -> str:
+        who = "" if self.actor is None else f" as {self.actor}"
+        return f"send {self.event}{who}"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeout:
+    """Let the pending timeout of `state` fire (the clock moves to its due time, and no further)."""
+
+    state: str
+
+    def __str__(self) -> str:
+        return f"timeout of {self.state}"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkDone:
+    """Finish the work `state` invoked (its `invoke`, a saga step or a compensation).
+
+    `error` is None for success, else the error's name (matched against
+    `retry_on`). A failure the retry policy allows is retried by the engine
+    itself (backoff time is skipped), so the next `WorkDone` for the state
+    answers the next attempt.
+    """
+
+    state: str
+    error: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.state} work " + ("succeeds" if self.error is None else f"fails with {self.error}")
+
+
+Step: TypeAlias = Send | Timeout | WorkDone
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A starting context (fields not named take their defaults) and the steps to drive."""
+
+    context: tuple[tuple[str, ir.Value], ...] = ()
+    steps: tuple[Step, ...] = ()
+
+    def describe(self) -> list[str]:
+        """The scenario as numbered lines, for reports."""
+        start = ", ".join(f"{name}={value}" for name, value in self.context)
+        return [f"0. start {{{start}}}"] + [f"{i}. {step}" for i, step in enumerate(self.steps, 1)]
+
+
+Status: TypeAlias = Literal["running", "succeeded", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What one engine shows after one step.
+
+    `entered` lists the leaf (atomic and final) states entered during the step,
+    in order, a re-entered state again each time; entries in different parallel
+    regions are grouped by region, regions in document order, so engines that
+    run regions concurrently still report one order. `accepted` is False when
+    the step was refused (an event the state rejects or ignores, a guard that
+    holds nowhere) and then nothing was entered. `active` is the configuration
+    after the step (leaf states, sorted); `status` says whether the instance
+    has finished and how.
+    """
+
+    accepted: bool
+    entered: tuple[str, ...]
+    active: tuple[str, ...]
+    status: Status
+
+
+@dataclass(frozen=True, slots=True)
+class Unsupported:
+    """A scenario (or a step of it) this engine cannot express, and why; it is not a divergence."""
+
+    step: int
+    reason: str
