@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -36,7 +36,7 @@ from statewright.runtime.errors import (
     WorkflowError,
     WrongWorkflow,
 )
-from statewright.runtime.model import Instance, Record, Work
+from statewright.runtime.model import Instance, Record, Work, WorkKind
 from statewright.runtime.store import Store
 
 MAX_SETTLE = 1000
@@ -291,11 +291,44 @@ class Runtime:
             fired += 1
         return fired
 
-    def run_work(self, instance_id: str | None = None, limit: int | None = None) -> int:
+    def fire_now(self, instance_id: str, key: str) -> Instance:
+        """Fire one pending timer of an instance now, ahead of its due time; others wait.
+
+        For operators skipping a backoff and for tests that let one timeout happen
+        without moving the clock for every other timer. Raises `UnknownWork` when
+        the instance has no pending timer with this key; a refused firing is
+        recorded and the timer stays pending, as with `tick`.
+        """
+        instance = self.load(instance_id)
+        timer = next((t for t in self.store.timers(instance_id) if t.key == key), None)
+        if timer is None:
+            pending = ", ".join(f"`{t.key}`" for t in self.store.timers(instance_id))
+            raise UnknownWork(
+                f"instance `{instance_id}` has no pending timer `{key}`; pending: {pending or 'none'}"
+            )
+        if instance.status != "running":
+            raise NotRunning(f"instance `{instance_id}` is {instance.status}; its timers wait")
+        step = engine.fire(self.definition, instance, timer, self.clock())
+        if step is None:
+            self.store.drop_timer(instance_id, key)
+            return instance
+        self._commit(step)
+        if step.error is not None:
+            return step.commit.instance
+        return self._settle(step.commit.instance)
+
+    def run_work(
+        self,
+        instance_id: str | None = None,
+        limit: int | None = None,
+        kinds: Collection[WorkKind] = ("do", "invoke", "emit"),
+    ) -> int:
         """Run owed work with the registered handlers; return how many items ran.
 
         Without `instance_id`, every instance of this workflow in the store (others are
         left to their own runtimes); a paused instance's work waits for `resume`.
+        `kinds` limits which work runs (for example only `do` and `emit`, leaving
+        invoked work to an outside worker that calls `report`).
 
         A `do` handler that raises leaves its work owed (it runs again later, same
         key). Invoked work reports its outcome: success takes the state's `done`
@@ -305,6 +338,8 @@ class Runtime:
         for work in list(self.store.work(instance_id)):
             if limit is not None and done >= limit:
                 break
+            if work.kind not in kinds:
+                continue
             instance = self.store.load(work.instance) if instance_id is None else self.load(work.instance)
             machine = self.definition.machine
             if instance.workflow != machine.name or instance.workflow_version != machine.version:

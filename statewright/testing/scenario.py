@@ -21,12 +21,18 @@ from statewright.compiler import ir
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Deliver an external event; approval events carry the acting user and their permissions."""
+    """Deliver an external event; approval events carry the acting user and their permissions.
+
+    `permissions` are the roles the sender holds (`role:...`), matched against
+    approvers and `requires`; `delegate_to` names the delegate of a `delegate`
+    event; `payload` is evidence recorded with the transition.
+    """
 
     event: str
     actor: str | None = None
     permissions: tuple[str, ...] = ()
     payload: tuple[tuple[str, str], ...] = ()
+    delegate_to: str | None = None
 
     def __str__(self) -> str:
         who = "" if self.actor is None else f" as {self.actor}"

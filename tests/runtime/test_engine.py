@@ -510,3 +510,43 @@ def test_a_conflict_while_settling_keeps_the_committed_event() -> None:
     instance = rt.send("c", "go")
     assert applied == ["event"]
     assert instance.active == ("F",)
+
+
+# --------------------------------------------------------------------------- firing a timer early
+
+
+def test_fire_now_fires_one_timer_ahead_of_time_and_leaves_the_others() -> None:
+    """A retry fired now re-owes the work at once; the state's timeout stays pending, the clock unmoved."""
+    rt, clock = runtime(SAGA, {n: (lambda c: None) for n in [*STEPS, *COMPENSATIONS.values()]})
+
+    def charge(call: Call) -> None:
+        raise RuntimeError("flaky")
+
+    rt.handlers["charge"] = charge
+    rt.start(instance_id="p")
+    rt.send("p", "go")
+    rt.run_work()  # reserve succeeds
+    rt.run_work()  # charge, attempt 1 fails: a retry is pending
+    retry = next(t for t in rt.store.timers("p") if t.kind == "retry")
+    timeout = next(t for t in rt.store.timers("p") if t.kind == "timeout")
+    before = clock.now
+    rt.fire_now("p", retry.key)
+    assert clock.now == before
+    owed = [w for w in rt.store.work("p") if w.kind == "invoke"]
+    assert [(w.action, w.attempt) for w in owed] == [("charge", 2)]
+    assert timeout in rt.store.timers("p")
+    with pytest.raises(WorkflowError, match="no pending timer"):
+        rt.fire_now("p", retry.key)
+
+
+def test_run_work_kinds_leaves_invoked_work_to_an_outside_worker() -> None:
+    """`kinds=("do",)` runs `do` actions only: invoked work stays owed for `report`."""
+    calls: list[str] = []
+    rt, _ = runtime(SAGA, {n: (lambda c, n=n: calls.append(n)) for n in [*STEPS, *COMPENSATIONS.values()]})
+    rt.start(instance_id="p")
+    rt.send("p", "go")
+    assert rt.run_work("p", kinds=("do",)) == 0
+    assert calls == []
+    assert [w.action for w in rt.store.work("p")] == ["reserve"]
+    assert rt.run_work("p", kinds=("invoke",)) == 1
+    assert calls == ["reserve"]

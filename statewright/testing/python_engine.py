@@ -1,0 +1,253 @@
+"""The Python runtime as a scenario engine: the reference every other engine is compared with.
+
+`PythonRun` drives one instance of a machine on `statewright.runtime` (an
+in-memory store and a clock that moves only when a timeout fires) one scenario
+step at a time, and can say which steps make sense next (`Choices`), which is
+how scenarios are drawn. `PythonEngine` runs a whole scenario.
+
+Step meanings, shared by every engine: `do` actions and emitted events run as
+soon as they are owed (handlers succeed); `Timeout(state)` fires that state's
+hard timeout (or heartbeat) now and nothing else; `WorkDone(state, error)`
+reports the result of the work the state invoked, and a retry the policy
+allows is started at once (backoff time is skipped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from statewright.compiler import ir
+from statewright.runtime.definition import Definition
+from statewright.runtime.errors import WorkflowError
+from statewright.runtime.memory import MemoryStore
+from statewright.runtime.model import Instance, Record
+from statewright.runtime.runner import Call, Runtime
+from statewright.semantics.hierarchy import Hierarchy
+from statewright.testing.scenario import (
+    Observation,
+    Scenario,
+    Send,
+    Status,
+    Step,
+    Timeout,
+    Unsupported,
+    WorkDone,
+)
+
+START_MS = 1_767_225_600_000
+"""2026-01-01T00:00:00Z: every scenario starts at the same instant, so runs repeat exactly."""
+INSTANCE_ID = "scenario"
+HARD_TIMERS = ("timeout", "heartbeat")
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """Invoked work a state waits for, and the errors worth reporting for it."""
+
+    state: str
+    action: str
+    attempt: int
+    errors: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """What can sensibly happen next: handled events, pending timeouts, owed work, waiting levels."""
+
+    handled: tuple[str, ...]
+    timeouts: tuple[str, ...]
+    owed: tuple[Owed, ...]
+    approvers: tuple[str, ...]
+    finished: bool
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = START_MS
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def _succeed(call: Call) -> None:
+    """Every `do` handler succeeds: a scenario exercises the workflow, not its side effects."""
+
+
+def status_of(instance: Instance) -> Status:
+    """An instance's status as a scenario sees it (paused still counts as running)."""
+    if instance.status == "completed":
+        return "succeeded"
+    if instance.status in ("failed", "cancelled"):
+        return "failed"
+    return "running"
+
+
+class PythonRun:
+    """One instance of one machine on the in-memory runtime, driven step by step."""
+
+    def __init__(self, machine: ir.Machine, context: Mapping[str, ir.Value]) -> None:
+        self.machine = machine
+        self.definition = Definition(machine)
+        self.hierarchy = Hierarchy(machine)
+        self.store = MemoryStore()
+        self.clock = _Clock()
+        actions = {call.name for call in _calls(machine)}
+        self.runtime = Runtime(
+            self.definition, self.store, handlers=dict.fromkeys(actions, _succeed), clock=self.clock
+        )
+        self.start_error: WorkflowError | None = None
+        self.first = Observation(False, (), (), "failed")
+        """What the start showed (not accepted when the context was refused)."""
+        self._seen = 0
+        try:
+            self.runtime.start(dict(context), instance_id=INSTANCE_ID)
+        except WorkflowError as error:
+            self.start_error = error
+            return
+        self._drain()
+        self.first = self.observe(True)
+
+    # ------------------------------------------------------------------ observing
+
+    def instance(self) -> Instance:
+        """The instance as stored now."""
+        return self.store.load(INSTANCE_ID)
+
+    def observe(self, accepted: bool) -> Observation:
+        """What this step showed: the leaves entered since the last observation, and where it is now."""
+        records = self.store.records(INSTANCE_ID)
+        fresh = records[self._seen :]
+        self._seen = len(records)
+        entered: list[str] = []
+        for record in fresh:
+            entered.extend(self._entered(record))
+        instance = self.instance()
+        active = tuple(sorted(instance.active))
+        return Observation(accepted and bool(fresh), tuple(entered), active, status_of(instance))
+
+    def _entered(self, record: Record) -> list[str]:
+        if record.outcome != "applied":
+            return []
+        before = set(record.source)
+        leaves = [leaf for leaf in record.target if leaf not in before]
+        if record.transition is not None:
+            taken = self.machine.transitions[record.transition]
+            if taken.target is not None:
+                again = self.hierarchy.entered(taken.source, taken.target)
+                leaves.extend(leaf for leaf in again if leaf in before and leaf in record.target)
+        order = self.hierarchy.order
+        return sorted(dict.fromkeys(leaves), key=order.__getitem__)
+
+    def choices(self) -> Choices:
+        """The steps worth drawing next from this instance's state."""
+        instance = self.instance()
+        finished = instance.status != "running"
+        active = set(self.hierarchy.active_states(instance.active))
+        handled = sorted(
+            {event for (state, event) in self.definition.on_event if state in active},
+        )
+        timers = self.store.timers(INSTANCE_ID)
+        timeouts = sorted({t.state for t in timers if t.kind in HARD_TIMERS})
+        owed = tuple(
+            Owed(w.state, w.action, w.attempt, self._errors(w.state))
+            for w in self.store.work(INSTANCE_ID)
+            if w.kind == "invoke" and w.state is not None
+        )
+        approvers = sorted(
+            {
+                approver
+                for level in self.definition.levels.values()
+                if level.state in active
+                for approver in level.approvers
+            }
+        )
+        return Choices(tuple(handled), tuple(timeouts), owed, tuple(approvers), finished)
+
+    def _errors(self, state: str) -> tuple[str, ...]:
+        invoke = self.definition.states[state].invoke
+        retry_on = () if invoke is None or invoke.retry is None else invoke.retry.retry_on
+        return (*retry_on, "Failed") if "Failed" not in retry_on else retry_on
+
+    # ------------------------------------------------------------------ stepping
+
+    def apply(self, step: Step) -> Observation:
+        """Perform one step; a refused one is observed as not accepted and changes nothing."""
+        try:
+            accepted = self._perform(step)
+        except WorkflowError:
+            accepted = False
+        self._drain()
+        return self.observe(accepted)
+
+    def _perform(self, step: Step) -> bool:
+        if isinstance(step, Send):
+            self.runtime.send(
+                INSTANCE_ID,
+                step.event,
+                actor=step.actor,
+                permissions=step.permissions,
+                evidence=dict(step.payload) or None,
+                delegate_to=step.delegate_to,
+            )
+            return True
+        if isinstance(step, Timeout):
+            return self._timeout(step.state)
+        return self._work_done(step)
+
+    def _timeout(self, state: str) -> bool:
+        timers = [t for t in self.store.timers(INSTANCE_ID) if t.state == state and t.kind in HARD_TIMERS]
+        if not timers:
+            return False
+        timer = min(timers, key=lambda t: (t.due_ms, t.key))
+        self.clock.now = max(self.clock.now, timer.due_ms)
+        before = self.instance().version
+        self.runtime.fire_now(INSTANCE_ID, timer.key)
+        return self.instance().version != before
+
+    def _work_done(self, step: WorkDone) -> bool:
+        work = next(
+            (w for w in self.store.work(INSTANCE_ID) if w.kind == "invoke" and w.state == step.state), None
+        )
+        if work is None:
+            return False
+        self.runtime.report(INSTANCE_ID, work.key, step.error)
+        for timer in self.store.timers(INSTANCE_ID):
+            if timer.kind == "retry" and timer.state == step.state:
+                self.runtime.fire_now(INSTANCE_ID, timer.key)  # backoff skipped: the next attempt is owed
+        return True
+
+    def _drain(self) -> None:
+        """Run owed `do` actions and deliver emitted events until none is left."""
+        for _ in range(1000):
+            if self.instance().status == "paused":
+                return
+            if self.runtime.run_work(INSTANCE_ID, kinds=("do", "emit")) == 0:
+                return
+
+
+def _calls(machine: ir.Machine) -> list[ir.Call]:
+    """Every `do` action of the machine (entry, exit, soft timeouts, transitions)."""
+    found: list[ir.Call] = []
+    for state in machine.states:
+        for action in (*state.entry, *state.exit, *(a for s in state.soft_timeouts for a in s.actions)):
+            if isinstance(action, ir.Call):
+                found.append(action)
+    for transition in machine.transitions:
+        found.extend(action for action in transition.actions if isinstance(action, ir.Call))
+    return found
+
+
+class PythonEngine:
+    """Runs scenarios on the Python runtime (in memory): the reference engine."""
+
+    name = "python"
+
+    def run(self, machine: ir.Machine, scenario: Scenario) -> Sequence[Observation] | Unsupported:
+        """One observation for the start, then one per step."""
+        run = PythonRun(machine, dict(scenario.context))
+        if run.start_error is not None:
+            return Unsupported(0, f"the instance does not start: {run.start_error}")
+        observations = [run.first]
+        observations.extend(run.apply(step) for step in scenario.steps)
+        return observations

@@ -1,0 +1,82 @@
+"""Hypothesis strategies for scenarios, drawn from what the Python runtime can do next.
+
+A scenario is drawn step by step while a `PythonRun` follows it, so most steps
+are meaningful where they happen (an event the configuration handles, the
+timeout of a state that has one, the result of work that is owed, an approval
+by someone who may give it), and some are not (an event nobody handles here,
+an approval by an outsider), which engines must refuse alike.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from statewright.compiler import ir
+from statewright.testing.python_engine import Choices, PythonRun
+from statewright.testing.scenario import Scenario, Send, Step, Timeout, WorkDone
+from statewright.testing.values import start_contexts
+
+DECISIONS = ("approve", "reject", "delegate")
+PEOPLE = ("alice", "bob", "carol")
+OUTSIDER = "mallory"
+_GO_ON = st.sampled_from((False, True, True, True, True, True, True, True))
+"""Another step? Mostly yes while drawing; shrinks towards stopping (the first option)."""
+
+
+def _sender(event: str, approvers: tuple[str, ...]) -> st.SearchStrategy[Send]:
+    """An event's sender: anybody, or for an approval decision one of the waiting levels' approvers."""
+    if event not in DECISIONS or not approvers:
+        return st.just(Send(event))
+
+    @st.composite
+    def decision(draw: st.DrawFn) -> Send:
+        approver = draw(st.sampled_from((*approvers, OUTSIDER)))
+        permissions: tuple[str, ...] = ()
+        if approver.startswith(("role:", "group:")):
+            actor, permissions = draw(st.sampled_from(PEOPLE)), (approver,)
+        else:
+            actor = approver
+        delegate = draw(st.sampled_from(PEOPLE)) if event == "delegate" else None
+        return Send(event, actor=actor, permissions=permissions, delegate_to=delegate)
+
+    return decision()
+
+
+def next_step(machine: ir.Machine, choices: Choices) -> st.SearchStrategy[Step]:
+    """One step worth trying from these choices; now and then an event that is not handled here.
+
+    Events and work results are drawn three times as often as timeouts, which
+    mostly end a run early.
+    """
+    options: list[st.SearchStrategy[Step]] = []
+    for event in choices.handled:
+        options += [_sender(event, choices.approvers)] * 3
+    for owed in choices.owed:
+        outcomes: tuple[str | None, ...] = (None, None, *owed.errors)
+        options += [st.builds(WorkDone, st.just(owed.state), st.sampled_from(outcomes))] * 3
+    options.extend(st.just(Timeout(state)) for state in choices.timeouts)
+    unhandled = [e.name for e in machine.events if e.name not in choices.handled]
+    stray: list[st.SearchStrategy[Step]] = [st.just(Send(name)) for name in unhandled[:1]]
+    if not options:
+        return st.one_of(stray) if stray else st.just(Send(machine.events[0].name))
+    likely = st.one_of(options)
+    if not stray:
+        return likely
+    return st.one_of(likely, likely, likely, likely, st.one_of(stray))
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, machine: ir.Machine, max_steps: int = 12) -> Scenario:
+    """A scenario: a starting context, then up to `max_steps` steps drawn as the instance moves."""
+    context = draw(start_contexts(machine), label="context")
+    run = PythonRun(machine, dict(context))
+    steps: list[Step] = []
+    if run.start_error is None:
+        for _ in range(max_steps):
+            choices = run.choices()
+            if choices.finished or not draw(_GO_ON):
+                break
+            step = draw(next_step(machine, choices))
+            run.apply(step)
+            steps.append(step)
+    return Scenario(context, tuple(steps))
