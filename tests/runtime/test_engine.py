@@ -22,7 +22,7 @@ from statewright.runtime.errors import (
     WorkflowError,
 )
 from statewright.runtime.memory import MemoryStore
-from statewright.runtime.model import Commit
+from statewright.runtime.model import Commit, WorkKind
 from statewright.runtime.runner import Call, Runtime
 
 SAGA = """workflow Pay {
@@ -542,11 +542,17 @@ def test_fire_now_fires_one_timer_ahead_of_time_and_leaves_the_others() -> None:
 def test_run_work_kinds_leaves_invoked_work_to_an_outside_worker() -> None:
     """`kinds=("do",)` runs `do` actions only: invoked work stays owed for `report`."""
     calls: list[str] = []
-    rt, _ = runtime(SAGA, {n: (lambda c, n=n: calls.append(n)) for n in [*STEPS, *COMPENSATIONS.values()]})
+
+    def record(call: Call) -> None:
+        calls.append(call.action)
+
+    rt, _ = runtime(SAGA, dict.fromkeys([*STEPS, *COMPENSATIONS.values()], record))
     rt.start(instance_id="p")
     rt.send("p", "go")
-    assert rt.run_work("p", kinds=("do",)) == 0
+    only_do: tuple[WorkKind, ...] = ("do",)
+    only_invoke: tuple[WorkKind, ...] = ("invoke",)
+    assert rt.run_work("p", kinds=only_do) == 0
     assert calls == []
     assert [w.action for w in rt.store.work("p")] == ["reserve"]
-    assert rt.run_work("p", kinds=("invoke",)) == 1
+    assert rt.run_work("p", kinds=only_invoke) == 1
     assert calls == ["reserve"]
