@@ -50,6 +50,20 @@ class MemoryStore:
         self._state = _State()
         self._closed = False
 
+    def copy(self) -> MemoryStore:
+        """An independent store holding the same data (for exploring several futures of one instance)."""
+        with self._lock:
+            state = self._open()
+            twin = MemoryStore()
+            twin._state = _State(
+                dict(state.instances),
+                {instance: list(lines) for instance, lines in state.records.items()},
+                dict(state.keys),
+                dict(state.timers),
+                dict(state.work),
+            )
+            return twin
+
     # ------------------------------------------------------------------ writing
 
     def apply(self, commit: Commit) -> None:

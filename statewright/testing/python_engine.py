@@ -14,6 +14,7 @@ allows is started at once (backoff time is skipped).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,7 +24,6 @@ from statewright.runtime.errors import WorkflowError
 from statewright.runtime.memory import MemoryStore
 from statewright.runtime.model import Instance, Record
 from statewright.runtime.runner import Call, Runtime
-from statewright.semantics.hierarchy import Hierarchy
 from statewright.testing.scenario import (
     Observation,
     Scenario,
@@ -56,6 +56,8 @@ class Choices:
     """What can sensibly happen next: handled events, pending timeouts, owed work, waiting levels."""
 
     handled: tuple[str, ...]
+    gates: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
+    """Event -> (permissions, evidence) some transition for it here requires (absent: none)."""
     timeouts: tuple[str, ...]
     owed: tuple[Owed, ...]
     approvers: tuple[str, ...]
@@ -86,10 +88,15 @@ def status_of(instance: Instance) -> Status:
 class PythonRun:
     """One instance of one machine on the in-memory runtime, driven step by step."""
 
-    def __init__(self, machine: ir.Machine, context: Mapping[str, ir.Value]) -> None:
+    def __init__(
+        self,
+        machine: ir.Machine,
+        context: Mapping[str, ir.Value],
+        definition: Definition | None = None,
+    ) -> None:
         self.machine = machine
-        self.definition = Definition(machine)
-        self.hierarchy = Hierarchy(machine)
+        self.definition = definition if definition is not None else Definition(machine)
+        self.hierarchy = self.definition.hierarchy
         self.store = MemoryStore()
         self.clock = _Clock()
         actions = {call.name for call in _calls(machine)}
@@ -107,6 +114,15 @@ class PythonRun:
             return
         self._drain()
         self.first = self.observe(True)
+
+    def fork(self) -> PythonRun:
+        """An independent copy of this run at this point (the machine and its tables are shared)."""
+        twin = copy.copy(self)
+        twin.store = self.store.copy()
+        twin.clock = _Clock()
+        twin.clock.now = self.clock.now
+        twin.runtime = Runtime(self.definition, twin.store, handlers=self.runtime.handlers, clock=twin.clock)
+        return twin
 
     # ------------------------------------------------------------------ observing
 
@@ -147,6 +163,18 @@ class PythonRun:
         handled = sorted(
             {event for (state, event) in self.definition.on_event if state in active},
         )
+        gates: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        for (state, event), indices in self.definition.on_event.items():
+            if state not in active:
+                continue
+            for index in indices:
+                transition = self.machine.transitions[index]
+                if transition.permissions or transition.evidence:
+                    held, shown = gates.get(event, ((), ()))
+                    gates[event] = (
+                        tuple(dict.fromkeys((*held, *transition.permissions))),
+                        tuple(dict.fromkeys((*shown, *transition.evidence))),
+                    )
         timers = self.store.timers(INSTANCE_ID)
         timeouts = sorted({t.state for t in timers if t.kind in HARD_TIMERS})
         owed = tuple(
@@ -162,7 +190,7 @@ class PythonRun:
                 for approver in level.approvers
             }
         )
-        return Choices(tuple(handled), tuple(timeouts), owed, tuple(approvers), finished)
+        return Choices(tuple(handled), gates, tuple(timeouts), owed, tuple(approvers), finished)
 
     def _errors(self, state: str) -> tuple[str, ...]:
         invoke = self.definition.states[state].invoke

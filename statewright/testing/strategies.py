@@ -12,6 +12,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from statewright.compiler import ir
+from statewright.testing.coverage import credentialed
 from statewright.testing.python_engine import Choices, PythonRun
 from statewright.testing.scenario import Scenario, Send, Step, Timeout, WorkDone
 from statewright.testing.values import start_contexts
@@ -51,6 +52,8 @@ def next_step(machine: ir.Machine, choices: Choices) -> st.SearchStrategy[Step]:
     options: list[st.SearchStrategy[Step]] = []
     for event in choices.handled:
         options += [_sender(event, choices.approvers)] * 3
+        if event in choices.gates:
+            options += [st.just(credentialed(event, choices.gates[event]))] * 3
     for owed in choices.owed:
         outcomes: tuple[str | None, ...] = (None, None, *owed.errors)
         options += [st.builds(WorkDone, st.just(owed.state), st.sampled_from(outcomes))] * 3

@@ -1,0 +1,259 @@
+"""Path-covering scenarios: a small set of event sequences that together take every transition.
+
+Like @xstate/graph's shortest paths, but over the runtime's real behaviour: a
+breadth-first search drives the Python runtime (`PythonRun`) from a few
+starting contexts (the defaults, then one field at a time moved to a bound or
+to a value next to a guard's literal), expanding every sensible step (handled
+events with eligible approvers, timeouts, work results: success, each
+`retry_on` error, another error). The first scenario that takes a transition
+is the shortest one from that context. Scenarios that are a prefix of another
+are dropped. Transitions the search cannot reach within its budget are listed
+(often deliberately unreachable branches, such as an `else` kept to bound a
+counter).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from statewright.compiler import ir
+from statewright.compiler.smt.analysis import GuardAnalysis
+from statewright.runtime.definition import Definition
+from statewright.testing.python_engine import INSTANCE_ID, Choices, PythonRun
+from statewright.testing.scenario import Scenario, Send, Step, Timeout, WorkDone
+from statewright.testing.values import Literals, literals, starts
+
+PEOPLE = ("alice", "bob")
+COMBINATIONS = 24
+"""Random combinations of interesting field values tried after the one-field-at-a-time contexts."""
+SHALLOW = 12
+"""Nodes of the first, shallow search from each context after the defaults."""
+"""Random combinations of interesting field values tried after the one-field-at-a-time contexts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """The covering scenarios, and the transitions (IR indices) none of them takes."""
+
+    scenarios: tuple[Scenario, ...]
+    uncovered: tuple[int, ...]
+    total: int
+
+    @property
+    def covered(self) -> int:
+        """How many transitions the scenarios take."""
+        return self.total - len(self.uncovered)
+
+
+def covering_scenarios(machine: ir.Machine, max_depth: int = 16, max_nodes: int = 3000) -> Coverage:
+    """Search for scenarios taking every transition; at most `max_nodes` distinct states are expanded."""
+    definition = Definition(machine)
+    total = len(machine.transitions)
+    first: dict[int, Scenario] = {}
+    contexts = candidate_contexts(machine)
+    budget = max_nodes - _search(machine, definition, contexts[0], first, max_depth, max_nodes // 4)
+    promising: list[tuple[tuple[str, ir.Value], ...]] = []
+    for context in contexts[1:]:  # a shallow look from every context: guards on the start values
+        if budget <= 0:
+            break
+        known = len(first)
+        budget -= _search(machine, definition, context, first, max_depth, min(SHALLOW, budget))
+        if len(first) > known:
+            promising.append(context)
+    for context in promising:  # then deeper from the contexts that found something new
+        if len(first) == total or budget <= 0:
+            break
+        share = max(budget // max(len(promising), 1), SHALLOW * 4)
+        budget -= _search(machine, definition, context, first, max_depth, min(share, budget))
+    kept = _without_prefixes(list(dict.fromkeys(first[i] for i in sorted(first))))
+    uncovered = tuple(i for i in range(total) if i not in first)
+    return Coverage(tuple(kept), uncovered, total)
+
+
+def _search(
+    machine: ir.Machine,
+    definition: Definition,
+    context: tuple[tuple[str, ir.Value], ...],
+    first: dict[int, Scenario],
+    max_depth: int,
+    budget: int,
+) -> int:
+    """Breadth-first from one context; records the first scenario per transition; returns nodes used."""
+    start = PythonRun(machine, dict(context), definition)
+    if start.start_error is not None:
+        return 1
+    _note(start, Scenario(context, ()), first)
+    frontier: deque[tuple[tuple[Step, ...], PythonRun]] = deque([((), start)])
+    seen = {_key(start)}
+    used = 0
+    while frontier and used < budget:
+        steps, run = frontier.popleft()
+        used += 1
+        if len(steps) >= max_depth:
+            continue
+        choices = run.choices()
+        if choices.finished:
+            continue
+        for step in candidate_steps(machine, choices):
+            after = run.fork()
+            observation = after.apply(step)
+            if not observation.accepted:
+                continue
+            path = (*steps, step)
+            _note(after, Scenario(context, path), first)
+            key = _key(after)
+            if key not in seen:
+                seen.add(key)
+                frontier.append((path, after))
+    return used
+
+
+def _note(run: PythonRun, scenario: Scenario, first: dict[int, Scenario]) -> None:
+    for record in run.store.records(INSTANCE_ID):
+        if record.outcome == "applied" and record.transition is not None:
+            first.setdefault(record.transition, scenario)
+
+
+def _key(run: PythonRun) -> object:
+    """What makes two runs' futures alike: configuration, context, votes, attempts, timers, work."""
+    instance = run.instance()
+    timers = tuple(sorted((t.kind, t.state) for t in run.store.timers(INSTANCE_ID)))
+    work = tuple(sorted((w.kind, w.state or "", w.action, w.attempt) for w in run.store.work(INSTANCE_ID)))
+    votes = tuple(sorted((state, tuple(v)) for state, v in instance.votes.items()))
+    return (
+        instance.active,
+        tuple(sorted((k, repr(v)) for k, v in instance.context.items())),
+        instance.status,
+        votes,
+        tuple(sorted(instance.attempts.items())),
+        timers,
+        work,
+    )
+
+
+def candidate_steps(machine: ir.Machine, choices: Choices) -> list[Step]:
+    """Every step worth trying from here, in a fixed order (events, work results, timeouts)."""
+    steps: list[Step] = []
+    for event in choices.handled:
+        steps.extend(_senders(event, choices.approvers))
+        if event in choices.gates:
+            steps.append(credentialed(event, choices.gates[event]))
+    for owed in choices.owed:
+        steps.append(WorkDone(owed.state))
+        steps.extend(WorkDone(owed.state, error) for error in owed.errors)
+    steps.extend(Timeout(state) for state in choices.timeouts)
+    return steps
+
+
+def credentialed(event: str, gate: tuple[tuple[str, ...], tuple[str, ...]]) -> Send:
+    """A sender holding every permission and showing every evidence item the event's transitions ask for."""
+    permissions, evidence = gate
+    return Send(event, actor="alice", permissions=permissions, payload=tuple((e, f"{e}-1") for e in evidence))
+
+
+def _senders(event: str, approvers: tuple[str, ...]) -> list[Send]:
+    if event not in ("approve", "reject", "delegate") or not approvers:
+        return [Send(event)]
+    found: list[Send] = []
+    for index, approver in enumerate(approvers):
+        for person in PEOPLE[: 1 if event != "approve" else 2]:
+            held: tuple[str, ...] = ()
+            if approver.startswith(("role:", "group:")):
+                actor, held = f"{person}{index}", (approver,)
+            else:
+                actor = approver
+            delegate = "dana" if event == "delegate" else None
+            found.append(Send(event, actor=actor, permissions=held, delegate_to=delegate))
+            if not approver.startswith(("role:", "group:")):
+                break
+    return found
+
+
+def candidate_contexts(machine: ir.Machine) -> list[tuple[tuple[str, ir.Value], ...]]:
+    """The defaults first, then each field moved alone to its bounds and next to its guards' literals."""
+    found = literals(machine)
+    base = {f.name: _base(f) for f in machine.context}
+    contexts: list[dict[str, ir.Value]] = [base]
+    contexts.extend({**base, **dict(witness)} for witness in _witnesses(machine))
+    for declared in machine.context:
+        for value in _interesting(declared, found):
+            if value != base[declared.name]:
+                contexts.append({**base, declared.name: value})
+    options = {f.name: [base[f.name], *_interesting(f, found)] for f in machine.context}
+    draw = random.Random(0)  # fixed: the same scenarios every run
+    for _ in range(COMBINATIONS):
+        contexts.append({name: draw.choice(values) for name, values in options.items()})
+    valid = [c for c in contexts if starts(machine, c)]
+    return list(dict.fromkeys(tuple(c.items()) for c in valid))
+
+
+def _witnesses(machine: ir.Machine) -> list[tuple[tuple[str, ir.Value], ...]]:
+    """A context in which each guard (and approval condition) holds, found by the SMT solver."""
+    analysis = GuardAnalysis(machine)
+    conditions = [t.guard for t in machine.transitions if t.guard is not None]
+    conditions += [
+        level.condition for approval in machine.approvals for level in approval.levels if level.condition
+    ]
+    found = []
+    for condition in dict.fromkeys(conditions):
+        outcome = analysis.satisfiable(condition)
+        if outcome.proved and outcome.witness:
+            found.append(outcome.witness)
+    return found
+
+
+def _base(declared: ir.ContextField) -> ir.Value:
+    if declared.default is not None:
+        return declared.default
+    kind = declared.type
+    if kind.name == "enum":
+        return kind.members[0]
+    if kind.name == "bool":
+        return False
+    if kind.name == "string":
+        return ""
+    if kind.min is not None:
+        return kind.min
+    return 0 if kind.name == "int" else Decimal(0)
+
+
+def _interesting(declared: ir.ContextField, found: Literals) -> Iterable[ir.Value]:
+    kind = declared.type
+    if kind.name == "enum":
+        yield from kind.members
+        return
+    if kind.name == "bool":
+        yield from (False, True)
+        return
+    if kind.name == "string":
+        yield from (*found.strings, "other")
+        return
+    low, high = kind.min, kind.max
+    numbers = [n for n in (*found.numbers, low, high) if n is not None]
+    for number in sorted(set(numbers)):
+        if (low is None or number >= low) and (high is None or number <= high):
+            if kind.name == "int":
+                if number == int(number):
+                    yield int(number)
+            else:
+                yield Decimal(number)
+
+
+def _without_prefixes(scenarios: list[Scenario]) -> list[Scenario]:
+    """Drop each scenario whose steps are a prefix of another's from the same context."""
+    kept: list[Scenario] = []
+    for scenario in scenarios:
+        longer = any(
+            other is not scenario
+            and other.context == scenario.context
+            and len(other.steps) > len(scenario.steps)
+            and other.steps[: len(scenario.steps)] == scenario.steps
+            for other in scenarios
+        )
+        if not longer:
+            kept.append(scenario)
+    return kept

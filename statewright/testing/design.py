@@ -1,0 +1,422 @@
+"""A Hypothesis `RuleBasedStateMachine` derived from a workflow's IR, run against its generated code.
+
+`DesignDriver` runs one instance of the generated durable workflow class on an
+in-memory store with a clock it moves itself and handlers that fail when told
+to. Every step (an event, time passing, owed work, pause/resume, redelivery of
+an earlier event with its idempotency key) is followed by the checks in
+`invariants`, against the spec's IR; the first violation raises
+`DesignViolation`, which carries the numbered steps of the run, so the
+shrunk counterexample Hypothesis ends with is printed as a readable sequence.
+
+`design_machine` builds the state machine class: one rule per event (payload
+and approval senders drawn from the IR), plus tick, work, pause, resume and
+redeliver rules; the start context is drawn from the declared types and bounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+
+from statewright.compiler import ir
+from statewright.runtime import replay
+from statewright.runtime.definition import Definition
+from statewright.runtime.errors import WorkflowError
+from statewright.runtime.memory import MemoryStore
+from statewright.runtime.model import Instance, Record
+from statewright.runtime.runner import Call
+from statewright.runtime.store import Store
+from statewright.runtime.workflow import InstanceHandle, Workflow
+from statewright.testing.invariants import (
+    FINISHED,
+    Spec,
+    Violation,
+    check_finished_and_paused,
+    check_records,
+    check_sagas,
+)
+from statewright.testing.python_engine import START_MS
+from statewright.testing.values import start_contexts
+
+INSTANCE = "design"
+PEOPLE = ("alice", "bob", "carol")
+OUTSIDER = "mallory"
+DECISIONS = ("approve", "reject", "delegate")
+OTHER_ERROR = "Failed"
+DELAYS_MS = (1_000, 60_000, 3_600_000, 86_400_000)
+
+
+class DesignViolation(AssertionError):
+    """An invariant broke; the message holds the violation, its DSL line and the steps that led there."""
+
+    def __init__(self, violation: Violation, steps: Sequence[str], source_name: str) -> None:
+        self.violation = violation
+        self.steps = tuple(steps)
+        where = ""
+        if violation.span is not None:
+            where = f"  --> {source_name}:{violation.span.line}:{violation.span.column}\n"
+        numbered = "\n".join(f"  {i}. {step}" for i, step in enumerate(steps))
+        super().__init__(
+            f"invariant `{violation.invariant}` broken: {violation.message}\n{where}steps:\n{numbered}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who sends an event and what they present."""
+
+    actor: str | None = None
+    permissions: tuple[str, ...] = ()
+    delegate_to: str | None = None
+    evidence: tuple[tuple[str, str], ...] = ()
+    key: str | None = None
+
+    def describe(self) -> str:
+        """The sender as report text."""
+        parts = []
+        if self.actor is not None:
+            parts.append(f"as {self.actor}")
+        if self.permissions:
+            parts.append("holding " + ",".join(self.permissions))
+        if self.delegate_to is not None:
+            parts.append(f"to {self.delegate_to}")
+        if self.evidence:
+            parts.append("evidence " + ",".join(name for name, _ in self.evidence))
+        if self.key is not None:
+            parts.append(f"key {self.key}")
+        return " ".join(parts)
+
+
+@dataclass
+class Handlers:
+    """Action handlers that record their calls and fail when the next outcome says so."""
+
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    next_error: str | None = None
+
+    def __call__(self, call: Call) -> None:
+        """Record the call; raise the planned error (once), as an exception of that name."""
+        self.calls.append((call.action, call.key))
+        error, self.next_error = self.next_error, None
+        if error is not None:
+            raise type(error, (Exception,), {})(f"{call.action} failed on purpose")
+
+
+class DesignDriver:
+    """One instance of the generated workflow, stepped and checked against the spec."""
+
+    def __init__(
+        self,
+        machine: ir.Machine,
+        workflow: type[Workflow],
+        source_name: str,
+        store: Callable[[], Store] = MemoryStore,
+    ) -> None:
+        self.spec = Spec(machine)
+        self.checker = Definition(machine)
+        self.source_name = source_name
+        self.now = START_MS
+        self.handlers = Handlers()
+        actions = _action_names(machine)
+        self.workflow = workflow(
+            store(), handlers=dict.fromkeys(actions, self.handlers), clock=lambda: self.now
+        )
+        self.handle: InstanceHandle | None = None
+        self.steps: list[str] = []
+        self.sent: list[tuple[str, Sender]] = []
+        self._keys = 0
+
+    # ------------------------------------------------------------------ state
+
+    def snapshot(self) -> Instance:
+        """The stored instance."""
+        return self.workflow.runtime.store.load(INSTANCE)
+
+    def records(self) -> int:
+        """How many audit records the instance has."""
+        return len(self.workflow.runtime.store.records(INSTANCE))
+
+    @property
+    def running(self) -> bool:
+        """True while the instance exists and has not finished."""
+        return self.handle is not None and self.snapshot().status not in FINISHED
+
+    # ------------------------------------------------------------------ steps
+
+    def start(self, context: Mapping[str, ir.Value]) -> None:
+        """Start the instance (a context the runtime refuses ends the run: nothing to check)."""
+        self.steps.append("start {" + ", ".join(f"{k}={v}" for k, v in context.items()) + "}")
+        try:
+            self.workflow.runtime.start(dict(context), instance_id=INSTANCE)
+        except WorkflowError:
+            return
+        self.handle = InstanceHandle(self.workflow, INSTANCE)
+        records = self.workflow.runtime.store.records(INSTANCE)
+        self._raise(
+            check_records(self.spec, _before_start(self.snapshot(), records), records, self.snapshot())
+        )
+        self._settle_checks()
+
+    def send(self, event: str, sender: Sender) -> None:
+        """Send an event with a fresh idempotency key (so it can be redelivered later)."""
+        self._keys += 1
+        sender = Sender(
+            sender.actor, sender.permissions, sender.delegate_to, sender.evidence, f"k{self._keys}"
+        )
+        self.sent.append((event, sender))
+        self._step(f"send {event} {sender.describe()}".rstrip(), lambda: self._send(event, sender))
+
+    def _send(self, event: str, sender: Sender) -> None:
+        self.workflow.runtime.send(
+            INSTANCE,
+            event,
+            actor=sender.actor,
+            permissions=sender.permissions,
+            evidence=dict(sender.evidence) or None,
+            key=sender.key,
+            delegate_to=sender.delegate_to,
+        )
+
+    def tick(self, delay_ms: int | None) -> None:
+        """Let time pass: to the next pending timer (None), or by `delay_ms`."""
+        timers = self.workflow.runtime.store.timers(INSTANCE)
+        if delay_ms is None:
+            if not timers:
+                return
+            target = min(t.due_ms for t in timers)
+        else:
+            target = self.now + delay_ms
+        self.now = max(self.now, target)
+        self._step(f"clock to t+{(self.now - START_MS) // 1000}s", lambda: self.workflow.runtime.tick())
+
+    def work(self, error: str | None) -> None:
+        """Run the first owed piece of work; its handler fails with `error` if given."""
+        owed = self.workflow.runtime.store.work(INSTANCE)
+        if not owed:
+            return
+        first = owed[0]
+        outcome = "succeeds" if error is None else f"fails with {error}"
+        self.handlers.next_error = error
+
+        def run() -> None:
+            self.workflow.runtime.run_work(INSTANCE, limit=1)
+
+        self._step(f"work {first.action} ({first.kind}) {outcome}", run)
+        self.handlers.next_error = None
+
+    def control(self, action: str) -> None:
+        """Pause or resume the instance."""
+        runtime = self.workflow.runtime
+        perform = runtime.pause if action == "pause" else runtime.resume
+        self._step(action, lambda: perform(INSTANCE))
+
+    def poke(self, event: str, delay_ms: int) -> None:
+        """After the end (or a refused start): an event, time passing and owed work change nothing."""
+        if self.handle is None:
+            self.steps.append(f"send {event} to an instance that never started")
+            return
+        self.send(event, Sender())
+        self.tick(delay_ms)
+        self.work(None)
+
+    def redeliver(self, index: int) -> None:
+        """Send an earlier event again with its key: nothing may change and no action may run."""
+        store = self.workflow.runtime.store
+        applied = [(e, s) for e, s in self.sent if s.key is not None and store.find_key(INSTANCE, s.key)]
+        if not applied:
+            return  # only a key the store holds was delivered; a send refused before recording was not
+        event, sender = applied[index % len(applied)]
+        self.steps.append(f"redeliver {event} {sender.describe()}")
+        before, count, calls = self.snapshot(), self.records(), len(self.handlers.calls)
+        work = tuple(self.workflow.runtime.store.work(INSTANCE))
+        try:
+            self._send(event, sender)
+        except WorkflowError:
+            pass
+        after = self.snapshot()
+        changed = after.version != before.version or self.records() != count
+        changed = changed or tuple(self.workflow.runtime.store.work(INSTANCE)) != work
+        if changed or len(self.handlers.calls) != calls:
+            self._raise(
+                [
+                    Violation(
+                        "redelivery-not-idempotent",
+                        f"redelivering `{event}` with key `{sender.key}` changed the instance or ran an action",
+                    )
+                ]
+            )
+
+    # ------------------------------------------------------------------ checking
+
+    def _step(self, label: str, perform: Callable[[], object]) -> None:
+        self.steps.append(label)
+        before, count = self.snapshot(), self.records()
+        try:
+            perform()
+        except WorkflowError:
+            pass  # a refusal: it is recorded (or not) and checked like any step
+        except Exception as error:  # the code under test crashed: that is a finding, with its steps
+            self._raise([Violation("crash", f"{type(error).__name__}: {error}")])
+        after = self.snapshot()
+        records = self.workflow.runtime.store.records(INSTANCE)[count:]
+        found = check_records(self.spec, before, records, after)
+        found += check_finished_and_paused(before, records, after)
+        self._raise(found)
+        self._settle_checks()
+
+    def _settle_checks(self) -> None:
+        """Whole-log checks: the saga order, and that replaying the log rebuilds the instance."""
+        records = self.workflow.runtime.store.records(INSTANCE)
+        self._raise(check_sagas(self.spec, records))
+        try:
+            rebuilt = replay.replay(self.checker, records, self.workflow.runtime.seed)
+        except WorkflowError as error:
+            self._raise([Violation("replay", f"the audit log does not replay against the spec: {error}")])
+            return
+        now = self.snapshot()
+        if tuple(rebuilt.active) != tuple(now.active) or dict(rebuilt.context) != dict(now.context):
+            self._raise(
+                [
+                    Violation(
+                        "replay",
+                        f"replaying the audit log gives {list(rebuilt.active)}, the instance is in {list(now.active)}",
+                    )
+                ]
+            )
+
+    def _raise(self, found: Sequence[Violation]) -> None:
+        if found:
+            raise DesignViolation(found[0], self.steps, self.source_name)
+
+
+def _before_start(after: Instance, records: Sequence[Record]) -> Instance:
+    """The empty instance a start record starts from (its source is empty)."""
+    first = records[0] if records else None
+    source = tuple(first.source) if first is not None else ()
+    context = dict(first.context) if first is not None else dict(after.context)
+    return replace(after, active=source, context=context, status="running")
+
+
+def _action_names(machine: ir.Machine) -> set[str]:
+    names: set[str] = set()
+    for state in machine.states:
+        for action in (*state.entry, *state.exit, *(a for s in state.soft_timeouts for a in s.actions)):
+            if isinstance(action, ir.Call):
+                names.add(action.name)
+        if state.invoke is not None:
+            names.add(state.invoke.action)
+    for transition in machine.transitions:
+        names.update(action.name for action in transition.actions if isinstance(action, ir.Call))
+    return names
+
+
+# --------------------------------------------------------------------------- the state machine
+
+
+def _senders(machine: ir.Machine, event: str) -> st.SearchStrategy[Sender]:
+    """Senders for one event: anonymous, an approver (by id or role), an outsider; with evidence."""
+    approvers = sorted(
+        {a for approval in machine.approvals for level in approval.levels for a in level.approvers}
+    )
+    evidence = sorted({e for t in machine.transitions if t.event == event for e in t.evidence})
+    permissions = sorted({p for t in machine.transitions if t.event == event for p in t.permissions})
+
+    @st.composite
+    def sender(draw: st.DrawFn) -> Sender:
+        actor: str | None = None
+        held: tuple[str, ...] = ()
+        if event in DECISIONS and approvers:
+            who = draw(st.sampled_from((*approvers, OUTSIDER)))
+            if who.startswith(("role:", "group:")):
+                actor, held = draw(st.sampled_from(PEOPLE)), (who,)
+            else:
+                actor = who
+        elif permissions:
+            granted: bool = draw(st.booleans())
+            if granted:
+                actor, held = draw(st.sampled_from(PEOPLE)), tuple(permissions)
+        delegate = draw(st.sampled_from(PEOPLE)) if event == "delegate" else None
+        given = tuple((name, f"{name}-1") for name in evidence if draw(st.booleans()))
+        return Sender(actor, held, delegate, given)
+
+    return sender()
+
+
+def _errors(machine: ir.Machine) -> tuple[str | None, ...]:
+    named = sorted(
+        {
+            error
+            for state in machine.states
+            if state.invoke is not None and state.invoke.retry is not None
+            for error in state.invoke.retry.retry_on
+        }
+    )
+    return (None, None, None, *named, OTHER_ERROR)
+
+
+def design_machine(
+    machine: ir.Machine,
+    workflow: type[Workflow],
+    source_name: str,
+    store: Callable[[], Store] = MemoryStore,
+) -> type[RuleBasedStateMachine]:
+    """The rule-based state machine that tests `workflow` (generated from `machine`) against the spec."""
+
+    def running(self: Any) -> bool:
+        return bool(self.driver is not None and self.driver.running)
+
+    namespace: dict[str, Any] = {}
+
+    def __init__(self: Any) -> None:
+        RuleBasedStateMachine.__init__(self)
+        self.driver = None
+
+    @initialize(context=start_contexts(machine))
+    def start(self: Any, context: tuple[tuple[str, ir.Value], ...]) -> None:
+        self.driver = DesignDriver(machine, workflow, source_name, store)
+        self.driver.start(dict(context))
+
+    namespace.update(__init__=__init__, start=start)
+    for event in machine.events:
+        namespace[f"send_{event.name}"] = _event_rule(machine, event.name, running)
+
+    @precondition(running)
+    @rule(delay=st.sampled_from((None, None, *DELAYS_MS)))
+    def tick(self: Any, delay: int | None) -> None:
+        self.driver.tick(delay)
+
+    @precondition(running)
+    @rule(error=st.sampled_from(_errors(machine)))
+    def work(self: Any, error: str | None) -> None:
+        self.driver.work(error)
+
+    @precondition(running)
+    @rule(action=st.sampled_from(("pause", "resume")))
+    def control(self: Any, action: str) -> None:
+        self.driver.control(action)
+
+    @precondition(running)
+    @rule(index=st.integers(0, 40))
+    def redeliver(self: Any, index: int) -> None:
+        self.driver.redeliver(index)
+
+    @precondition(lambda self: self.driver is not None and not self.driver.running)
+    @rule(event=st.sampled_from([e.name for e in machine.events]), delay=st.sampled_from(DELAYS_MS))
+    def after_the_end(self: Any, event: str, delay: int) -> None:
+        self.driver.poke(event, delay)
+
+    namespace.update(tick=tick, work=work, control=control, redeliver=redeliver, after_the_end=after_the_end)
+    name = f"{machine.name}Design"
+    return type(name, (RuleBasedStateMachine,), namespace)
+
+
+def _event_rule(machine: ir.Machine, event: str, running: Callable[[Any], bool]) -> Any:
+    def send(self: Any, sender: Sender) -> None:
+        self.driver.send(event, sender)
+
+    send.__name__ = send.__qualname__ = f"send_{event}"
+    return precondition(running)(rule(sender=_senders(machine, event))(send))
