@@ -118,7 +118,8 @@ def _allowed(spec: Spec, record: Record, context: Mapping[str, ir.Value]) -> lis
             return [
                 Violation(
                     "hidden-leap",
-                    f"the instance started in {_names(record.target)}, not the initial {_names(spec.initial)}",
+                    f"the instance started in {_names(record.target)}, "
+                    f"not the initial {_names(spec.initial)}",
                 )
             ]
         return []
@@ -233,7 +234,8 @@ def _escalation(spec: Spec, record: Record) -> list[Violation]:
     return [
         Violation(
             "wrong-escalation",
-            f"level {level.number} timed out into `{taken.target}`, but it escalates to `{level.escalate_to}`",
+            f"level {level.number} timed out into `{taken.target}`, "
+            f"but it escalates to `{level.escalate_to}`",
             level.span,
         )
     ]
@@ -277,9 +279,9 @@ def _saga(spec: Spec, saga: ir.Saga, records: Sequence[Record]) -> list[Violatio
     for record in records:
         if record.outcome != "applied":
             continue
-        if record.kind == "start" or (saga.steps and _enters(record, saga.steps[0].state)):
-            if not any(leaf in compensations for leaf in record.source):
-                completed, entered = [], []
+        starting = record.kind == "start" or (saga.steps and _enters(record, saga.steps[0].state))
+        if starting and not any(leaf in compensations for leaf in record.source):
+            completed, entered = [], []
         if record.kind == "done":
             completed.extend(steps[leaf] for leaf in record.source if leaf in steps)
         entered.extend(leaf for leaf in record.target if leaf in compensations and _enters(record, leaf))
