@@ -35,7 +35,7 @@ from typing import Annotated
 import typer
 
 from statewright import __version__
-from statewright.cli import build, check, fmt, instances, targets
+from statewright.cli import build, check, fmt, instances, targets, testing
 from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from statewright.cli.guard import report_internal_error
 from statewright.cli.output import make_console
@@ -72,6 +72,7 @@ app.command()(check.check)
 app.command()(build.build)
 app.command()(fmt.fmt)
 app.command()(targets.targets)
+app.command()(testing.test)
 app.add_typer(instances.app, name="run")
 
 

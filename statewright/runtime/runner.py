@@ -322,13 +322,15 @@ class Runtime:
         instance_id: str | None = None,
         limit: int | None = None,
         kinds: Collection[WorkKind] = ("do", "invoke", "emit"),
+        keys: Collection[str] | None = None,
     ) -> int:
         """Run owed work with the registered handlers; return how many items ran.
 
         Without `instance_id`, every instance of this workflow in the store (others are
         left to their own runtimes); a paused instance's work waits for `resume`.
         `kinds` limits which work runs (for example only `do` and `emit`, leaving
-        invoked work to an outside worker that calls `report`).
+        invoked work to an outside worker that calls `report`), and `keys` to the
+        owed items with these keys (one chosen item, say).
 
         A `do` handler that raises leaves its work owed (it runs again later, same
         key). Invoked work reports its outcome: success takes the state's `done`
@@ -338,7 +340,7 @@ class Runtime:
         for work in list(self.store.work(instance_id)):
             if limit is not None and done >= limit:
                 break
-            if work.kind not in kinds:
+            if work.kind not in kinds or (keys is not None and work.key not in keys):
                 continue
             instance = self.store.load(work.instance) if instance_id is None else self.load(work.instance)
             machine = self.definition.machine

@@ -8,9 +8,11 @@ an earlier event with its idempotency key) is followed by the checks in
 `DesignViolation`, which carries the numbered steps of the run, so the
 shrunk counterexample Hypothesis ends with is printed as a readable sequence.
 
-`design_machine` builds the state machine class: one rule per event (payload
-and approval senders drawn from the IR), plus tick, work, pause, resume and
-redeliver rules; the start context is drawn from the declared types and bounds.
+`design_machine` builds the state machine class: one rule per event, enabled
+while the configuration has a transition for it (payload and approval senders
+drawn from the IR), one that sends any event (mostly refused ones), plus tick,
+work, pause, resume and redeliver rules, and one that pokes a finished
+instance; the start context is drawn from the declared types and bounds.
 """
 
 from __future__ import annotations
@@ -127,6 +129,9 @@ class DesignDriver:
             store(), handlers=dict.fromkeys(actions, self.handlers), clock=lambda: self.now
         )
         self.handle: InstanceHandle | None = None
+        self.failed = False
+        self.current: Instance | None = None
+        """The snapshot after the last step (None until the instance started)."""
         self.steps: list[str] = []
         self.sent: list[tuple[str, Sender]] = []
         self._keys = 0
@@ -134,17 +139,26 @@ class DesignDriver:
     # ------------------------------------------------------------------ state
 
     def snapshot(self) -> Instance:
-        """The stored instance."""
-        return self.workflow.runtime.store.load(INSTANCE)
+        """The stored instance (read from the store, and kept as `current` for the rules' preconditions)."""
+        self.current = self.workflow.runtime.store.load(INSTANCE)
+        return self.current
 
     def records(self) -> int:
         """How many audit records the instance has."""
         return len(self.workflow.runtime.store.records(INSTANCE))
 
+    def handles(self, event: str) -> bool:
+        """True when some active state has a transition for `event` (it may still be refused)."""
+        if not self.running:
+            return False
+        assert self.current is not None
+        active = self.checker.hierarchy.active_states(self.current.active)
+        return any((state, event) in self.checker.on_event for state in active)
+
     @property
     def running(self) -> bool:
         """True while the instance exists and has not finished."""
-        return self.handle is not None and self.snapshot().status not in FINISHED
+        return self.current is not None and self.current.status not in FINISHED
 
     # ------------------------------------------------------------------ steps
 
@@ -195,7 +209,7 @@ class DesignDriver:
         self._step(f"clock to t+{(self.now - START_MS) // 1000}s", lambda: self.workflow.runtime.tick())
 
     def work(self, error: str | None) -> None:
-        """Run the first owed piece of work; its handler fails with `error` if given."""
+        """Run the first owed piece of work (and only it); its handler fails with `error` if given."""
         owed = self.workflow.runtime.store.work(INSTANCE)
         if not owed:
             return
@@ -204,7 +218,7 @@ class DesignDriver:
         self.handlers.next_error = error
 
         def run() -> None:
-            self.workflow.runtime.run_work(INSTANCE, limit=1)
+            self.workflow.runtime.run_work(INSTANCE, keys=(first.key,))
 
         self._step(f"work {first.action} ({first.kind}) {outcome}", run)
         self.handlers.next_error = None
@@ -269,9 +283,15 @@ class DesignDriver:
         self._settle_checks()
 
     def _settle_checks(self) -> None:
-        """Whole-log checks: the saga order, and that replaying the log rebuilds the instance."""
+        """The saga order over the whole log, after every step."""
+        self._raise(check_sagas(self.spec, self.workflow.runtime.store.records(INSTANCE)))
+
+    def finish(self) -> None:
+        """At the end of a run: replaying the audit log against the spec rebuilds the instance."""
+        if self.handle is None or self.failed:
+            return  # nothing ran, or a step already failed (teardown runs after a failure too)
+        self.steps.append("(end of run: replay the audit log)")
         records = self.workflow.runtime.store.records(INSTANCE)
-        self._raise(check_sagas(self.spec, records))
         try:
             rebuilt = replay.replay(self.checker, records, self.workflow.runtime.seed)
         except WorkflowError as error:
@@ -291,6 +311,7 @@ class DesignDriver:
 
     def _raise(self, found: Sequence[Violation]) -> None:
         if found:
+            self.failed = True
             raise DesignViolation(found[0], self.steps, self.source_name)
 
 
@@ -383,7 +404,14 @@ def design_machine(
 
     namespace.update(__init__=__init__, start=start)
     for event in machine.events:
-        namespace[f"send_{event.name}"] = _event_rule(machine, event.name, running)
+        namespace[f"send_{event.name}"] = _event_rule(machine, event.name)
+
+    @precondition(running)
+    @rule(event=st.sampled_from([e.name for e in machine.events]))
+    def send_any(self: Any, event: str) -> None:
+        self.driver.send(event, Sender())  # mostly one the configuration does not handle: refused alike
+
+    namespace["send_any"] = send_any
 
     @precondition(running)
     @rule(delay=st.sampled_from((None, None, *DELAYS_MS)))
@@ -410,14 +438,30 @@ def design_machine(
     def after_the_end(self: Any, event: str, delay: int) -> None:
         self.driver.poke(event, delay)
 
-    namespace.update(tick=tick, work=work, control=control, redeliver=redeliver, after_the_end=after_the_end)
+    def teardown(self: Any) -> None:
+        if self.driver is not None:
+            self.driver.finish()
+
+    namespace.update(
+        tick=tick,
+        work=work,
+        control=control,
+        redeliver=redeliver,
+        after_the_end=after_the_end,
+        teardown=teardown,
+    )
     name = f"{machine.name}Design"
     return type(name, (RuleBasedStateMachine,), namespace)
 
 
-def _event_rule(machine: ir.Machine, event: str, running: Callable[[Any], bool]) -> Any:
+def _event_rule(machine: ir.Machine, event: str) -> Any:
+    """The rule sending `event`, enabled while the configuration has a transition for it."""
+
     def send(self: Any, sender: Sender) -> None:
         self.driver.send(event, sender)
 
+    def handled(self: Any) -> bool:
+        return bool(self.driver is not None and self.driver.handles(event))
+
     send.__name__ = send.__qualname__ = f"send_{event}"
-    return precondition(running)(rule(sender=_senders(machine, event))(send))
+    return precondition(handled)(rule(sender=_senders(machine, event))(send))

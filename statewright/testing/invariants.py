@@ -296,7 +296,11 @@ def _saga(spec: Spec, saga: ir.Saga, records: Sequence[Record]) -> list[Violatio
                 )
             )
             break
-        if saga.compensated is not None and _enters(record, saga.compensated) and entered != expected:
+        inside = any(spec.inside(leaf, saga.state) for leaf in record.source)
+        if not inside:
+            continue
+        reached = saga.compensated is not None and _enters(record, saga.compensated)
+        if reached and entered != expected:
             found.append(
                 Violation(
                     "saga-compensation-missing",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, reporting, seed, settings
+from hypothesis import HealthCheck, Phase, reporting, seed, settings
 from hypothesis.errors import HypothesisException
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -32,6 +32,8 @@ class Budget:
     max_examples: int = 100
     steps: int = 25
     seed: int = 0
+    shrink: bool = True
+    """Shrink a failing run to a minimal one (off: report the first failing run as found, faster)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,11 @@ def check_design(
         database=None,
         suppress_health_check=list(HealthCheck),
         print_blob=False,
+        report_multiple_bugs=False,
+        # No `explain` phase: it re-runs the shrunk case many times to annotate it, and our report
+        # already names the invariant and the steps.
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target)
+        + ((Phase.shrink,) if budget.shrink else ()),
     )
     try:
         with reporting.with_reporter(_silent):

@@ -1,0 +1,120 @@
+"""The `test` command: property-test each workflow's generated code and check the targets agree.
+
+For every input that compiles and verifies: a Hypothesis state machine derived
+from the IR drives the generated Python module on an in-memory store and checks
+the design's invariants after every step; a path-covering scenario suite is
+searched; and each target in `--targets` other than python runs those
+scenarios (plus drawn ones) on its engine, compared step by step with the
+Python runtime. Exit 0 when everything held, 1 when a check failed, 2 for
+usage and input errors (including a requested engine that is not installed).
+The text report shows errors and the tests' own findings (SW980–SW989); the
+verification rules' warnings are `statewright check`'s to show.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from statewright.cli.codes import EXIT_USAGE
+from statewright.cli.guard import guarded
+from statewright.cli.options import MaxBytesOpt, PathsArg
+from statewright.cli.output import ReportFormat, emit_json, make_console, plural, print_findings
+from statewright.cli.run import Run, compile_input, find_inputs
+from statewright.diagnostics import Severity, has_errors
+from statewright.pipeline import DEFAULT_MAX_BYTES
+from statewright.plugins.manager import get_plugin_manager
+from statewright.testing.codes import ENGINE_UNAVAILABLE
+from statewright.testing.equivalence import ENGINES
+from statewright.testing.suite import SpecOutcome, TestOptions, test_machine
+
+
+@guarded
+def test(
+    paths: PathsArg,
+    targets: Annotated[
+        str,
+        typer.Option("--targets", help="Comma-separated engines to check: python, asl, bpmn."),
+    ] = "python",
+    max_examples: Annotated[
+        int, typer.Option("--max-examples", min=1, help="Hypothesis runs of the design state machine.")
+    ] = 100,
+    steps: Annotated[int, typer.Option("--steps", min=1, help="Steps per run.")] = 25,
+    seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed repeats the same runs.")] = 0,
+    depth: Annotated[int, typer.Option("--depth", min=1, help="Longest path-covering scenario.")] = 16,
+    drawn: Annotated[
+        int, typer.Option("--drawn", min=0, help="Hypothesis scenarios per engine after the path ones.")
+    ] = 25,
+    format: Annotated[
+        ReportFormat, typer.Option("--format", case_sensitive=False, help="Report form: text or json.")
+    ] = ReportFormat.TEXT,
+    max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+) -> int:
+    """Property-test workflows on their generated code and check that every target behaves alike."""
+    chosen = tuple(dict.fromkeys(t.strip() for t in targets.split(",") if t.strip())) or ("python",)
+    unknown = [t for t in chosen if t not in ENGINES]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(ENGINES)}",
+            param_hint="'--targets'",
+        )
+    options = TestOptions(chosen, max_examples, steps, seed, depth, drawn=drawn)
+    manager = get_plugin_manager()
+    files, problems = find_inputs(paths)
+    run = Run(plugin=manager.diagnostics, usage=problems)
+    outcomes: list[SpecOutcome] = []
+    for path in files:
+        report, machine = compile_input(path, manager.rules(), max_bytes, False)
+        run.reports.append(report)
+        if machine is None or has_errors(report.diagnostics):
+            continue
+        outcome = test_machine(machine, report.name, options)
+        outcomes.append(outcome)
+        report.later.extend(outcome.diagnostics)
+    code = run.exit_code()
+    if any(d.code == ENGINE_UNAVAILABLE.code for o in outcomes for d in o.diagnostics):
+        code = EXIT_USAGE
+    if format is ReportFormat.JSON:
+        document = run.document()
+        document["tests"] = [o.to_dict() for o in outcomes]
+        emit_json(document)
+        return code
+    console = make_console()
+    # The verification findings belong to `statewright check`; here only errors and the tests' own.
+    findings = tuple(d for d in run.all() if d.severity is Severity.ERROR or d.code.startswith("SW98"))
+    print_findings(console, findings, run.lookup(), ReportFormat.TEXT)
+    if findings:
+        console.print()
+    for outcome in outcomes:
+        console.print(_summary_line(outcome, options))
+    passed = sum(1 for o in outcomes if o.passed)
+    console.print(
+        Text(
+            f"tested {plural(len(outcomes), 'workflow')} on {', '.join(chosen)}: "
+            f"{passed} passed, {len(outcomes) - passed} failed",
+            style="bold",
+        )
+    )
+    return code
+
+
+def _summary_line(outcome: SpecOutcome, options: TestOptions) -> str:
+    verdict = "PASS" if outcome.passed else "FAIL"
+    parts = [f"{verdict} {outcome.name}:"]
+    if outcome.design is not None:
+        state = "held" if outcome.design.passed else "BROKEN"
+        parts.append(f"invariants {state} over {options.max_examples} runs x {options.steps} steps;")
+    if outcome.coverage is not None:
+        coverage = outcome.coverage
+        parts.append(
+            f"{coverage.covered}/{coverage.total} transitions in "
+            f"{plural(len(coverage.scenarios), 'path scenario')};"
+        )
+    for result in outcome.engines:
+        unsupported = sum(result.unsupported.values())
+        state = "agrees" if result.passed else "DIVERGES"
+        extra = f", {unsupported} unsupported" if unsupported else ""
+        parts.append(f"{result.target} {state} ({result.agreed} scenarios{extra});")
+    return " ".join(parts).rstrip(";")

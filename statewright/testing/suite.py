@@ -1,0 +1,171 @@
+"""`statewright test` for one workflow: property tests, path coverage, cross-target equivalence.
+
+`test_machine` runs, in order: the design property test (Hypothesis on the
+generated Python module, `runner.check_design`), the path-covering search
+(`coverage.covering_scenarios`), and, for each requested target other than
+python, the equivalence check of its engine against the Python runtime on the
+path scenarios plus drawn ones. Findings become diagnostics with the DSL span
+and the reproducing steps as the counterexample, so the usual reporters print
+them; the outcome also carries the numbers for the summary line and JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from statewright.compiler import ir
+from statewright.diagnostics import Diagnostic
+from statewright.source import NO_SPAN
+from statewright.testing.codes import (
+    DESIGN_NOT_RUN,
+    ENGINE_UNAVAILABLE,
+    INVARIANT_BROKEN,
+    NOT_COVERED,
+    TARGETS_DIVERGE,
+)
+from statewright.testing.coverage import Coverage, covering_scenarios
+from statewright.testing.equivalence import EngineResult, EngineUnavailable, check_engine, engine_named
+from statewright.testing.runner import Budget, DesignResult, check_design
+
+
+@dataclass(frozen=True, slots=True)
+class TestOptions:
+    """What to run and how hard: targets, Hypothesis budget and seed, path-search depth."""
+
+    __test__ = False  # not a pytest test class
+
+    targets: tuple[str, ...] = ("python",)
+    max_examples: int = 100
+    steps: int = 25
+    seed: int = 0
+    depth: int = 16
+    nodes: int = 3000
+    drawn: int = 25
+    """Hypothesis-drawn scenarios per engine, after the path-covering ones."""
+
+
+@dataclass
+class SpecOutcome:
+    """Everything `statewright test` found for one workflow."""
+
+    name: str
+    design: DesignResult | None = None
+    coverage: Coverage | None = None
+    engines: list[EngineResult] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """True when no error was found."""
+        return not any(d.severity.name == "ERROR" for d in self.diagnostics)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The outcome as plain data for `--format json`."""
+        design = self.design
+        coverage = self.coverage
+        return {
+            "workflow": self.name,
+            "passed": self.passed,
+            "design": None
+            if design is None
+            else {
+                "passed": design.passed,
+                "max_examples": design.budget.max_examples,
+                "steps": design.budget.steps,
+                "seed": design.budget.seed,
+            },
+            "coverage": None
+            if coverage is None
+            else {
+                "transitions": coverage.total,
+                "covered": coverage.covered,
+                "scenarios": len(coverage.scenarios),
+                "uncovered": list(coverage.uncovered),
+            },
+            "engines": [
+                {
+                    "target": result.target,
+                    "passed": result.passed,
+                    "agreed": result.agreed,
+                    "unsupported": dict(sorted(result.unsupported.items())),
+                }
+                for result in self.engines
+            ],
+        }
+
+
+def test_machine(machine: ir.Machine, source_name: str, options: TestOptions) -> SpecOutcome:
+    """Run every check `options` asks for on one machine."""
+    outcome = SpecOutcome(machine.name)
+    budget = Budget(options.max_examples, options.steps, options.seed)
+    outcome.design = check_design(machine, source_name, budget)
+    outcome.diagnostics.extend(_design_findings(outcome.design, source_name, machine))
+    outcome.coverage = covering_scenarios(machine, options.depth, options.nodes)
+    outcome.diagnostics.extend(_coverage_findings(outcome.coverage, machine, source_name))
+    for target in options.targets:
+        if target == "python":
+            continue
+        try:
+            engine = engine_named(target)
+        except EngineUnavailable as error:
+            outcome.diagnostics.append(Diagnostic.of(ENGINE_UNAVAILABLE, str(error), source_name, NO_SPAN))
+            continue
+        result = check_engine(
+            machine, engine, outcome.coverage.scenarios, options.drawn, options.seed, max_steps=12
+        )
+        outcome.engines.append(result)
+        if result.divergence is not None:
+            divergence = result.divergence
+            outcome.diagnostics.append(
+                Diagnostic.of(
+                    TARGETS_DIVERGE,
+                    f"the `{target}` target diverges from the Python runtime at step {divergence.step}",
+                    source_name,
+                    machine.span,
+                    counterexample=divergence.describe(),
+                )
+            )
+    return outcome
+
+
+# `test_machine` is a library function, not a pytest test.
+test_machine.__test__ = False  # type: ignore[attr-defined]
+
+
+def _design_findings(result: DesignResult, source_name: str, machine: ir.Machine) -> Sequence[Diagnostic]:
+    if result.problem is not None:
+        return [Diagnostic.of(DESIGN_NOT_RUN, result.problem, source_name, machine.span)]
+    violation = result.violation
+    if violation is None:
+        return []
+    broken = violation.violation
+    span = broken.span if broken.span is not None else machine.span
+    steps = [f"{number}. {step}" for number, step in enumerate(violation.steps)]
+    return [
+        Diagnostic.of(
+            INVARIANT_BROKEN,
+            f"invariant `{broken.invariant}` broken: {broken.message}",
+            source_name,
+            span,
+            counterexample=steps,
+        )
+    ]
+
+
+def _coverage_findings(coverage: Coverage, machine: ir.Machine, source_name: str) -> list[Diagnostic]:
+    found = []
+    for index in coverage.uncovered:
+        transition = machine.transitions[index]
+        trigger = transition.event or transition.kind
+        target = transition.target or "(stays)"
+        found.append(
+            Diagnostic.of(
+                NOT_COVERED,
+                f"`{transition.source}` --{trigger}--> `{target}` is not taken by any path-covering scenario",
+                source_name,
+                transition.span,
+            )
+        )
+    return found
