@@ -34,20 +34,20 @@ ENGINES: dict[str, str] = {
 """Engine name -> `module:class` of its scenario engine; imported only when asked for."""
 
 
-class EngineUnavailable(Exception):
+class EngineUnavailableError(Exception):
     """An engine's package or its executor is not installed (say which, and how to get it)."""
 
 
 def engine_named(name: str) -> Engine:
-    """The scenario engine for a target name; `EngineUnavailable` when it cannot be loaded."""
+    """The scenario engine for a target name; `EngineUnavailableError` when it cannot be loaded."""
     where = ENGINES.get(name)
     if where is None:
-        raise EngineUnavailable(f"no scenario engine for target `{name}`; known: {', '.join(ENGINES)}")
+        raise EngineUnavailableError(f"no scenario engine for target `{name}`; known: {', '.join(ENGINES)}")
     module_name, _, attribute = where.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
-        raise EngineUnavailable(f"the `{name}` engine cannot be loaded: {error}") from error
+        raise EngineUnavailableError(f"the `{name}` engine cannot be loaded: {error}") from error
     factory: Callable[[], Engine] = getattr(module, attribute)
     return factory()
 

@@ -26,7 +26,7 @@ from statewright.testing.codes import (
     TARGETS_DIVERGE,
 )
 from statewright.testing.coverage import Coverage, covering_scenarios
-from statewright.testing.equivalence import EngineResult, EngineUnavailable, check_engine, engine_named
+from statewright.testing.equivalence import EngineResult, EngineUnavailableError, check_engine, engine_named
 from statewright.testing.runner import Budget, DesignResult, check_design
 
 
@@ -109,7 +109,7 @@ def test_machine(machine: ir.Machine, source_name: str, options: TestOptions) ->
             continue
         try:
             engine = engine_named(target)
-        except EngineUnavailable as error:
+        except EngineUnavailableError as error:
             outcome.diagnostics.append(Diagnostic.of(ENGINE_UNAVAILABLE, str(error), source_name, NO_SPAN))
             continue
         result = check_engine(
