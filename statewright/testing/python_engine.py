@@ -271,9 +271,14 @@ class PythonEngine:
 
     name = "python"
 
+    def __init__(self, definition: Definition | None = None) -> None:
+        """Run on `definition` (a generated module's `DEFINITION`, say); default: one built from the IR."""
+        self.definition = definition
+
     def run(self, machine: ir.Machine, scenario: Scenario) -> Sequence[Observation] | Unsupported:
         """One observation for the start, then one per step."""
-        run = PythonRun(machine, dict(scenario.context))
+        definition = self.definition if self.definition is not None else Definition(machine)
+        run = PythonRun(machine, dict(scenario.context), definition)
         if run.start_error is not None:
             return Unsupported(0, f"the instance does not start: {run.start_error}")
         observations = [run.first]
