@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from hypothesis import HealthCheck, Phase, find, reporting, settings
+from hypothesis import HealthCheck, Phase, find, reporting, settings, target
 from hypothesis.errors import NoSuchExample
 
 from statewright.compiler import ir
@@ -151,6 +151,10 @@ def check_engine(
         return result
 
     def diverges(scenario: Scenario) -> bool:
+        reached = PythonEngine().run(machine, scenario)
+        if not isinstance(reached, Unsupported):
+            # Steer generation towards scenarios that reach many different states (deep paths).
+            target(float(len({state for o in reached for state in o.entered})), label="states reached")
         outcome = compare_one(machine, engine, scenario)
         if not isinstance(outcome, Divergence):
             _count(result, outcome)
