@@ -56,7 +56,7 @@ from statewright.runtime.errors import (
 from statewright.runtime.memory import MemoryStore
 from statewright.runtime.runner import Runtime
 from statewright.runtime.sqlite import SQLiteStore
-from statewright.semantics.values import holds, value_in_domain
+from statewright.testing.values import Literals, field_values, literals, starts
 from tests.runtime.reference import APPROVAL_EVENTS, START_MS, Presented, Reference
 
 INSTANCE_ID = "wf-1"
@@ -611,32 +611,6 @@ class Tables:
     level_states: frozenset[str]
 
 
-def _literals(expr: ir.Expr) -> Iterable[ir.Lit]:
-    match expr:
-        case ir.Lit():
-            yield expr
-        case ir.Var():
-            return
-        case ir.Unary(_, operand):
-            yield from _literals(operand)
-        case ir.BinOp(_, left, right):
-            yield from _literals(left)
-            yield from _literals(right)
-        case ir.In(operand, values):
-            yield from _literals(operand)
-            yield from values
-
-
-def _expressions(machine: ir.Machine) -> Iterable[ir.Expr]:
-    for t in machine.transitions:
-        if t.guard is not None:
-            yield t.guard
-        yield from (a.value for a in t.actions if isinstance(a, ir.Assign))
-    yield from (i.expr for i in machine.invariants)
-    for approval in machine.approvals:
-        yield from (level.condition for level in approval.levels if level.condition is not None)
-
-
 def tables(machine: ir.Machine) -> Tables:
     """Collect events, actors, permissions, evidence, scopes, error names and guard literals."""
     approvers = sorted(
@@ -652,14 +626,7 @@ def tables(machine: ir.Machine) -> Tables:
             policy = state.invoke.retry
             named = policy.retry_on if policy is not None else ()
             errors[state.name] = (*named, _OTHER_ERROR, "HeartbeatTimeout")
-    literals = [lit for expr in _expressions(machine) for lit in _literals(expr)]
-    numbers: list[int | Decimal] = []
-    for lit in literals:
-        if isinstance(lit.value, int | Decimal) and not isinstance(lit.value, bool):
-            numbers += [lit.value, lit.value - 1, lit.value + 1]
-            if isinstance(lit.value, Decimal):
-                numbers += [lit.value - Decimal("0.01"), lit.value + Decimal("0.01")]
-    strings = sorted({lit.value for lit in literals if isinstance(lit.value, str) and lit.type == "string"})
+    found = literals(machine)
     return Tables(
         machine,
         tuple(e.name for e in machine.events),
@@ -668,8 +635,8 @@ def tables(machine: ir.Machine) -> Tables:
         tuple(evidence),
         tuple(scopes),
         errors,
-        tuple(dict.fromkeys(numbers)),
-        tuple(strings),
+        found.numbers,
+        found.strings,
         frozenset(level.state for approval in machine.approvals for level in approval.levels),
     )
 
@@ -677,39 +644,8 @@ def tables(machine: ir.Machine) -> Tables:
 # --------------------------------------------------------------------------- start values
 
 
-def _field_values(declared: ir.ContextField, t: Tables) -> st.SearchStrategy[ir.Value]:
-    kind = declared.type
-    options: list[ir.Value] = [] if declared.default is None else [declared.default]
-    if kind.name == "bool":
-        return st.booleans()
-    if kind.name == "enum":
-        return st.sampled_from(kind.members)
-    if kind.name == "string":
-        return st.sampled_from([*options, *t.strings, "x"])
-    low = kind.min if kind.min is not None else -1000
-    high = kind.max if kind.max is not None else 1000
-    near = [n for n in t.numbers if low <= n <= high]
-    if kind.name == "int":
-        ints = [int(n) for n in (*options, low, high, *near) if n == int(n)]
-        return st.one_of(st.sampled_from(ints), st.integers(int(low), int(high)))
-    cents = st.integers(int(Decimal(low) * 100), int(Decimal(high) * 100)).map(lambda c: Decimal(c) / 100)
-    decimals = [Decimal(n) for n in (*options, low, high, *near)]
-    return st.one_of(st.sampled_from(decimals), cents)
-
-
 def _default(machine: ir.Machine, name: str) -> ir.Value | None:
     return next(f.default for f in machine.context if f.name == name)
-
-
-def _starts(machine: ir.Machine, values: Mapping[str, ir.Value]) -> bool:
-    """True when the values (over the defaults) fit their fields and satisfy the invariants."""
-    context: dict[str, ir.Value] = {}
-    for declared in machine.context:
-        value = values.get(declared.name, declared.default)
-        if value is None or not value_in_domain(value, declared.type):
-            return False
-        context[declared.name] = value
-    return all(holds(invariant.expr, context) for invariant in machine.invariants)
 
 
 @st.composite
@@ -721,8 +657,10 @@ def start_values(draw: st.DrawFn, t: Tables) -> dict[str, ir.Value]:
     values: dict[str, ir.Value] = {}
     for declared in t.machine.context:
         if declared.default is None or draw(st.booleans()):
-            values[declared.name] = draw(_field_values(declared, t), label=declared.name)
-    if not _starts(t.machine, values):
+            values[declared.name] = draw(
+                field_values(declared, Literals(t.numbers, t.strings)), label=declared.name
+            )
+    if not starts(t.machine, values):
         values = {name: value for name, value in values.items() if _default(t.machine, name) is None}
     if t.machine.context and draw(st.sampled_from(range(40))) == 39:  # rare; shrinks away
         spoiled = draw(st.sampled_from(t.machine.context))
