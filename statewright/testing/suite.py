@@ -17,6 +17,7 @@ from typing import Any
 
 from statewright.compiler import ir
 from statewright.diagnostics import Diagnostic
+from statewright.runtime.workflow import Workflow
 from statewright.source import NO_SPAN
 from statewright.testing.codes import (
     DESIGN_NOT_RUN,
@@ -96,11 +97,16 @@ class SpecOutcome:
         }
 
 
-def test_machine(machine: ir.Machine, source_name: str, options: TestOptions) -> SpecOutcome:
-    """Run every check `options` asks for on one machine."""
+def test_machine(
+    machine: ir.Machine,
+    source_name: str,
+    options: TestOptions,
+    workflow: type[Workflow] | None = None,
+) -> SpecOutcome:
+    """Run every check `options` asks for on one machine (`workflow`: code under test other than its own)."""
     outcome = SpecOutcome(machine.name)
     budget = Budget(options.max_examples, options.steps, options.seed)
-    outcome.design = check_design(machine, source_name, budget)
+    outcome.design = check_design(machine, source_name, budget, workflow=workflow)
     outcome.diagnostics.extend(_design_findings(outcome.design, source_name, machine))
     outcome.coverage = covering_scenarios(machine, options.depth, options.nodes)
     outcome.diagnostics.extend(_coverage_findings(outcome.coverage, machine, source_name))

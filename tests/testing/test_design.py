@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 
 from statewright.compiler import ir
+from statewright.diagnostics.render import render_full
 from statewright.runtime.memory import MemoryStore
 from statewright.runtime.model import Record
 from statewright.runtime.workflow import Workflow
 from statewright.testing.generated import generated_workflow
 from statewright.testing.runner import Budget, DesignResult, check_design
+from statewright.testing.suite import TestOptions, test_machine
 from tests.conftest import EXAMPLES, example_files
 from tests.testing.test_python_engine import machine_of
 
@@ -114,3 +116,19 @@ def test_a_failure_is_shrunk_to_the_shortest_steps_and_repeats_with_its_seed() -
     assert first.violation is not None and second.violation is not None
     assert first.violation.steps[1:] == ("send submit key k1",)
     assert first.violation.steps == second.violation.steps
+
+
+def test_the_report_of_a_failure_has_the_code_the_dsl_line_and_the_shrunk_steps() -> None:
+    """Through `statewright test`'s suite: SW980 at the transition's line, the steps as counterexample."""
+    machine = machine_of(ORDER)
+    workflow = generated_workflow(_retarget(machine, "Draft", "event", "Shipped"), "order_fulfilment.wf")
+    options = TestOptions(max_examples=200, steps=20, nodes=200)
+    outcome = test_machine(machine, "order_fulfilment.wf", options, workflow=workflow)
+    assert not outcome.passed
+    (finding,) = [d for d in outcome.diagnostics if d.code == "SW980"]
+    lines = ORDER.read_text("utf-8").splitlines()
+    text = render_full(finding, lambda _file, number: lines[number - 1])
+    assert "error[SW980]: invariant `forbidden-transition` broken" in text
+    assert "--> order_fulfilment.wf:40:5" in text
+    assert "on submit -> Validating" in text  # the source line under the arrow
+    assert "= counterexample: 0. start {amount=0.00} -> 1. send submit key k1" in text
