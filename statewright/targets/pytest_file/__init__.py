@@ -14,7 +14,6 @@ build time; the design test is still written.
 
 from __future__ import annotations
 
-import functools
 from pathlib import PurePath
 
 import jinja2
@@ -24,9 +23,9 @@ from statewright.diagnostics import Code, Diagnostic, Severity, register
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
 from statewright.targets.pytest_file.cases import path_cases
-from statewright.targets.python.literals import string
 from statewright.targets.python.names import module_name
 from statewright.targets.python.view import embed_ir
+from statewright.targets.templating import template
 
 PATHS_LIMIT = 2_000
 """From this many states on, no path scenarios are searched for (SW914)."""
@@ -42,18 +41,8 @@ PATHS_SKIPPED = register(
 )
 
 
-@functools.cache
 def _template() -> jinja2.Template:
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("statewright.targets.pytest_file", "templates"),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-    )
-    environment.filters["pyrepr"] = string
-    return environment.get_template("test_module.py.jinja")
+    return template("statewright.targets.pytest_file", "test_module.py.jinja")
 
 
 def render_tests(machine: Machine, source_name: str = "") -> tuple[str, bool]:

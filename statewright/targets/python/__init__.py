@@ -15,8 +15,6 @@ machines, interpreting guards from the embedded IR.
 
 from __future__ import annotations
 
-import functools
-
 import jinja2
 
 from statewright.compiler.ir import Machine
@@ -24,8 +22,8 @@ from statewright.diagnostics import Code, Diagnostic, Severity, register
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
 from statewright.targets.python import names
-from statewright.targets.python.literals import string
 from statewright.targets.python.view import module_view
+from statewright.targets.templating import template
 
 FORMS = ("auto", "code", "table")
 
@@ -40,18 +38,8 @@ BAD_FORM = register(
 )
 
 
-@functools.cache
 def _template() -> jinja2.Template:
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("statewright.targets.python", "templates"),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-    )
-    environment.filters["pyrepr"] = string
-    return environment.get_template("module.py.jinja")
+    return template("statewright.targets.python", "module.py.jinja")
 
 
 def render_module(machine: Machine, source_name: str = "", form: str = "auto") -> str:
