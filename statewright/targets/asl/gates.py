@@ -1,0 +1,59 @@
+"""The governance gate in front of a transition: required permissions and evidence.
+
+`States.ArrayContains` checks each required permission against the signal's
+`permissions` and each evidence item against its `evidence` names; the
+constants are put in the state data first (so no spec text becomes an
+intrinsic-function literal). A missing one refuses the event, as the
+runtime's gate does. The scope lock is recorded in the Comment (scenarios
+and callbacks carry no request scope).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from statewright.compiler import ir
+from statewright.targets.asl.scopes import Scope
+
+if TYPE_CHECKING:
+    from statewright.targets.asl.build import Builder
+
+
+def gate(
+    b: Builder, scope: Scope, leaf: str, label: str, transition: ir.Transition, then: str, refused: str
+) -> str:
+    """The first state of the gate (or `then` when the transition is open)."""
+    if not transition.permissions and not transition.evidence:
+        return then
+    needed: dict[str, str] = {}
+    checks: dict[str, str] = {}
+    for number, permission in enumerate(transition.permissions, 1):
+        needed[f"permission{number}"] = permission
+        checks[f"permission{number}.$"] = (
+            f"States.ArrayContains($.signal.permissions, $.check.permission{number})"
+        )
+    for number, item in enumerate(transition.evidence, 1):
+        needed[f"evidence{number}"] = item
+        checks[f"evidence{number}.$"] = f"States.ArrayContains($.signal.evidence, $.check.evidence{number})"
+    required = b.namer.name(f"{leaf}/{label}: gate needs")
+    compute = b.namer.name(f"{leaf}/{label}: gate")
+    decide = b.namer.name(f"{leaf}/{label}: gate passed?")
+    comment = "requires " + ", ".join(transition.permissions) if transition.permissions else "open"
+    if transition.evidence:
+        comment += "; evidence " + ", ".join(transition.evidence)
+    if transition.scope or b.machine.scope:
+        comment += f"; scope {transition.scope or b.machine.scope}"
+    scope.states[required] = {
+        "Type": "Pass",
+        "Comment": comment,
+        "Result": needed,
+        "ResultPath": "$.check",
+        "Next": compute,
+    }
+    scope.states[compute] = {"Type": "Pass", "Parameters": checks, "ResultPath": "$.check", "Next": decide}
+    tests: list[dict[str, Any]] = [{"Variable": f"$.check.{key}", "BooleanEquals": True} for key in needed]
+    rule: dict[str, Any] = {"And": tests} if len(tests) > 1 else dict(tests[0])
+    rule["Next"] = then
+    scope.states[decide] = {"Type": "Choice", "Choices": [rule], "Default": refused}
+    b.layout.neutral.update((required, compute, decide))
+    return required

@@ -1,0 +1,416 @@
+"""The states of one IR leaf: its marker, the callback Task it waits in, and the Choice that decides.
+
+A leaf with invoked work waits in `L | work`: the work's resource gets the
+task token and answers `{"kind": "done"}` (or fails with the error's name),
+while events for the state are delivered to the same token. After the work is
+done the leaf waits in `L | wait` (the event queue). A refused event passes
+`L | refused` and returns to the same wait, changing nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from statewright.compiler import ir
+from statewright.targets.asl import actions, approvals, choice, gates
+from statewright.targets.asl.codes import SOFT_TIMEOUT_DROPPED, TIMER_ROUNDED, UNBOUNDED_WAIT
+from statewright.targets.asl.resources import EVALUATOR, EVENT_QUEUE
+from statewright.targets.asl.retry import retriers, seconds
+from statewright.targets.asl.scopes import Scope
+from statewright.targets.asl.tasks import callback_task, request_task
+
+if TYPE_CHECKING:
+    from statewright.targets.asl.build import Builder
+
+
+def generate(b: Builder, scope: Scope, leaf: str) -> None:
+    """Add every state of `leaf` to `scope`."""
+    state = b.h.states[leaf]
+    marker = b.layout.markers[leaf]
+    scope.states[marker] = {}  # the marker comes first in the definition
+    if state.kind == "final" and _final(b, scope, state, marker):
+        return
+    body: dict[str, Any] = {"Type": "Pass", "Comment": b.describe(state)}
+    level = b.levels.get(leaf)
+    if level is not None:
+        key, votes = approvals.initial_votes(b, leaf)
+        body["Result"] = votes
+        body["ResultPath"] = f"$.votes.{key}"
+    for soft in state.soft_timeouts:
+        body["Comment"] += f" [warn after {soft.after_ms} ms: {soft.message or 'still waiting'}]"
+        b.note(
+            SOFT_TIMEOUT_DROPPED, f"`warn after` on `{leaf}` is not expressed in Step Functions", soft.span
+        )
+    work = state.invoke is not None
+    routes = b.transitions(leaf, "always")
+    settled = any(t.is_else or t.guard is None for t in routes)
+    first = "" if settled else _wait(b, scope, leaf, "work" if work else "wait")
+    body["Next"] = _route(b, scope, leaf, routes, first) if routes else first
+    b.layout.entries.add((marker, body["Next"]))
+    scope.states[marker] = body
+
+
+def _final(b: Builder, scope: Scope, state: ir.State, marker: str) -> bool:
+    """A final leaf's marker: Succeed/Fail at the top, the end of a branch, or its parent's completion."""
+    parent = state.parent
+    if parent is None:
+        if state.outcome == "failure":
+            scope.states[marker] = {
+                "Type": "Fail",
+                "Comment": b.describe(state),
+                "Error": state.name,
+                "Cause": state.outcome_reason or f"the workflow ended in {state.name}",
+            }
+        else:
+            scope.states[marker] = {"Type": "Succeed", "Comment": b.describe(state)}
+        return True
+    grand = b.h.states[parent].parent
+    if grand is not None and b.h.states[grand].kind == "parallel":
+        scope.states[marker] = {"Type": "Succeed", "Comment": b.describe(state) + "; this region is done"}
+        return True
+    completion = b.transitions(parent, "completion")
+    if not completion:
+        return False
+    transition = completion[0]
+    steps = b.completion_steps([state.name], transition)
+    scope.states[marker] = {
+        "Type": "Pass",
+        "Comment": b.describe(state),
+        "Next": b.chain(scope, (state.name, "done"), steps, transition.target, None),
+    }
+    return True
+
+
+def _wait(b: Builder, scope: Scope, leaf: str, variant: str) -> str:
+    """The callback Task of one variant (`work` or `wait`), with its evaluate and decide states."""
+    name = b.namer.name(leaf, variant)
+    if name in scope.states:
+        return name
+    scope.states[name] = {}
+    state = b.h.states[leaf]
+    b.layout.waits[name] = leaf
+    events = _events(b, leaf, refusals=False)
+    body_message: dict[str, Any] = {
+        "token.$": "$$.Task.Token",
+        "workflow": b.machine.name,
+        "state": leaf,
+        "kind": variant,
+        "events": events,
+    }
+    if variant == "work" and state.invoke is not None:
+        body_message["action"] = state.invoke.action
+        body_message["key"] = state.invoke.key
+        if state.invoke.service is not None:
+            body_message["service"] = state.invoke.service
+        resource = b.resources.resource(state.invoke.action)
+    else:
+        resource = b.resources.resource(EVENT_QUEUE)
+    body_message["execution.$"] = "$$.Execution.Id"
+    body_message["context.$"] = "$.context"
+    task = callback_task(resource, body_message)
+    task["Comment"] = (
+        f"{leaf}: runs {state.invoke.action} and waits for it or an event"
+        if variant == "work" and state.invoke
+        else f"{leaf}: waits for an event"
+    ) + (f" ({b.cite(state.span)})" if b.cite(state.span) else "")
+    timers = [(level, t) for level in b.h.chain(leaf) for t in b.transitions(level, "timeout")]
+    catches: list[dict[str, Any]] = []
+    if timers:
+        soonest = min(timers, key=lambda item: item[1].after_ms or 0)
+        task["TimeoutSeconds"] = seconds(soonest[1].after_ms or 0)
+        for _, timer in timers:
+            if (timer.after_ms or 0) % 1000:
+                b.note(
+                    TIMER_ROUNDED,
+                    f"timeout of {timer.after_ms} ms on `{timer.source}` rounded up",
+                    timer.span,
+                )
+        for level, transition in timers:
+            catches.append(
+                {
+                    "ErrorEquals": [f"Timer.{level}"],
+                    "ResultPath": "$.error",
+                    "Next": _transition(b, scope, leaf, transition, name),
+                }
+            )
+        catches.append(
+            {
+                "ErrorEquals": ["States.Timeout"],
+                "ResultPath": "$.error",
+                "Next": _transition(b, scope, leaf, soonest[1], name),
+            }
+        )
+    else:
+        task["TimeoutSeconds"] = b.max_wait_s
+        b.note(
+            UNBOUNDED_WAIT,
+            f"`{leaf}` waits with no timeout; its callback is bounded by {b.max_wait_s} s",
+            state.span,
+        )
+        catches.append(
+            {
+                "ErrorEquals": ["States.Timeout"],
+                "ResultPath": "$.error",
+                "Next": _fail(
+                    b, scope, leaf, "expired", "statewright.WaitExpired", f"{leaf} waited {b.max_wait_s} s"
+                ),
+            }
+        )
+    timer_errors = [f"Timer.{level}" for level, _ in timers] + ["States.Timeout"]
+    if variant == "work" and state.invoke is not None:
+        if (
+            state.invoke.heartbeat_ms is not None
+            and seconds(state.invoke.heartbeat_ms) < task["TimeoutSeconds"]
+        ):
+            task["HeartbeatSeconds"] = seconds(state.invoke.heartbeat_ms)
+        retry = retriers(
+            state.invoke.retry,
+            timer_errors,
+            leaf,
+            lambda code, text: b.note(code, text, state.invoke.span if state.invoke else state.span),
+        )
+        if retry:
+            task["Retry"] = retry
+        error = _eventless_from(b, leaf, "error")
+        target = (
+            _transition(b, scope, leaf, error, name)
+            if error is not None
+            else _fail(
+                b,
+                scope,
+                leaf,
+                "failed",
+                "statewright.WorkFailed",
+                f"{state.invoke.action} failed and nothing handles it",
+            )
+        )
+        catches.append({"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": target})
+    else:
+        failed = _fail(
+            b,
+            scope,
+            leaf,
+            "callback failed",
+            "statewright.CallbackFailed",
+            f"the wait in {leaf} was failed by its caller",
+        )
+        catches.append({"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": failed})
+    task["ResultPath"] = "$.signal"
+    task["Catch"] = catches
+    task["Next"] = _decide(b, scope, leaf, variant, name)
+    scope.states[name] = task
+    return name
+
+
+def _fail(b: Builder, scope: Scope, leaf: str, what: str, error: str, cause: str) -> str:
+    name = b.namer.name(leaf, what)
+    scope.states[name] = {"Type": "Fail", "Error": error, "Cause": cause}
+    return name
+
+
+def _events(b: Builder, leaf: str, refusals: bool = True) -> list[str]:
+    """The events some level above `leaf` has transitions for (and refuses), in first-mention order."""
+    found: dict[str, None] = {}
+    for level in b.h.chain(leaf):
+        for transition in b.transitions(level, "event"):
+            if transition.event is not None:
+                found.setdefault(transition.event, None)
+        for reject in b.machine.rejects:
+            if refusals and reject.state == level:
+                found.setdefault(reject.event, None)
+    return list(found)
+
+
+def _eventless_from(b: Builder, leaf: str, kind: str) -> ir.Transition | None:
+    """The `done`/`error` transition of the leaf or its nearest ancestor that has one."""
+    for level in b.h.chain(leaf):
+        found = b.transitions(level, kind)
+        if found:
+            return found[0]
+    return None
+
+
+class _Guards:
+    """Expressions one decide Choice hands to the evaluator, named g1, g2, ..."""
+
+    def __init__(self, b: Builder) -> None:
+        self.b = b
+        self.named: dict[str, ir.Expr] = {}
+
+    def offload(self, expr: ir.Expr) -> str:
+        for key, known in self.named.items():
+            if known == expr:
+                return f"$.guards.{key}"
+        key = f"g{len(self.named) + 1}"
+        self.named[key] = expr
+        self.b.note_evaluated(expr, expr.span)
+        return f"$.guards.{key}"
+
+
+def _decide(b: Builder, scope: Scope, leaf: str, variant: str, wait: str) -> str:
+    """The Choice resolving the callback's answer (work done or an event) as the runtime does."""
+    name = b.namer.name(leaf, variant, "decide")
+    refused = b.namer.name(leaf, variant, "refused")
+    scope.states[refused] = {
+        "Type": "Pass",
+        "Comment": f"the event is refused in {leaf}: nothing changes",
+        "Next": wait,
+    }
+    b.layout.refusals.add(refused)
+    unhandled = b.namer.name(leaf, variant, "not handled")
+    scope.states[unhandled] = {
+        "Type": "Pass",
+        "Comment": f"no level of {leaf} handles the event: nothing changes",
+        "Next": wait,
+    }
+    b.layout.unhandled.add(unhandled)
+    b.layout.neutral.update((name, wait))
+    guards = _Guards(b)
+    rules: list[dict[str, Any]] = []
+    if variant == "work":
+        done = _eventless_from(b, leaf, "done")
+        if done is not None:
+            target = _transition(b, scope, leaf, done, wait)
+        else:
+            target = b.namer.name(leaf, "work finished")
+            idle = _wait(b, scope, leaf, "wait")
+            scope.states[target] = {
+                "Type": "Pass",
+                "Comment": f"the work of {leaf} is done; the state waits on for its events",
+                "Next": idle,
+            }
+            b.layout.entries.add((target, idle))
+        rules.append({"Variable": "$.signal.kind", "StringEquals": "done", "Next": target})
+    for event in _events(b, leaf):
+        rules.extend(_event_rules(b, scope, leaf, event, wait, refused, guards))
+    choice_state: dict[str, Any] = {"Type": "Choice", "Comment": f"{leaf}: what the answer means here"}
+    if rules:
+        choice_state["Choices"] = rules
+    choice_state["Default"] = unhandled
+    if not rules:
+        scope.states[name] = {"Type": "Pass", "Comment": f"{leaf} takes no events", "Next": unhandled}
+        return name
+    scope.states[name] = choice_state
+    if not guards.named:
+        return name
+    evaluate = b.namer.name(leaf, variant, "evaluate guards")
+    task = request_task(
+        b.resources.resource(EVALUATOR), actions.evaluator_body(b.machine, guards.named), list(guards.named)
+    )
+    task["Comment"] = "Choice rules cannot do arithmetic: the evaluator computes these comparisons"
+    task["ResultPath"] = "$.guards"
+    task["Next"] = name
+    scope.states[evaluate] = task
+    b.layout.neutral.add(evaluate)
+    return evaluate
+
+
+def _event_rules(
+    b: Builder, scope: Scope, leaf: str, event: str, wait: str, refused: str, guards: _Guards
+) -> list[dict[str, Any]]:
+    """The Choice rules for one event, level by level outwards, in the runtime's order."""
+    is_event = {"Variable": "$.signal.event", "StringEquals": event}
+    guarded = False
+    rules: list[dict[str, Any]] = []
+    for level in b.h.chain(leaf):
+        fallback: ir.Transition | None = None
+        candidates = [t for t in b.transitions(level, "event") if t.event == event]
+        guarded = guarded or bool(candidates)
+        for transition in candidates:
+            if transition.is_else:
+                fallback = transition
+                continue
+            target = _transition(b, scope, leaf, transition, wait, refused)
+            if transition.guard is None:
+                rules.append({**is_event, "Next": target})
+                return rules
+            rules.append(
+                {"And": [is_event, choice.condition(transition.guard, guards.offload)], "Next": target}
+            )
+        if fallback is not None:
+            rules.append({**is_event, "Next": _transition(b, scope, leaf, fallback, wait, refused)})
+            return rules
+        refusal = b.refusals.get((level, event))
+        if refusal is not None:
+            rules.append(
+                {**is_event, "Next": refused if refusal.kind == "reject" else _ignored(b, scope, leaf, wait)}
+            )
+            return rules
+    if guarded:  # only guards decide it, and none holds: refused
+        rules.append({**is_event, "Next": refused})
+    return rules
+
+
+def _ignored(b: Builder, scope: Scope, leaf: str, wait: str) -> str:
+    """`ignore EVENT`: the event is taken and dropped (recorded by the runtime, no change)."""
+    name = b.namer.name(wait, "ignored")
+    scope.states[name] = {"Type": "Pass", "Comment": f"the event is ignored in {leaf}", "Next": wait}
+    b.layout.ignored.add(name)
+    return name
+
+
+def _transition(
+    b: Builder, scope: Scope, leaf: str, transition: ir.Transition, wait: str, refused: str | None = None
+) -> str:
+    """The first state of taking `transition` from `leaf`: votes and gates first, then the chain."""
+    index = b.index[id(transition)]
+    back = wait if transition.target is None else None
+    variant = wait.rsplit(" | ", 1)[-1]
+    found = b.firsts.get((leaf, index, wait))
+    if found is not None:
+        return found
+    label = _label(b, transition, index)
+    chain = b.chains.get((leaf, index, back))
+    if chain is None:  # the chain itself is the same from either wait of the leaf, unless it returns to it
+        chain_label = label if back is None else f"{label} ({variant})"
+        chain = b.chain(scope, (leaf, chain_label), b.steps_of(leaf, transition), transition.target, back)
+        b.chains[(leaf, index, back)] = chain
+    if b.h.states[leaf].invoke is not None:  # two waits: gates and votes refuse back to their own
+        label = f"{label} ({variant})"
+    refuse = refused or wait
+    first = gates.gate(b, scope, leaf, label, transition, chain, refuse)
+    first = approvals.vote(b, scope, leaf, label, transition, first, refuse, wait)
+    b.firsts[(leaf, index, wait)] = first
+    return first
+
+
+def _label(b: Builder, transition: ir.Transition, index: int) -> str:
+    label = transition.event if transition.kind == "event" and transition.event else transition.kind
+    same = b.alike.get((transition.source, transition.kind, transition.event), [])
+    if len(same) > 1:
+        label += f"#{same.index(index) + 1}"
+    return label
+
+
+def _route(b: Builder, scope: Scope, leaf: str, routes: list[ir.Transition], wait: str) -> str:
+    """An eventless choice (conditional approval routing): the first `always` whose guard holds."""
+    name = b.namer.name(leaf, "route")
+    guards = _Guards(b)
+    rules: list[dict[str, Any]] = []
+    default = wait
+    for transition in routes:
+        target = _transition(b, scope, leaf, transition, wait)
+        if transition.is_else or transition.guard is None:
+            default = target
+            break
+        rules.append({**choice.condition(transition.guard, guards.offload), "Next": target})
+    b.layout.entries.add((name, default))
+    if rules:
+        scope.states[name] = {
+            "Type": "Choice",
+            "Comment": f"{leaf}: the first route whose condition holds",
+            "Choices": rules,
+            "Default": default,
+        }
+    else:
+        scope.states[name] = {"Type": "Pass", "Next": default}
+    if not guards.named:
+        return name
+    evaluate = b.namer.name(leaf, "route", "evaluate guards")
+    task = request_task(
+        b.resources.resource(EVALUATOR), actions.evaluator_body(b.machine, guards.named), list(guards.named)
+    )
+    task["ResultPath"] = "$.guards"
+    task["Next"] = name
+    scope.states[evaluate] = task
+    return evaluate

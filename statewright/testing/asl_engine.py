@@ -1,0 +1,478 @@
+"""The Step Functions target as a scenario engine: the generated definition executed by moto.
+
+`AslEngine.run` compiles the machine with a resource map that turns every
+action into an SQS callback, creates the state machine in moto's in-memory
+AWS, starts one execution and drives it one scenario step at a time by
+answering the pending task token:
+
+- `Send(event)` answers the waiting state's token with the event, its actor,
+  permissions, evidence names and delegate;
+- `WorkDone(state, error)` answers the work Task's token with `{"kind": "done"}`
+  or fails it with the error (Retry then sends the next attempt's message);
+- `Timeout(state)` fails the pending token with `Timer.<state>` (or
+  `States.HeartbeatTimeout` when the state's heartbeat is due first), which is
+  what Step Functions raises when TimeoutSeconds/HeartbeatSeconds pass; a
+  driver-side clock decides which of a state's timers is due first.
+
+Evaluator requests are answered with `statewright.targets.asl.evaluator.handler`,
+`do` messages are dropped, `emit` messages are delivered back as events. In a
+parallel state every region's branch waits on its own token, and an event goes
+to all of them. Each observation is read from the execution history: the
+markers entered (IR leaf names), which refusal states were passed, and where
+the execution waits. The only `Unsupported` steps are work errors Step
+Functions will not take by name (`States.*`, or `HeartbeatTimeout` without a
+heartbeat).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from statewright.compiler import ir
+from statewright.runtime.definition import Definition
+from statewright.runtime.engine import initial_context
+from statewright.runtime.errors import WorkflowError
+from statewright.semantics.hierarchy import Hierarchy
+from statewright.targets.asl import evaluator
+from statewright.targets.asl.compile import Compiled, compile_machine
+from statewright.targets.asl.resources import EMIT_QUEUE, EVALUATOR, EVENT_QUEUE, ResourceMap
+from statewright.targets.asl.retry import HEARTBEAT_ERROR
+from statewright.targets.asl.sam import action_names
+from statewright.targets.asl.scopes import region_of
+from statewright.targets.asl.tasks import Resource
+from statewright.testing.asl_moto import ROLE_ARN, expire_heartbeat, moto_session
+from statewright.testing.scenario import (
+    Observation,
+    Scenario,
+    Send,
+    Status,
+    Step,
+    Timeout,
+    Unsupported,
+    WorkDone,
+)
+
+RETRY_RESTARTED = (
+    "an event answered the work Task after failed attempts, so the Task restarted with a fresh Retry "
+    "budget; the runtime keeps counting (docs/targets/asl.md)"
+)
+SETTLE_LIMIT_S = 20.0
+"""How long one step may take in moto before the run is declared stuck (it never is, normally)."""
+_STATUS: dict[str, Status] = {"RUNNING": "running", "SUCCEEDED": "succeeded"}
+
+
+def scenario_resources(callbacks: str, outbox: str, machine: ir.Machine) -> ResourceMap:
+    """Every action, wait and evaluator call through the callback queue; `do` and `emit` to the outbox."""
+    work = {state.invoke.action for state in machine.states if state.invoke is not None}
+    entries = {
+        name: Resource("queue", callbacks if name in work else outbox) for name in action_names(machine)
+    }
+    entries[EVENT_QUEUE] = Resource("queue", callbacks)
+    entries[EVALUATOR] = Resource("queue", callbacks)
+    entries[EMIT_QUEUE] = Resource("queue", outbox)
+    return ResourceMap(entries)
+
+
+def _json_value(value: ir.Value) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+class _Execution:
+    """One execution being driven: the pending tokens (one per waiting leaf), the history, a clock."""
+
+    def __init__(
+        self, sfn: Any, sqs: Any, machine: ir.Machine, compiled: Compiled, queues: tuple[str, str]
+    ) -> None:
+        self.sfn, self.sqs, self.machine, self.compiled = sfn, sqs, machine, compiled
+        self.layout = compiled.layout
+        self.callbacks, self.outbox = queues
+        self.h = Hierarchy(machine)
+        self.leaf_of = compiled.layout.leaf_of()
+        self.pending: dict[str, dict[str, Any]] = {}
+        """Leaf -> the message of the Task waiting there (its token)."""
+        self.current: dict[str | None, str] = {}
+        """Region (None: the top level) -> the leaf active there."""
+        self.parallel: str | None = None
+        self.seen = 0
+        self.now = 0
+        self.entered_at: dict[str, int] = {}
+        self.heartbeat_due: dict[str, int] = {}
+        self.arn = ""
+        self.visited: list[str] = []
+        self.entered: list[str] = []
+        self.failures: dict[str, int] = {}
+        """Leaf -> failed attempts of its current work (the runtime's retry count)."""
+        self.restarted: set[str] = set()
+        """Leaves whose work Task was re-entered after failures: Step Functions' Retry count restarted."""
+
+    def start(self, context: Mapping[str, ir.Value], machine_arn: str, name: str) -> Observation:
+        """Start the execution and observe it until it first waits."""
+        payload = {"context": {name: _json_value(value) for name, value in context.items()}}
+        self.arn = self.sfn.start_execution(
+            stateMachineArn=machine_arn, name=name, input=json.dumps(payload)
+        )["executionArn"]
+        return self.settle()
+
+    def stop(self) -> None:
+        """End the execution if it still waits (so a later run's queue reads never see it)."""
+        if self.status() == "RUNNING":
+            self.sfn.stop_execution(executionArn=self.arn)
+
+    # ------------------------------------------------------------------ answering
+
+    def status(self) -> str:
+        """The execution's status as Step Functions reports it."""
+        return str(self.sfn.describe_execution(executionArn=self.arn)["status"])
+
+    def answer(self, leaf: str, output: dict[str, Any] | None = None, error: str | None = None) -> None:
+        """Answer the task waiting in `leaf` (moto may need a moment to register a fresh token)."""
+        body = self.pending.pop(leaf)
+        self._respond(body["token"], output, error)
+
+    def _respond(self, token: str, output: dict[str, Any] | None, error: str | None) -> None:
+        deadline = time.monotonic() + SETTLE_LIMIT_S
+        while True:
+            try:
+                if error is None:
+                    self.sfn.send_task_success(taskToken=token, output=json.dumps(output or {}))
+                else:
+                    self.sfn.send_task_failure(taskToken=token, error=error, cause=error)
+                return
+            except self.sfn.exceptions.InvalidToken:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.002)
+
+    def settle(self) -> Observation:
+        """Serve evaluator calls and emits until every active leaf waits again or the run ends; observe."""
+        deadline = time.monotonic() + SETTLE_LIMIT_S
+        polls = 0
+        while True:
+            status = self.status()
+            waiting = False
+            for body in self._messages(self.callbacks):
+                if "expressions" in body:
+                    self._respond(body["token"], evaluator.handler(body), None)
+                else:
+                    self._arrived(body)
+                    waiting = True
+            polls += 1
+            looked = waiting or status != "RUNNING" or polls % 8 == 0  # the history costs more than a poll
+            if looked:
+                self._history()
+            if status != "RUNNING" or (looked and self._quiet()):
+                emits = [b["emit"] for b in self._messages(self.outbox) if "emit" in b]
+                if status == "RUNNING" and emits:
+                    for event in emits:
+                        self._broadcast(self._signal(Send(event, actor="workflow")))
+                    continue
+                if status == "RUNNING" and not self._quiet():
+                    continue
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the execution did not settle within {SETTLE_LIMIT_S} s: active {self.current}, "
+                    f"waiting {sorted(self.pending)}, last states {self.visited[-5:]}"
+                )
+            time.sleep(0.002)
+        return self._observation(self.status())
+
+    def _quiet(self) -> bool:
+        """Every active leaf that is not final waits on a token, and every region has begun."""
+        if not self.current or not self.pending:  # a running execution that waits, waits on a token
+            return False
+        if self.parallel is not None and any(
+            r not in self.current for r in self.h.states[self.parallel].children
+        ):
+            return False
+        return all(
+            self.h.states[leaf].kind == "final" or leaf in self.pending for leaf in self.current.values()
+        )
+
+    def _observation(self, status: str) -> Observation:
+        visited, self.visited = self.visited, []
+        entered, self.entered = self.entered, []
+        layout = self.layout
+        quiet = layout.neutral | layout.refusals | layout.unhandled | layout.ignored | set(layout.waits)
+        progress = any(name not in quiet for name in visited)
+        refused = any(name in layout.refusals for name in visited)
+        unhandled = any(name in layout.unhandled for name in visited)
+        ignored = any(name in layout.ignored for name in visited)
+        accepted = progress or (not refused and (not unhandled or ignored))
+        active = tuple(sorted(self.current.values()))
+        return Observation(accepted, tuple(self._ordered(entered)), active, _STATUS.get(status, "failed"))
+
+    def _ordered(self, entered: list[str]) -> list[str]:
+        """Entries of one Parallel state's regions in document order (their branches run concurrently)."""
+        out: list[str] = []
+        group: list[str] = []
+        owner: str | None = None
+        for leaf in entered:
+            region = region_of(self.h, leaf)
+            here = self.h.states[region].parent if region is not None else None
+            if here is None or here != owner:
+                out.extend(sorted(group, key=self.h.order.__getitem__))
+                group = []
+            owner = here
+            (group if here is not None else out).append(leaf)
+        out.extend(sorted(group, key=self.h.order.__getitem__))
+        return out
+
+    def _messages(self, queue: str) -> list[dict[str, Any]]:
+        got = self.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+            "Messages", []
+        )
+        bodies = []
+        for message in got:
+            self.sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+            body = json.loads(message["Body"])
+            if body.get("execution") == self.arn:  # messages of earlier, stopped runs are dropped
+                bodies.append(body)
+        return bodies
+
+    def _arrived(self, body: dict[str, Any]) -> None:
+        """A wait or work Task is waiting: remember its token (and arm the heartbeat clock)."""
+        state = self.machine.state(body["state"])
+        self.pending[state.name] = body
+        if body.get("kind") == "work" and state.invoke is not None and state.invoke.heartbeat_ms is not None:
+            self.heartbeat_due[state.name] = self.now + state.invoke.heartbeat_ms
+        elif body.get("kind") != "work":
+            self.heartbeat_due.pop(state.name, None)
+
+    def _history(self) -> None:
+        """Read the history since the last look: states visited, leaves entered, the configuration."""
+        events: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page = self.sfn.get_execution_history(
+                executionArn=self.arn, **({"nextToken": token} if token else {})
+            )
+            events.extend(page["events"])
+            token = page.get("nextToken")
+            if not token:
+                break
+        for event in events:
+            if event["id"] <= self.seen:
+                continue
+            self.seen = event["id"]
+            name = event.get("stateEnteredEventDetails", {}).get("name")
+            if event["type"] == "ParallelStateExited":
+                self.parallel = None
+            if name is None:
+                continue
+            self.visited.append(name)
+            if name in self.layout.parallels:
+                self.parallel = self.layout.parallels[name]
+            leaf = self.leaf_of.get(name)
+            if leaf is not None:
+                self._enter(leaf)
+
+    def _enter(self, leaf: str) -> None:
+        region = region_of(self.h, leaf)
+        before = self.current.get(region)
+        kept = set(self.h.chain(before)) if before is not None else set()
+        for name in self.h.chain(leaf):
+            if name not in kept or name == leaf:
+                self.entered_at[name] = self.now
+        if region is None:
+            # every branch was left: their tokens are gone (a token that came before its marker stays)
+            left = [w for w in self.pending if w != leaf and w in self.current.values()]
+            self.current = {None: leaf}
+        else:
+            left = [before] if before is not None and before != leaf and before in self.pending else []
+            self.current.pop(None, None)
+            self.current[region] = leaf
+        for waiting in left:
+            del self.pending[waiting]
+        self.entered.append(leaf)
+        self.failures.pop(leaf, None)
+        self.restarted.discard(leaf)
+
+    # ------------------------------------------------------------------ steps
+
+    def _signal(self, step: Send) -> dict[str, Any]:
+        return {
+            "kind": "event",
+            "event": step.event,
+            "actor": step.actor or "",
+            "permissions": list(step.permissions),
+            "evidence": [name for name, _ in step.payload],
+            "payload": dict(step.payload),
+            "delegate_to": step.delegate_to or "",
+        }
+
+    def _broadcast(self, signal: dict[str, Any]) -> None:
+        """Deliver an event to every waiting leaf (each region decides it for itself)."""
+        for leaf in sorted(self.pending, key=self.h.order.__getitem__):
+            self.answer(leaf, signal)
+
+    def step(self, step: Step) -> Observation | Unsupported:
+        """Perform one scenario step and observe it."""
+        if self.status() != "RUNNING" or not self.pending:
+            return self._nothing()
+        if isinstance(step, Send):
+            busy = [
+                leaf
+                for leaf, body in self.pending.items()
+                if body.get("kind") == "work" and self.failures.get(leaf)
+            ]
+            self._broadcast(self._signal(step))
+            observed = self.settle()
+            for leaf in busy:  # still there and working again: its Retry started over
+                if leaf in self.current.values() and self.pending.get(leaf, {}).get("kind") == "work":
+                    self.restarted.add(leaf)
+            return observed
+        if isinstance(step, WorkDone):
+            body = self.pending.get(step.state)
+            if body is None or body.get("kind") != "work":
+                return self._nothing()
+            if step.error is not None and step.state in self.restarted:
+                return Unsupported(0, RETRY_RESTARTED)
+            self.failures[step.state] = 0 if step.error is None else self.failures.get(step.state, 0) + 1
+            if step.error is None:
+                done = {"kind": "done", "event": "", "actor": "", "permissions": [], "evidence": []}
+                self.answer(step.state, {**done, "delegate_to": ""})
+            elif step.error == "HeartbeatTimeout" and expire_heartbeat(body["token"]):
+                del self.pending[step.state]
+            elif step.error.startswith("States.") or step.error == "HeartbeatTimeout":
+                return Unsupported(0, f"Step Functions refuses a task failure named `{step.error}`")
+            else:
+                self.answer(step.state, error=step.error)
+            return self.settle()
+        return self._timeout(step)
+
+    def _timeout(self, step: Timeout) -> Observation | Unsupported:
+        holders = [
+            leaf
+            for leaf in sorted(self.pending, key=self.h.order.__getitem__)
+            if step.state in self.h.chain(leaf)
+        ]
+        if not holders:
+            return self._nothing()
+        leaf = holders[0]
+        due: list[tuple[int, str, str]] = []
+        if self.pending[leaf].get("kind") == "work" and step.state == leaf and leaf in self.heartbeat_due:
+            due.append((self.heartbeat_due[leaf], "heartbeat", HEARTBEAT_ERROR))
+        for transition in self.machine.transitions:
+            if transition.source == step.state and transition.kind == "timeout":
+                start = self.entered_at.get(step.state, 0)
+                due.append((start + (transition.after_ms or 0), "timeout", f"Timer.{step.state}"))
+                break
+        if not due:
+            return self._nothing()
+        when, kind, error = min(due)
+        self.now = max(self.now, when)
+        if kind == "heartbeat":
+            if leaf in self.restarted:
+                return Unsupported(0, RETRY_RESTARTED)
+            self.failures[leaf] = self.failures.get(leaf, 0) + 1
+            body = self.pending.pop(leaf)
+            if not expire_heartbeat(body["token"]):
+                raise RuntimeError(f"no heartbeat is pending for {leaf}")
+        else:
+            self.answer(leaf, error=error)
+        return self.settle()
+
+    def _nothing(self) -> Observation:
+        return Observation(
+            False, (), tuple(sorted(self.current.values())), _STATUS.get(self.status(), "failed")
+        )
+
+
+class AslEngine:
+    """Runs scenarios on the `asl` target's definition in moto's Step Functions engine.
+
+    Used as a context manager, one in-memory AWS serves every run and each
+    machine's state machine is created once (moto parses a definition slowly);
+    otherwise each `run` sets one up and tears it down.
+    """
+
+    name = "asl"
+
+    def __init__(self) -> None:
+        self._stack: contextlib.ExitStack | None = None
+        self._clients: tuple[Any, Any] = (None, None)
+        self._queues = ("", "")
+        self._machines: dict[str, tuple[str, Compiled]] = {}
+        self._runs = 0
+
+    def __enter__(self) -> AslEngine:
+        self._stack = contextlib.ExitStack()
+        sfn, sqs = self._stack.enter_context(moto_session())
+        self._clients = (sfn, sqs)
+        self._queues = (
+            sqs.create_queue(QueueName="callbacks")["QueueUrl"],
+            sqs.create_queue(QueueName="outbox")["QueueUrl"],
+        )
+        self._machines = {}
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._stack is not None:
+            self._stack.close()
+        self._stack = None
+
+    def run(self, machine: ir.Machine, scenario: Scenario) -> Sequence[Observation] | Unsupported:
+        """One observation for the start, then one per step (Unsupported from a parallel state on)."""
+        try:
+            context = initial_context(Definition(machine), dict(scenario.context))
+        except WorkflowError as error:
+            return Unsupported(0, f"the instance does not start: {error}")
+        if self._stack is None:
+            with self:
+                return self._run(machine, context, scenario)
+        return self._run(machine, context, scenario)
+
+    def _state_machine(self, machine: ir.Machine) -> tuple[str, Compiled]:
+        sfn, _ = self._clients
+        compiled = compile_machine(machine, scenario_resources(*self._queues, machine), machine.source)
+        digest = hashlib.sha256(compiled.text.encode("utf-8")).hexdigest()
+        if digest not in self._machines:
+            name = f"scenario-{len(self._machines) + 1}"
+            made = sfn.create_state_machine(name=name, definition=compiled.text, roleArn=ROLE_ARN)
+            self._machines[digest] = (made["stateMachineArn"], compiled)
+        return self._machines[digest]
+
+    def _run(
+        self, machine: ir.Machine, context: Mapping[str, ir.Value], scenario: Scenario
+    ) -> Sequence[Observation] | Unsupported:
+        observations, unsupported = self._observe(machine, context, scenario)
+        return observations if unsupported is None else unsupported
+
+    def run_prefix(
+        self, machine: ir.Machine, scenario: Scenario
+    ) -> tuple[list[Observation], Unsupported | None]:
+        """The observations before the first step this engine cannot express, and that step (or None)."""
+        try:
+            context = initial_context(Definition(machine), dict(scenario.context))
+        except WorkflowError as error:
+            return [], Unsupported(0, f"the instance does not start: {error}")
+        if self._stack is None:
+            with self:
+                return self._observe(machine, context, scenario)
+        return self._observe(machine, context, scenario)
+
+    def _observe(
+        self, machine: ir.Machine, context: Mapping[str, ir.Value], scenario: Scenario
+    ) -> tuple[list[Observation], Unsupported | None]:
+        sfn, sqs = self._clients
+        arn, compiled = self._state_machine(machine)
+        self._runs += 1
+        execution = _Execution(sfn, sqs, machine, compiled, self._queues)
+        observations: list[Observation] = []
+        try:
+            observations.append(execution.start(context, arn, f"run-{self._runs}"))
+            for number, step in enumerate(scenario.steps, 1):
+                observed = execution.step(step)
+                if isinstance(observed, Unsupported):
+                    return observations, Unsupported(number, observed.reason)
+                observations.append(observed)
+            return observations, None
+        finally:
+            execution.stop()

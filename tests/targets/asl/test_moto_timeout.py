@@ -1,0 +1,43 @@
+"""Step Functions' own clock: a state's TimeoutSeconds really fires States.Timeout and takes the timeout."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from statewright.targets.asl.compile import compile_machine
+from statewright.testing.asl_engine import scenario_resources
+from statewright.testing.asl_moto import ROLE_ARN, moto_session
+from tests.targets.specs import machine_of
+
+SPEC = """workflow Ticking {
+  events { go }
+  initial state Waiting { on go -> Failed  timeout 1s -> Expired }
+  final state Expired
+  final state Failed { outcome failure }
+}
+"""
+
+
+def test_timeout_seconds_fires_without_the_driver() -> None:
+    """Nobody answers the callback: after one second the Catch for States.Timeout enters `Expired`."""
+    machine = machine_of(SPEC)
+    with moto_session() as (sfn, sqs):
+        callbacks = sqs.create_queue(QueueName="callbacks")["QueueUrl"]
+        outbox = sqs.create_queue(QueueName="outbox")["QueueUrl"]
+        compiled = compile_machine(machine, scenario_resources(callbacks, outbox, machine))
+        assert compiled.definition["States"]["Waiting | wait"]["TimeoutSeconds"] == 1
+        made = sfn.create_state_machine(name="ticking", definition=compiled.text, roleArn=ROLE_ARN)
+        arn = sfn.start_execution(stateMachineArn=made["stateMachineArn"], name="t", input='{"context": {}}')[
+            "executionArn"
+        ]
+        deadline = time.monotonic() + 15
+        while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
+        history = sfn.get_execution_history(executionArn=arn)["events"]
+        names = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+        assert names[-1] == "Expired"
+        assert any(e["type"] == "TaskTimedOut" for e in history)
+        message = sqs.receive_message(QueueUrl=callbacks)["Messages"][0]
+        assert json.loads(message["Body"])["state"] == "Waiting"
