@@ -1,0 +1,228 @@
+"""The two flavors: generic BPMN (Python expressions, runs in SpiffWorkflow) and Camunda 8 / Zeebe (FEEL).
+
+A flavor decides only the *execution details* of elements the lowering already
+chose: condition and timer expression text, script bodies, and extension
+elements (`zeebe:taskDefinition`, headers, assignments, message subscriptions).
+The graph and the diagram are the same in both, except that Zeebe retries
+failed jobs natively (`retries` on the task definition) where generic BPMN gets
+an explicit retry loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from statewright.compiler import ir
+from statewright.compiler.verify.graph import format_ms
+from statewright.targets.bpmn.conditions import (
+    DECISION_VAR,
+    ERROR_VAR,
+    Condition,
+    assignment_python,
+    expr_feel,
+    feel_string,
+    py_string,
+    to_feel,
+    to_python,
+)
+from statewright.targets.bpmn.model import Node
+
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
+MODELER_NS = "http://camunda.org/schema/modeler/1.0"
+CORRELATION_VAR = "instance_id"
+"""The process variable Zeebe message subscriptions correlate on."""
+
+
+def iso_duration(millis: int) -> str:
+    """An ISO 8601 duration (`P30D`, `PT1H30M`, `PT0.5S`)."""
+    days, rest = divmod(millis, 86_400_000)
+    hours, rest = divmod(rest, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds = Decimal(rest) / 1000
+    text = "P" + (f"{days}D" if days else "")
+    clock = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    if seconds:
+        clock += f"{seconds.normalize():f}S"
+    if clock:
+        text += "T" + clock
+    return text if text != "P" else "PT0S"
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """One extension element: a tag in the Zeebe namespace, its attributes, and child elements."""
+
+    tag: str
+    attributes: tuple[tuple[str, str], ...] = ()
+    children: tuple[Extension, ...] = ()
+
+
+def _split_candidates(approvers: tuple[str, ...]) -> tuple[str, str]:
+    groups = [a.split(":", 1)[1] for a in approvers if a.startswith("role:")]
+    users = [a.split(":", 1)[1] if ":" in a else a for a in approvers if not a.startswith("role:")]
+    return ",".join(groups), ",".join(users)
+
+
+class Generic:
+    """Generic BPMN 2.0: Python expressions over task data, as SpiffWorkflow evaluates them."""
+
+    name = "generic"
+    native_retries = False
+
+    def condition(self, condition: Condition) -> str:
+        """A sequence-flow condition."""
+        return to_python(condition)
+
+    def timer(self, millis: int) -> str:
+        """A timer duration expression (a quoted ISO duration: Python evaluates it)."""
+        return py_string(iso_duration(millis))
+
+    def script(self, node: Node) -> str | None:
+        """A script task's body."""
+        if isinstance(node.action, ir.Assign):
+            return assignment_python(node.action.field, node.action.value)
+        if node.owner == "+1":
+            return f"{node.counter} = {node.counter} + 1"
+        if node.owner == "heartbeat":
+            return f"{ERROR_VAR} = {py_string('HeartbeatTimeout')}"
+        return f"{node.counter} = 0"
+
+    def completion(self) -> str:
+        """The completion condition of a quorum's multi-instance user task."""
+        return f"{DECISION_VAR} == {py_string('reject')}"
+
+    def cardinality(self, quorum: int) -> str:
+        """The loop cardinality of a quorum's multi-instance user task."""
+        return str(quorum)
+
+    def extensions(self, node: Node) -> tuple[Extension, ...]:
+        """Extension elements of a node (none in the generic flavor)."""
+        return ()
+
+    def message_extensions(self) -> tuple[Extension, ...]:
+        """Extension elements of a global message."""
+        return ()
+
+    def loop_extensions(self, quorum: int) -> tuple[Extension, ...]:
+        """Extension elements of a quorum's multi-instance loop characteristics."""
+        return ()
+
+    def potential_owner(self, node: Node) -> str | None:
+        """The potential-owner expression of a user task (the candidates, comma-separated)."""
+        return ", ".join(node.approvers) if node.approvers else None
+
+
+class Zeebe(Generic):
+    """Camunda 8 / Zeebe: FEEL expressions and `zeebe:` extension elements."""
+
+    name = "zeebe"
+    native_retries = True
+
+    def condition(self, condition: Condition) -> str:
+        """A sequence-flow condition in FEEL."""
+        return "=" + to_feel(condition)
+
+    def timer(self, millis: int) -> str:
+        """A plain ISO duration (Zeebe reads it directly)."""
+        return iso_duration(millis)
+
+    def script(self, node: Node) -> str | None:
+        """Zeebe scripts live in `zeebe:script`, not in `<script>`."""
+        return None
+
+    def completion(self) -> str:
+        """The completion condition in FEEL."""
+        return f"={DECISION_VAR} = {feel_string('reject')}"
+
+    def extensions(self, node: Node) -> tuple[Extension, ...]:
+        """`zeebe:taskDefinition` with retries and headers, `zeebe:script`, assignments, loop data."""
+        if node.kind == "scriptTask":
+            if isinstance(node.action, ir.Assign):
+                expression, result = "=" + expr_feel(node.action.value), node.action.field
+            elif node.owner == "heartbeat":
+                expression, result = "=" + feel_string("HeartbeatTimeout"), ERROR_VAR
+            else:
+                expression, result = (
+                    f"={node.counter} + 1" if node.owner == "+1" else "=0",
+                    node.counter or "",
+                )
+            return (Extension("script", (("expression", expression), ("resultVariable", result))),)
+        if node.kind == "serviceTask":
+            return _task_definition(node)
+        if node.kind == "intermediateThrowEvent" and node.role == "emit" and isinstance(node.action, ir.Emit):
+            return (Extension("taskDefinition", (("type", f"emit:{node.action.event}"),)),)
+        if node.kind == "userTask":
+            groups, users = _split_candidates(node.approvers)
+            attributes = tuple(
+                (k, v) for k, v in (("candidateGroups", groups), ("candidateUsers", users)) if v
+            )
+            found = [Extension("userTask")]
+            if attributes:
+                found.append(Extension("assignmentDefinition", attributes))
+            return tuple(found)
+        return ()
+
+    def loop_extensions(self, quorum: int) -> tuple[Extension, ...]:
+        """Zeebe has no loop cardinality: one instance per element of a generated collection."""
+        return (
+            Extension(
+                "loopCharacteristics",
+                (("inputCollection", f"=for i in 1..{quorum} return i"), ("inputElement", "vote")),
+            ),
+        )
+
+    def message_extensions(self) -> tuple[Extension, ...]:
+        """Every message correlates on the instance id."""
+        return (Extension("subscription", (("correlationKey", f"={CORRELATION_VAR}"),)),)
+
+    def potential_owner(self, node: Node) -> str | None:
+        """Zeebe assigns through `zeebe:assignmentDefinition` instead."""
+        return None
+
+
+def _task_definition(node: Node) -> tuple[Extension, ...]:
+    headers: list[tuple[str, str]] = []
+    attributes: list[tuple[str, str]] = []
+    if node.work is not None:
+        invoke = node.work
+        attributes.append(("type", invoke.action))
+        retry = invoke.retry
+        if retry is not None:
+            attempts = "2147483647" if retry.max_retries is None else str(retry.max_retries + 1)
+            attributes.append(("retries", attempts))
+            backoff = f"{retry.backoff} {format_ms(retry.base_ms)}"
+            if retry.cap_ms is not None:
+                backoff += f"..{format_ms(retry.cap_ms)}"
+            headers.append(("backoff", backoff))
+            if retry.backoff == "exponential":
+                headers.append(("backoff_factor", str(retry.factor)))
+            headers.append(("jitter", retry.jitter))
+            if retry.retry_on:
+                headers.append(("retry_on", ",".join(retry.retry_on)))
+        if invoke.key:
+            headers.append(("idempotency_key", invoke.key))
+        if invoke.service:
+            headers.append(("service", invoke.service))
+        if invoke.heartbeat_ms:
+            headers.append(("heartbeat", format_ms(invoke.heartbeat_ms)))
+    elif isinstance(node.action, ir.Call):
+        attributes.append(("type", node.action.name))
+        if node.action.key:
+            headers.append(("idempotency_key", node.action.key))
+        if node.action.service:
+            headers.append(("service", node.action.service))
+    found = [Extension("taskDefinition", tuple(attributes))]
+    if headers:
+        found.append(
+            Extension(
+                "taskHeaders", (), tuple(Extension("header", (("key", k), ("value", v))) for k, v in headers)
+            )
+        )
+    return tuple(found)
+
+
+Flavor = Generic
+"""The flavor interface (`Zeebe` overrides it)."""
+
+FLAVORS: dict[str, Generic] = {"generic": Generic(), "zeebe": Zeebe()}

@@ -1,0 +1,365 @@
+"""Flows along transitions: exits, actions and entries, guards as exclusive gateways, governance gates.
+
+`PathBuilder` holds what every segment of the lowering needs: the graph, the
+flattened hierarchy (`Resolver`), the findings, and the helpers that turn one
+IR transition into a chain of BPMN nodes ending at its target, leaving
+sub-processes through escalation end events when the target is outside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from statewright.compiler import ir
+from statewright.compiler.expr_text import render
+from statewright.diagnostics import Code
+from statewright.source import NO_SPAN, Span
+from statewright.targets.bpmn import checks
+from statewright.targets.bpmn.checks import Finding
+from statewright.targets.bpmn.conditions import Condition, Gate, Guard, conjoin
+from statewright.targets.bpmn.graph import Graph, enter, ncname
+from statewright.targets.bpmn.model import EventDef
+from statewright.targets.bpmn.resolve import Handling, Resolver
+
+DECISIONS = ("approve", "reject", "delegate")
+
+
+class PathBuilder:
+    """The graph under construction and the transition-to-flow helpers (the base of `Lowering`)."""
+
+    def __init__(self, machine: ir.Machine, source_name: str, *, native_retries: bool) -> None:
+        self.machine = machine
+        self.source = source_name or machine.source or f"{machine.name}.wf"
+        self.native_retries = native_retries
+        self.resolver = Resolver(machine)
+        self.hierarchy = self.resolver.hierarchy
+        self.states = self.hierarchy.states
+        self.graph = Graph(ncname(machine.name))
+        self.findings: list[Finding] = []
+        self._noted: set[Finding] = set()
+        self.subprocess: dict[str, str] = {}
+        self.joins: dict[str, str] = {}
+        self.levels = {
+            level.state: (approval, level) for approval in machine.approvals for level in approval.levels
+        }
+        self.checkpoints = {cp.state: cp for cp in machine.checkpoints}
+
+    # ------------------------------------------------------------------ helpers
+
+    def codes(self) -> tuple[str, ...]:
+        """The codes of the findings so far, in the order they were found."""
+        return tuple(f.code.code for f in self.findings)
+
+    def where(self, span: Span) -> str:
+        """`file.wf:LINE` for a span, or "" when it has no position."""
+        return f"{self.source}:{span.line}" if span.line else ""
+
+    def doc(self, *parts: str | None) -> str:
+        """Documentation text from the non-empty parts, one per line."""
+        return "\n".join(part for part in parts if part)
+
+    def note(self, code: Code, message: str, span: Span = NO_SPAN) -> None:
+        """Record a target finding once."""
+        finding = Finding(code, message, span)
+        if finding not in self._noted:  # a set beside the list: findings keep their order, lookups stay O(1)
+            self._noted.add(finding)
+            self.findings.append(finding)
+
+    def scope(self, state: str) -> str:
+        """The process or sub-process a state's nodes live in."""
+        parallel = self.resolver.parallel_of(state)
+        return self.graph.process_id if parallel is None else self.subprocess[parallel]
+
+    def action(self, action: ir.Action, scope: str, state: str | None) -> str:
+        """One action as a node: `set` a script task, `do` a service task, `emit` a message throw."""
+        where = self.where(action.span)
+        if isinstance(action, ir.Assign):
+            text = f"set {action.field} = {render(action.value)}"
+            return self.graph.node(
+                f"set_{action.field}",
+                "scriptTask",
+                text,
+                scope,
+                "action",
+                state=state,
+                action=action,
+                doc=where,
+            )
+        if isinstance(action, ir.Call):
+            doc = self.doc(
+                f"idempotency key: {action.key}" if action.key else None,
+                f"service: {action.service}" if action.service else None,
+                where,
+            )
+            return self.graph.node(
+                f"do_{action.name}",
+                "serviceTask",
+                action.name,
+                scope,
+                "action",
+                state=state,
+                action=action,
+                doc=doc,
+            )
+        return self.graph.node(
+            f"emit_{action.event}",
+            "intermediateThrowEvent",
+            f"emit {action.event}",
+            scope,
+            "emit",
+            state=state,
+            action=action,
+            event=self.graph.event("message", action.event),
+            doc=where,
+        )
+
+    def actions(self, actions: Sequence[ir.Action], scope: str, state: str | None) -> list[str]:
+        """Nodes for a sequence of actions, in order (not linked)."""
+        return [self.action(action, scope, state) for action in actions]
+
+    def marker(self, role: str, name: str, scope: str, state: str, back: str) -> str:
+        """A none throw event that records a refusal or an ignored event, then loops back to the wait."""
+        node = self.graph.node(f"{state}_{role}", "intermediateThrowEvent", name, scope, role, state=state)  # type: ignore[arg-type]
+        self.graph.link(node, back)
+        return node
+
+    # ------------------------------------------------------------------ paths
+
+    def entering(self, target: str, domain: str | None, span: Span) -> tuple[list[ir.Action], str]:
+        """Entry actions on the way down to `target` (outermost first) and where the flow ends."""
+        down = list(reversed(self.hierarchy.below(target, domain)))
+        current = target
+        while self.states[current].kind == "compound" and self.states[current].initial is not None:
+            current = self.states[current].initial or current
+            down.append(current)
+        found: list[ir.Action] = []
+        for index, name in enumerate(down):
+            state = self.states[name]
+            if state.kind == "parallel":
+                found.extend(state.entry)
+                if index < len(down) - 1 and name != target and down[-1] != name:
+                    deeper = down[index + 1 :]
+                    if any(
+                        s not in self.hierarchy.enter(name) and self.states[s].kind != "compound"
+                        for s in deeper
+                    ):
+                        self.note(checks.DEEP_ENTRY, f"a transition enters `{target}` inside `{name}`", span)
+                return found, self.subprocess[name]
+            if state.kind in ("atomic", "final"):
+                return found, enter(name)
+            found.extend(state.entry)
+        return found, enter(down[-1])
+
+    def path(
+        self,
+        source: str,
+        leaf: str,
+        transition: ir.Transition,
+        *,
+        back: str | None,
+        condition: Condition | None = None,
+        default: bool = False,
+        name: str = "",
+    ) -> None:
+        """Flow from node `source` along one transition: exits, its actions, entries, to the target."""
+        doc = self.doc(f"{transition.kind} transition of {transition.source}", self.where(transition.span))
+        cursor = _Cursor(self.graph, source, condition, default, name, doc)
+        scope = self.graph.scope_of(source)
+        if transition.target is None:
+            for node in self.actions(transition.actions, scope, leaf):
+                cursor.step(node)
+            assert back is not None
+            cursor.step(back)
+            return
+        domain = self.hierarchy.domain(transition.source, transition.target)
+        for name_ in self.hierarchy.below(leaf, domain):
+            state = self.states[name_]
+            if state.kind == "parallel" and self.subprocess.get(name_) == scope:
+                cursor.step(self.leave(name_, transition))
+                cursor.source = self.boundary_for(name_, transition)
+                scope = self.scope(name_)
+            for node in self.actions(state.exit, scope, None):
+                cursor.step(node)
+        for node in self.actions(transition.actions, scope, None):
+            cursor.step(node)
+        entries, destination = self.entering(transition.target, domain, transition.span)
+        for node in self.actions(entries, scope, None):
+            cursor.step(node)
+        cursor.step(destination)
+
+    def leave(self, parallel: str, transition: ir.Transition) -> str:
+        """The escalation end event that leaves a sub-process early toward the transition's target."""
+        target = transition.target or "?"
+        code = ncname(f"leave_{parallel}_to_{target}")
+        if any(self.states[s].exit for s in self.hierarchy.descendants[parallel] if s != transition.source):
+            self.note(checks.REGION_EXIT_ACTIONS, f"leaving `{parallel}` for `{target}`", transition.span)
+        return self.graph.node(
+            f"{parallel}_to_{target}",
+            "endEvent",
+            f"leave {parallel} for {target}",
+            self.subprocess[parallel],
+            "escalate",
+            event=self.graph.event("escalation", code, code),
+        )
+
+    def boundary_for(self, parallel: str, transition: ir.Transition) -> str:
+        """The interrupting escalation boundary on the sub-process that continues outside."""
+        target = transition.target or "?"
+        code = ncname(f"leave_{parallel}_to_{target}")
+        return self.graph.node(
+            f"{parallel}_leave_{target}",
+            "boundaryEvent",
+            f"to {target}",
+            self.scope(parallel),
+            "escalate",
+            event=self.graph.event("escalation", code, code),
+            attached_to=self.subprocess[parallel],
+        )
+
+    def decide(
+        self,
+        source: str,
+        leaf: str,
+        candidates: Sequence[ir.Transition],
+        *,
+        label: str,
+        back: str | None,
+        otherwise: Callable[[], str] | None,
+        extra: Condition | None = None,
+        first_default: bool = False,
+    ) -> None:
+        """First-match choice among candidates (guards as conditions); `otherwise` when none holds.
+
+        `first_default` makes the flow from `source` its default (when `source` is itself a gateway).
+        """
+        scope = self.graph.scope_of(source)
+        named = {"default": True, "name": "give up"} if first_default else {}
+        if len(candidates) == 1 and candidates[0].guard is None and extra is None:
+            self.take(source, leaf, candidates[0], back=back, condition=None, **named)  # type: ignore[arg-type]
+            return
+        if not candidates and otherwise is not None and extra is None:
+            self.graph.link(source, otherwise(), **named)  # type: ignore[arg-type]
+            return
+        gateway = self.graph.node(
+            f"{leaf}_{label.removeprefix('on_')}_choice",
+            "exclusiveGateway",
+            f"{label.removeprefix('on_')}?",
+            scope,
+            "gateway",
+            state=leaf,
+        )
+        self.graph.link(source, gateway, **named)  # type: ignore[arg-type]
+        for transition in candidates:
+            target = transition.target or "(stay)"
+            if transition.guard is None and extra is None:
+                self.take(
+                    gateway,
+                    leaf,
+                    transition,
+                    back=back,
+                    default=True,
+                    name="else" if transition.is_else else target,
+                )
+                return
+            guard = None if transition.guard is None else Guard(transition.guard)
+            text = (
+                "else" if transition.is_else else (render(transition.guard) if transition.guard else target)
+            )
+            self.take(gateway, leaf, transition, back=back, condition=conjoin(extra, guard), name=text)
+        if otherwise is not None:
+            self.graph.link(gateway, otherwise(), default=True, name="no guard holds")
+
+    def take(
+        self,
+        source: str,
+        leaf: str,
+        transition: ir.Transition,
+        *,
+        back: str | None,
+        condition: Condition | None = None,
+        default: bool = False,
+        name: str = "",
+    ) -> None:
+        """One chosen transition, through its governance gate when it has one."""
+        if not (transition.permissions or transition.evidence or transition.scope):
+            self.path(source, leaf, transition, back=back, condition=condition, default=default, name=name)
+            return
+        scope = self.graph.scope_of(source)
+        gate = Gate(transition.permissions, transition.scope, transition.evidence)
+        needs = ", ".join((*transition.permissions, *(f"evidence {e}" for e in transition.evidence)))
+        gateway = self.graph.node(
+            f"{leaf}_gate",
+            "exclusiveGateway",
+            f"requires {needs or transition.scope}?",
+            scope,
+            "gateway",
+            state=leaf,
+        )
+        self.graph.link(source, gateway, condition=condition, default=default, name=name)
+        self.path(gateway, leaf, transition, back=back, condition=gate, name="granted")
+        assert back is not None
+        denied = self.marker("refused", "refused: permission denied", scope, leaf, back)
+        self.graph.link(gateway, denied, default=True, name="denied")
+
+    def handle(self, source: str, leaf: str, event: str, handling: Handling, back: str) -> None:
+        """What follows a caught message: the candidates, then a refusal or an ignore."""
+        scope = self.graph.scope_of(source)
+
+        def otherwise() -> str:
+            if handling.terminal == "ignore":
+                return self.marker("ignored", f"ignore {event}", scope, leaf, back)
+            reason = handling.reason or "no guard holds"
+            return self.marker("refused", f"refused: {reason}", scope, leaf, back)
+
+        if handling.terminal == "taken":
+            self.decide(source, leaf, handling.candidates, label=f"on_{event}", back=back, otherwise=None)
+        else:
+            self.decide(
+                source, leaf, handling.candidates, label=f"on_{event}", back=back, otherwise=otherwise
+            )
+
+    def caught(self, leaf: str, levels: list[str], skip: Sequence[str] = ()) -> list[tuple[str, Handling]]:
+        """The events a leaf's wait catches (refused-only events are not caught: the engine drops them)."""
+        found: list[tuple[str, Handling]] = []
+        for event in self.resolver.events_of(levels):
+            if event in skip:
+                continue
+            handling = self.resolver.handling(levels, event)
+            if handling.candidates or handling.terminal == "ignore":
+                found.append((event, handling))
+        return found
+
+    def timer(self, transition: ir.Transition) -> EventDef:
+        """A duration timer for a timeout transition."""
+        return EventDef("timer", duration_ms=transition.after_ms or 0)
+
+    def note_compound_timers(self, leaf: str, timeouts: Sequence[ir.Transition]) -> None:
+        """SW947 for a compound's timeout flattened onto a child."""
+        for transition in timeouts:
+            if transition.source != leaf:
+                self.note(
+                    checks.COMPOUND_TIMER_RESTARTS,
+                    f"the timeout of `{transition.source}` is written on each child's wait",
+                    transition.span,
+                )
+
+
+class _Cursor:
+    """Where a path continues from, and the attributes its first flow still has to take."""
+
+    def __init__(
+        self, graph: Graph, source: str, condition: Condition | None, default: bool, name: str, doc: str
+    ) -> None:
+        self.graph = graph
+        self.source = source
+        self.first: tuple[Condition | None, bool, str, str] | None = (condition, default, name, doc)
+
+    def step(self, target: str) -> None:
+        """Link the current source to `target` and continue from there."""
+        if self.first is not None:
+            condition, default, name, doc = self.first
+            self.graph.link(self.source, target, condition=condition, default=default, name=name, doc=doc)
+            self.first = None
+        else:
+            self.graph.link(self.source, target)
+        self.source = target

@@ -1,0 +1,381 @@
+"""The generic BPMN target as a scenario engine: the generated `.bpmn` executed by SpiffWorkflow.
+
+`BpmnRun` generates the process for a machine (the `bpmn` target, generic
+flavor), parses it with SpiffWorkflow's validating parser and drives one
+instance with a scenario's steps, playing the parts a BPMN engine leaves to
+its surroundings:
+
+- messages: a `Send` is correlated as a BPMN message of the event's name, with
+  the actor's permissions and evidence as message data (the gateways of the
+  process check them);
+- the task list: approval user tasks are offered to the actors the task
+  declares as candidates (or their delegates), one vote each, and completed
+  with `approval_decision`; a checkpoint's user task is completed by its
+  acknowledgement;
+- the job worker: a `WorkDone` completes the state's service task, or throws
+  the error to that task's error boundary event with `work_error` set (the
+  process's own retry loop decides what happens next); `do` service tasks
+  succeed at once;
+- the clock: a `Timeout(state)` moves the due time of that state's timer into
+  the past and lets SpiffWorkflow fire it.
+
+What is observed is the process's own progress: a leaf state counts as
+entered when its milestone (the throw event named after it) or its end event
+completes, the active states are those of the live tasks, and a step is
+refused when no catch event took the message or a refusal marker ran.
+SpiffWorkflow is a development dependency; it is imported when a run starts.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from statewright.compiler import ir
+from statewright.semantics.hierarchy import Hierarchy
+from statewright.targets.bpmn.conditions import (
+    DECISION_VAR,
+    ERROR_VAR,
+    EVIDENCE_VAR,
+    PERMISSIONS_VAR,
+    SCOPE_VAR,
+)
+from statewright.targets.bpmn.flavors import FLAVORS
+from statewright.targets.bpmn.layout import layout
+from statewright.targets.bpmn.model import Model, Node
+from statewright.targets.bpmn.target import build_model
+from statewright.targets.bpmn.xml import to_xml
+from statewright.testing.scenario import (
+    Observation,
+    Scenario,
+    Send,
+    Status,
+    Step,
+    Timeout,
+    Unsupported,
+    WorkDone,
+)
+
+MAYBE, WAITING, READY, STARTED, CANCELLED = 1, 8, 16, 32, 256
+LIVE = WAITING | READY | STARTED
+DECISIONS = ("approve", "reject", "delegate")
+
+
+class SpiffMissingError(RuntimeError):
+    """SpiffWorkflow is not installed (it is a development dependency)."""
+
+
+def _spiff() -> dict[str, Any]:
+    """The SpiffWorkflow names the driver uses, imported on first use."""
+    try:
+        parser = importlib.import_module("SpiffWorkflow.bpmn.parser")
+        bpmn = importlib.import_module("SpiffWorkflow.bpmn")
+        engine = importlib.import_module("SpiffWorkflow.bpmn.script_engine")
+        events = importlib.import_module("SpiffWorkflow.bpmn.specs.event_definitions")
+        util = importlib.import_module("SpiffWorkflow.bpmn.util")
+    except ImportError as error:
+        raise SpiffMissingError(
+            "the bpmn engine needs SpiffWorkflow 3.2+ (`pip install SpiffWorkflow`), a development dependency"
+        ) from error
+    return {
+        "BpmnParser": parser.BpmnParser,
+        "BpmnValidator": parser.BpmnValidator,
+        "BpmnWorkflow": bpmn.BpmnWorkflow,
+        "PythonScriptEngine": engine.PythonScriptEngine,
+        "TaskDataEnvironment": engine.TaskDataEnvironment,
+        "MessageEventDefinition": events.MessageEventDefinition,
+        "ErrorEventDefinition": events.ErrorEventDefinition,
+        "BpmnEvent": util.BpmnEvent,
+    }
+
+
+def start_context(machine: ir.Machine, given: Mapping[str, ir.Value]) -> dict[str, ir.Value]:
+    """The starting task data: declared defaults, overridden by the scenario's context."""
+    data: dict[str, ir.Value] = {}
+    for field in machine.context:
+        if field.default is not None:
+            data[field.name] = field.default
+    data.update(given)
+    for field in machine.context:
+        value = data.get(field.name)
+        if field.type.name == "decimal" and isinstance(value, int) and not isinstance(value, bool):
+            data[field.name] = Decimal(value)
+    return data
+
+
+class BpmnRun:
+    """One SpiffWorkflow instance of a machine's generated process, driven step by step."""
+
+    def __init__(self, machine: ir.Machine, context: Mapping[str, ir.Value]) -> None:
+        self.spiff = _spiff()
+        self.machine = machine
+        self.hierarchy = Hierarchy(machine)
+        self.model: Model = build_model(machine, "", "generic")[0]
+        text = to_xml(self.model, layout(self.model), FLAVORS["generic"])
+        parser = self.spiff["BpmnParser"](validator=self.spiff["BpmnValidator"]())
+        parser.add_bpmn_str(text.encode("utf-8"))
+        spec = parser.get_spec(self.model.process_id)
+        subprocesses = parser.get_subprocess_specs(self.model.process_id)
+        environment = self.spiff["TaskDataEnvironment"]({"Decimal": Decimal, "Fraction": Fraction})
+        engine = self.spiff["PythonScriptEngine"](environment=environment)
+        self.workflow = self.spiff["BpmnWorkflow"](spec, subprocesses, script_engine=engine)
+        self.workflow.task_tree.data.update(start_context(machine, context))
+        self.entered: list[str] = []
+        self.refused = False
+        self.votes: dict[str, list[tuple[str, str]]] = {}
+        self.last_end: Node | None = None
+        self.clock = 0
+        self.entered_at: dict[str, int] = {}
+        self.started: dict[str, int] = {}
+        self.inside: set[str] = set()
+        self.settle()
+
+    # ------------------------------------------------------------------ running the engine
+
+    def _completed(self, task: Any) -> None:
+        node = self.model.by_id.get(task.task_spec.bpmn_id or "")
+        if node is None:
+            return
+        if node.role in ("milestone", "final") and node.state is not None:
+            self.entered.append(node.state)
+            self.votes.pop(node.state, None)  # a level entered again starts with no votes
+            for level in self.hierarchy.chain(node.state):
+                if level not in self.inside or level == node.state:
+                    self.entered_at[level] = self.clock
+        elif node.role == "refused":
+            self.refused = True
+        if node.kind == "endEvent" and node.scope == self.model.process_id:
+            self.last_end = node
+
+    def settle(self) -> None:
+        """Run engine steps, completing `do` service tasks (their handlers succeed), until nothing moves."""
+        for _ in range(1000):
+            self.workflow.do_engine_steps(did_complete_task=self._completed)
+            owed = [
+                t for t in self.live(STARTED) if (node := self.node(t)) is not None and node.role == "action"
+            ]
+            for task in self.live(STARTED):
+                if (node := self.node(task)) is not None and node.role == "work" and task.parent is not None:
+                    self.started.setdefault(str(task.parent.id), self.clock)  # the attempt starts now
+            if not owed:
+                return
+            for task in owed:
+                task.complete()
+                self._completed(task)
+
+    def node(self, task: Any) -> Node | None:
+        """The model node a task runs (None for SpiffWorkflow's own plumbing)."""
+        return self.model.by_id.get(task.task_spec.bpmn_id or "")
+
+    def live(self, mask: int = LIVE) -> list[Any]:
+        """Tasks in the given states, across sub-processes, in a stable order."""
+        return list(self.workflow.get_tasks(state=mask))
+
+    # ------------------------------------------------------------------ observing
+
+    def observe(self, accepted: bool) -> Observation:
+        """What the step showed; resets the per-step record."""
+        order = self.hierarchy.order
+        entered = tuple(sorted(dict.fromkeys(self.entered), key=order.__getitem__))
+        accepted = accepted and not self.refused
+        self.entered, self.refused = [], False
+        self.inside = set(self.hierarchy.active_states(self.active()))
+        return Observation(accepted, entered, self.active(), self.status())
+
+    def active(self) -> tuple[str, ...]:
+        """The leaf states of the live tasks (a region's final waits at the join)."""
+        found: set[str] = set()
+        if self.workflow.is_completed():
+            if self.last_end is not None and self.last_end.state is not None:
+                found.add(self.last_end.state)
+            return tuple(sorted(found))
+        waiting_joins = {
+            (id(t.workflow), t.task_spec.name)
+            for t in self.live(WAITING)
+            if (n := self.node(t)) and n.role == "join"
+        }
+        arrived = [
+            t
+            for t in self.workflow.get_tasks(state=WAITING | CANCELLED)
+            if (id(t.workflow), t.task_spec.name) in waiting_joins
+        ]
+        for task in [*self.live(), *arrived]:
+            if (boundary := self.node(task)) is not None and boundary.kind == "boundaryEvent":
+                continue  # armed while its activity runs; the activity itself says which state is active
+            current = task
+            while current is not None:
+                node = self.node(current)
+                if node is not None and node.state is not None and node.state in self.hierarchy.leaves:
+                    found.add(node.state)
+                    break
+                if node is None or node.role not in ("join", "merge"):
+                    break  # SpiffWorkflow's own bookkeeping tasks (`_EndJoin`) belong to no state
+                current = current.parent
+        return tuple(sorted(found))
+
+    def status(self) -> Status:
+        """Finished (and how) once the process completed at a final state or failed."""
+        if not self.workflow.is_completed() or self.last_end is None:
+            return "running"
+        if self.last_end.role == "final":
+            return "succeeded" if self.last_end.outcome == "success" else "failed"
+        if self.last_end.role == "failed":
+            return "failed"
+        return "running"
+
+    # ------------------------------------------------------------------ steps
+
+    def apply(self, step: Step) -> Observation:
+        """Perform one step and observe it."""
+        if self.workflow.is_completed():
+            return self.observe(False)
+        if isinstance(step, Send):
+            accepted = self.send(step)
+        elif isinstance(step, Timeout):
+            accepted = self.timeout(step.state)
+        else:
+            accepted = self.work_done(step)
+        if accepted:
+            self.settle()
+        return self.observe(accepted)
+
+    def send(self, step: Send) -> bool:
+        """Deliver an event: to the task list for decisions and acknowledgements, else as a message."""
+        if step.event in DECISIONS:
+            levels = [t for t in self.live(READY) if (n := self.node(t)) is not None and n.role == "approval"]
+            if levels:
+                return self.decide(step, levels)
+        for task in self.live(READY):
+            node = self.node(task)
+            if node is not None and node.role == "checkpoint" and node.owner == step.event:
+                task.data.update(self.message_data(step))
+                task.run()
+                self._completed(task)
+                return True
+        return self.message(step.event, self.message_data(step))
+
+    def message_data(self, step: Send) -> dict[str, Any]:
+        """What a message carries: the actor's permissions, its scope and its evidence."""
+        return {PERMISSIONS_VAR: list(step.permissions), SCOPE_VAR: None, EVIDENCE_VAR: dict(step.payload)}
+
+    def message(self, name: str, payload: dict[str, Any]) -> bool:
+        """Correlate a message; True when some catch event took it."""
+        event = self.spiff["BpmnEvent"](self.spiff["MessageEventDefinition"](name), payload=payload)
+        return bool(self.workflow.event_manager.catch(event))
+
+    def decide(self, step: Send, levels: list[Any]) -> bool:
+        """The task list: count one approver's decision at the first level that offers it to them."""
+        order = self.hierarchy.order
+        levels.sort(key=lambda t: order[str(getattr(self.node(t), "state", ""))])
+        seen: set[str] = set()
+        for task in levels:
+            node = self.node(task)
+            assert node is not None and node.state is not None
+            level_key = node.state
+            if level_key in seen:
+                continue
+            seen.add(level_key)
+            votes = self.votes.setdefault(level_key, [])
+            if step.event == "approve" and (step.actor, "approve") in votes:
+                continue
+            names = {step.actor, *step.permissions} - {None}
+            delegated = any(d == "delegate" and who == step.actor for who, d in votes)
+            if not (names & set(node.approvers)) and not delegated:
+                continue
+            if step.event == "delegate":
+                target = getattr(step, "delegate_to", None)
+                if not node.delegation or not target:
+                    return False
+                self.message("delegate", {})  # the diagram's non-interrupting boundary; the task list decides
+                votes.append((target, "delegate"))
+                return True
+            votes.append((step.actor or "", step.event))
+            task.data[DECISION_VAR] = step.event
+            task.run()
+            self._completed(task)
+            return True
+        return False
+
+    def timeout(self, state: str) -> bool:
+        """Fire the hard timeout (or heartbeat) of `state` that is due first; move the clock there.
+
+        Due times are kept on a virtual clock, as the runtime's are: a hard timeout
+        runs from the entry of the state it belongs to, a heartbeat from the start
+        of the current attempt.
+        """
+        pending: list[tuple[int, int, Any, Node]] = []
+        for task in self.live(WAITING | MAYBE):
+            node = self.node(task)
+            if task.state == MAYBE and (task.parent is None or task.parent.state != WAITING):
+                continue
+            if node is None or node.role not in ("timeout", "heartbeat") or node.owner != state:
+                continue
+            duration = node.event.duration_ms if node.event is not None and node.event.duration_ms else 0
+            if node.role == "heartbeat":
+                started = self.started.get(str(task.parent.id), self.clock) if task.parent else self.clock
+                pending.append((started + duration, 0, task, node))
+            else:
+                pending.append((self.entered_at.get(state, self.clock) + duration, 1, task, node))
+        if not pending:
+            return False
+        due, _, task, node = min(pending, key=lambda item: (item[0], item[1]))
+        self.clock = max(self.clock, due)
+        if task.state == MAYBE:  # a branch of a waiting event-based gateway: the gateway catches
+            gateway = task.parent
+            branches = gateway.task_spec.event_definition.event_definitions
+            definition = branches[gateway.children.index(task)]
+            gateway.task_spec.catch(gateway, self.spiff["BpmnEvent"](definition))
+            gateway.task_spec._update(gateway)
+        else:
+            past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+            task._set_internal_data(event_value=past)
+            task.task_spec._update(task)
+        return True
+
+    def work_done(self, step: WorkDone) -> bool:
+        """Complete the state's service task, or throw the error to its error boundary event."""
+        for task in self.live(STARTED):
+            node = self.node(task)
+            if node is None or node.role != "work" or node.state != step.state:
+                continue
+            if step.error is None:
+                task.complete()
+                self._completed(task)
+                return True
+            for sibling in task.parent.children:
+                boundary = self.node(sibling)
+                if boundary is not None and boundary.role == "error" and boundary.attached_to == node.id:
+                    definition = self.spiff["ErrorEventDefinition"](step.error, code=step.error)
+                    event = self.spiff["BpmnEvent"](definition, payload={ERROR_VAR: step.error})
+                    sibling.task_spec.catch(sibling, event)
+                    sibling.task_spec._update(sibling)
+                    return True
+        return False
+
+
+class BpmnEngine:
+    """Runs scenarios on the generated BPMN in SpiffWorkflow (`statewright test --targets bpmn`)."""
+
+    name = "bpmn"
+
+    def run(self, machine: ir.Machine, scenario: Scenario) -> Sequence[Observation] | Unsupported:
+        """One observation for the start, then one per step; Unsupported when SpiffWorkflow cannot go on."""
+        try:
+            run = BpmnRun(machine, dict(scenario.context))
+        except SpiffMissingError:
+            raise
+        except Exception as error:  # SpiffWorkflow reports failures as its own exception types
+            return Unsupported(0, f"SpiffWorkflow cannot start the process: {type(error).__name__}: {error}")
+        observations = [run.observe(True)]
+        for index, step in enumerate(scenario.steps, 1):
+            try:
+                observations.append(run.apply(step))
+            except Exception as error:
+                return Unsupported(
+                    index, f"SpiffWorkflow failed on `{step}`: {type(error).__name__}: {error}"
+                )
+        return observations

@@ -1,0 +1,77 @@
+"""What differs between the flavors: Python and explicit retry loops vs FEEL and `zeebe:` extensions."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from statewright.targets.bpmn.flavors import iso_duration
+from statewright.targets.bpmn.target import render_bpmn
+from tests.targets.bpmn.support import NS
+from tests.targets.specs import example
+
+ZEEBE = {**NS, "zeebe": "http://camunda.org/schema/zeebe/1.0"}
+
+
+def _root(name: str, flavor: str) -> etree._Element:
+    return etree.fromstring(render_bpmn(example(name), f"{name}.wf", flavor).encode("utf-8"))
+
+
+def test_zeebe_task_definitions_carry_retries_and_headers() -> None:
+    root = _root("order_fulfilment", "zeebe")
+    work = root.find(".//bpmn:serviceTask[@id='Validating_work']", ZEEBE)
+    assert work is not None
+    definition = work.find("bpmn:extensionElements/zeebe:taskDefinition", ZEEBE)
+    assert definition is not None
+    assert definition.get("type") == "validate_order" and definition.get("retries") == "4"
+    headers = {
+        h.get("key"): h.get("value")
+        for h in work.iterfind("bpmn:extensionElements/zeebe:taskHeaders/zeebe:header", ZEEBE)
+    }
+    assert headers["backoff"] == "exponential 1s..30s"
+    assert headers["jitter"] == "full"
+    assert headers["retry_on"] == "Timeout,Unavailable"
+    assert headers["idempotency_key"] == "order-{order_id}-validate"
+    assert root.find(".//bpmn:scriptTask[@name='count the attempt']", ZEEBE) is None  # retries are native
+
+
+def test_zeebe_conditions_are_feel_and_messages_correlate() -> None:
+    root = _root("expense_approval", "zeebe")
+    conditions = [c.text or "" for c in root.iterfind(".//bpmn:conditionExpression", ZEEBE)]
+    assert conditions and all(c.startswith("=") for c in conditions)
+    assert not any("==" in c or "Fraction" in c for c in conditions)
+    for message in root.iterfind("bpmn:message", ZEEBE):
+        subscription = message.find("bpmn:extensionElements/zeebe:subscription", ZEEBE)
+        assert subscription is not None and subscription.get("correlationKey") == "=instance_id"
+    level = root.find(".//bpmn:userTask[@id='Approval_level_3_task']", ZEEBE)
+    assert level is not None
+    loop = level.find("bpmn:multiInstanceLoopCharacteristics", ZEEBE)
+    assert (
+        loop is not None and loop.find("bpmn:extensionElements/zeebe:loopCharacteristics", ZEEBE) is not None
+    )
+    assignment = level.find("bpmn:extensionElements/zeebe:assignmentDefinition", ZEEBE)
+    assert assignment is not None and assignment.get("candidateGroups") == "finance_director,cfo"
+
+
+def test_generic_flavor_is_python_with_explicit_retries() -> None:
+    root = _root("order_fulfilment", "generic")
+    assert "zeebe" not in etree.tostring(root).decode()
+    scripts = root.findall(".//bpmn:scriptTask", NS)
+    assert scripts and all(s.get("scriptFormat") == "python" for s in scripts)
+    retry = root.find(".//bpmn:sequenceFlow[@name='retry']/bpmn:conditionExpression", NS)
+    assert (
+        retry is not None
+        and retry.text == 'work_error in ("Timeout", "Unavailable") and attempts_Validating < 3'
+    )
+    timers = [t.text for t in root.iterfind(".//bpmn:timeDuration", NS)]
+    assert '"P30D"' in timers and '"PT2M"' in timers
+    level = root.find(".//bpmn:userTask[@id='ManagerApproval_level_2_task']/bpmn:potentialOwner", NS)
+    assert level is not None
+    assert "role:sales_director, user:finance.controller@example.com" in etree.tostring(level).decode()
+
+
+def test_iso_durations() -> None:
+    assert iso_duration(0) == "PT0S"
+    assert iso_duration(500) == "PT0.5S"
+    assert iso_duration(90 * 60_000) == "PT1H30M"
+    assert iso_duration(30 * 86_400_000) == "P30D"
+    assert iso_duration(86_400_000 + 1_000) == "P1DT1S"
