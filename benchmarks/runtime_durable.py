@@ -1,7 +1,7 @@
 """Benchmark: durable transitions per second on SQLite, against a raw SQLite insert+commit loop.
 
-Usage: python benchmarks/runtime_durable.py [--events 2000] [--batch 100] [--repeats 5]
-       [--warmup 1200] [--sync FULL,NORMAL] [--dir DIR]
+Usage: python -m benchmarks.runtime_durable [--events 2000] [--batch 100] [--repeats 5]
+       [--warmup 1200] [--sync FULL,NORMAL] [--dir DIR] [--json]
 
 For each `synchronous` level (FULL: a commit survives a machine crash; NORMAL, in
 WAL: it survives a process crash) four contenders run on fresh files in one
@@ -55,6 +55,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from benchmarks.common import Groups, Report, Row, self_time_shares
 from statewright.compiler import ir
 from statewright.pipeline import compile_text
 from statewright.runtime import codec
@@ -72,6 +73,15 @@ PING_PONG = """workflow PingPong {
 """
 GOAL = 0.8
 BATCHED_GOAL = 80_000
+PROFILE_GROUPS: Groups = (
+    ("SQLite: COMMIT (fsync) and statements, in C", ("sqlite3.Connection", "sqlite3.Cursor")),
+    ("engine step (engine, draft, plan, staging)", ("runtime/engine.py", "runtime/draft.py", "runtime/plan")),
+    ("engine step (engine, draft, plan, staging)", ("runtime/staging.py", "semantics/")),
+    ("audit record JSON and SHA-256 stamp (codec)", ("runtime/codec.py", "_hashlib", "encode_basestring")),
+    ("store: rows and statements (sqlite.py)", ("runtime/sqlite.py",)),
+    ("runner (runner.py)", ("runtime/runner.py",)),
+)
+"""Where a durable step's time goes, for the profile summary."""
 LEVELS: tuple[Synchronous, ...] = ("FULL", "NORMAL")
 
 
@@ -191,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sync", default=",".join(LEVELS), help="synchronous levels, comma-separated")
     parser.add_argument("--dir", type=Path, default=None, help="where the database files go")
+    parser.add_argument("--json", action="store_true", help="print one JSON document for benchmarks.run")
     args = parser.parse_args(argv)
     levels = [level.strip().upper() for level in args.sync.split(",") if level.strip()]
     unknown = [level for level in levels if level not in LEVELS]
@@ -198,11 +209,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown synchronous level {unknown[0]}; use FULL and/or NORMAL")
     count, batch, warm = args.events, args.batch, args.warmup
     payload = "x" * record_size(warm + count)
-    print(
+    report = Report("durable")
+    out = report.details.append if args.json else print
+    out(
         f"events: {count} per run after {warm} untimed, median of {args.repeats}, "
         f"record {len(payload)} bytes, batch {batch}"
     )
-    print(environment())
+    if not args.json:
+        print(environment())
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         for level in levels:
             sync: Synchronous = "FULL" if level == "FULL" else "NORMAL"
@@ -216,17 +230,52 @@ def main(argv: list[str] | None = None) -> int:
             }
             rates = interleaved(contenders, args.repeats, Path(tmp))
             median = {name: statistics.median(values) for name, values in rates.items()}
-            print(f"synchronous={level} (WAL)")
-            print(f"  raw sqlite insert+commit: {median['raw']:,.0f}/s")
-            print(
-                f"  runtime durable send: {median['durable']:,.0f}/s  "
-                f"ratio {paired(rates, 'durable', 'raw'):.2f}x (goal >= {GOAL}x)"
-            )
-            print(f"  raw sqlite batched ({batch}/txn): {median['raw batched']:,.0f}/s")
-            print(
+            durable, batched = paired(rates, "durable", "raw"), paired(rates, "batched", "raw batched")
+            out(f"synchronous={level} (WAL)")
+            out(f"  raw sqlite insert+commit: {median['raw']:,.0f}/s")
+            out(f"  runtime durable send: {median['durable']:,.0f}/s  ratio {durable:.2f}x (goal >= {GOAL}x)")
+            out(f"  raw sqlite batched ({batch}/txn): {median['raw batched']:,.0f}/s")
+            out(
                 f"  runtime batched ({batch}/txn): {median['batched']:,.0f}/s  "
-                f"ratio {paired(rates, 'batched', 'raw batched'):.2f}x (goal >= {BATCHED_GOAL:,}/s)"
+                f"ratio {batched:.2f}x (goal >= {BATCHED_GOAL:,}/s)"
             )
+            case = f"WAL, synchronous={level}"
+            report.rows.append(
+                Row(
+                    "durable send (1 txn each)",
+                    case,
+                    f"{median['durable']:,.0f} steps/s",
+                    f"raw insert+commit {median['raw']:,.0f}/s",
+                    f"{durable:.2f}x raw",
+                    f">= {GOAL}x raw",
+                    durable >= GOAL,
+                )
+            )
+            report.rows.append(
+                Row(
+                    f"durable batched ({batch}/txn)",
+                    case,
+                    f"{median['batched']:,.0f} steps/s",
+                    f"raw batched {median['raw batched']:,.0f}/s ({batched:.2f}x)",
+                    f"{median['batched']:,.0f}/s",
+                    f">= {BATCHED_GOAL:,}/s",
+                    median["batched"] >= BATCHED_GOAL,
+                )
+            )
+    if args.json:
+        with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+            folder = Path(tmp)
+            profiled: tuple[tuple[Synchronous, int], ...] = (("FULL", 1), ("NORMAL", 1), ("NORMAL", batch))
+            for level_name, size in profiled:
+                path = folder / f"profile-{level_name}-{size}.db"
+                steps = min(count, 1000) * (5 if size > 1 else 1)
+                mode = "one transaction per step" if size == 1 else f"{size} steps per transaction"
+                report.profile += self_time_shares(
+                    partial(runtime_loop, path, steps, level_name, batch=size, warmup=warm),
+                    PROFILE_GROUPS,
+                    f"runtime, synchronous={level_name}, {mode}",
+                )
+        report.emit()
     return 0
 
 

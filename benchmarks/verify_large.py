@@ -1,6 +1,6 @@
 """Benchmark: the structure, determinism and completeness rules on a generated large machine.
 
-Usage: python benchmarks/verify_large.py [--states 50000] [--incomplete]
+Usage: python -m benchmarks.verify_large [--states 50000] [--incomplete] [--json]
 
 The machine is built directly as IR, deterministically (no randomness): a few
 compound *sections* run one after another; inside each, chains of states advance
@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from typing import Literal
 
+from benchmarks.common import Report, Row
 from statewright.compiler import ir
 from statewright.compiler.verify import verify
 from statewright.compiler.verify.graph import graph_of
@@ -188,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--states", type=int, default=50_000)
     parser.add_argument("--incomplete", action="store_true", help="drop the sections' refusals")
+    parser.add_argument("--json", action="store_true", help="print one JSON document for benchmarks.run")
     args = parser.parse_args(argv)
+    report = Report("verify")
+    print_ = report.details.append if args.json else print
 
     started = time.perf_counter()
     machine = build_machine(args.states, incomplete=args.incomplete)
@@ -196,12 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     graph = graph_of(machine)
     _ = graph.reachable, graph.can_finish
     graphed = time.perf_counter()
-    print(
+    print_(
         f"states: {len(machine.states)}  transitions: {len(machine.transitions)}  "
         f"events: {len(machine.events)}"
     )
-    print(f"generate IR:        {built - started:8.3f} s")
-    print(f"leaf graph + search:{graphed - built:8.3f} s")
+    print_(f"generate IR:        {built - started:8.3f} s")
+    print_(f"leaf graph + search:{graphed - built:8.3f} s")
 
     context = RuleContext()
     counts: Counter[str] = Counter()
@@ -212,10 +216,23 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - t0
         total += elapsed
         counts.update(d.code for d in found)
-        print(f"{rule.name:<20}{elapsed:8.3f} s  {len(found)} finding(s)")
-    print(f"all rules:          {total:8.3f} s")
-    print(f"total:              {time.perf_counter() - started:8.3f} s")
-    print("findings: " + ", ".join(f"{code}={n}" for code, n in sorted(counts.items())))
+        print_(f"{rule.name:<20}{elapsed:8.3f} s  {len(found)} finding(s)")
+    print_(f"all rules:          {total:8.3f} s")
+    print_(f"total:              {time.perf_counter() - started:8.3f} s")
+    print_("findings: " + ", ".join(f"{code}={n}" for code, n in sorted(counts.items())))
+    if args.json:
+        report.rows.append(
+            Row(
+                "verify: structure rules on IR",
+                f"{len(machine.states):,} states, {len(machine.transitions):,} transitions",
+                f"{total:.2f} s",
+                f"leaf graph {graphed - built:.2f} s",
+                f"{total:.2f} s",
+                "(comparison)",
+                None,
+            )
+        )
+        report.emit()
     return 0
 
 

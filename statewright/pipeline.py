@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from statewright.compiler.collector import collector_paused
 from statewright.compiler.ir import Machine
 from statewright.compiler.lower import lower
 from statewright.diagnostics import Diagnostic, codes, has_errors
@@ -93,10 +94,11 @@ def decode_source(name: str, data: bytes) -> SourceText | Diagnostic:
 
 def compile_source(source: SourceText) -> CompileResult:
     """Parse and lower one decoded source."""
-    parsed = parse(source)
-    if parsed.workflow is None or has_errors(parsed.diagnostics):
-        return CompileResult(source.name, source, parsed.workflow, None, parsed.diagnostics)
-    machine, findings = lower(parsed.workflow, source.name)
+    with collector_paused():
+        parsed = parse(source)
+        if parsed.workflow is None or has_errors(parsed.diagnostics):
+            return CompileResult(source.name, source, parsed.workflow, None, parsed.diagnostics)
+        machine, findings = lower(parsed.workflow, source.name)
     diagnostics = parsed.diagnostics + findings
     return CompileResult(source.name, source, parsed.workflow, machine, diagnostics)
 

@@ -50,9 +50,11 @@ class SourceText:
 
     def __post_init__(self) -> None:
         starts = [0]
-        for index, char in enumerate(self.text):
-            if char == "\n":
-                starts.append(index + 1)
+        text = self.text
+        index = text.find("\n")
+        while index >= 0:
+            starts.append(index + 1)
+            index = text.find("\n", index + 1)
         object.__setattr__(self, "_line_starts", tuple(starts))
 
     def line_text(self, line: int) -> str:

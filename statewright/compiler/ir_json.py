@@ -17,7 +17,7 @@ import types
 from dataclasses import fields, is_dataclass
 from decimal import Decimal
 from importlib import resources
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, Union, cast, get_args, get_origin, get_type_hints
 
 from statewright.compiler import ir
 from statewright.source import Span
@@ -54,11 +54,106 @@ def to_data(machine: ir.Machine) -> dict[str, Any]:
 
 
 def dump(machine: ir.Machine) -> str:
-    """Return the machine as JSON text: byte-identical for equal machines, ending in a newline."""
-    return json.dumps(to_data(machine), indent=2, ensure_ascii=False) + "\n"
+    """Return the machine as JSON text: byte-identical for equal machines, ending in a newline.
+
+    The text is exactly `json.dumps(to_data(machine), indent=2, ensure_ascii=False)`,
+    written straight from the dataclasses: `json` encodes indented output in pure
+    Python, one small string per token, which at 50,000 states costs seconds and
+    hundreds of MiB; here each object is joined once, from its members' texts.
+    """
+    names = ("ir_version", *(name for name in _field_names(ir.Machine) if name != "ir_version"))
+    return _object_text([(_key(name), getattr(machine, name)) for name in names], 0) + "\n"
+
+
+_INDENTS = ["\n" + "  " * level for level in range(64)]
+"""A newline and the indentation of each nesting level (the IR nests far less deep)."""
+
+
+@functools.cache
+def _key(name: str) -> str:
+    return f'"{name}": '
+
+
+def _indent(level: int) -> str:
+    return _INDENTS[level] if level < len(_INDENTS) else "\n" + "  " * level
+
+
+def _object_text(members: list[tuple[str, object]], level: int) -> str:
+    """One JSON object, `members` as (`"key": ` prefix, value), laid out as `json.dumps(indent=2)` does."""
+    if not members:
+        return "{}"
+    inner = _indent(level + 1)
+    return (
+        "{"
+        + ",".join(inner + prefix + _text(value, level + 1) for prefix, value in members)
+        + _indent(level)
+        + "}"
+    )
+
+
+def _text(value: object, level: int) -> str:
+    """The indented JSON text of one IR value (the same value `_encode` gives, encoded)."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    kind = type(value)
+    if kind is str:
+        return _string(cast(str, value))
+    if kind is int:
+        return int.__repr__(cast(int, value))
+    if kind is tuple:
+        items = cast(tuple[object, ...], value)
+        if not items:
+            return "[]"
+        inner = _indent(level + 1)
+        return "[" + ",".join(inner + _text(item, level + 1) for item in items) + _indent(level) + "]"
+    if kind is Span:
+        span = cast(Span, value)
+        inner = _indent(level + 1)
+        return (
+            f'{{{inner}"line": {span.line},{inner}"column": {span.column},{inner}"end_line": {span.end_line},'
+            f'{inner}"end_column": {span.end_column}{_indent(level)}}}'
+        )
+    if is_dataclass(value) and not isinstance(value, type):
+        members: list[tuple[str, object]] = []
+        tag = _TAGS.get(kind)
+        if tag is not None:
+            members.append((_key(tag[0]), tag[1]))
+        members += [(_key(name), getattr(value, name)) for name in _field_names(kind)]
+        return _object_text(members, level)
+    data = _encode(value)  # Decimal, and every value `_encode` refuses
+    return json.dumps(data, indent=2, ensure_ascii=False).replace("\n", _indent(level))
+
+
+_string = json.encoder.encode_basestring  # what `json.dumps(ensure_ascii=False)` uses for strings
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names in order, looked up once per class (`fields()` is slow)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(item.name for item in fields(cls))
+    return names
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+"""Types that are their own JSON value (checked by exact type first: most of the IR's leaves)."""
 
 
 def _encode(value: object) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is tuple:
+        return [_encode(item) for item in cast(tuple[object, ...], value)]
+    if kind in _FIELD_NAMES:  # an IR dataclass already seen
+        return _encode_object(value)
     match value:
         case None | bool() | int() | str():
             return value
@@ -80,8 +175,8 @@ def _encode_object(value: Any) -> dict[str, Any]:
     tag = _TAGS.get(type(value))
     if tag is not None:
         data[tag[0]] = tag[1]
-    for item in fields(value):
-        data[item.name] = _encode(getattr(value, item.name))
+    for name in _field_names(type(value)):
+        data[name] = _encode(getattr(value, name))
     return data
 
 

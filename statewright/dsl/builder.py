@@ -95,20 +95,24 @@ class Block(NamedTuple):
     span: Span
 
 
-def _start(child: Any) -> int:
+def _start(child: Any) -> tuple[int, int, int]:
+    """Where a child begins: (line, column, offset), from lark's token positions or the node's span."""
     if isinstance(child, Token):
-        return cast(int, child.start_pos)
+        return child.line, child.column, child.start_pos  # type: ignore[return-value]
     if isinstance(child, list):
         return _start(child[0])
-    return cast(Span, child.span).offset  # every AST node and clause has a span
+    span = cast(Span, child.span)  # every AST node and clause has a span
+    return span.line, span.column, span.offset
 
 
-def _end(child: Any) -> int:
+def _end(child: Any) -> tuple[int, int, int]:
+    """Where a child ends: (line, column, offset) just past it."""
     if isinstance(child, Token):
-        return cast(int, child.end_pos)
+        return child.end_line, child.end_column, child.end_pos  # type: ignore[return-value]
     if isinstance(child, list):
         return _end(child[-1])
-    return cast(Span, child.span).end_offset
+    span = cast(Span, child.span)
+    return span.end_line, span.end_column, span.end_offset
 
 
 def _token_literal(token: object) -> Any:
@@ -141,10 +145,21 @@ class Builder(Transformer[Token, Any]):
         return self.sink
 
     def _span(self, children: Sequence[object]) -> Span:
-        return self._sink().source.span(_start(children[0]), _end(children[-1]))
+        # lark counts lines and columns as SourceText.span does (1-based, one per character),
+        # so the positions it already computed are used instead of searching the line index again.
+        line, column, offset = _start(children[0])
+        end_line, end_column, end_offset = _end(children[-1])
+        return Span(line, column, end_line, end_column, offset, end_offset)
 
     def _tok_span(self, token: Token) -> Span:
-        return self._sink().source.span(cast(int, token.start_pos), cast(int, token.end_pos))
+        return Span(
+            token.line,  # type: ignore[arg-type]
+            token.column,  # type: ignore[arg-type]
+            token.end_line,  # type: ignore[arg-type]
+            token.end_column,  # type: ignore[arg-type]
+            token.start_pos,  # type: ignore[arg-type]
+            token.end_pos,  # type: ignore[arg-type]
+        )
 
     def _nest(self, node: NodeT, inner: Iterable[object]) -> NodeT:
         """Track nesting depth for states and expressions; stop past MAX_DEPTH."""

@@ -383,9 +383,36 @@ def matrix_of(machine: ir.Machine) -> Matrix:
 # --------------------------------------------------------------------------- outcomes
 
 
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """One machine's states by name and transitions by source, built once (looked up per state)."""
+
+    states: dict[str, ir.State]
+    leaving: dict[str, tuple[ir.Transition, ...]]
+
+
+_INDEX: list[tuple[ir.Machine, _Index]] = []
+
+
+def _index_of(machine: ir.Machine) -> _Index:
+    """Return the index of `machine`, built once per machine (the last one is kept), as `matrix_of` does."""
+    for cached, index in _INDEX:
+        if cached is machine:
+            return index
+    leaving: dict[str, list[ir.Transition]] = {}
+    for transition in machine.transitions:
+        leaving.setdefault(transition.source, []).append(transition)
+    index = _Index(
+        {state.name: state for state in machine.states},
+        {source: tuple(moves) for source, moves in leaving.items()},
+    )
+    _INDEX[:] = [(machine, index)]
+    return index
+
+
 def entered_leaves(machine: ir.Machine, name: str) -> tuple[str, ...]:
     """Return the leaves entered when the machine enters state `name`."""
-    states = {state.name: state for state in machine.states}
+    states = _index_of(machine).states
 
     def enter(current: str) -> tuple[str, ...]:
         state = states[current]
@@ -402,7 +429,7 @@ def outcome_of(machine: ir.Machine, target: str | None) -> tuple[str, str | None
     """If entering `target` ends the workflow, return (outcome, reason); outcomes default to success."""
     if target is None:
         return None
-    states = {state.name: state for state in machine.states}
+    states = _index_of(machine).states
     for leaf in entered_leaves(machine, target):
         state = states[leaf]
         if state.kind == "final" and state.parent is None:
@@ -439,8 +466,8 @@ def _failure_moves(machine: ir.Machine, saga: ir.Saga, state: str | None) -> tup
         return ()
     compensations = {step.compensation_state: step for step in saga.steps if step.compensation_state}
     moves: list[str] = []
-    for transition in machine.transitions:
-        if transition.source != state or transition.kind not in ("error", "timeout"):
+    for transition in _index_of(machine).leaving.get(state, ()):
+        if transition.kind not in ("error", "timeout"):
             continue
         when = "fails" if transition.kind == "error" else f"times out ({format_ms(transition.after_ms or 0)})"
         step = compensations.get(transition.target) if transition.target is not None else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from statewright.compiler.collector import collector_paused
 from statewright.compiler.ir import Machine
 from statewright.diagnostics import Code, Diagnostic, Severity, register
 from statewright.plugins.api import Rule, RuleContext
@@ -32,8 +33,9 @@ def verify(
     """Run every rule on `machine`; return all findings sorted by place, then code."""
     context = context or RuleContext()
     findings: list[Diagnostic] = []
-    for rule in rules:
-        findings.extend(_run_rule(rule, machine, context))
+    with collector_paused():
+        for rule in rules:
+            findings.extend(_run_rule(rule, machine, context))
     return tuple(sorted(findings, key=_order))
 
 
