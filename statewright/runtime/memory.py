@@ -180,6 +180,12 @@ class MemoryStore:
             stored = list(self._open().records.get(instance_id, ()))
         return [read_record(text, _WHERE, instance_id, seq) for seq, text in enumerate(stored, start=1)]
 
+    def records_after(self, instance_id: str, seq: int) -> Sequence[Record]:
+        """The instance's records after `seq` (only those are decoded: for readers following a log)."""
+        with self._lock:
+            stored = list(self._open().records.get(instance_id, ())[seq:])
+        return [read_record(text, _WHERE, instance_id, n) for n, text in enumerate(stored, start=seq + 1)]
+
     def find_key(self, instance_id: str, key: str) -> Record | None:
         """The record an idempotency key was first applied with, if any."""
         with self._lock:

@@ -113,9 +113,8 @@ def _search(
 
 
 def _note(run: PythonRun, scenario: Scenario, first: dict[int, Scenario]) -> None:
-    for record in run.store.records(INSTANCE_ID):
-        if record.outcome == "applied" and record.transition is not None:
-            first.setdefault(record.transition, scenario)
+    for index in run.taken:
+        first.setdefault(index, scenario)
 
 
 def _key(run: PythonRun) -> object:

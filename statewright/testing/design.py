@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hypothesis import strategies as st
+from hypothesis import target
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from statewright.compiler import ir
@@ -30,7 +31,7 @@ from statewright.runtime import replay
 from statewright.runtime.definition import Definition
 from statewright.runtime.errors import WorkflowError
 from statewright.runtime.memory import MemoryStore
-from statewright.runtime.model import Instance, Record
+from statewright.runtime.model import Instance, Record, Timer, Work
 from statewright.runtime.runner import Call
 from statewright.runtime.store import Store
 from statewright.runtime.workflow import InstanceHandle, Workflow
@@ -43,6 +44,8 @@ from statewright.testing.invariants import (
     check_sagas,
 )
 from statewright.testing.python_engine import START_MS
+from statewright.testing.scenario import Scenario, Send, Timeout, WorkDone
+from statewright.testing.scenario import Step as ScenarioStep
 from statewright.testing.values import start_contexts
 
 INSTANCE = "design"
@@ -130,6 +133,7 @@ class DesignDriver:
         )
         self.handle: InstanceHandle | None = None
         self.failed = False
+        self.visited: set[str] = set()
         self.current: Instance | None = None
         """The snapshot after the last step (None until the instance started)."""
         self.steps: list[str] = []
@@ -238,10 +242,51 @@ class DesignDriver:
         self.tick(delay_ms)
         self.work(None)
 
+    def follow(self, step: ScenarioStep) -> None:
+        """Take one step of a path scenario through the same rules (events, timeouts, work results)."""
+        if isinstance(step, Send):
+            sender = Sender(step.actor, step.permissions, step.delegate_to, step.payload)
+            self.send(step.event, sender)
+        elif isinstance(step, Timeout):
+            due = [t.due_ms for t in self.pending_timers() if t.state == step.state and t.kind != "retry"]
+            if due:
+                self.tick(min(due) - self.now)
+        else:
+            self._work_of(step)
+
+    def _work_of(self, step: WorkDone) -> None:
+        owed = [w for w in self.owed_work() if w.kind == "invoke" and w.state == step.state]
+        if not owed:
+            return
+        self.handlers.next_error = step.error
+        label = "succeeds" if step.error is None else f"fails with {step.error}"
+        key = owed[0].key
+
+        def run() -> None:
+            self.workflow.runtime.run_work(INSTANCE, keys=(key,))
+            retry = [t for t in self.pending_timers() if t.kind == "retry" and t.state == step.state]
+            if retry:  # as in the path scenario: the next attempt starts at once
+                self.workflow.runtime.fire_now(INSTANCE, retry[0].key)
+
+        self._step(f"work {owed[0].action} (invoke) {label}", run)
+        self.handlers.next_error = None
+
+    def pending_timers(self) -> Sequence[Timer]:
+        """The instance's pending timers."""
+        return self.workflow.runtime.store.timers(INSTANCE)
+
+    def owed_work(self) -> Sequence[Work]:
+        """The work the instance owes."""
+        return self.workflow.runtime.store.work(INSTANCE)
+
+    def redeliverable(self) -> list[tuple[str, Sender]]:
+        """The events sent so far whose keys the store holds (they were applied or recorded)."""
+        store = self.workflow.runtime.store
+        return [(e, s) for e, s in self.sent if s.key is not None and store.find_key(INSTANCE, s.key)]
+
     def redeliver(self, index: int) -> None:
         """Send an earlier event again with its key: nothing may change and no action may run."""
-        store = self.workflow.runtime.store
-        applied = [(e, s) for e, s in self.sent if s.key is not None and store.find_key(INSTANCE, s.key)]
+        applied = self.redeliverable()
         if not applied:
             return  # only a key the store holds was delivered; a send refused before recording was not
         event, sender = applied[index % len(applied)]
@@ -277,6 +322,8 @@ class DesignDriver:
             self._raise([Violation("crash", f"{type(error).__name__}: {error}")])
         after = self.snapshot()
         records = self.workflow.runtime.store.records(INSTANCE)[count:]
+        for record in records:
+            self.visited.update(record.target)
         found = check_records(self.spec, before, records, after)
         found += check_finished_and_paused(before, records, after)
         self._raise(found)
@@ -288,6 +335,8 @@ class DesignDriver:
 
     def finish(self) -> None:
         """At the end of a run: replaying the audit log against the spec rebuilds the instance."""
+        # Steer generation towards runs that reach many states (deep saga and approval paths).
+        target(float(len(self.visited)), label="states visited")
         if self.handle is None or self.failed:
             return  # nothing ran, or a step already failed (teardown runs after a failure too)
         self.steps.append("(end of run: replay the audit log)")
@@ -385,6 +434,7 @@ def design_machine(
     workflow: type[Workflow],
     source_name: str,
     store: Callable[[], Store] = MemoryStore,
+    paths: Sequence[Scenario] = (),
 ) -> type[RuleBasedStateMachine]:
     """The rule-based state machine that tests `workflow` (generated from `machine`) against the spec."""
 
@@ -397,10 +447,21 @@ def design_machine(
         RuleBasedStateMachine.__init__(self)
         self.driver = None
 
-    @initialize(context=start_contexts(machine))
-    def start(self: Any, context: tuple[tuple[str, ir.Value], ...]) -> None:
+    # A run starts from a drawn context, or from a path-covering scenario cut after some step, so
+    # that random exploration also begins deep inside sagas and approval chains.
+    prefixes = st.none() if not paths else st.none() | st.sampled_from(tuple(paths))
+
+    @initialize(context=start_contexts(machine), path=prefixes, cut=st.integers(1, 40))
+    def start(self: Any, context: tuple[tuple[str, ir.Value], ...], path: Scenario | None, cut: int) -> None:
         self.driver = DesignDriver(machine, workflow, source_name, store)
-        self.driver.start(dict(context))
+        if path is None:
+            self.driver.start(dict(context))
+            return
+        self.driver.start(dict(path.context))
+        for step in path.steps[:cut]:
+            if not self.driver.running:
+                break
+            self.driver.follow(step)
 
     namespace.update(__init__=__init__, start=start)
     for event in machine.events:
@@ -413,22 +474,41 @@ def design_machine(
 
     namespace["send_any"] = send_any
 
-    @precondition(running)
+    def timers(self: Any) -> bool:
+        return running(self) and bool(self.driver.pending_timers())
+
+    def owed(self: Any) -> bool:
+        return running(self) and bool(self.driver.owed_work())
+
+    def status_is(status: str) -> Callable[[Any], bool]:
+        return lambda self: running(self) and self.driver.current.status == status
+
+    @precondition(timers)
     @rule(delay=st.sampled_from((None, None, *DELAYS_MS)))
     def tick(self: Any, delay: int | None) -> None:
         self.driver.tick(delay)
 
-    @precondition(running)
+    @precondition(owed)
     @rule(error=st.sampled_from(_errors(machine)))
     def work(self: Any, error: str | None) -> None:
         self.driver.work(error)
 
-    @precondition(running)
-    @rule(action=st.sampled_from(("pause", "resume")))
-    def control(self: Any, action: str) -> None:
-        self.driver.control(action)
+    @precondition(owed)
+    @rule()
+    def work_succeeds(self: Any) -> None:
+        self.driver.work(None)  # progress is likelier than failure, as in production
 
-    @precondition(running)
+    @precondition(status_is("running"))
+    @rule()
+    def pause(self: Any) -> None:
+        self.driver.control("pause")
+
+    @precondition(status_is("paused"))
+    @rule()
+    def resume(self: Any) -> None:
+        self.driver.control("resume")
+
+    @precondition(lambda self: running(self) and bool(self.driver.redeliverable()))
     @rule(index=st.integers(0, 40))
     def redeliver(self: Any, index: int) -> None:
         self.driver.redeliver(index)
@@ -445,7 +525,9 @@ def design_machine(
     namespace.update(
         tick=tick,
         work=work,
-        control=control,
+        work_succeeds=work_succeeds,
+        pause=pause,
+        resume=resume,
         redeliver=redeliver,
         after_the_end=after_the_end,
         teardown=teardown,

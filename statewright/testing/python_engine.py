@@ -107,6 +107,8 @@ class PythonRun:
         self.first = Observation(False, (), (), "failed")
         """What the start showed (not accepted when the context was refused)."""
         self._seen = 0
+        self.taken: list[int] = []
+        """The IR indices of the transitions the run has taken so far, in order."""
         try:
             self.runtime.start(dict(context), instance_id=INSTANCE_ID)
         except WorkflowError as error:
@@ -119,6 +121,7 @@ class PythonRun:
         """An independent copy of this run at this point (the machine and its tables are shared)."""
         twin = copy.copy(self)
         twin.store = self.store.copy()
+        twin.taken = list(self.taken)
         twin.clock = _Clock()
         twin.clock.now = self.clock.now
         twin.runtime = Runtime(self.definition, twin.store, handlers=self.runtime.handlers, clock=twin.clock)
@@ -132,9 +135,9 @@ class PythonRun:
 
     def observe(self, accepted: bool) -> Observation:
         """What this step showed: the leaves entered since the last observation, and where it is now."""
-        records = self.store.records(INSTANCE_ID)
-        fresh = records[self._seen :]
-        self._seen = len(records)
+        fresh = self.store.records_after(INSTANCE_ID, self._seen)
+        self._seen += len(fresh)
+        self.taken.extend(r.transition for r in fresh if r.outcome == "applied" and r.transition is not None)
         entered: list[str] = []
         for record in fresh:
             entered.extend(self._entered(record))
@@ -231,7 +234,14 @@ class PythonRun:
         self.clock.now = max(self.clock.now, timer.due_ms)
         before = self.instance().version
         self.runtime.fire_now(INSTANCE_ID, timer.key)
+        self._retry_now(state)  # a heartbeat failure the policy retries: the next attempt starts at once
         return self.instance().version != before
+
+    def _retry_now(self, state: str) -> None:
+        """Fire the state's pending retry timer now: scenarios skip backoff time."""
+        for timer in self.store.timers(INSTANCE_ID):
+            if timer.kind == "retry" and timer.state == state:
+                self.runtime.fire_now(INSTANCE_ID, timer.key)
 
     def _work_done(self, step: WorkDone) -> bool:
         work = next(
@@ -240,9 +250,7 @@ class PythonRun:
         if work is None:
             return False
         self.runtime.report(INSTANCE_ID, work.key, step.error)
-        for timer in self.store.timers(INSTANCE_ID):
-            if timer.kind == "retry" and timer.state == step.state:
-                self.runtime.fire_now(INSTANCE_ID, timer.key)  # backoff skipped: the next attempt is owed
+        self._retry_now(step.state)
         return True
 
     def _drain(self) -> None:

@@ -21,6 +21,7 @@ from statewright.compiler import ir
 from statewright.runtime.memory import MemoryStore
 from statewright.runtime.store import Store
 from statewright.runtime.workflow import Workflow
+from statewright.testing.coverage import covering_scenarios
 from statewright.testing.design import DesignViolation, design_machine
 from statewright.testing.generated import generated_workflow
 
@@ -34,6 +35,8 @@ class Budget:
     seed: int = 0
     shrink: bool = True
     """Shrink a failing run to a minimal one (off: report the first failing run as found, faster)."""
+    path_nodes: int = 1500
+    """Budget of the path-covering search whose scenarios runs may start from (0: none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,8 @@ def check_design(
 ) -> DesignResult:
     """Property-test the machine's generated code (or `workflow`, a class under test) against its IR."""
     under_test = workflow if workflow is not None else generated_workflow(machine, source_name)
-    machine_class = seed(budget.seed)(design_machine(machine, under_test, source_name, store))
+    paths = covering_scenarios(machine, max_nodes=budget.path_nodes).scenarios if budget.path_nodes else ()
+    machine_class = seed(budget.seed)(design_machine(machine, under_test, source_name, store, paths))
     options = settings(
         max_examples=budget.max_examples,
         stateful_step_count=budget.steps,

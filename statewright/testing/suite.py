@@ -11,6 +11,7 @@ them; the outcome also carries the numbers for the summary line and JSON.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,9 +119,12 @@ def test_machine(
         except EngineUnavailableError as error:
             outcome.diagnostics.append(Diagnostic.of(ENGINE_UNAVAILABLE, str(error), source_name, NO_SPAN))
             continue
-        result = check_engine(
-            machine, engine, outcome.coverage.scenarios, options.drawn, options.seed, max_steps=12
-        )
+        with contextlib.ExitStack() as stack:
+            if isinstance(engine, contextlib.AbstractContextManager):
+                stack.enter_context(engine)  # an engine that keeps its executor up between runs (asl)
+            result = check_engine(
+                machine, engine, outcome.coverage.scenarios, options.drawn, options.seed, max_steps=12
+            )
         outcome.engines.append(result)
         if result.divergence is not None:
             divergence = result.divergence

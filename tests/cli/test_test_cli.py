@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.cli.test_cli import run, write
 from tests.conftest import EXAMPLES
 
@@ -47,3 +49,13 @@ def test_a_spec_with_errors_is_not_tested(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "broken.wf:2:" in result.output
     assert "PASS" not in result.output
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in sorted(EXAMPLES.glob("*.wf"))])
+def test_every_example_agrees_on_every_target(path: Path) -> None:
+    """`--targets python,asl,bpmn`: the path scenarios run alike in moto and SpiffWorkflow."""
+    result = run(
+        "test", path, "--targets", "python,asl,bpmn", "--max-examples", "10", "--steps", "10", "--drawn", "0"
+    )
+    assert result.exit_code == 0, result.output
+    assert "asl agrees" in result.output and "bpmn agrees" in result.output
