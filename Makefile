@@ -1,7 +1,10 @@
 # statewright developer tasks. Every target sets up .venv on first use.
-#   make demo       check and build the examples (prints the report), then run one
+#   make demo       check and build the examples (prints the report), property-test them and
+#                   check that the Python, Step Functions and BPMN versions agree, then run one
 #                   expense claim end to end on SQLite and print its audit log
 #   make test       lint + format check + mypy --strict + pytest -n auto
+#   make bench      the benchmark suite against its peers; writes docs/PERFORMANCE.md
+#                   (make bench-quick: small sizes, under a minute, writes $(OUT)/PERFORMANCE-quick.md)
 #   make lint | typecheck | unit | fmt | clean | distclean
 # The interpreter used to create .venv can be overridden: make test PYTHON=python3.12
 
@@ -16,7 +19,7 @@ SOURCES := statewright tests benchmarks
 OUT ?= build
 
 .DEFAULT_GOAL := test
-.PHONY: venv tools demo test lint typecheck unit fmt clean distclean
+.PHONY: venv tools demo test lint typecheck unit fmt clean distclean bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +46,8 @@ demo: $(STAMP)
 	$(BIN)/statewright check examples/
 	@echo '== statewright build examples/ --target all --out $(OUT)/'
 	$(BIN)/statewright build examples/ --target all --out $(OUT)/
+	@echo '== statewright test examples/ --targets python,asl,bpmn (property tests, path scenarios, targets agree)'
+	$(BIN)/statewright test examples/ --targets python,asl,bpmn --max-examples 20 --steps 15 --drawn 0
 	@echo '== statewright run: one expense claim end to end on $(OUT)/demo.db'
 	STATEWRIGHT=$(BIN)/statewright sh examples/run_demo.sh $(OUT)/demo.db
 
@@ -57,6 +62,12 @@ unit: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/pytest -n auto
 
 test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --out docs/PERFORMANCE.md
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks.run --quick --out $(OUT)/PERFORMANCE-quick.md
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix $(SOURCES)
