@@ -43,7 +43,7 @@ from statewright.testing.invariants import (
     check_records,
     check_sagas,
 )
-from statewright.testing.python_engine import START_MS
+from statewright.testing.python_engine import START_MS, do_actions
 from statewright.testing.scenario import Scenario, Send, Timeout, WorkDone
 from statewright.testing.scenario import Step as ScenarioStep
 from statewright.testing.values import start_contexts
@@ -373,16 +373,9 @@ def _before_start(after: Instance, records: Sequence[Record]) -> Instance:
 
 
 def _action_names(machine: ir.Machine) -> set[str]:
-    names: set[str] = set()
-    for state in machine.states:
-        for action in (*state.entry, *state.exit, *(a for s in state.soft_timeouts for a in s.actions)):
-            if isinstance(action, ir.Call):
-                names.add(action.name)
-        if state.invoke is not None:
-            names.add(state.invoke.action)
-    for transition in machine.transitions:
-        names.update(action.name for action in transition.actions if isinstance(action, ir.Call))
-    return names
+    """Every action a handler is needed for: the `do` actions and the invoked work."""
+    invoked = {state.invoke.action for state in machine.states if state.invoke is not None}
+    return {call.name for call in do_actions(machine)} | invoked
 
 
 # --------------------------------------------------------------------------- the state machine

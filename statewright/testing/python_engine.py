@@ -99,7 +99,7 @@ class PythonRun:
         self.hierarchy = self.definition.hierarchy
         self.store = MemoryStore()
         self.clock = _Clock()
-        actions = {call.name for call in _calls(machine)}
+        actions = {call.name for call in do_actions(machine)}
         self.runtime = Runtime(
             self.definition, self.store, handlers=dict.fromkeys(actions, _succeed), clock=self.clock
         )
@@ -262,7 +262,7 @@ class PythonRun:
                 return
 
 
-def _calls(machine: ir.Machine) -> list[ir.Call]:
+def do_actions(machine: ir.Machine) -> list[ir.Call]:
     """Every `do` action of the machine (entry, exit, soft timeouts, transitions)."""
     found: list[ir.Call] = []
     for state in machine.states:
