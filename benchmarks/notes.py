@@ -33,15 +33,16 @@ NOTES: dict[str, list[str]] = {
         "failure table searched every transition and rebuilt a state index per step "
         "(`report/facts.py`), quadratic: 188 s at 50k states, now about 6 s.",
         "",
-        "- *The targets added last* (`asl`, `bpmn`, `bpmn-svg`, `bpmn-zeebe`, `pytest`; profiled with "
-        "py-spy when they landed, not changed by this work) now take most of the build: at 1k states "
-        "`pytest` is about 40% (nine tenths of it `testing/coverage.py` `covering_scenarios`, which runs "
-        "the Python engine to find covering paths) and the three `bpmn` targets about 45%. Two of them "
-        "are quadratic and do not finish at 50k states: `asl` `targets/asl/leaves.py` `_label` scans "
-        "every transition of the machine for each transition, and `bpmn` `targets/bpmn/resolve.py` "
-        "`Resolver.transitions` scans every transition for each state and kind; both need one index of "
-        "the transitions by (source, kind, event), built once (the fix made here in "
-        "`report/facts.py`).",
+        "- *The engine targets* (`asl`, `bpmn`, `bpmn-svg`, `bpmn-zeebe`, `pytest`) take most of the "
+        "build: at 1k states `pytest` is about 40% (nine tenths of it `testing/coverage.py` "
+        "`covering_scenarios`, which runs the Python engine to find covering paths; skipped from 2,000 "
+        "states) and the three `bpmn` targets about 40%. Three quadratics were removed when they "
+        "landed (an `asl` label scan over every transition, the `bpmn` resolver's scan per state, and "
+        "`bpmn` merge gateways inserted with a list search), so every target now finishes at 50k "
+        "states; the bpmn targets' layout and XML still grow faster than linearly, which is why the "
+        "50k/10k ratio and the peak memory of the whole build miss their goals. At 1k states and up "
+        "the synthetic definition exceeds Step Functions' 1 MB limit, so `asl` reports SW928 and the "
+        "build exits 1 and writes nothing (its time is still measured).",
         "",
         "With parse alone at ~1.5x and z3 plus every full target on top, the 2x goal cannot be met by "
         "removing overhead; it would need the targets to share one pass over the IR, or the goal to "
@@ -52,7 +53,10 @@ NOTES: dict[str, list[str]] = {
         '"can finish" check is one reverse multi-source search from the final states '
         "(`MachineGraph.can_finish`).",
         "",
-        "**Peak memory (goal <= 300 MiB at 50k).** With statewright's own five targets the 50k build "
+        "**Peak memory (goal <= 300 MiB at 50k).** With every registered target the 50k build peaked "
+        "at 7.1 GiB (December 2026); that has not been profiled by target yet (the three bpmn targets "
+        "each hold a full lxml tree and layout of about a million elements). "
+        "With statewright's own five targets the 50k build "
         "peaked at about 1.07 GiB (December 2026). The artifacts alone exceed the goal: the "
         "IR JSON is about 160 MB of text, the Python module about 85 MB (it embeds the IR), the table "
         "about 30 MB. `statewright build` keeps every artifact of every target, as text and again as "
