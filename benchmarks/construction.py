@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.common import Groups, Report, Row, environment, interleaved, paired, self_time_shares
-from benchmarks.runtime_dispatch import generated_module, spec
+from benchmarks.runtime_dispatch import generated_module, spec, statemachine_ring
 from statewright.pipeline import compile_text
 
 GOAL = 100.0
@@ -60,17 +60,7 @@ def statewright_factory(states: int) -> Callable[[], object]:
 
 def statemachine_factory(states: int) -> Callable[[], object]:
     """A function that builds one python-statemachine instance of the ring (the class is built once)."""
-    from statemachine import State, StateMachine
-
-    members: dict[str, Any] = {f"S{i}": State(initial=(i == 0)) for i in range(states)}
-    forward = members["S0"].to(members["S1"])
-    backward = members["S0"].to(members[f"S{states - 1}"])
-    for i in range(1, states):
-        forward |= members[f"S{i}"].to(members[f"S{(i + 1) % states}"])
-        backward |= members[f"S{i}"].to(members[f"S{(i - 1) % states}"])
-    members["next"] = forward
-    members["back"] = backward
-    ring: Any = type("RingSM", (StateMachine,), members)
+    ring = statemachine_ring(states)
     return lambda: ring()
 
 

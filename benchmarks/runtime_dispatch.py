@@ -128,8 +128,8 @@ def with_transitions(states: int, events: list[str]) -> float:
     return time.process_time() - started
 
 
-def with_python_statemachine(states: int, events: list[str]) -> float:
-    """Seconds for python-statemachine's `StateMachine.send`."""
+def statemachine_ring(states: int) -> Any:
+    """The ring as a python-statemachine `StateMachine` class (events `next` and `back`)."""
     from statemachine import State, StateMachine
 
     members: dict[str, Any] = {f"S{i}": State(initial=(i == 0)) for i in range(states)}
@@ -140,7 +140,12 @@ def with_python_statemachine(states: int, events: list[str]) -> float:
         backward |= members[f"S{i}"].to(members[f"S{(i - 1) % states}"])
     members["next"] = forward
     members["back"] = backward
-    ring = type("RingSM", (StateMachine,), members)()
+    return type("RingSM", (StateMachine,), members)
+
+
+def with_python_statemachine(states: int, events: list[str]) -> float:
+    """Seconds for python-statemachine's `StateMachine.send`."""
+    ring = statemachine_ring(states)()
     send = ring.send
     started = time.process_time()
     for event in events:
