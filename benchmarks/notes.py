@@ -27,7 +27,8 @@ NOTES: dict[str, list[str]] = {
         "pair goal (row above) is met.",
         "- *Targets*: `ir` writes every field with two-space indentation (31 MB of JSON at 10k states), "
         "`python` embeds the IR, `table` writes the state x event matrix and the saga tables, `asl` and "
-        "`bpmn` write full engine definitions. Fixed here: `ir_json.dump` writes the text straight from the "
+        "`bpmn` write full engine definitions. Fixed here: `json_form.dump` writes the text straight "
+        "from the "
         "dataclasses (2.8x faster, byte-identical; `json.dumps(indent=2)` encodes in pure Python, one "
         "string per token) and `to_data` dispatches on the exact type; the `table` target's saga "
         "failure table searched every transition and rebuilt a state index per step "

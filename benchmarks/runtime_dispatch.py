@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Report, Row, paired
-from statewright.compiler import ir
+from statewright import ir
 from statewright.pipeline import compile_text
 from statewright.runtime import engine
 from statewright.runtime.definition import Definition

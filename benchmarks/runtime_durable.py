@@ -56,7 +56,7 @@ from functools import partial
 from pathlib import Path
 
 from benchmarks.common import Groups, Report, Row, self_time_shares
-from statewright.compiler import ir
+from statewright import ir
 from statewright.pipeline import compile_text
 from statewright.runtime import codec
 from statewright.runtime.definition import Definition

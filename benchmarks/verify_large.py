@@ -25,7 +25,7 @@ from collections import Counter
 from typing import Literal
 
 from benchmarks.common import Report, Row
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.verify import verify
 from statewright.compiler.verify.graph import graph_of
 from statewright.compiler.verify.rules.structure import RULES

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from statewright.compiler.collector import collector_paused
-from statewright.compiler.ir import Machine
 from statewright.compiler.lower import lower
 from statewright.diagnostics import Diagnostic, codes, has_errors
 from statewright.dsl import ast
 from statewright.dsl.parser import parse
+from statewright.ir import Machine
 from statewright.source import NO_SPAN, SourceText
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024

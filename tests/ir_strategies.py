@@ -11,7 +11,7 @@ from typing import TypeVar, get_args
 
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.source import Span
 
 T = TypeVar("T")

@@ -33,9 +33,9 @@ from statewright.cli.output import (
     severity_counts,
 )
 from statewright.cli.run import FileReport, Run, compile_input, find_inputs
-from statewright.compiler.ir import Machine
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.diagnostics import Diagnostic, has_errors
+from statewright.ir import Machine
 from statewright.pipeline import DEFAULT_MAX_BYTES
 from statewright.plugins.api import Target, TargetOptions, TargetOutput
 from statewright.plugins.manager import UNKNOWN_TARGET, PluginManager, UnknownTargetError, get_plugin_manager

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 import typer
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime.errors import BadContext
 from statewright.semantics.values import value_in_domain
 

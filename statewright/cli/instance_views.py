@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from statewright import ir
 from statewright.cli.instance_values import iso
-from statewright.compiler import ir
 from statewright.runtime import codec
 from statewright.runtime.definition import Definition
 from statewright.runtime.model import Instance, Record, Timer, Work

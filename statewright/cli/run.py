@@ -10,9 +10,9 @@ from typing import Any
 from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, NO_INPUTS
 from statewright.cli.files import is_dir
 from statewright.cli.output import severity_counts
-from statewright.compiler.ir import Machine
 from statewright.diagnostics import Diagnostic, Severity, has_errors
 from statewright.diagnostics.render import SourceLookup
+from statewright.ir import Machine
 from statewright.pipeline import CompileResult, compile_path, discover
 from statewright.plugins.api import Rule, RuleContext
 from statewright.source import NO_SPAN, SourceText

@@ -9,8 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from statewright.compiler import ir
-from statewright.compiler.expr_text import render
+from statewright import ir
 from statewright.compiler.lower_items import header_parts, lower_common, lower_retry
 from statewright.compiler.lower_patterns import lower_approval, lower_checkpoint, lower_saga
 from statewright.compiler.lowerctx import Declared, LoweringContext
@@ -26,6 +25,7 @@ from statewright.compiler.typecheck import (
 )
 from statewright.diagnostics import Diagnostic, codes, has_errors
 from statewright.dsl import ast
+from statewright.ir.text import render
 from statewright.source import Span
 
 _STATE_NODES = (

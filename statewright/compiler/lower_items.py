@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.lowerctx import LoweringContext
 from statewright.diagnostics import codes
 from statewright.dsl import ast

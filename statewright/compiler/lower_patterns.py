@@ -18,7 +18,7 @@ saga table still records it.
 
 from __future__ import annotations
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.lower_items import BlockHeader, header_parts, lower_common, lower_retry
 from statewright.compiler.lowerctx import LoweringContext
 from statewright.compiler.typecheck import balanced

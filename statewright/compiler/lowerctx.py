@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.typecheck import TType, TypeChecker, suggest
 from statewright.diagnostics import Diagnostic, Related, codes
 from statewright.dsl import ast

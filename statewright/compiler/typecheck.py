@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.diagnostics import codes
 from statewright.dsl import ast
 from statewright.source import Span

@@ -44,13 +44,13 @@ from typing import TypeAlias
 from statewright.diagnostics import Diagnostic, has_errors
 from statewright.dsl import ast
 from statewright.dsl.parser import parse
+from statewright.ir.text import format_duration
 from statewright.source import SourceText
 
 _INDENT = "  "
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029]')
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-_UNITS = (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1))
 _PRECEDENCE = {"or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _UNARY, _ATOM = 7, 8
 
@@ -105,18 +105,6 @@ def format_expr(expr: ast.Expr) -> str:
 def format_string(value: str) -> str:
     """Return `value` as a quoted string literal that re-parses to exactly `value`."""
     return '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"'
-
-
-def format_duration(millis: int) -> str:
-    """Return a duration in canonical units, largest first (`90000` -> `1m30s`, `0` -> `0s`)."""
-    if millis < 0:
-        raise ValueError(f"a duration cannot be negative: {millis}")
-    parts: list[str] = []
-    for unit, size in _UNITS:
-        count, millis = divmod(millis, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts) or "0s"
 
 
 def format_decimal(value: Decimal) -> str:

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from statewright.compiler.ir import Machine
 from statewright.diagnostics import Diagnostic
+from statewright.ir import Machine
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from statewright.compiler import ir
-from statewright.compiler.expr_text import render
-from statewright.compiler.verify.graph import format_ms
+from statewright import ir
+from statewright.ir.text import format_duration, render
 
 EntryKind = Literal["move", "stay", "reject", "ignore"]
 TimerKind = Literal["timeout", "done", "error", "always"]
@@ -58,7 +57,7 @@ class Entry:
                 return "ignore"
         head = "(stay)" if self.kind == "stay" else str(self.target)
         if self.after_ms is not None:
-            head = f"after {format_ms(self.after_ms)}: {head}"
+            head = f"after {format_duration(self.after_ms)}: {head}"
         if self.is_else:
             return f"{head} [else]"
         if self.guard is not None:
@@ -469,7 +468,11 @@ def _failure_moves(machine: ir.Machine, saga: ir.Saga, state: str | None) -> tup
     for transition in _index_of(machine).leaving.get(state, ()):
         if transition.kind not in ("error", "timeout"):
             continue
-        when = "fails" if transition.kind == "error" else f"times out ({format_ms(transition.after_ms or 0)})"
+        when = (
+            "fails"
+            if transition.kind == "error"
+            else f"times out ({format_duration(transition.after_ms or 0)})"
+        )
         step = compensations.get(transition.target) if transition.target is not None else None
         if step is not None:
             where = f"compensate with {step.compensation} ({transition.target})"
@@ -516,9 +519,9 @@ def describe_retry(policy: ir.RetryPolicy | None) -> str:
         return "none"
     parts = ["unlimited retries" if policy.max_retries is None else f"{policy.max_retries} retries"]
     if policy.base_ms or policy.backoff != "fixed":
-        delay = format_ms(policy.base_ms)
+        delay = format_duration(policy.base_ms)
         if policy.cap_ms is not None:
-            delay += f"..{format_ms(policy.cap_ms)}"
+            delay += f"..{format_duration(policy.cap_ms)}"
         backoff = f"{policy.backoff} {delay}"
         if policy.backoff == "exponential":
             backoff += f" x{policy.factor}"

@@ -29,9 +29,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from statewright.compiler import ir
-from statewright.compiler.verify.graph import format_ms, graph_of
+from statewright import ir
+from statewright.compiler.verify.graph import graph_of
 from statewright.diagnostics import CODES, Diagnostic, Severity
+from statewright.ir.text import format_duration
 from statewright.plugins.api import Rule
 from statewright.report.facts import describe_target, matrix_of, outcome_of, saga_failures, waits
 
@@ -525,7 +526,7 @@ def _risks(
                 risks.append(
                     Risk(
                         "wait",
-                        f"{bound.state} times out after {format_ms(after_ms)} -> "
+                        f"{bound.state} times out after {format_duration(after_ms)} -> "
                         f"{describe_target(machine, target)}",
                     )
                 )

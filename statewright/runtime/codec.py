@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from statewright.compiler.ir import Value
+from statewright.ir import Value
 from statewright.runtime.model import Instance, Record, Timer, Vote, Work
 
 GENESIS = "0" * 64

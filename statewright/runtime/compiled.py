@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 
-from statewright.compiler import ir, ir_json
+from statewright import ir
+from statewright.ir import json_form
 from statewright.runtime.definition import Definition, GuardFn
 
 
@@ -50,7 +51,7 @@ def load_definition(
 ) -> Definition:
     """Build the runtime's tables from a generated module's embedded IR and its compiled guards."""
     compiled: dict[int, GuardFn] = dict(guards)
-    return Definition(ir_json.load_trusted(ir_text), compiled)
+    return Definition(json_form.load_trusted(ir_text), compiled)
 
 
 def as_decimal(value: ir.Value) -> Decimal:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from statewright.compiler import ir
-from statewright.compiler.expr_text import render
+from statewright import ir
+from statewright.ir.text import render
 from statewright.semantics.hierarchy import Hierarchy
 from statewright.semantics.values import holds
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime import codec
 from statewright.runtime.definition import Definition
 from statewright.runtime.errors import (

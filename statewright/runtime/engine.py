@@ -40,7 +40,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime.definition import Definition, Level
 from statewright.runtime.draft import NO_REQUEST, Draft, Request, Step
 from statewright.runtime.errors import (

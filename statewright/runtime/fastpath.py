@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime.definition import Definition
 from statewright.runtime.model import TimerKind
 from statewright.runtime.plan import plan_of

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime.definition import Definition
 from statewright.runtime.ephemeral import EphemeralStore
 from statewright.runtime.fastpath import Choice, fast_leaves, pure_moves, rows, timed_moves

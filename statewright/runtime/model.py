@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, TypeVar
 
-from statewright.compiler.ir import Value
+from statewright.ir import Value
 
 Status: TypeAlias = Literal["running", "paused", "cancelled", "completed", "failed"]
 """`completed`/`failed`: the instance reached a top-level final state with that outcome."""

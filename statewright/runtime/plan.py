@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime.definition import Definition
 from statewright.runtime.staging import Sets, staged_or, staged_sets
 from statewright.semantics.interpret import INT_MAX, INT_MIN

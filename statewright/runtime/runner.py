@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime import engine
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import Request, Step

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.semantics.interpret import assign, fields_of, interpret
 from statewright.semantics.values import (
     VALUES,

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import ClassVar, Self
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime import replay
 from statewright.runtime.definition import Definition
 from statewright.runtime.model import Instance, Record, Status, Timer, Work

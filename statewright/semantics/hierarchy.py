@@ -20,7 +20,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 
-from statewright.compiler import ir
+from statewright import ir
 
 
 class Hierarchy:

@@ -27,7 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.semantics.algebra import Algebra
 
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TypeAlias
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.semantics.interpret import SCALE, assign, has_scale, in_domain, interpret, round_decimal
 
 Term: TypeAlias = int | Fraction | bool | str

@@ -29,10 +29,9 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from statewright.compiler import ir
-from statewright.compiler.expr_text import render
-from statewright.compiler.verify.graph import label as transition_label
+from statewright import ir
 from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.ir.text import render, transition_label
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
 

@@ -5,14 +5,14 @@ It registers through the same `statewright_targets` hook a third-party plugin us
 
 from __future__ import annotations
 
-from statewright.compiler.ir import Machine
-from statewright.compiler.ir_json import dump
+from statewright.ir import Machine
+from statewright.ir.json_form import dump
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
 
 
 class IRTarget:
-    """Writes `<name>.ir.json`: the IR as JSON, valid against `statewright/compiler/schema/ir.schema.json`."""
+    """Writes `<name>.ir.json`: the IR as JSON, valid against `statewright/ir/schema/ir.schema.json`."""
 
     name: str = "ir"
     description: str = "the IR as JSON (one <workflow>.ir.json), valid against the published IR JSON Schema"

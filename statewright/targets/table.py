@@ -28,8 +28,8 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 
-from statewright.compiler import ir
-from statewright.compiler.verify.graph import format_ms
+from statewright import ir
+from statewright.ir.text import format_duration
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
 from statewright.report.facts import (
@@ -89,7 +89,7 @@ def entry_md(entry: Entry) -> str:
             return "ignore"
     head = "(stay)" if entry.kind == "stay" else md_text(str(entry.target))
     if entry.after_ms is not None:
-        head = f"after {format_ms(entry.after_ms)}: {head}"
+        head = f"after {format_duration(entry.after_ms)}: {head}"
     if entry.is_else:
         return f"{head} [else]"
     if entry.guard is not None:
@@ -250,7 +250,7 @@ def sagas_md(machine: ir.Machine) -> str:
                     md_code(step.compensation_key) if step.compensation_key else "—",
                     str(order[step.index]) if step.index in order else "—",
                     md_text(describe_retry(step.retry)),
-                    format_ms(step.timeout_ms) if step.timeout_ms is not None else "—",
+                    format_duration(step.timeout_ms) if step.timeout_ms is not None else "—",
                     "<br>".join(md_text(move) for move in failure.on_failure) or "—",
                     "<br>".join(md_text(move) for move in failure.on_compensation_failure) or "—",
                 ]

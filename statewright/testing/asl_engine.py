@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import initial_context
 from statewright.runtime.errors import WorkflowError

@@ -35,7 +35,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.semantics.hierarchy import Hierarchy
 from statewright.targets.bpmn.conditions import (
     DECISION_VAR,

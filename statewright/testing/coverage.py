@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.smt.analysis import GuardAnalysis
 from statewright.runtime.definition import Definition
 from statewright.testing.python_engine import INSTANCE_ID, Choices, PythonRun

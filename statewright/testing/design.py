@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis import target
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime import replay
 from statewright.runtime.definition import Definition
 from statewright.runtime.errors import WorkflowError

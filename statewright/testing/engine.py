@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.testing.scenario import Observation, Scenario, Unsupported
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from hypothesis import HealthCheck, Phase, find, reporting, settings, target
 from hypothesis.errors import NoSuchExample
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.testing.engine import Engine
 from statewright.testing.python_engine import PythonEngine
 from statewright.testing.scenario import Observation, Scenario, Unsupported

@@ -11,7 +11,7 @@ import itertools
 import sys
 import types
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime.workflow import Workflow
 from statewright.targets.python import render_module
 

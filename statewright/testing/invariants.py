@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime.model import Instance, Record
 from statewright.semantics.hierarchy import Hierarchy
 from statewright.semantics.values import holds

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime.workflow import Workflow
 from statewright.testing.design import design_machine
 from statewright.testing.python_engine import PythonEngine

@@ -18,7 +18,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime.definition import Definition
 from statewright.runtime.errors import WorkflowError
 from statewright.runtime.memory import MemoryStore

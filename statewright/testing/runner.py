@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, Phase, reporting, seed, settings
 from hypothesis.errors import HypothesisException
 from hypothesis.stateful import run_state_machine_as_test
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime.memory import MemoryStore
 from statewright.runtime.store import Store
 from statewright.runtime.workflow import Workflow

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-from statewright.compiler import ir
+from statewright import ir
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.testing.coverage import credentialed
 from statewright.testing.python_engine import Choices, PythonRun
 from statewright.testing.scenario import Scenario, Send, Step, Timeout, WorkDone

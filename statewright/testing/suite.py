@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.diagnostics import Diagnostic
 from statewright.runtime.workflow import Workflow
 from statewright.source import NO_SPAN

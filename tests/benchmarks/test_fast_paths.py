@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from benchmarks import synth
-from statewright.compiler import ir
-from statewright.compiler.ir_json import dump, to_data
+from statewright import ir
 from statewright.dsl.parser import parse
+from statewright.ir.json_form import dump, to_data
 from statewright.pipeline import compile_text
 from statewright.source import SourceText, Span
 from tests import ir_strategies

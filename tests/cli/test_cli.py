@@ -18,8 +18,8 @@ from statewright.cli import build as build_command
 from statewright.cli import check as check_command
 from statewright.cli import run as cli_run
 from statewright.cli import targets as targets_command
-from statewright.compiler.ir import Machine
 from statewright.diagnostics import Diagnostic, Severity
+from statewright.ir import Machine
 from statewright.plugins.api import Artifact, RuleContext, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
 from statewright.plugins.manager import PluginManager

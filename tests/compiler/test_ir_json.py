@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from jsonschema import Draft202012Validator
 
-from statewright.compiler import ir
-from statewright.compiler.ir_json import SCHEMA_ID, IRFormatError, dump, from_data, load, schema, to_data
+from statewright import ir
+from statewright.ir.json_form import SCHEMA_ID, IRFormatError, dump, from_data, load, schema, to_data
 from statewright.pipeline import compile_path, compile_text
 from statewright.plugins import hookspecs
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput

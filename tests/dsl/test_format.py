@@ -18,13 +18,13 @@ from statewright.dsl import ast
 from statewright.dsl.format import (
     FormatResult,
     format_decimal,
-    format_duration,
     format_expr,
     format_string,
     format_text,
     format_workflow,
 )
 from statewright.dsl.parser import parse
+from statewright.ir.text import format_duration
 from statewright.source import SourceText
 from tests import strategies
 from tests.conftest import example_files

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from statewright.compiler import ir
-from statewright.compiler.expr_text import render
+from statewright import ir
 from statewright.compiler.typecheck import depth
+from statewright.ir.text import render
 from statewright.pipeline import CompileResult, compile_text
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from statewright.compiler.ir import Machine
 from statewright.compiler.verify import verify
 from statewright.diagnostics import Diagnostic, Severity
+from statewright.ir import Machine
 from statewright.pipeline import compile_text
 from statewright.plugins.api import Artifact, Rule, RuleContext, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl

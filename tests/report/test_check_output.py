@@ -12,8 +12,8 @@ from typer.testing import CliRunner, Result
 
 from statewright import cli
 from statewright.cli import check as check_command
-from statewright.compiler.ir import Machine
 from statewright.diagnostics import Diagnostic, Severity
+from statewright.ir import Machine
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 from statewright.plugins.manager import PluginManager

@@ -18,8 +18,8 @@ from typer.testing import CliRunner, Result
 from statewright import __version__, cli
 from statewright.cli import build as build_command
 from statewright.cli import check as check_command
-from statewright.compiler.ir import Machine
 from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.ir import Machine
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 from statewright.plugins.manager import PluginManager

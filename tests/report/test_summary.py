@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from statewright.compiler.ir import Machine
 from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.ir import Machine
 from statewright.pipeline import compile_path, compile_text
 from statewright.plugins.api import Rule, RuleContext
 from statewright.report.facts import Matrix

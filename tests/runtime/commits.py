@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from statewright.compiler.ir import Value
+from statewright.ir import Value
 from statewright.runtime import codec
 from statewright.runtime.model import Commit, Instance, Record, Timer, Work
 

@@ -39,7 +39,7 @@ from typing import Literal, Protocol, TypeAlias
 
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime import replay
 from statewright.runtime.definition import Definition
 from statewright.runtime.errors import (

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.runtime.errors import WorkflowError
 from statewright.runtime.machine import Machine
 from statewright.runtime.memory import MemoryStore

@@ -102,7 +102,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal, TypeAlias
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.semantics.values import apply_sets, holds, value_in_domain
 
 Status: TypeAlias = Literal["running", "paused", "cancelled", "completed", "failed"]

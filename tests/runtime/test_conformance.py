@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.pipeline import compile_path
 from statewright.runtime.definition import Definition
 from statewright.runtime.errors import WorkflowError

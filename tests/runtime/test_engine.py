@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.pipeline import compile_text
 from statewright.runtime import codec
 from statewright.runtime.definition import Definition

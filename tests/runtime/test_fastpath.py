@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.pipeline import compile_path
 from statewright.runtime import engine
 from statewright.runtime.definition import Definition

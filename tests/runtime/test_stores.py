@@ -25,8 +25,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
-from statewright.compiler.ir import Value
+from statewright import ir
+from statewright.ir import Value
 from statewright.pipeline import compile_text
 from statewright.runtime import codec
 from statewright.runtime.definition import Definition

@@ -19,9 +19,9 @@ import z3
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
-from statewright.compiler.expr_text import render
+from statewright import ir
 from statewright.compiler.smt.encode import Encoding
+from statewright.ir.text import render
 from statewright.semantics.interpret import SCALE, assign, has_scale, in_domain, interpret, round_decimal
 from statewright.semantics.values import VALUES, Term, apply_sets, environment, holds, value_in_domain
 from tests.semantics.typed_exprs import STRING_LITERALS, Scope, typed

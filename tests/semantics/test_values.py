@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import pytest
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.semantics.interpret import INT_MAX, INT_MIN, SCALE, interpret
 from statewright.semantics.values import (
     VALUES,

@@ -15,7 +15,7 @@ from typing import Literal, TypeAlias
 
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 
 Kind: TypeAlias = Literal["int", "decimal", "bool"]
 Strategy: TypeAlias = st.SearchStrategy[ir.Expr]

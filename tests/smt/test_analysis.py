@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.smt.analysis import GuardAnalysis, Outcome
 from statewright.semantics.interpret import SCALE
 from statewright.semantics.values import apply_sets, evaluate, holds, value_in_domain

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
-from statewright.compiler.expr_text import render
+from statewright import ir
 from statewright.compiler.smt.analysis import GuardAnalysis, Outcome
+from statewright.ir.text import render
 from statewright.semantics.values import apply_sets, evaluate, holds, value_in_domain
 from tests.semantics.typed_exprs import Scope, typed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from statewright.compiler.ir import Machine
+from statewright.ir import Machine
 from statewright.pipeline import compile_path, compile_text
 from statewright.plugins.manager import PluginManager
 from tests.conftest import EXAMPLES

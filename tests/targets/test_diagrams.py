@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from statewright import cli
 from statewright.cli import build as build_command
-from statewright.compiler.ir import Machine
+from statewright.ir import Machine
 from statewright.plugins.api import TargetOptions
 from statewright.targets.diagrams import (
     DotTarget,

@@ -14,8 +14,8 @@ import venv
 from dataclasses import replace
 from pathlib import Path
 
-from statewright.compiler import ir
-from statewright.compiler.ir_json import dump
+from statewright import ir
+from statewright.ir.json_form import dump
 from statewright.targets.pytest_file import PATHS_LIMIT, render_tests
 from statewright.targets.pytest_file.cases import layout, step_source
 from statewright.testing.scenario import Send

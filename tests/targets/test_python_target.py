@@ -22,7 +22,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statewright.compiler import ir, ir_json
+from statewright import ir
+from statewright.ir import json_form
 from statewright.plugins.api import TargetOptions
 from statewright.plugins.manager import PluginManager
 from statewright.runtime import compiled
@@ -70,7 +71,7 @@ def test_module_is_deterministic_imports_and_embeds_the_ir(
     module = load_module(text, tmp_path, name)
     portable = replace(machine, source=PurePath(machine.source).name)
     assert module.DEFINITION.machine == portable
-    assert ir_json.dump(module.DEFINITION.machine) == ir_json.dump(portable)
+    assert json_form.dump(module.DEFINITION.machine) == json_form.dump(portable)
     assert [s.value for s in module.State] == [s.name for s in machine.states]
     assert [e.value for e in module.Event] == [e.name for e in machine.events]
     assert set(module.GUARDS) == {i for i, t in enumerate(machine.transitions) if t.guard is not None}
@@ -260,7 +261,7 @@ def test_any_text_round_trips_through_the_module(text: str) -> None:
     start = hostile.index('_IR = r"""')
     end = hostile.index('"""', start + 10) + 3
     exec(hostile[start:end], namespace)
-    assert ir_json.load_trusted(namespace["_IR"]).doc == text
+    assert json_form.load_trusted(namespace["_IR"]).doc == text
 
 
 # --------------------------------------------------------------------------- names

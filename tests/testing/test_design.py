@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.diagnostics.render import render_full
 from statewright.runtime.memory import MemoryStore
 from statewright.runtime.model import Record

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.testing.coverage import covering_scenarios
 from statewright.testing.equivalence import EngineUnavailableError, check_engine, engine_named
 from statewright.testing.python_engine import PythonEngine

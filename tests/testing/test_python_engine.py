@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.pipeline import compile_path
 from statewright.semantics.hierarchy import Hierarchy
 from statewright.testing.python_engine import PythonEngine, PythonRun

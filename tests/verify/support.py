@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.verify import verify
 from statewright.diagnostics import Diagnostic
 from statewright.pipeline import compile_text

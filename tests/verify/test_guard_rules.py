@@ -20,7 +20,7 @@ import pytest
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.smt.analysis import analysis_of
 from statewright.compiler.verify import verify
 from statewright.compiler.verify.rules import guards, invariants

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.verify.rules import parallel
 from statewright.diagnostics import Diagnostic, Severity
 from statewright.plugins.manager import PluginManager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.verify.rules import retries
 from statewright.diagnostics import Diagnostic, Severity
 from statewright.plugins.manager import PluginManager

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.verify import verify
 from statewright.compiler.verify.graph import graph_of
 from statewright.compiler.verify.rules import parallel, retries, sagas, waits

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.verify import verify
 from statewright.compiler.verify.graph import MachineGraph, graph_of
 from statewright.compiler.verify.rules import structure

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.verify.graph import graph_of
 from statewright.compiler.verify.rules import waits
 from statewright.diagnostics import Diagnostic, Severity

@@ -21,7 +21,7 @@ from typing import Literal, TypeAlias
 
 import z3
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.compiler.smt.encode import Encoding, Term
 from statewright.compiler.smt.prover import Prover, Search, Witness

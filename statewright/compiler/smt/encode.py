@@ -18,7 +18,7 @@ from typing import Any
 
 import z3
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.semantics.interpret import SCALE, has_scale, in_domain, interpret
 
 Term = Any

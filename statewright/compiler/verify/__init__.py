@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from statewright.compiler.collector import collector_paused
-from statewright.compiler.ir import Machine
 from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.ir import Machine
 from statewright.plugins.api import Rule, RuleContext
 
 RULE_CRASHED = register(

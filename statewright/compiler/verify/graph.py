@@ -26,7 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from statewright.compiler import ir
+from statewright import ir
+from statewright.ir.text import transition_label
 from statewright.semantics.hierarchy import Hierarchy
 
 
@@ -38,31 +39,6 @@ class Edge:
     target: str
     label: str
     transition: int
-
-
-def label(transition: ir.Transition, machine_state: ir.State | None = None) -> str:
-    """Return how a transition reads in a counterexample."""
-    match transition.kind:
-        case "event":
-            return transition.event or "?"
-        case "timeout":
-            return f"after {format_ms(transition.after_ms or 0)}"
-        case "done" | "error":
-            action = machine_state.invoke.action if machine_state and machine_state.invoke else "work"
-            return f"{transition.kind}({action})"
-    return transition.kind
-
-
-def format_ms(millis: int) -> str:
-    """Return a duration in the language's own notation (`1h30m`, `500ms`)."""
-    if millis == 0:
-        return "0s"
-    parts: list[str] = []
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
-        count, millis = divmod(millis, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts)
 
 
 class MachineGraph(Hierarchy):
@@ -85,7 +61,7 @@ class MachineGraph(Hierarchy):
             if transition.target is None or transition.source not in self.states:
                 continue
             source = self.states[transition.source]
-            text = label(transition, source)
+            text = transition_label(transition, source)
             targets = self.entered(transition.source, transition.target)
             if transition.kind == "completion":
                 origins = self._completion_origins(source)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.targets.asl import expressions
 from statewright.targets.asl.choice import field_path
 from statewright.targets.asl.resources import EMIT_QUEUE, EVALUATOR, ResourceMap

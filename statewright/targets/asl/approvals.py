@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.targets.asl.codes import DELEGATION_LIMIT
 from statewright.targets.asl.scopes import Scope
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from statewright.compiler import ir
-from statewright.compiler.expr_text import render
+from statewright import ir
 from statewright.diagnostics import Code
+from statewright.ir.text import render
 from statewright.semantics.hierarchy import Hierarchy
 from statewright.source import Span
 from statewright.targets.asl import actions, approvals, leaves

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.diagnostics import Diagnostic
 from statewright.targets.asl.codes import (
     DEFINITION_TOO_LARGE,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 
 Rule = dict[str, Any]
 Offload = Callable[[ir.Expr], str]

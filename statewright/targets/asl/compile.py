@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.diagnostics import Diagnostic
 from statewright.targets.asl import asljson, checks
 from statewright.targets.asl.build import Builder

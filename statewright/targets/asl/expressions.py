@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 
 
 def to_data(expr: ir.Expr) -> dict[str, Any]:

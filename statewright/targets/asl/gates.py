@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.targets.asl.scopes import Scope
 
 if TYPE_CHECKING:

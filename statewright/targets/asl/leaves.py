@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.targets.asl import actions, approvals, choice, gates
 from statewright.targets.asl.codes import SOFT_TIMEOUT_DROPPED, TIMER_ROUNDED, UNBOUNDED_WAIT
 from statewright.targets.asl.resources import EVALUATOR, EVENT_QUEUE

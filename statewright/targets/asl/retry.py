@@ -11,7 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.diagnostics import Code
 from statewright.targets.asl.codes import RETRY_APPROXIMATED
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.targets.asl import asljson
 from statewright.targets.asl.resources import EMIT_QUEUE, EVALUATOR, EVENT_QUEUE
 from statewright.targets.asl.tasks import Resource

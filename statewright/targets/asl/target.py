@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from statewright.compiler.ir import Machine
 from statewright.diagnostics import Diagnostic
+from statewright.ir import Machine
 from statewright.plugins.api import Artifact, TargetOptions, TargetOutput
 from statewright.targets.asl import sam
 from statewright.targets.asl.codes import OPTION_INVALID

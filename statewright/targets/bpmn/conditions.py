@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeAlias
 
-from statewright.compiler import ir
+from statewright import ir
 
 DECISION_VAR = "approval_decision"
 """The variable a completed approval user task sets: `approve` or `reject`."""

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from statewright.compiler import ir
-from statewright.compiler.verify.graph import format_ms
+from statewright import ir
+from statewright.ir.text import format_duration
 from statewright.targets.bpmn.conditions import (
     DECISION_VAR,
     ERROR_VAR,
@@ -191,9 +191,9 @@ def _task_definition(node: Node) -> tuple[Extension, ...]:
         if retry is not None:
             attempts = "2147483647" if retry.max_retries is None else str(retry.max_retries + 1)
             attributes.append(("retries", attempts))
-            backoff = f"{retry.backoff} {format_ms(retry.base_ms)}"
+            backoff = f"{retry.backoff} {format_duration(retry.base_ms)}"
             if retry.cap_ms is not None:
-                backoff += f"..{format_ms(retry.cap_ms)}"
+                backoff += f"..{format_duration(retry.cap_ms)}"
             headers.append(("backoff", backoff))
             if retry.backoff == "exponential":
                 headers.append(("backoff_factor", str(retry.factor)))
@@ -205,7 +205,7 @@ def _task_definition(node: Node) -> tuple[Extension, ...]:
         if invoke.service:
             headers.append(("service", invoke.service))
         if invoke.heartbeat_ms:
-            headers.append(("heartbeat", format_ms(invoke.heartbeat_ms)))
+            headers.append(("heartbeat", format_duration(invoke.heartbeat_ms)))
     elif isinstance(node.action, ir.Call):
         attributes.append(("type", node.action.name))
         if node.action.key:

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from statewright.compiler import ir
-from statewright.compiler.expr_text import render
-from statewright.compiler.verify.graph import format_ms
+from statewright import ir
+from statewright.ir.text import format_duration, render
 from statewright.source import NO_SPAN, Span
 from statewright.targets.bpmn import checks
 from statewright.targets.bpmn.conditions import Decision, Guard, Retry, conjoin
@@ -173,7 +172,7 @@ class Lowering(PathBuilder):
             node = self.graph.node(
                 f"{leaf}_timeout",
                 "intermediateCatchEvent",
-                f"after {format_ms(transition.after_ms or 0)}",
+                f"after {format_duration(transition.after_ms or 0)}",
                 scope,
                 "timeout",
                 state=leaf,
@@ -220,7 +219,7 @@ class Lowering(PathBuilder):
             node = self.graph.node(
                 f"{leaf}_timeout",
                 "boundaryEvent",
-                f"after {format_ms(transition.after_ms or 0)}",
+                f"after {format_duration(transition.after_ms or 0)}",
                 scope,
                 "timeout",
                 state=leaf,
@@ -234,7 +233,7 @@ class Lowering(PathBuilder):
                 up = self.graph.node(
                     f"{leaf}_escalate",
                     "intermediateThrowEvent",
-                    f"escalate: no answer in {format_ms(transition.after_ms or 0)}",
+                    f"escalate: no answer in {format_duration(transition.after_ms or 0)}",
                     scope,
                     "escalate",
                     state=leaf,
@@ -247,7 +246,7 @@ class Lowering(PathBuilder):
             node = self.graph.node(
                 f"{leaf}_warn",
                 "boundaryEvent",
-                f"warn after {format_ms(soft.after_ms)}",
+                f"warn after {format_duration(soft.after_ms)}",
                 scope,
                 "soft_timeout",
                 state=leaf,
@@ -286,7 +285,7 @@ class Lowering(PathBuilder):
             f"idempotency key: {invoke.key}" if invoke.key else None,
             f"service: {invoke.service}" if invoke.service else None,
             describe_retry(retry),
-            f"heartbeat: {format_ms(invoke.heartbeat_ms)}" if invoke.heartbeat_ms else None,
+            f"heartbeat: {format_duration(invoke.heartbeat_ms)}" if invoke.heartbeat_ms else None,
             self.where(invoke.span),
         )
         task = self.graph.node(
@@ -352,7 +351,7 @@ class Lowering(PathBuilder):
             beat = self.graph.node(
                 f"{leaf}_heartbeat",
                 "boundaryEvent",
-                f"no heartbeat for {format_ms(invoke.heartbeat_ms)}",
+                f"no heartbeat for {format_duration(invoke.heartbeat_ms)}",
                 scope,
                 "heartbeat",
                 state=leaf,
@@ -547,9 +546,9 @@ def describe_retry(retry: ir.RetryPolicy | None) -> str | None:
     if retry is None:
         return None
     count = "unlimited" if retry.max_retries is None else str(retry.max_retries)
-    parts = [f"retry {count}", f"backoff {retry.backoff} {format_ms(retry.base_ms)}"]
+    parts = [f"retry {count}", f"backoff {retry.backoff} {format_duration(retry.base_ms)}"]
     if retry.cap_ms is not None:
-        parts[-1] += f"..{format_ms(retry.cap_ms)}"
+        parts[-1] += f"..{format_duration(retry.cap_ms)}"
     if retry.backoff == "exponential":
         parts.append(f"factor {retry.factor}")
     parts.append(f"jitter {retry.jitter}")

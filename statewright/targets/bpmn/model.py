@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, TypeAlias
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.targets.bpmn.conditions import Condition
 
 NodeKind: TypeAlias = Literal[

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from statewright.compiler import ir
-from statewright.compiler.expr_text import render
+from statewright import ir
 from statewright.diagnostics import Code
+from statewright.ir.text import render
 from statewright.source import NO_SPAN, Span
 from statewright.targets.bpmn import checks
 from statewright.targets.bpmn.checks import Finding

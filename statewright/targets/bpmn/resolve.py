@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.semantics.hierarchy import Hierarchy
 
 Terminal = Literal["taken", "reject", "ignore", "no_guard", "unhandled"]

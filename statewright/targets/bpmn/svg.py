@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from statewright.compiler.ir import Machine
+from statewright.ir import Machine
 from statewright.plugins.api import Artifact, TargetOptions, TargetOutput
 from statewright.targets.bpmn.graph import ncname
 from statewright.targets.bpmn.layout import Layout, layout

@@ -8,7 +8,7 @@ conditions (executable in SpiffWorkflow), `bpmn-zeebe` is Camunda 8 / Zeebe
 
 from __future__ import annotations
 
-from statewright.compiler.ir import Machine
+from statewright.ir import Machine
 from statewright.plugins.api import Artifact, TargetOptions, TargetOutput
 from statewright.targets.bpmn.flavors import FLAVORS, Generic
 from statewright.targets.bpmn.graph import ncname

@@ -18,8 +18,8 @@ from pathlib import PurePath
 
 import jinja2
 
-from statewright.compiler.ir import Machine
 from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.ir import Machine
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
 from statewright.targets.pytest_file.cases import path_cases

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.targets.python.literals import literal, string
 from statewright.testing.coverage import covering_scenarios
 from statewright.testing.python_engine import PythonEngine

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import jinja2
 
-from statewright.compiler.ir import Machine
 from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.ir import Machine
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
 from statewright.targets.python import names

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.semantics.interpret import fields_of, interpret
 from statewright.targets.python.literals import string
 from statewright.targets.python.names import attribute_name

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from statewright.compiler import ir
+from statewright import ir
 
 _COMMENT_LIMIT = 200
 

@@ -13,10 +13,9 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import PurePath
 
-from statewright import __version__
-from statewright.compiler import ir
-from statewright.compiler.expr_text import render
-from statewright.compiler.ir_json import to_data
+from statewright import __version__, ir
+from statewright.ir.json_form import to_data
+from statewright.ir.text import render
 from statewright.source import Span
 from statewright.targets.python import guards, literals, names
 

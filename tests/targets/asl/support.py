@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.pipeline import compile_path
 from statewright.plugins.api import TargetOptions
 from statewright.targets.asl.target import AslTarget

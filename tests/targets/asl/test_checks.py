@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.targets.asl.checks import MAX_HISTORY, check, history_bound, retry_catch_problems
 from statewright.targets.asl.compile import compile_machine
 from tests.targets.specs import machine_of

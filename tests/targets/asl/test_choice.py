@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.semantics.values import holds
 from statewright.targets.asl import evaluator
 from statewright.targets.asl.actions import evaluator_body, intrinsic_value

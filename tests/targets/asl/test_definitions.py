@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.targets.asl.checks import states_of
 from statewright.targets.asl.compile import compile_machine
 from statewright.targets.asl.names import MAX_NAME, Namer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.diagnostics import Code
 from statewright.targets.asl.retry import UNLIMITED_ATTEMPTS, error_name, retriers, seconds
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from statewright.compiler import ir
+from statewright import ir
 
 WALK_CONTEXTS: dict[str, tuple[dict[str, ir.Value], ...]] = {
     "order_fulfilment": (

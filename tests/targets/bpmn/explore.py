@@ -10,7 +10,7 @@ first accepted one that does not finish the instance).
 
 from __future__ import annotations
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.testing.python_engine import PythonRun
 from statewright.testing.scenario import Scenario, Send, Step, Timeout, WorkDone
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.testing.python_engine import PythonRun
 from statewright.testing.scenario import Scenario, Send, Step, Timeout, WorkDone
 

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.pipeline import compile_text
 from statewright.testing.bpmn_engine import BpmnEngine, SpiffMissingError
 from statewright.testing.python_engine import PythonEngine, PythonRun

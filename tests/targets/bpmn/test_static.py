@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.pipeline import compile_text
 from statewright.plugins.api import TargetOptions
 from statewright.plugins.manager import PluginManager

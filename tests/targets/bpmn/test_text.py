@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.semantics.values import holds
 from statewright.targets.bpmn.conditions import Guard, expr_python, to_feel
 from statewright.targets.bpmn.graph import ncname

@@ -30,8 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from statewright.compiler import ir
-from statewright.compiler.expr_text import render
+from statewright import ir
 from statewright.compiler.smt.analysis import GuardAnalysis, Outcome
 from statewright.compiler.verify.graph import MachineGraph, graph_of
 from statewright.compiler.verify.rules.proofs import (
@@ -46,6 +45,7 @@ from statewright.compiler.verify.rules.proofs import (
 )
 from statewright.compiler.verify.rules.structure import Resolution, index_of
 from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.ir.text import render
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 from statewright.semantics.values import holds

@@ -26,8 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from statewright.compiler import ir
-from statewright.compiler.expr_text import render
+from statewright import ir
 from statewright.compiler.smt.analysis import GuardAnalysis, negation
 from statewright.compiler.verify.rules.guards import guards
 from statewright.compiler.verify.rules.proofs import (
@@ -40,6 +39,7 @@ from statewright.compiler.verify.rules.proofs import (
     witness_text,
 )
 from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.ir.text import render
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 from statewright.semantics.hierarchy import Hierarchy

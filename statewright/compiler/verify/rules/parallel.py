@@ -39,9 +39,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from statewright.compiler import ir
-from statewright.compiler.verify.graph import MachineGraph, graph_of, label
+from statewright import ir
+from statewright.compiler.verify.graph import MachineGraph, graph_of
 from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.ir.text import transition_label as label
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 

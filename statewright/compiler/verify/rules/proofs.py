@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from statewright.compiler import ir
-from statewright.compiler.expr_text import quote, render_value
+from statewright import ir
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.compiler.smt.analysis import GuardAnalysis, Outcome, analysis_of
 from statewright.compiler.smt.prover import Witness
 from statewright.compiler.verify.graph import MachineGraph
 from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.ir.text import quote, render_value
 from statewright.plugins.api import RuleContext
 from statewright.source import Span
 

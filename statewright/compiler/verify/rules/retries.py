@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from statewright.compiler import ir
-from statewright.compiler.verify.graph import format_ms, graph_of
+from statewright import ir
+from statewright.compiler.verify.graph import graph_of
 from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.ir.text import format_duration
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 
@@ -142,7 +143,7 @@ class RetryPolicyRule:
                     "attempts keeps growing",
                     _file(machine),
                     policy.span,
-                    help=f"add a cap: `backoff {policy.backoff} {format_ms(policy.base_ms)}..5m`",
+                    help=f"add a cap: `backoff {policy.backoff} {format_duration(policy.base_ms)}..5m`",
                     counterexample=graph.path_to(state.name),
                 )
             if policy.jitter == "none" and (policy.max_retries is None or policy.max_retries > 0):

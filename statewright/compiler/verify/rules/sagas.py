@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from statewright.compiler import ir
-from statewright.compiler.verify.graph import MachineGraph, graph_of, label
+from statewright import ir
+from statewright.compiler.verify.graph import MachineGraph, graph_of
 from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.ir.text import transition_label as label
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 from statewright.source import Span

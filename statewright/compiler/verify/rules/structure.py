@@ -46,7 +46,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.verify.graph import MachineGraph, graph_of
 from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
 from statewright.plugins.api import Rule, RuleContext

@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.compiler.verify.graph import Edge, MachineGraph, graph_of
 from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
 from statewright.plugins.api import Rule, RuleContext

@@ -19,7 +19,7 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any, Union, cast, get_args, get_origin, get_type_hints
 
-from statewright.compiler import ir
+from statewright import ir
 from statewright.source import Span
 
 SCHEMA_ID = "https://statewright.dev/schema/ir/v1.json"
@@ -234,7 +234,7 @@ def schema() -> dict[str, Any]:
 
 @functools.cache
 def _schema_text() -> str:
-    return resources.files("statewright.compiler.schema").joinpath("ir.schema.json").read_text("utf-8")
+    return resources.files("statewright.ir.schema").joinpath("ir.schema.json").read_text("utf-8")
 
 
 def _is_int(_checker: object, instance: object) -> bool:

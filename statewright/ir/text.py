@@ -1,14 +1,17 @@
 """Print a typed IR expression back in the guard language's own syntax.
 
 Used for messages, tables and generated comments, so that a reader sees the
-guard as it was written (minimal parentheses, enum members bare).
+guard as it was written (minimal parentheses, enum members bare). Durations
+(`format_duration`) and transition labels (`transition_label`) have their one
+text form here too, so the formatter, the verifier's counterexamples, reports and
+targets all print them alike.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from statewright.compiler import ir
+from statewright import ir
 
 _PRECEDENCE = {
     "or": 1,
@@ -87,3 +90,34 @@ def _render(expr: ir.Expr) -> tuple[str, int]:
 def _wrap(expr: ir.Expr, minimum: int) -> str:
     text, level = _render(expr)
     return text if level >= minimum else f"({text})"
+
+
+_UNITS = (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1))
+
+
+def format_duration(millis: int) -> str:
+    """Return a duration in the language's notation, largest unit first (`90000` -> `1m30s`, `0` -> `0s`)."""
+    if millis < 0:
+        raise ValueError(f"a duration cannot be negative: {millis}")
+    parts: list[str] = []
+    for unit, size in _UNITS:
+        count, millis = divmod(millis, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+def transition_label(transition: ir.Transition, state: ir.State | None = None) -> str:
+    """Return how a transition reads in a counterexample path (`submit`, `after 30s`, `done(charge)`).
+
+    `state` is the transition's source state, whose invoked action names `done`/`error` moves.
+    """
+    match transition.kind:
+        case "event":
+            return transition.event or "?"
+        case "timeout":
+            return f"after {format_duration(transition.after_ms or 0)}"
+        case "done" | "error":
+            action = state.invoke.action if state and state.invoke else "work"
+            return f"{transition.kind}({action})"
+    return transition.kind

@@ -7,7 +7,7 @@ already lowered into ordinary states and transitions here; their tables
 beyond the graph.  All collections are tuples in a deterministic order (source
 order, nested states in pre-order) so the same source always gives the same IR.
 
-The JSON form and its schema live in `ir_json.py` and `schema/ir.schema.json`.
+The JSON form and its schema live in `json_form.py` and `schema/ir.schema.json`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,47 @@ from decimal import Decimal
 from typing import Literal, TypeAlias
 
 from statewright.source import NO_SPAN, Span
+
+__all__ = [
+    "IR_VERSION",
+    "Action",
+    "Approval",
+    "ApprovalLevel",
+    "Assign",
+    "BackoffKind",
+    "BinOp",
+    "BinaryOp",
+    "Call",
+    "Checkpoint",
+    "ContextField",
+    "Emit",
+    "Event",
+    "EventKind",
+    "Expr",
+    "FieldType",
+    "In",
+    "Invariant",
+    "Invoke",
+    "Jitter",
+    "Lit",
+    "Machine",
+    "Reject",
+    "RetryPolicy",
+    "Routing",
+    "Saga",
+    "SagaStep",
+    "SoftTimeout",
+    "State",
+    "StateKind",
+    "StateRole",
+    "Transition",
+    "TransitionKind",
+    "TypeName",
+    "Unary",
+    "UnaryOp",
+    "Value",
+    "Var",
+]
 
 IR_VERSION = 1
 """Bumped whenever the shape of the IR (and so its JSON Schema) changes."""
