@@ -30,12 +30,6 @@ class Span:
             "end_column": self.end_column,
         }
 
-    def cover(self, other: Span) -> Span:
-        """Return the smallest span that holds both `self` and `other`."""
-        first = self if (self.line, self.column) <= (other.line, other.column) else other
-        last = self if (self.end_line, self.end_column) >= (other.end_line, other.end_column) else other
-        return Span(first.line, first.column, last.end_line, last.end_column, first.offset, last.end_offset)
-
 
 NO_SPAN = Span(1, 1, 1, 1)
 
@@ -77,8 +71,3 @@ class SourceText:
         line, column = self.position(start)
         end_line, end_column = self.position(max(start, end))
         return Span(line, column, end_line, end_column, start, max(start, end))
-
-    @property
-    def line_count(self) -> int:
-        """Return the number of lines in the text."""
-        return len(self._line_starts)

@@ -7,7 +7,7 @@ the source line with a caret under the span, then help and context notes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 from statewright.diagnostics.model import Diagnostic
 
@@ -64,16 +64,6 @@ def render_concise(diagnostic: Diagnostic) -> str:
     span = diagnostic.span
     where = diagnostic.file if _unplaced(diagnostic) else f"{diagnostic.file}:{span.line}:{span.column}"
     return f"{where}: {diagnostic.code} {diagnostic.severity.value}: {diagnostic.message}"
-
-
-def render_text(
-    diagnostics: Iterable[Diagnostic], source_line: SourceLookup = _no_source, *, concise: bool = False
-) -> str:
-    """Render many findings, sorted by place, separated by blank lines."""
-    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
-    if concise:
-        return "\n".join(render_concise(d) for d in ordered)
-    return "\n\n".join(render_full(d, source_line) for d in ordered)
 
 
 def render_json(diagnostics: Sequence[Diagnostic]) -> str:

@@ -23,8 +23,6 @@ class Layout:
     """ASL callback Task (wait or work) -> the IR leaf it serves."""
     parallels: dict[str, str] = field(default_factory=dict)
     """ASL Parallel state -> the IR parallel state."""
-    level_keys: dict[str, str] = field(default_factory=dict)
-    """IR approval level state -> its key under `$.votes`."""
 
     entries: set[tuple[str, str]] = field(default_factory=set)
     """Edges into a wait that make progress (entering the leaf, its work finishing); the rest go back."""
