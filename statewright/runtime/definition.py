@@ -4,6 +4,7 @@ Built once per workflow from an `ir.Machine` (generated modules build it from
 their embedded IR). Every table is keyed for O(1) lookups on the hot path:
 event transitions by (state, event), eventless ones by (state, kind), refusals
 by (state, event), timers and invoked work by state, approval levels by state.
+Which transitions an event may take is `semantics.dispatch`'s answer (`Definition.dispatch`).
 Guards are evaluated by `semantics.values` unless a generated module supplies
 compiled guard functions for speed; both come from the same definition of the
 guard language.
@@ -17,6 +18,7 @@ from functools import cached_property
 
 from statewright import ir
 from statewright.ir.text import render
+from statewright.semantics.dispatch import Dispatch
 from statewright.semantics.hierarchy import Hierarchy
 from statewright.semantics.values import holds
 
@@ -46,16 +48,12 @@ class Definition:
         self.hierarchy = Hierarchy(machine)
         self.states = self.hierarchy.states
         self.fields: dict[str, ir.ContextField] = {f.name: f for f in machine.context}
-        self.on_event: dict[tuple[str, str], list[int]] = {}
-        self.eventless: dict[tuple[str, str], list[int]] = {}
-        self.refusals: dict[tuple[str, str], ir.Reject] = {}
-        for index, transition in enumerate(machine.transitions):
-            if transition.kind == "event" and transition.event is not None:
-                self.on_event.setdefault((transition.source, transition.event), []).append(index)
-            else:
-                self.eventless.setdefault((transition.source, transition.kind), []).append(index)
-        for refusal in machine.rejects:
-            self.refusals.setdefault((refusal.state, refusal.event), refusal)
+        self.dispatch = Dispatch(machine)
+        self.on_event: Mapping[tuple[str, str], list[int]] = self.dispatch.on_event
+        self.eventless: Mapping[tuple[str, str], list[int]] = self.dispatch.eventless_on
+        self.refusals: dict[tuple[str, str], ir.Reject] = {
+            key: refusals[0] for key, refusals in self.dispatch.refusals.items()
+        }
         self.levels: dict[str, Level] = {
             level.state: Level(level.state, level.number, level.approvers, level.quorum, approval.delegation)
             for approval in machine.approvals
@@ -87,14 +85,3 @@ class Definition:
         return {
             index: render(t.guard) for index, t in enumerate(self.machine.transitions) if t.guard is not None
         }
-
-    @cached_property
-    def mentioned_below(self) -> dict[str, frozenset[str]]:
-        """Events each state or a state below it handles or refuses (for parallel regions)."""
-        below: dict[str, set[str]] = {name: set() for name in self.states}
-        for name, event in (*self.on_event, *self.refusals):
-            below[name].add(event)
-        for state in reversed(self.machine.states):
-            if state.parent is not None:
-                below[state.parent] |= below[state.name]
-        return {name: frozenset(events) for name, events in below.items()}

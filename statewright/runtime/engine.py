@@ -34,7 +34,6 @@ once: `codec.seal` stamps it and hands its canonical JSON to the store.
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -61,6 +60,7 @@ from statewright.runtime.model import (
     Work,
 )
 from statewright.runtime.plan import Plan, plan_of
+from statewright.semantics.dispatch import EventlessKind, preempted
 from statewright.semantics.values import (
     holds,
     value_in_domain,
@@ -163,38 +163,25 @@ Resolution = tuple[Literal["transition", "reject", "ignore", "other_region", "un
 
 
 def _resolve(draft: Draft, leaf: str, event: str) -> Resolution:
-    """Walk from `leaf` outwards to the level that decides `event` (guards evaluated on the context)."""
+    """Walk `semantics.dispatch`'s candidates for `event` in `leaf`, evaluating guards on the context."""
     definition = draft.definition
-    guarded_only = False
-    chain = draft.plan.chain[leaf]
-    for level in chain:
-        indices = definition.on_event.get((level, event), ())
-        fallback: int | None = None
-        for index in indices:
-            transition = definition.transitions[index]
-            if transition.is_else:
-                fallback = index
-                continue
-            if transition.guard is None:
-                return ("transition", index)
-            held = draft.plan.guard_holds(index, draft.context)
-            draft.guards.append((definition.guard_texts[index], held))
-            if held:
-                return ("transition", index)
-        if fallback is not None:
-            return ("transition", fallback)
-        refusal = definition.refusals.get((level, event))
-        if refusal is not None:
-            return (refusal.kind, refusal)
-        if indices:
-            guarded_only = True
-    for inner, outer in itertools.pairwise(chain):
-        parallel = definition.states[outer]
-        if parallel.kind == "parallel" and any(
-            event in definition.mentioned_below[region] for region in parallel.children if region != inner
-        ):
-            return ("other_region", outer)
-    return ("no_guard", None) if guarded_only else ("unhandled", None)
+    handling = definition.dispatch.handling(leaf, event)
+    for index in handling.candidates:
+        transition = definition.transitions[index]
+        if transition.guard is None or transition.is_else:
+            return ("transition", index)
+        held = draft.plan.guard_holds(index, draft.context)
+        draft.guards.append((definition.guard_texts[index], held))
+        if held:
+            return ("transition", index)
+    match handling.terminal:
+        case "reject" | "ignore":
+            return (handling.terminal, handling.refusal)
+        case "other_region":
+            return ("other_region", handling.region)
+        case "no_guard":
+            return ("no_guard", None)
+    return ("unhandled", None)
 
 
 def send(
@@ -228,8 +215,7 @@ def send(
             no_guard = True
     if not chosen:
         return _refusal(draft, event, refusals, no_guard, request)
-    if len(chosen) > 1:
-        chosen.sort()
+    chosen.sort()
     transitions = definition.transitions
     first = transitions[chosen[0]]
     decision: Decision | None = None
@@ -241,7 +227,13 @@ def send(
         if not counted:  # counted, quorum not reached yet at any level
             return draft.commit("event", request, event=event, decision=decision)
         chosen = counted
-    taken = _preempted(plan, tuple(instance.active), chosen, transitions)
+    active = tuple(instance.active)
+
+    def exits(index: int) -> tuple[str, ...]:
+        target = transitions[index].target
+        return () if target is None else plan.exits(active, transitions[index].source, target)
+
+    taken = preempted(chosen, exits)
     for index in taken:  # every transition the event applies passes the gate, or none is applied
         denied = _gate(transitions[index], request, definition.machine.scope)
         if denied is not None:
@@ -271,29 +263,6 @@ def send(
         scope=first.scope,
         decision=decision,
     )
-
-
-def _preempted(
-    plan: Plan, start: tuple[str, ...], chosen: list[int], transitions: tuple[ir.Transition, ...]
-) -> list[int]:
-    """The chosen transitions that run, in document order (SCXML preemption).
-
-    One is skipped when its exit set, in the configuration the event found, meets
-    the exit set of one already kept.
-    """
-    if len(chosen) == 1:  # one alone is never preempted
-        return chosen
-    kept: list[int] = []
-    exited: set[str] = set()
-    for index in chosen:
-        transition = transitions[index]
-        if transition.target is not None:
-            exits = plan.exits(start, transition.source, transition.target)
-            if not exited.isdisjoint(exits):
-                continue
-            exited.update(exits)
-        kept.append(index)
-    return kept
 
 
 def _count_votes(draft: Draft, chosen: list[int], event: str, request: Request) -> list[int] | WorkflowError:
@@ -543,12 +512,11 @@ def _failed(draft: Draft, name: str, error: str, seed: int = 0) -> Step:
     return _checked(draft, "error", transition=index, reason=error)
 
 
-def _eventless_from(definition: Definition, name: str, kind: str, draft: Draft) -> int | None:
-    """The `done`/`error` transition of a state or its nearest ancestor that has one."""
-    for level in definition.hierarchy.chain(name):
-        for index in definition.eventless.get((level, kind), ()):
-            if draft.plan.guard_holds(index, draft.context):
-                return index
+def _eventless_from(definition: Definition, name: str, kind: EventlessKind, draft: Draft) -> int | None:
+    """The first of `semantics.dispatch`'s `done`/`error` candidates for `name` whose guard holds."""
+    for index in definition.dispatch.eventless(definition.hierarchy.chain(name), kind):
+        if draft.plan.guard_holds(index, draft.context):
+            return index
     return None
 
 

@@ -130,33 +130,26 @@ def timed_moves(definition: Definition) -> dict[str, dict[str, Choice]]:
 def _choice(
     definition: Definition, leaf: str, event: str, busy: set[str], settles: set[str], leaves: set[str]
 ) -> Choice | None:
-    """The candidates the deciding level offers, or None when the step is not a timed move."""
-    for level in definition.hierarchy.chain(leaf):
-        indices = definition.on_event.get((level, event), ())
-        if not indices:
-            if (level, event) in definition.refusals:
-                return None
-            continue
-        if level in definition.levels:
+    """The candidates the deciding level offers, or None when the step is not a timed move.
+
+    The deciding level and its candidates are `semantics.dispatch`'s; a timed move
+    needs a level that always decides by a transition (unguarded or `else`).
+    """
+    levels = definition.dispatch.levels(definition.hierarchy.chain(leaf), event)
+    if not levels:
+        return None
+    level = levels[0]
+    if not (level.unguarded or level.fallback is not None) or level.state in definition.levels:
+        return None  # refused, or guards alone (where none holds the event passes outwards)
+    candidates: list[tuple[int | None, TimedMove]] = []
+    for index in level.candidates:
+        transition = definition.transitions[index]
+        move = _timed(definition, leaf, transition, busy, settles, leaves)
+        if move is None or not _plain_but_guard(transition):
             return None
-        candidates: list[tuple[int | None, TimedMove]] = []
-        fallback: tuple[int | None, TimedMove] | None = None
-        for index in indices:
-            transition = definition.transitions[index]
-            move = _timed(definition, leaf, transition, busy, settles, leaves)
-            if move is None or not _plain_but_guard(transition):
-                return None
-            if transition.is_else:
-                fallback = fallback or (None, move)
-                continue
-            if transition.guard is None:
-                candidates.append((None, move))
-                return tuple(candidates)
-            candidates.append((index, move))
-        if fallback is None:
-            return None  # guards alone: where none holds the event passes outwards
-        return (*candidates, fallback)
-    return None
+        unconditional = transition.guard is None or transition.is_else
+        candidates.append((None if unconditional else index, move))
+    return tuple(candidates)
 
 
 def _timed(
