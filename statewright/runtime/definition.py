@@ -50,7 +50,7 @@ class Definition:
         self.fields: dict[str, ir.ContextField] = {f.name: f for f in machine.context}
         self.dispatch = Dispatch(machine)
         self.on_event: Mapping[tuple[str, str], list[int]] = self.dispatch.on_event
-        self.eventless: Mapping[tuple[str, str], list[int]] = self.dispatch.eventless_on
+        self.eventless: Mapping[tuple[str, str], list[int]] = self.dispatch.by_kind
         self.refusals: dict[tuple[str, str], ir.Reject] = {
             key: refusals[0] for key, refusals in self.dispatch.refusals.items()
         }

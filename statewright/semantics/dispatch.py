@@ -120,17 +120,20 @@ class Dispatch:
         self.transitions = machine.transitions
         self.states: dict[str, ir.State] = {s.name: s for s in machine.states}
         self.on_event: dict[tuple[str, str], list[int]] = {}
-        self.eventless_on: dict[tuple[str, str], list[int]] = {}
+        self.by_kind: dict[tuple[str, str], list[int]] = {}
+        """Transitions by (source, kind), every kind, in document order."""
         self.refusals: dict[tuple[str, str], list[ir.Reject]] = {}
         own: dict[str, dict[str, None]] = {}
         for index, transition in enumerate(machine.transitions):
+            self.by_kind.setdefault((transition.source, transition.kind), []).append(index)
             if transition.kind == "event" and transition.event is not None:
                 self.on_event.setdefault((transition.source, transition.event), []).append(index)
                 own.setdefault(transition.source, {})[transition.event] = None
-            else:
-                self.eventless_on.setdefault((transition.source, transition.kind), []).append(index)
+        self.refused_in: dict[str, list[ir.Reject]] = {}
+        """Refusals by state, in document order."""
         for refusal in machine.rejects:
             self.refusals.setdefault((refusal.state, refusal.event), []).append(refusal)
+            self.refused_in.setdefault(refusal.state, []).append(refusal)
             own.setdefault(refusal.state, {})[refusal.event] = None
         self.own: dict[str, frozenset[str]] = {name: frozenset(events) for name, events in own.items()}
         """Events each state itself writes a transition or a refusal for."""
@@ -236,21 +239,13 @@ class Dispatch:
                 if transition.event is not None:
                     found.setdefault(transition.event, None)
             if refusals:
-                for refusal in self.machine.rejects:
-                    if refusal.state == state:
-                        found.setdefault(refusal.event, None)
+                for refusal in self.refused_in.get(state, ()):
+                    found.setdefault(refusal.event, None)
         return tuple(found)
 
     def transitions_of(self, state: str, kind: str) -> list[ir.Transition]:
         """Transitions of one kind written on `state`, in document order."""
-        if kind == "event":
-            return [
-                self.transitions[i]
-                for (source, _event), indices in self.on_event.items()
-                if source == state
-                for i in indices
-            ]
-        return [self.transitions[i] for i in self.eventless_on.get((state, kind), ())]
+        return [self.transitions[i] for i in self.by_kind.get((state, kind), ())]
 
     # ------------------------------------------------------------------ parallel regions
 
@@ -312,7 +307,7 @@ class Dispatch:
         """
         found: list[int] = []
         for state in chain:
-            for index in self.eventless_on.get((state, kind), ()):
+            for index in self.by_kind.get((state, kind), ()):
                 found.append(index)
                 if kind != "timeout" and self.transitions[index].guard is None:
                     return tuple(found)

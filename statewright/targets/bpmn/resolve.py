@@ -1,12 +1,10 @@
-"""What each leaf reacts to, flattened from the state hierarchy the way the runtime resolves it.
+"""What each leaf reacts to, as BPMN gateways need it: `semantics.dispatch` with transitions for indices.
 
-The runtime walks from the active leaf outwards (LANGUAGE.md §10): at each level
-the first transition whose guard holds is taken, an `else` is the level's
-fallback, a `reject`/`ignore` decides, and a level whose guards all fail passes
-the event on to the next level out. `handling` returns that walk as one ordered
-list of candidates, so a BPMN exclusive gateway (first true condition wins)
-reproduces it. The walk stops at the nearest parallel ancestor: what that
-state and its ancestors handle becomes a boundary event of its sub-process.
+The runtime's walk (LANGUAGE.md §10) is `semantics.dispatch`; this module only
+adapts its answers for the BPMN lowering: candidates as `ir.Transition`s in the
+order an exclusive gateway (first true condition wins) must test them, and the
+walk cut at the nearest parallel ancestor, because what that state and its
+ancestors handle becomes a boundary event of its sub-process.
 """
 
 from __future__ import annotations
@@ -15,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from statewright import ir
+from statewright.semantics.dispatch import Dispatch, EventlessKind
 from statewright.semantics.hierarchy import Hierarchy
 
 Terminal = Literal["taken", "reject", "ignore", "no_guard", "unhandled"]
@@ -30,24 +29,16 @@ class Handling:
 
 
 class Resolver:
-    """Flattened views of one machine's transitions."""
+    """Flattened views of one machine's transitions, read off its `Dispatch`."""
 
     def __init__(self, machine: ir.Machine) -> None:
         self.machine = machine
         self.hierarchy = Hierarchy(machine)
-        self.refusals = {(r.state, r.event): r for r in machine.rejects}
-        self._by_source: dict[tuple[str, str], list[ir.Transition]] = {}
-        for transition in machine.transitions:  # indexed once: lookups are per state, not per machine
-            self._by_source.setdefault((transition.source, transition.kind), []).append(transition)
+        self.dispatch = Dispatch(machine)
 
     def inner_chain(self, state: str) -> list[str]:
         """`state` and its ancestors, stopping below the nearest parallel ancestor."""
-        found: list[str] = []
-        for level in self.hierarchy.chain(state):
-            if level != state and self.hierarchy.states[level].kind == "parallel":
-                break
-            found.append(level)
-        return found
+        return list(self.dispatch.inner_chain(state))
 
     def parallel_of(self, state: str) -> str | None:
         """The nearest parallel proper ancestor of `state` (its sub-process), if any."""
@@ -58,40 +49,34 @@ class Resolver:
 
     def transitions(self, state: str, kind: str, event: str | None = None) -> list[ir.Transition]:
         """Transitions of one kind written on `state`, in document order."""
-        written = self._by_source.get((state, kind), [])
-        return [t for t in written if event is None or t.event == event]
+        if kind == "event" and event is not None:
+            return [self.machine.transitions[i] for i in self.dispatch.on_event.get((state, event), ())]
+        return self.dispatch.transitions_of(state, kind)
 
     def handling(self, levels: list[str], event: str) -> Handling:
-        """How the levels (innermost first) decide `event`."""
-        candidates: list[ir.Transition] = []
-        for level in levels:
-            fallback: ir.Transition | None = None
-            for transition in self.transitions(level, "event", event):
-                if transition.is_else:
-                    fallback = fallback or transition
-                    continue
-                candidates.append(transition)
-                if transition.guard is None:
-                    return Handling(tuple(candidates), "taken")
-            if fallback is not None:
-                return Handling((*candidates, fallback), "taken")
-            refusal = self.refusals.get((level, event))
-            if refusal is not None:
-                return Handling(tuple(candidates), refusal.kind, refusal.reason)
-        return Handling(tuple(candidates), "no_guard" if candidates else "unhandled")
+        """How the levels (innermost first) decide `event`; another region's concern is none of theirs."""
+        walked = self.dispatch.walk(levels, event)
+        candidates = tuple(self.machine.transitions[i] for i in walked.candidates)
+        match walked.terminal:
+            case "taken":
+                return Handling(candidates, "taken")
+            case "reject" | "ignore":
+                reason = walked.refusal.reason if walked.refusal is not None else None
+                return Handling(candidates, walked.terminal, reason)
+        return Handling(candidates, "no_guard" if candidates else "unhandled")
 
     def events_of(self, levels: list[str]) -> list[str]:
         """Events with a transition or an ignore on any of the levels, in machine event order."""
-        mentioned = {t.event for level in levels for t in self.transitions(level, "event")}
-        mentioned |= {e for (s, e), r in self.refusals.items() if s in levels and r.kind == "ignore"}
+        dispatch = self.dispatch
+        mentioned: set[str] = set()
+        for level in levels:
+            for event in dispatch.own.get(level, ()):
+                if (level, event) in dispatch.on_event or any(
+                    refusal.kind == "ignore" for refusal in dispatch.refusals.get((level, event), ())
+                ):
+                    mentioned.add(event)
         return [event.name for event in self.machine.events if event.name in mentioned]
 
-    def eventless(self, levels: list[str], kind: str) -> list[ir.Transition]:
+    def eventless(self, levels: list[str], kind: EventlessKind) -> list[ir.Transition]:
         """`done`/`error`/`timeout` candidates over the levels, innermost first (first that holds wins)."""
-        found: list[ir.Transition] = []
-        for level in levels:
-            for transition in self.transitions(level, kind):
-                found.append(transition)
-                if transition.guard is None and kind != "timeout":
-                    return found
-        return found
+        return [self.machine.transitions[i] for i in self.dispatch.eventless(levels, kind)]
