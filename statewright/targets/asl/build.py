@@ -17,6 +17,7 @@ from typing import Any
 from statewright import ir
 from statewright.diagnostics import Code
 from statewright.ir.text import render
+from statewright.semantics.dispatch import Dispatch
 from statewright.semantics.hierarchy import Hierarchy
 from statewright.source import Span
 from statewright.targets.asl import actions, approvals, leaves
@@ -56,10 +57,7 @@ class Builder:
         for state in machine.states:
             if state.kind == "parallel":
                 self.layout.parallels[self.namer.name(state.name)] = state.name
-        self.by_source: dict[str, list[ir.Transition]] = {}
-        for transition in machine.transitions:
-            self.by_source.setdefault(transition.source, []).append(transition)
-        self.refusals = {(r.state, r.event): r for r in machine.rejects}
+        self.dispatch = Dispatch(machine)
 
     def note(self, code: Code, message: str, span: Span) -> None:
         """Record a finding about the translation."""
@@ -147,7 +145,7 @@ class Builder:
 
     def transitions(self, state: str, kind: str) -> list[ir.Transition]:
         """The transitions of `state` of one kind, in IR order."""
-        return [t for t in self.by_source.get(state, []) if t.kind == kind]
+        return self.dispatch.transitions_of(state, kind)
 
     def steps_of(self, leaf: str, transition: ir.Transition) -> list[Step]:
         """Exit actions, the transition's actions and entry actions, in the runtime's order."""

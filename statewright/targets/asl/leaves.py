@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from statewright import ir
+from statewright.semantics.dispatch import EventlessKind
 from statewright.targets.asl import actions, approvals, choice, gates
 from statewright.targets.asl.codes import SOFT_TIMEOUT_DROPPED, TIMER_ROUNDED, UNBOUNDED_WAIT
 from statewright.targets.asl.resources import EVALUATOR, EVENT_QUEUE
@@ -210,24 +211,13 @@ def _fail(b: Builder, scope: Scope, leaf: str, what: str, error: str, cause: str
 
 def _events(b: Builder, leaf: str, refusals: bool = True) -> list[str]:
     """The events some level above `leaf` has transitions for (and refuses), in first-mention order."""
-    found: dict[str, None] = {}
-    for level in b.h.chain(leaf):
-        for transition in b.transitions(level, "event"):
-            if transition.event is not None:
-                found.setdefault(transition.event, None)
-        for reject in b.machine.rejects:
-            if refusals and reject.state == level:
-                found.setdefault(reject.event, None)
-    return list(found)
+    return list(b.dispatch.events_at(b.h.chain(leaf), refusals))
 
 
-def _eventless_from(b: Builder, leaf: str, kind: str) -> ir.Transition | None:
+def _eventless_from(b: Builder, leaf: str, kind: EventlessKind) -> ir.Transition | None:
     """The `done`/`error` transition of the leaf or its nearest ancestor that has one."""
-    for level in b.h.chain(leaf):
-        found = b.transitions(level, kind)
-        if found:
-            return found[0]
-    return None
+    found = b.dispatch.eventless(b.h.chain(leaf), kind)
+    return b.machine.transitions[found[0]] if found else None
 
 
 class _Guards:
@@ -308,35 +298,21 @@ def _decide(b: Builder, scope: Scope, leaf: str, variant: str, wait: str) -> str
 def _event_rules(
     b: Builder, scope: Scope, leaf: str, event: str, wait: str, refused: str, guards: _Guards
 ) -> list[dict[str, Any]]:
-    """The Choice rules for one event, level by level outwards, in the runtime's order."""
+    """The Choice rules for one event: `semantics.dispatch`'s candidates for the leaf, in order."""
     is_event = {"Variable": "$.signal.event", "StringEquals": event}
-    guarded = False
+    handling = b.dispatch.handling(leaf, event)
     rules: list[dict[str, Any]] = []
-    for level in b.h.chain(leaf):
-        fallback: ir.Transition | None = None
-        candidates = [t for t in b.transitions(level, "event") if t.event == event]
-        guarded = guarded or bool(candidates)
-        for transition in candidates:
-            if transition.is_else:
-                fallback = transition
-                continue
-            target = _transition(b, scope, leaf, transition, wait, refused)
-            if transition.guard is None:
-                rules.append({**is_event, "Next": target})
-                return rules
-            rules.append(
-                {"And": [is_event, choice.condition(transition.guard, guards.offload)], "Next": target}
-            )
-        if fallback is not None:
-            rules.append({**is_event, "Next": _transition(b, scope, leaf, fallback, wait, refused)})
+    for index in handling.candidates:
+        transition = b.machine.transitions[index]
+        target = _transition(b, scope, leaf, transition, wait, refused)
+        if transition.guard is None or transition.is_else:
+            rules.append({**is_event, "Next": target})
             return rules
-        refusal = b.refusals.get((level, event))
-        if refusal is not None:
-            rules.append(
-                {**is_event, "Next": refused if refusal.kind == "reject" else _ignored(b, scope, leaf, wait)}
-            )
-            return rules
-    if guarded:  # only guards decide it, and none holds: refused
+        rules.append({"And": [is_event, choice.condition(transition.guard, guards.offload)], "Next": target})
+    if handling.refusal is not None:
+        ignored = handling.refusal.kind == "ignore"
+        rules.append({**is_event, "Next": _ignored(b, scope, leaf, wait) if ignored else refused})
+    elif handling.candidates:  # only guards decide it, and none holds: refused
         rules.append({**is_event, "Next": refused})
     return rules
 
