@@ -1,4 +1,4 @@
-"""The `statewright` command: `check`, `build`, `fmt`, `targets`, and the `run` group (`instances`).
+"""The `statewright` command: `check`, `build`, `fmt`, `targets`, and the `run` group (`cli/run/`).
 
 Streams. stdout carries what a command produces: the findings report and its
 one-line summary (`check`), the list of files written (`build`), the files
@@ -15,7 +15,7 @@ rules, a target's generation, or `--strict` warnings found problems, or
 a missing or unreadable file, bad bytes, a directory with no `.wf` files, a
 syntax, name or type error (any error produced by read, parse or lower), an
 unknown target, an output directory that cannot be written. When both kinds
-occur, 2 wins. `run` (see `instance_session`): 1 when the workflow refused a
+occur, 2 wins. `run` (see `cli.run.session`): 1 when the workflow refused a
 well-formed request, 2 for usage and input errors. An unexpected exception
 prints `internal error [SW909]: ...` and exits 2; it never shows a traceback
 unless STATEWRIGHT_DEBUG is set.
@@ -35,7 +35,7 @@ from typing import Annotated
 import typer
 
 from statewright import __version__
-from statewright.cli import build, check, fmt, instances, targets, testing
+from statewright.cli import build, check, fmt, run, targets, testing
 from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from statewright.cli.guard import report_internal_error
 from statewright.cli.output import make_console
@@ -73,7 +73,7 @@ app.command()(build.build)
 app.command()(fmt.fmt)
 app.command()(targets.targets)
 app.command()(testing.test)
-app.add_typer(instances.app, name="run")
+app.add_typer(run.app, name="run")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -22,6 +22,7 @@ from statewright.cli.codes import (
 )
 from statewright.cli.files import artifact_problem, exists, is_dir, write_atomic
 from statewright.cli.guard import guarded
+from statewright.cli.invocation import FileReport, Invocation, compile_input, find_inputs
 from statewright.cli.options import FormatOpt, MaxBytesOpt, PathsArg, SmtTimeoutOpt
 from statewright.cli.output import (
     ReportFormat,
@@ -32,7 +33,6 @@ from statewright.cli.output import (
     problems_text,
     severity_counts,
 )
-from statewright.cli.run import FileReport, Run, compile_input, find_inputs
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.diagnostics import Diagnostic, has_errors
 from statewright.ir import Machine
@@ -69,9 +69,9 @@ def build(
     targets, problems = _select_targets(manager, target)
     rules = manager.rules()
     files, missing = find_inputs(paths)
-    run = Run(plugin=manager.diagnostics, usage=[*problems, *missing])
+    invocation = Invocation(plugin=manager.diagnostics, usage=[*problems, *missing])
     if exists(out) and not is_dir(out):
-        run.usage.append(
+        invocation.usage.append(
             Diagnostic.of(
                 OUTPUT_NOT_WRITABLE, f"output path `{out}` exists and is not a directory", str(out), NO_SPAN
             )
@@ -79,8 +79,8 @@ def build(
     planned: Planned = {}
     for path in files:
         report, machine = compile_input(path, rules, max_bytes, False, smt_timeout)
-        run.reports.append(report)
-        if has_errors(run.usage) or machine is None or has_errors(report.diagnostics):
+        invocation.reports.append(report)
+        if has_errors(invocation.usage) or machine is None or has_errors(report.diagnostics):
             continue
         for name, chosen in targets.items():
             output = _generate(
@@ -90,37 +90,37 @@ def build(
             if has_errors(output.diagnostics):
                 continue
             _plan(planned, out / name, name, output, report)
-    if not has_errors(run.usage):
-        _write_planned(planned, run)
+    if not has_errors(invocation.usage):
+        _write_planned(planned, invocation)
     if format is ReportFormat.JSON:
-        emit_json(run.document())
-        return run.exit_code()
+        emit_json(invocation.document())
+        return invocation.exit_code()
     if format is ReportFormat.SARIF:
-        written_files = [w for r in run.reports for w in r.written]
+        written_files = [w for r in invocation.reports for w in r.written]
         emit_json(
             sarif_log(
-                run.all(),
+                invocation.all(),
                 root=Path.cwd(),
-                exit_code=run.exit_code(),
+                exit_code=invocation.exit_code(),
                 run_properties={"artifacts": written_files},
             )
         )
-        return run.exit_code()
+        return invocation.exit_code()
     console = make_console()
-    findings = run.all()
-    print_findings(console, findings, run.lookup(), format)
+    findings = invocation.all()
+    print_findings(console, findings, invocation.lookup(), format)
     if findings and format is ReportFormat.TEXT:
         console.print()
-    written = [w for r in run.reports for w in r.written]
+    written = [w for r in invocation.reports for w in r.written]
     for item in written:
         console.print(f"{item['status']:<9} {item['path']}")
     fresh = sum(1 for w in written if w["status"] == "wrote")
     summary = (
-        f"built {plural(len(run.reports), 'file')} for {plural(len(targets), 'target')}: "
+        f"built {plural(len(invocation.reports), 'file')} for {plural(len(targets), 'target')}: "
         f"{fresh} written, {len(written) - fresh} unchanged; {problems_text(severity_counts(findings))}"
     )
     console.print(Text(summary, style="bold"))
-    return run.exit_code()
+    return invocation.exit_code()
 
 
 def _parse_options(pairs: Sequence[str]) -> dict[str, str]:
@@ -204,7 +204,7 @@ def _plan(planned: Planned, directory: Path, target: str, output: TargetOutput, 
         planned[destination] = (report, target, data)
 
 
-def _write_planned(planned: Planned, run: Run) -> None:
+def _write_planned(planned: Planned, invocation: Invocation) -> None:
     """Write the planned artifacts of every input without errors, atomically, in path order."""
     for destination in sorted(planned):
         report, target, data = planned[destination]
@@ -215,7 +215,7 @@ def _write_planned(planned: Planned, run: Run) -> None:
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             message = f"cannot write `{destination}`: {reason}"
-            run.usage.append(Diagnostic.of(OUTPUT_NOT_WRITABLE, message, str(destination), NO_SPAN))
+            invocation.usage.append(Diagnostic.of(OUTPUT_NOT_WRITABLE, message, str(destination), NO_SPAN))
             continue
         status = "wrote" if changed else "unchanged"
         report.written.append({"target": target, "path": str(destination), "status": status})

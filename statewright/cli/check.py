@@ -17,6 +17,7 @@ import typer
 from rich.text import Text
 
 from statewright.cli.guard import guarded
+from statewright.cli.invocation import Invocation, compile_input, find_inputs
 from statewright.cli.options import FormatOpt, MaxBytesOpt, PathsArg, SmtTimeoutOpt
 from statewright.cli.output import (
     ReportFormat,
@@ -28,7 +29,6 @@ from statewright.cli.output import (
     problems_text,
     severity_counts,
 )
-from statewright.cli.run import Run, compile_input, find_inputs
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.diagnostics import has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES
@@ -49,39 +49,46 @@ def check(
     manager = get_plugin_manager()
     rules = manager.rules()
     files, problems = find_inputs(paths)
-    run = Run(plugin=manager.diagnostics, usage=problems, strict=strict)
+    invocation = Invocation(plugin=manager.diagnostics, usage=problems, strict=strict)
     summaries: list[Summary] = []
     for path in files:
         report, machine = compile_input(path, rules, max_bytes, strict, smt_timeout)
-        run.reports.append(report)
+        invocation.reports.append(report)
         if machine is not None and not has_errors(report.front):
             summaries.append(summarize(machine, rules, report.diagnostics, report.name))
     validation = [summary.to_dict() for summary in summaries]
     if format is ReportFormat.JSON:
-        document: dict[str, Any] = run.document()
+        document: dict[str, Any] = invocation.document()
         document["validation"] = validation
         emit_json(document)
     elif format is ReportFormat.SARIF:
         emit_json(
             sarif_log(
-                run.all(),
+                invocation.all(),
                 root=Path.cwd(),
-                exit_code=run.exit_code(),
+                exit_code=invocation.exit_code(),
                 run_properties={"validation": validation},
             )
         )
     else:
-        counts = severity_counts(run.all())
+        counts = severity_counts(invocation.all())
         shown = summaries if rules else []
-        _print_run(run, shown, format, f"checked {plural(len(run.reports), 'file')}: {problems_text(counts)}")
-    return run.exit_code()
+        _print_invocation(
+            invocation,
+            shown,
+            format,
+            f"checked {plural(len(invocation.reports), 'file')}: {problems_text(counts)}",
+        )
+    return invocation.exit_code()
 
 
-def _print_run(run: Run, summaries: list[Summary], style: ReportFormat, summary: str) -> None:
+def _print_invocation(
+    invocation: Invocation, summaries: list[Summary], style: ReportFormat, summary: str
+) -> None:
     """Print a run's findings, the validation summaries and one summary line (text or concise)."""
     console = make_console()
-    findings = run.all()
-    print_findings(console, findings, run.lookup(), style)
+    findings = invocation.all()
+    print_findings(console, findings, invocation.lookup(), style)
     if findings and style is ReportFormat.TEXT:
         console.print()
     if summaries:

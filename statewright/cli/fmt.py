@@ -12,6 +12,7 @@ from rich.text import Text
 from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK, OUTPUT_NOT_WRITABLE
 from statewright.cli.files import write_atomic
 from statewright.cli.guard import guarded
+from statewright.cli.invocation import FileReport, Invocation, find_inputs
 from statewright.cli.options import MaxBytesOpt, PathsArg
 from statewright.cli.output import (
     ReportFormat,
@@ -21,7 +22,6 @@ from statewright.cli.output import (
     problems_text,
     severity_counts,
 )
-from statewright.cli.run import FileReport, Run, find_inputs
 from statewright.diagnostics import Diagnostic, has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES, read_source
 from statewright.source import NO_SPAN
@@ -42,16 +42,16 @@ def fmt(
     from statewright.dsl.format import format_text
 
     files, problems = find_inputs(paths)
-    run = Run(usage=problems)
+    invocation = Invocation(usage=problems)
     status = make_console(stderr=diff)
     changed = 0
     for path in files:
         source = read_source(path, max_bytes=max_bytes)
         if isinstance(source, Diagnostic):
-            run.reports.append(FileReport(str(path), None, (source,)))
+            invocation.reports.append(FileReport(str(path), None, (source,)))
             continue
         result = format_text(source)
-        run.reports.append(FileReport(source.name, source, tuple(result.diagnostics)))
+        invocation.reports.append(FileReport(source.name, source, tuple(result.diagnostics)))
         if result.text is None or has_errors(result.diagnostics) or result.text == source.text:
             continue
         changed += 1
@@ -65,20 +65,20 @@ def fmt(
             write_atomic(target, result.text.encode("utf-8"), stat.S_IMODE(target.stat().st_mode))
         except OSError as exc:
             message = f"cannot write `{path}`: {exc.strerror or type(exc).__name__}"
-            run.usage.append(Diagnostic.of(OUTPUT_NOT_WRITABLE, message, str(path), NO_SPAN))
+            invocation.usage.append(Diagnostic.of(OUTPUT_NOT_WRITABLE, message, str(path), NO_SPAN))
             continue
         status.print(f"reformatted {source.name}")
-    findings = run.all()
-    print_findings(status, findings, run.lookup(), ReportFormat.TEXT)
+    findings = invocation.all()
+    print_findings(status, findings, invocation.lookup(), ReportFormat.TEXT)
     if findings:
         status.print()
-    unchanged = len(run.reports) - changed - sum(1 for r in run.reports if has_errors(r.front))
+    unchanged = len(invocation.reports) - changed - sum(1 for r in invocation.reports if has_errors(r.front))
     verb = "would be reformatted" if (check or diff) else "reformatted"
     summary = f"{plural(changed, 'file')} {verb}, {unchanged} already formatted"
     if findings:
         summary += f"; {problems_text(severity_counts(findings))}"
     status.print(Text(summary, style="bold"))
-    code = run.exit_code()
+    code = invocation.exit_code()
     if code == EXIT_OK and check and changed:
         return EXIT_FINDINGS
     return code

@@ -20,9 +20,9 @@ from rich.text import Text
 
 from statewright.cli.codes import EXIT_USAGE
 from statewright.cli.guard import guarded
+from statewright.cli.invocation import Invocation, compile_input, find_inputs
 from statewright.cli.options import MaxBytesOpt, PathsArg
 from statewright.cli.output import ReportFormat, emit_json, make_console, plural, print_findings
-from statewright.cli.run import Run, compile_input, find_inputs
 from statewright.diagnostics import Severity, has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES
 from statewright.plugins.manager import get_plugin_manager
@@ -63,28 +63,28 @@ def test(
     options = TestOptions(chosen, max_examples, steps, seed, depth, drawn=drawn)
     manager = get_plugin_manager()
     files, problems = find_inputs(paths)
-    run = Run(plugin=manager.diagnostics, usage=problems)
+    invocation = Invocation(plugin=manager.diagnostics, usage=problems)
     outcomes: list[SpecOutcome] = []
     for path in files:
         report, machine = compile_input(path, manager.rules(), max_bytes, False)
-        run.reports.append(report)
+        invocation.reports.append(report)
         if machine is None or has_errors(report.diagnostics):
             continue
         outcome = test_machine(machine, report.name, options)
         outcomes.append(outcome)
         report.later.extend(outcome.diagnostics)
-    code = run.exit_code()
+    code = invocation.exit_code()
     if any(d.code == ENGINE_UNAVAILABLE.code for o in outcomes for d in o.diagnostics):
         code = EXIT_USAGE
     if format is ReportFormat.JSON:
-        document = run.document()
+        document = invocation.document()
         document["tests"] = [o.to_dict() for o in outcomes]
         emit_json(document)
         return code
     console = make_console()
     # The verification findings belong to `statewright check`; here only errors and the tests' own.
-    findings = tuple(d for d in run.all() if d.severity is Severity.ERROR or d.code.startswith("SW98"))
-    print_findings(console, findings, run.lookup(), ReportFormat.TEXT)
+    findings = tuple(d for d in invocation.all() if d.severity is Severity.ERROR or d.code.startswith("SW98"))
+    print_findings(console, findings, invocation.lookup(), ReportFormat.TEXT)
     if findings:
         console.print()
     for outcome in outcomes:

@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 from statewright import __version__, cli
 from statewright.cli import build as build_command
 from statewright.cli import check as check_command
-from statewright.cli import run as cli_run
+from statewright.cli import invocation
 from statewright.cli import targets as targets_command
 from statewright.diagnostics import Diagnostic, Severity
 from statewright.ir import Machine
@@ -264,7 +264,7 @@ def test_internal_error_is_reported_not_raised(tmp_path: Path, monkeypatch: pyte
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(cli_run, "compile_path", explode)
+    monkeypatch.setattr(invocation, "compile_path", explode)
     result = run("check", write(tmp_path / "good.wf", GOOD))
     assert result.exit_code == 2
     assert "internal error [SW909]: RuntimeError: kaboom" in result.stderr

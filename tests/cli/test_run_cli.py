@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
-from statewright.cli.instance_values import iso, parse_duration, parse_time
+from statewright.cli.run.values import iso, parse_duration, parse_time
 from tests.cli.test_cli import run, write
 from tests.conftest import EXAMPLES, ROOT
 

@@ -1,4 +1,7 @@
-"""One command's run: input discovery, compiling inputs, per-file reports and the exit-code policy."""
+"""One invocation of a command over `.wf` inputs (`check`, `build`, `fmt`, `test`).
+
+Input discovery, compiling each input, the per-file reports, and the exit-code policy.
+"""
 
 from __future__ import annotations
 
@@ -73,7 +76,7 @@ class FileReport:
 
 
 @dataclass
-class Run:
+class Invocation:
     """Everything one command found: per-input reports, plugin warnings and run-level errors."""
 
     reports: list[FileReport] = field(default_factory=list)

@@ -1,24 +1,7 @@
-"""The `run` command group: drive workflow instances on a SQLite store from the command line.
+"""The `run` group's subcommands: each compiles SPEC, opens a session on the store, and prints what it did.
 
-Form: `statewright run SUBCOMMAND SPEC --db FILE [ARGS] [--now TIME] [--format text|json]`.
-SPEC is the `.wf` file (compiled on every call; front-end errors stop the
-command, exit 2); `--db` is the SQLite store, which `start` creates when it is
-missing. Subcommands:
-
-- `start` creates an instance (`--id`, `--actor`, `--set field=value` typed by the field);
-- `send ID EVENT` offers an event with the governance inputs (`--actor`,
-  `--permission`, `--scope`, `--evidence name=value`) and an idempotency `--key`;
-- `approve`/`reject`/`delegate`/`recall ID` are the approval events (`--role R`
-  presents `role:R`; `delegate --to B` lets B decide);
-- `work ID KEY [--fail ERROR]` reports the outcome of owed work (the CLI runs no
-  handlers: it lists what is owed, an operator or script reports it);
-- `tick [--advance D]` fires the timers due by then; `pause`, `resume`, `cancel ID`;
-- `status ID`, `log ID`, `list` and `verify ID` (replay the audit log) read.
-
-Events an action emits are delivered within the same command. The clock is the
-system clock unless `--now` (ms since the epoch or ISO 8601, UTC by default)
-fixes it; see `instance_session` for how it is kept from running backwards and
-for the exit codes (0 done, 1 refused by the workflow, 2 usage or input error).
+The command-line form, the subcommands and the exit codes are described in the
+`statewright.cli.run` package docstring.
 """
 
 from __future__ import annotations
@@ -33,7 +16,8 @@ import typer
 
 from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK
 from statewright.cli.guard import guarded
-from statewright.cli.instance_session import (
+from statewright.cli.output import emit_json, plural
+from statewright.cli.run.session import (
     OutputFormat,
     RunError,
     Session,
@@ -41,8 +25,8 @@ from statewright.cli.instance_session import (
     execute,
     open_session,
 )
-from statewright.cli.instance_values import context_values, iso, pairs, parse_duration, roles
-from statewright.cli.instance_views import (
+from statewright.cli.run.values import context_values, iso, pairs, parse_duration, roles
+from statewright.cli.run.views import (
     LIST_HEADER,
     columns,
     instance_document,
@@ -53,7 +37,6 @@ from statewright.cli.instance_views import (
     status_document,
     status_text,
 )
-from statewright.cli.output import emit_json, plural
 from statewright.runtime import codec
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import initial_context

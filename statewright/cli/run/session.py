@@ -31,8 +31,8 @@ from rich.text import Text
 from statewright import ir
 from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, INTERNAL_ERROR
 from statewright.cli.files import exists
-from statewright.cli.instance_values import iso, parse_time
 from statewright.cli.output import ReportFormat, emit_json, make_console, plural, print_findings
+from statewright.cli.run.values import iso, parse_time
 from statewright.diagnostics import Code, Diagnostic, Severity, has_errors
 from statewright.diagnostics.codes import CODES
 from statewright.pipeline import CompileResult, compile_path

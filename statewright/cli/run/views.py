@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from statewright import ir
-from statewright.cli.instance_values import iso
+from statewright.cli.run.values import iso
 from statewright.runtime import codec
 from statewright.runtime.definition import Definition
 from statewright.runtime.model import Instance, Record, Timer, Work
