@@ -29,6 +29,7 @@ from statewright.compiler.verify import verify
 from statewright.compiler.verify.rules import guards, invariants
 from statewright.pipeline import compile_text
 from statewright.plugins.api import RuleContext
+from statewright.plugins.run import VerificationRun
 
 GOAL_SECONDS = 5.0
 
@@ -109,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     event_pairs = sum(1 for g in groups if g.kind == "event" and g.source.startswith("S"))
     print_(f"pairs: {event_pairs} guarded state x event pairs, {len(machine.transitions)} transitions")
     print_(f"compile: {compiled:.2f} s")
-    context = RuleContext(settings={"smt_timeout_ms": str(args.timeout_ms)})
+    run = VerificationRun(machine, smt_timeout_ms=args.timeout_ms)
+    context = RuleContext(run=run)
     findings: Counter[str] = Counter()
     total = 0.0
     for rule in (*guards.RULES, *invariants.RULES):
@@ -119,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         total += elapsed
         findings.update(d.code for d in found)
         print_(f"rule {rule.name}: {elapsed:.2f} s, {len(found)} findings")
-    analysis = analysis_of(machine, args.timeout_ms)
+    analysis = analysis_of(run)
     print_(f"solver queries: {analysis.prover.queries}")
     verdict = "within" if total <= GOAL_SECONDS else "OVER"
     print_(f"all guard rules: {total:.2f} s ({verdict} the {GOAL_SECONDS:.0f} s goal for 1,000 pairs)")

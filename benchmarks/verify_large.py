@@ -30,6 +30,7 @@ from statewright.compiler.verify import verify
 from statewright.compiler.verify.graph import graph_of
 from statewright.compiler.verify.rules.structure import RULES
 from statewright.plugins.api import RuleContext
+from statewright.plugins.run import VerificationRun
 
 CHAIN = 40
 """States per chain."""
@@ -197,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     machine = build_machine(args.states, incomplete=args.incomplete)
     built = time.perf_counter()
-    graph = graph_of(machine)
+    run = VerificationRun(machine)
+    graph = graph_of(run)
     _ = graph.reachable, graph.can_finish
     graphed = time.perf_counter()
     print_(
@@ -207,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     print_(f"generate IR:        {built - started:8.3f} s")
     print_(f"leaf graph + search:{graphed - built:8.3f} s")
 
-    context = RuleContext()
+    context = RuleContext(run=run)  # the rules share the run's graph, built and timed above
     counts: Counter[str] = Counter()
     total = 0.0
     for rule in RULES:

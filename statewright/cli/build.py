@@ -82,10 +82,12 @@ def build(
         invocation.reports.append(report)
         if has_errors(invocation.usage) or machine is None or has_errors(report.diagnostics):
             continue
+        from statewright.compiler.verify.result import verification_of  # z3 once there is a machine
+
+        verification = verification_of(report.run) if report.run is not None else None
+        options = TargetOptions(source_name=report.name, extra=extra, verification=verification)
         for name, chosen in targets.items():
-            output = _generate(
-                chosen, machine, TargetOptions(source_name=report.name, extra=extra), report.name
-            )
+            output = _generate(chosen, machine, options, report.name)
             report.later.extend(output.diagnostics)
             if has_errors(output.diagnostics):
                 continue

@@ -6,7 +6,7 @@ Input discovery, compiling each input, the per-file reports, and the exit-code p
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,8 @@ from statewright.diagnostics import Diagnostic, Severity, has_errors
 from statewright.diagnostics.render import SourceLookup
 from statewright.ir import Machine
 from statewright.pipeline import CompileResult, compile_path, discover
-from statewright.plugins.api import Rule, RuleContext
+from statewright.plugins.api import SMT_TIMEOUT_SETTING, Rule, RuleContext
+from statewright.plugins.run import VerificationRun
 from statewright.source import NO_SPAN, SourceText
 
 
@@ -52,6 +53,8 @@ class FileReport:
     front: tuple[Diagnostic, ...]
     later: list[Diagnostic] = field(default_factory=list)
     written: list[dict[str, str]] = field(default_factory=list)
+    run: VerificationRun | None = None
+    """The verification run of the input's machine (None when the front end failed)."""
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -138,6 +141,8 @@ def compile_input(
     result: CompileResult = compile_path(path, max_bytes=max_bytes)
     report = FileReport(result.name, result.source, result.diagnostics)
     if result.machine is not None and not has_errors(result.diagnostics):
-        settings = {} if smt_timeout_ms is None else {"smt_timeout_ms": str(smt_timeout_ms)}
-        report.later.extend(verify(result.machine, rules, RuleContext(strict=strict, settings=settings)))
+        settings = {} if smt_timeout_ms is None else {SMT_TIMEOUT_SETTING: str(smt_timeout_ms)}
+        context = RuleContext(strict=strict, settings=settings)
+        report.run = context.run_for(result.machine)
+        report.later.extend(verify(result.machine, rules, replace(context, run=report.run)))
     return report, result.machine

@@ -1,17 +1,19 @@
-"""The types a plugin implements: targets that generate files, rules that check the IR.
+"""The types a plugin implements: targets that generate files, rules that check the IR, scenario engines.
 
 A third-party package provides these through the hooks in `hookspecs.py`, exactly
-as the built-in targets and rules do.
+as the built-in targets, rules and engines do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import importlib.util
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from statewright.diagnostics import Diagnostic
 from statewright.ir import Machine
+from statewright.plugins.run import DEFAULT_SMT_TIMEOUT_MS, Verification, VerificationRun
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +26,16 @@ class Artifact:
 
 @dataclass(frozen=True, slots=True)
 class TargetOptions:
-    """Options every target receives; `extra` holds target-specific `--option key=value` pairs."""
+    """Options every target receives; `extra` holds target-specific `--option key=value` pairs.
+
+    `verification` is what verification proved about the machine (None when the
+    target runs on an unverified machine, e.g. from a library call); a target that
+    presents proofs reads them here, never from the verifier.
+    """
 
     source_name: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
+    verification: Verification | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +70,37 @@ class Target(Protocol):
         ...
 
 
+SMT_TIMEOUT_SETTING = "smt_timeout_ms"
+"""The `RuleContext.settings` key of the per-query solver time limit, in milliseconds."""
+
+
 @dataclass(frozen=True, slots=True)
 class RuleContext:
-    """What a rule may consult besides the machine: settings from the command line."""
+    """What a rule may consult besides the machine: settings from the command line, and the run.
+
+    `run` is the verification run of the machine being checked, whose derived
+    values (leaf graph, dispatch tables, SMT analysis) every rule of the run
+    shares; `verify` supplies it. Read it through `run_for`.
+    """
 
     strict: bool = False
     settings: Mapping[str, str] = field(default_factory=dict)
+    run: VerificationRun | None = None
+
+    def run_for(self, machine: Machine) -> VerificationRun:
+        """The run of `machine`: the context's own, or a fresh one with the context's settings."""
+        if self.run is not None and self.run.machine is machine:
+            return self.run
+        return VerificationRun(machine, strict=self.strict, smt_timeout_ms=self.smt_timeout_ms)
+
+    @property
+    def smt_timeout_ms(self) -> int:
+        """The per-query solver time limit the settings ask for (the default when absent or unreadable)."""
+        raw = self.settings.get(SMT_TIMEOUT_SETTING)
+        try:
+            return max(1, int(raw)) if raw is not None else DEFAULT_SMT_TIMEOUT_MS
+        except ValueError:
+            return DEFAULT_SMT_TIMEOUT_MS
 
 
 @runtime_checkable
@@ -92,3 +125,48 @@ class Rule(Protocol):
     def check(self, machine: Machine, context: RuleContext) -> Iterable[Diagnostic]:
         """Return the findings of this rule on one machine."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSpec:
+    """A scenario engine `statewright test --targets NAME` can run, described without importing it.
+
+    An engine runs what one target generates (`target`, a registered target name)
+    and reports observations the testing layer compares with the Python runtime's
+    (the `Engine` protocol of `statewright.testing.engine`). `load` builds it from
+    that target's plugin object, so the engine drives the target's public
+    `generate`; it is called only when the engine is asked for, which keeps an
+    executor such as moto or SpiffWorkflow out of every other command. Like a
+    target's `unavailable()`, `unavailable()` says why the engine cannot run here
+    (a module in `requires` is not installed), or None.
+    """
+
+    name: str
+    """The name users pass to `statewright test --targets`."""
+    target: str
+    """The registered target whose artifacts the engine executes."""
+    description: str
+    """One line saying what executes the artifacts."""
+    load: Callable[[Target], object]
+    """Build the engine for the target's plugin object (import its executor here, not at module level)."""
+    requires: tuple[str, ...] = ()
+    """Top-level modules the engine imports when it runs: its optional dependencies."""
+    install: str = ""
+    """How to get `requires` (`pip install ...`), shown when one is missing."""
+
+    def unavailable(self) -> str | None:
+        """Say why this engine cannot run here (a required module is missing), or None when it can."""
+        missing = [name for name in self.requires if not _importable(name)]
+        if not missing:
+            return None
+        needed = ", ".join(f"`{name}`" for name in missing)
+        hint = f" ({self.install})" if self.install else ""
+        return f"the `{self.name}` engine needs {needed}, which is not installed{hint}"
+
+
+def _importable(module: str) -> bool:
+    """True when `module` can be imported, found without importing it (or its parents)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False

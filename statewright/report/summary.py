@@ -34,7 +34,8 @@ from statewright.compiler.verify.graph import graph_of
 from statewright.diagnostics import CODES, Diagnostic, Severity
 from statewright.ir.text import format_duration
 from statewright.plugins.api import Rule
-from statewright.report.facts import describe_target, matrix_of, outcome_of, saga_failures, waits
+from statewright.plugins.run import VerificationRun
+from statewright.semantics.facts import Facts
 
 CheckStatus = Literal["PASS", "FAIL", "NOT RUN"]
 Verdict = Literal["PASS", "FAIL", "INCOMPLETE"]
@@ -279,9 +280,10 @@ def _plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word if count == 1 else (words or word + 's')}"
 
 
-def _evidence(machine: ir.Machine) -> dict[str, tuple[str, ...]]:
-    graph = graph_of(machine)
-    matrix = matrix_of(machine)
+def _evidence(run: VerificationRun, facts: Facts) -> dict[str, tuple[str, ...]]:
+    machine = run.machine
+    graph = graph_of(run)
+    matrix = facts.matrix
     leaves = graph.leaves
     reached = sum(1 for leaf in leaves if leaf in graph.reachable)
     non_final = [leaf for leaf in leaves if graph.states[leaf].kind != "final"]
@@ -295,7 +297,7 @@ def _evidence(machine: ir.Machine) -> dict[str, tuple[str, ...]]:
     keyed = sum(1 for step in steps if step.key)
     compensations = sum(1 for step in steps if step.compensation)
     comp_keys = sum(1 for step in steps if step.compensation and step.compensation_key)
-    bounds = waits(machine)
+    bounds = facts.waits()
     bounded = sum(1 for bound in bounds if bound.bounded)
     retrying = [s for s in machine.states if s.invoke and s.invoke.retry]
     policies = [s.invoke.retry for s in retrying if s.invoke and s.invoke.retry]
@@ -326,7 +328,7 @@ def _evidence(machine: ir.Machine) -> dict[str, tuple[str, ...]]:
         "guards": (
             f"{_plural(len(guarded), 'guarded transition')} on {_plural(len(guard_pairs), 'pair')}, "
             f"{with_else} with else; {_plural(len(machine.invariants), 'invariant')}",
-            *_proofs(machine),
+            *_proofs(run),
         ),
         "sagas": (
             f"{_plural(len(machine.sagas), 'saga')}, {_plural(len(steps), 'step')}, "
@@ -349,11 +351,11 @@ def _evidence(machine: ir.Machine) -> dict[str, tuple[str, ...]]:
     }
 
 
-def _proofs(machine: ir.Machine) -> tuple[str, ...]:
+def _proofs(run: VerificationRun) -> tuple[str, ...]:
     """What the SMT rules of this run proved, refuted and left unknown, per obligation kind."""
-    from statewright.compiler.smt.analysis import last_analysis
+    from statewright.compiler.smt.analysis import GuardAnalysis  # z3 only when a summary is made
 
-    analysis = last_analysis(machine)
+    analysis = run.peek(GuardAnalysis, run.smt_timeout_ms)
     if analysis is None:
         return ()
     tally = analysis.tally()
@@ -378,9 +380,21 @@ def _crashed_rule(finding: Diagnostic, rules: Sequence[Rule]) -> Rule | None:
 
 
 def summarize(
-    machine: ir.Machine, rules: Sequence[Rule], findings: Iterable[Diagnostic], file: str | None = None
+    machine: ir.Machine,
+    rules: Sequence[Rule],
+    findings: Iterable[Diagnostic],
+    file: str | None = None,
+    run: VerificationRun | None = None,
 ) -> Summary:
-    """Build the validation report of one machine from the rules that ran and their findings."""
+    """Build the validation report of one machine from the rules that ran and their findings.
+
+    `run` is the verification run the rules ran in (its proofs are the evidence of
+    the guard checks); without one, the summary derives what it needs afresh.
+    """
+    from statewright.compiler.verify.result import verification_of  # z3 only when a summary is made
+
+    run = run if run is not None and run.machine is machine else VerificationRun(machine)
+    facts = Facts(machine, verification_of(run).exhaustive)
     findings = tuple(sorted(findings, key=lambda d: (*d.sort_key(), d.severity.rank)))
     family_of_code: dict[str, str] = {}
     covered: dict[str, list[str]] = {}
@@ -415,7 +429,7 @@ def summarize(
         if key is not None:
             per_check.setdefault(key, []).append(finding)
 
-    evidence = _evidence(machine)
+    evidence = _evidence(run, facts)
     rows = [
         _row(spec.key, spec.title, evidence[spec.key], covered.get(spec.key, []), per_check, crashes)
         for spec in CHECKS
@@ -428,7 +442,7 @@ def summarize(
         workflow=machine.name,
         file=file if file is not None else machine.source,
         checks=tuple(rows),
-        risks=_risks(machine, findings, family_of_code),
+        risks=_risks(facts, findings, family_of_code),
     )
 
 
@@ -470,13 +484,14 @@ def _row(
 
 
 def _risks(
-    machine: ir.Machine, findings: Sequence[Diagnostic], family_of_code: Mapping[str, str]
+    facts: Facts, findings: Sequence[Diagnostic], family_of_code: Mapping[str, str]
 ) -> tuple[Risk, ...]:
     def is_race(finding: Diagnostic) -> bool:
         family = normalize_family(family_of_code.get(finding.code, ""))
         return finding.code == RACE_CODE and (not family or FAMILIES.get(family) == ("parallel",))
 
-    matrix = matrix_of(machine)
+    machine = facts.machine
+    matrix = facts.matrix
     risks: list[Risk] = []
     for finding in findings:
         if finding.severity is Severity.INFO or is_race(finding):
@@ -485,7 +500,7 @@ def _risks(
         text = f"{finding.code} {finding.severity.value} at {where}: {finding.message}"
         risks.append(Risk("finding", text, finding))
     for saga in machine.sagas:
-        for row in saga_failures(machine, saga):
+        for row in facts.saga_failures(saga):
             step = row.step
             if step.compensation:
                 moves = (
@@ -498,7 +513,7 @@ def _risks(
                 )
         pivots = [step.index for step in saga.steps if step.pivot]
         if pivots:
-            for row in saga_failures(machine, saga):
+            for row in facts.saga_failures(saga):
                 if row.step.index > pivots[0]:
                     moves = "; ".join(row.on_failure) or "no failure path"
                     risks.append(
@@ -516,18 +531,18 @@ def _risks(
                 else f"race candidate: {finding.message}"
             )
             risks.append(Risk("race", f"{finding.code} at {where}: {text}", finding))
-    for bound in waits(machine):
+    for bound in facts.waits():
         if not bound.bounded:
             risks.append(Risk("wait", f"{bound.state} waits without a timeout: it can wait forever"))
             continue
         for after_ms, target in bound.timeouts:
-            outcome = outcome_of(machine, target)
+            outcome = facts.outcome_of(target)
             if outcome is not None and outcome[0] == "failure":
                 risks.append(
                     Risk(
                         "wait",
                         f"{bound.state} times out after {format_duration(after_ms)} -> "
-                        f"{describe_target(machine, target)}",
+                        f"{facts.describe_target(target)}",
                     )
                 )
     return tuple(risks)

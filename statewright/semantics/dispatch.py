@@ -247,6 +247,21 @@ class Dispatch:
         """Transitions of one kind written on `state`, in document order."""
         return [self.transitions[i] for i in self.by_kind.get((state, kind), ())]
 
+    def guarded_levels(self) -> dict[tuple[str, str], tuple[ir.Expr, ...]]:
+        """Every (state, event) level written only with guards (no `else`, no refusal), with its guards.
+
+        Such a level decides the event only where one of its guards holds; whether
+        they always cover the domain is a question for the prover.
+        """
+        found: dict[tuple[str, str], tuple[ir.Expr, ...]] = {}
+        for (state, event), indices in self.on_event.items():
+            level = self.level(state, event)
+            if level is not None and level.guarded_only and not level.refusals:
+                found[(state, event)] = tuple(
+                    guard for i in indices if (guard := self.transitions[i].guard) is not None
+                )
+        return found
+
     # ------------------------------------------------------------------ parallel regions
 
     @property

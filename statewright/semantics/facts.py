@@ -1,4 +1,4 @@
-"""Facts computed from the IR that the reports and the table target share.
+"""Facts computed from the IR that the reports and the table target share, read off `dispatch`.
 
 - the state x event matrix: for every non-final leaf and every event, what the
   machine does, with the transitions, rejects and ignores written on the leaf's
@@ -11,20 +11,21 @@
 - what happens when each saga step and each compensation fails;
 - where each waiting state goes when its timeout runs out.
 
-Everything here reads only the IR; nothing depends on the rules that ran.
+Everything here reads only the IR (and the proofs handed in); no cache outlives
+the `Matrix` or `Facts` object a caller builds and holds.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
 from statewright import ir
 from statewright.ir.text import format_duration, render
+from statewright.semantics.dispatch import Dispatch, Level
 
 EntryKind = Literal["move", "stay", "reject", "ignore"]
 TimerKind = Literal["timeout", "done", "error", "always"]
@@ -144,16 +145,25 @@ class MatrixStats:
 
 
 class Matrix:
-    """The state x event matrix of one machine, with its timer and work columns."""
+    """The state x event matrix of one machine, with its timer and work columns.
 
-    def __init__(self, machine: ir.Machine) -> None:
-        """Index the machine's transitions and rejects by state."""
+    `exhaustive` holds the guard-only (state, event) levels proved to always decide;
+    without it such a level passes the event on, so the enclosing states' entries show.
+    """
+
+    def __init__(
+        self,
+        machine: ir.Machine,
+        exhaustive: Collection[tuple[str, str]] = frozenset(),
+        dispatch: Dispatch | None = None,
+    ) -> None:
+        """Index the machine once (its `Dispatch`, unless the caller already holds one)."""
         self.machine = machine
-        self.states: dict[str, ir.State] = {state.name: state for state in machine.states}
-        self._by_source: dict[str, list[ir.Transition]] = {}
-        for transition in machine.transitions:
-            self._by_source.setdefault(transition.source, []).append(transition)
+        self.dispatch = dispatch or Dispatch(machine)
+        self.states = self.dispatch.states
+        self.exhaustive = exhaustive
         self._guards: dict[int, str] = {}
+        self._entries: dict[tuple[str, str], tuple[Entry, ...]] = {}
 
     @cached_property
     def rows(self) -> tuple[str, ...]:
@@ -167,12 +177,7 @@ class Matrix:
 
     def chain(self, name: str) -> list[str]:
         """Return `name` and its ancestors, innermost first."""
-        levels = [name]
-        parent = self.states[name].parent
-        while parent is not None:
-            levels.append(parent)
-            parent = self.states[parent].parent
-        return levels
+        return list(self.dispatch.chain(name))
 
     def _guard(self, transition: ir.Transition) -> str | None:
         if transition.guard is None:
@@ -182,95 +187,38 @@ class Matrix:
             self._guards[key] = render(transition.guard)
         return self._guards[key]
 
-    @cached_property
-    def _level_guards(self) -> dict[tuple[str, str], tuple[ir.Expr, ...]]:
-        """(state, event) -> the guards written there, for levels where every entry is guarded."""
-        guards: dict[tuple[str, str], list[ir.Expr]] = {}
-        closed: set[tuple[str, str]] = {(reject.state, reject.event) for reject in self.machine.rejects}
-        for transition in self.machine.transitions:
-            if transition.kind == "event" and transition.event is not None:
-                key = (transition.source, transition.event)
-                if transition.guard is None or transition.is_else:
-                    closed.add(key)
-                else:
-                    guards.setdefault(key, []).append(transition.guard)
-        return {key: tuple(found) for key, found in guards.items() if key not in closed}
-
-    def _exhaustive(self, key: tuple[str, str]) -> bool:
-        """True when z3 proves that some guard of an all-guarded level always holds."""
-        guards = self._level_guards.get(key)
-        if not guards:
-            return False
-        from statewright.compiler.smt.analysis import analysis_of, last_analysis
-
-        analysis = last_analysis(self.machine) or analysis_of(self.machine)
-        return analysis.exhaustive(guards).proved
-
-    @cached_property
-    def _level_entries(self) -> dict[tuple[str, str], tuple[tuple[Entry, ...], bool]]:
-        """(state, event) -> the entries written on that state, and whether they always decide."""
-        grouped: dict[tuple[str, str], list[Entry]] = {}
-        for transition in self.machine.transitions:
-            if transition.kind == "event" and transition.event is not None:
-                key = (transition.source, transition.event)
-                grouped.setdefault(key, []).append(_entry(transition, self._guard(transition)))
-        for reject in self.machine.rejects:
-            entry = Entry(kind=reject.kind, owner=reject.state, reason=reject.reason)
-            grouped.setdefault((reject.state, reject.event), []).append(entry)
-        return {
-            key: (tuple(entries), any(entry.unconditional for entry in entries) or self._exhaustive(key))
-            for key, entries in grouped.items()
-        }
+    def _level_entries(self, level: Level, event: str) -> tuple[Entry, ...]:
+        """The entries written on one level: its transitions in document order, then its refusals."""
+        key = (level.state, event)
+        found = self._entries.get(key)
+        if found is None:
+            transitions = self.machine.transitions
+            found = (
+                *(_entry(transitions[i], self._guard(transitions[i])) for i in level.written),
+                *(Entry(kind=r.kind, owner=r.state, reason=r.reason) for r in level.refusals),
+            )
+            self._entries[key] = found
+        return found
 
     def cell(self, state: str, event: str) -> Cell:
-        """Resolve one pair, walking outwards until a level decides unconditionally."""
+        """Resolve one pair: the dispatch levels outwards, up to one that always decides (or is proved to)."""
         found: tuple[Entry, ...] = ()
-        index = self._level_entries
-        for level in self.chain(state):
-            here = index.get((level, event))
-            if here is None:
-                continue
-            found += here[0]
-            if here[1]:
+        chain = self.dispatch.chain(state)
+        for level in self.dispatch.levels(chain, event):
+            found += self._level_entries(level, event)
+            if (level.state, event) in self.exhaustive:
                 break
         if found:
             return Cell(state, event, found)
-        return Cell(state, event, (), self._sibling_region(state, event))
-
-    @cached_property
-    def _mentions(self) -> dict[str, frozenset[str]]:
-        """Events each state, or any state below it, handles or refuses."""
-        below: dict[str, set[str]] = {name: set() for name in self.states}
-        for transition in self.machine.transitions:
-            if transition.kind == "event" and transition.event is not None and transition.source in below:
-                below[transition.source].add(transition.event)
-        for reject in self.machine.rejects:
-            if reject.state in below:
-                below[reject.state].add(reject.event)
-        for state in reversed(self.machine.states):  # pre-order reversed: children before parents
-            if state.parent is not None and state.parent in below:
-                below[state.parent] |= below[state.name]
-        return {name: frozenset(events) for name, events in below.items()}
-
-    def _sibling_region(self, state: str, event: str) -> str | None:
-        """The innermost parallel ancestor one of whose other regions mentions `event`, if any."""
-        chain = self.chain(state)
-        for inner, outer in itertools.pairwise(chain):
-            parallel = self.states[outer]
-            if parallel.kind == "parallel" and any(
-                event in self._mentions[region] for region in parallel.children if region != inner
-            ):
-                return outer
-        return None
+        return Cell(state, event, (), self.dispatch.other_region(chain, event))
 
     def timer(self, state: str, kind: TimerKind) -> tuple[Entry, ...]:
         """The `timeout`/`done`/`error`/`always` moves out of a leaf, its ancestors' included."""
-        found: list[Entry] = []
-        for level in self.chain(state):
-            for transition in self._by_source.get(level, ()):
-                if transition.kind == kind:
-                    found.append(_entry(transition, self._guard(transition)))
-        return tuple(found)
+        return tuple(
+            _entry(transition, self._guard(transition))
+            for level in self.dispatch.chain(state)
+            for transition in self.dispatch.transitions_of(level, kind)
+        )
 
     @cached_property
     def cells(self) -> tuple[Cell, ...]:
@@ -293,9 +241,9 @@ class Matrix:
             first, decided, seen = items.get(transition.event, ("transition", False, 0))
             unconditional = transition.guard is None or transition.is_else
             items[transition.event] = (first, decided or unconditional, seen + 1)
-        for (source, event), _guards in self._level_guards.items():
-            first, decided, seen = own[source][event]
-            if not decided and self._exhaustive((source, event)):
+        for source, event in self.exhaustive:
+            if event in own.get(source, {}):
+                first, _decided, seen = own[source][event]
                 own[source][event] = (first, True, seen)
         for reject in self.machine.rejects:
             items = own.setdefault(reject.state, {})
@@ -307,8 +255,7 @@ class Matrix:
         for row in self.rows:
             status: dict[str, str] = {}
             closed: set[str] = set()
-            chain = self.chain(row)
-            for level in chain:
+            for level in self.dispatch.chain(row):
                 for event, (kind, always, count) in own.get(level, {}).items():
                     if event in closed or event not in all_events:
                         continue
@@ -322,7 +269,7 @@ class Matrix:
             for kind in status.values():
                 found[kind] += 1
             missing = all_events - status.keys()
-            elsewhere = self._elsewhere(chain) & missing
+            elsewhere = self.dispatch.elsewhere(row) & missing
             found["other_region"] += len(elsewhere)
             unresolved = missing - elsewhere
             found["unresolved"] += len(unresolved)
@@ -340,17 +287,6 @@ class Matrix:
             choices=found["choices"],
         )
 
-    def _elsewhere(self, chain: list[str]) -> frozenset[str]:
-        """Events some other region of a parallel ancestor mentions."""
-        found: set[str] = set()
-        for inner, outer in itertools.pairwise(chain):
-            parallel = self.states[outer]
-            if parallel.kind == "parallel":
-                for region in parallel.children:
-                    if region != inner:
-                        found |= self._mentions[region]
-        return frozenset(found)
-
     @cached_property
     def by_pair(self) -> dict[tuple[str, str], Cell]:
         """Every cell, by (state, event)."""
@@ -366,88 +302,7 @@ class Matrix:
         return (t for t in self.machine.transitions if t.kind == "completion")
 
 
-_CACHE: list[tuple[ir.Machine, Matrix]] = []
-
-
-def matrix_of(machine: ir.Machine) -> Matrix:
-    """Return the matrix of `machine`, built once per machine (the last one is kept)."""
-    for cached, matrix in _CACHE:
-        if cached is machine:
-            return matrix
-    matrix = Matrix(machine)
-    _CACHE[:] = [(machine, matrix)]
-    return matrix
-
-
-# --------------------------------------------------------------------------- outcomes
-
-
-@dataclass(frozen=True, slots=True)
-class _Index:
-    """One machine's states by name and transitions by source, built once (looked up per state)."""
-
-    states: dict[str, ir.State]
-    leaving: dict[str, tuple[ir.Transition, ...]]
-
-
-_INDEX: list[tuple[ir.Machine, _Index]] = []
-
-
-def _index_of(machine: ir.Machine) -> _Index:
-    """Return the index of `machine`, built once per machine (the last one is kept), as `matrix_of` does."""
-    for cached, index in _INDEX:
-        if cached is machine:
-            return index
-    leaving: dict[str, list[ir.Transition]] = {}
-    for transition in machine.transitions:
-        leaving.setdefault(transition.source, []).append(transition)
-    index = _Index(
-        {state.name: state for state in machine.states},
-        {source: tuple(moves) for source, moves in leaving.items()},
-    )
-    _INDEX[:] = [(machine, index)]
-    return index
-
-
-def entered_leaves(machine: ir.Machine, name: str) -> tuple[str, ...]:
-    """Return the leaves entered when the machine enters state `name`."""
-    states = _index_of(machine).states
-
-    def enter(current: str) -> tuple[str, ...]:
-        state = states[current]
-        if state.kind in ("atomic", "final"):
-            return (current,)
-        if state.kind == "parallel":
-            return tuple(leaf for region in state.children for leaf in enter(region))
-        return enter(state.initial) if state.initial is not None else ()
-
-    return enter(name) if name in states else ()
-
-
-def outcome_of(machine: ir.Machine, target: str | None) -> tuple[str, str | None] | None:
-    """If entering `target` ends the workflow, return (outcome, reason); outcomes default to success."""
-    if target is None:
-        return None
-    states = _index_of(machine).states
-    for leaf in entered_leaves(machine, target):
-        state = states[leaf]
-        if state.kind == "final" and state.parent is None:
-            return (state.outcome or "success", state.outcome_reason)
-    return None
-
-
-def describe_target(machine: ir.Machine, target: str | None) -> str:
-    """Return a target with its outcome when it ends the workflow, e.g. `Rejected (failure: not approved)`."""
-    if target is None:
-        return "(stay)"
-    outcome = outcome_of(machine, target)
-    if outcome is None:
-        return target
-    kind, reason = outcome
-    return f"{target} ({kind}: {reason})" if reason else f"{target} ({kind})"
-
-
-# --------------------------------------------------------------------------- sagas
+# --------------------------------------------------------------------------- outcomes, sagas, waits
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,57 +315,132 @@ class StepFailure:
     undo: str
 
 
-def _failure_moves(machine: ir.Machine, saga: ir.Saga, state: str | None) -> tuple[str, ...]:
-    if state is None:
-        return ()
-    compensations = {step.compensation_state: step for step in saga.steps if step.compensation_state}
-    moves: list[str] = []
-    for transition in _index_of(machine).leaving.get(state, ()):
-        if transition.kind not in ("error", "timeout"):
-            continue
-        when = (
-            "fails"
-            if transition.kind == "error"
-            else f"times out ({format_duration(transition.after_ms or 0)})"
-        )
-        step = compensations.get(transition.target) if transition.target is not None else None
-        if step is not None:
-            where = f"compensate with {step.compensation} ({transition.target})"
-        else:
-            where = describe_target(machine, transition.target)
-            for label, outcome in (
-                ("compensated", saga.compensated),
-                ("compensation_failed", saga.compensation_failed),
-                ("done", saga.done),
-            ):
-                if outcome is not None and transition.target == outcome:
-                    where += f", the saga's {label} outcome"
-                    break
-        moves.append(f"{when} -> {where}")
-    return tuple(dict.fromkeys(moves))
+@dataclass(frozen=True, slots=True)
+class WaitBound:
+    """A waiting state and where its timeouts (its own or an ancestor's) lead."""
+
+    state: str
+    timeouts: tuple[tuple[int, str | None], ...]
+
+    @property
+    def bounded(self) -> bool:
+        """True when some timer ends the wait."""
+        return bool(self.timeouts)
 
 
-def saga_failures(machine: ir.Machine, saga: ir.Saga) -> tuple[StepFailure, ...]:
-    """Return, for each step of `saga`, where the machine goes when the step or its compensation fails."""
-    rows: list[StepFailure] = []
-    for step in saga.steps:
-        if step.compensation:
-            undo = f"compensate with {step.compensation}"
-        elif step.pivot:
-            undo = "pivot: point of no return, no automatic undo"
-        elif step.no_compensation is not None:
-            undo = f"no compensation: {step.no_compensation}" if step.no_compensation else "no compensation"
-        else:
-            undo = "none declared"
-        rows.append(
-            StepFailure(
-                step=step,
-                on_failure=_failure_moves(machine, saga, step.state),
-                on_compensation_failure=_failure_moves(machine, saga, step.compensation_state),
-                undo=undo,
+class Facts:
+    """One machine's facts for reports and tables: its matrix, outcomes, saga failure moves and waits.
+
+    Build one per machine and keep it while presenting that machine; `exhaustive`
+    is handed to its `Matrix` (see there).
+    """
+
+    def __init__(self, machine: ir.Machine, exhaustive: Collection[tuple[str, str]] = frozenset()) -> None:
+        """Index `machine` once: its dispatch tables, and its transitions by source."""
+        self.machine = machine
+        self.dispatch = Dispatch(machine)
+        self.matrix = Matrix(machine, exhaustive, self.dispatch)
+        self.states = self.dispatch.states
+        leaving: dict[str, list[ir.Transition]] = {}
+        for transition in machine.transitions:
+            leaving.setdefault(transition.source, []).append(transition)
+        self.leaving = {source: tuple(moves) for source, moves in leaving.items()}
+
+    def entered_leaves(self, name: str) -> tuple[str, ...]:
+        """Return the leaves entered when the machine enters state `name`."""
+        states = self.states
+
+        def enter(current: str) -> tuple[str, ...]:
+            state = states[current]
+            if state.kind in ("atomic", "final"):
+                return (current,)
+            if state.kind == "parallel":
+                return tuple(leaf for region in state.children for leaf in enter(region))
+            return enter(state.initial) if state.initial is not None else ()
+
+        return enter(name) if name in states else ()
+
+    def outcome_of(self, target: str | None) -> tuple[str, str | None] | None:
+        """If entering `target` ends the workflow, return (outcome, reason); outcomes default to success."""
+        if target is None:
+            return None
+        for leaf in self.entered_leaves(target):
+            state = self.states[leaf]
+            if state.kind == "final" and state.parent is None:
+                return (state.outcome or "success", state.outcome_reason)
+        return None
+
+    def describe_target(self, target: str | None) -> str:
+        """Return a target with its outcome when it ends the workflow (`Rejected (failure: not approved)`)."""
+        if target is None:
+            return "(stay)"
+        outcome = self.outcome_of(target)
+        if outcome is None:
+            return target
+        kind, reason = outcome
+        return f"{target} ({kind}: {reason})" if reason else f"{target} ({kind})"
+
+    def _failure_moves(self, saga: ir.Saga, state: str | None) -> tuple[str, ...]:
+        if state is None:
+            return ()
+        compensations = {step.compensation_state: step for step in saga.steps if step.compensation_state}
+        moves: list[str] = []
+        for transition in self.leaving.get(state, ()):
+            if transition.kind not in ("error", "timeout"):
+                continue
+            after = format_duration(transition.after_ms or 0)
+            when = "fails" if transition.kind == "error" else f"times out ({after})"
+            step = compensations.get(transition.target) if transition.target is not None else None
+            if step is not None:
+                where = f"compensate with {step.compensation} ({transition.target})"
+            else:
+                where = self.describe_target(transition.target)
+                for label, outcome in (
+                    ("compensated", saga.compensated),
+                    ("compensation_failed", saga.compensation_failed),
+                    ("done", saga.done),
+                ):
+                    if outcome is not None and transition.target == outcome:
+                        where += f", the saga's {label} outcome"
+                        break
+            moves.append(f"{when} -> {where}")
+        return tuple(dict.fromkeys(moves))
+
+    def saga_failures(self, saga: ir.Saga) -> tuple[StepFailure, ...]:
+        """Return, for each step of `saga`, where the machine goes when the step or its compensation fails."""
+        rows: list[StepFailure] = []
+        for step in saga.steps:
+            if step.compensation:
+                undo = f"compensate with {step.compensation}"
+            elif step.pivot:
+                undo = "pivot: point of no return, no automatic undo"
+            elif step.no_compensation is not None:
+                undo = (
+                    f"no compensation: {step.no_compensation}" if step.no_compensation else "no compensation"
+                )
+            else:
+                undo = "none declared"
+            rows.append(
+                StepFailure(
+                    step=step,
+                    on_failure=self._failure_moves(saga, step.state),
+                    on_compensation_failure=self._failure_moves(saga, step.compensation_state),
+                    undo=undo,
+                )
             )
-        )
-    return tuple(rows)
+        return tuple(rows)
+
+    def waits(self) -> tuple[WaitBound, ...]:
+        """Return every waiting state (approval levels, checkpoints, callbacks) with its timeouts."""
+        found: list[WaitBound] = []
+        for state in self.machine.states:
+            if not state.waits:
+                continue
+            timers = tuple(
+                (entry.after_ms or 0, entry.target) for entry in self.matrix.timer(state.name, "timeout")
+            )
+            found.append(WaitBound(state.name, timers))
+        return tuple(found)
 
 
 def describe_retry(policy: ir.RetryPolicy | None) -> str:
@@ -533,31 +463,3 @@ def describe_retry(policy: ir.RetryPolicy | None) -> str:
     if policy.dead_letter:
         parts.append(f"dead letter -> {policy.dead_letter}")
     return ", ".join(parts)
-
-
-# --------------------------------------------------------------------------- waits
-
-
-@dataclass(frozen=True, slots=True)
-class WaitBound:
-    """A waiting state and where its timeouts (its own or an ancestor's) lead."""
-
-    state: str
-    timeouts: tuple[tuple[int, str | None], ...]
-
-    @property
-    def bounded(self) -> bool:
-        """True when some timer ends the wait."""
-        return bool(self.timeouts)
-
-
-def waits(machine: ir.Machine) -> tuple[WaitBound, ...]:
-    """Return every waiting state (approval levels, checkpoints, callbacks) with its timeouts."""
-    matrix = matrix_of(machine)
-    found: list[WaitBound] = []
-    for state in machine.states:
-        if not state.waits:
-            continue
-        timers = tuple((entry.after_ms or 0, entry.target) for entry in matrix.timer(state.name, "timeout"))
-        found.append(WaitBound(state.name, timers))
-    return tuple(found)

@@ -32,15 +32,7 @@ from statewright import ir
 from statewright.ir.text import format_duration
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
-from statewright.report.facts import (
-    Cell,
-    Entry,
-    Matrix,
-    describe_retry,
-    describe_target,
-    matrix_of,
-    saga_failures,
-)
+from statewright.semantics.facts import Cell, Entry, Facts, Matrix, describe_retry
 
 UNRESOLVED_MD = "—"
 _MD_ESCAPE = re.compile(r"[\\`*\[\]<|~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
@@ -138,9 +130,9 @@ def _row_entries(matrix: Matrix, row: str) -> list[Cell | tuple[Entry, ...]]:
 # --------------------------------------------------------------------------- documents
 
 
-def transitions_csv(machine: ir.Machine) -> str:
+def transitions_csv(facts: Facts) -> str:
     """Return the state x event table as RFC 4180 CSV."""
-    matrix = matrix_of(machine)
+    matrix = facts.matrix
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["state", *_columns(matrix)])
@@ -149,9 +141,10 @@ def transitions_csv(machine: ir.Machine) -> str:
     return buffer.getvalue()
 
 
-def transitions_md(machine: ir.Machine) -> str:
+def transitions_md(facts: Facts) -> str:
     """Return the state x event table, the completion transitions and the final states as Markdown."""
-    matrix = matrix_of(machine)
+    machine = facts.machine
+    matrix = facts.matrix
     lines = [
         f"# {md_text(machine.name)}: state x event transition table",
         "",
@@ -196,13 +189,14 @@ def transitions_md(machine: ir.Machine) -> str:
     return "\n".join(lines) + "\n"
 
 
-def sagas_md(machine: ir.Machine) -> str:
+def sagas_md(facts: Facts) -> str:
     """Return one compensation table per saga as Markdown."""
+    machine = facts.machine
     lines = [f"# {md_text(machine.name)}: saga compensation tables", ""]
     for saga in machine.sagas:
         lines += [f"## {md_text(saga.state)}", ""]
         outcomes = [
-            f"`{label}` -> {md_text(describe_target(machine, target))}"
+            f"`{label}` -> {md_text(facts.describe_target(target))}"
             for label, target in (
                 ("done", saga.done),
                 ("compensated", saga.compensated),
@@ -238,7 +232,7 @@ def sagas_md(machine: ir.Machine) -> str:
             "if the compensation fails",
         ]
         rows = []
-        for failure in saga_failures(machine, saga):
+        for failure in facts.saga_failures(saga):
             step = failure.step
             rows.append(
                 [
@@ -270,13 +264,20 @@ class TableTarget:
     )
 
     def generate(self, machine: ir.Machine, options: TargetOptions) -> TargetOutput:
-        """Return the tables of one machine; equal machines give byte-identical files."""
+        """Return the tables of one machine; equal machines give byte-identical files.
+
+        A guard-only level stops the walk outwards where `options.verification`
+        says its guards are proved exhaustive; without proofs the enclosing
+        states' entries show after it.
+        """
+        proved = options.verification.exhaustive if options.verification is not None else frozenset()
+        facts = Facts(machine, proved)
         artifacts = [
-            Artifact(f"{machine.name}.transitions.md", transitions_md(machine)),
-            Artifact(f"{machine.name}.transitions.csv", transitions_csv(machine)),
+            Artifact(f"{machine.name}.transitions.md", transitions_md(facts)),
+            Artifact(f"{machine.name}.transitions.csv", transitions_csv(facts)),
         ]
         if machine.sagas:
-            artifacts.append(Artifact(f"{machine.name}.sagas.md", sagas_md(machine)))
+            artifacts.append(Artifact(f"{machine.name}.sagas.md", sagas_md(facts)))
         return TargetOutput(artifacts=tuple(artifacts))
 
 

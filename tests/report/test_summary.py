@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from statewright.compiler.verify.result import verification_of
 from statewright.diagnostics import Code, Diagnostic, Severity, register
 from statewright.ir import Machine
 from statewright.pipeline import compile_path, compile_text
 from statewright.plugins.api import Rule, RuleContext
-from statewright.report.facts import Matrix
+from statewright.plugins.run import VerificationRun
 from statewright.report.summary import (
     CHECKS,
     Summary,
@@ -25,6 +26,7 @@ from statewright.report.summary import (
     rule_checks,
     summarize,
 )
+from statewright.semantics.facts import Matrix
 from statewright.source import Span
 from tests.conftest import EXAMPLES
 from tests.targets.specs import APPROVE, COLLIDING, SHOP, TRICKY
@@ -358,7 +360,7 @@ def test_every_example_summarises_deterministically(path: Path) -> None:
     ids=lambda m: m.name,
 )
 def test_fast_counts_agree_with_the_cells(machine: Machine) -> None:
-    matrix = Matrix(machine)
+    matrix = Matrix(machine, verification_of(VerificationRun(machine)).exhaustive)
     cells = matrix.cells
     statuses = Counter(cell.status for cell in cells)
     external = {event.name for event in machine.events if event.kind == "external"}

@@ -12,11 +12,20 @@ from typer.testing import CliRunner
 
 from statewright import cli
 from statewright.cli import build as build_command
+from statewright.compiler.verify.result import verification_of
 from statewright.plugins.api import TargetOptions
+from statewright.plugins.run import VerificationRun
+from statewright.semantics.facts import Facts
 from statewright.targets.table import TableTarget, md_code, md_text, sagas_md, transitions_csv, transitions_md
 from tests.targets.specs import APPROVE, CHECKS, SHOP, TRICKY, example, example_paths, machine_of, manager
 
 ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "STATEWRIGHT_DEBUG": None, "COLUMNS": "200"}
+
+
+def facts_of(text: str) -> Facts:
+    """The facts the `table` target presents for `text`, with what verification proved."""
+    machine = machine_of(text)
+    return Facts(machine, verification_of(VerificationRun(machine)).exhaustive)
 
 
 def csv_rows(text: str) -> list[list[str]]:
@@ -61,7 +70,7 @@ def by_state(rows: list[list[str]]) -> dict[str, dict[str, str]]:
 
 
 def test_csv_has_every_non_final_leaf_and_every_event() -> None:
-    rows = csv_rows(transitions_csv(machine_of(TRICKY)))
+    rows = csv_rows(transitions_csv(facts_of(TRICKY)))
     assert rows[0] == ["state", "go", "stop", "poke", "(timeout)"]
     assert [row[0] for row in rows[1:]] == ["Idle", "Inner", "Inner2", "note", "end"]
     table = by_state(rows)
@@ -71,7 +80,7 @@ def test_csv_has_every_non_final_leaf_and_every_event() -> None:
 
 
 def test_ancestors_apply_and_guarded_children_fall_through() -> None:
-    table = by_state(csv_rows(transitions_csv(machine_of(TRICKY))))
+    table = by_state(csv_rows(transitions_csv(facts_of(TRICKY))))
     # Inner's only `go` is guarded, so Busy's unguarded `go` follows it
     assert table["Inner"]["go"] == "Inner2 [amount > 3]\nnote"
     assert table["Inner"]["stop"] == "Done"  # from Busy
@@ -109,12 +118,28 @@ def test_guarded_level_stops_the_walk_exactly_when_z3_proves_it_exhaustive(
 ) -> None:
     """Exhaustive child guards hide the parent's entry; with a gap (amount == 3) the parent's entry shows."""
     spec = EXHAUSTIVE_CHILD.replace("amount <= 3 -> Other", f"{second_guard} -> Other")
-    table = by_state(csv_rows(transitions_csv(machine_of(spec))))
+    table = by_state(csv_rows(transitions_csv(facts_of(spec))))
     assert table["Inner"]["go"] == expected
 
 
+def test_the_target_shows_only_what_it_is_handed_as_proved() -> None:
+    """Without a verification result the target proves nothing itself: the parent's entry shows."""
+    machine = machine_of(EXHAUSTIVE_CHILD)
+    proved = verification_of(VerificationRun(machine))
+    assert proved.exhaustive == {("Inner", "go")}
+
+    def cell(options: TargetOptions) -> str:
+        [csv_file] = [
+            a for a in TableTarget().generate(machine, options).artifacts if a.path.endswith(".csv")
+        ]
+        return by_state(csv_rows(csv_file.content))["Inner"]["go"]
+
+    assert cell(TargetOptions(verification=proved)) == "Done [amount > 3]\nOther [amount <= 3]"
+    assert cell(TargetOptions()) == "Done [amount > 3]\nOther [amount <= 3]\nDone"
+
+
 def test_csv_is_rfc4180() -> None:
-    text = transitions_csv(machine_of(TRICKY))
+    text = transitions_csv(facts_of(TRICKY))
     assert text.endswith("\r\n")
     records = text.split("\r\n")
     assert records[0] == "state,go,stop,poke,(timeout)"
@@ -123,7 +148,7 @@ def test_csv_is_rfc4180() -> None:
 
 
 def test_markdown_escapes_pipes_and_keeps_guards_as_code() -> None:
-    text = transitions_md(machine_of(TRICKY))
+    text = transitions_md(facts_of(TRICKY))
     (table, finals) = md_tables(text)
     assert table[0] == ["state", "go", "stop", "poke", "(timeout)"]
     rows = by_state(table)
@@ -147,7 +172,7 @@ def test_markdown_helpers() -> None:
 
 
 def test_approval_table() -> None:
-    (table, finals) = md_tables(transitions_md(machine_of(APPROVE)))
+    (table, finals) = md_tables(transitions_md(facts_of(APPROVE)))
     assert table[0] == ["state", "submit", "cancel", "approve", "reject", "delegate", "(timeout)"]
     rows = by_state(table)
     assert list(rows) == ["Draft", "Review.level_1", "Review.level_2"]
@@ -161,19 +186,19 @@ def test_approval_table() -> None:
 
 
 def test_parallel_regions_mark_events_another_region_handles() -> None:
-    (table, *_rest) = md_tables(transitions_md(machine_of(CHECKS)))
+    (table, *_rest) = md_tables(transitions_md(facts_of(CHECKS)))
     rows = by_state(table)
     assert rows["SmokeRunning"]["probe_ok"] == "(another region)"
     assert rows["SmokeRunning"]["smoke_ok"] == "SmokeDone"
     assert rows["Probing"]["abort"] == "Aborted"  # from the parallel state
     assert rows["Idle"]["probe_ok"] == "—"
-    csv_table = by_state(csv_rows(transitions_csv(machine_of(CHECKS))))
+    csv_table = by_state(csv_rows(transitions_csv(facts_of(CHECKS))))
     assert csv_table["Probing"]["smoke_ok"] == "(another region)"
     assert csv_table["Idle"]["probe_ok"] == ""
 
 
 def test_completion_transitions_are_listed() -> None:
-    text = transitions_md(machine_of(CHECKS))
+    text = transitions_md(facts_of(CHECKS))
     assert "## Completion transitions" in text
     (_table, completions, _finals) = md_tables(text)
     assert completions[1:] == [["Verifying", "every region has reached a final state", "Deployed"]]
@@ -183,7 +208,7 @@ def test_completion_transitions_are_listed() -> None:
 
 
 def test_saga_table_lists_order_keys_compensations_and_failures() -> None:
-    text = sagas_md(machine_of(SHOP))
+    text = sagas_md(facts_of(SHOP))
     assert text.startswith("# Shop: saga compensation tables\n\n## Fulfilling\n")
     assert (
         "Compensations run in reverse (LIFO) order, from the latest completed step: "
@@ -241,7 +266,7 @@ def test_sagas_file_only_when_the_machine_has_sagas() -> None:
     without = TableTarget().generate(machine_of(TRICKY), TargetOptions())
     assert [a.path for a in without.artifacts] == ["Tricky.transitions.md", "Tricky.transitions.csv"]
     assert not with_saga.diagnostics and not without.diagnostics
-    rows = by_state(csv_rows(transitions_csv(machine_of(SHOP))))
+    rows = by_state(csv_rows(transitions_csv(facts_of(SHOP))))
     assert rows["Fulfilling.charge_card"]["cancel"] == "reject: being fulfilled | ask support"
     assert rows["ManualReview"]["cancel"] == "ignore"
 

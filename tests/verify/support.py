@@ -9,6 +9,7 @@ from statewright.compiler.verify import verify
 from statewright.diagnostics import Diagnostic
 from statewright.pipeline import compile_text
 from statewright.plugins.api import RuleContext
+from statewright.plugins.run import VerificationRun
 
 
 def machine_of(text: str) -> ir.Machine:
@@ -19,10 +20,15 @@ def machine_of(text: str) -> ir.Machine:
 
 
 def run_rules(
-    module: ModuleType, machine: ir.Machine, code: str | None = None, settings: dict[str, str] | None = None
+    module: ModuleType,
+    machine: ir.Machine,
+    code: str | None = None,
+    settings: dict[str, str] | None = None,
+    run: VerificationRun | None = None,
 ) -> list[Diagnostic]:
-    """Run the rules one plugin module provides; keep findings with `code` when given."""
-    found = verify(machine, module.statewright_rules(), RuleContext(settings=settings or {}))
+    """Run the rules one plugin module provides (in `run` if given); keep findings with `code` if given."""
+    context = RuleContext(settings=settings or {}, run=run)
+    found = verify(machine, module.statewright_rules(), context)
     return [d for d in found if code is None or d.code == code]
 
 

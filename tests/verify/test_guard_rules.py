@@ -24,10 +24,10 @@ from statewright import ir
 from statewright.compiler.smt.analysis import analysis_of
 from statewright.compiler.verify import verify
 from statewright.compiler.verify.rules import guards, invariants
-from statewright.compiler.verify.rules.proofs import TIMEOUT_SETTING, timeout_of
 from statewright.diagnostics import Diagnostic, Severity
 from statewright.pipeline import compile_path
-from statewright.plugins.api import RuleContext
+from statewright.plugins.api import SMT_TIMEOUT_SETTING, RuleContext
+from statewright.plugins.run import VerificationRun
 from statewright.semantics.values import holds, value_in_domain
 from tests.conftest import example_files
 from tests.verify.support import at, machine_of, position, run_rules
@@ -55,7 +55,7 @@ workflow W {
 HARD = "a * a * a + b * b * b == c * c * c and a > 0 and b > 0 and c > 0"
 """Fermat's cubes: no solution exists, and z3 cannot prove it, so it never decides."""
 
-FAST = {TIMEOUT_SETTING: "1"}
+FAST = {SMT_TIMEOUT_SETTING: "1"}
 
 
 def findings(machine: ir.Machine, code: str | None = None, **settings: str) -> list[Diagnostic]:
@@ -151,10 +151,10 @@ def test_rules_register_their_codes_through_the_hook() -> None:
 
 def test_timeout_setting_is_read_and_bad_values_fall_back() -> None:
     """`smt_timeout_ms` sets the limit; a non-number falls back to the default, never below 1 ms."""
-    default = timeout_of(RuleContext())
-    assert timeout_of(RuleContext(settings={TIMEOUT_SETTING: "250"})) == 250
-    assert timeout_of(RuleContext(settings={TIMEOUT_SETTING: "soon"})) == default
-    assert timeout_of(RuleContext(settings={TIMEOUT_SETTING: "-5"})) == 1
+    default = RuleContext().smt_timeout_ms
+    assert RuleContext(settings={SMT_TIMEOUT_SETTING: "250"}).smt_timeout_ms == 250
+    assert RuleContext(settings={SMT_TIMEOUT_SETTING: "soon"}).smt_timeout_ms == default
+    assert RuleContext(settings={SMT_TIMEOUT_SETTING: "-5"}).smt_timeout_ms == 1
     assert default > 1
 
 
@@ -171,7 +171,7 @@ def test_sw401_live_guards_come_with_an_example() -> None:
     """A satisfiable guard is not reported, and the example z3 gives satisfies it."""
     machine = machine_of(BASE)
     assert findings(machine, "SW401") == []
-    analysis = analysis_of(machine)
+    analysis = analysis_of(VerificationRun(machine))
     for guard in group(machine, "A"):
         outcome = analysis.satisfiable(guard)
         assert outcome.proved
@@ -189,7 +189,7 @@ def test_sw401_guard_beyond_the_declared_bounds() -> None:
     assert at(finding) == position(text, "on go when a > 5")
     assert "`a > 5`" in finding.message and "`A`" in finding.message
     guard = group(machine, "A")[0]
-    assert analysis_of(machine).satisfiable(guard).refuted
+    assert analysis_of(VerificationRun(machine)).satisfiable(guard).refuted
     assert not any(holds(guard, {"a": a}) for a in range(0, 6))
 
 
@@ -216,7 +216,7 @@ def test_sw401_enum_member_guard_contradiction() -> None:
     found = findings(machine, "SW401")
     assert [at(d) for d in found] == [position(text, "on go when e == lo")]
     live = group(machine, "A")[1]
-    example = dict(analysis_of(machine).satisfiable(live).witness)
+    example = dict(analysis_of(VerificationRun(machine)).satisfiable(live).witness)
     assert example == {"e": "hi"}
     assert holds(live, example)
 
@@ -242,7 +242,10 @@ def test_sw409_guard_satisfiability_unknown() -> None:
     assert finding.severity is Severity.WARNING
     assert at(finding) == position(text, "on go when a * a")
     assert "can hold" in finding.message and "1 ms" in finding.message
-    assert analysis_of(machine, 1).satisfiable(group(machine, "A")[0]).verdict == "unknown"
+    assert (
+        analysis_of(VerificationRun(machine, smt_timeout_ms=1)).satisfiable(group(machine, "A")[0]).verdict
+        == "unknown"
+    )
 
 
 # --------------------------------------------------------------------------- SW402
@@ -271,13 +274,14 @@ def test_sw402_exclusive_guards_are_proved() -> None:
     """The minimal spec's guards never hold together, and z3 proves it."""
     machine = machine_of(BASE)
     assert findings(machine, "SW402") == []
-    assert analysis_of(machine).exclusive(group(machine, "A")).proved
+    assert analysis_of(VerificationRun(machine)).exclusive(group(machine, "A")).proved
 
 
 def test_sw402_overlapping_guards() -> None:
     """Two guards that hold together: error at the second, the first related, a checked witness."""
     machine = machine_of(OVERLAP)
-    [finding] = findings(machine, "SW402")
+    run = VerificationRun(machine)
+    [finding] = run_rules(guards, machine, "SW402", run=run)
     assert finding.severity is Severity.ERROR
     assert at(finding) == position(OVERLAP, "on decide when a <= 3")
     assert [(r.span.line, r.span.column) for r in finding.related] == [
@@ -288,7 +292,7 @@ def test_sw402_overlapping_guards() -> None:
     assert valid(machine, witness)
     checks = group(machine, "Review", "decide")
     assert [holds(g, witness) for g in checks] == [True, True, False, False]
-    outcome = analysis_of(machine).exclusive(checks)
+    outcome = analysis_of(run).exclusive(checks)  # the run's memoised answer: the same witness
     assert outcome.refuted and dict(outcome.witness) == witness
     assert "`a >= 2 and e != lo` and `a <= 3`" in finding.message
 
@@ -362,7 +366,8 @@ def test_sw409_exclusivity_unknown() -> None:
 def test_sw403_gap_in_the_guards() -> None:
     """No guard holds for `a <= 2, e != hi`: a warning at the first guard with a checked witness."""
     machine = machine_of(BASE)
-    [finding] = findings(machine, "SW403")
+    run = VerificationRun(machine)
+    [finding] = run_rules(guards, machine, "SW403", run=run)
     assert finding.severity is Severity.WARNING
     assert at(finding) == position(BASE, "on go when a > 2")
     assert [(r.span.line, r.message) for r in finding.related] == [
@@ -372,7 +377,7 @@ def test_sw403_gap_in_the_guards() -> None:
     witness = typed(machine, finding.witness)
     assert valid(machine, witness)
     assert not any(holds(g, witness) for g in group(machine, "A"))
-    outcome = analysis_of(machine).exhaustive(group(machine, "A"))
+    outcome = analysis_of(run).exhaustive(group(machine, "A"))  # the run's memoised answer
     assert outcome.refuted and dict(outcome.witness) == witness
 
 
@@ -388,7 +393,7 @@ def test_sw403_exhaustive_guards_are_proved() -> None:
     text = spec("    on go when a < 3 -> B\n    on go when a >= 3 -> B\n")
     machine = machine_of(text)
     assert findings(machine) == []
-    assert analysis_of(machine).exhaustive(group(machine, "A")).proved
+    assert analysis_of(VerificationRun(machine)).exhaustive(group(machine, "A")).proved
 
 
 @pytest.mark.parametrize(
@@ -555,7 +560,7 @@ def test_sw404_route_whose_guards_cover_everything() -> None:
     assert len(route) == 2
     assert [t.is_else for t in machine.transitions if t.source == "Approval.route"] == [False, False]
     assert findings(machine) == []
-    assert analysis_of(machine).exhaustive(route).proved
+    assert analysis_of(VerificationRun(machine)).exhaustive(route).proved
 
 
 def test_sw404_guarded_choice_may_stall() -> None:
@@ -791,3 +796,20 @@ def test_guard_rules_agree_with_brute_force(terms: list[Term], invariant: Term |
             assert valid(machine, witness)
             assert not any(holds(g, witness) for g in checks)
     assert {d.code for d in found} <= {"SW401", "SW402", "SW403"}
+
+
+def test_runs_with_different_time_limits_do_not_depend_on_their_order() -> None:
+    """Each run keeps its own analysis: its limit, its verdicts, its ledger, whichever runs first."""
+    machine = machine_of(hard_spec(f"    on go when {HARD} -> B\n    on go else -> B\n"))
+
+    def messages(limit: str) -> tuple[list[str], dict[str, dict[str, int]]]:
+        run = VerificationRun(machine, smt_timeout_ms=int(limit))
+        found = run_rules(guards, machine, settings={SMT_TIMEOUT_SETTING: limit}, run=run)
+        return [d.message for d in found], analysis_of(run).tally()
+
+    first = [messages("1"), messages("40")]
+    second = [messages("40"), messages("1")]
+    assert first == second[::-1]
+    (fast, fast_tally), (slow, slow_tally) = first
+    assert fast and all("1 ms" in m for m in fast) and all("40 ms" in m for m in slow)
+    assert fast_tally == slow_tally  # the same obligations, each counted once per run

@@ -20,6 +20,7 @@ from statewright.compiler.smt.analysis import analysis_of
 from statewright.compiler.verify.rules import invariants
 from statewright.compiler.verify.rules.invariants import blocks_of, divisions
 from statewright.diagnostics import Diagnostic, Severity
+from statewright.plugins.run import VerificationRun
 from statewright.semantics.interpret import INT_MAX, INT_MIN
 from statewright.semantics.values import apply_sets, evaluate, holds
 from tests.verify.support import at, machine_of, position, run_rules
@@ -45,6 +46,11 @@ from tests.verify.test_guard_rules import (
 def findings(machine: ir.Machine, code: str | None = None, **settings: str) -> list[Diagnostic]:
     """Run the invariant, range and division rules; keep findings with `code` when given."""
     return run_rules(invariants, machine, code, settings)
+
+
+def findings_in(run: VerificationRun, code: str | None = None) -> list[Diagnostic]:
+    """The same rules in an explicit run, whose analysis the test then reads."""
+    return run_rules(invariants, run.machine, code, run=run)
 
 
 def transition_actions(machine: ir.Machine, source: str, index: int = 0) -> tuple[ir.Action, ...]:
@@ -79,7 +85,11 @@ def test_sw405_guarded_increment_keeps_the_invariant() -> None:
     machine = machine_of(spec("    on go when a < 4 -> B { set a = a + 1 }\n", extra=INVARIANT))
     assert findings(machine) == []
     [block] = blocks_of(machine)
-    assert analysis_of(machine).preserves(machine.invariants[0], block.given, block.actions).proved
+    assert (
+        analysis_of(VerificationRun(machine))
+        .preserves(machine.invariants[0], block.given, block.actions)
+        .proved
+    )
 
 
 def test_sw405_unguarded_increment_breaks_the_invariant() -> None:
@@ -182,9 +192,10 @@ def test_sw405_only_invariants_reading_a_set_field_are_checked() -> None:
     """Setting `c` cannot break `a <= 4`: no obligation is even asked."""
     text = spec("    on go -> B { set c = c + 1 }\n", "a: int 0..5 = 0\n    c: int 0..5 = 0", INVARIANT)
     machine = machine_of(text)
-    assert findings(machine, "SW405") == []
-    assert not any(check == "invariants preserved" for check, _ in analysis_of(machine).ledger)
-    assert analysis_of(machine).tally()["values in range"]["refuted"] == 1
+    run = VerificationRun(machine)
+    assert findings_in(run, "SW405") == []
+    assert not any(check == "invariants preserved" for check, _ in analysis_of(run).ledger)
+    assert analysis_of(run).tally()["values in range"]["refuted"] == 1
 
 
 def test_sw405_sets_apply_in_order() -> None:
@@ -328,7 +339,7 @@ def test_sw407_defaults_satisfy_the_invariants() -> None:
     text = spec("    on go -> B\n", "a: int 0..5 = 1\n    b: int 0..5", "  invariant b > a\n")
     machine = machine_of(text)
     assert findings(machine) == []
-    outcome = analysis_of(machine).initial()
+    outcome = analysis_of(VerificationRun(machine)).initial()
     assert outcome.proved
     example = dict(outcome.witness)
     assert example["a"] == 1 and integer(example, "b") > 1
@@ -367,8 +378,9 @@ def test_sw407_no_start_values_of_the_free_fields() -> None:
 def test_sw407_without_invariants_nothing_is_asked() -> None:
     """No invariants: nothing to check, and the solver is not consulted for the start."""
     machine = machine_of(spec("    on go -> B\n"))
-    assert findings(machine) == []
-    assert not any(check == "initial context" for check, _ in analysis_of(machine).ledger)
+    run = VerificationRun(machine)
+    assert findings_in(run) == []
+    assert not any(check == "initial context" for check, _ in analysis_of(run).ledger)
 
 
 def test_sw409_initial_context_unknown() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from statewright.compiler.smt.analysis import analysis_of
 from statewright.compiler.verify.rules import guards, invariants
 from statewright.pipeline import compile_text
+from statewright.plugins.run import VerificationRun
 from statewright.semantics.values import apply_sets
 from tests.verify.support import machine_of, position, run_rules
 
@@ -100,17 +101,19 @@ def test_a_gap_closed_further_out_is_tallied_as_proved() -> None:
 }
 """
     machine = machine_of(text)
-    assert run_rules(guards, machine, "SW403") == []
-    assert analysis_of(machine).tally()["exhaustive"] == {"proved": 1, "refuted": 0, "unknown": 0}
+    run = VerificationRun(machine)
+    assert run_rules(guards, machine, "SW403", run=run) == []
+    assert analysis_of(run).tally()["exhaustive"] == {"proved": 1, "refuted": 0, "unknown": 0}
 
 
 def test_running_the_rules_twice_does_not_double_the_tally() -> None:
     """Obligations are counted once per subject, however often the rules run."""
     machine = machine_of(EXIT_FIRST)
-    run_rules(invariants, machine)
-    once = analysis_of(machine).tally()
-    run_rules(invariants, machine)
-    assert analysis_of(machine).tally() == once
+    run = VerificationRun(machine)
+    run_rules(invariants, machine, run=run)
+    once = analysis_of(run).tally()
+    run_rules(invariants, machine, run=run)
+    assert analysis_of(run).tally() == once
 
 
 def test_overlong_number_literals_are_a_diagnostic_not_a_crash() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from statewright import ir
 from statewright.compiler.verify import verify
-from statewright.compiler.verify.graph import graph_of
+from statewright.compiler.verify.graph import MachineGraph
 from statewright.compiler.verify.rules import parallel, retries, sagas, waits
 from statewright.diagnostics import Diagnostic, Severity
 from statewright.pipeline import compile_path
@@ -201,7 +201,7 @@ def test_sw506_compensations_out_of_order() -> None:
     assert "`Paying.refund`" in finding.message
     assert "reverse order" in finding.message
     assert at(finding) == position(GOOD, "step book")
-    assert finding.counterexample == graph_of(edited).path_to("Paying.unbook")
+    assert finding.counterexample == MachineGraph(edited).path_to("Paying.unbook")
     assert finding.counterexample == ("go", "done(charge)", "done(book)", "error(ship)")
 
 

@@ -24,13 +24,12 @@ from hypothesis import strategies as st
 
 from statewright import ir
 from statewright.compiler.verify import verify
-from statewright.compiler.verify.graph import MachineGraph, graph_of
+from statewright.compiler.verify.graph import MachineGraph
 from statewright.compiler.verify.rules import structure
 from statewright.compiler.verify.rules.structure import (
     COMMAND_VERBS,
     RULES,
     CompletenessRule,
-    EventIndex,
     NondeterminismRule,
     TrapRule,
     UnreachableStateRule,
@@ -41,11 +40,13 @@ from statewright.compiler.verify.rules.structure import (
     participle,
     resolution_table,
     split_words,
+    unresolved,
 )
 from statewright.diagnostics import CODES, Diagnostic, Severity
 from statewright.pipeline import compile_path, compile_text
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.manager import PluginManager
+from statewright.semantics.dispatch import Dispatch
 from statewright.source import Span
 from tests.conftest import example_files
 
@@ -510,22 +511,29 @@ workflow W {
 
 def test_resolution_table_resolves_innermost_first() -> None:
     machine = machine_of(INCOMPLETE)
-    table = resolution_table(machine)
+    dispatch = Dispatch(machine)
+    table = resolution_table(dispatch)
     assert len(table) == 4 * 3  # four leaves, three events
-    assert table[("Working", "pause")].outcome == "transition"
-    assert table[("Working", "pause")].owner == "Busy"
-    assert table[("Checking", "stop")].outcome == "ignore"
-    assert table[("Idle", "pause")].outcome == "reject"
-    assert table[("Idle", "pause")].refusals[0].reason == "nothing to pause"
-    assert not table[("Idle", "stop")].resolved
-    assert [t.target for t in table[("Checking", "go")].transitions] == ["Done"]
-    guarded = resolution_table(machine_of(GUARDED_ONLY))
+    pause = table[("Working", "pause")]
+    assert (pause.terminal, [level.state for level in pause.levels]) == ("taken", ["Busy"])
+    assert table[("Checking", "stop")].terminal == "ignore"
+    idle = table[("Idle", "pause")]
+    assert idle.terminal == "reject"
+    assert idle.refusal is not None and idle.refusal.reason == "nothing to pause"
+    assert table[("Idle", "stop")].terminal == "unhandled"
+    assert [machine.transitions[i].target for i in table[("Checking", "go")].candidates] == ["Done"]
+    guarded_machine = machine_of(GUARDED_ONLY)
+    guarded = resolution_table(Dispatch(guarded_machine))
     inner = guarded[("Working", "go")]
-    assert (inner.outcome, inner.owner, inner.guarded) == ("transition", "Working", True)
-    assert inner.fallback is not None and (inner.fallback.outcome, inner.fallback.owner) == ("reject", "Busy")
-    assert guarded[("Working", "stop")].fallback is None  # an `else`: decided here
-    index = EventIndex(machine)
-    assert index.unresolved("Working", ["go", "stop", "pause"]) == ("stop",)
+    assert [(level.state, level.guarded_only) for level in inner.levels] == [
+        ("Working", True),
+        ("Busy", False),
+    ]
+    assert inner.terminal == "reject"  # no guard holds: the event goes on to `Busy`, which refuses it
+    stop = guarded[("Working", "stop")]
+    assert [level.state for level in stop.levels] == ["Working"]  # an `else`: decided here
+    assert guarded_machine.transitions[stop.candidates[-1]].is_else
+    assert unresolved(dispatch, "Working", ["go", "stop", "pause"]) == ("stop",)
 
 
 # --------------------------------------------------------------------------- the examples
@@ -829,7 +837,7 @@ def rule_answers(machine: ir.Machine) -> LeafAnswers:
         code: {names[d.span.line - 1] for d in found if d.code == code}
         for code in ("SW301", "SW302", "SW303")
     }
-    graph = graph_of(machine)
+    graph = MachineGraph(machine)
     roots = {s.name for s in machine.states if s.name not in graph.reachable}
     assert at["SW301"] == {n for n in roots if machine.state(n).parent not in roots}
     reachable = frozenset(set(names) - roots)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from statewright import ir
-from statewright.compiler.verify.graph import graph_of
+from statewright.compiler.verify.graph import MachineGraph
 from statewright.compiler.verify.rules import waits
 from statewright.diagnostics import Diagnostic, Severity
 from statewright.plugins.manager import PluginManager
@@ -178,7 +178,7 @@ def test_sw604_error_out_of_a_waiting_state() -> None:
     [finding] = findings(edited, "SW604")
     assert "level 1 of approval `Review` is left by an `error` transition to `Expired`" in finding.message
     assert at(finding) == position(GOOD, "level 1")
-    assert finding.counterexample == graph_of(edited).path_to("Review.level_1") == ("go",)
+    assert finding.counterexample == MachineGraph(edited).path_to("Review.level_1") == ("go",)
 
 
 def test_sw604_error_on_the_approval_itself() -> None:

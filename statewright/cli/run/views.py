@@ -132,14 +132,18 @@ def event_policy(definition: Definition, instance: Instance) -> EventPolicy:
 
 
 def _decide(definition: Definition, leaf: str, event: str) -> str:
-    """`accept`, `ignore`, `unhandled`, or the reason of the refusal that decides `event` at `leaf`."""
-    for level in definition.hierarchy.chain(leaf):
-        if (level, event) in definition.on_event:
-            return "accept"
-        refusal = definition.refusals.get((level, event))
-        if refusal is not None:
-            return "ignore" if refusal.kind == "ignore" else refusal.reason or "refused here"
-    return "unhandled"
+    """`accept`, `ignore`, `unhandled`, or the reason of the refusal that decides `event` at `leaf`.
+
+    Read off `semantics.dispatch`: the first level on the walk that writes something decides.
+    """
+    levels = definition.dispatch.levels(definition.hierarchy.chain(leaf), event)
+    if not levels:
+        return "unhandled"
+    first = levels[0]
+    if first.written:
+        return "accept"
+    refusal = first.refusals[0]
+    return "ignore" if refusal.kind == "ignore" else refusal.reason or "refused here"
 
 
 # --------------------------------------------------------------------------- one instance

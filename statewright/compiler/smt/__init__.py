@@ -7,5 +7,6 @@
 The meaning of expressions is not defined here: it comes from `statewright.semantics`.
 """
 
-DEFAULT_TIMEOUT_MS = 2000
-"""Wall-clock limit of one solver query unless the user sets `--smt-timeout` (kept here, free of z3)."""
+from statewright.plugins.run import DEFAULT_SMT_TIMEOUT_MS as DEFAULT_TIMEOUT_MS
+
+__all__ = ["DEFAULT_TIMEOUT_MS"]

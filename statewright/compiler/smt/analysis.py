@@ -25,6 +25,7 @@ from statewright import ir
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.compiler.smt.encode import Encoding, Term
 from statewright.compiler.smt.prover import Prover, Search, Witness
+from statewright.plugins.run import VerificationRun
 from statewright.semantics.interpret import assign, fields_of, in_bounds, in_domain, literal
 
 Verdict: TypeAlias = Literal["proved", "refuted", "unknown"]
@@ -275,22 +276,6 @@ def _constant(encoding: Encoding, field: ir.ContextField) -> Term:
     return literal(ir.Lit(field.default, field.type.name), encoding.algebra)
 
 
-_LAST: list[GuardAnalysis] = []
-
-
-def analysis_of(machine: ir.Machine, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> GuardAnalysis:
-    """Return the analysis of `machine`, shared by the rules, the table and the report of one run."""
-    for cached in _LAST:
-        if cached.machine is machine and cached.timeout_ms == timeout_ms:
-            return cached
-    analysis = GuardAnalysis(machine, timeout_ms)
-    _LAST[:] = [analysis]
-    return analysis
-
-
-def last_analysis(machine: ir.Machine) -> GuardAnalysis | None:
-    """Return the analysis the rules made of `machine` in this run, if any."""
-    for cached in _LAST:
-        if cached.machine is machine:
-            return cached
-    return None
+def analysis_of(run: VerificationRun) -> GuardAnalysis:
+    """The run's analysis of its machine, shared by its rules and its report (with the run's time limit)."""
+    return run.derive(GuardAnalysis, run.smt_timeout_ms)

@@ -10,6 +10,7 @@ and `build` must not generate code from an unverified machine.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from statewright.compiler.collector import collector_paused
 from statewright.diagnostics import Code, Diagnostic, Severity, register
@@ -30,8 +31,14 @@ RULE_CRASHED = register(
 def verify(
     machine: Machine, rules: Iterable[Rule], context: RuleContext | None = None
 ) -> tuple[Diagnostic, ...]:
-    """Run every rule on `machine`; return all findings sorted by place, then code."""
+    """Run every rule on `machine`; return all findings sorted by place, then code.
+
+    The rules share one `VerificationRun` (the context's, or one made here from
+    its settings), so what one rule derives from the machine the next one reuses.
+    """
     context = context or RuleContext()
+    if context.run is None or context.run.machine is not machine:
+        context = replace(context, run=context.run_for(machine))
     findings: list[Diagnostic] = []
     with collector_paused():
         for rule in rules:

@@ -28,6 +28,7 @@ from functools import cached_property
 
 from statewright import ir
 from statewright.ir.text import transition_label
+from statewright.plugins.run import VerificationRun
 from statewright.semantics.hierarchy import Hierarchy
 
 
@@ -182,14 +183,6 @@ class MachineGraph(Hierarchy):
         return [*self.edges[leaf], *self.sibling_edges.get(leaf, ())]
 
 
-_CACHE: list[tuple[ir.Machine, MachineGraph]] = []
-
-
-def graph_of(machine: ir.Machine) -> MachineGraph:
-    """Return the graph of `machine`, built once and shared by every rule of one run."""
-    for cached_machine, graph in _CACHE:
-        if cached_machine is machine:
-            return graph
-    graph = MachineGraph(machine)
-    _CACHE[:] = [(machine, graph)]
-    return graph
+def graph_of(run: VerificationRun) -> MachineGraph:
+    """The leaf graph of the run's machine, built once per run and shared by its rules."""
+    return run.derive(MachineGraph)

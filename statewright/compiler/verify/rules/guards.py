@@ -43,11 +43,11 @@ from statewright.compiler.verify.rules.proofs import (
     unknown,
     witness_text,
 )
-from statewright.compiler.verify.rules.structure import Resolution, index_of
 from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
 from statewright.ir.text import render
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
+from statewright.semantics.dispatch import Dispatch, Handling
 from statewright.semantics.values import holds
 
 DEAD_GUARD = register(
@@ -187,7 +187,7 @@ class ExclusiveGuardsRule:
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Ask, for each group of two or more guards, for a context where at least two hold."""
         analysis = analysis_for(machine, context)
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         for group in groups_of(machine):
             guarded = group.guarded
             if len(guarded) < 2:
@@ -234,7 +234,7 @@ class ExhaustiveGuardsRule:
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Check every open group: events through the resolution table, eventless choices directly."""
         analysis = analysis_for(machine, context)
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         regions = _RegionEntries(machine, graph)
         for group in groups_of(machine):
             if not group.open:
@@ -290,14 +290,14 @@ def _event_gap(
     if own.proved:
         analysis.record("exhaustive", subject, own)
         return
-    index = index_of(machine)
+    dispatch = context.run_for(machine).derive(Dispatch)
     checked: set[tuple[ir.Expr, ...]] = set()
     where = f"event `{group.event}` in `{group.source}`"
     what = f"some guard on {where} always holds (or a state further out decides the rest)"
     for leaf in graph.descendants.get(group.source, ()):
         if graph.states[leaf].kind == "final" or leaf not in graph.reachable:
             continue
-        passes = _open_levels(index.resolve(leaf, group.event), regions)
+        passes = _open_levels(machine, dispatch.handling(leaf, group.event), leaf, regions)
         if passes is None or passes[0][0] != group.source:
             continue
         levels, level_guards = passes
@@ -365,7 +365,7 @@ class _RegionEntries:
 
 
 def _open_levels(
-    resolution: Resolution, regions: _RegionEntries
+    machine: ir.Machine, handling: Handling, leaf: str, regions: _RegionEntries
 ) -> tuple[tuple[str, ...], tuple[ir.Expr, ...]] | None:
     """The guarded-only levels an event passes through when no guard holds, and their guards.
 
@@ -374,26 +374,16 @@ def _open_levels(
     parallel state that always decides it). Another region that decides it only
     by guards adds its guards: the event is lost only where none of them holds.
     """
-    owners: list[str] = []
-    found: list[ir.Expr] = []
-    current: Resolution | None = resolution
-    while current is not None and current.outcome == "transition" and current.guarded:
-        assert current.owner is not None
-        owners.append(current.owner)
-        found.extend(guards(current.transitions))
-        if current.refusals:
-            return None
-        current = current.fallback
-    if current is None or not owners:
+    if handling.terminal not in ("no_guard", "other_region") or not handling.levels:
         return None
-    if current.outcome == "other_region" and current.owner is not None:
-        elsewhere = regions.guards(current.owner, resolution.state, resolution.event)
+    owners = tuple(level.state for level in handling.levels)
+    found = [machine.transitions[i].guard for level in handling.levels for i in level.written]
+    if handling.terminal == "other_region" and handling.region is not None:
+        elsewhere = regions.guards(handling.region, leaf, handling.event)
         if elsewhere is None:
             return None
         found.extend(elsewhere)
-    elif current.outcome != "unhandled":
-        return None
-    return tuple(owners), tuple(found)
+    return owners, tuple(guard for guard in found if guard is not None)
 
 
 # --------------------------------------------------------------------------- plugin

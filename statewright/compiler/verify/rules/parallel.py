@@ -366,9 +366,10 @@ def explore(
     *,
     track_races: bool = True,
     index: _Index | None = None,
+    graph: MachineGraph | None = None,
 ) -> Exploration:
     """Search the product of `parallel`'s regions breadth-first, visiting at most `limit` configurations."""
-    graph = graph_of(machine)
+    graph = graph or MachineGraph(machine)
     product = _Product(machine, graph, parallel, index or _Index.of(machine))
     result = Exploration(parallel, product.regions, product.initial)
     nested = product.nested_parallel()
@@ -446,7 +447,7 @@ class RegionCompletionRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Search each region's own graph from its initial state."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         for parallel in _parallels(machine):
             for region in parallel.children:
                 finals = _finals(graph, region)
@@ -475,7 +476,7 @@ class ProductRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Explore each parallel state's product; report joins that cannot fire and races."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         limit = _limit(context.settings)
         index = _Index.of(machine)
         for parallel in _parallels(machine):
@@ -494,7 +495,12 @@ class ProductRule:
                         counterexample=graph.path_to(region),
                     )
             result = explore(
-                machine, parallel.name, limit, track_races=parallel.role != "approval", index=index
+                machine,
+                parallel.name,
+                limit,
+                track_races=parallel.role != "approval",
+                index=index,
+                graph=graph,
             )
             yield from self._report(machine, graph, parallel, result, joins, structural)
 
@@ -564,7 +570,7 @@ class FinalDeadEndRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report reachable final children of compounds without `done` and regions without a join."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         completing = {t.source for t in machine.transitions if t.kind == "completion" and t.target}
         for state in machine.states:
             if state.kind != "final" or state.parent is None or state.name not in graph.reachable:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from statewright import ir
-from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.compiler.smt.analysis import GuardAnalysis, Outcome, analysis_of
 from statewright.compiler.smt.prover import Witness
 from statewright.compiler.verify.graph import MachineGraph
@@ -21,8 +20,6 @@ from statewright.plugins.api import RuleContext
 from statewright.source import Span
 
 FAMILY = "guards"
-TIMEOUT_SETTING = "smt_timeout_ms"
-"""The `RuleContext.settings` key of the per-query solver time limit, in milliseconds."""
 
 SOLVER_UNKNOWN = register(
     Code(
@@ -45,18 +42,9 @@ def file_of(machine: ir.Machine) -> str:
     return machine.source or machine.name
 
 
-def timeout_of(context: RuleContext) -> int:
-    """The per-query solver time limit the run asked for, in milliseconds."""
-    raw = context.settings.get(TIMEOUT_SETTING)
-    try:
-        return max(1, int(raw)) if raw is not None else DEFAULT_TIMEOUT_MS
-    except ValueError:
-        return DEFAULT_TIMEOUT_MS
-
-
 def analysis_for(machine: ir.Machine, context: RuleContext) -> GuardAnalysis:
-    """The run's shared analysis of `machine`."""
-    return analysis_of(machine, timeout_of(context))
+    """The run's shared analysis of `machine` (with the run's solver time limit)."""
+    return analysis_of(context.run_for(machine))
 
 
 def format_witness(witness: Witness, machine: ir.Machine) -> tuple[tuple[str, str], ...]:

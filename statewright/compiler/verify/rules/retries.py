@@ -86,9 +86,8 @@ def _file(machine: ir.Machine) -> str:
     return machine.source or machine.name
 
 
-def _shared_policies(machine: ir.Machine) -> set[str]:
+def _shared_policies(machine: ir.Machine, states: dict[str, ir.State]) -> set[str]:
     """Compensation states whose retry policy is their step's (reported on the step instead)."""
-    states = graph_of(machine).states
     shared: set[str] = set()
     for saga in machine.sagas:
         for step in saga.steps:
@@ -110,7 +109,7 @@ def _work(machine: ir.Machine, state: ir.State) -> str:
 
 def _policies(machine: ir.Machine) -> Iterator[tuple[ir.State, ir.Invoke, ir.RetryPolicy]]:
     """Every retry policy once, with the state whose work it retries."""
-    shared = _shared_policies(machine)
+    shared = _shared_policies(machine, {state.name: state for state in machine.states})
     for state in machine.states:
         if state.invoke is not None and state.invoke.retry is not None and state.name not in shared:
             yield state, state.invoke, state.invoke.retry
@@ -125,7 +124,7 @@ class RetryPolicyRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report each retry policy's missing caps and jitter."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         for state, _invoke, policy in _policies(machine):
             work = _work(machine, state)
             if policy.max_retries is None:
@@ -165,7 +164,7 @@ class DeadLetterRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report non-saga work with a retry policy and no `error` transition."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         errors = {t.source for t in machine.transitions if t.kind == "error" and t.target is not None}
         for state, _invoke, policy in _policies(machine):
             if state.role in SAGA_ROLES or state.name in errors:
@@ -194,7 +193,7 @@ class BoundedWorkRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report invoked work with no timer on its state (or above) and no heartbeat."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         timed = {t.source for t in machine.transitions if t.kind == "timeout" and t.target is not None}
         compensated = {step.state for saga in machine.sagas for step in saga.steps if step.compensation_state}
         for state in machine.states:

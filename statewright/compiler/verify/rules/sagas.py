@@ -121,7 +121,7 @@ class StepCompensationRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report steps with neither `compensate`, `no_compensation` nor `pivot`."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         for saga in machine.sagas:
             for step in saga.steps:
                 if step.compensation is None and step.no_compensation is None and not step.pivot:
@@ -149,7 +149,7 @@ class IdempotencyKeyRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report steps without `key` and compensations without `compensate_key`."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         for saga in machine.sagas:
             for step in saga.steps:
                 if step.key is None:
@@ -186,7 +186,7 @@ class CompensationFailureRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report sagas without `compensation_failed`, or whose target cannot finish."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         for saga in machine.sagas:
             if not _needs_failure_path(saga):
                 continue
@@ -236,7 +236,7 @@ class SagaSizeRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report long sagas and sagas spanning many services."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         for saga in machine.sagas:
             if len(saga.steps) > MAX_STEPS:
                 yield Diagnostic.of(
@@ -314,7 +314,7 @@ class CompensationOrderRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Compare every move out of each step and compensation state with the table."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         by_source: dict[str, list[ir.Transition]] = {}
         for transition in machine.transitions:
             by_source.setdefault(transition.source, []).append(transition)

@@ -18,19 +18,18 @@ Reachability, traps and deadlocks read the leaf graph of `graph.py` (its docstri
 defines the semantics). Every finding about a reachable state carries the shortest
 event sequence into it as its counterexample.
 
-Completeness is decided by the state × event *resolution table*
-(`resolution_table`, `EventIndex.resolve`), which later rules and the `table` target
-reuse. A leaf resolves an event the way an event is dispatched: the leaf's own
-transitions and `reject`/`ignore` items first, then each ancestor's, innermost
-first; inside a parallel state, an event that a sibling region mentions counts as
-meant for that region. Two limits, on purpose:
+Completeness is decided by `semantics.dispatch`, the same walk the runtime and
+every engine target take: a leaf decides an event when a level on its walk
+outwards writes a transition, `reject` or `ignore` for it; inside a parallel
+state, an event that a sibling region mentions counts as meant for that region.
+`resolution_table` lists the walk of every leaf × event pair. Two limits, on purpose:
 
 - Guards are not evaluated here. A pair whose only transitions are guarded and
   have no `else` counts as decided by SW311; whether the guards leave a gap that
   nothing further out closes is the SMT rule SW403's question (`rules/guards.py`),
-  which walks the same `Resolution.fallback` chain and reports the gap with a
-  witness context. The `table` target follows the same chain: it shows the
-  enclosing states' entries after a guarded level unless z3 proves the guards
+  which walks the same dispatch levels and reports the gap with a witness
+  context. The `table` target follows the same levels: it shows the enclosing
+  states' entries after a guarded level unless verification proved its guards
   exhaustive. For the same reason SW310 does not report two *guarded* transitions
   on one event: whether they overlap is SW402's question.
 - Only external events count for SW311: approval and checkpoint events are only
@@ -40,17 +39,16 @@ meant for that region. Two limits, on purpose:
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
 
 from statewright import ir
 from statewright.compiler.verify.graph import MachineGraph, graph_of
 from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
+from statewright.semantics.dispatch import Dispatch, Handling
 
 # --------------------------------------------------------------------------- codes
 
@@ -143,195 +141,50 @@ def _owner(states: dict[str, ir.State], name: str) -> str:
     return state.name
 
 
-# --------------------------------------------------------------------------- resolution table
-
-Outcome: TypeAlias = Literal["transition", "reject", "ignore", "other_region", "unhandled"]
+# --------------------------------------------------------------------------- events and their resolution
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """How one leaf state resolves one event.
-
-    `owner` is the state whose items decide (the leaf or an ancestor; for
-    `other_region`, the parallel state whose sibling region mentions the event).
-    `guarded` is True when every deciding transition has a guard and none is
-    `else`: the event is then resolved only when some guard holds, and otherwise
-    goes on to `fallback`, the resolution by the states further out (None when
-    the owner also refuses the event, which then decides).
-    """
-
-    state: str
-    event: str
-    outcome: Outcome
-    owner: str | None = None
-    transitions: tuple[ir.Transition, ...] = ()
-    refusals: tuple[ir.Reject, ...] = ()
-    guarded: bool = False
-    fallback: Resolution | None = None
-
-    @property
-    def resolved(self) -> bool:
-        """True unless nothing decides what the event does in this state."""
-        return self.outcome != "unhandled"
-
-
-class EventIndex:
-    """Event transitions and refusals indexed once by (state, event), for O(depth) resolution."""
-
-    def __init__(self, machine: ir.Machine) -> None:
-        """Index `machine` in one pass over its transitions, refusals and actions."""
-        self.machine = machine
-        self.states: dict[str, ir.State] = {s.name: s for s in machine.states}
-        self.transitions: dict[tuple[str, str], list[ir.Transition]] = {}
-        self.refusals: dict[tuple[str, str], list[ir.Reject]] = {}
-        own: dict[str, set[str]] = {}
-        mentioned: set[str] = set()
-        for transition in machine.transitions:
-            if transition.kind == "event" and transition.event is not None:
-                key = (transition.source, transition.event)
-                self.transitions.setdefault(key, []).append(transition)
-                own.setdefault(transition.source, set()).add(transition.event)
-                mentioned.add(transition.event)
-            if transition.actions:
-                mentioned.update(_emitted(transition.actions))
-        for refusal in machine.rejects:
-            self.refusals.setdefault((refusal.state, refusal.event), []).append(refusal)
-            own.setdefault(refusal.state, set()).add(refusal.event)
-            mentioned.add(refusal.event)
-        for state in machine.states:
-            if state.entry or state.exit or state.soft_timeouts:
-                mentioned.update(_emitted(state.entry))
-                mentioned.update(_emitted(state.exit))
-                for soft in state.soft_timeouts:
-                    mentioned.update(_emitted(soft.actions))
-        self.own = {name: frozenset(events) for name, events in own.items()}
-        self.mentioned = frozenset(mentioned)
-        self._chains: dict[str, tuple[str, ...]] = {}
-        self._decided: dict[str, frozenset[str]] = {}
-        self._below: dict[str, frozenset[str]] | None = None
-        self._elsewhere: dict[str, frozenset[str]] = {}
-
-    def chain(self, name: str) -> tuple[str, ...]:
-        """Return `name` and its ancestors, innermost first (memoised per state)."""
-        known = self._chains.get(name)
-        if known is not None:
-            return known
-        parent = self.states[name].parent
-        result = (name,) if parent is None or parent not in self.states else (name, *self.chain(parent))
-        self._chains[name] = result
-        return result
-
-    def decided(self, name: str) -> frozenset[str]:
-        """Events a transition or refusal on `name` or an ancestor decides (memoised per state)."""
-        known = self._decided.get(name)
-        if known is not None:
-            return known
-        parent = self.states[name].parent
-        inherited = self.decided(parent) if parent is not None and parent in self.states else frozenset()
-        result = self.own.get(name, frozenset()) | inherited
-        self._decided[name] = result
-        return result
-
-    def _mentioned_below(self) -> dict[str, frozenset[str]]:
-        """Events each state or any state below it mentions (only needed inside parallel states)."""
-        if self._below is None:
-            below: dict[str, set[str]] = {name: set(self.own.get(name, ())) for name in self.states}
-            for state in reversed(self.machine.states):  # pre-order reversed: children before parents
-                if state.parent is not None and state.parent in below:
-                    below[state.parent] |= below[state.name]
-            self._below = {name: frozenset(events) for name, events in below.items()}
-        return self._below
-
-    def elsewhere(self, name: str) -> frozenset[str]:
-        """Events mentioned in a sibling region of any parallel state above `name`."""
-        known = self._elsewhere.get(name)
-        if known is not None:
-            return known
-        result: set[str] = set()
-        chain = self.chain(name)
-        for inner, outer in itertools.pairwise(chain):
-            parallel = self.states[outer]
-            if parallel.kind != "parallel":
-                continue
-            below = self._mentioned_below()
-            for region in parallel.children:
-                if region != inner:
-                    result |= below.get(region, frozenset())
-        frozen = frozenset(result)
-        self._elsewhere[name] = frozen
-        return frozen
-
-    def _sibling_owner(self, name: str, event: str) -> str | None:
-        chain = self.chain(name)
-        below = self._mentioned_below()
-        for inner, outer in itertools.pairwise(chain):
-            parallel = self.states[outer]
-            if parallel.kind == "parallel" and any(
-                event in below.get(region, frozenset()) for region in parallel.children if region != inner
-            ):
-                return outer
-        return None
-
-    def resolve(self, name: str, event: str) -> Resolution:
-        """Resolve `event` in state `name`: its own items first, then each ancestor's, innermost first."""
-        return self._resolve(name, event, self.chain(name))
-
-    def _resolve(self, name: str, event: str, chain: Sequence[str]) -> Resolution:
-        for depth, state in enumerate(chain):
-            transitions = tuple(self.transitions.get((state, event), ()))
-            refusals = tuple(self.refusals.get((state, event), ()))
-            if transitions:
-                guarded = all(t.guard is not None and not t.is_else for t in transitions)
-                fallback = (
-                    self._resolve(name, event, chain[depth + 1 :]) if guarded and not refusals else None
-                )
-                return Resolution(name, event, "transition", state, transitions, refusals, guarded, fallback)
-            if refusals:
-                return Resolution(name, event, refusals[0].kind, state, (), refusals)
-        parallel = self._sibling_owner(name, event)
-        if parallel is not None:
-            return Resolution(name, event, "other_region", parallel)
-        return Resolution(name, event, "unhandled")
-
-    def unresolved(self, name: str, events: Iterable[str]) -> tuple[str, ...]:
-        """Return the `events` state `name` leaves unhandled, in the order given (set lookups only)."""
-        decided = self.decided(name)
-        pending = [event for event in events if event not in decided]
-        if not pending:
-            return ()
-        elsewhere = self.elsewhere(name)
-        return tuple(event for event in pending if event not in elsewhere)
+def mentioned_events(machine: ir.Machine) -> frozenset[str]:
+    """Events some transition, refusal or `emit` action names."""
+    mentioned: set[str] = set()
+    for transition in machine.transitions:
+        if transition.kind == "event" and transition.event is not None:
+            mentioned.add(transition.event)
+        mentioned.update(_emitted(transition.actions))
+    mentioned.update(refusal.event for refusal in machine.rejects)
+    for state in machine.states:
+        mentioned.update(_emitted(state.entry))
+        mentioned.update(_emitted(state.exit))
+        for soft in state.soft_timeouts:
+            mentioned.update(_emitted(soft.actions))
+    return frozenset(mentioned)
 
 
 def _emitted(actions: Iterable[ir.Action]) -> Iterator[str]:
     return (action.event for action in actions if isinstance(action, ir.Emit))
 
 
-_INDEX_CACHE: list[tuple[ir.Machine, EventIndex]] = []
-
-
-def index_of(machine: ir.Machine) -> EventIndex:
-    """Return the event index of `machine`, built once and shared by the rules of one run."""
-    for cached, index in _INDEX_CACHE:
-        if cached is machine:
-            return index
-    index = EventIndex(machine)
-    _INDEX_CACHE[:] = [(machine, index)]
-    return index
+def unresolved(dispatch: Dispatch, leaf: str, events: Iterable[str]) -> tuple[str, ...]:
+    """The `events` no level of `leaf` writes anything for and no other region mentions (set lookups only)."""
+    decided = dispatch.decided(leaf)
+    pending = [event for event in events if event not in decided]
+    if not pending:
+        return ()
+    elsewhere = dispatch.elsewhere(leaf)
+    return tuple(event for event in pending if event not in elsewhere)
 
 
 def resolution_table(
-    machine: ir.Machine, events: Sequence[str] | None = None
-) -> dict[tuple[str, str], Resolution]:
-    """Return the resolution of every leaf × event pair (all declared events unless `events` is given).
+    dispatch: Dispatch, events: Sequence[str] | None = None
+) -> dict[tuple[str, str], Handling]:
+    """How every leaf decides every event (all declared events unless `events` is given): dispatch's walks.
 
-    Keys are `(leaf, event)` in IR state order, then event order; the whole table
-    costs one index pass plus O(depth) lookups per pair.
+    Keys are `(leaf, event)` in IR state order, then event order.
     """
-    index = index_of(machine)
+    machine = dispatch.machine
     names = [e.name for e in machine.events] if events is None else list(events)
     leaves = [s.name for s in machine.states if s.kind in ("atomic", "final")]
-    return {(leaf, event): index.resolve(leaf, event) for leaf in leaves for event in names}
+    return {(leaf, event): dispatch.handling(leaf, event) for leaf in leaves for event in names}
 
 
 # --------------------------------------------------------------------------- SW301 reachability
@@ -347,7 +200,7 @@ class UnreachableStateRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report each maximal unreachable subtree once, at its root state."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         for state in machine.states:
             if state.name in graph.reachable:
                 continue
@@ -376,7 +229,7 @@ class TrapRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report a reachable leaf without exits as a deadlock, any other unfinishable one as a trap."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         states = graph.states
         for leaf in graph.leaves:
             if leaf not in graph.reachable or leaf in graph.can_finish:
@@ -467,7 +320,7 @@ class UnusedEventRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report each declared external event nothing mentions."""
-        mentioned = index_of(machine).mentioned
+        mentioned = mentioned_events(machine)
         for event in machine.events:
             if event.kind == "external" and event.name not in mentioned:
                 yield Diagnostic.of(
@@ -635,7 +488,7 @@ class NondeterminismRule:
 
         A refusal beside guarded transitions is no conflict: it decides where no guard holds.
         """
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         file = _file(machine)
         groups: dict[tuple[str, str, str], list[ir.Transition]] = {}
         for transition in machine.transitions:
@@ -750,9 +603,10 @@ class CompletenessRule:
 
         The counterexample is the shortest path into the leaf followed by the first undecided event.
         """
-        graph = graph_of(machine)
-        index = index_of(machine)
-        events = [e.name for e in machine.events if e.kind == "external" and e.name in index.mentioned]
+        graph = graph_of(context.run_for(machine))
+        dispatch = context.run_for(machine).derive(Dispatch)
+        mentioned = mentioned_events(machine)
+        events = [e.name for e in machine.events if e.kind == "external" and e.name in mentioned]
         if not events:
             return
         severity = Severity.ERROR if context.strict else None
@@ -763,7 +617,7 @@ class CompletenessRule:
                 continue
             if not any(True for _ in graph.exits(leaf)):
                 continue  # a deadlock (SW303): refusing events there would not help
-            missing = index.unresolved(leaf, events)
+            missing = unresolved(dispatch, leaf, events)
             if not missing:
                 continue
             count = f"{len(missing)} events" if len(missing) > 1 else "one event"
@@ -816,17 +670,16 @@ __all__ = [
     "COMMAND_VERBS",
     "RULES",
     "CompletenessRule",
-    "EventIndex",
     "NondeterminismRule",
-    "Resolution",
     "TrapRule",
     "UnreachableStateRule",
     "UnusedEventRule",
     "VerbStateNameRule",
     "command_verb",
     "gerund",
-    "index_of",
+    "mentioned_events",
     "participle",
     "resolution_table",
     "split_words",
+    "unresolved",
 ]

@@ -124,9 +124,9 @@ def _levels(machine: ir.Machine) -> dict[str, tuple[ir.Approval, ir.ApprovalLeve
     return {level.state: (approval, level) for approval in machine.approvals for level in approval.levels}
 
 
-def waiting_states(machine: ir.Machine) -> dict[str, Wait]:
-    """Return every waiting leaf of `machine`, in IR order."""
-    graph = graph_of(machine)
+def waiting_states(machine: ir.Machine, graph: MachineGraph | None = None) -> dict[str, Wait]:
+    """Return every waiting leaf of `machine`, in IR order (`graph`: the run's, when there is one)."""
+    graph = graph or MachineGraph(machine)
     levels = _levels(machine)
     found: dict[str, Wait] = {}
     for state in machine.states:
@@ -169,8 +169,8 @@ class WaitTimeoutRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report waiting leaves without any timer edge."""
-        graph = graph_of(machine)
-        for wait in waiting_states(machine).values():
+        graph = graph_of(context.run_for(machine))
+        for wait in waiting_states(machine, graph_of(context.run_for(machine))).values():
             if _timeouts(machine, graph, wait.state):
                 continue
             yield Diagnostic.of(
@@ -222,8 +222,8 @@ class EscalationOutcomeRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Follow timer edges through waiting states; report dead ends and cycles."""
-        graph = graph_of(machine)
-        waits = waiting_states(machine)
+        graph = graph_of(context.run_for(machine))
+        waits = waiting_states(machine, graph_of(context.run_for(machine)))
         timers = {name: _timeouts(machine, graph, name) for name in waits}
         good = self._good(graph, waits, timers)
         reported_cycles: set[frozenset[str]] = set()
@@ -311,7 +311,7 @@ class QuorumRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report levels whose quorum cannot be met or is meaningless."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         for approval in machine.approvals:
             for level in approval.levels:
                 count = len(level.approvers)
@@ -346,9 +346,9 @@ class EscalationAsErrorRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report error transitions written on waiting states or on the approvals around them."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         owners: dict[str, str] = {}
-        for name, wait in waiting_states(machine).items():
+        for name, wait in waiting_states(machine, graph_of(context.run_for(machine))).items():
             if not wait.strict:
                 continue
             owners.setdefault(name, wait.what)
@@ -383,7 +383,7 @@ class DelegationRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report re-entering delegations and single-level, all-must-sign approvals with delegation."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         delegations: dict[str, list[ir.Transition]] = {}
         for transition in machine.transitions:
             if transition.kind == "event" and transition.event == "delegate" and transition.target:
@@ -430,7 +430,7 @@ class RecallRule:
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report recall transitions outside any approval, and declared recalls with no transition."""
-        graph = graph_of(machine)
+        graph = graph_of(context.run_for(machine))
         approvals = {approval.state for approval in machine.approvals}
         inside = {
             name
