@@ -215,10 +215,18 @@ def from_data(data: Any) -> ir.Machine:
 def load_trusted(text: str) -> ir.Machine:
     """Decode IR JSON that statewright itself wrote (`dump`), without the schema check.
 
-    Generated modules embed their IR and load it with this at import, so they need
-    nothing beyond the standard library; anything else should use `load`.
+    Generated modules load their embedded IR without the check at import
+    (`from_trusted_data`); anything else should use `load`.
     """
-    data = json.loads(text)
+    return from_trusted_data(json.loads(text))
+
+
+def from_trusted_data(data: Any) -> ir.Machine:
+    """Build the machine from JSON data statewright itself wrote, without the schema check.
+
+    A member left out takes its field's default: generated code embeds the IR
+    without spans (`statewright.ir.embedded`).
+    """
     _check_version(data)
     machine = _decode(ir.Machine, data)
     assert isinstance(machine, ir.Machine)
@@ -336,4 +344,6 @@ def _decode_union(options: tuple[Any, ...], data: Any) -> Any:
 
 def _decode_object(cls: type, data: dict[str, Any]) -> Any:
     hints = _hints(cls)
-    return cls(**{item.name: _decode(hints[item.name], data[item.name]) for item in fields(cls)})
+    return cls(
+        **{item.name: _decode(hints[item.name], data[item.name]) for item in fields(cls) if item.name in data}
+    )
