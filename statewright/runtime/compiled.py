@@ -5,6 +5,10 @@ them exactly as `semantics.interpret` defines: ints as ints, decimals as exact
 `Fraction`s. These helpers give each read its precise type, so the generated
 code passes `mypy --strict` and a value of the wrong type fails loudly instead
 of comparing as something else.
+
+`load_definition` builds a module's `DEFINITION` from what it embeds: the IR
+in the span-free form of `statewright.ir.embedded`, and the compiled guards
+keyed by stable transition keys, translated here to the runtime's indices.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from statewright import ir
-from statewright.ir import json_form
+from statewright.ir import embedded
+from statewright.ir.embedded import TransitionKey
 from statewright.runtime.definition import Definition, GuardFn
 
 
@@ -47,11 +52,23 @@ def as_str(value: ir.Value) -> str:
 
 
 def load_definition(
-    ir_text: str, guards: Mapping[int, Callable[[Mapping[str, ir.Value]], bool]]
+    ir_text: str, guards: Mapping[TransitionKey, Callable[[Mapping[str, ir.Value]], bool]]
 ) -> Definition:
-    """Build the runtime's tables from a generated module's embedded IR and its compiled guards."""
-    compiled: dict[int, GuardFn] = dict(guards)
-    return Definition(json_form.load_trusted(ir_text), compiled)
+    """Build the runtime's tables from a generated module's embedded IR and its compiled guards.
+
+    The module keys its guards by stable transition keys (`ir.embedded.transition_keys`),
+    so adding a transition elsewhere renumbers nothing in its text; the runtime keys them
+    by transition index, translated here. A key naming no transition means the module's
+    guards and IR disagree (hand-edited), which is an error rather than a guard silently
+    dropped.
+    """
+    machine = embedded.load(ir_text)
+    index_of = {key: index for index, key in enumerate(embedded.transition_keys(machine))}
+    unknown = [key for key in guards if key not in index_of]
+    if unknown:
+        raise ValueError(f"compiled guards for transitions the embedded IR does not have: {unknown}")
+    compiled: dict[int, GuardFn] = {index_of[key]: guard for key, guard in guards.items()}
+    return Definition(machine, compiled)
 
 
 def as_decimal(value: ir.Value) -> Decimal:

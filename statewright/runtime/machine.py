@@ -2,7 +2,8 @@
 
 A generated module subclasses `Machine` (`OrderFulfilmentMachine`) and sets its
 `definition`. `send(event)` first tries the compiled table (`fastpath`): when
-the step is a pure move it costs one dict lookup and one attribute store.
+the step is a pure move it costs one dict lookup and one attribute store; the
+generated event methods (`order.submit()`) are that same path, made by `sends`.
 Every other step (guards, actions, timers, work, approvals, parallel states,
 refusals, an unknown event) goes through the same engine and `Runtime` as a
 durable workflow, on an `EphemeralStore`, so both kinds of instance behave
@@ -13,9 +14,11 @@ nothing.
 
 from __future__ import annotations
 
+import functools
+import sys
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from statewright import ir
 from statewright.runtime.definition import Definition
@@ -28,6 +31,8 @@ _LEAF = object()
 """The key under which a row holds its own leaf (no event can be this object)."""
 _SLOW: dict[object, Any] = {}
 """The row of a configuration with no pure moves: every event goes to the engine."""
+EventMethod = TypeVar("EventMethod", bound=Callable[..., None])
+"""A generated event method's type (`(self, payload=None) -> None`), kept by `sends`."""
 
 
 class Machine:
@@ -236,3 +241,30 @@ def _linked_rows(definition: Definition) -> dict[str, dict[object, Any]]:
     table: dict[str, dict[str, str]] = {leaf: {} for leaf in fast_leaves(definition)}
     table.update(pure_moves(definition))
     return rows(table, _LEAF)
+
+
+def sends(event: str) -> Callable[[EventMethod], EventMethod]:
+    """Make a generated event method send `event`: `Machine.send`'s fast path for one event, no extra call.
+
+    A generated module declares each event method as a typed stub whose body is
+    its docstring, decorated with `@sends("submit")`; the method it gets is this
+    one helper, so the module does not repeat the fast-path body per event, and
+    calling `order.submit()` costs what `order.send("submit")` costs, not a call
+    more. The stub's name, docstring and signature are kept (`functools.wraps`).
+    """
+    key = sys.intern(event)  # the very object the rows are keyed by: the lookup compares no characters
+
+    def decorate(stub: EventMethod) -> EventMethod:
+        @functools.wraps(stub)
+        def method(self: Machine, payload: Mapping[str, str] | None = None) -> None:
+            if payload is None:
+                try:
+                    self._row = self._row[key]
+                    return
+                except KeyError:
+                    pass
+            self._engine_send(key, payload)
+
+        return cast(EventMethod, method)
+
+    return decorate

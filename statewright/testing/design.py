@@ -35,6 +35,7 @@ from statewright.runtime.model import Instance, Record, Timer, Work
 from statewright.runtime.runner import Call
 from statewright.runtime.store import Store
 from statewright.runtime.workflow import InstanceHandle, Workflow
+from statewright.source import NO_SPAN
 from statewright.testing.invariants import (
     FINISHED,
     Spec,
@@ -63,7 +64,7 @@ class DesignViolation(AssertionError):
         self.violation = violation
         self.steps = tuple(steps)
         where = ""
-        if violation.span is not None:
+        if violation.span is not None and violation.span != NO_SPAN:  # an embedded IR has no positions
             where = f"  --> {source_name}:{violation.span.line}:{violation.span.column}\n"
         numbered = "\n".join(f"  {i}. {step}" for i, step in enumerate(steps))
         super().__init__(

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from statewright import ir
-from statewright.ir.json_form import dump
+from statewright.ir.embedded import dump
 from statewright.targets.pytest_file import PATHS_LIMIT, render_tests
 from statewright.targets.pytest_file.cases import layout, step_source
 from statewright.testing.scenario import Send
@@ -86,7 +86,7 @@ def test_a_path_case_that_no_longer_holds_fails_with_the_step(tmp_path: Path) ->
     changed[index] = replace(changed[index], target="Abandoned")
     start = text.index('r"""\n') + len('r"""\n')
     end = text.index('\n"""', start)
-    edited = text[:start] + dump(replace(machine, transitions=tuple(changed))).strip() + text[end:]
+    edited = text[:start] + dump(replace(machine, transitions=tuple(changed))) + text[end:]
     path = tmp_path / f"test_{stem}.py"
     path.write_text(edited, "utf-8")
     result = subprocess.run(

@@ -23,7 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from statewright import ir
-from statewright.ir import json_form
+from statewright.ir import embedded, json_form
+from statewright.ir.embedded import transition_keys
 from statewright.plugins.api import TargetOptions
 from statewright.plugins.manager import PluginManager
 from statewright.runtime import compiled
@@ -65,16 +66,40 @@ ALL = list(machines())
 def test_module_is_deterministic_imports_and_embeds_the_ir(
     name: str, machine: ir.Machine, source: str, tmp_path: Path
 ) -> None:
-    """Two renders are byte-identical; the module imports; its embedded IR is the machine."""
+    """Two renders are byte-identical; the module imports; its embedded IR is the machine (but its spans).
+
+    The module keys its guards by stable transition keys; its `DEFINITION` has them by index.
+    """
     text = render_module(machine, source)
     assert render_module(machine, source) == text
     module = load_module(text, tmp_path, name)
     portable = replace(machine, source=PurePath(machine.source).name)
     assert module.DEFINITION.machine == portable
-    assert json_form.dump(module.DEFINITION.machine) == json_form.dump(portable)
+    assert json_form.dump(module.DEFINITION.machine) == json_form.dump(_without_spans(portable))
+    assert '"span":' not in text
     assert [s.value for s in module.State] == [s.name for s in machine.states]
     assert [e.value for e in module.Event] == [e.name for e in machine.events]
-    assert set(module.GUARDS) == {i for i, t in enumerate(machine.transitions) if t.guard is not None}
+    guarded = {i for i, t in enumerate(machine.transitions) if t.guard is not None}
+    keys = transition_keys(machine)
+    assert set(module.GUARDS) == {keys[i] for i in guarded}
+    assert set(module.DEFINITION.guards) == guarded
+    for index in guarded:
+        assert module.DEFINITION.guards[index] is module.GUARDS[keys[index]]
+
+
+def test_guards_keyed_by_a_transition_the_ir_lacks_are_an_error() -> None:
+    """A hand-edited module whose guard keys and IR disagree fails at import instead of dropping a guard."""
+    machine = machine_of(TRICKY)
+    text = embedded.dump(machine)
+    holds_always: Callable[[Mapping[str, ir.Value]], bool] = lambda _context: True  # noqa: E731
+    assert compiled.load_definition(text, {("Idle", "go", 2): holds_always}).guards == {1: holds_always}
+    with pytest.raises(ValueError, match="Idle"):
+        compiled.load_definition(text, {("Idle", "go", 3): holds_always})
+
+
+def _without_spans(machine: ir.Machine) -> ir.Machine:
+    """The machine as its embedded IR holds it: every span the model's default."""
+    return embedded.load(embedded.dump(machine))
 
 
 def test_every_module_passes_mypy_strict_and_ruff(tmp_path: Path) -> None:
@@ -90,12 +115,7 @@ def test_every_module_passes_mypy_strict_and_ruff(tmp_path: Path) -> None:
     )
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
     ruff = str(VENV_BIN / "ruff")
-    formatted = subprocess.run(
-        [ruff, "format", "--check", "--diff", "--line-length", str(LINE_LENGTH), "--no-cache", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    formatted = _ruff_format_check(tmp_path)
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
     linted = subprocess.run(
         [
@@ -115,14 +135,51 @@ def test_every_module_passes_mypy_strict_and_ruff(tmp_path: Path) -> None:
     assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
+def _ruff_format_check(path: Path) -> subprocess.CompletedProcess[str]:
+    """`ruff format --check --diff` at the module's line length on a file or folder."""
+    ruff = str(VENV_BIN / "ruff")
+    return subprocess.run(
+        [ruff, "format", "--check", "--diff", "--line-length", str(LINE_LENGTH), "--no-cache", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_guard_docstrings_name_the_dsl_line() -> None:
-    """Each compiled guard says which expression and which line of the spec it came from."""
+    """Each compiled guard is named after its state, event and position, and cites its spec line."""
     _, machine, source = next(item for item in ALL if item[0] == "order_fulfilment")
     text = render_module(machine, source)
-    for index, transition in enumerate(machine.transitions):
+    for function in (
+        "_guard_validating_valid_1",
+        "_guard_validating_valid_2",
+        "_guard_validating_invalid_1",
+        "_guard_quarantine_reviewed_1",
+    ):
+        assert f"def {function}(" in text
+    for transition in machine.transitions:
         if transition.guard is not None:
-            assert f"def _guard_{index}(" in text
             assert f"({source}:{transition.span.line})" in text
+
+
+def test_long_names_give_guards_and_keys_laid_out_as_ruff_lays_them_out(tmp_path: Path) -> None:
+    """Guard names stay short enough for their `def` line; a key too long for one line is split."""
+    state = "Validating" + "AndCheckingEverything" * 5
+    machine = machine_of(
+        f"workflow Long {{\n context {{ n: int = 0 }}\n events {{ go }}\n"
+        f" initial state {state} {{ on go when n > 1 -> B  on go when n > 0 -> B  on go else -> B }}\n"
+        f" final state B\n}}\n"
+    )
+    text = render_module(machine, "long.wf")
+    guard_defs = [line for line in text.splitlines() if line.startswith("def _guard_")]
+    assert len(guard_defs) == 2 and len(set(guard_defs)) == 2
+    assert all(len(line) <= LINE_LENGTH for line in guard_defs)
+    (tmp_path / "long.py").write_text(text, "utf-8")
+    formatted = _ruff_format_check(tmp_path / "long.py")
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    module = load_module(text, tmp_path, "long")
+    assert set(module.GUARDS) == {(state, "go", 1), (state, "go", 2)}
+    assert module.LongMachine(n=1).go() is None
 
 
 def test_the_target_is_registered_like_a_plugin_and_writes_one_module() -> None:
@@ -261,7 +318,7 @@ def test_any_text_round_trips_through_the_module(text: str) -> None:
     start = hostile.index('_IR = r"""')
     end = hostile.index('"""', start + 10) + 3
     exec(hostile[start:end], namespace)
-    assert json_form.load_trusted(namespace["_IR"]).doc == text
+    assert embedded.load(namespace["_IR"]).doc == text
 
 
 # --------------------------------------------------------------------------- names
@@ -332,6 +389,20 @@ def test_machine_and_durable_instance_run_a_spec(tmp_path: Path) -> None:
         assert order.verify().active == ("Review.level_2",)
         assert flow.instance("a1").state == module.State.REVIEW_LEVEL_2
         assert flow.instance_ids() == ["a1"]
+
+
+def test_event_methods_are_one_helper_keeping_their_names_and_docs(tmp_path: Path) -> None:
+    """Every in-memory event method runs the same code (`sends`); the module repeats no fast-path body."""
+    text = render_module(machine_of(TRICKY), "tricky.wf")
+    assert "_row" not in text and "_engine_send" not in text
+    module = load_module(text, tmp_path, "tricky_methods")
+    cls = module.TrickyMachine
+    assert cls.go.__code__ is cls.stop.__code__ is cls.poke.__code__
+    assert (cls.go.__name__, cls.stop.__qualname__) == ("go", "TrickyMachine.stop")
+    assert cls.stop.__doc__.startswith("Send `stop`: halt | now")
+    m = cls(clock=lambda: 0)
+    m.stop()
+    assert m.state == module.State.DONE
 
 
 def test_refusals_leave_the_fast_machine_where_it_was(tmp_path: Path) -> None:

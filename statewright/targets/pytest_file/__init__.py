@@ -1,6 +1,7 @@
 """The built-in `pytest` target: a standalone test file per workflow, for users to keep in their repo.
 
-`test_<workflow>.py` embeds the workflow's IR, renders its python-target
+`test_<workflow>.py` embeds the workflow's IR (in the python target's
+span-free form, `statewright.ir.embedded`), renders its python-target
 module in memory when imported, and holds two kinds of tests: the design's
 Hypothesis state machine (the same one `statewright test` runs) and one test
 per path-covering scenario, each asserting the states every step entered when
@@ -19,12 +20,11 @@ from pathlib import PurePath
 import jinja2
 
 from statewright.diagnostics import Code, Diagnostic, Severity, register
-from statewright.ir import Machine
+from statewright.ir import Machine, embedded
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
 from statewright.targets.pytest_file.cases import path_cases
 from statewright.targets.python.names import module_name
-from statewright.targets.python.view import embed_ir
 from statewright.targets.templating import template
 
 PATHS_LIMIT = 2_000
@@ -57,7 +57,7 @@ def render_tests(machine: Machine, source_name: str = "") -> tuple[str, bool]:
         scenario_names=", ".join(names),
         workflow=machine.name,
         source=source,
-        ir_text=embed_ir(machine),
+        ir_text=embedded.dump(machine),
         cases=cases,
         searched=searched,
     )

@@ -78,6 +78,11 @@ def constant_name(name: str) -> str:
     return words
 
 
+def snake(name: str) -> str:
+    """`Fulfilling.reserveStock` -> `fulfilling_reserve_stock` (a part of a generated function's name)."""
+    return re.sub("_+", "_", _NOT_WORD.sub("_", _WORD_BOUNDARY.sub("_", name)).strip("_").lower())
+
+
 def attribute_name(name: str) -> str:
     """A context field's attribute: the field's name, unless Python reserves it."""
     if keyword.iskeyword(name):
@@ -108,10 +113,9 @@ def class_prefix(name: str) -> str:
 
 def module_name(name: str) -> str:
     """The generated module's file stem: the workflow's name in snake case (`order_fulfilment`)."""
-    snake = _NOT_WORD.sub("_", _WORD_BOUNDARY.sub("_", name)).strip("_").lower()
-    snake = re.sub("_+", "_", snake) or "workflow"
-    if snake[0].isdigit() or keyword.iskeyword(snake):
-        snake = f"wf_{snake}"
-    if snake in sys.stdlib_module_names or snake in _PACKAGES:
-        snake = f"{snake}_workflow"  # `workflow Email` must not shadow the standard library's `email`
-    return snake
+    stem = snake(name) or "workflow"
+    if stem[0].isdigit() or keyword.iskeyword(stem):
+        stem = f"wf_{stem}"
+    if stem in sys.stdlib_module_names or stem in _PACKAGES:
+        stem = f"{stem}_workflow"  # `workflow Email` must not shadow the standard library's `email`
+    return stem

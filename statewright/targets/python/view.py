@@ -9,12 +9,12 @@ things out and equal IR gives byte-identical modules.
 from __future__ import annotations
 
 import builtins
-import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from statewright import __version__, ir
-from statewright.ir.json_form import to_data
+from statewright.ir import embedded
+from statewright.ir.embedded import TransitionKey
 from statewright.ir.text import render
 from statewright.source import Span
 from statewright.targets.python import guards, literals, names
@@ -26,6 +26,8 @@ TABLE_FORM_STATES = 2000
 import, because compiling one function per guard and one member per state gets slow (10k states: 0.8 s)."""
 
 _MOVES_SHOWN = 12
+_GUARD_NAME_LENGTH = 56
+"""Longest guard function name (before a `_2` to make it unique): its `def` line always fits."""
 """Transitions an event method's docstring lists before it summarises the rest."""
 _PY_TYPES = {"int": "int", "decimal": "Decimal", "bool": "bool", "string": "str"}
 _READERS = {"int": "as_int", "decimal": "as_decimal", "bool": "as_bool", "string": "as_str", "enum": "as_str"}
@@ -49,6 +51,7 @@ _IMPORTED = frozenset(
         "cast",
         "dataclass",
         "load_definition",
+        "sends",
         "quotient",
         "system_clock",
         *_READERS.values(),
@@ -135,9 +138,9 @@ class Alias:
 
 @dataclass(frozen=True, slots=True)
 class Guard:
-    """A compiled guard function."""
+    """A compiled guard function, named and keyed by its transition's stable key (never its index)."""
 
-    index: int
+    key: TransitionKey
     function: str
     doc: str
     bindings: tuple[str, ...]
@@ -147,6 +150,15 @@ class Guard:
     def body(self) -> str:
         """All the code of the function body (to find what it uses)."""
         return "\n".join((*self.bindings, *self.statement))
+
+    @property
+    def entry(self) -> tuple[str, ...]:
+        """The guard's entry in `GUARDS`, split as ruff splits a key too long for one line."""
+        parts = (literals.string(self.key[0]), literals.string(self.key[1]), str(self.key[2]))
+        one = f"    ({', '.join(parts)}): {self.function},"
+        if len(one) <= LINE_LENGTH:
+            return (one,)
+        return ("    (", *(f"        {part}," for part in parts), f"    ): {self.function},")
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +240,7 @@ def module_view(machine: ir.Machine, source_name: str, form: str = "auto") -> Mo
         aliases=aliases,
         guards=compiled,
         methods=_methods(machine, source),
-        ir_text=embed_ir(machine),
+        ir_text=embedded.dump(machine),
         imports_math="math" in used,
         imports_fraction="Fraction" in used,
         readers=tuple(sorted(readers)),
@@ -239,35 +251,6 @@ def module_view(machine: ir.Machine, source_name: str, form: str = "auto") -> Mo
 def where(source: str, span: Span) -> str:
     """`file.wf:LINE` of a span (just the file when the element has no position)."""
     return f"{source}:{span.line}" if span.line else source
-
-
-def embed_ir(machine: ir.Machine) -> str:
-    """The IR as ASCII JSON for a raw `r\"\"\"...\"\"\"` literal, each state, transition and row one line.
-
-    The literal reads back as exactly this text: Python's tokenizer takes a
-    backslash and the next character as a pair even in a raw string, and every
-    backslash in JSON starts such a pair (`\\"`, `\\\\`, `\\n`, `\\u...`), so only
-    JSON's own structural quotes end up unescaped, and JSON never puts three of
-    those in a row; the text ends with `}`. No spec text can close the literal.
-    """
-    # The file's name only, as in the rest of the module: output must not depend on the path given.
-    portable = replace(machine, source=PurePath(machine.source).name if machine.source else "")
-    lines = ["{"]
-    items = list(to_data(portable).items())
-    for number, (key, value) in enumerate(items):
-        comma = "," if number < len(items) - 1 else ""
-        if isinstance(value, list) and value:
-            lines.append(f"{_json(key)}: [")
-            lines.extend(f" {_json(item)}{',' if i < len(value) - 1 else ''}" for i, item in enumerate(value))
-            lines.append(f"]{comma}")
-        else:
-            lines.append(f"{_json(key)}: {_json(value)}{comma}")
-    lines.append("}")
-    return "\n".join(lines)
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
 
 
 def _header(machine: ir.Machine, source: str, prefix: str) -> str:
@@ -353,8 +336,15 @@ def _fields(machine: ir.Machine, source: str, prefix: str) -> tuple[tuple[Field,
 
 
 def _guards(machine: ir.Machine, source: str) -> tuple[Guard, ...]:
+    """One function per guard, named from its transition's source, trigger and position there.
+
+    Names and `GUARDS` keys come from `embedded.transition_keys`, not the
+    transition's index: adding a transition elsewhere renames and renumbers
+    nothing, so the module's diff stays where the spec changed.
+    """
+    namer = names.Namer()
     found = []
-    for index, transition in enumerate(machine.transitions):
+    for key, transition in zip(embedded.transition_keys(machine), machine.transitions, strict=True):
         if transition.guard is None:
             continue
         body = guards.guard_body(transition.guard, machine.context)
@@ -363,8 +353,16 @@ def _guards(machine: ir.Machine, source: str) -> tuple[Guard, ...]:
             f"`{render(transition.guard)}`: {what} in {transition.source} ({where(source, transition.span)})"
         )
         statement = guards.return_lines(body.expression, "    ", LINE_LENGTH)
-        found.append(Guard(index, f"_guard_{index}", doc, body.bindings, statement))
+        found.append(Guard(key, namer.claim(_guard_name(key)), doc, body.bindings, statement))
     return tuple(found)
+
+
+def _guard_name(key: TransitionKey) -> str:
+    """`_guard_validating_valid_1`: the state, the trigger and the position, shortened to fit a line."""
+    state, trigger, position = key
+    stem = f"{names.snake(state)}_{names.snake(trigger)}".strip("_")
+    room = _GUARD_NAME_LENGTH - len(f"_guard__{position}")
+    return f"_guard_{stem[:room].rstrip('_')}_{position}"
 
 
 def _methods(machine: ir.Machine, source: str) -> tuple[EventMethod, ...]:
