@@ -1,9 +1,9 @@
 """The BPMN graph a machine becomes: frozen nodes, flows and global elements.
 
 `build.py` makes a `Model` from the IR; `layout.py` places it; `xml.py` writes it
-in one flavor. The driver (`statewright.testing.bpmn_engine`) reads the same
-model to map BPMN element ids back to IR state names, so the mapping is never
-parsed out of ids.
+in one flavor. `protocol.process_map` publishes what the same model says about
+each element id (for callers such as `statewright.testing.bpmn_engine`), so the
+mapping is never parsed out of ids.
 """
 
 from __future__ import annotations
