@@ -27,7 +27,6 @@ from statewright.diagnostics import Severity, has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES
 from statewright.plugins.manager import get_plugin_manager
 from statewright.testing.codes import ENGINE_UNAVAILABLE
-from statewright.testing.equivalence import ENGINES
 from statewright.testing.suite import SpecOutcome, TestOptions, test_machine
 
 
@@ -54,14 +53,15 @@ def test(
 ) -> int:
     """Property-test workflows on their generated code and check that every target behaves alike."""
     chosen = tuple(dict.fromkeys(t.strip() for t in targets.split(",") if t.strip())) or ("python",)
-    unknown = [t for t in chosen if t not in ENGINES]
+    manager = get_plugin_manager()
+    engines = manager.engines()
+    unknown = [t for t in chosen if t not in engines]
     if unknown:
         raise typer.BadParameter(
-            f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(ENGINES)}",
+            f"no scenario engine for {', '.join(unknown)}; registered engines: {', '.join(engines)}",
             param_hint="'--targets'",
         )
     options = TestOptions(chosen, max_examples, steps, seed, depth, drawn=drawn)
-    manager = get_plugin_manager()
     files, problems = find_inputs(paths)
     invocation = Invocation(plugin=manager.diagnostics, usage=problems)
     outcomes: list[SpecOutcome] = []
@@ -70,7 +70,7 @@ def test(
         invocation.reports.append(report)
         if machine is None or has_errors(report.diagnostics):
             continue
-        outcome = test_machine(machine, report.name, options)
+        outcome = test_machine(machine, report.name, options, manager=manager)
         outcomes.append(outcome)
         report.later.extend(outcome.diagnostics)
     code = invocation.exit_code()

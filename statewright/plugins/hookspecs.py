@@ -2,14 +2,14 @@
 
 Hook names carry the `statewright_` prefix. A plugin is any module or object with
 `@hookimpl`-decorated functions, exposed under the entry-point group `statewright`
-(see docs/PLUGINS.md); built-in targets and rules are registered the same way.
+(see docs/PLUGINS.md); built-in targets, rules and engines are registered the same way.
 """
 
 from __future__ import annotations
 
 import pluggy
 
-from statewright.plugins.api import Rule, Target
+from statewright.plugins.api import EngineSpec, Rule, Target
 
 PROJECT = "statewright"
 
@@ -25,3 +25,8 @@ def statewright_targets() -> list[Target]:  # type: ignore[empty-body]
 @hookspec
 def statewright_rules() -> list[Rule]:  # type: ignore[empty-body]
     """Return the verification rules this plugin provides."""
+
+
+@hookspec
+def statewright_engines() -> list[EngineSpec]:  # type: ignore[empty-body]
+    """Return the scenario engines (`statewright test --targets`) this plugin provides."""

@@ -9,9 +9,9 @@ from hiding the others). Entry points are loaded in name order, so the result
 does not depend on the order of `sys.path`.
 
 Every problem with a plugin — it fails to import, its hook raises, it returns
-something that is not a target or rule, two plugins claim the same name —
+something that is not a target, rule or engine, two plugins claim the same name —
 becomes a warning `Diagnostic` in `PluginManager.diagnostics`, never a traceback.
-When two plugins provide the same target or rule name, the first registered
+When two plugins provide the same target, rule or engine name, the first registered
 wins: built-ins are registered first, so a third-party package cannot silently
 replace one.
 """
@@ -31,7 +31,7 @@ import pluggy
 from statewright import __version__
 from statewright.diagnostics import Code, Diagnostic, Severity, register
 from statewright.plugins import hookspecs
-from statewright.plugins.api import Rule, Target
+from statewright.plugins.api import EngineSpec, Rule, Target
 from statewright.source import NO_SPAN
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
@@ -49,6 +49,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "statewright.compiler.verify.rules.waits",
     "statewright.compiler.verify.rules.retries",
     "statewright.compiler.verify.rules.parallel",
+    "statewright.testing.engines",
 )
 """Modules registered before any entry point, through the same `register` call."""
 
@@ -98,6 +99,16 @@ class PluginInfo:
     distribution: str
 
 
+class UnknownEngineError(LookupError):
+    """Raised by `PluginManager.engine` for a name no plugin provides a scenario engine for."""
+
+    def __init__(self, name: str, known: Sequence[str]) -> None:
+        self.name = name
+        self.known = tuple(known)
+        listing = ", ".join(self.known) if self.known else "none are registered"
+        super().__init__(f"unknown engine `{name}`; known engines: {listing}")
+
+
 class UnknownTargetError(LookupError):
     """Raised by `PluginManager.target` for a name no plugin provides."""
 
@@ -142,6 +153,8 @@ class PluginManager:
         self._target_providers: dict[str, PluginInfo] = {}
         self._rules: list[Rule] | None = None
         self._rule_providers: dict[str, PluginInfo] = {}
+        self._engines: dict[str, EngineSpec] | None = None
+        self._engine_providers: dict[str, PluginInfo] = {}
         for module_name in builtins:
             self._register_builtin(module_name)
         for plugin in plugins:
@@ -159,9 +172,10 @@ class PluginManager:
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
-        """Return every warning about plugins (loading and both hooks), in a stable order."""
+        """Return every warning about plugins (loading and every hook), in a stable order."""
         self.targets()
         self.rules()
+        self.engines()
         return tuple(sorted(self._diagnostics, key=Diagnostic.sort_key))
 
     def _warn(self, code: Code, plugin: str, message: str) -> None:
@@ -312,6 +326,28 @@ class PluginManager:
             self._rule_providers = providers
         return list(self._rules)
 
+    def engines(self) -> dict[str, EngineSpec]:
+        """Return every registered scenario engine by name, sorted by name (computed once)."""
+        if self._engines is None:
+            chosen, providers = self._collect(
+                "statewright_engines", "scenario engine", _is_engine, _engine_name_problem
+            )
+            self._engines = {name: chosen[name] for name in sorted(chosen)}
+            self._engine_providers = providers
+        return dict(self._engines)
+
+    def engine(self, name: str) -> EngineSpec:
+        """Return the engine called `name`, or raise `UnknownEngineError` listing the known ones."""
+        engines = self.engines()
+        if name not in engines:
+            raise UnknownEngineError(name, list(engines))
+        return engines[name]
+
+    def engine_provider(self, name: str) -> PluginInfo:
+        """Return the plugin that provides engine `name`."""
+        self.engines()
+        return self._engine_providers[name]
+
     def target(self, name: str) -> Target:
         """Return the target called `name`, or raise `UnknownTargetError` listing the known ones."""
         targets = self.targets()
@@ -336,6 +372,21 @@ def _is_target(item: object) -> bool:
 
 def _is_rule(item: object) -> bool:
     return isinstance(item, Rule) and isinstance(getattr(item, "name", None), str)
+
+
+def _is_engine(item: object) -> bool:
+    return (
+        isinstance(item, EngineSpec)
+        and isinstance(item.name, str)
+        and isinstance(item.target, str)
+        and callable(item.load)
+    )
+
+
+def _engine_name_problem(name: str) -> str | None:
+    if not TARGET_NAME.fullmatch(name):
+        return f"with the invalid name {name!r} (use letters, digits, `_`, `.` and `-`)"
+    return None
 
 
 def _target_name_problem(name: str) -> str | None:

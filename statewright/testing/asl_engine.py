@@ -1,9 +1,12 @@
 """The Step Functions target as a scenario engine: the generated definition executed by moto.
 
-`AslEngine.run` compiles the machine with a resource map that turns every
-action into an SQS callback, creates the state machine in moto's in-memory
-AWS, starts one execution and drives it one scenario step at a time by
-answering the pending task token:
+`AslEngine.run` has the `asl` target generate the machine's definition (its
+public `generate`) with target options that serve every action from an SQS
+queue, creates the state machine in moto's in-memory AWS, starts one execution
+and drives it one scenario step at a time by answering the pending task token.
+Everything it relies on besides the generated files is the target's public
+contract, `statewright.targets.asl.protocol`: resource names, callback messages
+and answers, timer errors and the map that reads a history back in IR terms.
 
 - `Send(event)` answers the waiting state's token with the event, its actor,
   permissions, evidence names and delegate;
@@ -14,7 +17,7 @@ answering the pending task token:
   what Step Functions raises when TimeoutSeconds/HeartbeatSeconds pass; a
   driver-side clock decides which of a state's timers is due first.
 
-Evaluator requests are answered with `statewright.targets.asl.evaluator.handler`,
+Evaluator requests are answered with the evaluator's handler (`evaluator_handler`),
 `do` messages are dropped, `emit` messages are delivered back as events. In a
 parallel state every region's branch waits on its own token, and an event goes
 to all of them. Each observation is read from the execution history: the
@@ -31,21 +34,34 @@ import hashlib
 import json
 import time
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from statewright import ir
+from statewright.plugins.api import Target, TargetOptions, TargetOutput
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import initial_context
 from statewright.runtime.errors import WorkflowError
 from statewright.semantics.hierarchy import Hierarchy
-from statewright.targets.asl import evaluator
-from statewright.targets.asl.compile import Compiled, compile_machine
-from statewright.targets.asl.resources import EMIT_QUEUE, EVALUATOR, EVENT_QUEUE, ResourceMap
-from statewright.targets.asl.retry import HEARTBEAT_ERROR
-from statewright.targets.asl.sam import action_names
-from statewright.targets.asl.scopes import region_of
-from statewright.targets.asl.tasks import Resource
+from statewright.targets.asl import AslTarget
+from statewright.targets.asl.protocol import (
+    EMIT_QUEUE,
+    EVALUATOR,
+    EVENT_QUEUE,
+    HEARTBEAT_ERROR,
+    WORK,
+    HistoryMap,
+    definition_file,
+    done_answer,
+    emitted_event,
+    evaluator_handler,
+    event_answer,
+    execution_input,
+    history_map,
+    is_evaluator_request,
+    queue_options,
+    resource_map_file,
+    timer_error,
+)
 from statewright.testing.asl_moto import ROLE_ARN, expire_heartbeat, moto_session
 from statewright.testing.scenario import (
     Observation,
@@ -69,33 +85,57 @@ milliseconds; the limit is generous because moto runs executions in a thread tha
 _STATUS: dict[str, Status] = {"RUNNING": "running", "SUCCEEDED": "succeeded"}
 
 
-def scenario_resources(callbacks: str, outbox: str, machine: ir.Machine) -> ResourceMap:
-    """Every action, wait and evaluator call through the callback queue; `do` and `emit` to the outbox."""
-    work = {state.invoke.action for state in machine.states if state.invoke is not None}
-    entries = {
-        name: Resource("queue", callbacks if name in work else outbox) for name in action_names(machine)
-    }
-    entries[EVENT_QUEUE] = Resource("queue", callbacks)
-    entries[EVALUATOR] = Resource("queue", callbacks)
-    entries[EMIT_QUEUE] = Resource("queue", outbox)
-    return ResourceMap(entries)
+def _artifact(output: TargetOutput, path: str) -> str:
+    """The content of the artifact `path` the target wrote (RuntimeError with its findings if it did not)."""
+    for artifact in output.artifacts:
+        if artifact.path == path:
+            return artifact.content
+    findings = "; ".join(d.message for d in output.diagnostics) or "no findings"
+    raise RuntimeError(f"the target did not write `{path}` ({findings})")
 
 
-def _json_value(value: ir.Value) -> Any:
-    return float(value) if isinstance(value, Decimal) else value
+def scenario_options(target: Target, machine: ir.Machine, callbacks: str, outbox: str) -> TargetOptions:
+    """Target options sending every wait, work and evaluator call to `callbacks`, `do` and `emit` to `outbox`.
+
+    The resources to serve are the keys of the resource map skeleton the target
+    writes (every action the definition calls, and the target's own three).
+    """
+    plain = target.generate(machine, TargetOptions(source_name=machine.source))
+    names = json.loads(_artifact(plain, resource_map_file(machine.name)))
+    answered = {state.invoke.action for state in machine.states if state.invoke is not None}
+    answered |= {EVENT_QUEUE, EVALUATOR}
+    queues = {name: callbacks if name in answered else outbox for name in names}
+    queues[EMIT_QUEUE] = outbox
+    return TargetOptions(source_name=machine.source, extra=queue_options(queues))
+
+
+def definition_text(target: Target, machine: ir.Machine, options: TargetOptions) -> str:
+    """The state machine definition the target's `generate` writes for `machine` with `options`."""
+    return _artifact(target.generate(machine, options), definition_file(machine.name))
+
+
+def _region(h: Hierarchy, name: str | None) -> str | None:
+    """The innermost parallel region containing `name` (itself when it is one), or None."""
+    current = name
+    while current is not None:
+        parent = h.states[current].parent
+        if parent is not None and h.states[parent].kind == "parallel":
+            return current
+        current = parent
+    return None
 
 
 class _Execution:
     """One execution being driven: the pending tokens (one per waiting leaf), the history, a clock."""
 
     def __init__(
-        self, sfn: Any, sqs: Any, machine: ir.Machine, compiled: Compiled, queues: tuple[str, str]
+        self, sfn: Any, sqs: Any, machine: ir.Machine, history: HistoryMap, queues: tuple[str, str]
     ) -> None:
-        self.sfn, self.sqs, self.machine, self.compiled = sfn, sqs, machine, compiled
-        self.layout = compiled.layout
+        self.sfn, self.sqs, self.machine = sfn, sqs, machine
+        self.history = history
         self.callbacks, self.outbox = queues
         self.h = Hierarchy(machine)
-        self.leaf_of = compiled.layout.leaf_of()
+        self.leaf_of = history.markers
         self.pending: dict[str, dict[str, Any]] = {}
         """Leaf -> the message of the Task waiting there (its token)."""
         self.current: dict[str | None, str] = {}
@@ -115,9 +155,8 @@ class _Execution:
 
     def start(self, context: Mapping[str, ir.Value], machine_arn: str, name: str) -> Observation:
         """Start the execution and observe it until it first waits."""
-        payload = {"context": {name: _json_value(value) for name, value in context.items()}}
         self.arn = self.sfn.start_execution(
-            stateMachineArn=machine_arn, name=name, input=json.dumps(payload)
+            stateMachineArn=machine_arn, name=name, input=json.dumps(execution_input(context))
         )["executionArn"]
         return self.settle()
 
@@ -159,8 +198,8 @@ class _Execution:
             status = self.status()
             waiting = False
             for body in self._messages(self.callbacks):
-                if "expressions" in body:
-                    self._respond(body["token"], evaluator.handler(body), None)
+                if is_evaluator_request(body):
+                    self._respond(body["token"], evaluator_handler(body), None)
                 else:
                     self._arrived(body)
                     waiting = True
@@ -169,7 +208,7 @@ class _Execution:
             if looked:
                 self._history()
             if status != "RUNNING" or (looked and self._quiet()):
-                emits = [b["emit"] for b in self._messages(self.outbox) if "emit" in b]
+                emits = [e for b in self._messages(self.outbox) if (e := emitted_event(b)) is not None]
                 if status == "RUNNING" and emits:
                     for event in emits:
                         self._broadcast(self._signal(Send(event, actor="workflow")))
@@ -200,7 +239,7 @@ class _Execution:
     def _observation(self, status: str) -> Observation:
         visited, self.visited = self.visited, []
         entered, self.entered = self.entered, []
-        layout = self.layout
+        layout = self.history
         quiet = layout.neutral | layout.refusals | layout.unhandled | layout.ignored | set(layout.waits)
         progress = any(name not in quiet for name in visited)
         refused = any(name in layout.refusals for name in visited)
@@ -216,7 +255,7 @@ class _Execution:
         group: list[str] = []
         owner: str | None = None
         for leaf in entered:
-            region = region_of(self.h, leaf)
+            region = _region(self.h, leaf)
             here = self.h.states[region].parent if region is not None else None
             if here is None or here != owner:
                 out.extend(sorted(group, key=self.h.order.__getitem__))
@@ -242,9 +281,9 @@ class _Execution:
         """A wait or work Task is waiting: remember its token (and arm the heartbeat clock)."""
         state = self.machine.state(body["state"])
         self.pending[state.name] = body
-        if body.get("kind") == "work" and state.invoke is not None and state.invoke.heartbeat_ms is not None:
+        if body.get("kind") == WORK and state.invoke is not None and state.invoke.heartbeat_ms is not None:
             self.heartbeat_due[state.name] = self.now + state.invoke.heartbeat_ms
-        elif body.get("kind") != "work":
+        elif body.get("kind") != WORK:
             self.heartbeat_due.pop(state.name, None)
 
     def _history(self) -> None:
@@ -269,14 +308,14 @@ class _Execution:
             if name is None:
                 continue
             self.visited.append(name)
-            if name in self.layout.parallels:
-                self.parallel = self.layout.parallels[name]
+            if name in self.history.parallels:
+                self.parallel = self.history.parallels[name]
             leaf = self.leaf_of.get(name)
             if leaf is not None:
                 self._enter(leaf)
 
     def _enter(self, leaf: str) -> None:
-        region = region_of(self.h, leaf)
+        region = _region(self.h, leaf)
         before = self.current.get(region)
         kept = set(self.h.chain(before)) if before is not None else set()
         for name in self.h.chain(leaf):
@@ -299,15 +338,9 @@ class _Execution:
     # ------------------------------------------------------------------ steps
 
     def _signal(self, step: Send) -> dict[str, Any]:
-        return {
-            "kind": "event",
-            "event": step.event,
-            "actor": step.actor or "",
-            "permissions": list(step.permissions),
-            "evidence": [name for name, _ in step.payload],
-            "payload": dict(step.payload),
-            "delegate_to": step.delegate_to or "",
-        }
+        return event_answer(
+            step.event, step.actor or "", step.permissions, dict(step.payload), step.delegate_to or ""
+        )
 
     def _broadcast(self, signal: dict[str, Any]) -> None:
         """Deliver an event to every waiting leaf (each region decides it for itself)."""
@@ -322,24 +355,23 @@ class _Execution:
             busy = [
                 leaf
                 for leaf, body in self.pending.items()
-                if body.get("kind") == "work" and self.failures.get(leaf)
+                if body.get("kind") == WORK and self.failures.get(leaf)
             ]
             self._broadcast(self._signal(step))
             observed = self.settle()
             for leaf in busy:  # still there and working again: its Retry started over
-                if leaf in self.current.values() and self.pending.get(leaf, {}).get("kind") == "work":
+                if leaf in self.current.values() and self.pending.get(leaf, {}).get("kind") == WORK:
                     self.restarted.add(leaf)
             return observed
         if isinstance(step, WorkDone):
             body = self.pending.get(step.state)
-            if body is None or body.get("kind") != "work":
+            if body is None or body.get("kind") != WORK:
                 return self._nothing()
             if step.error is not None and step.state in self.restarted:
                 return Unsupported(0, RETRY_RESTARTED)
             self.failures[step.state] = 0 if step.error is None else self.failures.get(step.state, 0) + 1
             if step.error is None:
-                done = {"kind": "done", "event": "", "actor": "", "permissions": [], "evidence": []}
-                self.answer(step.state, {**done, "delegate_to": ""})
+                self.answer(step.state, done_answer())
             elif step.error == "HeartbeatTimeout" and expire_heartbeat(body["token"]):
                 del self.pending[step.state]
             elif step.error.startswith("States.") or step.error == "HeartbeatTimeout":
@@ -359,12 +391,12 @@ class _Execution:
             return self._nothing()
         leaf = holders[0]
         due: list[tuple[int, str, str]] = []
-        if self.pending[leaf].get("kind") == "work" and step.state == leaf and leaf in self.heartbeat_due:
+        if self.pending[leaf].get("kind") == WORK and step.state == leaf and leaf in self.heartbeat_due:
             due.append((self.heartbeat_due[leaf], "heartbeat", HEARTBEAT_ERROR))
         for transition in self.machine.transitions:
             if transition.source == step.state and transition.kind == "timeout":
                 start = self.entered_at.get(step.state, 0)
-                due.append((start + (transition.after_ms or 0), "timeout", f"Timer.{step.state}"))
+                due.append((start + (transition.after_ms or 0), "timeout", timer_error(step.state)))
                 break
         if not due:
             return self._nothing()
@@ -391,17 +423,22 @@ class AslEngine:
     """Runs scenarios on the `asl` target's definition in moto's Step Functions engine.
 
     Used as a context manager, one in-memory AWS serves every run and each
-    machine's state machine is created once (moto parses a definition slowly);
-    otherwise each `run` sets one up and tears it down.
+    machine's definition is generated and its state machine created once (moto
+    parses a definition slowly); otherwise each `run` sets one up and tears it
+    down. `target` is the registered `asl` target (default: the built-in one).
     """
 
     name = "asl"
 
-    def __init__(self) -> None:
+    def __init__(self, target: Target | None = None) -> None:
+        self._target: Target = target if target is not None else AslTarget()
         self._stack: contextlib.ExitStack | None = None
         self._clients: tuple[Any, Any] = (None, None)
         self._queues = ("", "")
-        self._machines: dict[str, tuple[str, Compiled]] = {}
+        self._machines: dict[str, str] = {}
+        """Digest of a definition -> its state machine's ARN."""
+        self._prepared: dict[int, tuple[ir.Machine, str, HistoryMap]] = {}
+        """id of a machine -> (the machine, its state machine's ARN, its history map), in this session."""
         self._runs = 0
 
     def __enter__(self) -> AslEngine:
@@ -413,6 +450,7 @@ class AslEngine:
             sqs.create_queue(QueueName="outbox")["QueueUrl"],
         )
         self._machines = {}
+        self._prepared = {}
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -431,15 +469,21 @@ class AslEngine:
                 return self._run(machine, context, scenario)
         return self._run(machine, context, scenario)
 
-    def _state_machine(self, machine: ir.Machine) -> tuple[str, Compiled]:
+    def _state_machine(self, machine: ir.Machine) -> tuple[str, HistoryMap]:
+        known = self._prepared.get(id(machine))
+        if known is not None and known[0] is machine:
+            return known[1], known[2]
         sfn, _ = self._clients
-        compiled = compile_machine(machine, scenario_resources(*self._queues, machine), machine.source)
-        digest = hashlib.sha256(compiled.text.encode("utf-8")).hexdigest()
+        options = scenario_options(self._target, machine, *self._queues)
+        text = definition_text(self._target, machine, options)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if digest not in self._machines:
             name = f"scenario-{len(self._machines) + 1}"
-            made = sfn.create_state_machine(name=name, definition=compiled.text, roleArn=ROLE_ARN)
-            self._machines[digest] = (made["stateMachineArn"], compiled)
-        return self._machines[digest]
+            made = sfn.create_state_machine(name=name, definition=text, roleArn=ROLE_ARN)
+            self._machines[digest] = made["stateMachineArn"]
+        prepared = (machine, self._machines[digest], history_map(machine))
+        self._prepared[id(machine)] = prepared
+        return prepared[1], prepared[2]
 
     def _run(
         self, machine: ir.Machine, context: Mapping[str, ir.Value], scenario: Scenario
@@ -464,9 +508,9 @@ class AslEngine:
         self, machine: ir.Machine, context: Mapping[str, ir.Value], scenario: Scenario
     ) -> tuple[list[Observation], Unsupported | None]:
         sfn, sqs = self._clients
-        arn, compiled = self._state_machine(machine)
+        arn, history = self._state_machine(machine)
         self._runs += 1
-        execution = _Execution(sfn, sqs, machine, compiled, self._queues)
+        execution = _Execution(sfn, sqs, machine, history, self._queues)
         observations: list[Observation] = []
         try:
             observations.append(execution.start(context, arn, f"run-{self._runs}"))

@@ -1,9 +1,12 @@
 """The generic BPMN target as a scenario engine: the generated `.bpmn` executed by SpiffWorkflow.
 
-`BpmnRun` generates the process for a machine (the `bpmn` target, generic
-flavor), parses it with SpiffWorkflow's validating parser and drives one
-instance with a scenario's steps, playing the parts a BPMN engine leaves to
-its surroundings:
+`BpmnEngine` has the `bpmn` target (generic flavor) generate the process for a
+machine through its public `generate`; `BpmnRun` parses it with SpiffWorkflow's
+validating parser and drives one instance with a scenario's steps, playing the
+parts a BPMN engine leaves to its surroundings. Everything it relies on besides
+the `.bpmn` file is the target's public contract,
+`statewright.targets.bpmn.protocol`: the process variables, the approval
+decisions and what each element means (`process_map`).
 
 - messages: a `Send` is correlated as a BPMN message of the event's name, with
   the actor's permissions and evidence as message data (the gateways of the
@@ -36,19 +39,21 @@ from fractions import Fraction
 from typing import Any
 
 from statewright import ir
+from statewright.plugins.api import Target, TargetOptions
 from statewright.semantics.hierarchy import Hierarchy
-from statewright.targets.bpmn.conditions import (
+from statewright.targets.bpmn import GENERIC
+from statewright.targets.bpmn.protocol import (
     DECISION_VAR,
+    DECISIONS,
     ERROR_VAR,
     EVIDENCE_VAR,
     PERMISSIONS_VAR,
     SCOPE_VAR,
+    Element,
+    ProcessMap,
+    process_file,
+    process_map,
 )
-from statewright.targets.bpmn.flavors import FLAVORS
-from statewright.targets.bpmn.layout import layout
-from statewright.targets.bpmn.model import Model, Node
-from statewright.targets.bpmn.target import build_model
-from statewright.targets.bpmn.xml import to_xml
 from statewright.testing.scenario import (
     Observation,
     Scenario,
@@ -62,7 +67,6 @@ from statewright.testing.scenario import (
 
 MAYBE, WAITING, READY, STARTED, CANCELLED = 1, 8, 16, 32, 256
 LIVE = WAITING | READY | STARTED
-DECISIONS = ("approve", "reject", "delegate")
 
 
 class SpiffMissingError(RuntimeError):
@@ -107,19 +111,31 @@ def start_context(machine: ir.Machine, given: Mapping[str, ir.Value]) -> dict[st
     return data
 
 
-class BpmnRun:
-    """One SpiffWorkflow instance of a machine's generated process, driven step by step."""
+def generated_process(target: Target, machine: ir.Machine) -> tuple[str, ProcessMap]:
+    """The `.bpmn` text the target's `generate` writes for `machine`, and what its elements mean."""
+    output = target.generate(machine, TargetOptions())
+    path = process_file(machine.name)
+    for artifact in output.artifacts:
+        if artifact.path == path:
+            return artifact.content, process_map(machine, "generic")
+    findings = "; ".join(d.message for d in output.diagnostics) or "no findings"
+    raise RuntimeError(f"the target did not write `{path}` ({findings})")
 
-    def __init__(self, machine: ir.Machine, context: Mapping[str, ir.Value]) -> None:
+
+class BpmnRun:
+    """One SpiffWorkflow instance of a machine's generated process (`text`, read with `process`)."""
+
+    def __init__(
+        self, machine: ir.Machine, context: Mapping[str, ir.Value], text: str, process: ProcessMap
+    ) -> None:
         self.spiff = _spiff()
         self.machine = machine
         self.hierarchy = Hierarchy(machine)
-        self.model: Model = build_model(machine, "", "generic")[0]
-        text = to_xml(self.model, layout(self.model), FLAVORS["generic"])
+        self.process = process
         parser = self.spiff["BpmnParser"](validator=self.spiff["BpmnValidator"]())
         parser.add_bpmn_str(text.encode("utf-8"))
-        spec = parser.get_spec(self.model.process_id)
-        subprocesses = parser.get_subprocess_specs(self.model.process_id)
+        spec = parser.get_spec(process.process_id)
+        subprocesses = parser.get_subprocess_specs(process.process_id)
         environment = self.spiff["TaskDataEnvironment"]({"Decimal": Decimal, "Fraction": Fraction})
         engine = self.spiff["PythonScriptEngine"](environment=environment)
         self.workflow = self.spiff["BpmnWorkflow"](spec, subprocesses, script_engine=engine)
@@ -127,7 +143,7 @@ class BpmnRun:
         self.entered: list[str] = []
         self.refused = False
         self.votes: dict[str, list[tuple[str, str]]] = {}
-        self.last_end: Node | None = None
+        self.last_end: Element | None = None
         self.clock = 0
         self.entered_at: dict[str, int] = {}
         self.started: dict[str, int] = {}
@@ -137,7 +153,7 @@ class BpmnRun:
     # ------------------------------------------------------------------ running the engine
 
     def _completed(self, task: Any) -> None:
-        node = self.model.by_id.get(task.task_spec.bpmn_id or "")
+        node = self.process.elements.get(task.task_spec.bpmn_id or "")
         if node is None:
             return
         if node.role in ("milestone", "final") and node.state is not None:
@@ -148,7 +164,7 @@ class BpmnRun:
                     self.entered_at[level] = self.clock
         elif node.role == "refused":
             self.refused = True
-        if node.kind == "endEvent" and node.scope == self.model.process_id:
+        if node.kind == "endEvent" and node.scope == self.process.process_id:
             self.last_end = node
 
     def settle(self) -> None:
@@ -167,9 +183,9 @@ class BpmnRun:
                 task.complete()
                 self._completed(task)
 
-    def node(self, task: Any) -> Node | None:
-        """The model node a task runs (None for SpiffWorkflow's own plumbing)."""
-        return self.model.by_id.get(task.task_spec.bpmn_id or "")
+    def node(self, task: Any) -> Element | None:
+        """The process element a task runs (None for SpiffWorkflow's own plumbing)."""
+        return self.process.elements.get(task.task_spec.bpmn_id or "")
 
     def live(self, mask: int = LIVE) -> list[Any]:
         """Tasks in the given states, across sub-processes, in a stable order."""
@@ -307,14 +323,14 @@ class BpmnRun:
         runs from the entry of the state it belongs to, a heartbeat from the start
         of the current attempt.
         """
-        pending: list[tuple[int, int, Any, Node]] = []
+        pending: list[tuple[int, int, Any, Element]] = []
         for task in self.live(WAITING | MAYBE):
             node = self.node(task)
             if task.state == MAYBE and (task.parent is None or task.parent.state != WAITING):
                 continue
             if node is None or node.role not in ("timeout", "heartbeat") or node.owner != state:
                 continue
-            duration = node.event.duration_ms if node.event is not None and node.event.duration_ms else 0
+            duration = node.duration_ms or 0
             if node.role == "heartbeat":
                 started = self.started.get(str(task.parent.id), self.clock) if task.parent else self.clock
                 pending.append((started + duration, 0, task, node))
@@ -358,14 +374,30 @@ class BpmnRun:
 
 
 class BpmnEngine:
-    """Runs scenarios on the generated BPMN in SpiffWorkflow (`statewright test --targets bpmn`)."""
+    """Runs scenarios on the generated BPMN in SpiffWorkflow (`statewright test --targets bpmn`).
+
+    `target` is the registered `bpmn` target (default: the built-in one); each
+    machine's process is generated once per engine and parsed afresh per run.
+    """
 
     name = "bpmn"
+
+    def __init__(self, target: Target | None = None) -> None:
+        self._target: Target = target if target is not None else GENERIC
+        self._generated: dict[int, tuple[ir.Machine, str, ProcessMap]] = {}
+        """id of a machine -> (the machine, its `.bpmn` text, its process map)."""
+
+    def _process(self, machine: ir.Machine) -> tuple[str, ProcessMap]:
+        known = self._generated.get(id(machine))
+        if known is None or known[0] is not machine:
+            known = (machine, *generated_process(self._target, machine))
+            self._generated[id(machine)] = known
+        return known[1], known[2]
 
     def run(self, machine: ir.Machine, scenario: Scenario) -> Sequence[Observation] | Unsupported:
         """One observation for the start, then one per step; Unsupported when SpiffWorkflow cannot go on."""
         try:
-            run = BpmnRun(machine, dict(scenario.context))
+            run = BpmnRun(machine, dict(scenario.context), *self._process(machine))
         except SpiffMissingError:
             raise
         except Exception as error:  # SpiffWorkflow reports failures as its own exception types

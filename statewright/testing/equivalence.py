@@ -6,15 +6,15 @@ Hypothesis-drawn ones; the first scenario whose observations differ is a
 `Divergence`, minimized (Hypothesis shrinks a drawn one; a path scenario is
 cut after its first differing step) and reported with the target and the
 step. A scenario an engine cannot express is counted as unsupported, with its
-reason, and is not a divergence.
+reason, and is not a divergence. Engines come from the plugin registry
+(`statewright.testing.engine.load_engine`); this module only compares them.
 """
 
 from __future__ import annotations
 
-import importlib
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from hypothesis import HealthCheck, Phase, find, reporting, settings, target
@@ -25,31 +25,6 @@ from statewright.testing.engine import Engine
 from statewright.testing.python_engine import PythonEngine
 from statewright.testing.scenario import Observation, Scenario, Unsupported
 from statewright.testing.strategies import scenarios
-
-ENGINES: dict[str, str] = {
-    "python": "statewright.testing.python_engine:PythonEngine",
-    "asl": "statewright.testing.asl_engine:AslEngine",
-    "bpmn": "statewright.testing.bpmn_engine:BpmnEngine",
-}
-"""Engine name -> `module:class` of its scenario engine; imported only when asked for."""
-
-
-class EngineUnavailableError(Exception):
-    """An engine's package or its executor is not installed (say which, and how to get it)."""
-
-
-def engine_named(name: str) -> Engine:
-    """The scenario engine for a target name; `EngineUnavailableError` when it cannot be loaded."""
-    where = ENGINES.get(name)
-    if where is None:
-        raise EngineUnavailableError(f"no scenario engine for target `{name}`; known: {', '.join(ENGINES)}")
-    module_name, _, attribute = where.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise EngineUnavailableError(f"the `{name}` engine cannot be loaded: {error}") from error
-    factory: Callable[[], Engine] = getattr(module, attribute)
-    return factory()
 
 
 @dataclass(frozen=True, slots=True)

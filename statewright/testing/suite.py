@@ -3,8 +3,9 @@
 `test_machine` runs, in order: the design property test (Hypothesis on the
 generated Python module, `runner.check_design`), the path-covering search
 (`coverage.covering_scenarios`), and, for each requested target other than
-python, the equivalence check of its engine against the Python runtime on the
-path scenarios plus drawn ones. Findings become diagnostics with the DSL span
+python, the equivalence check of its engine (looked up by name in the plugin
+registry, `statewright_engines`) against the Python runtime on the path
+scenarios plus drawn ones. Findings become diagnostics with the DSL span
 and the reproducing steps as the counterexample, so the usual reporters print
 them; the outcome also carries the numbers for the summary line and JSON.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from statewright import ir
 from statewright.diagnostics import Diagnostic
+from statewright.plugins.manager import PluginManager, get_plugin_manager
 from statewright.runtime.workflow import Workflow
 from statewright.source import NO_SPAN
 from statewright.testing.codes import (
@@ -28,7 +30,8 @@ from statewright.testing.codes import (
     TARGETS_DIVERGE,
 )
 from statewright.testing.coverage import Coverage, covering_scenarios
-from statewright.testing.equivalence import EngineResult, EngineUnavailableError, check_engine, engine_named
+from statewright.testing.engine import EngineUnavailableError, load_engine
+from statewright.testing.equivalence import EngineResult, check_engine
 from statewright.testing.runner import Budget, DesignResult, check_design
 
 
@@ -103,8 +106,13 @@ def test_machine(
     source_name: str,
     options: TestOptions,
     workflow: type[Workflow] | None = None,
+    manager: PluginManager | None = None,
 ) -> SpecOutcome:
-    """Run every check `options` asks for on one machine (`workflow`: code under test other than its own)."""
+    """Run every check `options` asks for on one machine (`workflow`: code under test other than its own).
+
+    Engines are looked up in `manager` (default: the process-wide plugin manager).
+    """
+    plugins = manager if manager is not None else get_plugin_manager()
     outcome = SpecOutcome(machine.name)
     budget = Budget(options.max_examples, options.steps, options.seed)
     outcome.design = check_design(machine, source_name, budget, workflow=workflow)
@@ -115,7 +123,7 @@ def test_machine(
         if target == "python":
             continue
         try:
-            engine = engine_named(target)
+            engine = load_engine(plugins, target)
         except EngineUnavailableError as error:
             outcome.diagnostics.append(Diagnostic.of(ENGINE_UNAVAILABLE, str(error), source_name, NO_SPAN))
             continue

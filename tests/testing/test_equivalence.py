@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from statewright import ir
+from statewright.plugins.manager import PluginManager
 from statewright.testing.coverage import covering_scenarios
-from statewright.testing.equivalence import EngineUnavailableError, check_engine, engine_named
+from statewright.testing.engine import EngineUnavailableError, load_engine
+from statewright.testing.equivalence import check_engine
 from statewright.testing.python_engine import PythonEngine
 from statewright.testing.scenario import Observation, Scenario, Send, Unsupported
 from tests.conftest import EXAMPLES
@@ -88,8 +90,8 @@ def test_unsupported_scenarios_are_counted_not_reported() -> None:
 def test_an_unknown_engine_is_refused_with_the_known_ones() -> None:
     """Asking for an engine nobody provides names the ones that exist."""
     try:
-        engine_named("temporal")
+        load_engine(PluginManager(entry_points=False), "temporal")
     except EngineUnavailableError as error:
-        assert "python" in str(error)
+        assert "unknown engine `temporal`; known engines: asl, bpmn, python" in str(error)
     else:
         raise AssertionError("an unknown engine was accepted")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from statewright.targets.asl.compile import compile_machine
-from statewright.testing.asl_engine import scenario_resources
+from statewright.targets.asl import AslTarget
+from statewright.testing.asl_engine import definition_text, scenario_options
 from statewright.testing.asl_moto import ROLE_ARN, moto_session
 from tests.targets.specs import machine_of
 
@@ -25,9 +25,10 @@ def test_timeout_seconds_fires_without_the_driver() -> None:
     with moto_session() as (sfn, sqs):
         callbacks = sqs.create_queue(QueueName="callbacks")["QueueUrl"]
         outbox = sqs.create_queue(QueueName="outbox")["QueueUrl"]
-        compiled = compile_machine(machine, scenario_resources(callbacks, outbox, machine))
-        assert compiled.definition["States"]["Waiting | wait"]["TimeoutSeconds"] == 1
-        made = sfn.create_state_machine(name="ticking", definition=compiled.text, roleArn=ROLE_ARN)
+        target = AslTarget()
+        text = definition_text(target, machine, scenario_options(target, machine, callbacks, outbox))
+        assert json.loads(text)["States"]["Waiting | wait"]["TimeoutSeconds"] == 1
+        made = sfn.create_state_machine(name="ticking", definition=text, roleArn=ROLE_ARN)
         arn = sfn.start_execution(stateMachineArn=made["stateMachineArn"], name="t", input='{"context": {}}')[
             "executionArn"
         ]

@@ -1,0 +1,58 @@
+"""The built-in scenario engines (`python`, `asl`, `bpmn`), registered through the public plugin hook.
+
+Each is an `EngineSpec`: importing this module imports neither the engines nor
+their executors (moto, SpiffWorkflow); `load` does, when `statewright test`
+asks for the engine. The `asl` and `bpmn` engines receive the registered
+target's plugin object and run what its `generate` writes.
+"""
+
+from __future__ import annotations
+
+from statewright.plugins.api import EngineSpec, Target
+from statewright.plugins.hookspecs import hookimpl
+
+
+def _python(_target: Target) -> object:
+    """The reference: the Python runtime itself (the `python` target's module runs on it)."""
+    from statewright.testing.python_engine import PythonEngine
+
+    return PythonEngine()
+
+
+def _asl(target: Target) -> object:
+    """The `asl` target's definition, executed by moto's Step Functions engine."""
+    from statewright.testing.asl_engine import AslEngine
+
+    return AslEngine(target)
+
+
+def _bpmn(target: Target) -> object:
+    """The `bpmn` target's process, executed by SpiffWorkflow."""
+    from statewright.testing.bpmn_engine import BpmnEngine
+
+    return BpmnEngine(target)
+
+
+PYTHON = EngineSpec("python", "python", "the Python runtime, in memory (the reference)", _python)
+ASL = EngineSpec(
+    "asl",
+    "asl",
+    "the Step Functions definition, executed by moto's Step Functions engine",
+    _asl,
+    requires=("boto3", "moto", "antlr4", "jsonpath_ng"),
+    install="pip install 'moto[stepfunctions]' boto3",
+)
+BPMN = EngineSpec(
+    "bpmn",
+    "bpmn",
+    "the generic BPMN process, executed by SpiffWorkflow",
+    _bpmn,
+    requires=("SpiffWorkflow",),
+    install="pip install SpiffWorkflow",
+)
+
+
+@hookimpl
+def statewright_engines() -> list[EngineSpec]:
+    """Provide the built-in scenario engines."""
+    return [PYTHON, ASL, BPMN]
