@@ -52,8 +52,10 @@ class VerificationRun:
             self._derived[key] = build(self.machine, *args, **kwargs)
         return cast(T, self._derived[key])
 
-    def peek(self, build: Callable[Concatenate[Machine, P], T], *args: P.args, **kwargs: P.kwargs) -> T | None:
-        """What `derive` would return if some rule of the run already derived it, else None (builds nothing)."""
+    def peek(
+        self, build: Callable[Concatenate[Machine, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T | None:
+        """What `derive` returns if something in the run already derived it, else None (builds nothing)."""
         return cast("T | None", self._derived.get((build, args, tuple(sorted(kwargs.items())))))
 
 
