@@ -6,7 +6,7 @@ import functools
 
 import jinja2
 
-from statewright.targets.python.literals import string
+from statewright.targets.python_literals import string
 
 
 @functools.cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from statewright import ir
-from statewright.targets.python.literals import literal, string
+from statewright.targets.python_literals import literal, string
 from statewright.testing.coverage import covering_scenarios
 from statewright.testing.python_engine import PythonEngine
 from statewright.testing.scenario import Send, Step, Timeout, Unsupported, WorkDone

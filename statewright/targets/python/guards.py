@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from statewright import ir
 from statewright.semantics.interpret import fields_of, interpret
 from statewright.semantics.python_text import Code, PythonText, atom
-from statewright.targets.python.literals import string
 from statewright.targets.python.names import attribute_name
+from statewright.targets.python_literals import string
 
 PYTHON = PythonText(string=string)
 """The module's Python text: strings as ruff writes them, `quotient` and `math.floor` in scope."""

@@ -17,7 +17,8 @@ from statewright.ir import embedded
 from statewright.ir.embedded import TransitionKey
 from statewright.ir.text import render
 from statewright.source import Span
-from statewright.targets.python import guards, literals, names
+from statewright.targets import python_literals as literals
+from statewright.targets.python import guards, names
 
 LINE_LENGTH = 100
 """The generated module is laid out as `ruff format --line-length 100` lays it out."""

@@ -1,5 +1,8 @@
 """Text from the spec placed safely in Python source: literals, comments and docstrings.
 
+Shared by every target that writes Python (the `python` module, the `pytest` file)
+and by the template filter `pyrepr` (`templating.py`).
+
 Names, docs, reasons and keys can hold anything a user types (quotes, triple
 quotes, backslashes, braces, non-ASCII, control characters). Literals are
 `repr()`, which Python reads back exactly; comments and docstrings escape
