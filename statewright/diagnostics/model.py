@@ -1,13 +1,41 @@
-"""The Diagnostic value: one finding with a code, a place, and what to do."""
+"""The values of a finding: its severity, its code's definition, and the Diagnostic itself."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from statewright.diagnostics.codes import Code, Severity
 from statewright.source import Span
+
+
+class Severity(enum.Enum):
+    """How bad a finding is; errors make `check` fail and `build` refuse."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Return a number that orders severities, errors first."""
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A diagnostic code's definition: its stable id, a kebab-case name, default severity, title and help.
+
+    The id (`SW301`) and name (`unreachable-state`) never change once published; reports print
+    the title, and the help unless a finding gives its own.
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    title: str
+    help: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,9 @@ from typing import Any
 import pluggy
 
 from statewright import __version__
-from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.diagnostics import Code, Diagnostic
+from statewright.diagnostics.catalog.command import PLUGIN_CONFLICT, PLUGIN_FAILED
+from statewright.diagnostics.catalog.command import UNKNOWN_TARGET as UNKNOWN_TARGET
 from statewright.plugins import hookspecs
 from statewright.plugins.api import EngineSpec, Rule, Target
 from statewright.source import NO_SPAN
@@ -61,34 +63,6 @@ RESERVED_TARGET_NAMES = frozenset({"all"})
 
 TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 """A target name is also a directory name under `--out`, so it is kept simple."""
-
-PLUGIN_FAILED = register(
-    Code(
-        "SW900",
-        "plugin-failed",
-        Severity.WARNING,
-        "a plugin failed to load or raised in a hook",
-        "the plugin was skipped; fix or uninstall it (this is a bug in the plugin, not in your workflow)",
-    )
-)
-UNKNOWN_TARGET = register(
-    Code(
-        "SW901",
-        "unknown-target",
-        Severity.ERROR,
-        "no registered target has this name",
-        "run `statewright targets` to list the registered targets",
-    )
-)
-PLUGIN_CONFLICT = register(
-    Code(
-        "SW904",
-        "plugin-conflict",
-        Severity.WARNING,
-        "a plugin returned an invalid or clashing target or rule",
-        "the offending item was skipped; rename it or uninstall one of the plugins",
-    )
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,31 +30,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from statewright import ir
-from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.diagnostics import Diagnostic
+from statewright.diagnostics.catalog.targets import (
+    GRAPHVIZ_FAILED,
+    GRAPHVIZ_MISSING,
+)
 from statewright.ir.text import render, transition_label
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
-
-GRAPHVIZ_MISSING = register(
-    Code(
-        "SW910",
-        "graphviz-missing",
-        Severity.ERROR,
-        "the `svg` target needs Graphviz's `dot` program, which was not found",
-        "install Graphviz (Debian/Ubuntu: `apt-get install graphviz`, macOS: `brew install graphviz`), "
-        "or pass its path with `--option graphviz_dot=/path/to/dot`; the `dot` target writes the "
-        "DOT text without it",
-    )
-)
-GRAPHVIZ_FAILED = register(
-    Code(
-        "SW911",
-        "graphviz-failed",
-        Severity.ERROR,
-        "Graphviz's `dot` failed to render the diagram",
-        "this is a bug in statewright's DOT output or in Graphviz; please report it with the workflow",
-    )
-)
 
 DOT_TIMEOUT_SECONDS = 60.0
 """How long `dot -Tsvg` may run before the svg target gives up (`--option graphviz_timeout=SECONDS`)."""

@@ -33,8 +33,7 @@ from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, INTERNAL_E
 from statewright.cli.files import exists
 from statewright.cli.output import ReportFormat, emit_json, make_console, plural, print_findings
 from statewright.cli.run.values import iso, parse_time
-from statewright.diagnostics import Code, Diagnostic, Severity, has_errors
-from statewright.diagnostics.codes import CODES
+from statewright.diagnostics import CODES, Code, Diagnostic, Severity, has_errors
 from statewright.pipeline import CompileResult, compile_path
 from statewright.runtime.definition import Definition
 from statewright.runtime.errors import BAD_STORE, WorkflowError

@@ -13,19 +13,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from statewright.compiler.collector import collector_paused
-from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.diagnostics import Diagnostic
+from statewright.diagnostics.catalog.command import RULE_CRASHED
 from statewright.ir import Machine
 from statewright.plugins.api import Rule, RuleContext
-
-RULE_CRASHED = register(
-    Code(
-        "SW902",
-        "rule-crashed",
-        Severity.ERROR,
-        "a verification rule failed to run",
-        "the machine was not fully verified; this is a bug in the rule's plugin, please report it",
-    )
-)
 
 
 def verify(

@@ -1,4 +1,4 @@
-"""The BPMN target's diagnostic codes (SW940–SW955) and how a finding is recorded.
+"""The BPMN target's diagnostic codes (SW940–SW955, in `diagnostics.catalog.bpmn`); how a finding is kept.
 
 Every construct BPMN (or one flavor of it) cannot express is reported here with
 a stable code instead of being dropped silently; docs/targets/bpmn.md lists
@@ -9,109 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.diagnostics import Code, Diagnostic
+from statewright.diagnostics.catalog.bpmn import BACKOFF_NOT_WAITED as BACKOFF_NOT_WAITED
+from statewright.diagnostics.catalog.bpmn import COMPOUND_TIMER_RESTARTS as COMPOUND_TIMER_RESTARTS
+from statewright.diagnostics.catalog.bpmn import DEEP_ENTRY as DEEP_ENTRY
+from statewright.diagnostics.catalog.bpmn import JITTER_NOT_EXPRESSED as JITTER_NOT_EXPRESSED
+from statewright.diagnostics.catalog.bpmn import NO_FINAL_STATE as NO_FINAL_STATE
+from statewright.diagnostics.catalog.bpmn import PARALLEL_REFUSAL_RESTARTS as PARALLEL_REFUSAL_RESTARTS
+from statewright.diagnostics.catalog.bpmn import REGION_EXIT_ACTIONS as REGION_EXIT_ACTIONS
+from statewright.diagnostics.catalog.bpmn import SOFT_TIMEOUT_DROPPED as SOFT_TIMEOUT_DROPPED
+from statewright.diagnostics.catalog.bpmn import TIMEOUT_PER_ATTEMPT as TIMEOUT_PER_ATTEMPT
+from statewright.diagnostics.catalog.bpmn import WAITS_FOR_NOTHING as WAITS_FOR_NOTHING
 from statewright.source import Span
-
-BACKOFF_NOT_WAITED = register(
-    Code(
-        "SW940",
-        "bpmn-backoff-not-waited",
-        Severity.WARNING,
-        "generic BPMN retries a failed attempt at once: the backoff delay is documented, not waited",
-        "use the `bpmn-zeebe` target (the job worker applies the backoff from the task headers), "
-        "or accept immediate retries",
-    )
-)
-JITTER_NOT_EXPRESSED = register(
-    Code(
-        "SW941",
-        "bpmn-jitter-not-expressed",
-        Severity.WARNING,
-        "BPMN has no notion of retry jitter; the jitter kind is documented only",
-        "the job worker must randomise its backoff itself",
-    )
-)
-SOFT_TIMEOUT_DROPPED = register(
-    Code(
-        "SW942",
-        "bpmn-soft-timeout-dropped",
-        Severity.WARNING,
-        "a `warn after` timer has no place in the BPMN: only tasks and sub-processes take "
-        "non-interrupting boundary timers",
-        "the warning is kept in the element's documentation; "
-        "move the state's wait into an invoke or checkpoint",
-    )
-)
-DEEP_ENTRY = register(
-    Code(
-        "SW943",
-        "bpmn-deep-parallel-entry",
-        Severity.WARNING,
-        "a transition targets a state inside a parallel state; the sub-process starts every region "
-        "at its initial state",
-        "target the parallel state itself",
-    )
-)
-PARALLEL_REFUSAL_RESTARTS = register(
-    Code(
-        "SW944",
-        "bpmn-parallel-refusal-restarts",
-        Severity.WARNING,
-        "an event on a parallel state can be refused after its boundary event interrupted the "
-        "sub-process, which then restarts its regions",
-        "make the event's transitions on the parallel state unguarded",
-    )
-)
-WAITS_FOR_NOTHING = register(
-    Code(
-        "SW945",
-        "bpmn-state-waits-for-nothing",
-        Severity.WARNING,
-        "a state that is not final has nothing to wait for; its BPMN token ends there",
-        "give the state a transition out, or make it final",
-    )
-)
-REGION_EXIT_ACTIONS = register(
-    Code(
-        "SW946",
-        "bpmn-region-exit-actions",
-        Severity.WARNING,
-        "leaving a parallel state from one region does not run the exit actions of the states "
-        "active in its other regions",
-        "move those exit actions onto the parallel state itself",
-    )
-)
-COMPOUND_TIMER_RESTARTS = register(
-    Code(
-        "SW947",
-        "bpmn-compound-timer-per-child",
-        Severity.INFO,
-        "a compound state's timeout is flattened onto each child's wait, so it restarts when the "
-        "child changes",
-        "express the bound on the children, or make the compound state parallel (a sub-process)",
-    )
-)
-NO_FINAL_STATE = register(
-    Code(
-        "SW948",
-        "bpmn-no-end",
-        Severity.WARNING,
-        "no top-level final state is reachable, so the process has no end event "
-        "(bpmnlint's `end-event-required` rejects it)",
-        "add a final state the workflow can reach",
-    )
-)
-TIMEOUT_PER_ATTEMPT = register(
-    Code(
-        "SW949",
-        "bpmn-timeout-restarts-per-attempt",
-        Severity.WARNING,
-        "generic BPMN retries by looping back to the service task, so the state's hard timeout "
-        "(a boundary timer of that task) starts again with every attempt",
-        "use the `bpmn-zeebe` target (the engine retries the job inside the same task), "
-        "or bound the attempts with the retry count",
-    )
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,8 @@ from pathlib import PurePath
 
 import jinja2
 
-from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.diagnostics import Diagnostic
+from statewright.diagnostics.catalog.targets import PATHS_SKIPPED
 from statewright.ir import Machine, embedded
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
@@ -29,16 +30,6 @@ from statewright.targets.templating import template
 
 PATHS_LIMIT = 2_000
 """From this many states on, no path scenarios are searched for (SW914)."""
-
-PATHS_SKIPPED = register(
-    Code(
-        "SW914",
-        "pytest-paths-skipped",
-        Severity.INFO,
-        "the workflow is too large for the pytest target's path search; only the design test is written",
-        "run `statewright test` for coverage figures, or split the workflow",
-    )
-)
 
 
 def _template() -> jinja2.Template:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import jinja2
 
-from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.diagnostics import Diagnostic
+from statewright.diagnostics.catalog.targets import BAD_FORM as BAD_FORM
 from statewright.ir import Machine
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
@@ -26,16 +27,6 @@ from statewright.targets.python.view import module_view
 from statewright.targets.templating import template
 
 FORMS = ("auto", "code", "table")
-
-BAD_FORM = register(
-    Code(
-        "SW913",
-        "python-form-unknown",
-        Severity.ERROR,
-        "the python target's `python_form` option is not one of auto, code, table",
-        "pass `--option python_form=auto` (the default), `code` or `table`",
-    )
-)
 
 
 def _template() -> jinja2.Template:

@@ -43,50 +43,18 @@ from statewright.compiler.verify.rules.proofs import (
     unknown,
     witness_text,
 )
-from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.diagnostics import Diagnostic, Related, Severity
+from statewright.diagnostics.catalog.guards import (
+    CHOICE_MAY_STALL,
+    DEAD_GUARD,
+    GUARDS_NOT_EXHAUSTIVE,
+    OVERLAPPING_GUARDS,
+)
 from statewright.ir.text import render
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 from statewright.semantics.dispatch import Dispatch, Handling
 from statewright.semantics.values import holds
-
-DEAD_GUARD = register(
-    Code(
-        "SW401",
-        "dead-guard",
-        Severity.ERROR,
-        "guard can never hold",
-        "no context allowed by the declared types, bounds and invariants satisfies it, so the "
-        "transition is dead: fix the guard or the bounds, or remove the transition",
-    )
-)
-OVERLAPPING_GUARDS = register(
-    Code(
-        "SW402",
-        "overlapping-guards",
-        Severity.ERROR,
-        "guards of one state and event can hold together",
-        "make the guards exclude each other (add `and not (...)`), or turn one into `else`",
-    )
-)
-GUARDS_NOT_EXHAUSTIVE = register(
-    Code(
-        "SW403",
-        "guards-not-exhaustive",
-        Severity.WARNING,
-        "no guard holds in some contexts and nothing else decides the event",
-        'add an `else` branch, widen a guard, or refuse the rest explicitly (`reject EVENT "why"`)',
-    )
-)
-CHOICE_MAY_STALL = register(
-    Code(
-        "SW404",
-        "choice-may-stall",
-        Severity.ERROR,
-        "guarded choice has no way out in some contexts",
-        "add an unguarded (or `else`) branch, or make the guards cover every context",
-    )
-)
 
 
 @dataclass(frozen=True, slots=True)

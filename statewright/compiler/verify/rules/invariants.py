@@ -38,7 +38,13 @@ from statewright.compiler.verify.rules.proofs import (
     unknown,
     witness_text,
 )
-from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.diagnostics import Diagnostic, Related, Severity
+from statewright.diagnostics.catalog.guards import (
+    DIVISION_BY_ZERO,
+    INITIAL_CONTEXT_INVALID,
+    INVARIANT_NOT_PRESERVED,
+    VALUE_OUT_OF_RANGE,
+)
 from statewright.ir.text import render
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
@@ -46,44 +52,6 @@ from statewright.semantics.hierarchy import Hierarchy
 from statewright.semantics.interpret import fields_of, in_bounds
 from statewright.semantics.values import VALUES, apply_sets, evaluate, holds, to_term, value_in_domain
 from statewright.source import Span
-
-INVARIANT_NOT_PRESERVED = register(
-    Code(
-        "SW405",
-        "invariant-not-preserved",
-        Severity.ERROR,
-        "`set` actions can break an invariant",
-        "guard the transition so that the new values keep the invariant, or change the actions",
-    )
-)
-VALUE_OUT_OF_RANGE = register(
-    Code(
-        "SW406",
-        "value-out-of-range",
-        Severity.ERROR,
-        "`set` can store a value outside the field's declared range",
-        "guard the transition (e.g. `when attempts < 5`), or widen the field's bounds",
-    )
-)
-INITIAL_CONTEXT_INVALID = register(
-    Code(
-        "SW407",
-        "initial-context-invalid",
-        Severity.ERROR,
-        "a new instance cannot satisfy the invariants",
-        "change the defaults, or the invariant, so that a new instance starts in a valid context",
-    )
-)
-DIVISION_BY_ZERO = register(
-    Code(
-        "SW408",
-        "division-by-zero",
-        Severity.WARNING,
-        "a divisor can be zero",
-        "guard the division (`d != 0 and x / d > 1`) or give the divisor bounds that exclude 0; "
-        "`x / 0` is 0 and `x % 0` is `x`",
-    )
-)
 
 
 @dataclass(frozen=True, slots=True)

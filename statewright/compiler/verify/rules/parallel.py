@@ -41,7 +41,14 @@ from typing import Literal
 
 from statewright import ir
 from statewright.compiler.verify.graph import MachineGraph, graph_of
-from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.diagnostics import Diagnostic, Related
+from statewright.diagnostics.catalog.parallel import (
+    EXPLORATION_PARTIAL,
+    FINAL_DEAD_END,
+    JOIN_DEADLOCK,
+    RACE_CANDIDATE,
+    REGION_CANNOT_COMPLETE,
+)
 from statewright.ir.text import transition_label as label
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
@@ -53,53 +60,6 @@ LIMIT_SETTING = "parallel.max_configurations"
 """The `RuleContext.settings` key that changes the limit."""
 
 INTERNAL_KINDS = ("timeout", "done", "error", "always", "completion")
-
-REGION_CANNOT_COMPLETE = register(
-    Code(
-        "SW801",
-        "region-cannot-complete",
-        Severity.ERROR,
-        "a region can never reach one of its final states",
-        "add a way from the region's states to one of its final states",
-    )
-)
-JOIN_DEADLOCK = register(
-    Code(
-        "SW802",
-        "join-deadlock",
-        Severity.ERROR,
-        "the join of a parallel state can never fire",
-        "every region needs a final state, reachable in some run together with the other regions' "
-        "final states",
-    )
-)
-EXPLORATION_PARTIAL = register(
-    Code(
-        "SW803",
-        "exploration-partial",
-        Severity.INFO,
-        "the product state space was not fully explored; results are partial",
-        f"raise the bound with the setting `{LIMIT_SETTING}`, or split the parallel state",
-    )
-)
-RACE_CANDIDATE = register(
-    Code(
-        "SW804",
-        "race-candidate",
-        Severity.WARNING,
-        "one event is handled by several regions at once",
-        "make sure the regions' reactions commute, or give each region its own event",
-    )
-)
-FINAL_DEAD_END = register(
-    Code(
-        "SW805",
-        "final-child-dead-end",
-        Severity.WARNING,
-        "a reachable final child completes nothing",
-        "add `done -> State` to the enclosing state, or make the child an ordinary state",
-    )
-)
 
 
 def _file(machine: ir.Machine) -> str:

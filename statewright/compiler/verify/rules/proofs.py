@@ -14,23 +14,14 @@ from statewright import ir
 from statewright.compiler.smt.analysis import GuardAnalysis, Outcome, analysis_of
 from statewright.compiler.smt.prover import Witness
 from statewright.compiler.verify.graph import MachineGraph
-from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.diagnostics import Diagnostic
+from statewright.diagnostics.catalog.guards import SOLVER_UNKNOWN
 from statewright.ir.text import quote, render_value
 from statewright.plugins.api import RuleContext
 from statewright.source import Span
 
 FAMILY = "guards"
 
-SOLVER_UNKNOWN = register(
-    Code(
-        "SW409",
-        "solver-unknown",
-        Severity.WARNING,
-        "the solver could not decide a guard property",
-        "simplify the expression (products of two fields are hard to decide), or raise the time "
-        "limit with `--smt-timeout MS`",
-    )
-)
 DISAGREEMENT = (
     "z3's counterexample does not check out under the runtime evaluator; this is a statewright bug, "
     "please report it"

@@ -25,61 +25,20 @@ from collections.abc import Iterator
 
 from statewright import ir
 from statewright.compiler.verify.graph import graph_of
-from statewright.diagnostics import Code, Diagnostic, Severity, register
+from statewright.diagnostics import Diagnostic
+from statewright.diagnostics.catalog.retries import (
+    NO_DEAD_LETTER,
+    NO_JITTER,
+    UNBOUNDED_WORK,
+    UNCAPPED_BACKOFF,
+    UNLIMITED_RETRIES,
+)
 from statewright.ir.text import format_duration
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 
 FAMILY = "retries"
 SAGA_ROLES = ("saga_step", "compensation")
-
-UNLIMITED_RETRIES = register(
-    Code(
-        "SW701",
-        "retries-unlimited",
-        Severity.ERROR,
-        "retries are not capped",
-        "cap them, e.g. `retry 5 backoff exponential 1s..1m jitter full dead_letter -> DeadLettered`",
-    )
-)
-UNCAPPED_BACKOFF = register(
-    Code(
-        "SW702",
-        "backoff-uncapped",
-        Severity.WARNING,
-        "a growing backoff has no cap",
-        "add a cap: `backoff exponential 1s..5m`",
-    )
-)
-NO_DEAD_LETTER = register(
-    Code(
-        "SW703",
-        "retries-without-dead-letter",
-        Severity.ERROR,
-        "work with a retry policy has nowhere to go when its retries are spent",
-        "add `dead_letter -> DeadLettered` to the retry policy: a state where the failure is seen "
-        "and handled",
-    )
-)
-UNBOUNDED_WORK = register(
-    Code(
-        "SW704",
-        "unbounded-work",
-        Severity.WARNING,
-        "invoked work has neither a timeout nor a heartbeat",
-        "bounded work must be bounded: add `timeout D -> State` or `heartbeat D`",
-    )
-)
-NO_JITTER = register(
-    Code(
-        "SW705",
-        "retries-without-jitter",
-        Severity.INFO,
-        "retries without jitter",
-        "use `jitter full` (or `equal`, `decorrelated`) so that instances failing together do not "
-        "retry together (thundering herd)",
-    )
-)
 
 
 def _file(machine: ir.Machine) -> str:

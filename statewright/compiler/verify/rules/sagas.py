@@ -22,7 +22,15 @@ from collections.abc import Iterable, Iterator
 
 from statewright import ir
 from statewright.compiler.verify.graph import MachineGraph, graph_of
-from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.diagnostics import Diagnostic, Related
+from statewright.diagnostics.catalog.sagas import (
+    COMPENSATION_ORDER,
+    MANY_SERVICES,
+    MISSING_IDEMPOTENCY_KEY,
+    NO_COMPENSATION_FAILURE_PATH,
+    SAGA_TOO_LONG,
+    STEP_WITHOUT_COMPENSATION,
+)
 from statewright.ir.text import transition_label as label
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
@@ -35,63 +43,6 @@ ORCHESTRATION_SERVICES = 5
 """From this many distinct services on, recommend orchestration (SW505)."""
 
 FAMILY = "sagas"
-
-STEP_WITHOUT_COMPENSATION = register(
-    Code(
-        "SW501",
-        "saga-step-without-compensation",
-        Severity.ERROR,
-        "saga step has no compensation and is not marked `no_compensation` or `pivot`",
-        'add `compensate undo_action`, or say why none is needed: `no_compensation "why"` or `pivot`',
-    )
-)
-MISSING_IDEMPOTENCY_KEY = register(
-    Code(
-        "SW502",
-        "saga-missing-idempotency-key",
-        Severity.ERROR,
-        "saga step or compensation has no idempotency key",
-        'give each intent its own key, e.g. `key "order-{order_id}-charge"`, so a retry is not repeated',
-    )
-)
-NO_COMPENSATION_FAILURE_PATH = register(
-    Code(
-        "SW503",
-        "saga-compensation-failure-path",
-        Severity.ERROR,
-        "a failing compensation has no path to an outcome",
-        "add `compensation_failed -> ManualReview` leading to a state where a person settles it, "
-        "and from there to a final state",
-    )
-)
-SAGA_TOO_LONG = register(
-    Code(
-        "SW504",
-        "saga-too-long",
-        Severity.WARNING,
-        "saga has more than ten steps",
-        "split it into smaller sagas (each with its own compensations) chained by their outcomes",
-    )
-)
-MANY_SERVICES = register(
-    Code(
-        "SW505",
-        "saga-many-services",
-        Severity.INFO,
-        "saga spans five or more services",
-        "orchestrate it: one coordinator owns the saga, its retry budget and its compensation table",
-    )
-)
-COMPENSATION_ORDER = register(
-    Code(
-        "SW506",
-        "saga-compensation-order",
-        Severity.ERROR,
-        "the saga's transitions disagree with its table (compensations must run in reverse order)",
-        "regenerate the IR from the `.wf` source; if it was edited by hand, restore the transitions "
-        "the saga table implies",
-    )
-)
 
 
 def _file(machine: ir.Machine) -> str:

@@ -45,79 +45,19 @@ from dataclasses import dataclass
 
 from statewright import ir
 from statewright.compiler.verify.graph import MachineGraph, graph_of
-from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.diagnostics import Diagnostic, Related, Severity
+from statewright.diagnostics.catalog.structure import (
+    DEADLOCK,
+    INCOMPLETE,
+    NONDETERMINISTIC,
+    TRAP,
+    UNREACHABLE,
+    UNUSED_EVENT,
+    VERB_STATE,
+)
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 from statewright.semantics.dispatch import Dispatch, Handling
-
-# --------------------------------------------------------------------------- codes
-
-UNREACHABLE = register(
-    Code(
-        "SW301",
-        "unreachable-state",
-        Severity.ERROR,
-        "state cannot be reached from the initial state",
-        "no event sequence from the initial state enters this state, so there is no counterexample "
-        "to show; add a transition into it from a reachable state, or delete it",
-    )
-)
-TRAP = register(
-    Code(
-        "SW302",
-        "trap-state",
-        Severity.ERROR,
-        "no final state can be reached from this state",
-        "add a transition or a timeout that leads towards a final state; the counterexample shows "
-        "how an instance gets here",
-    )
-)
-DEADLOCK = register(
-    Code(
-        "SW303",
-        "deadlock",
-        Severity.ERROR,
-        "non-final state has no way out",
-        "add a transition or a `timeout D -> Target` (to the state or to one containing it), "
-        "or make it a `final state`",
-    )
-)
-UNUSED_EVENT = register(
-    Code(
-        "SW304",
-        "unused-event",
-        Severity.WARNING,
-        "declared event is never used",
-        "remove it from the `events` block, or handle it where it can arrive",
-    )
-)
-VERB_STATE = register(
-    Code(
-        "SW305",
-        "verb-state-name",
-        Severity.WARNING,
-        "state name reads as a command",
-        "name states for the situation (`Validating`, `Validated`) and events for the action",
-    )
-)
-NONDETERMINISTIC = register(
-    Code(
-        "SW310",
-        "nondeterministic",
-        Severity.ERROR,
-        "one state handles one event in more than one way",
-        "give the transitions guards that exclude each other (with one `else`), or keep only one of them",
-    )
-)
-INCOMPLETE = register(
-    Code(
-        "SW311",
-        "incomplete",
-        Severity.WARNING,
-        "state does not say what happens on some events",
-        'for each event add a transition, or `reject EVENT "reason"` / `ignore EVENT`',
-    )
-)
 
 
 def _file(machine: ir.Machine) -> str:

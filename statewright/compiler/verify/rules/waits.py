@@ -38,70 +38,20 @@ from dataclasses import dataclass
 
 from statewright import ir
 from statewright.compiler.verify.graph import Edge, MachineGraph, graph_of
-from statewright.diagnostics import Code, Diagnostic, Related, Severity, register
+from statewright.diagnostics import Diagnostic, Related, Severity
+from statewright.diagnostics.catalog.waits import (
+    DELEGATION_UNBOUNDED,
+    ESCALATION_AS_ERROR,
+    ESCALATION_WITHOUT_OUTCOME,
+    QUORUM_OUT_OF_RANGE,
+    RECALL_AFTER_DECISION,
+    WAIT_WITHOUT_TIMEOUT,
+)
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 from statewright.source import Span
 
 FAMILY = "waits"
-
-WAIT_WITHOUT_TIMEOUT = register(
-    Code(
-        "SW601",
-        "wait-without-timeout",
-        Severity.ERROR,
-        "a waiting state has no timeout",
-        "add `timeout D -> State` (on an approval level: `timeout D escalate -> ...`) so that no "
-        "instance waits forever",
-    )
-)
-ESCALATION_WITHOUT_OUTCOME = register(
-    Code(
-        "SW602",
-        "escalation-without-outcome",
-        Severity.ERROR,
-        "an escalation chain never ends in an outcome",
-        "let the last escalation go to a state that leads to a final state (e.g. `escalate -> Expired`)",
-    )
-)
-QUORUM_OUT_OF_RANGE = register(
-    Code(
-        "SW603",
-        "quorum-out-of-range",
-        Severity.ERROR,
-        "quorum is below 1 or above the number of approvers",
-        "list enough approvers, or lower the quorum (`quorum all` = every listed approver)",
-    )
-)
-ESCALATION_AS_ERROR = register(
-    Code(
-        "SW604",
-        "escalation-as-error",
-        Severity.ERROR,
-        "a waiting state is left by an `error` transition",
-        "model the deadline as a timer with an escalation (`timeout D escalate -> ...`); errors are "
-        "for failed work, not for time running out",
-    )
-)
-DELEGATION_UNBOUNDED = register(
-    Code(
-        "SW605",
-        "delegation-unbounded",
-        Severity.WARNING,
-        "delegation could go round in a circle with nothing to stop it",
-        "bound the level with a timeout that escalates, add a level to escalate to, or forbid delegation",
-    )
-)
-RECALL_AFTER_DECISION = register(
-    Code(
-        "SW606",
-        "recall-after-decision",
-        Severity.ERROR,
-        "`recall` is possible after the approval has decided",
-        "handle `recall` only in the approval (`recall -> State`); once approved or rejected, use an "
-        "ordinary cancellation event",
-    )
-)
 
 
 def _file(machine: ir.Machine) -> str:

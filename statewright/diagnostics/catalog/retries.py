@@ -1,0 +1,43 @@
+"""SW7xx: retries and timeouts of invoked work.
+
+Reported by the rules in `compiler/verify/rules/retries.py`.
+"""
+
+from statewright.diagnostics.model import Code, Severity
+
+UNLIMITED_RETRIES = Code(
+    "SW701",
+    "retries-unlimited",
+    Severity.ERROR,
+    "retries are not capped",
+    "cap them, e.g. `retry 5 backoff exponential 1s..1m jitter full dead_letter -> DeadLettered`",
+)
+UNCAPPED_BACKOFF = Code(
+    "SW702",
+    "backoff-uncapped",
+    Severity.WARNING,
+    "a growing backoff has no cap",
+    "add a cap: `backoff exponential 1s..5m`",
+)
+NO_DEAD_LETTER = Code(
+    "SW703",
+    "retries-without-dead-letter",
+    Severity.ERROR,
+    "work with a retry policy has nowhere to go when its retries are spent",
+    "add `dead_letter -> DeadLettered` to the retry policy: a state where the failure is seen and handled",
+)
+UNBOUNDED_WORK = Code(
+    "SW704",
+    "unbounded-work",
+    Severity.WARNING,
+    "invoked work has neither a timeout nor a heartbeat",
+    "bounded work must be bounded: add `timeout D -> State` or `heartbeat D`",
+)
+NO_JITTER = Code(
+    "SW705",
+    "retries-without-jitter",
+    Severity.INFO,
+    "retries without jitter",
+    "use `jitter full` (or `equal`, `decorrelated`) so that instances failing together do not "
+    "retry together (thundering herd)",
+)
