@@ -41,7 +41,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "statewright.targets.table",
     "statewright.targets.diagrams",
     "statewright.targets.python",
-    "statewright.targets.pytest_file",
+    "statewright.testing.pytest_target",
     "statewright.targets.asl",
     "statewright.targets.bpmn",
     "statewright.compiler.verify.rules.structure",

@@ -1,7 +1,7 @@
 """SW910-SW919: the diagram, python and pytest targets.
 
 SW910 and SW911 are reported by `targets/diagrams.py` (`svg`), SW913 by
-`targets/python/`, SW914 by `targets/pytest_file/`.
+`targets/python/`, SW914 by `testing/pytest_target/`.
 """
 
 from statewright.diagnostics.model import Code, Severity

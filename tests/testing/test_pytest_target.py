@@ -16,8 +16,8 @@ from pathlib import Path
 
 from statewright import ir
 from statewright.ir.embedded import dump
-from statewright.targets.pytest_file import PATHS_LIMIT, render_tests
-from statewright.targets.pytest_file.cases import layout, step_source
+from statewright.testing.pytest_target import PATHS_LIMIT, render_tests
+from statewright.testing.pytest_target.cases import layout, step_source
 from statewright.testing.scenario import Send
 from tests.conftest import ROOT, example_files
 from tests.testing.test_python_engine import machine_of

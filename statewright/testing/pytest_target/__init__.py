@@ -1,5 +1,9 @@
 """The built-in `pytest` target: a standalone test file per workflow, for users to keep in their repo.
 
+It lives in the testing layer, not among the targets, because it writes down what
+this layer computes (path-covering scenarios found by running the reference
+engine on the runtime), and a target may not import the runtime or testing.
+
 `test_<workflow>.py` embeds the workflow's IR (in the python target's
 span-free form, `statewright.ir.embedded`), renders its python-target
 module in memory when imported, and holds two kinds of tests: the design's
@@ -24,16 +28,16 @@ from statewright.diagnostics.catalog.targets import PATHS_SKIPPED
 from statewright.ir import Machine, embedded
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
-from statewright.targets.pytest_file.cases import path_cases
 from statewright.targets.python.names import module_name
 from statewright.targets.templating import template
+from statewright.testing.pytest_target.cases import path_cases
 
 PATHS_LIMIT = 2_000
 """From this many states on, no path scenarios are searched for (SW914)."""
 
 
 def _template() -> jinja2.Template:
-    return template("statewright.targets.pytest_file", "test_module.py.jinja")
+    return template("statewright.testing.pytest_target", "test_module.py.jinja")
 
 
 def render_tests(machine: Machine, source_name: str = "") -> tuple[str, bool]:
