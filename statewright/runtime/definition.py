@@ -15,12 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from statewright import ir
 from statewright.ir.text import render
 from statewright.semantics.dispatch import Dispatch
 from statewright.semantics.hierarchy import Hierarchy
 from statewright.semantics.values import holds
+
+if TYPE_CHECKING:
+    from statewright.runtime.plan import Plan
 
 GuardFn = Callable[[Mapping[str, ir.Value]], bool]
 
@@ -42,6 +46,8 @@ class Definition:
 
     machine: ir.Machine
     guards: Mapping[int, GuardFn] = field(default_factory=dict)
+    plan: Plan | None = field(default=None, init=False, repr=False, compare=False)
+    """The per-definition step tables (`plan.plan_of` builds them on first use and keeps them here)."""
 
     def __post_init__(self) -> None:
         machine = self.machine

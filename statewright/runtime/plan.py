@@ -9,7 +9,6 @@ without walking the hierarchy again.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
@@ -246,21 +245,9 @@ def accepts_values(field_type: ir.FieldType) -> Callable[[ir.Value], bool]:
     return accepts
 
 
-_PLANS: dict[int, tuple[weakref.ref[Definition], Plan]] = {}
-
-
 def plan_of(definition: Definition) -> Plan:
-    """The definition's plan, built on first use and dropped with the definition."""
-    key = id(definition)
-    found = _PLANS.get(key)
-    if found is not None and found[0]() is definition:
-        return found[1]
-    plan = Plan(definition)
-
-    def forget(ref: weakref.ref[Definition], key: int = key) -> None:
-        entry = _PLANS.get(key)
-        if entry is not None and entry[0] is ref:
-            del _PLANS[key]
-
-    _PLANS[key] = (weakref.ref(definition, forget), plan)
+    """The definition's plan, built on first use and kept on the definition itself."""
+    plan = definition.plan
+    if plan is None:
+        plan = definition.plan = Plan(definition)
     return plan

@@ -81,14 +81,8 @@ class Group:
         return f"event `{self.event}`" if self.kind == "event" else f"`{self.kind}`"
 
 
-_GROUPS: list[tuple[ir.Machine, tuple[Group, ...]]] = []
-
-
 def groups_of(machine: ir.Machine) -> tuple[Group, ...]:
-    """Every group with at least one guarded transition, in IR order (built once per machine)."""
-    for cached, groups in _GROUPS:
-        if cached is machine:
-            return groups
+    """Every group with at least one guarded transition, in IR order (the rules share a run's copy)."""
     found: dict[tuple[str, str, str | None], list[ir.Transition]] = {}
     guarded: set[tuple[str, str, str | None]] = set()
     for transition in machine.transitions:
@@ -101,7 +95,6 @@ def groups_of(machine: ir.Machine) -> tuple[Group, ...]:
         for (source, kind, event) in found
         if (source, kind, event) in guarded
     )
-    _GROUPS[:] = [(machine, result)]
     return result
 
 
@@ -124,7 +117,7 @@ class SatisfiableGuardRule:
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Ask, for each guarded transition, for a context in which its guard holds."""
         analysis = analysis_for(machine, context)
-        for group in groups_of(machine):
+        for group in context.run_for(machine).derive(groups_of):
             for transition in group.guarded:
                 assert transition.guard is not None
                 subject = (group.source, group.kind, group.event, render(transition.guard))
@@ -156,7 +149,7 @@ class ExclusiveGuardsRule:
         """Ask, for each group of two or more guards, for a context where at least two hold."""
         analysis = analysis_for(machine, context)
         graph = graph_of(context.run_for(machine))
-        for group in groups_of(machine):
+        for group in context.run_for(machine).derive(groups_of):
             guarded = group.guarded
             if len(guarded) < 2:
                 continue
@@ -204,7 +197,7 @@ class ExhaustiveGuardsRule:
         analysis = analysis_for(machine, context)
         graph = graph_of(context.run_for(machine))
         regions = _RegionEntries(machine, graph)
-        for group in groups_of(machine):
+        for group in context.run_for(machine).derive(groups_of):
             if not group.open:
                 continue
             if group.kind == "event":

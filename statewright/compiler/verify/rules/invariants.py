@@ -79,14 +79,8 @@ class Block:
         return (*self.prefix, *self.actions)
 
 
-_BLOCKS: list[tuple[ir.Machine, tuple[Block, ...]]] = []
-
-
 def blocks_of(machine: ir.Machine) -> tuple[Block, ...]:
-    """Every action block that sets a field, in IR order: transitions, then states (built once)."""
-    for cached, blocks in _BLOCKS:
-        if cached is machine:
-            return blocks
+    """Every action block that sets a field, in IR order: transitions, then states (a run shares one)."""
     found: list[Block] = []
     hierarchy = Hierarchy(machine)
     siblings: dict[tuple[str, str, str | None], list[ir.Transition]] | None = None
@@ -119,7 +113,6 @@ def blocks_of(machine: ir.Machine) -> tuple[Block, ...]:
             if any(isinstance(a, ir.Assign) for a in soft.actions):
                 found.append(Block(f"the warning timer of `{state.name}`", (), soft.actions, soft.span))
     result = tuple(found)
-    _BLOCKS[:] = [(machine, result)]
     return result
 
 
@@ -164,7 +157,7 @@ class InvariantRule:
         """Prove, for each block, each invariant that reads a field it sets, then each set field's range."""
         analysis = analysis_for(machine, context)
         fields = {f.name: f for f in machine.context}
-        for block in blocks_of(machine):
+        for block in context.run_for(machine).derive(blocks_of):
             assigned = {a.field for a in block.sets}
             for invariant in machine.invariants:
                 read = fields_of(invariant.expr) & assigned
@@ -363,7 +356,8 @@ class DivisionRule:
         """Ask, for every division in guards, `set` values and invariants, for a zero divisor."""
         analysis = analysis_for(machine, context)
         reported: set[tuple[ir.BinOp, Span]] = set()
-        for given, before, expr, invariants in _expressions(machine):
+        blocks = context.run_for(machine).derive(blocks_of)
+        for given, before, expr, invariants in _expressions(machine, blocks):
             for division in divisions(expr):
                 divisor = division.node.right
                 place = (division.node, division.node.span)
@@ -402,7 +396,7 @@ class DivisionRule:
 
 
 def _expressions(
-    machine: ir.Machine,
+    machine: ir.Machine, blocks: tuple[Block, ...]
 ) -> Iterator[tuple[tuple[ir.Expr, ...], tuple[ir.Action, ...], ir.Expr, bool]]:
     """Every expression the machine evaluates, with what holds and what ran before it.
 
@@ -415,7 +409,7 @@ def _expressions(
         if transition.guard is not None and id(transition.guard) not in seen:
             seen.add(id(transition.guard))
             yield (), (), transition.guard, True
-    for block in blocks_of(machine):
+    for block in blocks:
         run = block.run
         for position, action in enumerate(run):
             if isinstance(action, ir.Assign) and action in block.sets:
