@@ -34,9 +34,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
-# The tests run these real checkers on every generated definition (see tests/tools.py).
+# The tests run these real checkers on every generated definition, and evaluate Zeebe FEEL
+# conditions with a real FEEL interpreter (see tests/tools.py).
 $(TOOLS_STAMP): Makefile
-	npm install --silent --no-audit --no-fund --prefix $(TOOLS) asl-validator@4 bpmnlint@11
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) asl-validator@4 bpmnlint@11 @bpmn-io/feelin@6
 	touch $@
 
 tools: $(TOOLS_STAMP)

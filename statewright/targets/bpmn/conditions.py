@@ -3,23 +3,29 @@
 A `Condition` is a small tree: an IR guard, a governance gate (permissions,
 scope, evidence the message carried), an approval decision, a retry check, or
 the conjunction of several. `to_python` renders it for the generic flavor
-(SpiffWorkflow evaluates Python over task data; decimal arithmetic is exact, in
-`Fraction`s, as the runtime's is) and
-`to_feel` for Camunda 8 / Zeebe (FEEL, written `=expr` by the caller).
+(SpiffWorkflow evaluates Python over task data) and `to_feel` for Camunda 8 /
+Zeebe (FEEL, written `=expr` by the caller).
 
-Arithmetic follows the language (LANGUAGE.md §12): `/` is exact decimal
-division and a zero divisor gives 0; `%` is floor modulo and a zero divisor
-gives the dividend.
+Guards and `set` values are guard-language expressions, so their text is the
+language's one definition (`semantics.interpret`) over an algebra of text:
+`semantics.python_text` for Python, read over task data (a decimal field is
+`Fraction(name)`, so arithmetic is exact as the runtime's is, and only
+`Fraction` and `Decimal` need to be in scope), and `feel.py` for FEEL. Only the
+gate, decision and retry parts, which are not guard-language expressions, are
+written here.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TypeAlias
 
 from statewright import ir
+from statewright.semantics.interpret import fits_scale, interpret, store
+from statewright.semantics.python_text import Code, PythonText, atom
+from statewright.semantics.spelling import decimal_spellings, field_types
+from statewright.targets.bpmn.feel import feel, feel_string, translate
 
 DECISION_VAR = "approval_decision"
 """The variable a completed approval user task sets: `approve` or `reject`."""
@@ -91,42 +97,19 @@ def py_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def py_value(value: ir.Value, type_name: ir.TypeName) -> str:
-    """A context value as a Python literal of the generic flavor."""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if type_name == "decimal" or isinstance(value, Decimal):
-        return f'Fraction("{value}")'
-    if isinstance(value, int):
-        return str(value)
-    return py_string(value)
+def _python(expr: ir.Expr) -> tuple[PythonText, Code]:
+    """`expr` as Python over task data, and the algebra that wrote it."""
+    algebra = PythonText(string=py_string, helpers=False, spellings=decimal_spellings(expr))
+    env = {
+        name: atom(f"Fraction({name})" if type_name == "decimal" else name, rank)
+        for rank, (name, type_name) in enumerate(field_types(expr).items())
+    }
+    return algebra, interpret(expr, algebra, env)
 
 
 def expr_python(expr: ir.Expr) -> str:
-    """An IR expression in Python, fully parenthesised so precedence never differs."""
-    match expr:
-        case ir.Lit(value=value, type=type_name):
-            return py_value(value, type_name)
-        case ir.Var(name=name, type="decimal"):
-            return f"Fraction({name})"
-        case ir.Var(name=name):
-            return name
-        case ir.Unary(op="not", operand=operand):
-            return f"(not {expr_python(operand)})"
-        case ir.Unary(operand=operand):
-            return f"(-{expr_python(operand)})"
-        case ir.In(operand=operand, values=values, negated=negated):
-            items = ", ".join(expr_python(v) for v in values) + ("," if len(values) == 1 else "")
-            return f"({expr_python(operand)} {'not in' if negated else 'in'} ({items}))"
-        case ir.BinOp(op="/", left=left, right=right):
-            a, b = expr_python(left), expr_python(right)
-            return f"(Fraction({a}) / Fraction({b}) if {b} != 0 else Fraction(0))"
-        case ir.BinOp(op="%", left=left, right=right):
-            a, b = expr_python(left), expr_python(right)
-            return f"({a} % {b} if {b} != 0 else {a})"
-        case ir.BinOp(op=op, left=left, right=right):
-            return f"({expr_python(left)} {op} {expr_python(right)})"
-    raise AssertionError(f"unknown expression {expr!r}")
+    """A guard-language expression as Python over task data (exact, as the runtime evaluates it)."""
+    return _python(expr)[1].text
 
 
 def to_python(condition: Condition) -> str:
@@ -158,55 +141,11 @@ def to_python(condition: Condition) -> str:
 # --------------------------------------------------------------------------- FEEL
 
 
-def feel_string(text: str) -> str:
-    """A FEEL string literal."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'
-
-
-def feel_value(value: ir.Value, type_name: ir.TypeName) -> str:
-    """A context value as a FEEL literal."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | Decimal):
-        return str(value)
-    return feel_string(value)
-
-
-_FEEL_OPS = {"==": "=", "and": "and", "or": "or"}
-
-
-def expr_feel(expr: ir.Expr) -> str:
-    """An IR expression in FEEL, fully parenthesised."""
-    match expr:
-        case ir.Lit(value=value, type=type_name):
-            return feel_value(value, type_name)
-        case ir.Var(name=name):
-            return name
-        case ir.Unary(op="not", operand=operand):
-            return f"not({expr_feel(operand)})"
-        case ir.Unary(operand=operand):
-            return f"(-{expr_feel(operand)})"
-        case ir.In(operand=operand, values=values, negated=negated):
-            items = ", ".join(expr_feel(v) for v in values)
-            test = f"list contains([{items}], {expr_feel(operand)})"
-            return f"not({test})" if negated else test
-        case ir.BinOp(op="/", left=left, right=right):
-            a, b = expr_feel(left), expr_feel(right)
-            return f"(if {b} = 0 then 0 else {a} / {b})"
-        case ir.BinOp(op="%", left=left, right=right):
-            a, b = expr_feel(left), expr_feel(right)
-            return f"(if {b} = 0 then {a} else modulo({a}, {b}))"
-        case ir.BinOp(op=op, left=left, right=right):
-            return f"({expr_feel(left)} {_FEEL_OPS.get(op, op)} {expr_feel(right)})"
-    raise AssertionError(f"unknown expression {expr!r}")
-
-
 def to_feel(condition: Condition) -> str:
     """A condition as a FEEL expression (without the leading `=`)."""
     match condition:
         case Guard(expr=expr):
-            return expr_feel(expr)
+            return feel(expr)
         case Gate(permissions=permissions, scope=scope, evidence=evidence):
             parts = [f"list contains({PERMISSIONS_VAR}, {feel_string(p)})" for p in permissions]
             if scope is not None:
@@ -228,9 +167,21 @@ def to_feel(condition: Condition) -> str:
     raise AssertionError(f"unknown condition {condition!r}")
 
 
+def _stored(value: ir.Expr) -> ir.FieldType:
+    """The field a `set` of `value` stores into, as far as storing depends on it: one of the value's type."""
+    return ir.FieldType(value.type)
+
+
 def assignment_python(field: str, value: ir.Expr) -> str:
     """A `set` action as a Python script line; a decimal result is stored as a `Decimal` again."""
+    algebra, term = _python(value)
+    stored = store(term, value.type, _stored(value), algebra, fits_scale(value)).text
     if value.type == "decimal":
-        exact = expr_python(value)
-        return f"{field} = Decimal(Fraction({exact}).numerator) / Decimal(Fraction({exact}).denominator)"
-    return f"{field} = {expr_python(value)}"
+        return f"{field} = Decimal(Fraction({stored}).numerator) / Decimal(Fraction({stored}).denominator)"
+    return f"{field} = {stored}"
+
+
+def assignment_feel(value: ir.Expr) -> str:
+    """A `set` action's value as a FEEL expression (without the leading `=`)."""
+    algebra, term = translate(value)
+    return store(term, value.type, _stored(value), algebra, fits_scale(value)).text

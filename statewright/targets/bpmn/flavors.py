@@ -19,13 +19,13 @@ from statewright.targets.bpmn.conditions import (
     DECISION_VAR,
     ERROR_VAR,
     Condition,
+    assignment_feel,
     assignment_python,
-    expr_feel,
-    feel_string,
     py_string,
     to_feel,
     to_python,
 )
+from statewright.targets.bpmn.feel import feel_string
 from statewright.targets.bpmn.model import Node
 
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
@@ -139,7 +139,7 @@ class Zeebe(Generic):
         """`zeebe:taskDefinition` with retries and headers, `zeebe:script`, assignments, loop data."""
         if node.kind == "scriptTask":
             if isinstance(node.action, ir.Assign):
-                expression, result = "=" + expr_feel(node.action.value), node.action.field
+                expression, result = "=" + assignment_feel(node.action.value), node.action.field
             elif node.owner == "heartbeat":
                 expression, result = "=" + feel_string("HeartbeatTimeout"), ERROR_VAR
             else:
