@@ -4,7 +4,8 @@
 agrees with the runtime. These check the split itself: whatever a Choice rule
 can say (a field against a constant or a field, of any type, under and/or/not,
 `in`, promotion, constants computed now) needs no evaluator, and what is
-offloaded is always a smallest boolean part of the guard that no rule can say.
+offloaded is always a smallest boolean part of the guard that no rule can say,
+reported (SW921) where the spec wrote it.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from statewright import ir
+from statewright.plugins.api import TargetOptions
 from statewright.semantics.interpret import interpret
 from statewright.semantics.values import holds
 from statewright.targets.asl.choice import ChoiceAlgebra, Field, condition, truth
+from statewright.targets.asl.target import AslTarget
 from tests.semantics.typed_exprs import DECIMAL_LITERALS, INT_LITERALS, STRING_LITERALS, typed
+from tests.targets.asl.support import example
 from tests.targets.asl.test_choice import SCOPE, contexts, run_rule, state_data
 
 VI, VJ, VD, VE = ir.Var("i", "int"), ir.Var("j", "int"), ir.Var("d", "decimal"), ir.Var("e", "decimal")
@@ -196,3 +200,16 @@ def test_a_quotient_with_no_finite_decimal_is_offloaded() -> None:
 
 def _never(expr: ir.Expr) -> str:
     raise AssertionError(f"offloaded {expr!r}")
+
+
+def test_an_evaluator_note_cites_the_offloaded_comparison() -> None:
+    """SW921 points at the comparison the evaluator computes, on its own line of the spec."""
+    machine = example("data_pipeline")
+    output = AslTarget().generate(machine, TargetOptions(source_name="data_pipeline.wf"))
+    notes = {d.message.split("`")[1]: d.span for d in output.diagnostics if d.code == "SW921"}
+    lines = {text: span.line for text, span in notes.items() if span is not None}
+    assert (
+        lines["amount_delta - amount_offset >= -amount_tolerance"] + 1
+        == lines["amount_delta - amount_offset <= amount_tolerance"]
+    )
+    assert all(line > 1 for line in lines.values()), lines
