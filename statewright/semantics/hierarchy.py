@@ -119,6 +119,16 @@ class Hierarchy:
                 )
         return tuple(dict.fromkeys(leaves))
 
+    def region_of(self, name: str | None) -> str | None:
+        """The innermost parallel region containing `name` (itself when it is one), or None."""
+        current = name
+        while current is not None:
+            parent = self.states[current].parent
+            if parent is not None and self.states[parent].kind == "parallel":
+                return current
+            current = parent
+        return None
+
     # ------------------------------------------------------------------ for the runtime
 
     def innermost(self, leaves: Sequence[str]) -> str:

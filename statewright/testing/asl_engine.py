@@ -114,17 +114,6 @@ def definition_text(target: Target, machine: ir.Machine, options: TargetOptions)
     return _artifact(target.generate(machine, options), definition_file(machine.name))
 
 
-def _region(h: Hierarchy, name: str | None) -> str | None:
-    """The innermost parallel region containing `name` (itself when it is one), or None."""
-    current = name
-    while current is not None:
-        parent = h.states[current].parent
-        if parent is not None and h.states[parent].kind == "parallel":
-            return current
-        current = parent
-    return None
-
-
 class _Execution:
     """One execution being driven: the pending tokens (one per waiting leaf), the history, a clock."""
 
@@ -255,7 +244,7 @@ class _Execution:
         group: list[str] = []
         owner: str | None = None
         for leaf in entered:
-            region = _region(self.h, leaf)
+            region = self.h.region_of(leaf)
             here = self.h.states[region].parent if region is not None else None
             if here is None or here != owner:
                 out.extend(sorted(group, key=self.h.order.__getitem__))
@@ -315,7 +304,7 @@ class _Execution:
                 self._enter(leaf)
 
     def _enter(self, leaf: str) -> None:
-        region = _region(self.h, leaf)
+        region = self.h.region_of(leaf)
         before = self.current.get(region)
         kept = set(self.h.chain(before)) if before is not None else set()
         for name in self.h.chain(leaf):

@@ -802,7 +802,7 @@ def test_runs_with_different_time_limits_do_not_depend_on_their_order() -> None:
     """Each run keeps its own analysis: its limit, its verdicts, its ledger, whichever runs first."""
     machine = machine_of(hard_spec(f"    on go when {HARD} -> B\n    on go else -> B\n"))
 
-    def messages(limit: str) -> tuple[list[str], dict[str, dict[str, int]]]:
+    def messages(limit: str) -> tuple[list[str], object]:
         run = VerificationRun(machine, smt_timeout_ms=int(limit))
         found = run_rules(guards, machine, settings={SMT_TIMEOUT_SETTING: limit}, run=run)
         return [d.message for d in found], analysis_of(run).tally()

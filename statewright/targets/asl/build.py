@@ -25,7 +25,7 @@ from statewright.targets.asl.codes import EVALUATOR_USED, PARALLEL_LIMIT
 from statewright.targets.asl.layout import Layout
 from statewright.targets.asl.names import Namer
 from statewright.targets.asl.resources import ResourceMap
-from statewright.targets.asl.scopes import Exit, Scope, Step, region_of, within
+from statewright.targets.asl.scopes import Exit, Scope, Step, within
 
 Note = tuple[Code, str, Span]
 
@@ -150,7 +150,7 @@ class Builder:
     def steps_of(self, leaf: str, transition: ir.Transition) -> list[Step]:
         """Exit actions, the transition's actions and entry actions, in the runtime's order."""
         if transition.target is None:
-            return [("act", region_of(self.h, leaf), a) for a in transition.actions]
+            return [("act", self.h.region_of(leaf), a) for a in transition.actions]
         h = self.h
         domain = h.domain(transition.source, transition.target)
         exits = h.exit_set([leaf], transition.source, transition.target)
@@ -168,7 +168,7 @@ class Builder:
         bodies: list[dict[str, Any]] = []
         end: str | None = None
         for index, (phase, owner, action) in enumerate(steps):
-            where = region_of(self.h, owner) if owner is not None else None
+            where = self.h.region_of(owner) if owner is not None else None
             if where != scope.region and not within(self.h, where, scope.region):
                 end = self.leave(scope, base, steps[index:], target)
                 break
@@ -221,7 +221,7 @@ class Builder:
         if target is None:
             assert back is not None
             return back
-        where = region_of(self.h, target)
+        where = self.h.region_of(target)
         if where != scope.region and not within(self.h, where, scope.region):
             return self.leave(scope, base, [], target)
         state = self.h.states[target]
@@ -259,7 +259,7 @@ class Builder:
         assert target is not None
         self.exit_count += 1
         error = f"statewright.Exit.{self.exit_count}"
-        name = self.namer.name(f"{'/'.join(base)}: leave {region_of(self.h, base[0]) or 'branch'}")
+        name = self.namer.name(f"{'/'.join(base)}: leave {self.h.region_of(base[0]) or 'branch'}")
         scope.states[name] = {
             "Type": "Fail",
             "Comment": f"leaves the parallel state towards {target}",

@@ -16,17 +16,6 @@ Step = tuple[str, str | None, Any]
 """(phase, owning IR state, action): phase is exit, act or entry."""
 
 
-def region_of(h: Hierarchy, name: str | None) -> str | None:
-    """The innermost parallel region containing `name` (itself when it is one), or None."""
-    current = name
-    while current is not None:
-        parent = h.states[current].parent
-        if parent is not None and h.states[parent].kind == "parallel":
-            return current
-        current = parent
-    return None
-
-
 def within(h: Hierarchy, inner: str | None, outer: str | None) -> bool:
     """True when region `inner` is `outer` or nested inside it (None is the whole machine)."""
     if outer is None:
