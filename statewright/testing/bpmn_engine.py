@@ -148,6 +148,8 @@ class BpmnRun:
         self.entered_at: dict[str, int] = {}
         self.started: dict[str, int] = {}
         self.inside: set[str] = set()
+        self.before: tuple[str, ...] = ()
+        """The configuration at the last observation."""
         self.settle()
 
     # ------------------------------------------------------------------ running the engine
@@ -199,13 +201,19 @@ class BpmnRun:
         entered = tuple(sorted(dict.fromkeys(self.entered), key=order.__getitem__))
         accepted = accepted and not self.refused
         self.entered, self.refused = [], False
-        self.inside = set(self.hierarchy.active_states(self.active()))
-        return Observation(accepted, entered, self.active(), self.status())
+        active = self.active()
+        self.inside = set(self.hierarchy.active_states(active))
+        self.before = active
+        return Observation(accepted, entered, active, self.status())
 
     def active(self) -> tuple[str, ...]:
         """The leaf states of the live tasks (a region's final waits at the join)."""
         found: set[str] = set()
         if self.workflow.is_completed():
+            if self.last_end is not None and self.last_end.role == "failed":
+                # Only an attempt's failure fails the instance, and it fails where it waited: the
+                # configuration stays as it was (every region's leaf), as the runtime keeps it.
+                return self.before
             if self.last_end is not None and self.last_end.state is not None:
                 found.add(self.last_end.state)
             return tuple(sorted(found))

@@ -6,8 +6,11 @@ starting contexts (the defaults, then one field at a time moved to a bound or
 to a value next to a guard's literal), expanding every sensible step (handled
 events with eligible approvers, timeouts, work results: success, each
 `retry_on` error, another error). The first scenario that takes a transition
-is the shortest one from that context. Scenarios that are a prefix of another
-are dropped. Transitions the search cannot reach within its budget are listed
+is the shortest one from that context. So is the first scenario per failure
+outcome of invoked work (`Failure`: the state, the error, and whether the
+instance goes on or fails), since a failure nothing handles takes no
+transition yet is where engines differ most. Scenarios that are a prefix of
+another are dropped. Transitions the search cannot reach within its budget are listed
 (often deliberately unreachable branches, such as an `else` kept to bound a
 counter).
 """
@@ -36,12 +39,23 @@ SHALLOW = 12
 
 
 @dataclass(frozen=True, slots=True)
+class Failure:
+    """A failure outcome: `state`'s work failed with `error`, then the instance is `status`."""
+
+    state: str
+    error: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class Coverage:
     """The covering scenarios, and the transitions (IR indices) none of them takes."""
 
     scenarios: tuple[Scenario, ...]
     uncovered: tuple[int, ...]
     total: int
+    failures: tuple[Failure, ...] = ()
+    """The failure outcomes some scenario reaches (each has one among `scenarios`)."""
 
     @property
     def covered(self) -> int:
@@ -54,24 +68,26 @@ def covering_scenarios(machine: ir.Machine, max_depth: int = 16, max_nodes: int 
     definition = Definition(machine)
     total = len(machine.transitions)
     first: dict[int, Scenario] = {}
+    failures: dict[Failure, Scenario] = {}
     contexts = candidate_contexts(machine)
-    budget = max_nodes - _search(machine, definition, contexts[0], first, max_depth, max_nodes // 4)
+    budget = max_nodes - _search(machine, definition, contexts[0], first, max_depth, max_nodes // 4, failures)
     promising: list[tuple[tuple[str, ir.Value], ...]] = []
     for context in contexts[1:]:  # a shallow look from every context: guards on the start values
         if budget <= 0:
             break
         known = len(first)
-        budget -= _search(machine, definition, context, first, max_depth, min(SHALLOW, budget))
+        budget -= _search(machine, definition, context, first, max_depth, min(SHALLOW, budget), failures)
         if len(first) > known:
             promising.append(context)
     for context in promising:  # then deeper from the contexts that found something new
         if len(first) == total or budget <= 0:
             break
         share = max(budget // max(len(promising), 1), SHALLOW * 4)
-        budget -= _search(machine, definition, context, first, max_depth, min(share, budget))
-    kept = _without_prefixes(list(dict.fromkeys(first[i] for i in sorted(first))))
+        budget -= _search(machine, definition, context, first, max_depth, min(share, budget), failures)
+    chosen = [first[i] for i in sorted(first)] + list(failures.values())
+    kept = _without_prefixes(list(dict.fromkeys(chosen)))
     uncovered = tuple(i for i in range(total) if i not in first)
-    return Coverage(tuple(kept), uncovered, total)
+    return Coverage(tuple(kept), uncovered, total, tuple(failures))
 
 
 def _search(
@@ -81,6 +97,7 @@ def _search(
     first: dict[int, Scenario],
     max_depth: int,
     budget: int,
+    failures: dict[Failure, Scenario],
 ) -> int:
     """Breadth-first from one context; records the first scenario per transition; returns nodes used."""
     start = PythonRun(machine, dict(context), definition)
@@ -105,6 +122,7 @@ def _search(
                 continue
             path = (*steps, step)
             _note(after, Scenario(context, path), first)
+            _note_failure(run, after, step, Scenario(context, path), failures)
             key = _key(after)
             if key not in seen:
                 seen.add(key)
@@ -115,6 +133,25 @@ def _search(
 def _note(run: PythonRun, scenario: Scenario, first: dict[int, Scenario]) -> None:
     for index in run.taken:
         first.setdefault(index, scenario)
+
+
+def _note_failure(
+    before: PythonRun, after: PythonRun, step: Step, scenario: Scenario, failures: dict[Failure, Scenario]
+) -> None:
+    """Keep the first scenario per failure outcome that takes no transition: a retry, or the instance fails.
+
+    A failure nothing handles takes no transition, so covering transitions alone
+    never keeps a scenario in which the instance fails; engines that end only a
+    branch there (a region of a parallel state) would then pass unseen.
+    """
+    if isinstance(step, WorkDone) and step.error is not None:
+        outcome = Failure(step.state, step.error, after.instance().status)
+    elif isinstance(step, Timeout) and after.instance().status == "failed":
+        outcome = Failure(step.state, "timeout", "failed")
+    else:
+        return
+    if len(after.taken) == len(before.taken) and before.instance().status == "running":
+        failures.setdefault(outcome, scenario)  # a transition taken is covered as a transition
 
 
 def _key(run: PythonRun) -> object:

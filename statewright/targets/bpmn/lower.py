@@ -312,14 +312,7 @@ class Lowering(PathBuilder):
         errors = self.resolver.eventless(levels, "error")
 
         def fails() -> str:
-            return self.graph.node(
-                f"{leaf}_failed",
-                "endEvent",
-                f"{invoke.action} failed: instance fails",
-                scope,
-                "failed",
-                state=leaf,
-            )
+            return self.instance_fails(leaf, scope, f"{invoke.action} failed: instance fails")
 
         failure_source = failed
         give_up = False

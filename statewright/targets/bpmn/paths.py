@@ -22,6 +22,8 @@ from statewright.targets.bpmn.model import EventDef
 from statewright.targets.bpmn.resolve import Handling, Resolver
 
 DECISIONS = ("approve", "reject", "delegate")
+FAILED_ERROR = "instance_failed"
+"""The error code a region's unhandled failure throws to its sub-process's boundary."""
 
 
 class PathBuilder:
@@ -39,6 +41,8 @@ class PathBuilder:
         self._noted: set[Finding] = set()
         self.subprocess: dict[str, str] = {}
         self.joins: dict[str, str] = {}
+        self.failure_boundaries: dict[str, str] = {}
+        """Sub-process id -> its error boundary for a region's unhandled failure (made once)."""
         self.levels = {
             level.state: (approval, level) for approval in machine.approvals for level in approval.levels
         }
@@ -122,6 +126,46 @@ class PathBuilder:
         node = self.graph.node(f"{state}_{role}", "intermediateThrowEvent", name, scope, role, state=state)  # type: ignore[arg-type]
         self.graph.link(node, back)
         return node
+
+    def instance_fails(self, leaf: str, scope: str, name: str) -> str:
+        """Where a failure nothing handles goes: the instance fails, as in the runtime.
+
+        At the process level that is an end event (role `failed`). Inside a
+        parallel state's sub-process it is an error end event: the sub-process's
+        error boundary catches it, interrupting every region, and fails the
+        scope outside in turn, up to the process, so one region's failure never
+        leaves the others running.
+        """
+        if scope == self.graph.process_id:
+            return self.graph.node(f"{leaf}_failed", "endEvent", name, scope, "failed", state=leaf)
+        code = FAILED_ERROR
+        end = self.graph.node(
+            f"{leaf}_failed",
+            "endEvent",
+            name,
+            scope,
+            "failed",
+            state=leaf,
+            event=self.graph.event("error", code, code),
+        )
+        if scope not in self.failure_boundaries:
+            parallel = next(name_ for name_, sub in self.subprocess.items() if sub == scope)
+            outside = self.scope(parallel)
+            boundary = self.graph.node(
+                f"{parallel}_failed",
+                "boundaryEvent",
+                "a region failed",
+                outside,
+                "error",
+                state=None,
+                attached_to=scope,
+                event=self.graph.event("error", code, code),
+            )
+            self.failure_boundaries[scope] = boundary
+            self.graph.link(
+                boundary, self.instance_fails(parallel, outside, f"{parallel} failed: instance fails")
+            )
+        return end
 
     # ------------------------------------------------------------------ paths
 

@@ -179,3 +179,42 @@ def test_missing_spiffworkflow_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(importlib, "import_module", without_spiff)
     with pytest.raises(SpiffMissingError, match="SpiffWorkflow"):
         BpmnEngine().run(MACHINES["order_fulfilment"], Scenario())
+
+
+REGION_FAILURE = """workflow RegionFailure {
+  events { b_done }
+  initial parallel Both {
+    region A {
+      initial state Working {
+        invoke do_a
+        timeout 1m -> Finished
+        done -> ADone
+      }
+      final state ADone
+    }
+    region B {
+      initial parallel Inner {
+        region C {
+          initial state Deep {
+            invoke do_c
+            timeout 1m -> Finished
+            done -> CDone
+          }
+          final state CDone
+        }
+      }
+    }
+    done -> Finished
+  }
+  final state Finished
+}
+"""
+
+
+@pytest.mark.parametrize("state", ["Working", "Deep"])
+def test_unhandled_failure_in_a_region_fails_the_instance(state: str) -> None:
+    """Work failing in a region with no retry or dead letter fails the whole instance, nesting included."""
+    machine = machine_of(REGION_FAILURE)
+    observations = assert_same(machine, Scenario((), (WorkDone(state, "Failed"), Send("b_done"))))
+    assert observations[1].status == "failed"
+    assert observations[1].active == ("Deep", "Working")
