@@ -59,7 +59,8 @@ Common: TypeAlias = ast.CommonItem | ast.HardTimeout | ast.SoftTimeout
 INT64_MAX = 2**63 - 1
 ARITH_OPS: tuple[ast.ArithOp, ...] = ("+", "-", "*", "/", "%")
 COMPARE_OPS: tuple[ast.CompareOp, ...] = ("==", "!=", "<", "<=", ">", ">=")
-_SPECIAL_CHARS = '"\\\n\t\r{}#é€😀 \u2028\u2029\x00\x1b\x7f\x85'
+_SPECIAL_CHARS = '"\\\n\t\r{}#é€😀 \u2028\u2029\u202e${}]]>'
+"""Strings may hold any character but controls other than tab, LF and CR (SW018)."""
 
 
 def build(target: Callable[..., T], /, *args: S[Any], **kwargs: S[Any]) -> S[T]:
@@ -121,8 +122,9 @@ def names() -> S[str]:
 
 @cache
 def strings() -> S[str]:
-    """Return short strings full of quotes, backslashes, control and non-ASCII characters."""
-    alphabet = st.sampled_from(_SPECIAL_CHARS) | st.characters(exclude_categories=["Cs"])
+    """Return short strings full of quotes, backslashes, line breaks and non-ASCII characters."""
+    others = st.characters(exclude_categories=["Cs", "Cc"], exclude_characters="\ufffe\uffff")
+    alphabet = st.sampled_from(_SPECIAL_CHARS) | others
     return st.text(alphabet, max_size=8)
 
 
@@ -296,7 +298,7 @@ def retries() -> S[ast.Retry]:
         st.sampled_from(("fixed", "linear", "exponential")),
         durations(),
         optional(durations()),
-        optional(decimals()),
+        optional(decimals().filter(lambda factor: factor <= 100)),  # the largest factor (SW016)
     )
     jitter: S[ast.Jitter] = st.sampled_from(("none", "full", "equal", "decorrelated"))
     return build(

@@ -81,6 +81,14 @@ MULTIPLE_WORKFLOWS = Code(
     "more than one workflow in a file",
     "put each workflow in its own `.wf` file",
 )
+CONTROL_CHARACTER = Code(
+    "SW018",
+    "control-character",
+    E,
+    "string holds a control character",
+    "remove it; a string may hold any text but control characters other than tab, line feed and "
+    "carriage return (`\\t`, `\\n`, `\\r`), which no target can carry (XML forbids them)",
+)
 
 # --- SW1xx: names --------------------------------------------------------------
 DUPLICATE_STATE = Code(
@@ -123,6 +131,13 @@ AMBIGUOUS_NAME = Code(
     E,
     "name is both a context field and an enum member",
     "rename the field or the member",
+)
+NAME_TOO_LONG = Code(
+    "SW119",
+    "name-too-long",
+    E,
+    "name is longer than the limit",
+    "shorten it; names become file names, identifiers and state names in every target",
 )
 
 

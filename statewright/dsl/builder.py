@@ -18,6 +18,7 @@ from lark import Token, Transformer
 
 from statewright.diagnostics import Diagnostic, codes
 from statewright.dsl import ast
+from statewright.ir.limits import MAX_BACKOFF_FACTOR, MAX_DURATION_MS, MAX_NAME_LENGTH
 from statewright.source import SourceText, Span
 
 MAX_DEPTH = 64
@@ -31,6 +32,9 @@ _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 _DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h|d)")
 _ESCAPE = re.compile(r"\\(u\{[0-9A-Fa-f]{1,6}\}|.)")
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+"""Characters a string may not hold, written or escaped: C0/C1 controls but tab, LF and CR, and the
+two noncharacters XML forbids. No target can carry them (XML 1.0 cannot even as references)."""
 _MEANINGFUL = frozenset(
     {
         "NAME",
@@ -170,10 +174,10 @@ class Builder(Transformer[Token, Any]):
         return node
 
     def string(self, token: Token) -> str:
-        """Unescape a STRING token, reporting unknown escapes."""
+        """Unescape a STRING token, reporting unknown escapes and control characters (SW018)."""
         body = str(token)[1:-1]
         if "\\" not in body:
-            return body
+            return self._printable(token, body)
 
         def replace(match: re.Match[str]) -> str:
             escape = match.group(1)
@@ -191,7 +195,28 @@ class Builder(Transformer[Token, Any]):
             )
             return match.group(0)
 
-        return _ESCAPE.sub(replace, body)
+        return self._printable(token, _ESCAPE.sub(replace, body))
+
+    def _printable(self, token: Token, text: str) -> str:
+        """`text` (a STRING token's value), reporting its first control character once."""
+        bad = _CONTROL.search(text)
+        if bad is not None:
+            self._sink().report(
+                codes.CONTROL_CHARACTER,
+                f"string holds the control character U+{ord(bad.group()):04X}",
+                self._tok_span(token),
+            )
+        return text
+
+    def name_token(self, token: Token) -> Token:
+        """Lexer callback for every NAME: report one longer than MAX_NAME_LENGTH (SW119)."""
+        if len(token) > MAX_NAME_LENGTH:
+            self._sink().report(
+                codes.NAME_TOO_LONG,
+                f"name of {len(token)} characters is longer than the limit of {MAX_NAME_LENGTH}",
+                self._tok_span(token),
+            )
+        return token
 
     def integer(self, token: Token) -> int:
         """Convert an INT token, reporting values outside the 64-bit range."""
@@ -213,9 +238,14 @@ class Builder(Transformer[Token, Any]):
     def duration(self, token: Token) -> int:
         """Convert a DURATION token such as `1h30m` to milliseconds."""
         total = sum(int(n) * _UNIT_MS[unit] for n, unit in _DURATION_PART.findall(str(token)))
-        if total > _INT64_MAX:
-            self._sink().report(codes.BAD_LITERAL, f"duration {token} is too long", self._tok_span(token))
-            return _INT64_MAX
+        if total > MAX_DURATION_MS:
+            self._sink().report(
+                codes.BAD_LITERAL,
+                f"duration {token} is too long",
+                self._tok_span(token),
+                help="durations are at most 100 years (36500d)",
+            )
+            return MAX_DURATION_MS
         return total
 
     def _clauses(self, owner: str, clauses: Iterable[Clause]) -> dict[str, Any]:
@@ -653,7 +683,16 @@ class Builder(Transformer[Token, Any]):
 
     def factor(self, children: list[Any]) -> Clause:
         (token,) = children
-        return Clause("factor", Decimal(str(token)), self._tok_span(token))
+        factor = self._decimal(token).value
+        if factor > MAX_BACKOFF_FACTOR:
+            self._sink().report(
+                codes.BAD_LITERAL,
+                f"backoff factor {token} is too large",
+                self._tok_span(token),
+                help=f"a backoff factor is at most {MAX_BACKOFF_FACTOR}",
+            )
+            factor = MAX_BACKOFF_FACTOR
+        return Clause("factor", factor, self._tok_span(token))
 
     def jitter(self, children: list[Any]) -> Clause:
         (kind,) = _parts(children)

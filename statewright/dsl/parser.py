@@ -51,7 +51,7 @@ class _Parser:
             transformer=self.builder,
             keep_all_tokens=True,
             maybe_placeholders=False,
-            lexer_callbacks={"COMMENT": self.comments.append},
+            lexer_callbacks={"COMMENT": self.comments.append, "NAME": self.builder.name_token},
         )
         self.lock = threading.Lock()
         self._terminals = {t.name: t for t in self.lark.terminals}
