@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import Decimal, Overflow, localcontext
 from typing import Any, Literal
 
 from statewright import ir
+from statewright.ir.limits import MAX_DURATION_MS
 from statewright.runtime.definition import Definition, Level
 from statewright.runtime.draft import NO_REQUEST, Draft, Request, Step
 from statewright.runtime.errors import (
@@ -547,9 +548,13 @@ def backoff_ms(policy: ir.RetryPolicy, failures: int, rng: random.Random, previo
     if policy.backoff == "linear":
         delay = base * failures
     elif policy.backoff == "exponential":
-        delay = int(base * policy.factor ** (failures - 1))
+        with localcontext() as exact:  # growth past the bound is Infinity, clamped below
+            exact.traps[Overflow] = False
+            grown: Decimal = base * policy.factor ** (failures - 1)
+            delay = int(min(grown, Decimal(MAX_DURATION_MS)))
     else:
         delay = base
+    delay = min(delay, MAX_DURATION_MS)  # an uncapped policy grows at most to the longest duration
     if policy.cap_ms is not None:
         delay = min(delay, policy.cap_ms)
     match policy.jitter:
