@@ -49,8 +49,8 @@ class EphemeralStore:
             )
         self._instances[instance.id] = instance
         self._last[instance.id] = record
-        if record.key is not None:
-            self._keys[instance.id, record.key] = record
+        if record.consumed_key is not None:
+            self._keys[instance.id, record.consumed_key] = record
         for key in commit.cancel_timers:
             self._timers.pop((instance.id, key), None)
         for timer in commit.timers:

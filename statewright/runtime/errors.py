@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from statewright.diagnostics import Code
 from statewright.diagnostics.catalog.runtime import (
+    AUDIT_KEY_MISMATCH,
+    AUDIT_NOT_AUTHENTIC,
     BAD_CONTEXT,
+    DEFINITION_CHANGED,
     EVENT_NOT_ALLOWED,
     EVENT_REJECTED,
     INVARIANT_BROKEN,
+    KEY_REUSED,
     NO_GUARD_HOLDS,
     NOT_RUNNING,
     PERMISSION_DENIED,
@@ -115,3 +119,27 @@ class UnknownWork(WorkflowError):
     """No owed work has the key a result was reported for."""
 
     code = UNKNOWN_WORK
+
+
+class KeyReused(WorkflowError):
+    """An idempotency key already applied to one request came with a different one; nothing changed."""
+
+    code = KEY_REUSED
+
+
+class DefinitionChanged(WorkflowError):
+    """The instance was started by a definition whose IR differs from this one (same name and version)."""
+
+    code = DEFINITION_CHANGED
+
+
+class AuditKeyMismatch(WorkflowError):
+    """The instance's audit chain is keyed with another key (or none) than the runtime holds."""
+
+    code = AUDIT_KEY_MISMATCH
+
+
+class AuditNotAuthentic(WorkflowError):
+    """An audit stamp does not verify under the audit key."""
+
+    code = AUDIT_NOT_AUTHENTIC

@@ -27,7 +27,7 @@ class _State:
     """Instance id -> (version, JSON), in creation order."""
     records: dict[str, list[str]] = field(default_factory=dict)
     keys: dict[tuple[str, str], int] = field(default_factory=dict)
-    """(instance, idempotency key) -> the seq of the record it was applied with."""
+    """(instance, idempotency key) -> the seq of the applied record that used it up."""
     timers: dict[tuple[str, str], Timer] = field(default_factory=dict)
     work: dict[tuple[str, str], Work] = field(default_factory=dict)
     """Owed work only, in creation order (done work is dropped)."""
@@ -98,8 +98,8 @@ class MemoryStore:
             # Nothing below can fail: the commit is encoded and checked.
             state.instances[instance.id] = (instance.version, encoded.instance)
             state.records.setdefault(instance.id, []).append(encoded.record)
-            if record.key is not None:
-                state.keys[instance.id, record.key] = record.seq
+            if record.consumed_key is not None:
+                state.keys[instance.id, record.consumed_key] = record.seq
             for key in commit.cancel_timers:
                 state.timers.pop((instance.id, key), None)
             for timer, _ in encoded.timers:

@@ -163,6 +163,15 @@ class Record:
     """The error a failed attempt reported (its exception's type name)."""
     stamp: str = ""
 
+    @property
+    def consumed_key(self) -> str | None:
+        """The idempotency key this record uses up: its key when the step applied, else None.
+
+        A refusal keeps its key in the log (evidence of what was asked) but leaves the
+        key free, so the same request, re-sent once it may pass, is applied then.
+        """
+        return self.key if self.outcome == "applied" else None
+
 
 @quick_init
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from statewright.runtime.engine import Request, Step
 from statewright.runtime.errors import (
     ConcurrentUpdate,
     InvariantBroken,
+    KeyReused,
     NotRunning,
     UnknownHandler,
     UnknownWork,
@@ -59,6 +60,23 @@ class Call:
 
 
 Handler = Callable[[Call], object]
+
+
+def request_difference(prior: Record, event: str, request: Request) -> list[str]:
+    """What differs between the request a record applied and a new one under the same key.
+
+    The request is what was asked (the event, who asked, in which scope, with
+    which evidence, delegating to whom); the permissions presented are
+    credentials, not part of the request, so a retry may present others.
+    """
+    pairs = (
+        ("event", prior.kind == "event" and prior.event == event),
+        ("actor", prior.actor == request.actor),
+        ("scope", prior.request_scope == request.scope),
+        ("evidence", dict(prior.evidence) == dict(request.evidence)),
+        ("delegate", prior.delegate_to == request.delegate_to),
+    )
+    return [name for name, same in pairs if not same]
 
 
 def system_clock() -> int:
@@ -133,8 +151,11 @@ class Runtime:
     ) -> Instance:
         """Send an event; a refusal is recorded, then raised. A repeated `key` is applied only once.
 
-        A send whose `key` was applied before changes nothing and returns the stored
-        snapshot (the store refuses the key a second time; only then is it looked up).
+        Only an applied step uses up its `key`: a refused request is recorded with
+        its key and may be sent again under it (with the permission it lacked, say).
+        The same request again under a used key changes nothing and returns the
+        stored snapshot; a different request (event, actor, scope, evidence or
+        delegate) under it raises `KeyReused` (SW975) and changes nothing.
         """
         if actor is None and not permissions and scope is None and not evidence and delegate_to is None:
             request = _ANONYMOUS if key is None else Request(key=key)
@@ -142,14 +163,20 @@ class Runtime:
             request = Request(actor, tuple(permissions), scope, dict(evidence or {}), key, delegate_to)
         known = self._known.get(instance_id)
         instance = known or self.load(instance_id)
+        if key is not None:
+            prior = self.store.find_key(instance_id, key)
+            if prior is not None:
+                return self._repeated(instance_id, prior, event, request)
         while True:
             try:
                 step = engine.send(self.definition, instance, event, self.clock(), request)
                 self._commit(step)
                 break
             except (ConcurrentUpdate, NotRunning):
-                if key is not None and self.store.find_key(instance_id, key) is not None:
-                    return self.load(instance_id)  # applied before: once is enough
+                if key is not None:
+                    prior = self.store.find_key(instance_id, key)
+                    if prior is not None:  # another writer applied it meanwhile
+                        return self._repeated(instance_id, prior, event, request)
                 if known is None:
                     raise
                 # Another writer moved it since this runtime's last commit: recompute on the stored snapshot.
@@ -159,6 +186,16 @@ class Runtime:
         if step.error is not None:
             raise step.error
         return self._settle(step.commit.instance)
+
+    def _repeated(self, instance_id: str, prior: Record, event: str, request: Request) -> Instance:
+        """A key already used up: the stored snapshot for the same request, `KeyReused` for another."""
+        differs = request_difference(prior, event, request)
+        if differs:
+            raise KeyReused(
+                f"idempotency key `{prior.key}` was used by record {prior.seq} of instance `{instance_id}` "
+                f"for another request (its {', '.join(differs)} differ); nothing was applied"
+            )
+        return self.load(instance_id)  # applied before: once is enough
 
     def pause(self, instance_id: str, actor: str | None = None) -> Instance:
         """Pause: events are refused and timers wait until `resume`."""

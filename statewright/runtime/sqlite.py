@@ -20,7 +20,8 @@ Schema (version 1); every `data` column holds canonical JSON from `codec`:
 - `meta(key, value)`: `application = statewright-store`, `schema = 1`.
 - `instances(pos, id UNIQUE, version, data)`: `pos` (the rowid) is creation order.
 - `records(instance, seq, key, data)`: primary key `(instance, seq)`; a partial
-  unique index on `(instance, key)` where `key IS NOT NULL` holds the idempotency keys.
+  unique index on `(instance, key)` where `key IS NOT NULL` holds the idempotency keys
+  applied steps used up (`key` is NULL on a refusal: its key stays in `data` only).
 - `timers(instance, key, due_ms, data)`: primary key `(instance, key)`; indexed by `due_ms`.
 - `work(pos, instance, key, done, data)`: unique `(instance, key)`; `pos` is creation
   order (owing a key again moves it to the end); done work is kept, flagged `done = 1`.
@@ -554,14 +555,17 @@ class SQLiteStore:
                 raise ConcurrentUpdate(
                     f"instance `{name}` is at version {row[0]}, not {commit.expected_version}"
                 )
+        consumed = record.consumed_key
+        if consumed is None and record.key is not None:
+            self._check_key(conn, name, record.key)  # a refusal under a used key: that request applied
         try:
             conn.execute(
                 "INSERT INTO records (instance, seq, key, data) VALUES (?, ?, ?, ?)",
-                (name, record.seq, record.key, encoded.record),
+                (name, record.seq, consumed, encoded.record),
             )
         except sqlite3.IntegrityError:
-            if record.key is not None:
-                self._check_key(conn, name, record.key)
+            if consumed is not None:
+                self._check_key(conn, name, consumed)
             raise
         cancel = commit.cancel_timers
         if cancel:
@@ -625,8 +629,8 @@ class SQLiteStore:
         batch.staged.append(encoded)
         versions[name] = instance.version
         batch.snapshots[name] = (instance.version, encoded.instance)
-        if key is not None:
-            batch.keys[name, key] = (record.seq, encoded.record)
+        if record.consumed_key is not None:
+            batch.keys[name, record.consumed_key] = (record.seq, encoded.record)
 
     def _flush(self, conn: sqlite3.Connection, batch: _Batch) -> None:
         """Write the commits a batch holds, in its transaction; a failure fails the whole batch."""
@@ -658,7 +662,7 @@ class SQLiteStore:
             if name not in first:
                 first[name] = commit.expected_version
             last[name] = encoded
-            records.append((name, record.seq, record.key, encoded.record))
+            records.append((name, record.seq, record.consumed_key, encoded.record))
             for key in commit.cancel_timers:
                 timers[name, key] = None
             for timer, text in encoded.timers:

@@ -2,8 +2,9 @@
 
 A store applies a `Commit` atomically (the new snapshot, its audit record, timer
 changes and owed work together, or nothing) and only when the stored version
-is the commit's `expected_version`; otherwise it raises `ConcurrentUpdate` and
-changes nothing. Records are append-only.
+is the commit's `expected_version` and the record's idempotency key is not used
+up; otherwise it raises `ConcurrentUpdate` and changes nothing. Only an applied
+record uses up its key (`Record.consumed_key`). Records are append-only.
 
 A store may also offer `batch()`, a context manager under which several commits
 are applied all or nothing (group commit: `SQLiteStore` writes them in one
@@ -44,7 +45,7 @@ class Store(Protocol):
         ...
 
     def find_key(self, instance_id: str, key: str) -> Record | None:
-        """The record an idempotency key was first applied with, if any."""
+        """The applied record that used up an idempotency key, if any (a refusal uses up none)."""
         ...
 
     def timers(self, instance_id: str | None = None) -> Sequence[Timer]:

@@ -47,6 +47,7 @@ from statewright.runtime.errors import (
     EventNotAllowed,
     EventRejected,
     InvariantBroken,
+    KeyReused,
     NoGuardHolds,
     NotRunning,
     PermissionDenied,
@@ -228,7 +229,7 @@ class Implementation(Protocol):
 
     Each operation records its outcome, which `observe` reports: `applied`,
     `ignored`, `rejected`, `denied`, `invariant`, `not_allowed`, `no_guard`,
-    `not_running`, `bad_context`, `duplicate`, `stale`, `unknown_work`, `done`,
+    `not_running`, `bad_context`, `duplicate`, `key_reused`, `stale`, `unknown_work`, `done`,
     `kept`, `fired:N`, or `crash: ...` for an unexpected exception.
     """
 
@@ -343,6 +344,7 @@ _ERRORS: tuple[tuple[type[WorkflowError], str], ...] = (
     (NotRunning, "not_running"),
     (BadContext, "bad_context"),
     (UnknownWork, "unknown_work"),
+    (KeyReused, "key_reused"),
 )
 
 

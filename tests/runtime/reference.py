@@ -79,7 +79,9 @@ the comparison is about documented behaviour):
 - a checkpoint's `assignee` is not enforced (the language says who must
   acknowledge, not that anyone else is refused);
 - a repeated client key is recognised before anything else (even on an instance
-  that no longer runs) and changes nothing;
+  that no longer runs) and changes nothing: the same request is a `duplicate`,
+  another request (event, actor, scope, evidence or delegate) `key_reused`; only
+  an applied step uses its key up (a refused one may be sent again under it);
 - a work result for a paused instance is refused like an event (the work stays
   owed): the documentation says a paused instance waits.
 
@@ -171,7 +173,8 @@ class Instance:
     delegates: dict[str, set[str]] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
     last_delay: dict[str, int] = field(default_factory=dict)
-    client_keys: set[str] = field(default_factory=set)
+    client_keys: dict[str, tuple[object, ...]] = field(default_factory=dict)
+    """Client key -> the request it was applied with (event, actor, scope, evidence, delegate)."""
     serial: int = 0
 
 
@@ -188,7 +191,7 @@ class Reference:
 
     Each operation returns its outcome: `applied`, `ignored`, `rejected`, `denied`,
     `invariant`, `not_allowed`, `no_guard`, `not_running`, `bad_context`, `duplicate`,
-    `stale`, `unknown_work`, `done` / `kept` (a `do` action's result), or `fired:N`.
+    `key_reused`, `stale`, `unknown_work`, `done` / `kept` (a `do` action's result), or `fired:N`.
     """
 
     def __init__(self, machine: ir.Machine, instance_id: str) -> None:
@@ -508,13 +511,20 @@ class Reference:
     def send(self, event: str, presented: Presented | None = None) -> str:
         """Offer an event; return the outcome (the instance changes only when it is `applied`)."""
         presented = presented or Presented()
+        request = (
+            event,
+            presented.actor,
+            presented.scope,
+            frozenset(presented.evidence),
+            presented.delegate_to,
+        )
         if presented.key is not None and presented.key in self.inst.client_keys:
-            return "duplicate"
+            return "duplicate" if self.inst.client_keys[presented.key] == request else "key_reused"
         if self.inst.status != "running":
             return "not_running"
         outcome = self._send(event, presented)
-        if presented.key is not None:
-            self.inst.client_keys.add(presented.key)
+        if presented.key is not None and outcome == "applied":
+            self.inst.client_keys[presented.key] = request  # only an applied step uses its key up
         if outcome in ("applied", "ignored"):
             self.settle()
         return outcome

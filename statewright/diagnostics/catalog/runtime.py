@@ -105,3 +105,31 @@ LOG_DOES_NOT_REPLAY = Code(
     "the log or the store was altered, or the instance ran on another definition; "
     "restore the store from a backup, and open it with the workflow version that wrote it",
 )
+KEY_REUSED = Code(
+    "SW975",
+    "idempotency-key-reused",
+    Severity.ERROR,
+    "the idempotency key was already applied to a different request",
+    "give each new request its own key; re-sending the same request with the same key returns its result",
+)
+DEFINITION_CHANGED = Code(
+    "SW976",
+    "definition-changed",
+    Severity.ERROR,
+    "the instance was started by another definition of this workflow and version",
+    "bump the workflow's `version` when its spec changes; run each instance with the spec that started it",
+)
+AUDIT_KEY_MISMATCH = Code(
+    "SW977",
+    "audit-key-mismatch",
+    Severity.ERROR,
+    "the instance's audit chain is keyed with another audit key, or with none",
+    "open the instance with the audit key that started it (`--audit-key-file` or STATEWRIGHT_AUDIT_KEY_FILE)",
+)
+AUDIT_NOT_AUTHENTIC = Code(
+    "SW978",
+    "audit-not-authentic",
+    Severity.ERROR,
+    "an audit stamp does not verify under the audit key: the log was rewritten",
+    "someone without the key wrote the store; restore it from a backup and find who had write access",
+)
