@@ -8,9 +8,10 @@ the `.bpmn` file is the target's public contract,
 `statewright.targets.bpmn.protocol`: the process variables, the approval
 decisions and what each element means (`process_map`).
 
-- messages: a `Send` is correlated as a BPMN message of the event's name, with
-  the actor's permissions and evidence as message data (the gateways of the
-  process check them);
+- messages: a `Send` publishes each BPMN message that delivers the event
+  (`ProcessMap.messages`: one per receiving region), with the actor's
+  permissions and evidence as message data (the gateways of the process check
+  them);
 - the task list: approval user tasks are offered to the actors the task
   declares as candidates (or their delegates), one vote each, and completed
   with `approval_decision`; a checkpoint's user task is completed by its
@@ -287,9 +288,16 @@ class BpmnRun:
         return {PERMISSIONS_VAR: list(step.permissions), SCOPE_VAR: None, EVIDENCE_VAR: dict(step.payload)}
 
     def message(self, name: str, payload: dict[str, Any]) -> bool:
-        """Correlate a message; True when some catch event took it."""
-        event = self.spiff["BpmnEvent"](self.spiff["MessageEventDefinition"](name), payload=payload)
-        return bool(self.workflow.event_manager.catch(event))
+        """Deliver event `name`; True when some catch event took it.
+
+        Publishes each message the process map lists for the event (one per receiving region).
+        """
+        caught = False
+        for message in self.process.messages.get(name, (name,)):
+            definition = self.spiff["MessageEventDefinition"](message)
+            event = self.spiff["BpmnEvent"](definition, payload=payload)
+            caught = bool(self.workflow.event_manager.catch(event)) or caught
+        return caught
 
     def decide(self, step: Send, levels: list[Any]) -> bool:
         """The task list: count one approver's decision at the first level that offers it to them."""

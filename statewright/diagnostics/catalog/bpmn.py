@@ -83,3 +83,12 @@ TIMEOUT_PER_ATTEMPT = Code(
     "use the `bpmn-zeebe` target (the engine retries the job inside the same task), "
     "or bound the attempts with the retry count",
 )
+MESSAGE_TWO_RECEIVERS = Code(
+    "SW950",
+    "bpmn-message-two-receivers",
+    Severity.ERROR,
+    "two catch events of one BPMN message can wait at the same time; a BPMN message is correlated "
+    "to one waiting receiver, so a conforming engine (Camunda 8, bpmn-engine) delivers it to only one",
+    "this is a bug in the bpmn target (each receiving region should get a message of its own); "
+    "please report it with the spec",
+)

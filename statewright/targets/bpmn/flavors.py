@@ -151,7 +151,7 @@ class Zeebe(Generic):
         if node.kind == "serviceTask":
             return _task_definition(node)
         if node.kind == "intermediateThrowEvent" and node.role == "emit" and isinstance(node.action, ir.Emit):
-            return (Extension("taskDefinition", (("type", f"emit:{node.action.event}"),)),)
+            return (Extension("taskDefinition", (("type", f"emit:{node.owner or node.action.event}"),)),)
         if node.kind == "userTask":
             groups, users = _split_candidates(node.approvers)
             attributes = tuple(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from statewright.targets.bpmn.conditions import Condition
 from statewright.targets.bpmn.model import EventDef, Flow, Model, Node, NodeKind, NodeRole, Root, RootKind
@@ -85,17 +85,36 @@ class Graph:
                 return node.scope
         raise KeyError(node_id)
 
-    def root(self, kind: RootKind, name: str, code: str | None = None) -> str:
+    def root(self, kind: RootKind, name: str, code: str | None = None, event: str | None = None) -> str:
         """The id of a global message, error or escalation (declared once)."""
         key = (kind, name)
         if key not in self.roots:
             prefix = {"message": "Message", "error": "Error", "escalation": "Escalation"}[kind]
-            self.roots[key] = Root(self.fresh(f"{prefix}_{name}"), kind, name, code)
+            self.roots[key] = Root(self.fresh(f"{prefix}_{name}"), kind, name, code, event)
         return self.roots[key].id
 
-    def event(self, kind: RootKind, name: str, code: str | None = None) -> EventDef:
-        """An event definition referring to a global element."""
-        return EventDef(kind, self.root(kind, name, code))
+    def event(self, kind: RootKind, name: str, code: str | None = None, event: str | None = None) -> EventDef:
+        """An event definition referring to a global element (`event`: the IR event a message delivers)."""
+        return EventDef(kind, self.root(kind, name, code, event))
+
+    def spread(self, node_id: str, variants: Sequence[Mapping[str, object]]) -> None:
+        """Make node `node_id` a chain of copies, each with one variant's fields replaced, in order.
+
+        The first keeps the id and the incoming flows; the last takes the outgoing ones.
+        """
+        index = next(i for i, node in enumerate(self.nodes) if node.id == node_id)
+        node = self.nodes[index]
+        self.nodes[index] = dataclasses.replace(node, **variants[0])  # type: ignore[arg-type]
+        made: list[str] = []
+        for variant in variants[1:]:
+            fields = {**_fields(node), **variant}
+            made.append(self.node(node_id, node.kind, node.name, node.scope, node.role, **fields))
+        if not made:
+            return
+        for position, flow in enumerate(self.flows):
+            if flow.source == node_id:
+                self.flows[position] = dataclasses.replace(flow, source=made[-1])
+        chain(self, node_id, made)
 
     # ------------------------------------------------------------------ finishing
 
@@ -165,6 +184,12 @@ class Graph:
                 for node in self.nodes
                 for placed in ((before[node.id], node) if node.id in before else (node,))
             ]
+
+
+def _fields(node: Node) -> dict[str, object]:
+    """The keyword fields of a node beyond id, kind, name, scope and role (to copy it)."""
+    skip = {"id", "kind", "name", "scope", "role"}
+    return {f.name: getattr(node, f.name) for f in dataclasses.fields(node) if f.name not in skip}
 
 
 def chain(graph: Graph, first: str, rest: Iterable[str]) -> str:

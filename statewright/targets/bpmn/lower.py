@@ -61,9 +61,12 @@ class Lowering(PathBuilder):
                 self.parallel(state)
         for name in self.hierarchy.leaves:
             self.leaf(self.states[name])
+        self.spread_emits()
         model = self.graph.finish(
             self.machine.name, self.doc(self.machine.doc, self.where(self.machine.span))
         )
+        for finding in checks.shared_messages(model, self.machine.span):
+            self.note(finding.code, finding.message, finding.span)
         if not any(n.kind == "endEvent" for n in model.in_scope(model.process_id)):
             self.note(
                 checks.NO_FINAL_STATE, f"workflow `{self.machine.name}` can never finish", self.machine.span
@@ -164,7 +167,7 @@ class Lowering(PathBuilder):
                 "catch",
                 state=leaf,
                 owner=event,
-                event=self.graph.event("message", event),
+                event=self.receive(event, leaf),
             )
             catches.append((node, event, handling))
         timers: list[tuple[str, ir.Transition]] = []
@@ -209,7 +212,7 @@ class Lowering(PathBuilder):
                 "catch",
                 state=leaf,
                 owner=event,
-                event=self.graph.event("message", event),
+                event=self.receive(event, leaf),
                 attached_to=activity,
             )
             self.handle(node, leaf, event, handling, activity)
@@ -460,7 +463,7 @@ class Lowering(PathBuilder):
                 "catch",
                 state=leaf,
                 owner="delegate",
-                event=self.graph.event("message", "delegate"),
+                event=self.receive("delegate", leaf),
                 attached_to=task,
                 interrupting=False,
             )

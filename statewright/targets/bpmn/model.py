@@ -118,6 +118,8 @@ class Root:
     kind: RootKind
     name: str
     code: str | None = None
+    event: str | None = None
+    """For a message: the IR event it delivers (one message per receiving region, see `lower.py`)."""
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ class PathBuilder:
         self.joins: dict[str, str] = {}
         self.failure_boundaries: dict[str, str] = {}
         """Sub-process id -> its error boundary for a region's unhandled failure (made once)."""
+        self.receivers: dict[str, list[str]] = {}
+        """IR event -> the messages its receivers wait on (`receive`)."""
         self.levels = {
             level.state: (approval, level) for approval in machine.approvals for level in approval.levels
         }
@@ -113,7 +115,7 @@ class PathBuilder:
             "emit",
             state=state,
             action=action,
-            event=self.graph.event("message", action.event),
+            event=self.graph.event("message", action.event, event=action.event),
             doc=where,
         )
 
@@ -126,6 +128,41 @@ class PathBuilder:
         node = self.graph.node(f"{state}_{role}", "intermediateThrowEvent", name, scope, role, state=state)  # type: ignore[arg-type]
         self.graph.link(node, back)
         return node
+
+    def receive(self, event: str, state: str) -> EventDef:
+        """The message a catch event of `state` waits on for `event`: one message per receiving region.
+
+        A BPMN message is correlated to one waiting receiver (messages are 1:1,
+        signals 1:N, in Camunda 8 and bpmn-engine alike), while a statewright event
+        reaches every region that handles it. So each parallel region that
+        catches `event` gets a message of its own, `event@Region` (the process
+        outside any region keeps `event`): within one region only one wait is
+        armed at a time, so each message has at most one waiting receiver, and
+        whoever delivers `event` publishes every message
+        `protocol.process_map(...).messages[event]` lists. `emit` throws each.
+        """
+        region = self.hierarchy.region_of(state)
+        name = event if region is None else f"{event}@{region}"
+        names = self.receivers.setdefault(event, [])
+        if name not in names:
+            names.append(name)
+        return self.graph.event("message", name, event=event)
+
+    def spread_emits(self) -> None:
+        """Each `emit e` becomes one throw event per message that delivers `e` (see `receive`)."""
+        order = self.hierarchy.order
+        for node in list(self.graph.nodes):
+            if node.role != "emit" or not isinstance(node.action, ir.Emit):
+                continue
+            event = node.action.event
+            names = sorted(
+                self.receivers.get(event, [event]),
+                key=lambda name: -1 if name == event else order[name.split("@", 1)[1]],
+            )
+            self.graph.spread(
+                node.id,
+                [{"event": self.graph.event("message", name, event=event), "owner": name} for name in names],
+            )
 
     def instance_fails(self, leaf: str, scope: str, name: str) -> str:
         """Where a failure nothing handles goes: the instance fails, as in the runtime.

@@ -11,13 +11,15 @@ documented in docs/targets/bpmn.md:
   (`PERMISSIONS_VAR`, `SCOPE_VAR`, `EVIDENCE_VAR`), the task list's decision
   (`DECISION_VAR`, one of `DECISIONS`), the job worker's error (`ERROR_VAR`)
   and Zeebe's correlation key (`CORRELATION_VAR`);
-- what each element of the process means in IR terms (`process_map`).
+- what each element of the process means in IR terms (`process_map`), and
+  which messages deliver each IR event (`ProcessMap.messages`: one per
+  receiving region, since a BPMN message reaches one waiting receiver).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from statewright import ir
@@ -100,6 +102,12 @@ class ProcessMap:
 
     process_id: str
     elements: Mapping[str, Element]
+    messages: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    """IR event -> the names of the BPMN messages that deliver it, one per receiving region.
+
+    A BPMN message reaches one waiting receiver, so whoever delivers an event
+    (the correlator, a job worker serving an `emit`) publishes each of these.
+    """
 
 
 def _element(node: Node) -> Element:
@@ -130,6 +138,12 @@ def process_map(machine: ir.Machine, flavor: str = "generic") -> ProcessMap:
     """
     if flavor not in FLAVORS:
         raise ValueError(f"unknown BPMN flavor `{flavor}`; known: {', '.join(FLAVORS)}")
-    model, _ = build_model(machine, "", flavor)
+    model, lowering = build_model(machine, "", flavor)
     elements = {node.id: _element(node) for node in model.nodes}
-    return ProcessMap(model.process_id, MappingProxyType(elements))
+    declared = {root.name for root in model.roots if root.kind == "message"}
+    messages: dict[str, tuple[str, ...]] = {}
+    for event, names in lowering.receivers.items():
+        kept = tuple(name for name in names if name in declared)
+        if kept:
+            messages[event] = kept
+    return ProcessMap(model.process_id, MappingProxyType(elements), MappingProxyType(messages))
