@@ -69,6 +69,10 @@ class Generic:
 
     name = "generic"
     native_retries = False
+    language = "python"
+    """The `language` of every expression the flavor writes (BPMN's default, XPath, otherwise applies)."""
+    timer_language = "python"
+    """The `language` of timer durations (empty: a literal ISO 8601 duration, no expression)."""
 
     def condition(self, condition: Condition) -> str:
         """A sequence-flow condition."""
@@ -118,6 +122,8 @@ class Zeebe(Generic):
 
     name = "zeebe"
     native_retries = True
+    language = "feel"
+    timer_language = ""
 
     def condition(self, condition: Condition) -> str:
         """A sequence-flow condition in FEEL."""

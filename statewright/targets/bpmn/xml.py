@@ -38,9 +38,11 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attributes
     return element
 
 
-def _formal(parent: etree._Element, tag: str, text: str) -> etree._Element:
+def _formal(parent: etree._Element, tag: str, text: str, language: str = "") -> etree._Element:
     element = _sub(parent, _b(tag), text)
     element.set(_q(XSI_NS, "type"), FORMAL)
+    if language:  # without it an expression is XPath, the definitions' default expression language
+        element.set("language", language)
     return element
 
 
@@ -90,8 +92,8 @@ def _node(parent: etree._Element, node: Node, model: Model, flavor: Generic) -> 
             loop = _sub(element, _b("multiInstanceLoopCharacteristics"), isSequential="false")
             _extensions(loop, flavor.loop_extensions(node.quorum))
             if flavor.name == "generic":
-                _formal(loop, "loopCardinality", flavor.cardinality(node.quorum))
-            _formal(loop, "completionCondition", flavor.completion())
+                _formal(loop, "loopCardinality", flavor.cardinality(node.quorum), flavor.language)
+            _formal(loop, "completionCondition", flavor.completion(), flavor.language)
     if node.kind == "scriptTask":
         script = flavor.script(node)
         if script is not None:
@@ -100,7 +102,7 @@ def _node(parent: etree._Element, node: Node, model: Model, flavor: Generic) -> 
         event = node.event
         if event.kind == "timer":
             definition = _sub(element, _b("timerEventDefinition"), id=f"{node.id}_timer")
-            _formal(definition, "timeDuration", flavor.timer(event.duration_ms or 0))
+            _formal(definition, "timeDuration", flavor.timer(event.duration_ms or 0), flavor.timer_language)
         elif event.kind == "message":
             _sub(element, _b("messageEventDefinition"), id=f"{node.id}_message", messageRef=event.ref or "")
         elif event.kind == "error":
@@ -133,7 +135,7 @@ def _scope(parent: etree._Element, scope: str, model: Model, flavor: Generic) ->
         )
         _documentation(element, flow.doc)
         if flow.condition is not None:
-            _formal(element, "conditionExpression", flavor.condition(flow.condition))
+            _formal(element, "conditionExpression", flavor.condition(flow.condition), flavor.language)
 
 
 def _diagram(root: etree._Element, model: Model, placed: Layout) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from lxml import etree
 
 from statewright.targets.bpmn.flavors import iso_duration
 from statewright.targets.bpmn.target import render_bpmn
 from tests.targets.bpmn.support import NS
-from tests.targets.specs import example
+from tests.targets.specs import example, example_paths
 
 ZEEBE = {**NS, "zeebe": "http://camunda.org/schema/zeebe/1.0"}
 
@@ -75,3 +76,19 @@ def test_iso_durations() -> None:
     assert iso_duration(90 * 60_000) == "PT1H30M"
     assert iso_duration(30 * 86_400_000) == "P30D"
     assert iso_duration(86_400_000 + 1_000) == "P1DT1S"
+
+
+@pytest.mark.parametrize(("flavor", "language"), [("generic", "python"), ("zeebe", "feel")])
+@pytest.mark.parametrize("name", [path.stem for path in example_paths()])
+def test_every_expression_declares_its_language(name: str, flavor: str, language: str) -> None:
+    """Without `language` a BPMN expression is XPath (the default), which neither flavor writes."""
+    root = _root(name, flavor)
+    expressions = [
+        *root.iterfind(".//bpmn:conditionExpression", NS),
+        *root.iterfind(".//bpmn:completionCondition", NS),
+        *root.iterfind(".//bpmn:loopCardinality", NS),
+    ]
+    assert expressions
+    assert {e.get("language") for e in expressions} == {language}
+    timers = {e.get("language") for e in root.iterfind(".//bpmn:timeDuration", NS)}
+    assert timers <= ({"python"} if flavor == "generic" else {None})
