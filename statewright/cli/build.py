@@ -189,29 +189,37 @@ def _generate(target: Target, machine: Machine, options: TargetOptions, source: 
 
 
 def _plan(planned: Planned, directory: Path, target: str, output: TargetOutput, report: FileReport) -> None:
-    """Record one target's artifacts for writing, rejecting unsafe paths and collisions."""
+    """Record one target's artifacts for writing, all or none: an unsafe path or a collision plans none."""
+    chosen: Planned = {}
+    found: list[Diagnostic] = []
     for artifact in output.artifacts:
         problem = artifact_problem(artifact.path)
         if problem is not None:
             message = f"target `{target}` produced the path {artifact.path!r}, which {problem}"
-            report.later.append(Diagnostic.of(BAD_ARTIFACT_PATH, message, report.name, NO_SPAN))
+            found.append(Diagnostic.of(BAD_ARTIFACT_PATH, message, report.name, NO_SPAN))
             continue
         destination = directory / artifact.path
         data = artifact.content.encode("utf-8")
         previous = planned.get(destination)
         if previous is not None and (previous[0] is not report or previous[2] != data):
             message = f"`{destination}` would be written for both `{previous[0].name}` and `{report.name}`"
-            report.later.append(Diagnostic.of(ARTIFACT_COLLISION, message, report.name, NO_SPAN))
+            found.append(Diagnostic.of(ARTIFACT_COLLISION, message, report.name, NO_SPAN))
             continue
-        planned[destination] = (report, target, data)
+        chosen[destination] = (report, target, data)
+    report.later.extend(found)
+    if not found:
+        planned.update(chosen)
 
 
 def _write_planned(planned: Planned, invocation: Invocation) -> None:
-    """Write the planned artifacts of every input without errors, atomically, in path order."""
+    """Write the planned artifacts, atomically, in path order.
+
+    Only inputs that compiled and verified without errors have plans, and a target
+    that failed planned nothing, so one failing target (SW907) still leaves every
+    other target's files written (and the exit code says it failed).
+    """
     for destination in sorted(planned):
         report, target, data = planned[destination]
-        if has_errors(report.diagnostics):
-            continue
         try:
             changed = write_atomic(destination, data)
         except OSError as exc:

@@ -18,7 +18,12 @@ from lark import Token, Transformer
 
 from statewright.diagnostics import Diagnostic, codes
 from statewright.dsl import ast
-from statewright.ir.limits import MAX_BACKOFF_FACTOR, MAX_DURATION_MS, MAX_NAME_LENGTH
+from statewright.ir.limits import (
+    MAX_BACKOFF_FACTOR,
+    MAX_DURATION_MS,
+    MAX_NAME_LENGTH,
+    MAX_WORKFLOW_NAME_LENGTH,
+)
 from statewright.source import SourceText, Span
 
 MAX_DEPTH = 64
@@ -266,6 +271,14 @@ class Builder(Transformer[Token, Any]):
     def workflow(self, children: list[Any]) -> ast.Workflow:
         name, *items = _parts(children)
         assert isinstance(name, Token)
+        if MAX_WORKFLOW_NAME_LENGTH < len(name) <= MAX_NAME_LENGTH:  # longer ones: name_token
+            self._sink().report(
+                codes.NAME_TOO_LONG,
+                f"workflow name of {len(name)} characters is longer than the limit of "
+                f"{MAX_WORKFLOW_NAME_LENGTH}",
+                self._tok_span(name),
+                help="the workflow's name names every generated file; shorten it",
+            )
         return ast.Workflow(
             str(name), tuple(items), span=self._span(children), name_span=self._tok_span(name)
         )

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-MAX_NAME_LENGTH = 64
-"""Longest name (workflow, state, event, field, member, work, service, role): becomes a file name,
-a Python identifier, a BPMN id and, shortened by the asl namer, a Step Functions state name."""
+MAX_NAME_LENGTH = 128
+"""Longest name (state, event, field, member, work, service, role): becomes a Python identifier,
+a BPMN id and, shortened by the asl namer, a Step Functions state name."""
+
+MAX_WORKFLOW_NAME_LENGTH = 64
+"""Longest workflow name: it names every generated file (`test_<snake_case>.py`,
+`<name>.transitions.csv`, ...), which must stay far below a file system's 255 bytes."""
 
 MAX_DURATION_MS = 100 * 365 * 86_400_000
 """Longest duration (timeouts, warnings, heartbeats, backoff base and cap): 100 years of 365 days.

@@ -29,9 +29,18 @@ def literal(value: ir.Value | None) -> str:
 
 
 def _escaped(text: str) -> str:
-    """Backslash-escape what a comment or docstring cannot hold verbatim; keep printable text."""
+    """Backslash-escape what a comment or docstring cannot hold verbatim; keep printable text.
+
+    The `:` or `=` after `coding` is escaped too (`coding\\x3a`): Python reads an
+    encoding declaration from any comment-like text on a file's first two lines,
+    even inside a string, and a spec must never choose how its generated file is
+    decoded (`coding:utf-7` would turn a docstring into code).
+    """
     out: list[str] = []
-    for char in text:
+    for index, char in enumerate(text):
+        if char in ":=" and text[max(0, index - 6) : index].lower() == "coding":
+            out.append(f"\\x{ord(char):02x}")
+            continue
         if char == "\\":
             out.append("\\\\")
         elif char == '"':
@@ -61,6 +70,18 @@ def docstring(text: str, indent: str = "") -> str:
         return f'"""{lines[0]}"""'
     joined = f"\n{indent}".join(lines)
     return f'"""{joined}\n{indent}"""'
+
+
+def file_name(name: str) -> str:
+    """A file name as generated text cites it: one printable line (line breaks and controls escaped).
+
+    The name is not spec text the front end checked: a file system allows newlines and
+    control characters in it, and a cited name must not start a new line of a header.
+    """
+    return "".join(
+        char if char.isprintable() or char == " " else char.encode("unicode_escape").decode("ascii")
+        for char in name
+    )
 
 
 def string(value: str) -> str:

@@ -51,6 +51,7 @@ from statewright.targets.asl.protocol import (
     WORK,
     HistoryMap,
     definition_file,
+    deployed,
     done_answer,
     emitted_event,
     evaluator_handler,
@@ -111,7 +112,7 @@ def scenario_options(target: Target, machine: ir.Machine, callbacks: str, outbox
 
 def definition_text(target: Target, machine: ir.Machine, options: TargetOptions) -> str:
     """The state machine definition the target's `generate` writes for `machine` with `options`."""
-    return _artifact(target.generate(machine, options), definition_file(machine.name))
+    return deployed(_artifact(target.generate(machine, options), definition_file(machine.name)))
 
 
 class _Execution:

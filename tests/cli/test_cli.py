@@ -365,6 +365,8 @@ def test_build_target_crash_is_sw097(tmp_path: Path, plugins: list[object]) -> N
     assert result.exit_code == 1
     assert "error[SW907]: target `boom` failed: RuntimeError: target bug" in result.stdout
     assert not (tmp_path / "out" / "boom").exists()
+    # One failing target does not stop the others (issue 16): the ir file is still written.
+    assert (tmp_path / "out" / "ir").is_dir() and any((tmp_path / "out" / "ir").iterdir())
 
 
 def test_build_rejects_escaping_artifact_paths(tmp_path: Path, plugins: list[object]) -> None:

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from statewright import ir
-from statewright.ir.limits import MAX_DURATION_MS, MAX_NAME_LENGTH
+from statewright.ir.limits import MAX_DURATION_MS, MAX_NAME_LENGTH, MAX_WORKFLOW_NAME_LENGTH
 from statewright.pipeline import compile_text
 from statewright.runtime.engine import backoff_ms
 
@@ -82,12 +82,13 @@ def test_an_uncapped_backoff_never_grows_past_the_longest_duration(failures: int
     ],
 )
 def test_a_name_past_the_limit_is_refused_where_it_is_written(template: str) -> None:
-    long_name = "N" + "x" * MAX_NAME_LENGTH
+    limit = MAX_WORKFLOW_NAME_LENGTH if template.startswith("workflow {n}") else MAX_NAME_LENGTH
+    long_name = "N" + "x" * limit
     diagnostics = compile_text(template.format(n=long_name)).diagnostics
     found = [d for d in diagnostics if d.code == "SW119"]
-    assert found, diagnostics
+    assert found and len(found) == template.count("{n}"), diagnostics
     assert all(d.span.end_offset - d.span.offset == len(long_name) for d in found)
-    fits = "N" + "x" * (MAX_NAME_LENGTH - 1)
+    fits = "N" + "x" * (limit - 1)
     assert "SW119" not in [d.code for d in compile_text(template.format(n=fits)).diagnostics]
 
 

@@ -47,3 +47,47 @@ def scalar(value: Any) -> str:
     if isinstance(value, float):
         return json.dumps(value)
     return json.dumps(str(value), ensure_ascii=False)
+
+
+LITERAL_DOLLAR = "StatewrightDollar"
+"""The DefinitionSubstitution whose value is `$`: spec text writes `${` as `${StatewrightDollar}{`."""
+
+_ADDRESSES = frozenset({"QueueUrl", "FunctionName"})
+"""Parameters that hold a resource address, whose `${Name}` is a substitution meant as one."""
+
+
+def deployed(text: str) -> str:
+    """A definition's text as deployed: `${StatewrightDollar}` substituted back to `$`.
+
+    The SAM template's DefinitionSubstitutions do that on deploy; this is for running a
+    definition without CloudFormation (moto in `statewright test`).
+    """
+    return text.replace("${" + LITERAL_DOLLAR + "}", "$")
+
+
+def escape_substitutions(value: Any, key: str = "") -> tuple[Any, bool]:
+    """`value` with every `${` of spec text written so DefinitionSubstitutions leave it as it is.
+
+    CloudFormation replaces `${Name}` anywhere in a definition and has no escape for
+    it, so text from a spec (a doc, a reason, a key, a string a guard compares with)
+    holding `${Name}` would be rewritten on deploy. Each such `${` becomes
+    `${StatewrightDollar}{`, which the SAM template substitutes back to `${`. Resource
+    addresses (a Task's `QueueUrl` / `FunctionName`) are the substitutions the target
+    means and stay. The flag says whether anything was escaped.
+    """
+    if isinstance(value, str):
+        if key in _ADDRESSES or "${" not in value:
+            return value, False
+        return value.replace("${", "${" + LITERAL_DOLLAR + "}{"), True
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        changed = False
+        for name, item in value.items():
+            new_name, name_changed = escape_substitutions(name)
+            out[new_name], item_changed = escape_substitutions(item, str(name))
+            changed = changed or name_changed or item_changed
+        return out, changed
+    if isinstance(value, list | tuple):
+        pairs = [escape_substitutions(item) for item in value]
+        return [item for item, _ in pairs], any(flag for _, flag in pairs)
+    return value, False

@@ -33,9 +33,12 @@ def compile_machine(
     """Translate `machine`; equal inputs give byte-identical text."""
     resources = resources if resources is not None else ResourceMap()
     builder = Builder(machine, resources, source, max_wait_s)
-    definition = builder.definition()
+    definition, escaped = asljson.escape_substitutions(builder.definition())
     text = asljson.dumps(definition) + "\n"
+    used = dict(resources.used)
+    if escaped:
+        used[asljson.LITERAL_DOLLAR] = "literal"
     file = source or machine.source or machine.name
     found = [Diagnostic.of(code, message, file, span) for code, message, span in builder.notes]
     found += checks.check(machine, definition, text, file, builder.layout.forward)
-    return Compiled(definition, text, builder.layout, dict(resources.used), found)
+    return Compiled(definition, text, builder.layout, used, found)

@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Any
 
 from statewright import ir
+from statewright.targets.asl.asljson import deployed
 from statewright.targets.asl.compile import compile_machine
 from statewright.targets.asl.evaluator import handler as evaluator_handler
 from statewright.targets.asl.resources import EMIT_QUEUE, EVALUATOR, EVENT_QUEUE
@@ -43,6 +44,7 @@ __all__ = [
     "WORK",
     "HistoryMap",
     "definition_file",
+    "deployed",
     "done_answer",
     "emitted_event",
     "evaluator_handler",

@@ -35,7 +35,9 @@ def template(machine: ir.Machine, substitutions: Mapping[str, str], definition_f
     functions: list[Any] = []
     queues: list[Any] = []
     for name, kind in substitutions.items():
-        if name in _QUEUES:
+        if kind == "literal":  # `${StatewrightDollar}` is `$`: spec text's own `${` (asljson)
+            values[name] = "$"
+        elif name in _QUEUES:
             queue = _QUEUES[name]
             resources[queue] = {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 300}}
             values[name] = {"Ref": queue}

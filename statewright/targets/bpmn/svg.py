@@ -17,6 +17,7 @@ from statewright.targets.bpmn.graph import ncname
 from statewright.targets.bpmn.layout import Layout, layout
 from statewright.targets.bpmn.model import Model, Node
 from statewright.targets.bpmn.target import build_model
+from statewright.targets.bpmn.xml import xml_safe
 
 SVG_NS = "http://www.w3.org/2000/svg"
 MARGIN = 40
@@ -32,10 +33,10 @@ STYLE = (
 
 def _el(parent: etree._Element, tag: str, text: str | None = None, **attributes: str | int) -> etree._Element:
     element = etree.SubElement(
-        parent, f"{{{SVG_NS}}}{tag}", {k.rstrip("_"): str(v) for k, v in attributes.items()}
+        parent, f"{{{SVG_NS}}}{tag}", {k.rstrip("_"): xml_safe(str(v)) for k, v in attributes.items()}
     )
     if text is not None:
-        element.text = text
+        element.text = xml_safe(text)
     return element
 
 

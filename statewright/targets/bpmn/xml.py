@@ -8,6 +8,8 @@ escalations come before the process, the diagram after it.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from statewright import __version__
@@ -31,10 +33,22 @@ def _b(tag: str) -> str:
     return _q(BPMN_NS, tag)
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` with the characters XML 1.0 cannot hold (even as references) written as `\\xNN`.
+
+    The front end refuses them in spec strings (SW018); a file name the document
+    cites may still hold them, and must not make the target fail.
+    """
+    return _NOT_XML.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:
-    element = etree.SubElement(parent, tag, {k: v for k, v in attributes.items() if v != ""})
+    element = etree.SubElement(parent, tag, {k: xml_safe(v) for k, v in attributes.items() if v != ""})
     if text is not None:
-        element.text = text
+        element.text = xml_safe(text)
     return element
 
 

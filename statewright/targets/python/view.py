@@ -220,7 +220,7 @@ class ModuleView:
 
 def module_view(machine: ir.Machine, source_name: str, form: str = "auto") -> ModuleView:
     """Compute the view of `machine`'s module; `form` is `code`, `table` or `auto` (by size)."""
-    source = PurePath(source_name or machine.source or f"{machine.name}.wf").name
+    source = literals.file_name(PurePath(source_name or machine.source or f"{machine.name}.wf").name)
     table_form = form == "table" or (form == "auto" and len(machine.states) >= TABLE_FORM_STATES)
     prefix = names.class_prefix(machine.name)
     if prefix in _RESERVED or prefix.startswith("_") or prefix.endswith(("Context", "Machine", "Instance")):

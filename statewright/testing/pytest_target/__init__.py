@@ -29,6 +29,7 @@ from statewright.ir import Machine, embedded
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
 from statewright.targets.python.names import module_name
+from statewright.targets.python_literals import comment, file_name
 from statewright.targets.templating import template
 from statewright.testing.pytest_target.cases import path_cases
 
@@ -52,6 +53,7 @@ def render_tests(machine: Machine, source_name: str = "") -> tuple[str, bool]:
         scenario_names=", ".join(names),
         workflow=machine.name,
         source=source,
+        cited=comment(file_name(source)),
         ir_text=embedded.dump(machine),
         cases=cases,
         searched=searched,

@@ -103,18 +103,22 @@ def layout(text: str, indent: int) -> str:
 
 
 def _split_arguments(text: str) -> list[str]:
-    """Top-level comma-separated arguments (our own generated text: quotes and brackets balanced)."""
-    parts, depth, quoted, start, escaped = [], 0, False, 0, False
+    """Top-level comma-separated arguments (our own generated text: quotes and brackets balanced).
+
+    A string literal is `string()`'s: double-quoted, or single-quoted when the text holds
+    a double quote (as `repr` writes it), so both quote characters open and close one.
+    """
+    parts, depth, quote, start, escaped = [], 0, "", 0, False
     for index, char in enumerate(text):
-        if quoted:
+        if quote:
             if escaped:
                 escaped = False
             elif char == "\\":
                 escaped = True
-            elif char == '"':
-                quoted = False
-        elif char == '"':
-            quoted = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
         elif char in "([":
             depth += 1
         elif char in ")]":
