@@ -36,7 +36,8 @@ def render_full(diagnostic: Diagnostic, source_line: SourceLookup = _no_source) 
             width = max(1, span.end_column - span.column)
         else:
             width = max(1, len(text) - span.column + 1)
-        caret = " " * (span.column - 1) + "^" * min(width, max(1, len(shown) - span.column + 2))
+        shown, column, width = _window(shown, span.column, width)
+        caret = " " * (column - 1) + "^" * min(width, max(1, len(shown) - column + 2))
         label = f" {diagnostic.label}" if diagnostic.label else ""
         lines += [f"{pad}|", f"{span.line:>{gutter - 1}} | {shown}", f"{pad}| {caret}{label}", f"{pad}|"]
     if diagnostic.counterexample is not None:
@@ -52,6 +53,28 @@ def render_full(diagnostic: Diagnostic, source_line: SourceLookup = _no_source) 
     if diagnostic.help:
         lines.append(f"{pad}= help: {diagnostic.help}")
     return "\n".join(lines)
+
+
+SHOWN_WIDTH = 120
+"""Most characters of a source line the full form shows; a longer line is cut around the caret."""
+_BEFORE_CARET = 40
+
+
+def _window(line: str, column: int, width: int) -> tuple[str, int, int]:
+    """The part of `line` to show around `column` (1-based), with the caret's new column and width.
+
+    A generated or minified spec can hold one line of megabytes; printing it (and a
+    caret line as long) for each finding would flood the terminal, so at most
+    SHOWN_WIDTH characters are shown, `…` marking each cut side.
+    """
+    if len(line) <= SHOWN_WIDTH:
+        return line, column, width
+    start = max(0, min(column - 1 - _BEFORE_CARET, len(line) - SHOWN_WIDTH))
+    end = start + SHOWN_WIDTH
+    head = "…" if start > 0 else ""
+    tail = "…" if end < len(line) else ""
+    new_column = column - start + len(head)
+    return head + line[start:end] + tail, new_column, min(width, end - (column - 1))
 
 
 def _unplaced(diagnostic: Diagnostic) -> bool:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from statewright.diagnostics import Diagnostic, codes
-from statewright.diagnostics.render import render_concise, render_full, render_json
+from statewright.diagnostics.render import SHOWN_WIDTH, render_concise, render_full, render_json
 from statewright.source import NO_SPAN, Span
 
 SOURCE = {1: "workflow W {", 2: "  initial state A { on go -> Nowhere }"}
@@ -52,3 +55,28 @@ def test_json_is_sorted_by_place_and_complete() -> None:
     assert [d["message"] for d in data] == ["a", "b"]
     assert data[0]["span"] == {"line": 1, "column": 5, "end_line": 1, "end_column": 6}
     assert data[0]["witness"] == {"x": "6"}
+
+
+def test_a_ten_megabyte_line_is_shown_as_a_bounded_window_around_the_caret() -> None:
+    """Issue 16: one 10 MB line used to print 20 MB (the line and a caret line as long)."""
+    line = "workflow W {" + " " * 10_000_000 + "@ }"
+    column = line.index("@") + 1
+    diag = Diagnostic.of(
+        codes.UNEXPECTED_CHAR, "unexpected character `@`", "w.wf", Span(1, column, 1, column + 1)
+    )
+    text = render_full(diag, lambda _file, _line: line)
+    assert len(text) < 1_000
+    shown, caret = text.splitlines()[3], text.splitlines()[4]
+    assert shown[caret.index("^")] == "@"
+
+
+@given(st.integers(0, 400), st.integers(1, 400), st.integers(1, 50))
+def test_the_caret_stays_under_its_character_in_any_window(before: int, after: int, width: int) -> None:
+    line = "x" * before + "@" * width + "y" * after
+    column = before + 1
+    diag = Diagnostic.of(codes.UNEXPECTED_CHAR, "m", "w.wf", Span(1, column, 1, column + width))
+    lines = render_full(diag, lambda _file, _line: line).splitlines()
+    shown, caret = lines[3], lines[4]
+    assert len(shown) <= len("1 | ") + SHOWN_WIDTH + 2
+    start = caret.index("^")
+    assert set(shown[start : start + caret.count("^")]) == {"@"}
