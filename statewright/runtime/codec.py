@@ -216,8 +216,7 @@ def instance_data(instance: Instance) -> dict[str, Any]:
         "updated_ms": instance.updated_ms,
         "stamp": instance.stamp,
         "votes": {
-            level: [[vote.actor, vote.decision] for vote in votes]
-            for level, votes in sorted(instance.votes.items())
+            level: [vote_data(vote) for vote in votes] for level, votes in sorted(instance.votes.items())
         },
         "attempts": dict(sorted(instance.attempts.items())),
         "work": dict(sorted(instance.work.items())),
@@ -239,14 +238,28 @@ def instance_from(data: Any) -> Instance:
             updated_ms=int(data["updated_ms"]),
             stamp=str(data["stamp"]),
             votes={
-                str(level): tuple(Vote(str(actor), decision) for actor, decision in votes)
-                for level, votes in data["votes"].items()
+                str(level): tuple(vote_from(vote) for vote in votes) for level, votes in data["votes"].items()
             },
             attempts={str(name): int(count) for name, count in data["attempts"].items()},
             work={str(name): str(key) for name, key in data.get("work", {}).items()},
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ValueError(f"not an instance: {exc}") from exc
+
+
+def vote_data(vote: Vote) -> list[Any]:
+    """A vote as JSON data: `[actor, decision]`, plus `[approvers, to]` when it names them."""
+    if not vote.approvers and vote.to is None:
+        return [vote.actor, vote.decision]
+    return [vote.actor, vote.decision, list(vote.approvers), vote.to]
+
+
+def vote_from(data: Any) -> Vote:
+    """A vote from `vote_data`'s form (a snapshot written before votes named approvers has two items)."""
+    if len(data) == 2:
+        return Vote(str(data[0]), data[1])
+    actor, decision, approvers, to = data
+    return Vote(str(actor), decision, tuple(str(a) for a in approvers), None if to is None else str(to))
 
 
 def timer_data(timer: Timer) -> dict[str, Any]:
@@ -410,9 +423,16 @@ def _counts(mapping: Mapping[str, int]) -> str:
 def _votes(votes: Mapping[str, tuple[Vote, ...]]) -> str:
     parts = []
     for level, cast in sorted(votes.items()):
-        decisions = ",".join([f"[{_quote(vote.actor)},{_quote(vote.decision)}]" for vote in cast])
+        decisions = ",".join([_vote(vote) for vote in cast])
         parts.append(f"{_quote(level)}:[{decisions}]")
     return "{" + ",".join(parts) + "}"
+
+
+def _vote(vote: Vote) -> str:
+    if not vote.approvers and vote.to is None:
+        return f"[{_quote(vote.actor)},{_quote(vote.decision)}]"
+    to = "null" if vote.to is None else _quote(vote.to)
+    return f"[{_quote(vote.actor)},{_quote(vote.decision)},{_strings(vote.approvers)},{to}]"
 
 
 def _guards(guards: Iterable[tuple[str, bool]]) -> str:

@@ -31,7 +31,7 @@ GuardFn = Callable[[Mapping[str, ir.Value]], bool]
 
 @dataclass(frozen=True, slots=True)
 class Level:
-    """An approval level as the runtime counts it."""
+    """An approval level as the runtime counts it (`approvers`: distinct, in the order written)."""
 
     state: str
     number: int
@@ -61,10 +61,22 @@ class Definition:
             key: refusals[0] for key, refusals in self.dispatch.refusals.items()
         }
         self.levels: dict[str, Level] = {
-            level.state: Level(level.state, level.number, level.approvers, level.quorum, approval.delegation)
+            level.state: Level(
+                level.state,
+                level.number,
+                tuple(dict.fromkeys(level.approvers)),
+                level.quorum,
+                approval.delegation,
+            )
             for approval in machine.approvals
             for level in approval.levels
         }
+        self.assignees: dict[str, str] = {
+            checkpoint.state: checkpoint.assignee
+            for checkpoint in machine.checkpoints
+            if checkpoint.assignee is not None
+        }
+        """Checkpoint state -> who must acknowledge it (LANGUAGE.md §11)."""
         self.events = frozenset(e.name for e in machine.events)
 
     @property

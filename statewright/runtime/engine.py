@@ -236,7 +236,9 @@ def send(
 
     taken = preempted(chosen, exits)
     for index in taken:  # every transition the event applies passes the gate, or none is applied
-        denied = _gate(transitions[index], request, definition.machine.scope)
+        denied = _gate(transitions[index], request, definition.machine.scope) or _assignee(
+            definition, transitions[index], request
+        )
         if denied is not None:
             return draft.refuse(
                 "event",
@@ -267,38 +269,34 @@ def send(
 
 
 def _count_votes(draft: Draft, chosen: list[int], event: str, request: Request) -> list[int] | WorkflowError:
-    """Count an approval decision at one waiting level: the first whose approvers include the actor.
+    """Count an approval decision at one waiting level: the first where the actor may decide.
 
     An actor belongs to a level (LANGUAGE.md §10), so one decision counts once, even
     for an actor who qualifies at several parallel levels; an approval counts at
-    the first such level the actor has not approved yet. Returns the transitions to
-    take: the non-level ones, and the level's when the decision settles it (a
-    reject, a delegation, an approval reaching its quorum). An actor who qualifies
-    at no waiting level, or a delegation the level forbids, is refused.
+    the first such level where the actor has not decided yet and some listed
+    approver they stand for is still open. Returns the transitions to take: the
+    non-level ones, and the level's when the decision settles it (a reject, a
+    delegation, an approval reaching its quorum). An actor who may decide at no
+    waiting level, or a delegation the level refuses, is refused.
     """
     definition = draft.definition
     kept: list[int] = []
     counted = False
     ineligible: WorkflowError | None = None
+    if request.actor is None:
+        return PermissionDenied(f"an approval decision (`{event}`) needs an actor: say who decides")
     for index in chosen:
         level = definition.levels.get(definition.transitions[index].source)
         if level is None:
             kept.append(index)
             continue
-        votes = draft.votes.get(level.state, ())
         if counted:
             continue  # the decision already counted at an earlier level
-        if event == "approve" and any(v.actor == request.actor and v.decision == "approve" for v in votes):
-            ineligible = ineligible or PermissionDenied(
-                f"`{request.actor or 'anonymous'}` already approved at level {level.number}"
-            )
-            continue  # already approved here: the approval may count at a later level
-        if not _eligible(level, votes, request):
-            ineligible = ineligible or PermissionDenied(
-                f"`{request.actor or 'anonymous'}` is not an approver at level {level.number} "
-                f"({', '.join(level.approvers)})"
-            )
-            continue
+        votes = draft.votes.get(level.state, ())
+        refused = _ineligible(level, votes, event, request)
+        if refused is not None:
+            ineligible = ineligible or PermissionDenied(refused)
+            continue  # the decision may count at a later level
         decided = _vote(draft, level, event, request, votes)
         if isinstance(decided, WorkflowError):
             return decided
@@ -330,14 +328,21 @@ def _refusal(draft: Draft, event: str, refusals: list[ir.Reject], no_guard: bool
 
 
 def _gate(transition: ir.Transition, request: Request, workflow_scope: str | None) -> str | None:
-    """The governance gate: required permissions, scope and evidence; the reason it refuses, or None."""
+    """The governance gate: required permissions, scope and evidence; the reason it refuses, or None.
+
+    The scope lock is the transition's `scope`, else, for a transition with
+    `requires`, the workflow's; a request must name exactly that scope (naming
+    none is refused, LANGUAGE.md §13).
+    """
     if not transition.permissions and not transition.evidence and transition.scope is None:
         return None  # an open transition
     missing = [p for p in transition.permissions if p not in request.permissions]
     if missing:
         return f"actor `{request.actor or 'anonymous'}` lacks {', '.join(f'`{p}`' for p in missing)}"
     scope = transition.scope or (workflow_scope if transition.permissions else None)
-    if scope is not None and request.scope is not None and request.scope != scope:
+    if scope is not None and request.scope != scope:
+        if request.scope is None:
+            return f"the transition runs under the scope lock `{scope}`; the request names no scope"
         return f"the request's scope `{request.scope}` is not `{scope}`"
     absent = [name for name in transition.evidence if name not in request.evidence]
     if absent:
@@ -345,31 +350,81 @@ def _gate(transition: ir.Transition, request: Request, workflow_scope: str | Non
     return None
 
 
-def _eligible(level: Level, votes: tuple[Vote, ...], request: Request) -> bool:
-    """An approver of the level (by actor id or a held role), or someone an approver delegated to."""
-    names = {request.actor, *request.permissions} - {None}
-    if names & set(level.approvers):
-        return True
-    return any(v.decision == "delegate" and v.actor == request.actor for v in votes)
+def _assignee(definition: Definition, transition: ir.Transition, request: Request) -> str | None:
+    """A checkpoint is acknowledged only by its assignee (by id or a held role); the reason, or None."""
+    assignee = definition.assignees.get(transition.source)
+    if assignee is None or transition.event != "acknowledge":
+        return None
+    if assignee == request.actor or assignee in request.permissions:
+        return None
+    who = request.actor or "anonymous"
+    return f"only `{assignee}` may acknowledge `{transition.source}`; `{who}` neither is nor holds it"
+
+
+def _standing(level: Level, votes: tuple[Vote, ...], request: Request) -> tuple[str, ...]:
+    """The listed approvers the actor stands for at the level, in the order written.
+
+    Those the actor is (by id) or holds (a presented role), and those delegated to
+    the actor at this level; none once the actor has delegated there.
+    """
+    actor = request.actor
+    if any(v.decision == "delegate" and v.actor == actor for v in votes):
+        return ()
+    held = {actor, *request.permissions}
+    received = {a for v in votes if v.decision == "delegate" and v.to == actor for a in v.approvers}
+    return tuple(a for a in level.approvers if a in held or a in received)
+
+
+def _filled(votes: tuple[Vote, ...]) -> set[str]:
+    """The listed approvers an approval already fills at a level."""
+    return {a for v in votes if v.decision == "approve" for a in v.approvers}
+
+
+def _ineligible(level: Level, votes: tuple[Vote, ...], event: str, request: Request) -> str | None:
+    """Why the actor's decision cannot count at this level (None: it can)."""
+    actor = request.actor
+    if any(v.decision == "delegate" and v.actor == actor for v in votes):
+        return f"`{actor}` delegated at level {level.number} and no longer decides there"
+    if event in ("approve", "delegate") and any(v.actor == actor and v.decision == "approve" for v in votes):
+        return f"`{actor}` already approved at level {level.number}"
+    standing = _standing(level, votes, request)
+    if not standing:
+        return f"`{actor}` is not an approver at level {level.number} ({', '.join(level.approvers)})"
+    if event == "approve" and not set(standing) - _filled(votes):
+        return (
+            f"`{actor}` stands for {', '.join(standing)} at level {level.number}, "
+            "already approved by someone else: one approval fills one listed approver"
+        )
+    return None
 
 
 def _vote(
     draft: Draft, level: Level, event: str, request: Request, votes: tuple[Vote, ...]
 ) -> WorkflowError | bool:
-    """Count an eligible approver's decision; True when it decides the level, False while quorum is short."""
+    """Count an eligible actor's decision; True when it decides the level, False while quorum is short.
+
+    An approval fills the first listed approver (in the order written) the actor
+    stands for that no approval fills yet; the level is approved once `quorum`
+    listed approvers are filled, each by a different actor. A delegation hands
+    the delegator's standing to the delegate and ends the delegator's part.
+    """
     actor = request.actor or ""
     if event == "delegate":
         if not level.delegation:
             return PermissionDenied(f"delegation is forbidden at level {level.number}")
         if not request.delegate_to:
             return PermissionDenied("say whom to delegate to")
-        draft.votes[level.state] = (*votes, Vote(request.delegate_to, "delegate"))
+        if request.delegate_to == actor:
+            return PermissionDenied(f"`{actor}` cannot delegate to themselves")
+        standing = _standing(level, votes, request)
+        draft.votes[level.state] = (*votes, Vote(actor, "delegate", standing, request.delegate_to))
         return True
     if event == "reject":
         return True
-    approvals = {v.actor for v in votes if v.decision == "approve"} | {actor}
-    draft.votes[level.state] = (*votes, Vote(actor, "approve"))
-    return len(approvals) >= level.quorum
+    filled = _filled(votes)
+    slot = next(a for a in _standing(level, votes, request) if a not in filled)
+    draft.votes[level.state] = (*votes, Vote(actor, "approve", (slot,)))
+    return len(filled) + 1 >= level.quorum
 
 
 # --------------------------------------------------------------------------- eventless steps

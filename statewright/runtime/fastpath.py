@@ -10,7 +10,8 @@ the same questions the engine asks of that step:
   instance is running, and the leaf is not final;
 - the first level of the leaf's chain that mentions the event decides it with
   an unguarded transition or an `else` alone (no guard to evaluate, nothing to
-  refuse), and it is not an approval decision (those count votes);
+  refuse), and it is not an approval decision (those count votes) nor the
+  acknowledgement of a checkpoint with an assignee (the engine checks who sends it);
 - that transition has a target, no actions, no permissions, scope or evidence
   (so the governance gate passes any request);
 - every state it exits and enters has no entry/exit actions, no timers (hard
@@ -141,6 +142,8 @@ def _choice(
     level = levels[0]
     if not (level.unguarded or level.fallback is not None) or level.state in definition.levels:
         return None  # refused, or guards alone (where none holds the event passes outwards)
+    if event == "acknowledge" and level.state in definition.assignees:
+        return None  # only the checkpoint's assignee may acknowledge: the engine checks who sends it
     candidates: list[tuple[int | None, TimedMove]] = []
     for index in level.candidates:
         transition = definition.transitions[index]

@@ -78,7 +78,7 @@ refusals recorded with no change of state or context: `rejected`/`ignored` by an
 refusal, `denied` by the governance gate, `not_allowed` because nothing handles the event
 there, `no_guard` because no guard held and nothing further out decided."""
 Decision: TypeAlias = Literal["approve", "reject", "delegate"]
-"""`delegate`: the vote's actor may decide at the level in the delegating approver's place."""
+"""`delegate`: the vote's `to` may decide at the level in the delegating actor's place."""
 TimerKind: TypeAlias = Literal["timeout", "soft_timeout", "retry", "heartbeat"]
 WorkKind: TypeAlias = Literal["do", "invoke", "emit"]
 """`do`: an action's handler; `invoke`: a state's work (its outcome is an event); `emit`: an
@@ -88,10 +88,18 @@ event raised by an action, sent to the instance after the step that raised it.""
 @quick_init
 @dataclass(frozen=True, slots=True)
 class Vote:
-    """One approver's decision at an approval level."""
+    """One actor's decision at an approval level.
+
+    `approve`: `approvers` is the one listed approver the approval fills;
+    `delegate`: `actor` is the delegator, `to` the delegate, and `approvers` the
+    listed approvers the delegator stood for, which the delegate now stands for
+    (LANGUAGE.md §10: delegation transfers a vote, it never adds one).
+    """
 
     actor: str
     decision: Decision
+    approvers: tuple[str, ...] = ()
+    to: str | None = None
 
 
 @quick_init

@@ -617,6 +617,7 @@ def tables(machine: ir.Machine) -> Tables:
     """Collect events, actors, permissions, evidence, scopes, error names and guard literals."""
     approvers = sorted(
         {a for approval in machine.approvals for level in approval.levels for a in level.approvers}
+        | {c.assignee for c in machine.checkpoints if c.assignee is not None}
     )
     users = [a for a in approvers if not a.startswith("role:") and not a.startswith("group:")]
     permissions = sorted({*approvers, *(p for t in machine.transitions for p in t.permissions)})

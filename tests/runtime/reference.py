@@ -44,17 +44,23 @@ What it models (and the documented rule it follows):
   policy allows (`retry_on` empty or naming the error, at most `max_retries`
   retries), after the documented backoff; then the `error` transition (the dead
   letter); with none the instance fails;
-- approvals: an approval event counts only at the active levels whose approvers
-  include the actor (by id, by a held `kind:name` permission, or by a delegation
-  at that level), and at one of them: the first waiting level (document order)
-  the actor qualifies for and, for `approve`, has not approved yet; a level moves
-  on once as many distinct actors approved as its quorum; an actor who qualifies
-  nowhere is denied; `delegate` needs a delegatee;
+- approvals (LANGUAGE.md §10): a decision needs an actor. At a level the actor
+  stands for the listed approvers (each listed once) that are the actor's id or a
+  held `kind:name` permission, plus those delegated to the actor there; an actor
+  who delegated at a level stands for nothing there any more. A decision counts
+  at one level: the first waiting one (document order) where the actor stands for
+  someone, has not approved and, for `approve`, some listed approver they stand
+  for is unfilled; the approval fills the first of those (order written); a
+  level moves on once `quorum` listed approvers are filled (so one actor counts
+  once, however many listed roles they hold). `delegate` needs a delegatee other
+  than the actor and hands the delegator's listed approvers on. An actor who
+  counts nowhere is denied;
 - the governance gate, on every transition the event applies (after preemption):
-  every permission `requires` names must be presented, the
-  presented scope (when one is presented) must be the transition's scope (or the
-  workflow's, for a transition with `requires`), every evidence item must be
-  presented; otherwise the event is denied and nothing changes;
+  every permission `requires` names must be presented, the presented scope must
+  be the transition's scope (or the workflow's, for a transition with
+  `requires`; presenting none is refused), every evidence item must be
+  presented, and a checkpoint's `acknowledge` must come from its `assignee` (by
+  id or a held permission); otherwise the event is denied and nothing changes;
 - pause (events and work results refused, timers wait), resume, cancel (timers
   and the state's invoked work dropped; committed `do` actions stay owed), and a
   top-level final state: completed, or failed for a failure outcome.
@@ -70,14 +76,7 @@ the comparison is about documented behaviour):
   it, and its late result still counts;
 - emitted events are delivered after the operation that raised them (and its
   eventless steps), by the harness, as events from the actor `workflow`;
-- the workflow's `scope` gates only transitions with `requires` (LANGUAGE.md §13 says
-  "without it, the workflow's scope applies"; a request that presents no scope is
-  not checked against one);
-- `quorum all` counts distinct approving actors up to the number of listed
-  approvers (the IR keeps only that number), so two holders of one listed role
-  count twice;
-- a checkpoint's `assignee` is not enforced (the language says who must
-  acknowledge, not that anyone else is refused);
+- the workflow's `scope` gates only transitions with `requires` (LANGUAGE.md §13);
 - a repeated client key is recognised before anything else (even on an instance
   that no longer runs) and changes nothing: the same request is a `duplicate`,
   another request (event, actor, scope, evidence or delegate) `key_reused`; only
@@ -169,8 +168,10 @@ class Instance:
     """The outbox: key (a rendered template, or a private unique id) -> work, oldest first."""
     invoked: dict[str, str] = field(default_factory=dict)
     """State -> the outbox key of the work it invoked (the same key on every attempt)."""
-    approvals: dict[str, set[str]] = field(default_factory=dict)
-    delegates: dict[str, set[str]] = field(default_factory=dict)
+    approvals: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Level -> listed approver -> the actor whose approval fills it."""
+    delegates: dict[str, list[tuple[str, str, frozenset[str]]]] = field(default_factory=dict)
+    """Level -> (delegator, delegate, the listed approvers handed on), oldest first."""
     failures: dict[str, int] = field(default_factory=dict)
     last_delay: dict[str, int] = field(default_factory=dict)
     client_keys: dict[str, tuple[object, ...]] = field(default_factory=dict)
@@ -215,6 +216,9 @@ class Reference:
         for approval in machine.approvals:
             for level in approval.levels:
                 self.levels[level.state] = (level, approval.delegation)
+        self.assignees: dict[str, str] = {
+            c.state: c.assignee for c in machine.checkpoints if c.assignee is not None
+        }
         self.decorrelated_previous = True
         """Bound decorrelated jitter by three times the previous delay (False: by the cap only)."""
         self.now = START_MS
@@ -493,20 +497,29 @@ class Reference:
         }
 
     def gate(self, t: ir.Transition, presented: Presented) -> bool:
-        """The governance gate: permissions, the scope (when one is presented) and the evidence."""
+        """The governance gate: permissions, the scope, the evidence, a checkpoint's assignee."""
         if any(p not in presented.permissions for p in t.permissions):
             return False
         scope = t.scope or (self.machine.scope if t.permissions else None)
-        if scope is not None and presented.scope is not None and presented.scope != scope:
+        if scope is not None and presented.scope != scope:
+            return False
+        assignee = self.assignees.get(t.source)
+        if t.event == "acknowledge" and assignee not in (None, presented.actor, *presented.permissions):
             return False
         return all(name in presented.evidence for name in t.evidence)
 
-    def eligible(self, inst: Instance, level: ir.ApprovalLevel, presented: Presented) -> bool:
-        """An approver of the level by id or held permission, or someone an approver delegated to."""
-        names = {presented.actor, *presented.permissions}
-        if names & set(level.approvers):
-            return True
-        return presented.actor is not None and presented.actor in inst.delegates.get(level.state, set())
+    def stands_for(
+        self, inst: Instance, level: ir.ApprovalLevel, actor: str, held: tuple[str, ...]
+    ) -> list[str]:
+        """The listed approvers `actor` may fill at `level`: by id, a held permission, or delegation."""
+        handed = inst.delegates.get(level.state, [])
+        if any(giver == actor for giver, _, _ in handed):
+            return []  # a delegator has handed their part on
+        names = {actor, *held}
+        for _, taker, listed in handed:
+            if taker == actor:
+                names |= listed
+        return [who for who in dict.fromkeys(level.approvers) if who in names]
 
     def send(self, event: str, presented: Presented | None = None) -> str:
         """Offer an event; return the outcome (the instance changes only when it is `applied`)."""
@@ -549,20 +562,26 @@ class Reference:
                     kept.append(index)
                     continue
                 level, delegation = self.levels[source]
-                if voted or (event == "approve" and presented.actor in inst.approvals.get(source, set())):
-                    continue  # one decision counts at one level (an actor belongs to a level)
-                if not self.eligible(inst, level, presented):
+                actor = presented.actor
+                if voted or actor is None:
+                    continue  # one decision counts at one level; an anonymous one nowhere
+                filled = inst.approvals.get(source, {})
+                if event != "reject" and actor in filled.values():
+                    continue  # approved here already
+                mine = self.stands_for(inst, level, actor, presented.permissions)
+                unfilled = [who for who in mine if who not in filled]
+                if not mine or (event == "approve" and not unfilled):
                     continue
                 voted = True
                 if event == "delegate":
-                    if not delegation or not presented.delegate_to:
+                    if not delegation or not presented.delegate_to or presented.delegate_to == actor:
                         return "denied"
-                    inst.delegates.setdefault(source, set()).add(presented.delegate_to)
+                    inst.delegates.setdefault(source, []).append(
+                        (actor, presented.delegate_to, frozenset(mine))
+                    )
                 elif event == "approve":
-                    approved = inst.approvals.setdefault(source, set())
-                    approved.add(presented.actor or "")
-                    voted = True
-                    if len(approved) < level.quorum:
+                    inst.approvals.setdefault(source, {})[unfilled[0]] = actor
+                    if len(inst.approvals[source]) < level.quorum:
                         continue
                 kept.append(index)
             if not kept and not voted:

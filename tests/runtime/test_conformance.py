@@ -247,7 +247,8 @@ def test_reference_parallel_regions_run_independently_and_join() -> None:
     assert leaves(ref) == ["Healthy", "LoadTesting", "QaSignOff", "SmokePassed"]
     assert ref.send("load_passed") == "applied"  # one event completes two regions
     assert leaves(ref) == ["HealthConfirmed", "LoadPassed", "QaSignOff", "SmokePassed"]
-    assert ref.send("acknowledge") == "applied"  # the last region: the join fires
+    assert ref.send("acknowledge") == "denied"  # only the assignee, role:qa_engineer, acknowledges
+    assert ref.send("acknowledge", Presented("quinn", ("role:qa_engineer",))) == "applied"  # the join fires
     assert leaves(ref) == ["Monitoring"]
     assert owed(ref, "do") == [
         "close_verification_report",
@@ -427,7 +428,9 @@ def test_reference_scope_and_evidence_gate_on_publishing() -> None:
     ref = reference("publishing")
     assert ref.send("lock_acquired", Presented(scope="publishing.cdn", evidence=("lock_token",))) == "denied"
     assert ref.send("lock_acquired", Presented(scope="publishing.release")) == "denied"  # no evidence
-    assert ref.send("lock_acquired", Presented(evidence=("lock_token",))) == "applied"
+    assert ref.send("lock_acquired", Presented(evidence=("lock_token",))) == "denied"  # names no scope
+    locked = Presented(scope="publishing.release", evidence=("lock_token",))
+    assert ref.send("lock_acquired", locked) == "applied"
     assert leaves(ref) == ["ScopeLocked"]
 
 
