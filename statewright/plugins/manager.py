@@ -45,6 +45,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "statewright.targets.asl",
     "statewright.targets.bpmn",
     "statewright.compiler.verify.rules.structure",
+    "statewright.compiler.verify.rules.emits",
     "statewright.compiler.verify.rules.guards",
     "statewright.compiler.verify.rules.invariants",
     "statewright.compiler.verify.rules.sagas",

@@ -165,8 +165,7 @@ def _start(common: Common, instance_id: str, actor: str | None, assignments: Seq
                 f"instance `{instance_id}` already exists in `{common.db}`",
                 help="choose another `--id`, or leave it out for a random one",
             )
-        session.runtime.start(values, instance_id, actor)
-        session.deliver_emits(instance_id)
+        session.cascade(instance_id, lambda: session.runtime.start(values, instance_id, actor))
         _show_steps(session, instance_id, 0, common.format)
 
 
@@ -580,8 +579,7 @@ def _mutate(common: Common, instance_id: str, step: Callable[[Session], list[str
     definition = Definition(compiled(common.spec))
     with open_session(definition, common.db, common.now) as session:
         version = session.instance(instance_id).version
-        notes = step(session)
-        session.deliver_emits(instance_id)
+        notes = session.cascade(instance_id, lambda: step(session))
         _show_steps(session, instance_id, version, common.format, notes)
 
 

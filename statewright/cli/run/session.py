@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 from rich.text import Text
@@ -36,16 +36,16 @@ from statewright.cli.run.values import iso, parse_time
 from statewright.diagnostics import CODES, Code, Diagnostic, Severity, has_errors
 from statewright.pipeline import CompileResult, compile_path
 from statewright.runtime.definition import Definition
+from statewright.runtime.emits import cascade, deliver_emits
 from statewright.runtime.errors import BAD_STORE, WorkflowError
 from statewright.runtime.model import Commit, Instance, Record, Timer, Work
 from statewright.runtime.runner import Runtime, system_clock
 from statewright.runtime.sqlite import SQLiteStore
 from statewright.runtime.store import Store
 
-REFUSALS = frozenset({"SW960", "SW961", "SW962", "SW963", "SW967", "SW968", "SW971"})
+REFUSALS = frozenset({"SW960", "SW961", "SW962", "SW963", "SW967", "SW968", "SW971", "SW979"})
 """Codes of refusals of a well-formed request (exit 1); every other runtime code is an input error (2)."""
-MAX_EMIT_ROUNDS = 100
-"""Rounds of emitted-event delivery one command runs (an emit may cause further emits)."""
+T = TypeVar("T")
 
 
 class OutputFormat(enum.StrEnum):
@@ -189,11 +189,19 @@ class Session:
         return [record for record in self.store.records(instance_id) if record.seq > version]
 
     def deliver_emits(self, instance_id: str) -> None:
-        """Send the events the instance's actions emitted (the only owed work the CLI runs itself)."""
-        courier = Runtime(self.definition, EmitsOnly(self.store), clock=self.clock)
-        for _ in range(MAX_EMIT_ROUNDS):
-            if not courier.run_work(instance_id):
-                return
+        """Send the events the instance's actions emitted (the only owed work the CLI runs itself).
+
+        At most MAX_EMITTED_STEPS steps; past them SW979 (`runtime.emits`).
+        """
+        deliver_emits(self._courier(), instance_id)
+
+    def cascade(self, instance_id: str, step: Callable[[], T]) -> T:
+        """Take `step` on the instance and deliver what it emits, all or none (SW979 past the bound)."""
+        return cascade(self.runtime, self._courier(), instance_id, step)
+
+    def _courier(self) -> Runtime:
+        """A runtime that sees only emitted events as owed work, so it needs no handlers."""
+        return Runtime(self.definition, EmitsOnly(self.store), clock=self.clock)
 
 
 @contextmanager

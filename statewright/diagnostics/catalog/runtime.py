@@ -133,3 +133,11 @@ AUDIT_NOT_AUTHENTIC = Code(
     "an audit stamp does not verify under the audit key: the log was rewritten",
     "someone without the key wrote the store; restore it from a backup and find who had write access",
 )
+EMIT_CASCADE = Code(
+    "SW979",
+    "emit-cascade",
+    Severity.ERROR,
+    "emitted events kept re-triggering each other past the bound on one external step",
+    "nothing was applied; break the cycle of emits the verifier reports as SW312 (an emit that "
+    "moves on, or a guard that stops it)",
+)

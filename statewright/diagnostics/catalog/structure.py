@@ -57,3 +57,12 @@ INCOMPLETE = Code(
     "state does not say what happens on some events",
     'for each event add a transition, or `reject EVENT "reason"` / `ignore EVENT`',
 )
+EMIT_CYCLE = Code(
+    "SW312",
+    "emit-cycle",
+    Severity.ERROR,
+    "emitted events can re-trigger themselves without an external event",
+    "break the cycle: emit from a transition that moves to a state where the event is not handled "
+    "again, or guard it with a counter that stops it; the runtime refuses more than 1000 emitted "
+    "steps after one external step (SW979)",
+)
