@@ -330,9 +330,8 @@ def _levels(
                 level.span,
                 help="add `approvers role:manager`",
             )
-        quorum = (
-            len(level.approvers) if level.quorum_all else (level.quorum if level.quorum is not None else 1)
-        )
+        approvers = _distinct_approvers(ctx, node, level)
+        quorum = len(approvers) if level.quorum_all else (level.quorum if level.quorum is not None else 1)
         condition = None
         if level.condition is not None:
             if routing != "conditional":
@@ -348,7 +347,7 @@ def _levels(
             ir.ApprovalLevel(
                 number=level.number,
                 state=state,
-                approvers=tuple(str(a) for a in level.approvers),
+                approvers=approvers,
                 quorum=quorum,
                 condition=condition,
                 timeout_ms=level.timeout_ms,
@@ -357,6 +356,23 @@ def _levels(
             )
         )
     return table
+
+
+def _distinct_approvers(ctx: LoweringContext, node: ast.ApprovalState, level: ast.Level) -> tuple[str, ...]:
+    """The level's approvers, each once; a repeated one is SW120 (it would be a quorum place twice)."""
+    first: dict[str, Span] = {}
+    for approver in level.approvers:
+        name = str(approver)
+        if name in first:
+            ctx.report(
+                codes.DUPLICATE_APPROVER,
+                f"`{name}` is listed twice among the approvers of level {level.number} of `{node.name}`",
+                approver.span,
+                related=[ctx.related(first[name], "first listed here")],
+            )
+        else:
+            first[name] = approver.span
+    return tuple(first)
 
 
 def _escalation(

@@ -139,6 +139,13 @@ NAME_TOO_LONG = Code(
     "name is longer than the limit",
     "shorten it; names become file names, identifiers and state names in every target",
 )
+DUPLICATE_APPROVER = Code(
+    "SW120",
+    "duplicate-approver",
+    E,
+    "an approver is listed twice in one approval level",
+    "list each approver once: a listed approver is one place in the quorum, filled by one person",
+)
 
 
 # --- SW2xx: types ----------------------------------------------------------------

@@ -50,6 +50,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "statewright.compiler.verify.rules.invariants",
     "statewright.compiler.verify.rules.sagas",
     "statewright.compiler.verify.rules.waits",
+    "statewright.compiler.verify.rules.approvals",
     "statewright.compiler.verify.rules.retries",
     "statewright.compiler.verify.rules.parallel",
     "statewright.testing.engines",

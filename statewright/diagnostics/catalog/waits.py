@@ -1,6 +1,7 @@
 """SW6xx: approvals and waits (timeouts, escalations, quorums, delegation, recall).
 
-Reported by the rules in `compiler/verify/rules/waits.py`.
+Reported by the rules in `compiler/verify/rules/waits.py` and, for what an escalation
+means (SW607, SW608), `compiler/verify/rules/approvals.py`.
 """
 
 from statewright.diagnostics.model import Code, Severity
@@ -49,4 +50,21 @@ RECALL_AFTER_DECISION = Code(
     "`recall` is possible after the approval has decided",
     "handle `recall` only in the approval (`recall -> State`); once approved or rejected, use an "
     "ordinary cancellation event",
+)
+ESCALATION_SKIPS_LEVEL = Code(
+    "SW607",
+    "escalation-skips-level",
+    Severity.WARNING,
+    "an escalation jumps over a level, which a silence then never asks",
+    "escalate to the next level (`escalate -> level N+1`), or to a state if a silence should end "
+    "the approval; `escalate -> level N` hands the request to level N, and the levels between are "
+    "not asked",
+)
+ESCALATION_LOWERS_QUORUM = Code(
+    "SW608",
+    "escalation-lowers-quorum",
+    Severity.WARNING,
+    "an escalation hands the decision to a level that needs fewer approvals",
+    "give the level escalated to at least the quorum of the level that fell silent, or escalate to "
+    "a state: otherwise a silence lets fewer people decide than an answer would have needed",
 )

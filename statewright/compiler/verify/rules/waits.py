@@ -264,7 +264,7 @@ class QuorumRule:
         graph = graph_of(context.run_for(machine))
         for approval in machine.approvals:
             for level in approval.levels:
-                count = len(level.approvers)
+                count = len(set(level.approvers))  # a listed approver is one place (LANGUAGE.md §10)
                 if 1 <= level.quorum <= count:
                     continue
                 if level.quorum < 1:
