@@ -16,14 +16,18 @@ engine to the store for the same (immutable) record object.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import json.encoder
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from statewright.ir import Value
 from statewright.runtime.model import Instance, Record, Timer, Vote, Work
+
+if TYPE_CHECKING:
+    from statewright.runtime.audit import AuditKey
 
 GENESIS = "0" * 64
 """The stamp before an instance's first record."""
@@ -150,34 +154,42 @@ def record_from(data: Any) -> Record:
         raise ValueError(f"not an audit record: {exc}") from exc
 
 
-def stamp(previous: str, record: Record) -> str:
-    """The audit stamp of `record`: SHA-256 of the previous stamp and the record's canonical JSON.
+def _digest(text: str, key: AuditKey | None) -> str:
+    """SHA-256 of `text` on the plain chain, HMAC-SHA256 under `key` on a keyed one (`runtime.audit`)."""
+    if key is None:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return key.digest(text)
 
-    The JSON is the record's with an empty `stamp` (the field it is about to fill).
+
+def stamp(previous: str, record: Record, key: AuditKey | None = None) -> str:
+    """The audit stamp of `record`: SHA-256 (HMAC under `key`) of the previous stamp and the record's JSON.
+
+    The JSON is the record's canonical JSON with an empty `stamp` (the field it is about to fill).
     """
     halves = _record_halves(record)
     if halves is None:
         body = record_data(record)
         body["stamp"] = ""
-        return hashlib.sha256((previous + dumps(body)).encode("utf-8")).hexdigest()
+        return _digest(previous + dumps(body), key)
     head, tail = halves
-    return hashlib.sha256((previous + head + '""' + tail).encode()).hexdigest()
+    return _digest(previous + head + '""' + tail, key)
 
 
-def seal(previous: str, record: Record) -> tuple[str, str]:
+def seal(previous: str, record: Record, key: AuditKey | None = None) -> tuple[str, str]:
     """The stamp `record` gets on a chain ending in `previous`, and the record's canonical JSON with it.
 
-    The engine stamps a record and the store writes its text from this one encoding.
+    The engine stamps a record and the store writes its text from this one encoding;
+    with `key`, the stamp is on the keyed chain (`runtime.audit`).
     """
     halves = _record_halves(record)
     if halves is None:
         body = record_data(record)
         body["stamp"] = ""
-        digest = hashlib.sha256((previous + dumps(body)).encode("utf-8")).hexdigest()
+        digest = _digest(previous + dumps(body), key)
         body["stamp"] = digest
         return digest, dumps(body)
     head, tail = halves
-    digest = hashlib.sha256((previous + head + '""' + tail).encode()).hexdigest()
+    digest = _digest(previous + head + '""' + tail, key)
     return digest, f'{head}"{digest}"{tail}'
 
 
@@ -189,11 +201,14 @@ def record_json(record: Record) -> str:
     return f"{halves[0]}{_quote(record.stamp)}{halves[1]}"
 
 
-def verify_chain(records: list[Record]) -> int | None:
-    """Return the `seq` of the first record whose stamp or numbering is wrong, or None if the chain holds."""
+def verify_chain(records: list[Record], key: AuditKey | None = None) -> int | None:
+    """Return the `seq` of the first record whose stamp or numbering is wrong, or None if the chain holds.
+
+    Without `key` the stamps are checked as the plain SHA-256 chain, with it as the keyed chain.
+    """
     previous = GENESIS
     for expected, record in enumerate(records, start=1):
-        if record.seq != expected or record.stamp != stamp(previous, record):
+        if record.seq != expected or not hmac.compare_digest(record.stamp, stamp(previous, record, key)):
             return record.seq
         previous = record.stamp
     return None
@@ -203,8 +218,8 @@ def verify_chain(records: list[Record]) -> int | None:
 
 
 def instance_data(instance: Instance) -> dict[str, Any]:
-    """An instance snapshot as JSON data."""
-    return {
+    """An instance snapshot as JSON data (`definition` and `audit_key` only when set)."""
+    data: dict[str, Any] = {
         "id": instance.id,
         "workflow": instance.workflow,
         "workflow_version": instance.workflow_version,
@@ -221,6 +236,11 @@ def instance_data(instance: Instance) -> dict[str, Any]:
         "attempts": dict(sorted(instance.attempts.items())),
         "work": dict(sorted(instance.work.items())),
     }
+    if instance.definition:
+        data["definition"] = instance.definition
+    if instance.audit_key:
+        data["audit_key"] = instance.audit_key
+    return data
 
 
 def instance_from(data: Any) -> Instance:
@@ -242,6 +262,8 @@ def instance_from(data: Any) -> Instance:
             },
             attempts={str(name): int(count) for name, count in data["attempts"].items()},
             work={str(name): str(key) for name, key in data.get("work", {}).items()},
+            definition=str(data.get("definition", "")),
+            audit_key=str(data.get("audit_key", "")),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ValueError(f"not an instance: {exc}") from exc
@@ -297,9 +319,11 @@ def instance_json(instance: Instance) -> str:
         created, updated, count = i.created_ms, i.updated_ms, i.version
         if created.__class__ is not int or updated.__class__ is not int or count.__class__ is not int:
             raise _IrregularError
+        audit = f'"audit_key":{_quote(i.audit_key)},' if i.audit_key else ""
+        definition = f'"definition":{_quote(i.definition)},' if i.definition else ""
         return (
-            f'{{"active":{_strings(i.active)},"attempts":{_counts(i.attempts)},'
-            f'"context":{_context(i.context)},"created_ms":{created},"id":{_quote(i.id)},'
+            f'{{"active":{_strings(i.active)},"attempts":{_counts(i.attempts)},{audit}'
+            f'"context":{_context(i.context)},"created_ms":{created},{definition}"id":{_quote(i.id)},'
             f'"stamp":{_quote(i.stamp)},"status":{_quote(i.status)},"updated_ms":{updated},'
             f'"version":{count},"votes":{"{}" if votes == {} else _votes(votes)},'
             f'"work":{_names(i.work)},"workflow":{_quote(i.workflow)},'

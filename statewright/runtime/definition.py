@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from statewright import ir
+from statewright.ir.identity import identity
 from statewright.ir.text import render
 from statewright.semantics.dispatch import Dispatch
 from statewright.semantics.hierarchy import Hierarchy
@@ -96,6 +97,11 @@ class Definition:
             return compiled(context)
         guard = self.machine.transitions[index].guard
         return guard is None or holds(guard, context)
+
+    @cached_property
+    def identity(self) -> str:
+        """The IR's identity (`ir.identity`): an instance records it and runs only on a definition with it."""
+        return identity(self.machine)
 
     @cached_property
     def guard_texts(self) -> dict[int, str]:

@@ -260,6 +260,8 @@ class Draft:
             self.votes,
             self.attempts,
             self.invoked,
+            before.definition,
+            before.audit_key,
         )
         pending = self.timers
         if len(pending) > 1:
@@ -272,7 +274,16 @@ class Draft:
         else:
             cancel = ()
         return Step(
-            Commit(instance, before.version, record, timers, cancel, tuple(self.work), tuple(self.done_work))
+            Commit(
+                instance,
+                before.version,
+                record,
+                timers,
+                cancel,
+                tuple(self.work),
+                tuple(self.done_work),
+                before.stamp or codec.GENESIS,
+            )
         )
 
     def refuse(
@@ -291,7 +302,7 @@ class Draft:
             **fields,
         )
         instance = replace(before, version=self.seq, updated_ms=self.now, stamp=record.stamp)
-        return Step(Commit(instance, before.version, record), error)
+        return Step(Commit(instance, before.version, record, previous=before.stamp or codec.GENESIS), error)
 
     def record(
         self,

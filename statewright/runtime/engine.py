@@ -111,6 +111,7 @@ def start(
         version=0,
         created_ms=now_ms,
         updated_ms=now_ms,
+        definition=definition.identity,
     )
     draft = Draft(definition, blank, now_ms)
     hierarchy = definition.hierarchy

@@ -126,6 +126,12 @@ class Instance:
     attempts: Mapping[str, int] = field(default_factory=dict)
     work: Mapping[str, str] = field(default_factory=dict)
     """Active state -> the key of the work it invoked, so late results of exited states are dropped."""
+    definition: str = ""
+    """The identity of the definition that started it (`ir.identity`): a runtime whose definition
+    has another refuses it (SW976). Empty on instances stored before identities were recorded."""
+    audit_key: str = ""
+    """The id of the key its audit chain is keyed with (`runtime.audit`); empty for a plain SHA-256
+    chain. Only the id: the key itself is never stored."""
 
 
 @quick_init
@@ -221,3 +227,5 @@ class Commit:
     cancel_timers: tuple[str, ...] = ()
     work: tuple[Work, ...] = ()
     done_work: tuple[str, ...] = ()
+    previous: str = ""
+    """The stamp the record chains onto (the snapshot's head before the step), for re-stamping."""

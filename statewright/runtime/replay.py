@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from statewright.runtime import engine
+from statewright.runtime.audit import AuditKey, keyed
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import Request, Step
 from statewright.runtime.errors import LOG_DOES_NOT_REPLAY, WorkflowError
@@ -33,8 +34,14 @@ class ReplayError(WorkflowError):
         self.detail = detail
 
 
-def replay(definition: Definition, records: Sequence[Record], seed: int = 0) -> Instance:
-    """Rebuild an instance from its audit log; raises `ReplayError` at the first difference."""
+def replay(
+    definition: Definition, records: Sequence[Record], seed: int = 0, key: AuditKey | None = None
+) -> Instance:
+    """Rebuild an instance from its audit log; raises `ReplayError` at the first difference.
+
+    With `key` the recomputed records are stamped on the keyed chain (`runtime.audit`),
+    as the runtime that wrote them did.
+    """
     if not records:
         raise ReplayError(0, "the log is empty")
     store = MemoryStore()
@@ -43,17 +50,20 @@ def replay(definition: Definition, records: Sequence[Record], seed: int = 0) -> 
         step = _recompute(definition, store, instance, record, seed)
         if step is None:
             raise ReplayError(record.seq, f"its {record.kind} step no longer applies")
-        if step.commit.record != record:
-            raise ReplayError(record.seq, _difference(step.commit.record, record))
-        store.apply(step.commit)
-        instance = step.commit.instance
+        commit = step.commit if key is None else keyed(step.commit, key)
+        if commit.record != record:
+            raise ReplayError(record.seq, _difference(commit.record, record))
+        store.apply(commit)
+        instance = commit.instance
     assert instance is not None
     return instance
 
 
-def check(definition: Definition, store: Store, instance_id: str, seed: int = 0) -> Instance:
+def check(
+    definition: Definition, store: Store, instance_id: str, seed: int = 0, key: AuditKey | None = None
+) -> Instance:
     """Replay a stored instance's log and check that it ends where the store says it is."""
-    rebuilt = replay(definition, store.records(instance_id), seed)
+    rebuilt = replay(definition, store.records(instance_id), seed, key)
     stored = store.load(instance_id)
     if rebuilt != stored:
         raise ReplayError(stored.version, "the rebuilt instance differs from the stored one")

@@ -24,11 +24,14 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from statewright import ir
-from statewright.runtime import engine
+from statewright.runtime import audit, engine
+from statewright.runtime.audit import AuditKey, keyed
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import Request, Step
 from statewright.runtime.errors import (
+    AuditKeyMismatch,
     ConcurrentUpdate,
+    DefinitionChanged,
     InvariantBroken,
     KeyReused,
     NotRunning,
@@ -79,6 +82,30 @@ def request_difference(prior: Record, event: str, request: Request) -> list[str]
     return [name for name, same in pairs if not same]
 
 
+def definition_mismatch(instance: Instance, identity: str) -> str:
+    """Why an instance may not run on a definition with `identity` (its name and version matched).
+
+    An instance records the identity of the definition that started it; the same
+    name and version with another identity is a spec edited without bumping
+    `version`, and running on it could crash (a renamed state) or silently change
+    what the instance accepts (a type, an approver role). An instance stored
+    before identities were recorded has none: it is refused too, since nothing
+    shows the definition is the one that started it.
+    """
+    name = f"`{instance.workflow}` version {instance.workflow_version}"
+    if not instance.definition:
+        return (
+            f"instance `{instance.id}` was stored without the identity of the definition that started it "
+            f"(by a statewright before definitions were recorded), so nothing shows that this {name} is "
+            "that definition; finish it with the statewright release that started it"
+        )
+    return (
+        f"instance `{instance.id}` was started by a definition of {name} with identity "
+        f"{instance.definition[:19]}…, and this one is {identity[:19]}…: the spec changed without a new "
+        "`version`; bump `version` for the change, and run this instance with the spec that started it"
+    )
+
+
 def system_clock() -> int:
     """Milliseconds since the epoch."""
     return time.time_ns() // 1_000_000
@@ -94,12 +121,15 @@ class Runtime:
         handlers: Mapping[str, Handler] | None = None,
         clock: Callable[[], int] = system_clock,
         seed: int = 0,
+        audit_key: AuditKey | None = None,
     ) -> None:
         self.definition = definition
         self.store = store
         self.handlers = dict(handlers or {})
         self.clock = clock
         self.seed = seed
+        self.audit_key = audit_key
+        """The key of the keyed audit chain (`runtime.audit`); None: the plain SHA-256 chain."""
         self._known: dict[str, Instance] = {}
         """Snapshots this runtime committed last; a stale one fails the store's version check."""
 
@@ -119,7 +149,7 @@ class Runtime:
             self.clock(),
             Request(actor=actor),
         )
-        self._commit(step)
+        step = self._commit(step)
         return self._settle(step.commit.instance)
 
     def load(self, instance_id: str) -> Instance:
@@ -135,6 +165,11 @@ class Runtime:
                 f"`{instance.workflow}`, and this definition is version {self.definition.machine.version}; "
                 "run it with the definition that started it"
             )
+        if instance.definition != self.definition.identity:
+            raise DefinitionChanged(definition_mismatch(instance, self.definition.identity))
+        problem = audit.mismatch(instance_id, instance.audit_key, self.audit_key)
+        if problem is not None:
+            raise AuditKeyMismatch(problem)
         return instance
 
     def send(
@@ -170,7 +205,7 @@ class Runtime:
         while True:
             try:
                 step = engine.send(self.definition, instance, event, self.clock(), request)
-                self._commit(step)
+                step = self._commit(step)
                 break
             except (ConcurrentUpdate, NotRunning):
                 if key is not None:
@@ -263,18 +298,22 @@ class Runtime:
     # ------------------------------------------------------------------ applying steps
 
     def _apply(self, step: Step) -> Instance:
-        self._commit(step)
+        step = self._commit(step)
         if step.error is not None:
             raise step.error
         return self._settle(step.commit.instance)
 
-    def _commit(self, step: Step) -> None:
+    def _commit(self, step: Step) -> Step:
+        """Apply the step (on the keyed chain when this runtime holds a key); return what was applied."""
+        if self.audit_key is not None:
+            step = Step(keyed(step.commit, self.audit_key), step.error)
         try:
             self.store.apply(step.commit)
         except ConcurrentUpdate:
             self._known.pop(step.commit.instance.id, None)
             raise
         self._known[step.commit.instance.id] = step.commit.instance
+        return step
 
     def _settle(self, instance: Instance) -> Instance:
         """Follow enabled eventless transitions, one committed step each.
@@ -287,7 +326,7 @@ class Runtime:
             if step is None:
                 return instance
             try:
-                self._commit(step)
+                step = self._commit(step)
             except ConcurrentUpdate:
                 # Another writer committed after our step: it settles from a snapshot that holds
                 # ours, so this caller's step stands (raising would invite a second send).
@@ -319,7 +358,7 @@ class Runtime:
                 self.store.drop_timer(timer.instance, timer.key)
                 continue
             try:
-                self._commit(step)
+                step = self._commit(step)
             except ConcurrentUpdate:
                 continue
             if step.error is not None:
@@ -349,7 +388,7 @@ class Runtime:
         if step is None:
             self.store.drop_timer(instance_id, key)
             return instance
-        self._commit(step)
+        step = self._commit(step)
         if step.error is not None:
             return step.commit.instance
         return self._settle(step.commit.instance)
@@ -380,9 +419,8 @@ class Runtime:
             if work.kind not in kinds or (keys is not None and work.key not in keys):
                 continue
             instance = self.store.load(work.instance) if instance_id is None else self.load(work.instance)
-            machine = self.definition.machine
-            if instance.workflow != machine.name or instance.workflow_version != machine.version:
-                continue  # another workflow's (or version's) instance in a shared store: its runtime runs it
+            if instance.definition != self.definition.identity:
+                continue  # another definition's instance in a shared store: its own runtime runs it
             if instance.status == "paused":
                 continue  # a paused instance waits: its work runs after `resume`
             if work.kind == "emit":
@@ -421,8 +459,7 @@ class Runtime:
             return
         step = engine.send(self.definition, instance, work.action, self.clock(), Request(actor="workflow"))
         commit = replace(step.commit, done_work=(*step.commit.done_work, work.key))
-        self._commit(Step(commit))
-        self._settle(commit.instance)
+        self._settle(self._commit(Step(commit)).commit.instance)
 
     def _invoke(self, instance: Instance, work: Work) -> None:
         handler = self._handler(work.action)

@@ -18,6 +18,7 @@ from typing import ClassVar, Self
 
 from statewright import ir
 from statewright.runtime import replay
+from statewright.runtime.audit import AuditKey
 from statewright.runtime.definition import Definition
 from statewright.runtime.model import Instance, Record, Status, Timer, Work
 from statewright.runtime.runner import Handler, Runtime, system_clock
@@ -94,7 +95,8 @@ class InstanceHandle:
 
     def verify(self) -> Instance:
         """Replay the audit log and check it rebuilds the stored instance (raises `ReplayError`)."""
-        return replay.check(self.workflow.definition, self.runtime.store, self.id, self.runtime.seed)
+        runtime = self.runtime
+        return replay.check(self.workflow.definition, runtime.store, self.id, runtime.seed, runtime.audit_key)
 
     @property
     def timers(self) -> Sequence[Timer]:
@@ -143,11 +145,17 @@ class Workflow:
         handlers: Mapping[str, Handler] | None = None,
         clock: Callable[[], int] = system_clock,
         seed: int = 0,
+        audit_key: AuditKey | None = None,
     ) -> None:
-        """Run on `store` (a path opens or creates a SQLite store there)."""
+        """Run on `store` (a path opens or creates a SQLite store there).
+
+        With `audit_key`, instances started here keep a keyed (HMAC-SHA256) audit chain
+        whose key the store never holds; an instance is opened only with the key it started
+        with (see `runtime.audit`).
+        """
         self._owns_store = isinstance(store, str | Path)
         opened: Store = SQLiteStore(store) if isinstance(store, str | Path) else store
-        self.runtime = Runtime(type(self).definition, opened, handlers, clock, seed)
+        self.runtime = Runtime(type(self).definition, opened, handlers, clock, seed, audit_key)
 
     def _start(self, values: Mapping[str, ir.Value], instance_id: str | None, actor: str | None) -> Instance:
         return self.runtime.start(values, instance_id, actor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -15,6 +16,7 @@ import pytest
 from typer.testing import Result
 
 from statewright.cli.run.values import iso, parse_duration, parse_time
+from statewright.runtime import codec
 from tests.cli.test_cli import run, write
 from tests.conftest import EXAMPLES, ROOT
 
@@ -212,6 +214,9 @@ def test_expense_claim_end_to_end(expense: Store) -> None:
         "records": 13,
         "seq": None,
         "detail": None,
+        "code": None,
+        "audit_key": None,
+        "authentic": None,
     }
 
 
@@ -303,8 +308,10 @@ def test_governance_gate_and_idempotency_key(tmp_path: Path) -> None:
     gate("start", "--id", "g1", "--now", "1000")
     denied = gate("send", "g1", "go", "--actor", "ann", "--now", "2000", code=1).stderr
     assert "error[SW963]: actor `ann` lacks `ops:release`" in denied
-    missing = gate("send", "g1", "go", "--permission", "ops:release", "--now", "3000", code=1).stderr
-    assert "evidence missing: `ticket`" in missing
+    missing = gate(
+        "send", "g1", "go", "--permission", "ops:release", "--scope", "ops", "--now", "3000", code=1
+    )
+    assert "evidence missing: `ticket`" in missing.stderr
     release = ("--permission", "ops:release", "--evidence", "ticket=T-1")
     wrong_scope = gate("send", "g1", "go", *release, "--scope", "dev", "--now", "3500", code=1).stderr
     assert "the request's scope `dev` is not `ops`" in wrong_scope
@@ -313,11 +320,37 @@ def test_governance_gate_and_idempotency_key(tmp_path: Path) -> None:
     )
     assert sent["instance"]["status"] == "completed"
     assert sent["records"][0]["evidence"] == {"ticket": "T-1"}
-    again = gate.json("send", "g1", "go", "--key", "k-1", "--now", "5000")
+    same = ("send", "g1", "go", "--actor", "ann", *release, "--scope", "ops", "--key", "k-1")
+    again = gate.json(*same, "--now", "5000")
     assert again["records"] == []
     assert again["notes"] == ["key `k-1` was applied in record 5; nothing changed"]
-    assert "note: key `k-1` was applied in record 5" in gate("send", "g1", "go", "--key", "k-1").stdout
+    assert "note: key `k-1` was applied in record 5" in gate(*same).stdout
+    other = gate("send", "g1", "go", "--key", "k-1", code=1).stderr  # another request under a used key
+    assert "error[SW975]: idempotency key `k-1` was used by record 5" in other
     assert [r["outcome"] for r in gate.log("g1")] == ["applied", "denied", "denied", "denied", "applied"]
+
+
+def test_a_refused_request_does_not_use_up_its_key(tmp_path: Path) -> None:
+    """Issue 16: refused for a missing permission, then re-sent with it under the same key: it applies."""
+    gate = Store(write(tmp_path / "gate.wf", GATE), tmp_path / "gate.db")
+    gate("start", "--id", "g1", "--now", "1000")
+    offer = (
+        "send",
+        "g1",
+        "go",
+        "--actor",
+        "ann",
+        "--scope",
+        "ops",
+        "--evidence",
+        "ticket=T-1",
+        "--key",
+        "k-1",
+    )
+    assert "error[SW963]" in gate(*offer, "--now", "2000", code=1).stderr
+    sent = gate.json(*offer, "--permission", "ops:release", "--now", "3000")
+    assert sent["instance"]["status"] == "completed" and sent["notes"] == []
+    assert [(r["outcome"], r["key"]) for r in gate.log("g1")][1:] == [("denied", "k-1"), ("applied", "k-1")]
 
 
 def test_emitted_events_are_delivered(tmp_path: Path) -> None:
@@ -399,8 +432,92 @@ def test_verify_with_a_changed_spec_names_the_first_difference(expense: Store, t
         'cost_centre in { "CC-0000", "" }', 'cost_centre in { "CC-0000" }'
     )
     changed = Store(write(tmp_path / "expense_approval.wf", text), expense.db)
-    failed = changed("verify", "c1", code=1).stdout
-    assert failed.startswith("FAIL  c1: audit record 4 does not replay: `guards` is")
+    first, second = changed("verify", "c1", code=1).stdout.splitlines()
+    assert first.startswith("FAIL  c1: instance `c1` was started by a definition of `ExpenseApproval`")
+    assert first.endswith("[SW976]")
+    assert second.startswith("FAIL  c1: audit record 4 does not replay: `guards` is")
+    assert changed.json("verify", "c1", code=1)["code"] == "SW976"
+
+
+def test_a_spec_edited_without_a_new_version_is_refused(expense: Store, tmp_path: Path) -> None:
+    """Issue 16: a renamed state with the same `version` used to crash (SW909 KeyError); now SW976, exit 2."""
+    started_claim(expense)
+    text = EXPENSE.read_text("utf-8").replace("Reimbursing", "Paying")
+    changed = Store(write(tmp_path / "expense_approval.wf", text), expense.db)
+    for command in ("status", "send"):
+        extra = ("paid",) if command == "send" else ()
+        result = changed(command, "c1", *extra, code=2)
+        assert "error[SW976]" in result.stderr and "bump `version`" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert expense("verify", "c1").stdout.startswith("OK    c1:")  # nothing was written
+
+
+def restamp_plain(db: Path, instance: str, keep_key_id: bool) -> None:
+    """A writer without the key: change record 2's actor, re-stamp the whole chain with plain SHA-256."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT seq, data FROM records WHERE instance = ? ORDER BY seq", (instance,))
+        previous = codec.GENESIS
+        for number, data in rows.fetchall():
+            body = json.loads(data)
+            if number == 2:
+                body["actor"] = "mallory"
+            body["stamp"] = ""
+            body["stamp"] = previous = hashlib.sha256((previous + codec.dumps(body)).encode()).hexdigest()
+            conn.execute(
+                "UPDATE records SET data = ? WHERE instance = ? AND seq = ?",
+                (codec.dumps(body), instance, number),
+            )
+        (data,) = conn.execute("SELECT data FROM instances WHERE id = ?", (instance,)).fetchone()
+        snapshot = json.loads(data)
+        snapshot["stamp"] = previous
+        if not keep_key_id:
+            snapshot.pop("audit_key", None)
+        conn.execute("UPDATE instances SET data = ? WHERE id = ?", (codec.dumps(snapshot), instance))
+    conn.close()
+
+
+@pytest.mark.parametrize(("keep_key_id", "code"), [(False, "SW977"), (True, "SW978")])
+def test_a_keyed_chain_detects_a_rewrite_restamped_without_the_key(
+    expense: Store, tmp_path: Path, keep_key_id: bool, code: str
+) -> None:
+    """Issue 16: with `--audit-key-file`, a rewritten and plainly re-stamped log fails `verify` (exit 1).
+
+    Without the key, `verify` can show only integrity, and the re-stamped log passes: the
+    documented limitation of the plain chain.
+    """
+    key = write(tmp_path / "audit.key", "a secret of at least sixteen bytes\n")
+    expense("start", "--id", "c1", *CLAIM, "--actor", "ann", "--audit-key-file", key)
+    expense("send", "c1", "submit", "--actor", "ann", "--audit-key-file", key)
+    verified = expense("verify", "c1", "--audit-key-file", key).stdout
+    assert verified.startswith("OK    c1: 2 audit records replay exactly and their HMAC-SHA256 stamps verify")
+    assert "(authentic)" in verified
+    unkeyed = expense("verify", "c1", code=1).stdout  # the key is needed to check a keyed chain at all
+    assert "[SW977]" in unkeyed and "--audit-key-file" in unkeyed
+    assert "error[SW977]" in expense("send", "c1", "submit", code=2).stderr  # nor may it be extended
+    restamp_plain(expense.db, "c1", keep_key_id)
+    failed = expense("verify", "c1", "--audit-key-file", key, code=1).stdout
+    assert failed.startswith("FAIL  c1:") and failed.rstrip().endswith(f"[{code}]")
+    document = expense.json("verify", "c1", "--audit-key-file", key, code=1)
+    assert (document["ok"], document["authentic"], document["code"]) == (False, False, code)
+    if not keep_key_id:
+        plain = expense("verify", "c1").stdout
+        assert plain.startswith("OK    c1:") and "integrity, not authenticity" in plain
+    assert "sixteen" not in expense.db.read_text("latin-1")
+
+
+def test_the_audit_key_comes_from_the_environment_and_must_be_long_enough(
+    expense: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """STATEWRIGHT_AUDIT_KEY_FILE names the key file; a short or missing file is a usage error (exit 2)."""
+    short = write(tmp_path / "short.key", "tiny")
+    result = expense("start", "--id", "c1", *CLAIM, "--audit-key-file", short, code=2)
+    assert "at least 16 bytes" in result.output
+    result = expense("start", "--id", "c1", *CLAIM, "--audit-key-file", tmp_path / "missing.key", code=2)
+    assert "audit key" in result.output
+    key = write(tmp_path / "audit.key", "a secret of at least sixteen bytes")
+    monkeypatch.setenv("STATEWRIGHT_AUDIT_KEY_FILE", str(key))
+    expense("start", "--id", "c1", *CLAIM)
+    assert "(authentic)" in expense("verify", "c1").stdout
 
 
 # --------------------------------------------------------------------------- hostile inputs

@@ -15,6 +15,10 @@ missing. Subcommands:
 - `tick [--advance D]` fires the timers due by then; `pause`, `resume`, `cancel ID`;
 - `status ID`, `log ID`, `list` and `verify ID` (replay the audit log) read.
 
+`--audit-key-file FILE` (or `STATEWRIGHT_AUDIT_KEY_FILE`) gives every
+subcommand the audit key: instances started with it keep an HMAC-SHA256 chain,
+and `verify` then checks authenticity, not only integrity (`runtime.audit`).
+
 Events an action emits are delivered within the same command. The clock is the
 system clock unless `--now` (ms since the epoch or ISO 8601, UTC by default)
 fixes it; see `session` for how it is kept from running backwards and

@@ -37,12 +37,19 @@ from statewright.cli.run.views import (
     status_document,
     status_text,
 )
-from statewright.runtime import codec
+from statewright.diagnostics.catalog.runtime import (
+    AUDIT_KEY_MISMATCH,
+    AUDIT_NOT_AUTHENTIC,
+    DEFINITION_CHANGED,
+    LOG_DOES_NOT_REPLAY,
+)
+from statewright.runtime import audit, codec
 from statewright.runtime.definition import Definition
-from statewright.runtime.engine import initial_context
+from statewright.runtime.engine import Request, initial_context
 from statewright.runtime.errors import CONFLICT, UnknownInstance, WorkflowError
 from statewright.runtime.model import Instance, Record
 from statewright.runtime.replay import ReplayError, check
+from statewright.runtime.runner import definition_mismatch, request_difference
 
 _T = TypeVar("_T")
 
@@ -99,6 +106,20 @@ KeyOpt = Annotated[
 ]
 
 
+AuditKeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--audit-key-file",
+        metavar="FILE",
+        envvar="STATEWRIGHT_AUDIT_KEY_FILE",
+        help="A file holding the audit key (at least 16 bytes): instances started with it keep an "
+        "HMAC-SHA256 audit chain the store cannot re-stamp; `verify` then checks authenticity. "
+        "The store records only the key's id.",
+        show_default=False,
+    ),
+]
+
+
 @dataclass(frozen=True)
 class Common:
     """The arguments every subcommand has."""
@@ -107,6 +128,7 @@ class Common:
     db: Path
     now: str | None
     format: OutputFormat
+    audit_key_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -140,12 +162,13 @@ def start(
         ),
     ] = None,
     now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
     format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Start an instance with context values (the other fields take their defaults)."""
     if instance_id is not None and not instance_id.strip():
         raise typer.BadParameter("an instance id cannot be empty", param_hint="'--id'")
-    common = Common(spec, db, now, format)
+    common = Common(spec, db, now, format, audit_key_file)
     return execute(format, lambda: _start(common, instance_id or uuid.uuid4().hex, actor, values or []))
 
 
@@ -154,7 +177,9 @@ def _start(common: Common, instance_id: str, actor: str | None, assignments: Seq
     definition = Definition(compiled(common.spec))
     values = context_values(assignments, definition.fields)
     initial_context(definition, values)  # a missing value or a broken invariant: BadContext (SW966)
-    with open_session(definition, common.db, common.now, create=True) as session:
+    with open_session(
+        definition, common.db, common.now, create=True, audit_key=common.audit_key_file
+    ) as session:
         try:
             session.store.load(instance_id)
         except UnknownInstance:
@@ -190,11 +215,12 @@ def send(
     ] = None,
     key: KeyOpt = None,
     now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
     format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Send an event to an instance; a refusal is recorded in the audit log and exits 1."""
     request = Offer(actor, tuple(permission or ()), scope, pairs(evidence or [], "--evidence"), key)
-    common = Common(spec, db, now, format)
+    common = Common(spec, db, now, format, audit_key_file)
     return execute(format, lambda: _send(common, instance, event, request))
 
 
@@ -204,8 +230,17 @@ def _send(common: Common, instance_id: str, event: str, request: Offer) -> None:
     def step(session: Session) -> list[str]:
         if request.key is not None:
             found = session.store.find_key(instance_id, request.key)
-            if found is not None:
+            offered = Request(
+                request.actor,
+                request.permissions,
+                request.scope,
+                dict(request.evidence or {}),
+                request.key,
+                request.delegate_to,
+            )
+            if found is not None and not request_difference(found, event, offered):
                 return [f"key `{request.key}` was applied in record {found.seq}; nothing changed"]
+            # another request under a used key: the runtime refuses it (SW975)
         try:
             session.runtime.send(
                 instance_id,
@@ -242,11 +277,14 @@ def approve(
     role: RoleOpt = None,
     key: KeyOpt = None,
     now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
     format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Approve at the current approval level (counts toward its quorum)."""
     request = Offer(actor, tuple(roles(role or [])), key=key)
-    return execute(format, lambda: _send(Common(spec, db, now, format), instance, "approve", request))
+    return execute(
+        format, lambda: _send(Common(spec, db, now, format, audit_key_file), instance, "approve", request)
+    )
 
 
 @app.command()
@@ -259,11 +297,14 @@ def reject(
     role: RoleOpt = None,
     key: KeyOpt = None,
     now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
     format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Reject at the current approval level (one rejection decides it)."""
     request = Offer(actor, tuple(roles(role or [])), key=key)
-    return execute(format, lambda: _send(Common(spec, db, now, format), instance, "reject", request))
+    return execute(
+        format, lambda: _send(Common(spec, db, now, format, audit_key_file), instance, "reject", request)
+    )
 
 
 @app.command()
@@ -277,11 +318,14 @@ def delegate(
     role: RoleOpt = None,
     key: KeyOpt = None,
     now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
     format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Delegate the decision at the current approval level to another actor."""
     request = Offer(actor, tuple(roles(role or [])), key=key, delegate_to=to)
-    return execute(format, lambda: _send(Common(spec, db, now, format), instance, "delegate", request))
+    return execute(
+        format, lambda: _send(Common(spec, db, now, format, audit_key_file), instance, "delegate", request)
+    )
 
 
 @app.command()
@@ -293,11 +337,14 @@ def recall(
     actor: ActorOpt = None,
     key: KeyOpt = None,
     now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
     format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Recall an instance waiting for approval (the approval's `recall ->` target)."""
     request = Offer(actor, key=key)
-    return execute(format, lambda: _send(Common(spec, db, now, format), instance, "recall", request))
+    return execute(
+        format, lambda: _send(Common(spec, db, now, format, audit_key_file), instance, "recall", request)
+    )
 
 
 # --------------------------------------------------------------------------- work, timers, control
@@ -315,12 +362,13 @@ def work(
         typer.Option("--fail", metavar="ERROR", help="Report a failure with this error name."),
     ] = None,
     now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
     format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Report the outcome of owed work (`status` lists it): success, or `--fail ERROR`."""
     if fail is not None and not fail.strip():
         raise typer.BadParameter("an error name cannot be empty", param_hint="'--fail'")
-    common = Common(spec, db, now, format)
+    common = Common(spec, db, now, format, audit_key_file)
     return execute(format, lambda: _mutate(common, instance, _reporter(instance, key, fail)))
 
 
@@ -349,17 +397,18 @@ def tick(
         typer.Option("--advance", metavar="DURATION", help="Tick at now + DURATION (30s, 5m, 1h30m, 2d)."),
     ] = None,
     now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
     format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Fire every timer due by now (or now + --advance) of this workflow's running instances."""
     delay = 0 if advance is None else parse_duration(advance)
-    return execute(format, lambda: _tick(Common(spec, db, now, format), delay))
+    return execute(format, lambda: _tick(Common(spec, db, now, format, audit_key_file), delay))
 
 
 def _tick(common: Common, delay: int) -> None:
     """Tick until no due timer is left, deliver emitted events, and show the steps per instance."""
     definition = Definition(compiled(common.spec))
-    with open_session(definition, common.db, common.now) as session:
+    with open_session(definition, common.db, common.now, audit_key=common.audit_key_file) as session:
         session.clock.now_ms += delay
         at = session.clock.now_ms
         before = _due_instances(session, at)
@@ -424,10 +473,11 @@ def pause(
     db: DbOpt,
     actor: ActorOpt = None,
     now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
     format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Pause an instance: events are refused and timers wait until `resume`."""
-    return _control(Common(spec, db, now, format), instance, "pause", actor)
+    return _control(Common(spec, db, now, format, audit_key_file), instance, "pause", actor)
 
 
 @app.command()
@@ -438,10 +488,11 @@ def resume(
     db: DbOpt,
     actor: ActorOpt = None,
     now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
     format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Resume a paused instance (timers that fell due meanwhile fire on the next `tick`)."""
-    return _control(Common(spec, db, now, format), instance, "resume", actor)
+    return _control(Common(spec, db, now, format, audit_key_file), instance, "resume", actor)
 
 
 @app.command()
@@ -452,10 +503,11 @@ def cancel(
     db: DbOpt,
     actor: ActorOpt = None,
     now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
     format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Cancel an instance: its timers and owed work are dropped and it takes no more events."""
-    return _control(Common(spec, db, now, format), instance, "cancel", actor)
+    return _control(Common(spec, db, now, format, audit_key_file), instance, "cancel", actor)
 
 
 # --------------------------------------------------------------------------- reading
@@ -464,10 +516,15 @@ def cancel(
 @app.command()
 @guarded
 def status(
-    spec: SpecArg, instance: IdArg, db: DbOpt, now: NowOpt = None, format: FormatOpt = OutputFormat.TEXT
+    spec: SpecArg,
+    instance: IdArg,
+    db: DbOpt,
+    now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Show an instance: states, status, context, timers, owed work and the events it handles."""
-    common = Common(spec, db, now, format)
+    common = Common(spec, db, now, format, audit_key_file)
     return execute(format, lambda: _read(common, lambda session: _show_status(session, format, instance)))
 
 
@@ -485,10 +542,15 @@ def _show_status(session: Session, format: OutputFormat, instance_id: str) -> No
 @app.command()
 @guarded
 def log(
-    spec: SpecArg, instance: IdArg, db: DbOpt, now: NowOpt = None, format: FormatOpt = OutputFormat.TEXT
+    spec: SpecArg,
+    instance: IdArg,
+    db: DbOpt,
+    now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Show an instance's audit log (JSON: every field of every record)."""
-    common = Common(spec, db, now, format)
+    common = Common(spec, db, now, format, audit_key_file)
     return execute(format, lambda: _read(common, lambda session: _show_log(session, format, instance)))
 
 
@@ -503,9 +565,15 @@ def _show_log(session: Session, format: OutputFormat, instance_id: str) -> None:
 
 @app.command("list")
 @guarded
-def list_(spec: SpecArg, db: DbOpt, now: NowOpt = None, format: FormatOpt = OutputFormat.TEXT) -> int:
+def list_(
+    spec: SpecArg,
+    db: DbOpt,
+    now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
+) -> int:
     """List the store's instances of this workflow, oldest first."""
-    common = Common(spec, db, now, format)
+    common = Common(spec, db, now, format, audit_key_file)
     return execute(format, lambda: _read(common, lambda session: _show_list(session, format)))
 
 
@@ -524,44 +592,98 @@ def _show_list(session: Session, format: OutputFormat) -> None:
 @app.command()
 @guarded
 def verify(
-    spec: SpecArg, instance: IdArg, db: DbOpt, now: NowOpt = None, format: FormatOpt = OutputFormat.TEXT
+    spec: SpecArg,
+    instance: IdArg,
+    db: DbOpt,
+    now: NowOpt = None,
+    audit_key_file: AuditKeyOpt = None,
+    format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
     """Replay an instance's audit log through the engine: exit 0 when every record rebuilds exactly."""
-    common = Common(spec, db, now, format)
+    common = Common(spec, db, now, format, audit_key_file)
     return execute(format, lambda: _read(common, lambda session: _verify(session, format, instance)))
 
 
 def _verify(session: Session, format: OutputFormat, instance_id: str) -> int:
-    """Check the stamp chain, then replay; print OK or the first record that differs."""
-    instance = session.runtime.load(instance_id)
-    records = list(session.store.records(instance_id))
-    problem = _replay_problem(session, instance_id, records)
+    """Check the definition, the audit key, the stamp chain, then replay; print OK or what is wrong.
+
+    With the audit key the stamps are checked as the keyed (HMAC-SHA256) chain: a log
+    rewritten and re-stamped without the key fails (SW978), so OK means authentic. A plain
+    chain can show only integrity: whoever can write the store can re-stamp it.
+    """
+    instance = session.store.load(instance_id)
+    key = session.audit_key
+    problems = _verify_problems(session, instance, list(session.store.records(instance_id)))
+    records = len(session.store.records(instance_id))
+    authentic = None if key is None else not problems
     if format is OutputFormat.JSON:
-        seq, detail = problem if problem is not None else (None, None)
-        document = {"instance": instance_id, "ok": problem is None, "records": len(records)}
-        emit_json(document | {"seq": seq, "detail": detail})
-    elif problem is None:
+        seq, detail, code = problems[0] if problems else (None, None, None)
+        document = {"instance": instance_id, "ok": not problems, "records": records}
+        emit_json(
+            document
+            | {"seq": seq, "detail": detail, "code": code}
+            | {
+                "audit_key": key.id if key is not None else (instance.audit_key or None),
+                "authentic": authentic,
+            }
+        )
+    elif not problems:
+        chain = (
+            f"their HMAC-SHA256 stamps verify under audit key {key.id} (authentic)"
+            if key is not None
+            else "the stamps chain (plain SHA-256: integrity, not authenticity)"
+        )
         typer.echo(
-            f"OK    {instance_id}: {plural(len(records), 'audit record')} replay exactly and the stamps "
-            f"chain; it is {instance.status} in {states(instance.active)}"
+            f"OK    {instance_id}: {plural(records, 'audit record')} replay exactly and {chain}; "
+            f"it is {instance.status} in {states(instance.active)}"
         )
     else:
-        typer.echo(f"FAIL  {instance_id}: audit record {problem[0]} does not replay: {problem[1]}")
-    return EXIT_OK if problem is None else EXIT_FINDINGS
+        for seq, detail, code in problems:
+            where = f"audit record {seq} " if seq else ""
+            typer.echo(f"FAIL  {instance_id}: {where}{detail} [{code}]")
+    return EXIT_OK if not problems else EXIT_FINDINGS
 
 
-def _replay_problem(session: Session, instance_id: str, records: list[Record]) -> tuple[int, str] | None:
-    """The first record that breaks the stamp chain or does not replay, with what differs; None when OK."""
-    broken = codec.verify_chain(records)
+def _verify_problems(
+    session: Session, instance: Instance, records: list[Record]
+) -> list[tuple[int, str, str]]:
+    """What is wrong with a stored instance, in order: (record seq or 0, what, code); empty when OK.
+
+    A changed definition is reported and the log is still replayed (naming the first
+    record the change affects); a chain that cannot be checked with the key at hand stops there.
+    """
+    problems: list[tuple[int, str, str]] = []
+    identity = session.definition.identity
+    if instance.definition != identity:
+        problems.append((0, definition_mismatch(instance, identity), DEFINITION_CHANGED.code))
+    key = session.audit_key
+    mismatch = audit.mismatch(instance.id, instance.audit_key, key)
+    if mismatch is not None:
+        if key is not None and not instance.audit_key:
+            mismatch += (
+                "; a chain started with a key never turns plain: if this instance was started with "
+                "the key, its log was rewritten and re-stamped without it"
+            )
+        return [*problems, (0, mismatch, AUDIT_KEY_MISMATCH.code)]
+    broken = codec.verify_chain(records, key)
     if broken is not None:
-        return broken, "its stamp or number does not chain onto the record before (the log was altered)"
+        if key is not None:
+            detail = (
+                f"is not authentic: its stamp is not the HMAC-SHA256 stamp under audit key {key.id} "
+                "(the log was rewritten, or re-stamped without the key)"
+            )
+            return [*problems, (broken, detail, AUDIT_NOT_AUTHENTIC.code)]
+        detail = (
+            "does not replay: its stamp or number does not chain onto the record before (the log was altered)"
+        )
+        return [*problems, (broken, detail, LOG_DOES_NOT_REPLAY.code)]
     try:
-        check(session.definition, session.store, instance_id)
+        check(session.definition, session.store, instance.id, key=key)
     except ReplayError as error:
-        return error.seq, error.detail
+        problems.append((error.seq, f"does not replay: {error.detail}", LOG_DOES_NOT_REPLAY.code))
     except WorkflowError as error:
-        return 0, f"replaying it raised {error}"
-    return None
+        problems.append((0, f"replaying the log raised {error}", LOG_DOES_NOT_REPLAY.code))
+    return problems
 
 
 # --------------------------------------------------------------------------- shared steps
@@ -570,14 +692,14 @@ def _replay_problem(session: Session, instance_id: str, records: list[Record]) -
 def _read(common: Common, show: Callable[[Session], _T]) -> _T:
     """Open the spec and the store (never creating one) and run a reading command."""
     definition = Definition(compiled(common.spec))
-    with open_session(definition, common.db, common.now) as session:
+    with open_session(definition, common.db, common.now, audit_key=common.audit_key_file) as session:
         return show(session)
 
 
 def _mutate(common: Common, instance_id: str, step: Callable[[Session], list[str]]) -> None:
     """Run one step on an existing instance, deliver its emitted events, and show what it recorded."""
     definition = Definition(compiled(common.spec))
-    with open_session(definition, common.db, common.now) as session:
+    with open_session(definition, common.db, common.now, audit_key=common.audit_key_file) as session:
         version = session.instance(instance_id).version
         notes = session.cascade(instance_id, lambda: step(session))
         _show_steps(session, instance_id, version, common.format, notes)

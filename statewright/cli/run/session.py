@@ -35,6 +35,7 @@ from statewright.cli.output import ReportFormat, emit_json, make_console, plural
 from statewright.cli.run.values import iso, parse_time
 from statewright.diagnostics import CODES, Code, Diagnostic, Severity, has_errors
 from statewright.pipeline import CompileResult, compile_path
+from statewright.runtime.audit import AuditKey
 from statewright.runtime.definition import Definition
 from statewright.runtime.emits import cascade, deliver_emits
 from statewright.runtime.errors import BAD_STORE, WorkflowError
@@ -43,7 +44,7 @@ from statewright.runtime.runner import Runtime, system_clock
 from statewright.runtime.sqlite import SQLiteStore
 from statewright.runtime.store import Store
 
-REFUSALS = frozenset({"SW960", "SW961", "SW962", "SW963", "SW967", "SW968", "SW971", "SW979"})
+REFUSALS = frozenset({"SW960", "SW961", "SW962", "SW963", "SW967", "SW968", "SW971", "SW975", "SW979"})
 """Codes of refusals of a well-formed request (exit 1); every other runtime code is an input error (2)."""
 T = TypeVar("T")
 
@@ -166,10 +167,12 @@ class Session:
     clock: Clock
     fixed: bool
     """True when `--now` was given (the clock is then never moved to an instance's time)."""
+    audit_key: AuditKey | None = None
+    """The key of the keyed audit chain (`--audit-key-file`); None: the plain chain."""
     runtime: Runtime = field(init=False)
 
     def __post_init__(self) -> None:
-        self.runtime = Runtime(self.definition, self.store, clock=self.clock)
+        self.runtime = Runtime(self.definition, self.store, clock=self.clock, audit_key=self.audit_key)
 
     def instance(self, instance_id: str) -> Instance:
         """Load an instance of this workflow and keep the clock from running behind its last step."""
@@ -201,15 +204,19 @@ class Session:
 
     def _courier(self) -> Runtime:
         """A runtime that sees only emitted events as owed work, so it needs no handlers."""
-        return Runtime(self.definition, EmitsOnly(self.store), clock=self.clock)
+        return Runtime(self.definition, EmitsOnly(self.store), clock=self.clock, audit_key=self.audit_key)
 
 
 @contextmanager
 def open_session(
-    definition: Definition, db: Path, now: str | None, *, create: bool = False
+    definition: Definition, db: Path, now: str | None, *, create: bool = False, audit_key: Path | None = None
 ) -> Iterator[Session]:
-    """Open the store at `db` (created only when `create`) for `definition`, and fix the clock."""
+    """Open the store at `db` (created only when `create`) for `definition`, and fix the clock.
+
+    `audit_key` is the file holding the audit key, read before the store is opened.
+    """
     now_ms = system_clock() if now is None else parse_time(now)
+    key = None if audit_key is None else read_audit_key(audit_key)
     if not create and not exists(db):
         raise RunError(
             BAD_STORE,
@@ -221,7 +228,18 @@ def open_session(
     except WorkflowError as error:
         raise RunError.of(error) from None
     with store:
-        yield Session(definition, store, Clock(now_ms), fixed=now is not None)
+        yield Session(definition, store, Clock(now_ms), fixed=now is not None, audit_key=key)
+
+
+def read_audit_key(path: Path) -> AuditKey:
+    """The audit key in the file at `path`; a missing, unreadable or short file is a usage error."""
+    try:
+        return AuditKey.from_file(path)
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise typer.BadParameter(
+            f"cannot use `{path}` as the audit key: {reason}", param_hint="'--audit-key-file'"
+        ) from None
 
 
 def compiled(spec: Path) -> ir.Machine:
