@@ -638,12 +638,27 @@ def control(
     now_ms: int,
     request: Request | None = None,
 ) -> Step:
-    """Pause, resume or cancel: a recorded status change (timers are kept while paused)."""
+    """Pause, resume or cancel: a recorded status change (timers are kept while paused).
+
+    Cancelling an instance inside a saga with completed compensable steps does
+    not simply stop it (LANGUAGE.md §9): like a step failing for good, it takes
+    the running step's `error` move, so the compensations run in reverse order
+    and the saga leaves through `compensated` (after the pivot, through
+    `compensation_failed`). The instance keeps running until then; cancelling it
+    again, while it compensates, stops it outright.
+    """
     request = request or NO_REQUEST
     draft = Draft(definition, instance, now_ms)
     allowed = {"pause": ("running",), "resume": ("paused",), "cancel": ("running", "paused")}
     if instance.status not in allowed[action]:
         raise NotRunning(f"cannot {action} instance `{instance.id}`: it is {instance.status}")
+    if action == "cancel":
+        undo = _saga_undo(definition, instance)
+        if undo:
+            draft.status = "running"
+            for index in undo:
+                draft.take(index)
+            return _checked_control(draft, request, undo[0])
     draft.status = {"pause": "paused", "resume": "running", "cancel": "cancelled"}[action]  # type: ignore[assignment]
     if action == "cancel":
         for key in draft.before_timers():
@@ -651,3 +666,30 @@ def control(
         draft.done_work.extend(draft.invoked.values())
         draft.invoked.clear()
     return draft.commit(action, request)
+
+
+def _saga_undo(definition: Definition, instance: Instance) -> list[int]:
+    """The `error` moves of the running saga steps whose failure would undo something (or pass the pivot).
+
+    A step whose failure goes straight to `compensated` has nothing to undo: cancel stops it.
+    """
+    outcome = {step.state: saga.compensated for saga in definition.machine.sagas for step in saga.steps}
+    moves: list[int] = []
+    for leaf in instance.active:
+        if leaf not in outcome:
+            continue
+        for index in definition.dispatch.eventless(definition.hierarchy.chain(leaf), "error"):
+            target = definition.transitions[index].target
+            if definition.transitions[index].source == leaf and target not in (None, outcome[leaf]):
+                moves.append(index)
+            break
+    return moves
+
+
+def _checked_control(draft: Draft, request: Request, transition: int) -> Step:
+    """A cancel that compensates, committed, or refused whole when the move breaks a range or invariant."""
+    problem = draft.check()
+    if problem is None:
+        return draft.commit("cancel", request, transition=transition, reason="compensating the saga first")
+    refusal = Draft(draft.definition, draft.before, draft.now, draft.plan)
+    return refusal.refuse("cancel", "denied", problem, request, transition=transition)

@@ -736,6 +736,18 @@ class Reference:
         self.settle()
         return "applied"
 
+    def saga_undo(self, inst: Instance) -> list[int]:
+        """The `error` moves of running saga steps whose failure undoes something (or passes the pivot)."""
+        outcome = _undo_outcomes(self.machine)
+        moves: list[int] = []
+        for leaf in sorted(inst.leaves, key=self.order.__getitem__):
+            if leaf in outcome:
+                index = self.nearest(inst, leaf, "error")
+                t = None if index is None else self.machine.transitions[index]
+                if t is not None and index is not None and t.source == leaf and t.target != outcome[leaf]:
+                    moves.append(index)
+        return moves
+
     def nearest(self, inst: Instance, state: str, kind: str) -> int | None:
         """The `done`/`error` transition of the state or its nearest ancestor that has one."""
         for level in self.chain(state):
@@ -817,6 +829,13 @@ class Reference:
         elif action == "resume":
             inst.status = "running"
             self.settle()
+        elif self.saga_undo(inst):
+            # LANGUAGE.md §9: cancelling inside a saga with something to undo fails the running
+            # step (its `error` move); the compensations run and the saga leaves by its outcome.
+            inst.status = "running"
+            for index in self.saga_undo(inst):
+                self.take(inst, index)
+            self.settle()
         else:
             inst.status = "cancelled"
             inst.timers = []
@@ -824,6 +843,11 @@ class Reference:
                 inst.owed.pop(slot, None)
             inst.invoked.clear()
         return "applied"
+
+
+def _undo_outcomes(machine: ir.Machine) -> dict[str, str | None]:
+    """Each saga step's state -> its saga's `compensated` target."""
+    return {step.state: saga.compensated for saga in machine.sagas for step in saga.steps}
 
 
 def _same_timer(a: Timer, b: Timer) -> bool:
