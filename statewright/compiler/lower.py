@@ -12,6 +12,7 @@ from typing import Literal
 from statewright import ir
 from statewright.compiler.lower_items import header_parts, lower_common, lower_retry
 from statewright.compiler.lower_patterns import lower_approval, lower_checkpoint, lower_saga
+from statewright.compiler.lower_saga_exits import lower_saga_exits
 from statewright.compiler.lowerctx import Declared, LoweringContext
 from statewright.compiler.typecheck import (
     BOOL,
@@ -74,7 +75,7 @@ def lower(workflow: ast.Workflow, file: str) -> tuple[ir.Machine | None, tuple[D
         source=file,
         span=workflow.span,
     )
-    return machine, diagnostics
+    return lower_saga_exits(machine), diagnostics
 
 
 def _default_refusal(ctx: LoweringContext, workflow: ast.Workflow, tops: list[ast.StateDecl]) -> None:

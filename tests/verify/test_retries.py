@@ -56,7 +56,12 @@ def test_good_spec_is_clean() -> None:
 
 def test_rules_register_through_the_hook() -> None:
     manager = PluginManager(builtins=(), plugins=[retries], entry_points=False)
-    assert {rule.name for rule in manager.rules()} == {"retry-policy", "retry-dead-letter", "bounded-work"}
+    assert {rule.name for rule in manager.rules()} == {
+        "retry-policy",
+        "retry-dead-letter",
+        "bounded-work",
+        "retry-idempotency-key",
+    }
 
 
 # --------------------------------------------------------------------------- SW701

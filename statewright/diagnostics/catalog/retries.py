@@ -41,3 +41,11 @@ NO_JITTER = Code(
     "use `jitter full` (or `equal`, `decorrelated`) so that instances failing together do not "
     "retry together (thundering herd)",
 )
+RETRY_WITHOUT_KEY = Code(
+    "SW706",
+    "retries-without-idempotency-key",
+    Severity.WARNING,
+    "invoked work is retried but has no idempotency key",
+    'give the work a key, e.g. `invoke charge_card key "order-{order_id}-charge"`: a retried call '
+    "without one can run twice (a double charge) when the first attempt succeeded but its answer was lost",
+)

@@ -49,3 +49,21 @@ COMPENSATION_ORDER = Code(
     "regenerate the IR from the `.wf` source; if it was edited by hand, restore the transitions "
     "the saga table implies",
 )
+EXIT_WITHOUT_COMPENSATION = Code(
+    "SW507",
+    "saga-exit-without-compensation",
+    Severity.ERROR,
+    "a way out of a saga skips the compensations of its completed steps",
+    "leave a saga through an event (`on E -> T` on the saga or a state around it): the compiler runs "
+    "the compensations before T is entered; move a deadline onto the steps (`step ... timeout D`), and "
+    "keep transitions of other parallel regions from leaving a region that runs a saga",
+)
+KEY_REPEATS_IN_LOOP = Code(
+    "SW508",
+    "idempotency-key-repeats-in-loop",
+    Severity.WARNING,
+    "an idempotency key renders the same on every pass of a loop",
+    "put something that changes on each pass into the key (a counter the loop `set`s, a period), "
+    'e.g. `key "sub-{subscription_id}-renewal-{period}"`; otherwise the second pass is taken for '
+    "a replay of the first and silently does nothing",
+)

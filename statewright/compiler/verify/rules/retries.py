@@ -13,7 +13,10 @@ states the compiler makes for saga steps and compensations:
   the step, and a saga takes no block-level timeout, so unbounded compensations are reported
   once per saga, as information (a known risk: a hung compensation never reaches
   `compensation_failed`), unless a timer on the saga or above bounds them;
-- SW705 retries with `jitter none`: many instances failing together retry together.
+- SW705 retries with `jitter none`: many instances failing together retry together;
+- SW706 retried `invoke` work without an idempotency key: an attempt whose answer was lost
+  is repeated, and the call runs twice (a double charge). Saga steps and compensations
+  without a key are SW502's (an error).
 
 A compensation state runs with its step's retry policy; that policy is reported once, on the
 step. Orphaned waiting states (no timeout at all) are the waits rules' SW601.
@@ -29,6 +32,7 @@ from statewright.diagnostics import Diagnostic
 from statewright.diagnostics.catalog.retries import (
     NO_DEAD_LETTER,
     NO_JITTER,
+    RETRY_WITHOUT_KEY,
     UNBOUNDED_WORK,
     UNCAPPED_BACKOFF,
     UNLIMITED_RETRIES,
@@ -181,7 +185,36 @@ class BoundedWorkRule:
             )
 
 
+class RetryKeyRule:
+    """SW706: retried invoked work carries an idempotency key."""
+
+    name = "retry-idempotency-key"
+    family = FAMILY
+    codes: tuple[str, ...] = (RETRY_WITHOUT_KEY.code,)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Report `invoke`s with a retry policy that can retry and no `key`."""
+        graph = graph_of(context.run_for(machine))
+        for state in machine.states:
+            invoke = state.invoke
+            if invoke is None or invoke.key is not None or state.role in SAGA_ROLES:
+                continue
+            policy = invoke.retry
+            if policy is None or policy.max_retries == 0:
+                continue
+            yield Diagnostic.of(
+                RETRY_WITHOUT_KEY,
+                f"{_work(machine, state)} is retried but has no idempotency key: an attempt that "
+                "succeeded but whose answer was lost runs again",
+                _file(machine),
+                invoke.span or state.span,
+                help=f'add `key "{{workflow_id}}-{invoke.action}"` to the `invoke` (one key per intent), '
+                "and have the service honour it",
+                counterexample=graph.path_to(state.name),
+            )
+
+
 @hookimpl
 def statewright_rules() -> list[Rule]:
-    """Return the retry and timeout rules (SW701–SW705)."""
-    return [RetryPolicyRule(), DeadLetterRule(), BoundedWorkRule()]
+    """Return the retry and timeout rules (SW701–SW706)."""
+    return [RetryPolicyRule(), DeadLetterRule(), BoundedWorkRule(), RetryKeyRule()]

@@ -11,20 +11,32 @@ What each rule checks, on the saga table (`ir.Saga`) and the lowered graph:
 - SW506 the graph agrees with the table: forward steps in order, compensations in reverse
   (LIFO) order, failures after the pivot and failing compensations to `compensation_failed`.
   The front end builds this by construction; the rule protects IR that was edited by hand or
-  imported from another tool.
+  imported from another tool;
+- SW507 every other way out of a saga, taken where completed compensable steps exist, runs
+  their compensations in reverse order before its target (after the pivot: goes to
+  `compensation_failed`). The compiler routes event exits so (`lower_saga_exits`); a timeout
+  on an enclosing state or a transition of another parallel region cannot be, and is refused;
+- SW508 the idempotency key of invoked work (a step, a compensation, an `invoke`) on a loop
+  renders the same on every pass when no field it names changes on the loop: the second
+  pass would be taken for a replay of the first.
 
 Retry policies on steps are checked by the retries rules (SW7xx), not here.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from statewright import ir
+from statewright.compiler.lower_saga_exits import Pending, pending_undo
 from statewright.compiler.verify.graph import MachineGraph, graph_of
 from statewright.diagnostics import Diagnostic, Related
 from statewright.diagnostics.catalog.sagas import (
     COMPENSATION_ORDER,
+    EXIT_WITHOUT_COMPENSATION,
+    KEY_REPEATS_IN_LOOP,
     MANY_SERVICES,
     MISSING_IDEMPOTENCY_KEY,
     NO_COMPENSATION_FAILURE_PATH,
@@ -34,6 +46,7 @@ from statewright.diagnostics.catalog.sagas import (
 from statewright.ir.text import transition_label as label
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
+from statewright.semantics.dispatch import Dispatch
 from statewright.source import Span
 
 MAX_STEPS = 10
@@ -296,7 +309,8 @@ class CompensationOrderRule:
                     counterexample=graph.path_to(saga.state),
                 )
                 continue
-            kinds = sorted(set(by_kind) | set(actual[source]))
+            # Event moves are not the table's: they are exits, checked by SW507.
+            kinds = sorted((set(by_kind) | set(actual[source])) - {"event"})
             for kind in kinds:
                 written = actual[source].get(kind, [])
                 have = frozenset(t.target for t in written if t.target is not None)
@@ -345,13 +359,272 @@ def _targets(names: Iterable[str]) -> str:
     return ", ".join(f"`{n}`" for n in sorted(set(names)))
 
 
+# --------------------------------------------------------------------------- SW507
+
+
+class SagaExitRule:
+    """SW507: leaving a saga early compensates its completed steps first, in reverse order."""
+
+    name = "saga-exit-compensation"
+    family = FAMILY
+    codes: tuple[str, ...] = (EXIT_WITHOUT_COMPENSATION.code,)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Follow every move out of each saga leaf that owes compensations; report those that skip them."""
+        run = context.run_for(machine)
+        graph = graph_of(run)
+        dispatch = run.derive(Dispatch)
+        for saga in machine.sagas:
+            reported: set[int] = set()
+            for leaf, owed in pending_undo(saga).items():
+                if not owed.owes or leaf not in graph.states:
+                    continue
+                for index in _exits(machine, graph, dispatch, saga, leaf):
+                    exit_ = machine.transitions[index]
+                    if index in reported or _unwinds(graph, saga, owed, exit_):
+                        continue
+                    reported.add(index)
+                    yield self._finding(machine, graph, saga, leaf, owed, exit_)
+
+    def _finding(
+        self,
+        machine: ir.Machine,
+        graph: MachineGraph,
+        saga: ir.Saga,
+        leaf: str,
+        owed: Pending,
+        exit_: ir.Transition,
+    ) -> Diagnostic:
+        move = label(exit_, graph.states[exit_.source])
+        where = "" if exit_.source == leaf else f" (on `{exit_.source}`)"
+        if owed.post_pivot:
+            what = (
+                f"goes to `{exit_.target}` instead of `{saga.compensation_failed}`, "
+                "where the saga sends failures after the pivot"
+            )
+        else:
+            undo = ", ".join(f"`{s.compensation}`" for s in owed.undo)
+            what = f"enters `{exit_.target}` without running {undo} first (in that order)"
+        role = "compensation" if graph.states[leaf].role == "compensation" else "step"
+        path = graph.path_to(leaf)
+        return Diagnostic.of(
+            EXIT_WITHOUT_COMPENSATION,
+            f"`{move}`{where} leaves saga `{saga.state}` from {role} `{_short(saga, leaf)}` and {what}",
+            _file(machine),
+            exit_.span,
+            related=[Related(_file(machine), saga.span, f"saga `{saga.state}` is here")],
+            counterexample=None if path is None else (*path, move),
+        )
+
+
+def _exits(
+    machine: ir.Machine, graph: MachineGraph, dispatch: Dispatch, saga: ir.Saga, leaf: str
+) -> Iterator[int]:
+    """Transitions that can leave `saga` while `leaf` is active: events by dispatch, timers, other regions."""
+    inside = set(graph.descendants[saga.state]) | {saga.state}
+    for event in dispatch.events_at(dispatch.chain(leaf), refusals=False):
+        candidates = dispatch.handling(leaf, event).candidates
+        copies = {
+            (t.guard, t.is_else, t.actions)
+            for t in (machine.transitions[i] for i in candidates)
+            if t.source == leaf
+        }
+        for index in candidates:
+            transition = machine.transitions[index]
+            if transition.target is None:
+                continue
+            if (
+                transition.source != leaf
+                and (transition.guard, transition.is_else, transition.actions) in copies
+            ):
+                continue  # an original the leaf's own copy already decided (same guard, tried first)
+            yield index
+    for edge in graph.edges[leaf]:
+        transition = machine.transitions[edge.transition]
+        if transition.kind != "event" and transition.source not in inside:
+            yield edge.transition
+    for edge in graph.sibling_edges.get(leaf, ()):
+        yield edge.transition
+
+
+def _unwinds(graph: MachineGraph, saga: ir.Saga, owed: Pending, exit_: ir.Transition) -> bool:
+    """True when `exit_` runs the owed compensations, latest first, before anything else."""
+    if owed.post_pivot:
+        return saga.compensation_failed is None or exit_.target == saga.compensation_failed
+    ran: list[str] = []
+    state = exit_.target
+    while state is not None and len(ran) <= len(owed.undo):
+        found = graph.states.get(state)
+        if found is None or found.role != "compensation" or found.invoke is None:
+            break
+        ran.append(found.invoke.action)
+        state = next(
+            (t.target for t in graph.machine.transitions if t.source == state and t.kind == "done"), None
+        )
+    return ran == [step.compensation for step in owed.undo]
+
+
+# --------------------------------------------------------------------------- SW508
+
+
+class KeyLoopRule:
+    """SW508: an idempotency key used on a loop changes from one pass to the next."""
+
+    name = "idempotency-key-loop"
+    family = FAMILY
+    codes: tuple[str, ...] = (KEY_REPEATS_IN_LOOP.code,)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Report keys whose placeholders name no field a `set` on their loop changes."""
+        graph = graph_of(context.run_for(machine))
+        loops = context.run_for(machine).derive(loops_of, graph)
+        fields = {f.name for f in machine.context}
+        for loop in loops:
+            for site in _key_sites(machine, graph, loop):
+                used = set(_PLACEHOLDER.findall(site.template)) & fields
+                if used & loop.assigned:
+                    continue
+                names = ", ".join(f"`{n}`" for n in sorted(used))
+                why = (
+                    f"it names {names}, which nothing on the loop changes"
+                    if used
+                    else "it names no context field"
+                )
+                yield Diagnostic.of(
+                    KEY_REPEATS_IN_LOOP,
+                    f'key "{site.template}" of {site.what} renders the same on every pass of a loop '
+                    f"through `{site.state}` ({why}): the service takes the next pass for a replay "
+                    "of this one and hands back its result",
+                    _file(machine),
+                    site.span,
+                    counterexample=_around(graph, loop, site.leaf),
+                )
+
+
+def _around(graph: MachineGraph, loop: Loop, leaf: str) -> tuple[str, ...] | None:
+    """The way to `leaf`, then once around the shortest cycle of `loop` back to it."""
+    path = graph.path_to(leaf)
+    if path is None:
+        return None
+    previous: dict[str, tuple[str, str]] = {}
+    frontier = [leaf]
+    while frontier and leaf not in previous:
+        following: list[str] = []
+        for node in frontier:
+            for edge in graph.edges[node]:
+                if edge.target in loop.leaves and edge.target not in previous:
+                    previous[edge.target] = (node, edge.label)
+                    following.append(edge.target)
+        frontier = following
+    cycle: list[str] = []
+    node = leaf
+    while leaf in previous and (node != leaf or not cycle):
+        node, text = previous[node]
+        cycle.append(text)
+    return (*path, *reversed(cycle))
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+"""A key template's placeholder, as the runtime renders it (`runtime/draft.py`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """A strongly connected set of leaves with a cycle: its moves and the fields its `set`s change."""
+
+    leaves: frozenset[str]
+    transitions: frozenset[int]
+    assigned: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Site:
+    template: str
+    what: str
+    state: str
+    leaf: str
+    span: Span
+
+
+def loops_of(machine: ir.Machine, graph: MachineGraph) -> tuple[Loop, ...]:
+    """The leaf graph's cycles, one per strongly connected component (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+    for root in graph.leaves:
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, position = work.pop()
+            if position == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            edges = graph.edges[node]
+            if position < len(edges):
+                work.append((node, position + 1))
+                nxt = edges[position].target
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if low[node] == index[node]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    loops: list[Loop] = []
+    for component in components:
+        members = frozenset(component)
+        moves = frozenset(
+            edge.transition for leaf in component for edge in graph.edges[leaf] if edge.target in members
+        )
+        if not moves:
+            continue
+        states = {name for leaf in members for name in graph.chain(leaf)}
+        actions = [a for i in moves for a in machine.transitions[i].actions]
+        for name in states:
+            state = graph.states[name]
+            actions.extend((*state.entry, *state.exit, *(a for s in state.soft_timeouts for a in s.actions)))
+        assigned = frozenset(a.field for a in actions if isinstance(a, ir.Assign))
+        loops.append(Loop(members, moves, assigned))
+    return tuple(loops)
+
+
+def _key_sites(machine: ir.Machine, graph: MachineGraph, loop: Loop) -> Iterator[_Site]:
+    """Every keyed piece of invoked work (a saga step, a compensation, an `invoke`) on `loop`.
+
+    A `do` is left out: a notification keyed once per instance (one ticket, however often
+    its state is entered) is a common, deliberate choice; invoked work returns a result the
+    machine acts on, and a replayed key hands back the first pass's.
+    """
+    for state in machine.states:
+        if state.invoke is None or state.invoke.key is None or state.name not in loop.leaves:
+            continue
+        what = f"`{state.invoke.action}`"
+        yield _Site(state.invoke.key, what, state.name, state.name, state.invoke.span or state.span)
+
+
 @hookimpl
 def statewright_rules() -> list[Rule]:
-    """Return the saga rules (SW501–SW506)."""
+    """Return the saga rules (SW501–SW508)."""
     return [
         StepCompensationRule(),
         IdempotencyKeyRule(),
         CompensationFailureRule(),
         SagaSizeRule(),
         CompensationOrderRule(),
+        SagaExitRule(),
+        KeyLoopRule(),
     ]
