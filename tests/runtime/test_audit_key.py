@@ -27,6 +27,7 @@ from statewright.runtime.memory import MemoryStore
 from statewright.runtime.runner import Runtime
 from statewright.runtime.sqlite import SQLiteStore
 from statewright.runtime.store import Store
+from statewright.runtime.workflow import InstanceHandle, Workflow
 
 SPEC = """workflow Ledger {
   context { total: int 0..1000 = 0 }
@@ -158,3 +159,22 @@ def test_keyed_runs_replay_and_verify(events: list[str], secret: bytes) -> None:
     assert codec.verify_chain(records, key) is None
     assert codec.verify_chain(records, OTHER if secret != b"another secret of enough bytes" else KEY) == 1
     assert replay.check(rt.definition, store, "l", key=key) == store.load("l")
+
+
+def test_a_durable_workflow_class_takes_the_key(tmp_path: Path) -> None:
+    """Generated `Workflow` classes inherit `audit_key=`: their instances keep the keyed chain and verify."""
+    ledger = definition()
+
+    class Ledger(Workflow):
+        pass
+
+    Ledger.definition = ledger
+
+    with Ledger(tmp_path / "ledger.db", audit_key=KEY) as flow:
+        created = flow._start({}, "l", None)
+        handle = InstanceHandle(flow, created.id)
+        handle.send("add", actor="ann")
+        assert handle.snapshot().audit_key == KEY.id
+        assert handle.verify() == handle.snapshot()
+    with Ledger(tmp_path / "ledger.db") as keyless, pytest.raises(AuditKeyMismatch):
+        InstanceHandle(keyless, "l").send("add")
