@@ -60,6 +60,12 @@ class Staging:
         term = VALUES.enum_lit(member)
         return lambda env: term
 
+    def share(self, term: Staged, body: Callable[[Staged], Staged]) -> Staged:
+        """`body` staged over `term`, which each evaluation computes once (kept in the environment)."""
+        key = f"\x00share{id(term)}"  # never a field name; unique while the staged tree lives
+        inner = body(lambda env: env[key])
+        return lambda env: inner({**env, key: term(env)})
+
     def add(self, left: Staged, right: Staged) -> Staged:
         """`VALUES.add` of both."""
         op = VALUES.add

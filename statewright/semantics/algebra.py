@@ -17,9 +17,10 @@ decimal is rounded when it is stored) lives in `interpret.py`, never here.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 T = TypeVar("T")
 
@@ -103,3 +104,32 @@ class Algebra(Protocol[T]):
     def ite(self, condition: T, then: Callable[[], T], otherwise: Callable[[], T]) -> T:
         """`then()` where `condition` holds, else `otherwise()`; a value algebra calls only one."""
         ...
+
+
+@runtime_checkable
+class Sharing(Protocol[T]):
+    """An algebra that can name a term once and use it several times (`let x = term in body`).
+
+    `interpret` writes some constructs with an operand more than once (the total
+    division tests its divisor, then divides by it; floor modulo uses both
+    operands twice). Value algebras and z3 (whose terms are shared graphs) need
+    nothing for that, but a text algebra would copy the operand's text each time,
+    and nested divisions would double the text per level. An algebra with `share`
+    binds the operand once (a Python lambda, a FEEL context entry, a staged value
+    computed once); one without it gets `body(term)`.
+    """
+
+    def share(self, term: T, body: Callable[[T], T]) -> T:
+        """`body` applied to a term standing for `term`, which is computed once."""
+        ...
+
+
+def binding_name(text: str) -> str:
+    """The name a text algebra binds the term `text` to: derived from the text, so deterministic.
+
+    Two bindings of equal text get the same name and the same value, so an inner one
+    shadowing an outer one never changes a meaning; different texts get different names
+    (a 48-bit digest). The leading `_sw` keeps it apart from field and helper names.
+    """
+    return "_sw" + hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
+

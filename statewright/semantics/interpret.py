@@ -22,13 +22,13 @@ The language is total, so evaluating a guard never fails:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from statewright import ir
-from statewright.semantics.algebra import Algebra
+from statewright.semantics.algebra import Algebra, Sharing
 
 T = TypeVar("T")
 
@@ -125,20 +125,39 @@ def _arithmetic(op: str, a: T, b: T, kind: ir.TypeName, algebra: Algebra[T]) -> 
     return modulo(a, b, algebra)
 
 
+def share(term: T, body: Callable[[T], T], algebra: Algebra[T]) -> T:
+    """`body(term)`, with `term` computed once where the algebra can say so (see `Sharing`).
+
+    Every construct that uses an operand more than once goes through here, so the
+    size of a translated expression, and the work of evaluating it, stay linear in
+    the expression's size however deeply divisions nest.
+    """
+    if isinstance(algebra, Sharing):
+        return cast(T, algebra.share(term, body))
+    return body(term)
+
+
 def divide(a: T, b: T, algebra: Algebra[T]) -> T:
     """Decimal division, total: `a / 0` is 0."""
     zero = algebra.decimal_lit(Fraction(0))
-    return algebra.ite(algebra.eq(b, zero), lambda: zero, lambda: algebra.divide(a, b))
+
+    def total(b: T) -> T:
+        return algebra.ite(algebra.eq(b, zero), lambda: zero, lambda: algebra.divide(a, b))
+
+    return share(b, total, algebra)
 
 
 def modulo(a: T, b: T, algebra: Algebra[T]) -> T:
     """Floor modulo of two ints, total: `a % 0` is `a`."""
 
-    def floor_modulo() -> T:
-        quotient = algebra.floor(algebra.divide(algebra.to_decimal(a), algebra.to_decimal(b)))
-        return algebra.sub(a, algebra.mul(b, quotient))
+    def total(a: T, b: T) -> T:
+        def floor_modulo() -> T:
+            quotient = algebra.floor(algebra.divide(algebra.to_decimal(a), algebra.to_decimal(b)))
+            return algebra.sub(a, algebra.mul(b, quotient))
 
-    return algebra.ite(algebra.eq(b, algebra.int_lit(0)), lambda: a, floor_modulo)
+        return algebra.ite(algebra.eq(b, algebra.int_lit(0)), lambda: a, floor_modulo)
+
+    return share(a, lambda a: share(b, lambda b: total(a, b), algebra), algebra)
 
 
 def _membership(
@@ -177,20 +196,35 @@ def store(value: T, value_type: ir.TypeName, field: ir.FieldType, algebra: Algeb
 
 def round_decimal(value: T, algebra: Algebra[T]) -> T:
     """Round a decimal half-to-even to `SCALE` fractional digits."""
-    unit = algebra.decimal_lit(_UNIT)
-    scaled = algebra.mul(value, unit)
-    low = algebra.floor(scaled)
-    rest = algebra.sub(scaled, algebra.to_decimal(low))
-    half = algebra.decimal_lit(_HALF)
-    up = algebra.add(low, algebra.int_lit(1))
-    low_is_even = algebra.eq(modulo(low, algebra.int_lit(2), algebra), algebra.int_lit(0))
-    chosen = algebra.ite(
-        algebra.lt(half, rest),
-        lambda: up,
-        lambda: algebra.ite(
-            algebra.lt(rest, half), lambda: low, lambda: algebra.ite(low_is_even, lambda: low, lambda: up)
-        ),
+    return share(
+        algebra.mul(value, algebra.decimal_lit(_UNIT)), lambda scaled: _rounded(scaled, algebra), algebra
     )
+
+
+def _rounded(scaled: T, algebra: Algebra[T]) -> T:
+    """`round_decimal` of the value whose scaled form (times 10^SCALE) is `scaled`."""
+    unit = algebra.decimal_lit(_UNIT)
+    half = algebra.decimal_lit(_HALF)
+
+    def choose(low: T) -> T:
+        rest = algebra.sub(scaled, algebra.to_decimal(low))
+        up = algebra.add(low, algebra.int_lit(1))
+        low_is_even = algebra.eq(modulo(low, algebra.int_lit(2), algebra), algebra.int_lit(0))
+        return share(
+            rest,
+            lambda rest: algebra.ite(
+                algebra.lt(half, rest),
+                lambda: up,
+                lambda: algebra.ite(
+                    algebra.lt(rest, half),
+                    lambda: low,
+                    lambda: algebra.ite(low_is_even, lambda: low, lambda: up),
+                ),
+            ),
+            algebra,
+        )
+
+    chosen = share(algebra.floor(scaled), choose, algebra)
     return algebra.divide(algebra.to_decimal(chosen), unit)
 
 

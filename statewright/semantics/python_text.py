@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from statewright.semantics.algebra import binding_name
+
 # Python's binding strengths, loosest first.
 TERNARY, OR, AND, NOT, COMPARE, SUM, PRODUCT, UNARY, ATOM = range(9)
 
@@ -226,6 +228,22 @@ class PythonText:
     def or_(self, left: Code, right: Code) -> Code:
         """Disjunction."""
         return _connective(left, "or", right)
+
+    def share(self, term: Code, body: Callable[[Code], Code]) -> Code:
+        """`body` over `term` computed once: `(lambda _swN: BODY)(TERM)` when BODY uses it twice.
+
+        An atom (a field, a constant) is simply repeated, and so is a term BODY uses
+        once (its text put back in place), so plain guards read as before.
+        """
+        if term.strength == ATOM and len(term.text) <= 40:
+            return body(term)
+        name = binding_name(term.text)
+        result = body(Code(name, ATOM, constant=term.constant, rank=term.rank))
+        if result.text.count(name) <= 1:
+            text = result.text.replace(name, term.at(ATOM))
+            return Code(text, result.strength, constant=result.constant, rank=result.rank)
+        text = f"(lambda {name}: {result.text})({term.text})"
+        return Code(text, ATOM, constant=result.constant, rank=_first(term, result))
 
     def ite(self, condition: Code, then: Callable[[], Code], otherwise: Callable[[], Code]) -> Code:
         """A conditional expression: only the branch taken is evaluated, as in the evaluator.

@@ -43,7 +43,9 @@ def _run(code: Code, names: Mapping[str, object], context: Mapping[str, ir.Value
     compiled = compile(code.text, "<guard>", "eval")
     attributes = {"floor"} if "math" in names else set()
     assert set(compiled.co_names) <= {*names, *context, *attributes}, compiled.co_names
-    return eval(compiled, dict(names), dict(environment(context)))  # test-only: our own generated text
+    # One namespace, as its consumers give it: the module's guard functions read fields as
+    # locals a nested `lambda` closes over, SpiffWorkflow evaluates with the task data as globals.
+    return eval(compiled, {**names, **environment(context)})  # test-only: our own generated text
 
 
 def _expected(expr: ir.Expr, context: Mapping[str, ir.Value]) -> ir.Value:

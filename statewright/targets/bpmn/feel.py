@@ -22,6 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from statewright import ir
+from statewright.semantics.algebra import binding_name
 from statewright.semantics.interpret import interpret
 from statewright.semantics.spelling import decimal_spellings, field_types, written
 
@@ -188,6 +189,23 @@ class FeelText:
     def or_(self, left: Feel, right: Feel) -> Feel:
         """Disjunction."""
         return _connective(left, "or", right)
+
+    def share(self, term: Feel, body: Callable[[Feel], Feel]) -> Feel:
+        """`body` over `term` computed once: `{_swN: TERM, _swR: BODY}._swR` when BODY uses it twice.
+
+        A FEEL context entry may read the entries before it, so this is FEEL's `let`.
+        An atom, or a term BODY uses once, is written in place as before.
+        """
+        if term.strength == _ATOM and len(term.text) <= 40:
+            return body(term)
+        name = binding_name(term.text)
+        result = body(Feel(name, _ATOM, constant=term.constant, rank=term.rank))
+        if result.text.count(name) <= 1:
+            text = result.text.replace(name, term.at(_ATOM))
+            return Feel(text, result.strength, constant=result.constant, rank=result.rank)
+        value = binding_name(result.text)
+        text = f"{{{name}: {term.text}, {value}: {result.text}}}.{value}"
+        return Feel(text, _ATOM, constant=result.constant, rank=_first(term, result))
 
     def ite(self, condition: Feel, then: Callable[[], Feel], otherwise: Callable[[], Feel]) -> Feel:
         """`if c then a else b` (FEEL evaluates only the branch taken)."""

@@ -33,6 +33,12 @@ TYPES: dict[str, ir.FieldType] = {
 }
 
 
+def _exec(script: str, task: dict[str, Any]) -> None:
+    """Run a `set` script as SpiffWorkflow does: one namespace, the task data with the engine's names."""
+    task.update(SCOPE_NAMES)
+    exec(compile(script, "<script>", "exec"), task)  # test-only: our own generated text
+
+
 def _fields(out: ir.TypeName) -> tuple[ir.ContextField, ...]:
     types = {**TYPES, "out": ir.FieldType(out)}
     return tuple(ir.ContextField(name, field_type) for name, field_type in types.items())
@@ -50,7 +56,7 @@ def test_set_scripts_store_what_the_runtime_stores(data: st.DataObject, context:
     expr = data.draw(typed(SCOPE, kind, 2))
     script = assignment_python("out", expr)
     task = _task_data(context)
-    exec(compile(script, "<script>", "exec"), dict(SCOPE_NAMES), task)  # test-only: our own generated text
+    _exec(script, task)
     expected = apply_sets([ir.Assign("out", expr)], context, _fields(kind))["out"]
     assert task["out"] == expected and type(task["out"]) is type(expected), script
 
@@ -59,7 +65,7 @@ def test_a_decimal_set_is_rounded_as_the_runtime_rounds_it() -> None:
     """`set out = d / 3` keeps 18 fractional digits, half to even, as a `Decimal`."""
     expr = ir.BinOp("/", ir.Var("d", "decimal"), ir.Lit(3, "int"), "decimal")
     task: dict[str, Any] = {"d": Decimal("2")}
-    exec(compile(assignment_python("out", expr), "<script>", "exec"), dict(SCOPE_NAMES), task)
+    _exec(assignment_python("out", expr), task)
     assert task["out"] == Decimal("0.666666666666666667")
 
 
