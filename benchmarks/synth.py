@@ -7,7 +7,8 @@ whose IR has exactly `n` states (n >= MIN_STATES). Nothing is random: the text
 depends on `n` alone. The workflow is a chain of compound *sections* of about
 `SECTION_STATES` states each; inside a section, units follow a fixed pattern of
 25 (see `PATTERN`), so that the proportions are those of a realistic business
-workflow at every size:
+workflow at every size (a saga is written beside its section, out of reach of the
+section's deadline):
 
 | unit | per 25 | IR states | what it exercises |
 |---|---|---|---|
@@ -154,13 +155,21 @@ def lines(states: int) -> Iterator[str]:
         yield f'    doc "Section {index} of the synthetic workflow."\n'
         yield "    on cancel -> Cancelled\n"
         yield "    timeout 30d -> Failed\n"
+        sagas: list[str] = []
         for position, kind in enumerate(kinds):
             following = _name(kinds[position + 1], number + 1) if position + 1 < len(kinds) else f"End{index}"
-            yield from _unit(Unit(kind, number, following), initial=position == 0)
+            text = _unit(Unit(kind, number, following), initial=position == 0)
+            # A saga sits beside its section: the section's deadline and `cancel` would leave it
+            # without compensating (SW507), so it is bounded by its steps' timeouts instead.
+            if kind == "saga":
+                sagas.extend(text)
+            else:
+                yield from text
             number += 1
         yield f"    final state End{index}\n"
         yield f"    done -> {after}\n"
         yield "  }\n"
+        yield from sagas
     yield FOOTER
 
 
