@@ -55,7 +55,7 @@ def check(
         report, machine = compile_input(path, rules, max_bytes, strict, smt_timeout)
         invocation.reports.append(report)
         if machine is not None and not has_errors(report.front):
-            summaries.append(summarize(machine, rules, report.diagnostics, report.name, report.run))
+            summaries.append(summarize(machine, rules, report.diagnostics, report.name, report.run, strict))
     validation = [summary.to_dict() for summary in summaries]
     if format is ReportFormat.JSON:
         document: dict[str, Any] = invocation.document()

@@ -63,7 +63,7 @@ def print_findings(
         console.print(_styled(diagnostic, render_full(diagnostic, lookup)))
 
 
-_STATUS_STYLE = {"PASS": "bold green", "FAIL": "bold red", "NOT RUN": "bold yellow"}
+_STATUS_STYLE = {"PASS": "bold green", "WARN": "bold yellow", "FAIL": "bold red", "NOT RUN": "bold yellow"}
 
 
 def print_validation(console: Console, summaries: Sequence[Summary], style: ReportFormat) -> None:

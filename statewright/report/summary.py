@@ -1,17 +1,23 @@
-"""The validation summary: each check family marked PASS, FAIL or NOT RUN, with evidence, and the known risks.
+"""The validation summary: each check family PASS, WARN, FAIL or NOT RUN, with evidence, and the known risks.
 
 Inputs are the machine, the rules that were registered for the run (each has a
 `family` and the `codes` it may report) and the findings about the file. The
 verdicts come from the findings; the evidence (counts of states, leaves,
 state x event pairs, saga steps, waits, ...) is computed from the IR here, so
 the summary says how much was checked, not only whether something was found.
+Where a rule checks less than the whole machine, the evidence says what it
+checked (the completeness and waits rows count exactly what SW311 and SW601
+look at, and say what lies outside and why), so a verdict never contradicts
+its own evidence.
 
 A check is
 - NOT RUN when no registered rule covers it (e.g. guard consistency until an
   SMT-backed rule is installed);
-- FAIL when a finding of error or warning severity belongs to it, or when a
-  rule covering it crashed (SW902): a warning means the property was not
-  established, even though it does not fail `check` unless `--strict` is given;
+- FAIL when a finding of error severity belongs to it, or when a rule
+  covering it crashed (SW902), or (with `strict`, as `check --strict`) a
+  warning: exactly the findings that make `check` exit 1;
+- WARN when only warnings belong to it: the property was not established, but
+  `check` passes (exit 0) without `--strict`;
 - PASS otherwise (info findings are listed as evidence and do not fail it).
 
 Findings are attributed to checks by code: an explicit table for the built-in
@@ -31,14 +37,16 @@ from typing import Any, Literal
 
 from statewright import ir
 from statewright.compiler.verify.graph import graph_of
+from statewright.compiler.verify.rules.structure import completeness_scope
+from statewright.compiler.verify.rules.waits import waiting_states, waits_by_design
 from statewright.diagnostics import CODES, Diagnostic, Severity
 from statewright.ir.text import format_duration
 from statewright.plugins.api import Rule
 from statewright.plugins.run import VerificationRun
 from statewright.semantics.facts import Facts
 
-CheckStatus = Literal["PASS", "FAIL", "NOT RUN"]
-Verdict = Literal["PASS", "FAIL", "INCOMPLETE"]
+CheckStatus = Literal["PASS", "WARN", "FAIL", "NOT RUN"]
+Verdict = Literal["PASS", "WARN", "FAIL", "INCOMPLETE"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,11 +252,13 @@ class Summary:
 
     @property
     def verdict(self) -> Verdict:
-        """FAIL when any check failed; INCOMPLETE when none failed but some did not run; else PASS."""
+        """FAIL when any check failed; INCOMPLETE when some did not run; WARN when some warned; else PASS."""
         statuses = {check.status for check in self.checks}
         if "FAIL" in statuses:
             return "FAIL"
-        return "INCOMPLETE" if "NOT RUN" in statuses else "PASS"
+        if "NOT RUN" in statuses:
+            return "INCOMPLETE"
+        return "WARN" if "WARN" in statuses else "PASS"
 
     def check(self, key: str) -> CheckResult:
         """Return the row for check `key` (KeyError when there is none)."""
@@ -258,9 +268,9 @@ class Summary:
         raise KeyError(key)
 
     def counts(self) -> dict[str, int]:
-        """Return how many checks passed, failed and did not run."""
+        """Return how many checks passed, warned, failed and did not run."""
         found = Counter(check.status for check in self.checks)
-        return {status: found.get(status, 0) for status in ("PASS", "FAIL", "NOT RUN")}
+        return {status: found.get(status, 0) for status in ("PASS", "WARN", "FAIL", "NOT RUN")}
 
     def to_dict(self) -> dict[str, Any]:
         """Return the whole report as JSON-ready data."""
@@ -297,8 +307,7 @@ def _evidence(run: VerificationRun, facts: Facts) -> dict[str, tuple[str, ...]]:
     keyed = sum(1 for step in steps if step.key)
     compensations = sum(1 for step in steps if step.compensation)
     comp_keys = sum(1 for step in steps if step.compensation and step.compensation_key)
-    bounds = facts.waits()
-    bounded = sum(1 for bound in bounds if bound.bounded)
+    waits = _waits_evidence(run)
     retrying = [s for s in machine.states if s.invoke and s.invoke.retry]
     policies = [s.invoke.retry for s in retrying if s.invoke and s.invoke.retry]
     failing = {t.source for t in machine.transitions if t.kind == "error" and t.target is not None}
@@ -322,7 +331,9 @@ def _evidence(run: VerificationRun, facts: Facts) -> dict[str, tuple[str, ...]]:
             pairs,
             f"{stats.transition} transition, {stats.reject} reject, "
             f"{stats.ignore} ignore, {stats.other_region} handled by another region, "
-            f"{stats.unresolved} unresolved ({stats.unresolved_external} of them external events)",
+            f"{stats.not_awaited} approval/checkpoint events refused where not awaited, "
+            f"{stats.unresolved} external events undecided",
+            *_completeness_scope(run, stats.unresolved),
             f"{stats.open_guarded} decided by guards alone, with no else and not proved exhaustive",
         ),
         "guards": (
@@ -335,11 +346,7 @@ def _evidence(run: VerificationRun, facts: Facts) -> dict[str, tuple[str, ...]]:
             f"{_plural(compensations, 'compensation')}, {_plural(len(services), 'service')}",
             f"{keyed} of {len(steps)} steps keyed, {comp_keys} of {compensations} compensations keyed",
         ),
-        "waits": (
-            f"{_plural(len(bounds), 'waiting state')}, {bounded} with a timeout",
-            f"{_plural(len(machine.approvals), 'approval')}, "
-            f"{_plural(len(machine.checkpoints), 'checkpoint')}",
-        ),
+        "waits": waits,
         "retries": (
             f"{_plural(len(policies), 'state')} retrying invoked work: "
             f"{sum(1 for p in policies if p.max_retries is not None)} capped, "
@@ -349,6 +356,59 @@ def _evidence(run: VerificationRun, facts: Facts) -> dict[str, tuple[str, ...]]:
         ),
         "parallel": (f"{_plural(len(parallels), 'parallel state')}, {_plural(regions, 'region')}",),
     }
+
+
+def _completeness_scope(run: VerificationRun, undecided: int) -> tuple[str, ...]:
+    """What SW311 checked of the matrix, and why the undecided pairs outside it are not its findings."""
+    scope = completeness_scope(run)
+    lines = [
+        f"SW311 checks {_plural(len(scope.leaves), 'reachable waiting leaf', 'reachable waiting leaves')} x "
+        f"{_plural(len(scope.events), 'external event')}: {scope.undecided} undecided"
+    ]
+    outside = undecided - scope.undecided
+    if outside:
+        lines.append(
+            f"{outside} undecided outside that: in unreachable, stuck or passed-through leaves, "
+            "or of events nothing mentions (SW301, SW303, SW304)"
+        )
+    return tuple(lines)
+
+
+def _waits_evidence(run: VerificationRun) -> tuple[str, ...]:
+    """What SW601 checked: each waiting leaf by kind, which have a timeout, why the rest are not findings."""
+    machine = run.machine
+    graph = graph_of(run)
+    waits = waiting_states(machine, graph)
+    by_design = waits_by_design(machine)
+    levels = sum(1 for wait in waits.values() if wait.level is not None)
+    checkpoints = sum(1 for wait in waits.values() if wait.strict and wait.level is None)
+    plain = sum(1 for wait in waits.values() if not wait.strict)
+    untimed = [
+        wait
+        for wait in waits.values()
+        if not any(machine.transitions[e.transition].kind == "timeout" for e in graph.exits(wait.state))
+    ]
+    lines = [
+        f"{_plural(len(waits), 'waiting state')} ({_plural(levels, 'approval level')}, "
+        f"{_plural(checkpoints, 'checkpoint')}, {plain} waiting on events), "
+        f"{len(waits) - len(untimed)} with a timeout"
+    ]
+    if untimed:
+        designed = sum(1 for wait in untimed if not wait.strict and wait.state in by_design)
+        unreachable = sum(
+            1
+            for wait in untimed
+            if not wait.strict and wait.state not in by_design and wait.state not in graph.reachable
+        )
+        reported = len(untimed) - designed - unreachable
+        lines.append(
+            f"of the {len(untimed)} without one: {designed} wait by design (initial state, review queue), "
+            f"{unreachable} unreachable (SW301), {reported} reported (SW601)"
+        )
+    lines.append(
+        f"{_plural(len(machine.approvals), 'approval')}, {_plural(len(machine.checkpoints), 'checkpoint')}"
+    )
+    return tuple(lines)
 
 
 def _proofs(run: VerificationRun) -> tuple[str, ...]:
@@ -385,11 +445,13 @@ def summarize(
     findings: Iterable[Diagnostic],
     file: str | None = None,
     run: VerificationRun | None = None,
+    strict: bool = False,
 ) -> Summary:
     """Build the validation report of one machine from the rules that ran and their findings.
 
     `run` is the verification run the rules ran in (its proofs are the evidence of
     the guard checks); without one, the summary derives what it needs afresh.
+    `strict` (`check --strict`) makes a warning fail its check, as it fails `check`.
     """
     from statewright.compiler.verify.result import verification_of  # z3 only when a summary is made
 
@@ -431,13 +493,13 @@ def summarize(
 
     evidence = _evidence(run, facts)
     rows = [
-        _row(spec.key, spec.title, evidence[spec.key], covered.get(spec.key, []), per_check, crashes)
+        _row(spec.key, spec.title, evidence[spec.key], covered.get(spec.key, []), per_check, crashes, strict)
         for spec in CHECKS
     ]
     for family in sorted(extra_families):
         key = f"family:{family}"
         evidence_line = "rules: " + ", ".join(sorted(set(extra_families[family])))
-        rows.append(_row(key, family, (evidence_line,), extra_families[family], per_check, crashes))
+        rows.append(_row(key, family, (evidence_line,), extra_families[family], per_check, crashes, strict))
     return Summary(
         workflow=machine.name,
         file=file if file is not None else machine.source,
@@ -453,6 +515,7 @@ def _row(
     rules: list[str],
     per_check: Mapping[str, list[Diagnostic]],
     crashes: Mapping[str, list[str]],
+    strict: bool = False,
 ) -> CheckResult:
     found = per_check.get(key, [])
     severities = Counter(finding.severity for finding in found)
@@ -462,8 +525,10 @@ def _row(
     status: CheckStatus
     if not rules and not found and not crashed:
         status = "NOT RUN"
-    elif crashed or severities[Severity.ERROR] or severities[Severity.WARNING]:
+    elif crashed or severities[Severity.ERROR] or (strict and severities[Severity.WARNING]):
         status = "FAIL"
+    elif severities[Severity.WARNING]:
+        status = "WARN"
     else:
         status = "PASS"
     return CheckResult(
@@ -559,7 +624,7 @@ def render_summary(summary: Summary) -> str:
     counts = summary.counts()
     header = (
         f"validation of {summary.workflow} ({summary.file}): {summary.verdict} — "
-        f"{counts['PASS']} pass, {counts['FAIL']} fail, {counts['NOT RUN']} not run"
+        f"{counts['PASS']} pass, {counts['WARN']} warn, {counts['FAIL']} fail, {counts['NOT RUN']} not run"
     )
     width = max(len(check.title) for check in summary.checks) + 2
     lines = [header]

@@ -66,7 +66,10 @@ class Entry:
         return head
 
 
-Status = Literal["transition", "reject", "ignore", "other_region", "unresolved"]
+Status = Literal["transition", "reject", "ignore", "other_region", "not_awaited", "unresolved"]
+"""`not_awaited`: an approval or checkpoint event in a state that does not wait for it. No level
+decides it, and every engine refuses it as not allowed (SW960): it is refused implicitly, by the
+language (LANGUAGE.md), not left open. `unresolved`: an external event nothing decides."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +85,16 @@ class Cell:
     event: str
     entries: tuple[Entry, ...]
     other_region: str | None = None
+    awaited: bool = False
+    """True for an approval or checkpoint event: only the states that wait for it take it."""
 
     @property
     def status(self) -> Status:
-        """How the pair is resolved: transition, reject, ignore, another region, or not at all."""
+        """How the pair is resolved: transition, reject, ignore, another region, refused, or not at all."""
         if not self.entries:
-            return "other_region" if self.other_region is not None else "unresolved"
+            if self.other_region is not None:
+                return "other_region"
+            return "not_awaited" if self.awaited else "unresolved"
         first = self.entries[0].kind
         if first in ("reject", "ignore"):
             return first
@@ -133,8 +140,10 @@ class MatrixStats:
     reject: int
     ignore: int
     other_region: int
+    not_awaited: int
+    """Approval and checkpoint events in states that do not wait for them: refused implicitly."""
     unresolved: int
-    unresolved_external: int
+    """External events nothing decides."""
     open_guarded: int
     choices: int
 
@@ -210,7 +219,12 @@ class Matrix:
                 break
         if found:
             return Cell(state, event, found)
-        return Cell(state, event, (), self.dispatch.other_region(chain, event))
+        return Cell(state, event, (), self.dispatch.other_region(chain, event), event in self._awaited)
+
+    @cached_property
+    def _awaited(self) -> frozenset[str]:
+        """The approval and checkpoint events: the machine's events that are not external."""
+        return frozenset(event.name for event in self.machine.events if event.kind != "external")
 
     def timer(self, state: str, kind: TimerKind) -> tuple[Entry, ...]:
         """The `timeout`/`done`/`error`/`always` moves out of a leaf, its ancestors' included."""
@@ -272,8 +286,8 @@ class Matrix:
             elsewhere = self.dispatch.elsewhere(row) & missing
             found["other_region"] += len(elsewhere)
             unresolved = missing - elsewhere
-            found["unresolved"] += len(unresolved)
-            found["unresolved_external"] += len(unresolved & external)
+            found["unresolved"] += len(unresolved & external)
+            found["not_awaited"] += len(unresolved - external)
         return MatrixStats(
             rows=len(self.rows),
             events=len(self.events),
@@ -281,8 +295,8 @@ class Matrix:
             reject=found["reject"],
             ignore=found["ignore"],
             other_region=found["other_region"],
+            not_awaited=found["not_awaited"],
             unresolved=found["unresolved"],
-            unresolved_external=found["unresolved_external"],
             open_guarded=found["open_guarded"],
             choices=found["choices"],
         )

@@ -7,8 +7,10 @@ Artifacts, for a workflow `W`:
   produces), then `(timeout)`, `(done)`, `(error)` and `(always)` when some
   state uses them. A cell holds the target (with its guard, or `[else]`), an
   explicit `reject: reason` or `ignore`, `(another region)` when only a
-  sibling region of an enclosing parallel state reacts to the event, or `—`
-  when nothing handles it. Transitions, rejects and ignores written on
+  sibling region of an enclosing parallel state reacts to the event,
+  `(refused: not awaited here)` for an approval or checkpoint event in a state
+  that does not wait for it (every engine refuses it as not allowed), or `—`
+  when nothing handles an external event. Transitions, rejects and ignores written on
   enclosing states apply.
 - `W.transitions.csv`: the same table as RFC 4180 CSV (CRLF records, quoting
   by the csv module); an unresolved cell is empty and several entries in one
@@ -95,6 +97,8 @@ def entry_plain(entry: Entry) -> str:
 
 
 OTHER_REGION = "(another region)"
+NOT_AWAITED = "(refused: not awaited here)"
+"""An approval or checkpoint event in a state that does not wait for it: every engine refuses it."""
 
 
 def cell_md(cell: Cell | Sequence[Entry]) -> str:
@@ -104,6 +108,8 @@ def cell_md(cell: Cell | Sequence[Entry]) -> str:
         return "<br>".join(entry_md(e) for e in entries)
     if isinstance(cell, Cell) and cell.other_region is not None:
         return OTHER_REGION
+    if isinstance(cell, Cell) and cell.status == "not_awaited":
+        return NOT_AWAITED
     return UNRESOLVED_MD
 
 
@@ -114,6 +120,8 @@ def cell_plain(cell: Cell | Sequence[Entry]) -> str:
         return "\n".join(entry_plain(e) for e in entries)
     if isinstance(cell, Cell) and cell.other_region is not None:
         return OTHER_REGION
+    if isinstance(cell, Cell) and cell.status == "not_awaited":
+        return NOT_AWAITED
     return ""
 
 

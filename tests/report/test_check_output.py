@@ -75,9 +75,9 @@ def test_text_shows_findings_then_validation_then_the_count(
     assert result.exit_code == 0
     out = result.stdout
     finding = out.index("warning[TSC311]: state A looks odd")
-    validation = out.index(f"validation of Good ({path}): FAIL — 0 pass, 1 fail, 8 not run")
+    validation = out.index(f"validation of Good ({path}): INCOMPLETE — 0 pass, 1 warn, 0 fail, 8 not run")
     assert finding < validation < out.index("checked 1 file: 0 errors, 1 warning")
-    assert "  FAIL     completeness" in out
+    assert "  WARN     completeness" in out
     assert "  NOT RUN  reachability" in out
     assert "counterexample (TSC311): (initial state)" in out
     assert f"  - finding: TSC311 warning at {path}:3:3: state A looks odd" in out
@@ -91,8 +91,8 @@ def test_concise_has_one_validation_line_per_file(tmp_path: Path, monkeypatch: p
     lines = run("check", "--format", "concise", path).stdout.splitlines()
     assert len(lines) == 3
     assert lines[0].startswith(f"{path}:3:3: TSC311 warning")
-    assert lines[1].startswith(f"{path}: validation FAIL: reachability NOT RUN,")
-    assert "completeness FAIL" in lines[1]
+    assert lines[1].startswith(f"{path}: validation INCOMPLETE: reachability NOT RUN,")
+    assert "completeness WARN" in lines[1]
     assert lines[2] == "checked 1 file: 0 errors, 1 warning"
 
 
@@ -104,9 +104,13 @@ def test_json_carries_validation_next_to_summary(tmp_path: Path, monkeypatch: py
     document = json.loads(run("check", "--format", "json", tmp_path).stdout)
     assert list(document) == ["files", "diagnostics", "summary", "validation"]
     (validation,) = document["validation"]  # the file with a syntax error was not verified
-    assert (validation["file"], validation["workflow"], validation["verdict"]) == (str(path), "Good", "FAIL")
+    assert (validation["file"], validation["workflow"], validation["verdict"]) == (
+        str(path),
+        "Good",
+        "INCOMPLETE",
+    )
     completeness = next(c for c in validation["checks"] if c["check"] == "completeness")
-    assert completeness["status"] == "FAIL"
+    assert completeness["status"] == "WARN"
     assert completeness["rules"] == ["odd"]
     assert validation["risks"][0]["code"] == "TSC311"
 
@@ -121,3 +125,17 @@ def test_without_rules_text_stays_as_it_was_and_json_says_not_run(
     (validation,) = json.loads(run("check", "--format", "json", path).stdout)["validation"]
     assert {c["status"] for c in validation["checks"]} == {"NOT RUN"}
     assert validation["verdict"] == "INCOMPLETE"
+
+
+def test_the_verdict_agrees_with_the_exit_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16: a warning said FAIL while `check` exited 0 with 0 errors; WARN now, FAIL under --strict."""
+    use(monkeypatch, Plugin())
+    path = tmp_path / "good.wf"
+    path.write_text(GOOD, "utf-8")
+    plain = run("check", "--format", "json", path)
+    strict = run("check", "--strict", "--format", "json", path)
+    assert (plain.exit_code, strict.exit_code) == (0, 1)
+    for result, status in ((plain, "WARN"), (strict, "FAIL")):
+        (validation,) = json.loads(result.stdout)["validation"]
+        completeness = next(c for c in validation["checks"] if c["check"] == "completeness")
+        assert completeness["status"] == status

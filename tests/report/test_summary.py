@@ -26,6 +26,11 @@ from statewright.report.summary import (
     rule_checks,
     summarize,
 )
+from statewright.runtime import engine
+from statewright.runtime.definition import Definition
+from statewright.runtime.draft import NO_REQUEST
+from statewright.runtime.errors import EventNotAllowed
+from statewright.runtime.model import Instance
 from statewright.semantics.facts import Matrix
 from statewright.source import Span
 from tests.conftest import EXAMPLES
@@ -134,15 +139,19 @@ def test_a_family_without_findings_passes_and_guards_stay_not_run() -> None:
     assert summary.check("reachability").rules == ("unreachable",)
 
 
-def test_errors_and_warnings_fail_their_check_with_codes_and_counterexample() -> None:
+def test_errors_fail_and_warnings_warn_their_check_with_codes_and_counterexample() -> None:
+    """Issue 16: a warning-only check is WARN (check exits 0), FAIL only under --strict, as the exit code."""
     findings = [
         finding("SW311", Severity.WARNING, "state `Idle` leaves `poke` open", ("go", "stop")),
         finding("SW311", Severity.WARNING, "state `Busy` leaves `poke` open"),
         finding("SW302", Severity.ERROR, "trap", ("go",)),
     ]
     summary = summarize(machine_of(SMALL), ALL_RULES, findings)
+    assert (
+        summarize(machine_of(SMALL), ALL_RULES, findings, strict=True).check("completeness").status == "FAIL"
+    )
     completeness = summary.check("completeness")
-    assert completeness.status == "FAIL"
+    assert completeness.status == "WARN"
     assert (completeness.warnings, completeness.errors) == (2, 0)
     assert completeness.codes == (("SW311", "warning", 2),)
     assert completeness.counterexample == ("go", "stop")
@@ -191,7 +200,7 @@ def test_a_family_outside_the_nine_gets_its_own_row() -> None:
     style = FakeRule("verb-state-name", "style", ("SW305",))
     summary = summarize(machine_of(SMALL), [style], [finding("SW305", Severity.WARNING)])
     row = summary.check("family:style")
-    assert (row.title, row.status, row.warnings) == ("style", "FAIL", 1)
+    assert (row.title, row.status, row.warnings) == ("style", "WARN", 1)
     assert row.evidence == ("rules: verb-state-name",)
 
 
@@ -204,7 +213,7 @@ def test_findings_without_a_declaring_rule_fall_back_to_the_code_number() -> Non
     assert check_of("TSU398", "structure") == "deadlock"  # by the words of its registered name
     assert check_of("SW101") is None
     summary = summarize(machine_of(SMALL), [], [finding("SW512", Severity.WARNING)])
-    assert summary.check("sagas").status == "FAIL"
+    assert summary.check("sagas").status == "WARN"
 
 
 def test_family_names_are_matched_loosely() -> None:
@@ -227,8 +236,9 @@ def test_evidence_counts_come_from_the_ir() -> None:
     assert completeness[0] == "3 non-final leaves x 3 events = 9 pairs"
     assert completeness[1] == (
         "5 transition, 1 reject, 1 ignore, 0 handled by another region, "
-        "2 unresolved (2 of them external events)"
+        "0 approval/checkpoint events refused where not awaited, 2 external events undecided"
     )
+    assert completeness[2] == "SW311 checks 3 reachable waiting leaves x 3 external events: 2 undecided"
     assert summary.check("deadlock").evidence == (
         "3 of 3 non-final leaves have a way out",
         "4 of 4 leaves can reach a final state of the workflow",
@@ -243,7 +253,9 @@ def test_saga_and_wait_evidence() -> None:
     )
     approvals = summarize(machine_of(APPROVE), [], [])
     assert approvals.check("waits").evidence == (
-        "2 waiting states, 2 with a timeout",
+        "3 waiting states (2 approval levels, 0 checkpoints, 1 waiting on events), 2 with a timeout",
+        "of the 1 without one: 1 wait by design (initial state, review queue), 0 unreachable (SW301), "
+        "0 reported (SW601)",
         "1 approval, 0 checkpoints",
     )
 
@@ -306,9 +318,9 @@ def test_text_rendering_has_a_row_per_check_and_the_risks() -> None:
     findings = [finding("SW311", Severity.WARNING, "open", ("go",))]
     text = render_summary(summarize(machine_of(SMALL), ALL_RULES, findings, "spec.wf"))
     lines = text.splitlines()
-    assert lines[0] == "validation of Small (spec.wf): FAIL — 7 pass, 1 fail, 1 not run"
+    assert lines[0] == "validation of Small (spec.wf): INCOMPLETE — 7 pass, 1 warn, 0 fail, 1 not run"
     assert lines[1].startswith("  PASS     reachability       5 states (4 leaves)")
-    assert any(line.startswith("  FAIL     completeness") for line in lines)
+    assert any(line.startswith("  WARN     completeness") for line in lines)
     assert any(
         line.startswith("  NOT RUN  guard consistency  no rule of this family is registered")
         for line in lines
@@ -372,8 +384,39 @@ def test_fast_counts_agree_with_the_cells(machine: Machine) -> None:
         statuses["ignore"],
     )
     assert (stats.other_region, stats.unresolved) == (statuses["other_region"], statuses["unresolved"])
-    assert stats.unresolved_external == sum(
-        1 for cell in cells if cell.status == "unresolved" and cell.event in external
-    )
+    assert stats.not_awaited == statuses["not_awaited"]
+    assert all(cell.event in external for cell in cells if cell.status == "unresolved")
+    assert all(cell.event not in external for cell in cells if cell.status == "not_awaited")
     assert stats.open_guarded == sum(1 for cell in cells if cell.entries and not cell.closed)
     assert stats.choices == sum(1 for cell in cells if cell.choices > 1)
+
+
+@pytest.mark.parametrize(
+    "machine",
+    [m for p in sorted(EXAMPLES.glob("*.wf")) if (m := compile_path(p).machine)]
+    + [machine_of(APPROVE), machine_of(PARALLEL_SPEC)],
+    ids=lambda m: m.name,
+)
+def test_not_awaited_cells_are_refused_by_the_runtime(machine: Machine) -> None:
+    """Issue 16: the table and completeness call an approval event outside its approval refused; it is.
+
+    Every `not_awaited` cell (shown `(refused: not awaited here)`, counted as refused, never as
+    undecided) is an event the runtime refuses there as not allowed (SW960), changing nothing.
+    """
+    matrix = Matrix(machine, verification_of(VerificationRun(machine)).exhaustive)
+    definition = Definition(machine)
+    context = engine.initial_context(definition, {}) if not _required(machine) else None
+    refused = [cell for cell in matrix.cells if cell.status == "not_awaited"]
+    for cell in refused:
+        instance = Instance(
+            "i", machine.name, machine.version, (cell.state,), context or {}, "running", 1, 0, 0
+        )
+        step = engine.send(definition, instance, cell.event, 0, NO_REQUEST)
+        assert isinstance(step.error, EventNotAllowed), (cell.state, cell.event)
+        assert step.commit.record.outcome == "not_allowed"
+    assert all(cell.event not in {e.name for e in machine.events if e.kind == "external"} for cell in refused)
+
+
+def _required(machine: Machine) -> bool:
+    """True when some context field has no default (the test then sends with an empty context)."""
+    return any(field.default is None for field in machine.context)

@@ -180,7 +180,9 @@ def test_approval_table() -> None:
     assert rows["Review.level_1"]["approve"] == "Review.level_2"
     assert rows["Review.level_1"]["delegate"] == "(stay)"
     assert rows["Review.level_2"]["(timeout)"] == "after 2d: Rejected"
-    assert rows["Draft"]["approve"] == "—"
+    # issue 16: an approval event outside its approval is refused (SW960), not left open
+    assert rows["Draft"]["approve"] == "(refused: not awaited here)"
+    assert rows["Draft"]["submit"] != "—"
     assert "Done" not in rows  # final states are not rows
     assert ["Rejected", "failure", "not approved"] in finals
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from statewright import ir
 from statewright.compiler.verify.graph import MachineGraph
 from statewright.compiler.verify.rules import waits
 from statewright.diagnostics import Diagnostic, Severity
+from statewright.pipeline import compile_path
 from statewright.plugins.manager import PluginManager
+from tests.conftest import EXAMPLES
 from tests.verify.support import at, machine_of, position, run_rules
 
 GOOD = """\
@@ -96,12 +103,89 @@ def test_sw601_level_timeout_without_escalation() -> None:
 
 
 def test_sw601_plain_state_waiting_for_events_is_a_warning() -> None:
-    text = GOOD.replace("{ on go -> Review  timeout 30d -> Withdrawn }", "{ on go -> Review }")
+    text = GOOD.replace("approved -> Checked", "approved -> Paying").replace(
+        "  final state Done\n", "  state Paying { on resolved -> Checked }\n  final state Done\n"
+    )
     [finding] = findings(machine_of(text), "SW601")
     assert finding.severity is Severity.WARNING
-    assert "state `Draft` waits only for events (`go`)" in finding.message
-    assert at(finding) == position(text, "initial state Draft")
-    assert finding.counterexample == ()
+    assert "state `Paying` waits only for events (`resolved`)" in finding.message
+    assert at(finding) == position(text, "state Paying")
+    assert finding.counterexample == ("go", "after 1d", "approve")
+
+
+CAREFUL = [
+    # the seed's shape: a draft waits for its author; a review queue waits for a person
+    """workflow Order {
+  events { submit, cancel, resolved }
+  initial state Draft { on submit -> Fulfilling  on cancel -> Cancelled }
+  saga Fulfilling {
+    step charge compensate refund key "c-{id}" compensate_key "r-{id}" service payments timeout 30s
+    done -> Shipped
+    compensated -> Cancelled
+    compensation_failed -> ManualReview
+  }
+  state ManualReview { on resolved -> Cancelled }
+  final state Shipped
+  final state Cancelled
+}
+""",
+    # a dead-letter queue of invoked work, with a state inside it
+    """workflow Load {
+  events { start, retried, dropped }
+  initial state Idle { on start -> Loading }
+  state Loading {
+    invoke load_rows retry 3 backoff exponential 1s..1m dead_letter -> Parked
+    done -> Loaded
+    timeout 1h -> Parked
+  }
+  state Parked {
+    initial state Waiting { on retried -> Loading  on dropped -> Dropped }
+  }
+  final state Loaded
+  final state Dropped
+}
+""",
+    # every mid-process wait is bounded
+    """workflow Claim {
+  events { submit, approve, pay }
+  initial state Draft { on submit -> Review }
+  state Review { on approve -> Paying  timeout 5d -> Expired }
+  state Paying { on pay -> Paid  timeout 30d -> Expired }
+  final state Paid
+  final state Expired
+}
+""",
+]
+
+
+@pytest.mark.parametrize("text", CAREFUL, ids=["review-queue", "dead-letter", "bounded"])
+def test_sw601_careful_designs_are_clean(text: str) -> None:
+    """Issue 16: SW601 fired on most waiting states; initial states and review queues wait by design."""
+    machine = machine_of(text)
+    assert findings(machine, "SW601") == []
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.wf")), ids=lambda p: p.stem)
+def test_sw601_examples_are_clean(example: Path) -> None:
+    """The examples bound every wait that is not one by design."""
+    machine = compile_path(example).machine
+    assert machine is not None
+    assert findings(machine, "SW601") == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=5))
+def test_sw601_reports_exactly_the_unbounded_mid_process_waits(bounded: list[bool]) -> None:
+    """Property: in a chain Draft -> S1 -> ... -> Done, SW601 reports exactly the Si with no timeout."""
+    states = [f"S{i}" for i in range(1, len(bounded) + 1)]
+    lines = ["workflow Chain {", "  events { next }", "  initial state Draft { on next -> S1 }"]
+    for i, (name, timed) in enumerate(zip(states, bounded, strict=True)):
+        after = states[i + 1] if i + 1 < len(states) else "Done"
+        timer = "  timeout 1d -> Expired" if timed else ""
+        lines.append(f"  state {name} {{ on next -> {after}{timer} }}")
+    lines += ["  final state Done", "  final state Expired", "}"]
+    reported = {f.message.split("`")[1] for f in findings(machine_of("\n".join(lines)), "SW601")}
+    assert reported == {name for name, timed in zip(states, bounded, strict=True) if not timed}
 
 
 def test_sw601_timeout_on_an_enclosing_state_counts() -> None:

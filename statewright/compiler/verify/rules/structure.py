@@ -33,7 +33,8 @@ state, an event that a sibling region mentions counts as meant for that region.
   exhaustive. For the same reason SW310 does not report two *guarded* transitions
   on one event: whether they overlap is SW402's question.
 - Only external events count for SW311: approval and checkpoint events are only
-  meaningful in the states that wait for them. Events no state mentions at all are
+  meaningful in the states that wait for them, and elsewhere every engine refuses
+  them as not allowed (SW960; the table shows `(refused: not awaited here)`). Events no state mentions at all are
   reported once by SW304 rather than once per state by SW311.
 """
 
@@ -57,6 +58,7 @@ from statewright.diagnostics.catalog.structure import (
 )
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
+from statewright.plugins.run import VerificationRun
 from statewright.semantics.dispatch import Dispatch, Handling
 
 
@@ -544,22 +546,9 @@ class CompletenessRule:
         The counterexample is the shortest path into the leaf followed by the first undecided event.
         """
         graph = graph_of(context.run_for(machine))
-        dispatch = context.run_for(machine).derive(Dispatch)
-        mentioned = mentioned_events(machine)
-        events = [e.name for e in machine.events if e.kind == "external" and e.name in mentioned]
-        if not events:
-            return
         severity = Severity.ERROR if context.strict else None
-        transient = _transient(machine)
-        for leaf in graph.leaves:
+        for leaf, missing in completeness_scope(context.run_for(machine)).gaps:
             state = graph.states[leaf]
-            if state.kind == "final" or leaf not in graph.reachable or leaf in transient:
-                continue
-            if not any(True for _ in graph.exits(leaf)):
-                continue  # a deadlock (SW303): refusing events there would not help
-            missing = unresolved(dispatch, leaf, events)
-            if not missing:
-                continue
             count = f"{len(missing)} events" if len(missing) > 1 else "one event"
             yield Diagnostic.of(
                 INCOMPLETE,
@@ -570,6 +559,49 @@ class CompletenessRule:
                 severity=severity,
                 counterexample=(*(graph.path_to(leaf) or ()), missing[0]),
             )
+
+
+@dataclass(frozen=True, slots=True)
+class CompletenessScope:
+    """What SW311 checks, and what it finds undecided there.
+
+    `leaves`: the reachable non-final leaves that are neither passed through at
+    once (an unconditional `always`) nor stuck (SW303); `events`: the external
+    events some transition, refusal or emit mentions (others are SW304's);
+    `gaps`: each checked leaf with the events it leaves undecided, in IR order.
+    """
+
+    leaves: tuple[str, ...]
+    events: tuple[str, ...]
+    gaps: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @property
+    def undecided(self) -> int:
+        """How many checked (leaf, event) pairs nothing decides."""
+        return sum(len(missing) for _, missing in self.gaps)
+
+
+def completeness_scope(run: VerificationRun) -> CompletenessScope:
+    """The leaves and events SW311 checks in `run`'s machine, and the undecided pairs (the report's too)."""
+    machine = run.machine
+    graph = graph_of(run)
+    dispatch = run.derive(Dispatch)
+    mentioned = mentioned_events(machine)
+    events = tuple(e.name for e in machine.events if e.kind == "external" and e.name in mentioned)
+    transient = _transient(machine)
+    leaves: list[str] = []
+    gaps: list[tuple[str, tuple[str, ...]]] = []
+    for leaf in graph.leaves:
+        state = graph.states[leaf]
+        if state.kind == "final" or leaf not in graph.reachable or leaf in transient:
+            continue
+        if not any(True for _ in graph.exits(leaf)):
+            continue  # a deadlock (SW303): refusing events there would not help
+        leaves.append(leaf)
+        missing = unresolved(dispatch, leaf, events) if events else ()
+        if missing:
+            gaps.append((leaf, missing))
+    return CompletenessScope(tuple(leaves), events, tuple(gaps))
 
 
 def _transient(machine: ir.Machine) -> frozenset[str]:

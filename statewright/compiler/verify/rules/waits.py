@@ -8,8 +8,11 @@ What each rule checks:
 
 - SW601 every waiting state has a hard timeout (its own or an enclosing state's). Missing on an
   approval level or checkpoint it is an error; on a plain state that waits only for events it
-  is a warning (such states are often deliberate, like a draft waiting for its author). A level
-  with `timeout` but no `escalate` has no timer in the graph either, and is reported here.
+  is a warning, except where waiting for a person is the state's purpose (`waits_by_design`):
+  the workflow's initial state (its creator acts next, as a draft waits for its author) and a
+  review queue (the target of a saga's `compensation_failed` or a retry's `dead_letter`, or a
+  state inside one: the human fallback of the design). A level with `timeout` but no
+  `escalate` has no timer in the graph either, and is reported here.
 - SW602 the escalation chain ends in an outcome: following timeouts from a waiting state (through
   further waiting states) must reach a state that can still reach a final state. Reported are
   timeouts into states that cannot finish, and escalation cycles (level 1 -> level 2 -> level 1),
@@ -49,6 +52,7 @@ from statewright.diagnostics.catalog.waits import (
 )
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
+from statewright.semantics.hierarchy import Hierarchy
 from statewright.source import Span
 
 FAMILY = "waits"
@@ -94,6 +98,27 @@ def waiting_states(machine: ir.Machine, graph: MachineGraph | None = None) -> di
     return found
 
 
+def waits_by_design(machine: ir.Machine) -> frozenset[str]:
+    """Plain leaves whose purpose is to wait for a person, which SW601 does not ask to time out.
+
+    The initial leaves (the instance's creator acts next) and the leaves of review queues: the
+    targets of sagas' `compensation_failed` and of retry policies' `dead_letter`, and the states
+    inside them. Approval levels and checkpoints are never among them.
+    """
+    queues = {saga.compensation_failed for saga in machine.sagas if saga.compensation_failed}
+    queues |= {
+        state.invoke.retry.dead_letter
+        for state in machine.states
+        if state.invoke is not None and state.invoke.retry is not None and state.invoke.retry.dead_letter
+    }
+    hierarchy = Hierarchy(machine)
+    found = set(hierarchy.initial_leaves)
+    for state in machine.states:
+        if state.kind == "atomic" and ({state.name, *hierarchy.ancestors(state.name)} & queues):
+            found.add(state.name)
+    return frozenset(found)
+
+
 def _waits_on_events(machine: ir.Machine, graph: MachineGraph, state: ir.State) -> bool:
     """A plain state without work whose only ways out are events (and perhaps a timer)."""
     if state.role != "state" or state.invoke is not None:
@@ -120,9 +145,12 @@ class WaitTimeoutRule:
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Report waiting leaves without any timer edge."""
         graph = graph_of(context.run_for(machine))
+        by_design = waits_by_design(machine)
         for wait in waiting_states(machine, graph_of(context.run_for(machine))).values():
             if _timeouts(machine, graph, wait.state):
                 continue
+            if not wait.strict and (wait.state in by_design or wait.state not in graph.reachable):
+                continue  # a wait by design; an unreachable state is SW301's
             yield Diagnostic.of(
                 WAIT_WITHOUT_TIMEOUT,
                 self._message(machine, graph, wait),
