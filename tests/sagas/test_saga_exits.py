@@ -10,6 +10,7 @@ saga, a parent's transition, re-entering the saga, or cancelling the instance.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -353,3 +354,30 @@ def test_an_exit_runs_exactly_the_completed_compensations_reversed(
     status = rt.load("t").status
     assert status in ("completed", "cancelled")
     assert status == "cancelled" or rt.load("t").active == ("Gone",)
+
+
+# --------------------------------------------------------------------------- `statewright run cancel`
+
+
+def test_run_cancel_mid_saga_compensates_and_verifies(tmp_path: Path) -> None:
+    from tests.cli.test_run_cli import Store
+
+    spec = tmp_path / "trip.wf"
+    spec.write_text(trip(), encoding="utf-8")
+    store = Store(spec, tmp_path / "runs.db")
+    store("start", "--id", "t1", "--now", "2026-03-01T09:00:00Z")
+    store("send", "t1", "go", "--now", "2026-03-01T09:00:01Z")
+    for second, step in enumerate(("flight", "hotel", "charge"), start=2):
+        store("work", "t1", f"trip-7-{step}", "--now", f"2026-03-01T09:00:0{second}Z")
+    cancelled = store.json("cancel", "t1", "--now", "2026-03-01T09:00:06Z")
+    assert cancelled["instance"]["status"] == "running"
+    assert cancelled["instance"]["active"] == ["Booking.refund_card"]
+    for second, undo in enumerate(("refund", "unhotel", "unflight"), start=7):
+        store("work", "t1", f"trip-7-{undo}", "--now", f"2026-03-01T09:00:0{second}Z")
+    assert store.targets("t1")[-4:] == [
+        "Booking.refund_card",
+        "Booking.cancel_hotel",
+        "Booking.cancel_flight",
+        "Cancelled",
+    ]
+    assert store("verify", "t1").stdout.startswith("OK")

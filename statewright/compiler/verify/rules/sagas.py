@@ -377,7 +377,7 @@ class SagaExitRule:
         for saga in machine.sagas:
             reported: set[int] = set()
             for leaf, owed in pending_undo(saga).items():
-                if not owed.owes or leaf not in graph.states:
+                if not owed.owes or leaf not in graph.edges:
                     continue
                 for index in _exits(machine, graph, dispatch, saga, leaf):
                     exit_ = machine.transitions[index]
