@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from statewright import ir
 from statewright.plugins.api import Target, TargetOptions
@@ -64,6 +64,7 @@ from statewright.testing.scenario import (
     Timeout,
     Unsupported,
     WorkDone,
+    scope_lock,
 )
 
 MAYBE, WAITING, READY, STARTED, CANCELLED = 1, 8, 16, 32, 256
@@ -72,6 +73,47 @@ LIVE = WAITING | READY | STARTED
 
 class SpiffMissingError(RuntimeError):
     """SpiffWorkflow is not installed (it is a development dependency)."""
+
+
+class Vote(NamedTuple):
+    """A decision the task list recorded at a level: who, what, the listed approvers it fills or hands on."""
+
+    actor: str
+    decision: str
+    approvers: tuple[str, ...] = ()
+    to: str = ""
+
+
+def tally(
+    votes: Sequence[Vote], approvers: Sequence[str], delegation: bool, step: Send
+) -> Vote | Literal[False] | None:
+    """A task list's count of one decision at one level, as the runtime counts (LANGUAGE.md §10).
+
+    An actor stands for the listed approvers they are (by id or a held role) or that
+    were delegated to them, and for none once they delegated; an approval fills the
+    first open listed approver they stand for, one per actor; a delegation hands the
+    delegator's listed approvers on. Returns the vote to record, None when the
+    decision cannot count here (try the next level), False when it is refused.
+    """
+    actor = step.actor
+    if not actor or any(v.decision == "delegate" and v.actor == actor for v in votes):
+        return None
+    if step.event != "reject" and any(v.decision == "approve" and v.actor == actor for v in votes):
+        return None
+    names = {actor, *step.permissions}
+    names |= {a for v in votes if v.decision == "delegate" and v.to == actor for a in v.approvers}
+    standing = tuple(a for a in dict.fromkeys(approvers) if a in names)
+    filled = {a for v in votes if v.decision == "approve" for a in v.approvers}
+    unfilled = [a for a in standing if a not in filled]
+    if not standing or (step.event == "approve" and not unfilled):
+        return None
+    if step.event == "delegate":
+        if not delegation or not step.delegate_to or step.delegate_to == actor:
+            return False
+        return Vote(actor, "delegate", standing, step.delegate_to)
+    if step.event == "approve":
+        return Vote(actor, "approve", (unfilled[0],))
+    return Vote(actor, step.event)
 
 
 def _spiff() -> dict[str, Any]:
@@ -143,7 +185,7 @@ class BpmnRun:
         self.workflow.task_tree.data.update(start_context(machine, context))
         self.entered: list[str] = []
         self.refused = False
-        self.votes: dict[str, list[tuple[str, str]]] = {}
+        self.votes: dict[str, list[Vote]] = {}
         self.last_end: Element | None = None
         self.clock = 0
         self.entered_at: dict[str, int] = {}
@@ -277,6 +319,8 @@ class BpmnRun:
         for task in self.live(READY):
             node = self.node(task)
             if node is not None and node.role == "checkpoint" and node.owner == step.event:
+                if node.approvers and not {step.actor, *step.permissions} & set(node.approvers):
+                    return False  # LANGUAGE.md §11: only the assignee acknowledges
                 task.data.update(self.message_data(step))
                 task.run()
                 self._completed(task)
@@ -284,8 +328,10 @@ class BpmnRun:
         return self.message(step.event, self.message_data(step))
 
     def message_data(self, step: Send) -> dict[str, Any]:
-        """What a message carries: the actor's permissions, its scope and its evidence."""
-        return {PERMISSIONS_VAR: list(step.permissions), SCOPE_VAR: None, EVIDENCE_VAR: dict(step.payload)}
+        """What a message carries: the actor's permissions, its scope (`scope_lock`) and its evidence."""
+        states = {s for leaf in self.active() for s in self.hierarchy.chain(leaf)}
+        scope = scope_lock(self.machine, states, step.event)
+        return {PERMISSIONS_VAR: list(step.permissions), SCOPE_VAR: scope, EVIDENCE_VAR: dict(step.payload)}
 
     def message(self, name: str, payload: dict[str, Any]) -> bool:
         """Deliver event `name`; True when some catch event took it.
@@ -300,32 +346,26 @@ class BpmnRun:
         return caught
 
     def decide(self, step: Send, levels: list[Any]) -> bool:
-        """The task list: count one approver's decision at the first level that offers it to them."""
+        """The task list: count one actor's decision at the first level where it can count (`tally`)."""
         order = self.hierarchy.order
         levels.sort(key=lambda t: order[str(getattr(self.node(t), "state", ""))])
         seen: set[str] = set()
         for task in levels:
             node = self.node(task)
             assert node is not None and node.state is not None
-            level_key = node.state
-            if level_key in seen:
+            if node.state in seen:
                 continue
-            seen.add(level_key)
-            votes = self.votes.setdefault(level_key, [])
-            if step.event == "approve" and (step.actor, "approve") in votes:
+            seen.add(node.state)
+            votes = self.votes.setdefault(node.state, [])
+            counted = tally(votes, node.approvers, node.delegation, step)
+            if counted is None:
                 continue
-            names = {step.actor, *step.permissions} - {None}
-            delegated = any(d == "delegate" and who == step.actor for who, d in votes)
-            if not (names & set(node.approvers)) and not delegated:
-                continue
+            if counted is False:
+                return False
+            votes.append(counted)
             if step.event == "delegate":
-                target = getattr(step, "delegate_to", None)
-                if not node.delegation or not target:
-                    return False
                 self.message("delegate", {})  # the diagram's non-interrupting boundary; the task list decides
-                votes.append((target, "delegate"))
                 return True
-            votes.append((step.actor or "", step.event))
             task.data[DECISION_VAR] = step.event
             task.run()
             self._completed(task)

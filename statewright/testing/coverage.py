@@ -192,7 +192,7 @@ def credentialed(event: str, gate: tuple[tuple[str, ...], tuple[str, ...]]) -> S
 
 
 def _senders(event: str, approvers: tuple[str, ...]) -> list[Send]:
-    if event not in ("approve", "reject", "delegate") or not approvers:
+    if event not in ("approve", "reject", "delegate", "acknowledge") or not approvers:
         return [Send(event)]
     found: list[Send] = []
     for index, approver in enumerate(approvers):

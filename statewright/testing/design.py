@@ -45,7 +45,7 @@ from statewright.testing.invariants import (
     check_sagas,
 )
 from statewright.testing.python_engine import START_MS, do_actions
-from statewright.testing.scenario import Scenario, Send, Timeout, WorkDone
+from statewright.testing.scenario import Scenario, Send, Timeout, WorkDone, scope_lock
 from statewright.testing.scenario import Step as ScenarioStep
 from statewright.testing.values import start_contexts
 
@@ -191,11 +191,13 @@ class DesignDriver:
         self._step(f"send {event} {sender.describe()}".rstrip(), lambda: self._send(event, sender))
 
     def _send(self, event: str, sender: Sender) -> None:
+        active = self.checker.hierarchy.active_states(self.workflow.runtime.store.load(INSTANCE).active)
         self.workflow.runtime.send(
             INSTANCE,
             event,
             actor=sender.actor,
             permissions=sender.permissions,
+            scope=scope_lock(self.spec.machine, active, event),
             evidence=dict(sender.evidence) or None,
             key=sender.key,
             delegate_to=sender.delegate_to,
@@ -387,6 +389,9 @@ def _senders(machine: ir.Machine, event: str) -> st.SearchStrategy[Sender]:
     approvers = sorted(
         {a for approval in machine.approvals for level in approval.levels for a in level.approvers}
     )
+    assignees = sorted({c.assignee for c in machine.checkpoints if c.assignee is not None})
+    if event == "acknowledge":
+        approvers = assignees
     evidence = sorted({e for t in machine.transitions if t.event == event for e in t.evidence})
     permissions = sorted({p for t in machine.transitions if t.event == event for p in t.permissions})
 
@@ -394,7 +399,7 @@ def _senders(machine: ir.Machine, event: str) -> st.SearchStrategy[Sender]:
     def sender(draw: st.DrawFn) -> Sender:
         actor: str | None = None
         held: tuple[str, ...] = ()
-        if event in DECISIONS and approvers:
+        if event in (*DECISIONS, "acknowledge") and approvers:
             who = draw(st.sampled_from((*approvers, OUTSIDER)))
             if who.startswith(("role:", "group:")):
                 actor, held = draw(st.sampled_from(PEOPLE)), (who,)

@@ -33,6 +33,7 @@ from statewright.testing.scenario import (
     Timeout,
     Unsupported,
     WorkDone,
+    scope_lock,
 )
 
 START_MS = 1_767_225_600_000
@@ -192,6 +193,7 @@ class PythonRun:
                 if level.state in active
                 for approver in level.approvers
             }
+            | {who for state, who in self.definition.assignees.items() if state in active}
         )
         return Choices(tuple(handled), gates, tuple(timeouts), owed, tuple(approvers), finished)
 
@@ -213,11 +215,13 @@ class PythonRun:
 
     def _perform(self, step: Step) -> bool:
         if isinstance(step, Send):
+            active = self.hierarchy.active_states(self.instance().active)
             self.runtime.send(
                 INSTANCE_ID,
                 step.event,
                 actor=step.actor,
                 permissions=step.permissions,
+                scope=scope_lock(self.machine, active, step.event),
                 evidence=dict(step.payload) or None,
                 delegate_to=step.delegate_to,
             )

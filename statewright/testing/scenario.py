@@ -13,6 +13,7 @@ execution, a SpiffWorkflow run and the Python runtime are compared directly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
@@ -111,3 +112,23 @@ class Unsupported:
 
     step: int
     reason: str
+
+
+def scope_lock(machine: ir.Machine, states: Iterable[str], event: str) -> str | None:
+    """The scope lock a scenario's sender works under for `event` (LANGUAGE.md §13).
+
+    A scenario says what a person does, not which lock their client holds, so
+    every engine presents this one: the lock of the first transition on `event`
+    leaving one of `states` (the active states, ancestors included) that runs
+    under one (its own `scope`, else the workflow's for a transition with
+    `requires`); None when there is none. A request naming no scope is refused
+    by a lock, so without this the scenarios could never pass a locked gate.
+    """
+    active = set(states)
+    for transition in machine.transitions:
+        if transition.kind != "event" or transition.event != event or transition.source not in active:
+            continue
+        lock = transition.scope or (machine.scope if transition.permissions else None)
+        if lock is not None:
+            return lock
+    return None

@@ -25,8 +25,8 @@ _GO_ON = st.sampled_from((False, True, True, True, True, True, True, True))
 
 
 def _sender(event: str, approvers: tuple[str, ...]) -> st.SearchStrategy[Send]:
-    """An event's sender: anybody, or for an approval decision one of the waiting levels' approvers."""
-    if event not in DECISIONS or not approvers:
+    """An event's sender: anybody, or for a decision (an acknowledgement) a waiting approver (assignee)."""
+    if event not in (*DECISIONS, "acknowledge") or not approvers:
         return st.just(Send(event))
 
     @st.composite

@@ -140,7 +140,7 @@ def test_expense_claim_end_to_end(expense: Store) -> None:
         "approve", "c1", "--actor", "user:fd", "--role", "finance_director", "--now", "2026-01-12T09:00:00Z"
     )
     assert expense.json("status", "c1")["approvals"][0]["votes"] == [
-        {"actor": "user:fd", "decision": "approve"}
+        {"actor": "user:fd", "decision": "approve", "as": ["role:finance_director"]}
     ]
     paying = expense.json(
         "approve", "c1", "--actor", "user:cfo", "--role", "cfo", "--now", "2026-01-12T09:30:00Z"
@@ -279,13 +279,32 @@ def test_refusals_are_recorded_and_exit_1(expense: Store) -> None:
     assert expense.json("status", "c1")["active"] == ["Approval.level_1"]
 
 
+def test_two_holders_of_one_role_do_not_satisfy_quorum_all(expense: Store) -> None:
+    """Level 3 lists finance director and CFO (`quorum all`): a second finance director is refused."""
+    started_claim(expense)
+    lena = ("--actor", "user:lena", "--role", "line_manager")
+    expense("approve", "c1", *lena, "--now", "2026-01-05T10:00:00Z")
+    expense("tick", "--now", "2026-01-12T00:00:00Z")  # level 2 is silent: escalated to level 3
+    first = ("--actor", "user:fd", "--role", "finance_director", "--now", "2026-01-12T09:00:00Z")
+    expense("approve", "c1", *first)
+    second = ("--actor", "user:fd2", "--role", "finance_director", "--now", "2026-01-12T09:10:00Z")
+    refused = expense("approve", "c1", *second, code=1).stderr
+    assert "error[SW963]" in refused and "already approved by someone else" in refused
+    assert expense.json("status", "c1")["active"] == ["Approval.level_3"]
+
+
 def test_delegate_and_recall(expense: Store) -> None:
     """The line manager delegates to a deputy, who approves; the employee then recalls the claim."""
     started_claim(expense)
     lena = ("--actor", "user:lena", "--role", "line_manager")
     expense("delegate", "c1", *lena, "--to", "user:deputy", "--now", "2026-01-05T09:30:00Z")
     votes = expense.json("status", "c1")["approvals"][0]["votes"]
-    assert votes == [{"actor": "user:deputy", "decision": "delegate"}]
+    assert votes == [
+        {"actor": "user:lena", "decision": "delegate", "as": ["role:line_manager"], "to": "user:deputy"}
+    ]
+    assert "user:lena delegate to user:deputy" in expense("status", "c1").stdout
+    again = expense("approve", "c1", *lena, "--now", "2026-01-05T09:35:00Z", code=1).stderr
+    assert "delegated at level 1" in again  # a delegation transfers the vote
     approved = expense.json("approve", "c1", "--actor", "user:deputy", "--now", "2026-01-05T09:40:00Z")
     assert approved["instance"]["active"] == ["Approval.level_2"]
     recalled = expense.json("recall", "c1", "--actor", "ann", "--now", "2026-01-05T09:50:00Z")

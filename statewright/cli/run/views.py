@@ -19,7 +19,7 @@ from statewright import ir
 from statewright.cli.run.values import iso
 from statewright.runtime import codec
 from statewright.runtime.definition import Definition
-from statewright.runtime.model import Instance, Record, Timer, Work
+from statewright.runtime.model import Instance, Record, Timer, Vote, Work
 
 NONE = "-"
 """What an empty cell shows."""
@@ -181,7 +181,7 @@ def approvals(definition: Definition, instance: Instance) -> list[dict[str, Any]
                 "approvers": list(level.approvers),
                 "quorum": level.quorum,
                 "delegation": level.delegation,
-                "votes": [{"actor": vote.actor, "decision": vote.decision} for vote in votes],
+                "votes": [_vote(vote) for vote in votes],
             }
         )
     return found
@@ -258,7 +258,7 @@ def _approval_lines(definition: Definition, instance: Instance) -> list[str]:
     """One line per active approval level."""
     lines = []
     for level in approvals(definition, instance):
-        votes = ", ".join(f"{v['actor']} {v['decision']}" for v in level["votes"]) or "none yet"
+        votes = ", ".join(_vote_text(v) for v in level["votes"]) or "none yet"
         delegation = "delegation allowed" if level["delegation"] else "no delegation"
         lines.append(
             f"level {level['level']} ({level['state']}): {', '.join(level['approvers'])}; "
@@ -301,3 +301,23 @@ def list_row(instance: Instance) -> list[str]:
         str(instance.version),
         iso(instance.updated_ms),
     ]
+
+
+def _vote(vote: Vote) -> dict[str, Any]:
+    """A vote as JSON: actor and decision, what it fills or hands on (`as`), and the delegate (`to`)."""
+    shown: dict[str, Any] = {"actor": vote.actor, "decision": vote.decision}
+    if vote.approvers:
+        shown["as"] = list(vote.approvers)
+    if vote.to is not None:
+        shown["to"] = vote.to
+    return shown
+
+
+def _vote_text(vote: Mapping[str, Any]) -> str:
+    """`ann approve as role:cfo`, `lena delegate to deputy`."""
+    text = f"{vote['actor']} {vote['decision']}"
+    if "to" in vote:
+        text += f" to {vote['to']}"
+    elif vote.get("as"):
+        text += " as " + ", ".join(vote["as"])
+    return text

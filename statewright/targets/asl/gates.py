@@ -1,4 +1,4 @@
-"""The governance gate in front of a transition: required permissions and evidence.
+"""The governance gate in front of a transition: required permissions, evidence, a checkpoint's assignee.
 
 `States.ArrayContains` checks each required permission against the signal's
 `permissions` and each evidence item against its `evidence` names; the
@@ -23,7 +23,8 @@ def gate(
     b: Builder, scope: Scope, leaf: str, label: str, transition: ir.Transition, then: str, refused: str
 ) -> str:
     """The first state of the gate (or `then` when the transition is open)."""
-    if not transition.permissions and not transition.evidence:
+    assignee = _assignee(b, transition)
+    if not transition.permissions and not transition.evidence and assignee is None:
         return then
     needed: dict[str, str] = {}
     checks: dict[str, str] = {}
@@ -35,12 +36,17 @@ def gate(
     for number, item in enumerate(transition.evidence, 1):
         needed[f"evidence{number}"] = item
         checks[f"evidence{number}.$"] = f"States.ArrayContains($.signal.evidence, $.check.evidence{number})"
+    if assignee is not None:  # LANGUAGE.md §11: the actor is the assignee, or holds it
+        needed["assignee"] = assignee
+        checks["assignee.$"] = "States.ArrayContains($.signal.permissions, $.check.assignee)"
     required = b.namer.name(f"{leaf}/{label}: gate needs")
     compute = b.namer.name(f"{leaf}/{label}: gate")
     decide = b.namer.name(f"{leaf}/{label}: gate passed?")
     comment = "requires " + ", ".join(transition.permissions) if transition.permissions else "open"
     if transition.evidence:
         comment += "; evidence " + ", ".join(transition.evidence)
+    if assignee is not None:
+        comment += f"; assignee {assignee}"
     if transition.scope or b.machine.scope:
         comment += f"; scope {transition.scope or b.machine.scope}"
     scope.states[required] = {
@@ -51,9 +57,21 @@ def gate(
         "Next": compute,
     }
     scope.states[compute] = {"Type": "Pass", "Parameters": checks, "ResultPath": "$.check", "Next": decide}
-    tests: list[dict[str, Any]] = [{"Variable": f"$.check.{key}", "BooleanEquals": True} for key in needed]
+    tests: list[dict[str, Any]] = [
+        {"Variable": f"$.check.{key}", "BooleanEquals": True} for key in needed if key != "assignee"
+    ]
+    if assignee is not None:
+        held = {"Variable": "$.check.assignee", "BooleanEquals": True}
+        tests.append({"Or": [{"Variable": "$.signal.actor", "StringEquals": assignee}, held]})
     rule: dict[str, Any] = {"And": tests} if len(tests) > 1 else dict(tests[0])
     rule["Next"] = then
     scope.states[decide] = {"Type": "Choice", "Choices": [rule], "Default": refused}
     b.layout.neutral.update((required, compute, decide))
     return required
+
+
+def _assignee(b: Builder, transition: ir.Transition) -> str | None:
+    """Who must acknowledge, when `transition` is a checkpoint's `acknowledge` with an assignee."""
+    if transition.event != "acknowledge":
+        return None
+    return next((c.assignee for c in b.machine.checkpoints if c.state == transition.source), None)

@@ -34,7 +34,7 @@ ERROR_VAR = "work_error"
 PERMISSIONS_VAR = "message_permissions"
 """The permissions the actor who sent a message holds (a list)."""
 SCOPE_VAR = "message_scope"
-"""The scope a message was sent in (None: any)."""
+"""The scope a message was sent in; a gate's scope lock refuses any other, and none (LANGUAGE.md §13)."""
 EVIDENCE_VAR = "message_evidence"
 """The evidence a message presents (a map from names to values)."""
 
@@ -120,7 +120,7 @@ def to_python(condition: Condition) -> str:
         case Gate(permissions=permissions, scope=scope, evidence=evidence):
             parts = [f"{py_string(p)} in {PERMISSIONS_VAR}" for p in permissions]
             if scope is not None:
-                parts.append(f"{SCOPE_VAR} in (None, {py_string(scope)})")
+                parts.append(f"{SCOPE_VAR} == {py_string(scope)}")
             parts.extend(f"{py_string(e)} in {EVIDENCE_VAR}" for e in evidence)
             return " and ".join(parts) if parts else "True"
         case Decision(value=value):
@@ -149,7 +149,7 @@ def to_feel(condition: Condition) -> str:
         case Gate(permissions=permissions, scope=scope, evidence=evidence):
             parts = [f"list contains({PERMISSIONS_VAR}, {feel_string(p)})" for p in permissions]
             if scope is not None:
-                parts.append(f"({SCOPE_VAR} = null or {SCOPE_VAR} = {feel_string(scope)})")
+                parts.append(f"{SCOPE_VAR} = {feel_string(scope)}")
             parts.extend(f"{EVIDENCE_VAR}.{e} != null" for e in evidence)
             return " and ".join(parts) if parts else "true"
         case Decision(value=value):

@@ -366,7 +366,8 @@ class PathBuilder:
             self.path(source, leaf, transition, back=back, condition=condition, default=default, name=name)
             return
         scope = self.graph.scope_of(source)
-        gate = Gate(transition.permissions, transition.scope, transition.evidence)
+        lock = transition.scope or (self.machine.scope if transition.permissions else None)  # the runtime's
+        gate = Gate(transition.permissions, lock, transition.evidence)
         needs = ", ".join((*transition.permissions, *(f"evidence {e}" for e in transition.evidence)))
         gateway = self.graph.node(
             f"{leaf}_gate",

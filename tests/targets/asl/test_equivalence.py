@@ -164,6 +164,37 @@ def test_approval_quorum_delegation_and_refusals_in_moto(engine: AslEngine) -> N
     assert "Reimbursing" in observations[10].entered
 
 
+def test_listed_approvers_and_delegation_transfer_in_moto(engine: AslEngine) -> None:
+    """Issue 16: one place per listed approver, one per actor; delegation hands a vote on, never adds one."""
+    machine = example("expense_approval")
+    both = ("role:finance_director", "role:cfo")
+    steps: tuple[Step, ...] = (
+        Send("submit"),
+        WorkDone("PolicyScreening"),
+        Send("within_policy"),
+        Send("delegate", actor="ann", permissions=("role:line_manager",), delegate_to="bob"),
+        Send("approve", actor="ann", permissions=("role:line_manager",)),  # delegated: no say
+        Send("delegate", actor="bob", delegate_to="bob"),  # not to oneself
+        Send("approve", actor="bob"),  # in ann's place
+        Send("approve", actor="cy", permissions=("role:department_head",)),
+        Send("approve", actor="farid", permissions=both),  # fills finance_director only
+        Send("approve", actor="farid", permissions=both),  # once
+        Send("approve", actor="dee", permissions=("role:finance_director",)),  # that place is filled
+        Send("approve", permissions=("role:cfo",)),  # nobody
+        Send("approve", actor="eve", permissions=("role:cfo",)),  # the second place: approved
+    )
+    context = (
+        ("amount", Decimal("20000.00")),
+        ("category", "equipment"),
+        ("has_receipt", True),
+        ("cost_centre", "CC-1"),
+    )
+    observations = compare(engine, machine, Scenario(context, steps))
+    accepted = [o.accepted for o in observations[4:]]
+    assert accepted == [True, False, False, True, True, True, False, False, False, True]
+    assert "Reimbursing" in observations[-1].entered
+
+
 def test_gates_and_timeouts_of_ancestors_in_moto(engine: AslEngine) -> None:
     """Publishing: refused without its permission and evidence, then taken; a compound state's timeout."""
     machine = example("publishing")
@@ -172,7 +203,8 @@ def test_gates_and_timeouts_of_ancestors_in_moto(engine: AslEngine) -> None:
         Send("permissions_granted", payload=(("permission_set", "p"), ("policy_version", "1"))),
         Send("interrupts_armed"),
         WorkDone("InterruptReady"),
-        Send("acknowledge"),
+        Send("acknowledge"),  # refused: only the assignee, role:release_owner, acknowledges
+        Send("acknowledge", actor="rho", permissions=("role:release_owner",)),
         Send("inputs_valid"),
         Send(
             "inputs_valid",
@@ -183,7 +215,8 @@ def test_gates_and_timeouts_of_ancestors_in_moto(engine: AslEngine) -> None:
         Timeout("Formatting"),
     )
     observations = compare(engine, machine, Scenario((), steps))
-    assert observations[6].accepted is False and observations[7].accepted is True
+    assert observations[5].accepted is False and observations[6].accepted is True
+    assert observations[7].accepted is False and observations[8].accepted is True
     assert observations[-1].entered == ("Quarantined",)
 
 
@@ -197,7 +230,8 @@ PARALLEL = [
             Send("smoke_passed"),
             Send("probe_passed"),
             Send("load_passed"),
-            Send("acknowledge"),
+            Send("acknowledge", actor="mallory"),
+            Send("acknowledge", actor="quinn", permissions=("role:qa_engineer",)),
             Send("metrics_reported"),
             Send("abort"),
         ),

@@ -28,7 +28,7 @@ def candidates(machine: ir.Machine, run: PythonRun) -> list[Step]:
     evidence = tuple((e, "yes") for e in sorted({e for t in machine.transitions for e in t.evidence}))
     found: list[Step] = []
     for event in choices.handled:
-        if event in ("approve", "reject", "delegate"):
+        if event in ("approve", "reject", "delegate", "acknowledge"):  # approvers or the assignee
             for approver in choices.approvers:
                 actor, roles = _actor(approver)
                 found.append(Send(event, actor, roles, delegate_to="deputy" if event == "delegate" else None))

@@ -56,6 +56,7 @@ def contexts(draw: st.DrawFn, machine: ir.Machine) -> dict[str, ir.Value]:
 def _permissions(machine: ir.Machine) -> list[str]:
     names = {p for t in machine.transitions for p in t.permissions}
     names |= {a for approval in machine.approvals for level in approval.levels for a in level.approvers}
+    names |= {c.assignee for c in machine.checkpoints if c.assignee is not None}
     return sorted(names)
 
 
