@@ -10,7 +10,10 @@ compensations first:
   steps, or a compensation in flight), the event's whole dispatch walk from the
   saga outwards is copied onto the leaf, in the order `semantics.dispatch` tries
   it (the copies decide exactly what the originals would: same guards, actions,
-  gates, `else` and refusal), with each exiting transition retargeted;
+  gates, `else` and refusal), with each exiting transition retargeted. The
+  copies are written just before the first original they copy: where a leaf of
+  another parallel region selects that original for the same event, the copy
+  comes first in document order and preempts it;
 - an exit goes to a chain of compensation states of its own (`Saga.event.undo`),
   one per compensable step, in reverse order, whose last `done` enters the
   exit's real target: the compensations run before the target is entered. The
@@ -80,12 +83,17 @@ def lower_saga_exits(machine: ir.Machine) -> ir.Machine:
     added = _Added()
     for saga in machine.sagas:
         _saga_exits(machine, dispatch, hierarchy, saga, added)
-    if not added.transitions and not added.rejects:
+    if not added.before and not added.rejects:
         return machine
+    transitions = [
+        moved
+        for index, original in enumerate(machine.transitions)
+        for moved in (*added.before.get(index, ()), original)
+    ]
     return dataclasses.replace(
         machine,
         states=_with_children(machine.states, added.states),
-        transitions=(*machine.transitions, *added.transitions),
+        transitions=(*transitions, *added.transitions),
         rejects=(*machine.rejects, *added.rejects),
     )
 
@@ -96,6 +104,8 @@ class _Added:
 
     states: dict[str | None, list[ir.State]] = dataclasses.field(default_factory=dict)
     transitions: list[ir.Transition] = dataclasses.field(default_factory=list)
+    before: dict[int, list[ir.Transition]] = dataclasses.field(default_factory=dict)
+    """Leaf copies, by the index of the original transition they are written before."""
     rejects: list[ir.Reject] = dataclasses.field(default_factory=list)
     names: set[str] = dataclasses.field(default_factory=set)
 
@@ -120,13 +130,16 @@ def _saga_exits(
                 count = labels[event] = labels.get(event, 0) + 1
                 label = event if count == 1 else f"{event}_{count}"
                 chains[index] = _chain(machine, hierarchy, saga, transition, label, needed, added)
+        # The copies go just before the first original they copy, so that where another region
+        # selects an original too, the copy comes first in document order and wins preemption.
+        block = added.before.setdefault(min(handling.candidates), [])
         for leaf, owed in pending.items():
             for index in handling.candidates:
                 transition = machine.transitions[index]
                 target = transition.target
                 if target is not None:
                     target = _entry(saga, owed, target, chains[index])
-                added.transitions.append(dataclasses.replace(transition, source=leaf, target=target))
+                block.append(dataclasses.replace(transition, source=leaf, target=target))
             if handling.refusal is not None and handling.terminal in ("reject", "ignore"):
                 added.rejects.append(dataclasses.replace(handling.refusal, state=leaf))
 

@@ -381,3 +381,24 @@ def test_run_cancel_mid_saga_compensates_and_verifies(tmp_path: Path) -> None:
         "Cancelled",
     ]
     assert store("verify", "t1").stdout.startswith("OK")
+
+
+def test_an_exit_around_a_parallel_state_compensates_even_when_another_region_selects_it() -> None:
+    """Both regions' leaves select `cancel`; the saga leaf's copy comes first and preempts the original."""
+    text = (
+        trip(exit_on_saga="")
+        .replace(
+            "  state Travel {\n    on abort -> Aborted { set cancels = cancels + 1 }\n",
+            "  parallel Travel {\n    on abort -> Aborted { set cancels = cancels + 1 }\n"
+            "    region Watch { initial state Watching { timeout 30d -> Done } final state Done }\n"
+            "    region Main {\n",
+        )
+        .replace("  state ManualReview", "  }\n  state ManualReview")
+    )
+    rt, calls = booked(text, completed=2)
+    assert set(rt.load("t").active) == {"Watching", "Booking.charge_card"}
+    rt.send("t", "abort")
+    drain(rt)
+    assert calls[:2] == ["cancel_hotel", "cancel_flight"]
+    assert rt.load("t").active == ("Aborted",)
+    assert rt.load("t").context["cancels"] == 1
