@@ -263,3 +263,25 @@ def test_counted_approvals_never_exceed_the_approvers_whose_vote_was_exercised(s
         assert len(filled_list) == len(set(filled_list)) == len(approvals)  # one listed approver each
         assert len({v.actor for v in approvals}) == len(approvals)  # an actor counts once
         assert set(filled_list) <= exercised  # never more than the approvers whose vote was exercised
+
+
+def test_escalation_reassigns_and_voids_the_silent_levels_votes() -> None:
+    """`escalate -> level 2` (LANGUAGE.md §10): level 2 decides; level 1's approval so far is void."""
+    rt, clock = runtime(
+        PAIR.replace("escalate -> Expired", "escalate -> level 2", 1).replace(
+            "    approved -> Paid",
+            "    level 2 { approvers user:c quorum 1 timeout 1d escalate -> Expired }\n    approved -> Paid",
+        )
+    )
+    rt.start(instance_id="i")
+    rt.send("i", "submit")
+    rt.send("i", "approve", actor="user:a")  # one of level 1's two
+    clock.now += 7 * 86_400_000
+    assert rt.tick() == 1
+    instance = rt.load("i")
+    assert instance.active == ("Approval.level_2",)
+    assert instance.votes == {}  # the silent level's vote went with it
+    with pytest.raises(PermissionDenied, match="not an approver at level 2"):
+        rt.send("i", "approve", actor="user:b")  # level 1's approvers no longer decide
+    rt.send("i", "approve", actor="user:c")
+    assert rt.load("i").active == ("Paid",)
