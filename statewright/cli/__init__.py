@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -38,6 +38,7 @@ from statewright import __version__
 from statewright.cli import build, check, fmt, run, targets, testing
 from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from statewright.cli.guard import report_internal_error
+from statewright.cli.interrupts import EXIT_INTERRUPTED, interruptible
 from statewright.cli.output import make_console
 
 __all__ = ["app", "main"]
@@ -78,17 +79,30 @@ app.add_typer(run.app, name="run")
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the `statewright` command; exits with the policy's code and never shows a traceback."""
-    try:
-        app(args=None if argv is None else list(argv), prog_name="statewright")
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        make_console(stderr=True).print("interrupted")
-        sys.exit(130)
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(EXIT_FINDINGS)
-    except Exception as exc:
-        report_internal_error(exc)
-        sys.exit(EXIT_USAGE)
+    with interruptible() as interrupts:
+        try:
+            app(args=None if argv is None else list(argv), prog_name="statewright")
+        except SystemExit as done:
+            interrupts.raising = False  # leaving: no further interrupt while the exit is reported
+            if interrupts.seen and done.code != EXIT_INTERRUPTED:  # click's "Aborted!" (1), or a crash
+                _interrupted()
+            raise
+        except KeyboardInterrupt:
+            interrupts.raising = False
+            _interrupted()
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_FINDINGS)
+        except Exception as exc:
+            interrupts.raising = False
+            if interrupts.seen:  # an error the interrupt caused is the interrupt
+                _interrupted()
+            report_internal_error(exc)
+            sys.exit(EXIT_USAGE)
+
+
+def _interrupted() -> NoReturn:
+    """Exit as a command stopped by Ctrl-C does: one line on stderr, code 130."""
+    make_console(stderr=True).print("interrupted")
+    sys.exit(EXIT_INTERRUPTED)

@@ -13,16 +13,21 @@ verification rules' warnings are `statewright check`'s to show.
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
+from rich.console import Console
 from rich.text import Text
 
 from statewright.cli.codes import EXIT_USAGE
 from statewright.cli.guard import guarded
+from statewright.cli.interrupts import EXIT_INTERRUPTED, Interrupts, interruptible
 from statewright.cli.invocation import Invocation, compile_input, find_inputs
 from statewright.cli.options import MaxBytesOpt, PathsArg
-from statewright.cli.output import ReportFormat, emit_json, make_console, plural, print_findings
+from statewright.cli.output import ReportFormat, make_console, plural, print_findings
 from statewright.diagnostics import Severity, has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES
 from statewright.plugins.manager import get_plugin_manager
@@ -51,7 +56,38 @@ def test(
     ] = ReportFormat.TEXT,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
 ) -> int:
-    """Property-test workflows on their generated code and check that every target behaves alike."""
+    """Property-test workflows on their generated code and check that every target behaves alike.
+
+    Ctrl-C stops the run with exit code 130 and no verdict, whatever the tests were doing
+    when it came (a swallowed interrupt or an error it caused is still an interrupt).
+    """
+    with interruptible() as interrupts:
+        try:
+            return _test(
+                paths, targets, max_examples, steps, seed, depth, drawn, format, max_bytes, interrupts
+            )
+        except typer.Exit:
+            raise
+        except BaseException:
+            interrupts.raising = False
+            if interrupts.seen:
+                _stop()
+            raise
+
+
+def _test(
+    paths: list[Path],
+    targets: str,
+    max_examples: int,
+    steps: int,
+    seed: int,
+    depth: int,
+    drawn: int,
+    format: ReportFormat,
+    max_bytes: int,
+    interrupts: Interrupts,
+) -> int:
+    """The test command's body: run every check, then report (unless interrupted)."""
     chosen = tuple(dict.fromkeys(t.strip() for t in targets.split(",") if t.strip())) or ("python",)
     manager = get_plugin_manager()
     engines = manager.engines()
@@ -76,12 +112,39 @@ def test(
     code = invocation.exit_code()
     if any(d.code == ENGINE_UNAVAILABLE.code for o in outcomes for d in o.diagnostics):
         code = EXIT_USAGE
+    interrupts.raising = False  # from here an interrupt is only noted: the report is all or nothing
+    if interrupts.seen:
+        _stop()
     if format is ReportFormat.JSON:
         document = invocation.document()
         document["tests"] = [o.to_dict() for o in outcomes]
-        emit_json(document)
-        return code
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = _report(invocation, outcomes, options, chosen)
+    if interrupts.seen:
+        _stop()
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return code
+
+
+def _report(
+    invocation: Invocation, outcomes: list[SpecOutcome], options: TestOptions, chosen: tuple[str, ...]
+) -> str:
+    """The text report, rendered (not yet written)."""
     console = make_console()
+    with console.capture() as captured:
+        _print_report(console, invocation, outcomes, options, chosen)
+    return captured.get()
+
+
+def _print_report(
+    console: Console,
+    invocation: Invocation,
+    outcomes: list[SpecOutcome],
+    options: TestOptions,
+    chosen: tuple[str, ...],
+) -> None:
     # The verification findings belong to `statewright check`; here only errors and the tests' own.
     findings = tuple(d for d in invocation.all() if d.severity is Severity.ERROR or d.code.startswith("SW98"))
     print_findings(console, findings, invocation.lookup(), ReportFormat.TEXT)
@@ -97,7 +160,12 @@ def test(
             style="bold",
         )
     )
-    return code
+
+
+def _stop() -> NoReturn:
+    """End an interrupted run: one line on stderr, exit code 130, no verdict."""
+    make_console(stderr=True).print("interrupted: no verdict")
+    raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _summary_line(outcome: SpecOutcome, options: TestOptions) -> str:

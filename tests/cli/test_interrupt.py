@@ -1,0 +1,40 @@
+"""Ctrl-C during `statewright test` stops cleanly: exit 130, no verdict, no traceback (issue 16).
+
+It used to give exit 130, an internal error, or a swallowed interrupt and PASS, at
+random: a KeyboardInterrupt raised inside a garbage-collector callback (Hypothesis
+runs one on every collection) is dropped by Python, and click turns one that
+reaches it into "Aborted!" with exit code 1.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import EXAMPLES
+
+_RUN = "import sys; from statewright.cli import main; print('ready', flush=True); main(sys.argv[1:])"
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.5, 3.0])
+def test_an_interrupt_at_any_point_exits_130_with_no_pass(delay: float) -> None:
+    spec = EXAMPLES / "order_fulfilment.wf"
+    command = [sys.executable, "-c", _RUN, "test", str(spec), "--max-examples", "100000"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "ready\n"
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        try:
+            out, err = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise AssertionError("the interrupted run did not stop within 60 s") from None
+    assert process.returncode == 130, (out, err)
+    assert "PASS" not in out and "FAIL" not in out, out
+    assert "interrupted" in err
+    assert "internal error" not in err and "Traceback" not in err, err
