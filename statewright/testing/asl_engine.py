@@ -73,6 +73,7 @@ from statewright.testing.scenario import (
     Timeout,
     Unsupported,
     WorkDone,
+    scope_lock,
 )
 
 RETRY_RESTARTED = (
@@ -328,8 +329,10 @@ class _Execution:
     # ------------------------------------------------------------------ steps
 
     def _signal(self, step: Send) -> dict[str, Any]:
+        states = {s for leaf in self.current.values() for s in self.h.chain(leaf)}
+        scope = scope_lock(self.machine, states, step.event) or ""  # the lock the sender works under
         return event_answer(
-            step.event, step.actor or "", step.permissions, dict(step.payload), step.delegate_to or ""
+            step.event, step.actor or "", step.permissions, dict(step.payload), step.delegate_to or "", scope
         )
 
     def _broadcast(self, signal: dict[str, Any]) -> None:

@@ -118,6 +118,7 @@ class Builder:
                     "permissions": [],
                     "evidence": [],
                     "delegate_to": "",
+                    "scope": "",
                 },
                 "votes": {},
             },

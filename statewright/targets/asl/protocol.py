@@ -103,8 +103,13 @@ def event_answer(
     permissions: Iterable[str] = (),
     payload: Mapping[str, Any] | None = None,
     delegate_to: str = "",
+    scope: str = "",
 ) -> dict[str, Any]:
-    """The SendTaskSuccess output delivering an event to a waiting state (every key present)."""
+    """The SendTaskSuccess output delivering an event to a waiting state (every key present).
+
+    `scope` is the scope lock the sender acts under ("" for none): a gate whose
+    transition runs under a lock refuses any other, and none (LANGUAGE.md §13).
+    """
     evidence = dict(payload or {})
     return {
         "kind": "event",
@@ -114,12 +119,21 @@ def event_answer(
         "evidence": list(evidence),
         "payload": evidence,
         "delegate_to": delegate_to,
+        "scope": scope,
     }
 
 
 def done_answer() -> dict[str, Any]:
     """The SendTaskSuccess output telling a `WORK` Task its work finished."""
-    return {"kind": "done", "event": "", "actor": "", "permissions": [], "evidence": [], "delegate_to": ""}
+    return {
+        "kind": "done",
+        "event": "",
+        "actor": "",
+        "permissions": [],
+        "evidence": [],
+        "delegate_to": "",
+        "scope": "",
+    }
 
 
 def timer_error(state: str) -> str:

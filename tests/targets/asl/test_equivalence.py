@@ -10,6 +10,7 @@ in reverse order, exactly as the runtime does.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -18,11 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statewright import ir
+from statewright.targets.asl.protocol import event_answer
 from statewright.testing.asl_engine import RETRY_RESTARTED, AslEngine
 from statewright.testing.python_engine import PythonEngine
 from statewright.testing.scenario import Observation, Scenario, Send, Step, Timeout, Unsupported, WorkDone
 from statewright.testing.strategies import scenarios
-from tests.targets.asl.support import EXAMPLE_STEMS, example
+from tests.targets.asl.support import EXAMPLE_STEMS, definition, example
 
 
 @pytest.fixture(scope="module")
@@ -279,3 +281,12 @@ def test_parallel_states_in_moto(
     machine = example("deploy_pipeline")
     observations = compare(engine, machine, Scenario(context, steps))
     assert any(len(o.active) > 1 for o in observations)
+
+
+def test_a_scope_lock_refuses_an_answer_naming_another_scope_or_none() -> None:
+    """LANGUAGE.md §13 in the definition: publishing's `requires` gates compare the answer's `scope`."""
+    text = json.dumps(definition(example("publishing"))["States"])
+    assert '{"Variable": "$.signal.scope", "IsPresent": true}' in text
+    assert '{"Variable": "$.signal.scope", "StringEquals": "publishing.release"}' in text
+    assert '{"Variable": "$.signal.scope", "StringEquals": "publishing.cdn"}' in text
+    assert event_answer("go")["scope"] == "" and event_answer("go", scope="s")["scope"] == "s"
