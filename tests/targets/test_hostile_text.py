@@ -276,3 +276,38 @@ def test_a_wrapped_send_step_is_always_valid_python(permissions: list[str]) -> N
     """The pytest target's line wrapper splits at top-level commas only, whichever quote `repr` chose."""
     step = Send("go", actor="a'b\"c", permissions=(*permissions, "x \"y, z\" (w, v) 'q', " + "y" * 80))
     assert eval(step_source(step)) == step
+
+
+NASTY_NAMES = [
+    "class",
+    "None",
+    "def",
+    "print",
+    "__init__",
+    "self",
+    "Decimal",
+    "_",
+    "async",
+    "lambda",
+    "N" * 64,
+]
+"""Names the grammar allows that are keywords, builtins or dunders in the targets' languages."""
+
+
+@pytest.mark.parametrize("name", NASTY_NAMES)
+def test_nasty_names_in_every_name_slot_of_every_target(name: str) -> None:
+    """A state, event, field, work and role all named `name`, then every target's output is read back."""
+    text = (
+        f"workflow {name[:64]} {{\n  context {{ {name}: int = 0 }}\n  events {{ {name}, go }}\n"
+        f'  initial state {name} {{\n    invoke {name} key "k"\n    on {name} when {name} > 0 -> Done\n'
+        f"    on go -> Review\n    timeout 1h -> Done\n  }}\n"
+        f'  checkpoint Review {{ prompt "p" assignee role:{name} acknowledged -> Done timeout 1h -> Done }}\n'
+        f"  final state Done\n}}\n"
+    )
+    result = compile_text(text)
+    errors = [d for d in result.diagnostics if d.severity.value == "error"]
+    if errors:  # a name the front end refuses (a reserved word) is refused with a code, never a crash
+        assert all(d.code.startswith("SW") and d.span.line for d in errors), errors
+        return
+    assert result.machine is not None
+    check_artifacts(generate_all(result.machine, f"{name}.wf"), result.machine, "")
