@@ -94,3 +94,17 @@ def test_run_send_refuses_the_cascade_with_sw979_and_the_log_is_unchanged(tmp_pa
     log = run("run", "log", spec, "i1", "--db", db, "--format", "json")
     assert log.output.count('"seq"') == 1
     assert MAX_EMITTED_STEPS == 1000
+
+
+def test_run_tick_refuses_a_timer_that_starts_an_endless_cascade_and_fires_nothing(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path / "t.wf",
+        PING.replace("timeout 1h -> B", "timeout 1s -> A { emit ping }"),
+    )
+    db = tmp_path / "t.db"
+    assert run("run", "start", spec, "--db", db, "--id", "i1", "--now", "2026-01-01T00:00:00Z").exit_code == 0
+    result = run("run", "tick", spec, "--db", db, "--now", "2026-01-01T00:00:05Z")
+    assert result.exit_code == 1, result.output
+    assert "SW979" in result.output
+    log = run("run", "log", spec, "i1", "--db", db, "--format", "json")
+    assert log.output.count('"seq"') == 1

@@ -413,13 +413,14 @@ def _tick(common: Common, delay: int) -> None:
         at = session.clock.now_ms
         before = _due_instances(session, at)
         fired = 0
-        for _ in range(MAX_TICK_ROUNDS):
-            count = session.runtime.tick(at)
-            fired += count
-            if not count:
-                break
-        for instance_id in before:
-            session.deliver_emits(instance_id)
+        with session.runtime.batch():  # the timers and the emits they cause: all or none (SW979)
+            for _ in range(MAX_TICK_ROUNDS):
+                count = session.runtime.tick(at)
+                fired += count
+                if not count:
+                    break
+            for instance_id in before:
+                session.deliver_emits(instance_id)
         steps = {name: session.records_after(name, version) for name, version in before.items()}
         _show_tick(session, common.format, at, fired, {name: found for name, found in steps.items() if found})
 
