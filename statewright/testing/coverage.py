@@ -144,12 +144,9 @@ def _note_failure(
     never keeps a scenario in which the instance fails; engines that end only a
     branch there (a region of a parallel state) would then pass unseen.
     """
-    if isinstance(step, WorkDone) and step.error is not None:
-        outcome = Failure(step.state, step.error, after.instance().status)
-    elif isinstance(step, Timeout) and after.instance().status == "failed":
-        outcome = Failure(step.state, "timeout", "failed")
-    else:
+    if not isinstance(step, WorkDone) or step.error is None:
         return
+    outcome = Failure(step.state, step.error, after.instance().status)
     if len(after.taken) == len(before.taken) and before.instance().status == "running":
         failures.setdefault(outcome, scenario)  # a transition taken is covered as a transition
 

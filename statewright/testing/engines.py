@@ -1,7 +1,7 @@
-"""The built-in scenario engines (`python`, `asl`, `bpmn`), registered through the public plugin hook.
+"""The built-in scenario engines (`python`, `asl`, `bpmn`, `bpmn-engine`), registered through the plugin hook.
 
 Each is an `EngineSpec`: importing this module imports neither the engines nor
-their executors (moto, SpiffWorkflow); `load` does, when `statewright test`
+their executors (moto, SpiffWorkflow, node); `load` does, when `statewright test`
 asks for the engine. The `asl` and `bpmn` engines receive the registered
 target's plugin object and run what its `generate` writes.
 """
@@ -33,6 +33,16 @@ def _bpmn(target: Target) -> object:
     return BpmnEngine(target)
 
 
+def _bpmn_engine(target: Target) -> object:
+    """The `bpmn-javascript` target's process, executed by bpmn-engine in node (a second BPMN engine)."""
+    from statewright.testing.bpmn_node_engine import BpmnEngineMissingError, NodeBpmnEngine, missing
+
+    reason = missing()
+    if reason is not None:
+        raise BpmnEngineMissingError(reason)
+    return NodeBpmnEngine(target)
+
+
 PYTHON = EngineSpec("python", "python", "the Python runtime, in memory (the reference)", _python)
 ASL = EngineSpec(
     "asl",
@@ -52,7 +62,16 @@ BPMN = EngineSpec(
 )
 
 
+BPMN_ENGINE = EngineSpec(
+    "bpmn-engine",
+    "bpmn-javascript",
+    "the BPMN process with JavaScript expressions, executed by bpmn-engine (npm) in node",
+    _bpmn_engine,
+    install="make tools (npm install bpmn-engine@25 under .tools/node)",
+)
+
+
 @hookimpl
 def statewright_engines() -> list[EngineSpec]:
     """Provide the built-in scenario engines."""
-    return [PYTHON, ASL, BPMN]
+    return [PYTHON, ASL, BPMN, BPMN_ENGINE]

@@ -68,13 +68,14 @@ def _manager(*plugins: object) -> PluginManager:
 
 
 def test_builtin_engines_are_registered_through_the_public_hook() -> None:
-    """python, asl and bpmn come from `statewright.testing.engines` and each runs the target of its name."""
+    """python, asl, bpmn and bpmn-engine come from `statewright.testing.engines`, each with its target."""
     manager = PluginManager(entry_points=False)
     engines = manager.engines()
-    assert list(engines) == ["asl", "bpmn", "python"]
+    assert list(engines) == ["asl", "bpmn", "bpmn-engine", "python"]
     assert {name: spec.target for name, spec in engines.items()} == {
         "asl": "asl",
         "bpmn": "bpmn",
+        "bpmn-engine": "bpmn-javascript",
         "python": "python",
     }
     assert manager.engine_provider("asl").name == "statewright.testing.engines"
@@ -89,7 +90,7 @@ def test_registering_engines_imports_no_executor() -> None:
         "from statewright.plugins.manager import PluginManager\n"
         "from statewright.testing.engine import load_engine\n"
         "manager = PluginManager(entry_points=False)\n"
-        "assert sorted(manager.engines()) == ['asl', 'bpmn', 'python']\n"
+        "assert sorted(manager.engines()) == ['asl', 'bpmn', 'bpmn-engine', 'python']\n"
         "print(sorted(m for m in ('moto', 'boto3', 'SpiffWorkflow') if m in sys.modules))\n"
         "load_engine(manager, 'bpmn').run\n"
         "print('statewright.testing.bpmn_engine' in sys.modules)\n"
@@ -120,14 +121,13 @@ def test_an_unknown_engine_names_the_known_ones() -> None:
     manager = _manager(Engines(EngineSpec("b", "ir", "", Replay), EngineSpec("a", "ir", "", Replay)))
     with pytest.raises(UnknownEngineError) as caught:
         manager.engine("temporal")
-    assert str(caught.value) == "unknown engine `temporal`; known engines: a, asl, b, bpmn, python"
-    with pytest.raises(
-        EngineUnavailableError, match="unknown engine `temporal`; known engines: a, asl, b, bpmn, python"
-    ):
+    known = "known engines: a, asl, b, bpmn, bpmn-engine, python"
+    assert str(caught.value) == f"unknown engine `temporal`; {known}"
+    with pytest.raises(EngineUnavailableError, match=f"unknown engine `temporal`; {known}"):
         load_engine(manager, "temporal")
     outcome = test_machine(_machine(), "w.wf", TestOptions(("python", "temporal"), 5, 5), manager=manager)
     (finding,) = [d for d in outcome.diagnostics if d.code == "SW982"]
-    assert "known engines: a, asl, b, bpmn, python" in finding.message
+    assert "known engines: a, asl, b, bpmn, bpmn-engine, python" in finding.message
     assert outcome.engines == []
 
 
@@ -232,5 +232,5 @@ def test_engines_read_only_the_targets_public_contract() -> None:
             for name in names:
                 if name.startswith("statewright.targets"):
                     found.setdefault(path.stem, set()).add(name)
-    assert set(found) == {"asl_engine", "bpmn_engine"}
+    assert set(found) == {"asl_engine", "bpmn_engine", "bpmn_node_engine"}
     assert set().union(*found.values()) <= public, found

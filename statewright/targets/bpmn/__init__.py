@@ -1,4 +1,4 @@
-"""The built-in BPMN 2.0 targets (`bpmn`, `bpmn-zeebe`, `bpmn-svg`), registered through the plugin hook.
+"""The built-in BPMN 2.0 targets (`bpmn`, `bpmn-zeebe`, `bpmn-javascript`, `bpmn-svg`), registered as plugins.
 
 Their public contract for callers of a generated process (process variables,
 approval decisions, what each element means) is `statewright.targets.bpmn.protocol`,
@@ -17,6 +17,7 @@ from statewright.targets.bpmn.protocol import (
     ERROR_VAR,
     EVIDENCE_VAR,
     PERMISSIONS_VAR,
+    REJECTED_VAR,
     SCOPE_VAR,
     Element,
     ElementKind,
@@ -26,7 +27,7 @@ from statewright.targets.bpmn.protocol import (
     process_map,
 )
 from statewright.targets.bpmn.svg import SVG
-from statewright.targets.bpmn.target import GENERIC, ZEEBE
+from statewright.targets.bpmn.target import GENERIC, JAVASCRIPT, ZEEBE
 
 __all__ = [
     "CORRELATION_VAR",
@@ -35,7 +36,9 @@ __all__ = [
     "ERROR_VAR",
     "EVIDENCE_VAR",
     "GENERIC",
+    "JAVASCRIPT",
     "PERMISSIONS_VAR",
+    "REJECTED_VAR",
     "SCOPE_VAR",
     "SVG",
     "ZEEBE",
@@ -53,4 +56,4 @@ __all__ = [
 @hookimpl
 def statewright_targets() -> list[Target]:
     """Provide the BPMN targets."""
-    return [GENERIC, ZEEBE, SVG]
+    return [GENERIC, ZEEBE, JAVASCRIPT, SVG]

@@ -10,7 +10,8 @@ Guards and `set` values are guard-language expressions, so their text is the
 language's one definition (`semantics.interpret`) over an algebra of text:
 `semantics.python_text` for Python, read over task data (a decimal field is
 `Fraction(name)`, so arithmetic is exact as the runtime's is, and only
-`Fraction` and `Decimal` need to be in scope), and `feel.py` for FEEL. Only the
+`Fraction` and `Decimal` need to be in scope), `feel.py` for FEEL and
+`javascript.py` for bpmn-engine (`to_js`). Only the
 gate, decision and retry parts, which are not guard-language expressions, are
 written here.
 """
@@ -26,6 +27,7 @@ from statewright.semantics.interpret import fits_scale, interpret, store
 from statewright.semantics.python_text import Code, PythonText, atom
 from statewright.semantics.spelling import decimal_spellings, field_types
 from statewright.targets.bpmn.feel import feel, feel_string, translate
+from statewright.targets.bpmn.javascript import expr_js, js_string, variable
 
 DECISION_VAR = "approval_decision"
 """The variable a completed approval user task sets: `approve` or `reject`."""
@@ -185,3 +187,33 @@ def assignment_feel(value: ir.Expr) -> str:
     """A `set` action's value as a FEEL expression (without the leading `=`)."""
     algebra, term = translate(value)
     return store(term, value.type, _stored(value), algebra, fits_scale(value)).text
+
+
+# --------------------------------------------------------------------------- JavaScript (bpmn-engine)
+
+
+def to_js(condition: Condition) -> str:
+    """A condition as a JavaScript expression over `environment.variables` (needs `javascript.PRELUDE`)."""
+    match condition:
+        case Guard(expr=expr):
+            return expr_js(expr)
+        case Gate(permissions=permissions, scope=scope, evidence=evidence):
+            held, given, shown = variable(PERMISSIONS_VAR), variable(SCOPE_VAR), variable(EVIDENCE_VAR)
+            parts = [f"({held} || []).includes({js_string(p)})" for p in permissions]
+            if scope is not None:
+                parts.append(f"{given} === {js_string(scope)}")
+            parts.extend(f"({shown} || {{}})[{js_string(e)}] !== undefined" for e in evidence)
+            return " && ".join(parts) if parts else "true"
+        case Decision(value=value):
+            return f"{variable(DECISION_VAR)} === {js_string(value)}"
+        case Retry(counter=counter, max_retries=max_retries, retry_on=retry_on):
+            parts = []
+            if retry_on:
+                codes = ", ".join(js_string(code) for code in retry_on)
+                parts.append(f"[{codes}].includes({variable(ERROR_VAR)})")
+            if max_retries is not None:
+                parts.append(f"Number({variable(counter)}) < {max_retries}")
+            return " && ".join(parts) if parts else "true"
+        case All(parts=parts):
+            return " && ".join(f"({to_js(part)})" for part in parts)
+    raise AssertionError(f"unknown condition {condition!r}")

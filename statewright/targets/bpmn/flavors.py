@@ -1,9 +1,9 @@
-"""The two flavors: generic BPMN (Python expressions, runs in SpiffWorkflow) and Camunda 8 / Zeebe (FEEL).
+"""The flavors: generic BPMN (Python, SpiffWorkflow), Camunda 8 / Zeebe (FEEL), JavaScript (bpmn-engine).
 
 A flavor decides only the *execution details* of elements the lowering already
 chose: condition and timer expression text, script bodies, and extension
 elements (`zeebe:taskDefinition`, headers, assignments, message subscriptions).
-The graph and the diagram are the same in both, except that Zeebe retries
+The graph and the diagram are the same in all, except that Zeebe retries
 failed jobs natively (`retries` on the task definition) where generic BPMN gets
 an explicit retry loop.
 """
@@ -23,13 +23,17 @@ from statewright.targets.bpmn.conditions import (
     assignment_python,
     py_string,
     to_feel,
+    to_js,
     to_python,
 )
 from statewright.targets.bpmn.feel import feel_string
+from statewright.targets.bpmn.javascript import PRELUDE, assignment_js, js_string, variable
 from statewright.targets.bpmn.model import Node
 
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
 MODELER_NS = "http://camunda.org/schema/modeler/1.0"
+REJECTED_VAR = "approval_rejected"
+"""For the javascript flavor: true once an approver rejected (the quorum task's completion reads it)."""
 CORRELATION_VAR = "instance_id"
 """The process variable Zeebe message subscriptions correlate on."""
 
@@ -187,6 +191,46 @@ class Zeebe(Generic):
         return None
 
 
+class JavaScript(Generic):
+    """bpmn-engine (Node): conditions and scripts are JavaScript over `environment.variables`.
+
+    Every script starts with `javascript.PRELUDE` (exact rational arithmetic);
+    a condition calls `next(null, <expression>)` as bpmn-engine's script
+    conditions do; timers are literal ISO 8601 durations (it rejects quoted
+    ones); a quorum's completion reads `approval_rejected`, a boolean the task
+    list sets with the decision, since bpmn-engine's completion conditions are
+    property paths, not expressions.
+    """
+
+    name = "javascript"
+    language = "javascript"
+    timer_language = ""
+
+    def condition(self, condition: Condition) -> str:
+        """A script condition: `next(null, <expression>)` after the prelude."""
+        return f"{PRELUDE}next(null, {to_js(condition)});"
+
+    def timer(self, millis: int) -> str:
+        """A plain ISO duration."""
+        return iso_duration(millis)
+
+    def script(self, node: Node) -> str | None:
+        """A script task's body, ending in `next()`."""
+        if isinstance(node.action, ir.Assign):
+            body = assignment_js(node.action.field, node.action.value)
+        elif node.owner == "+1":
+            body = f"{variable(node.counter or '')} = Number({variable(node.counter or '')}) + 1;"
+        elif node.owner == "heartbeat":
+            body = f"{variable(ERROR_VAR)} = {js_string('HeartbeatTimeout')};"
+        else:
+            body = f"{variable(node.counter or '')} = 0;"
+        return f"{PRELUDE}{body} next();"
+
+    def completion(self) -> str:
+        """The completion condition of a quorum's multi-instance user task (a property path)."""
+        return f"${{environment.variables.{REJECTED_VAR}}}"
+
+
 def _task_definition(node: Node) -> tuple[Extension, ...]:
     headers: list[tuple[str, str]] = []
     attributes: list[tuple[str, str]] = []
@@ -231,4 +275,4 @@ def _task_definition(node: Node) -> tuple[Extension, ...]:
 Flavor = Generic
 """The flavor interface (`Zeebe` overrides it)."""
 
-FLAVORS: dict[str, Generic] = {"generic": Generic(), "zeebe": Zeebe()}
+FLAVORS: dict[str, Generic] = {"generic": Generic(), "zeebe": Zeebe(), "javascript": JavaScript()}

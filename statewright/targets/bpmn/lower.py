@@ -50,6 +50,7 @@ class Lowering(PathBuilder):
                     state.name,
                     self.scope(state.name),
                     "parallel",
+                    state=state.name,
                     doc=self.doc(state.doc, self.where(state.span)),
                 )
         start = self.graph.node("start", "startEvent", "start", self.graph.process_id, "start")

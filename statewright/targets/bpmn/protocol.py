@@ -9,7 +9,8 @@ documented in docs/targets/bpmn.md:
 - the file `generate` writes (`process_file`);
 - the process variables the process reads and writes: message data
   (`PERMISSIONS_VAR`, `SCOPE_VAR`, `EVIDENCE_VAR`), the task list's decision
-  (`DECISION_VAR`, one of `DECISIONS`), the job worker's error (`ERROR_VAR`)
+  (`DECISION_VAR`, one of `DECISIONS`; for `bpmn-javascript` also
+  `REJECTED_VAR`), the job worker's error (`ERROR_VAR`)
   and Zeebe's correlation key (`CORRELATION_VAR`);
 - what each element of the process means in IR terms (`process_map`), and
   which messages deliver each IR event (`ProcessMap.messages`: one per
@@ -30,7 +31,7 @@ from statewright.targets.bpmn.conditions import (
     PERMISSIONS_VAR,
     SCOPE_VAR,
 )
-from statewright.targets.bpmn.flavors import CORRELATION_VAR, FLAVORS
+from statewright.targets.bpmn.flavors import CORRELATION_VAR, FLAVORS, REJECTED_VAR
 from statewright.targets.bpmn.graph import ncname
 from statewright.targets.bpmn.model import Node, NodeKind, NodeRole
 from statewright.targets.bpmn.target import build_model
@@ -42,6 +43,7 @@ __all__ = [
     "ERROR_VAR",
     "EVIDENCE_VAR",
     "PERMISSIONS_VAR",
+    "REJECTED_VAR",
     "SCOPE_VAR",
     "Element",
     "ElementKind",
@@ -129,8 +131,8 @@ def _element(node: Node) -> Element:
 def process_map(machine: ir.Machine, flavor: str = "generic") -> ProcessMap:
     """What each element of the process `generate` writes for `machine` means in IR terms.
 
-    `flavor` is `generic` for the `bpmn` target and `zeebe` for `bpmn-zeebe` (Zeebe
-    retries natively, so it has no retry loop). A named function rather than
+    `flavor` is `generic` for the `bpmn` target, `javascript` for `bpmn-javascript` and
+    `zeebe` for `bpmn-zeebe` (Zeebe retries natively, so it has no retry loop). A named function rather than
     something read back from the XML: roles, owners and states are not written
     in the process (ids are readable but not meant to be parsed), so reading them
     back would be a second copy of the lowering. The map does not depend on

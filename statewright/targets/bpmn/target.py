@@ -3,7 +3,8 @@
 The flavor is chosen by the target name, so `--target all` writes both and
 `statewright targets` lists both: `bpmn` is generic BPMN 2.0 with Python
 conditions (executable in SpiffWorkflow), `bpmn-zeebe` is Camunda 8 / Zeebe
-(FEEL, `zeebe:taskDefinition` with `retries`).
+(FEEL, `zeebe:taskDefinition` with `retries`), `bpmn-javascript` is generic BPMN
+with JavaScript conditions and scripts (executable in bpmn-engine, Node).
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ GENERIC = BpmnTarget(
     "bpmn",
     FLAVORS["generic"],
     "BPMN 2.0 XML with a full diagram; Python conditions, executable in SpiffWorkflow",
+)
+JAVASCRIPT = BpmnTarget(
+    "bpmn-javascript",
+    FLAVORS["javascript"],
+    "BPMN 2.0 XML with JavaScript conditions and scripts, executable in bpmn-engine (Node)",
 )
 ZEEBE = BpmnTarget(
     "bpmn-zeebe",

@@ -86,7 +86,7 @@ def _node(parent: etree._Element, node: Node, model: Model, flavor: Generic) -> 
         if not node.interrupting:
             attributes["cancelActivity"] = "false"
     if node.kind == "scriptTask" and flavor.script(node) is not None:
-        attributes["scriptFormat"] = "python"
+        attributes["scriptFormat"] = flavor.language
     default = model.defaults.get(node.id)
     if default is not None:
         attributes["default"] = default
@@ -105,7 +105,7 @@ def _node(parent: etree._Element, node: Node, model: Model, flavor: Generic) -> 
         if node.quorum > 1:
             loop = _sub(element, _b("multiInstanceLoopCharacteristics"), isSequential="false")
             _extensions(loop, flavor.loop_extensions(node.quorum))
-            if flavor.name == "generic":
+            if flavor.name != "zeebe":
                 _formal(loop, "loopCardinality", flavor.cardinality(node.quorum), flavor.language)
             _formal(loop, "completionCondition", flavor.completion(), flavor.language)
     if node.kind == "scriptTask":

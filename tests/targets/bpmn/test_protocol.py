@@ -124,6 +124,7 @@ def test_the_package_re_exports_the_protocol() -> None:
     assert set(bpmn.__all__) == {
         *protocol.__all__,
         "GENERIC",
+        "JAVASCRIPT",
         "ZEEBE",
         "SVG",
         "protocol",

@@ -21,7 +21,7 @@ from tests.targets.bpmn.support import NS, bpmnlint, diagram_problems, xsd_error
 from tests.targets.specs import APPROVE, CHECKS, COLLIDING, SHOP, TRICKY, example, example_paths, machine_of
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "bpmn"
-FLAVORS = ("generic", "zeebe")
+FLAVORS = ("generic", "zeebe", "javascript")
 EXAMPLES = [path.stem for path in example_paths()]
 GOLDEN_EXAMPLES = ("order_fulfilment", "expense_approval")
 
@@ -93,7 +93,7 @@ def test_output_is_deterministic(name: str, machine: ir.Machine, source: str, fl
 @pytest.mark.parametrize("flavor", FLAVORS)
 def test_golden(name: str, flavor: str, update_golden: bool) -> None:
     machine = example(name)
-    suffix = "" if flavor == "generic" else ".zeebe"
+    suffix = "" if flavor == "generic" else f".{flavor}"
     path = GOLDEN / f"{machine.name}{suffix}.bpmn"
     text = render_bpmn(machine, f"{name}.wf", flavor)
     if update_golden:
