@@ -13,10 +13,13 @@ of a line-structured format comes from the text.
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
 import re
+import shutil
+import subprocess
 import tokenize
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping
@@ -27,7 +30,7 @@ from hypothesis import strategies as st
 
 from statewright import ir
 from statewright.dsl.format import format_string
-from statewright.ir import json_form
+from statewright.ir import embedded, json_form
 from statewright.pipeline import compile_text
 from statewright.plugins.api import TargetOptions
 from statewright.plugins.manager import get_plugin_manager
@@ -162,6 +165,28 @@ def _python_names(text: str) -> set[str]:
     return {token.string for token in tokens if token.type == tokenize.NAME}
 
 
+def _dot() -> str:
+    """Graphviz's `dot`, which the `svg` target needs too: missing, the test fails (never skips)."""
+    found = shutil.which("dot")
+    assert found is not None, "Graphviz `dot` is not installed (the svg target and these tests need it)"
+    return found
+
+
+def _embedded_ir(module: str) -> str:
+    """The IR a generated Python file embeds (`_IR` or `MACHINE = embedded.load(...)`), re-dumped."""
+    for node in ast.walk(ast.parse(module)):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.value.lstrip().startswith("{")
+        ):
+            try:
+                return embedded.dump(embedded.load(node.value))
+            except ValueError:  # some other text that happens to start like JSON
+                continue
+    raise AssertionError("no embedded IR in the generated file")
+
+
 def _lines(text: str) -> list[str]:
     """The lines of a line-structured format (CR, LF or CRLF end one; U+2028 does not)."""
     return re.split(r"\r\n|\r|\n", text)
@@ -174,6 +199,7 @@ def check_artifacts(written: Mapping[str, Mapping[str, str]], machine: ir.Machin
             where = f"{target}/{path}"
             if path.endswith(".py"):
                 assert SENTINEL not in _python_names(content), where
+                assert _embedded_ir(content) == embedded.dump(machine), where  # the text survives as data
             elif path.endswith(".json"):
                 document = json.loads(content)
                 if path.endswith(".ir.json"):
@@ -188,7 +214,11 @@ def check_artifacts(written: Mapping[str, Mapping[str, str]], machine: ir.Machin
             elif path.endswith(".csv"):
                 rows = list(csv.reader(io.StringIO(content, newline="")))
                 assert len({len(row) for row in rows}) == 1, where
-            elif path.endswith((".mmd", ".dot", ".md")):
+            elif path.endswith(".dot"):
+                assert SENTINEL + "()" not in _lines(content), where
+                done = subprocess.run([_dot(), "-Tcanon"], input=content, capture_output=True, text=True)
+                assert done.returncode == 0, (where, done.stderr)
+            elif path.endswith((".mmd", ".md")):
                 assert SENTINEL + "()" not in _lines(content), where  # no line of its own
 
 
