@@ -34,8 +34,8 @@ state, an event that a sibling region mentions counts as meant for that region.
   on one event: whether they overlap is SW402's question.
 - Only external events count for SW311: approval and checkpoint events are only
   meaningful in the states that wait for them, and elsewhere every engine refuses
-  them as not allowed (SW960; the table shows `(refused: not awaited here)`). Events no state mentions at all are
-  reported once by SW304 rather than once per state by SW311.
+  them as not allowed (SW960; the table shows `(refused: not awaited here)`). Events
+  no state mentions at all are reported once by SW304 rather than once per state by SW311.
 """
 
 from __future__ import annotations
