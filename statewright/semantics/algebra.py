@@ -132,4 +132,3 @@ def binding_name(text: str) -> str:
     (a 48-bit digest). The leading `_sw` keeps it apart from field and helper names.
     """
     return "_sw" + hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
-

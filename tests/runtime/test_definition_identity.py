@@ -38,11 +38,13 @@ SPEC = """workflow Claim {
 }
 """
 
+
 def machine(text: str) -> ir.Machine:
     """The compiled machine of `text`."""
     result = compile_text(text, "claim.wf")
     assert result.machine is not None, result.diagnostics
     return result.machine
+
 
 def started(store: MemoryStore | SQLiteStore) -> Runtime:
     """A runtime of SPEC with instance `c` in Review."""
@@ -51,11 +53,13 @@ def started(store: MemoryStore | SQLiteStore) -> Runtime:
     runtime.send("c", "submit")
     return runtime
 
+
 EDITS = {
     "a renamed state": ("Review", "Checking"),
     "a changed range": ("0..1000", "0..10"),
     "a changed role": ('"finance:approve"', '"anyone:approve"'),
 }
+
 
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_an_edited_spec_with_the_same_version_is_refused(edit: str, tmp_path: Path) -> None:
@@ -77,6 +81,7 @@ def test_an_edited_spec_with_the_same_version_is_refused(edit: str, tmp_path: Pa
         assert edited.tick(10**15) == 0 and edited.run_work() == 0
         assert store.load("c") == before.load("c")  # nothing was written
 
+
 def test_a_new_version_is_still_wrong_workflow_and_a_cosmetic_edit_is_the_same_definition() -> None:
     """Comments, layout, docs and the file name do not change the identity; behaviour does."""
     cosmetic = SPEC.replace("initial state Draft {", '# a comment\ninitial state  Draft {\n doc "drafting"\n')
@@ -87,6 +92,7 @@ def test_a_new_version_is_still_wrong_workflow_and_a_cosmetic_edit_is_the_same_d
     store = MemoryStore()
     started(store)
     assert Runtime(Definition(machine(cosmetic)), store).load("c").active == ("Review",)
+
 
 def test_an_instance_stored_without_an_identity_is_refused(tmp_path: Path) -> None:
     """A snapshot written before identities were recorded has none: refused, with what to do."""
@@ -105,12 +111,14 @@ def test_an_instance_stored_without_an_identity_is_refused(tmp_path: Path) -> No
             Runtime(Definition(machine(SPEC)), store).load("c")
         assert info.value.code.code == "SW976"
 
+
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.wf")), ids=lambda p: p.stem)
 def test_the_embedded_ir_has_the_compiled_identity(example: Path) -> None:
     """A generated module (embedded IR, no spans) and the `.wf` name the same definition."""
     compiled = machine(example.read_text("utf-8"))
     assert identity(embedded.load(embedded.dump(compiled))) == identity(compiled)
     assert Definition(compiled).identity == identity(compiled)
+
 
 @settings(max_examples=30, deadline=None)
 @given(st.integers(min_value=0, max_value=999), st.integers(min_value=1, max_value=50))
