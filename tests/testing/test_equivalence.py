@@ -92,6 +92,6 @@ def test_an_unknown_engine_is_refused_with_the_known_ones() -> None:
     try:
         load_engine(PluginManager(entry_points=False), "temporal")
     except EngineUnavailableError as error:
-        assert "unknown engine `temporal`; known engines: asl, bpmn, python" in str(error)
+        assert "unknown engine `temporal`; known engines: asl, bpmn, bpmn-engine, python" in str(error)
     else:
         raise AssertionError("an unknown engine was accepted")
