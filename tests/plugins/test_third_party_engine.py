@@ -78,4 +78,4 @@ def test_an_unknown_engine_lists_the_third_party_one(site: Path, tmp_path: Path)
     assert done.returncode == 2
     output = " ".join((done.stdout + done.stderr).split())  # the usage box wraps long lines
     assert "temporal" in output
-    assert "asl, bpmn, python, replay" in output
+    assert "asl, bpmn, bpmn-engine, python, replay" in output

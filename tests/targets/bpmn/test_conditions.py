@@ -79,5 +79,6 @@ def test_conditions_with_a_guard_agree_with_the_runtime(
     condition = All((Decision("approve"), Guard(expr)))
     text = to_python(condition)
     task = {**_task_data(context), "approval_decision": decision}
-    result = eval(compile(text, "<condition>", "eval"), dict(SCOPE_NAMES), task)  # test-only
+    # test-only; one namespace, as SpiffWorkflow evaluates (`eval(expression, globals)`)
+    result = eval(compile(text, "<condition>", "eval"), {**SCOPE_NAMES, **task})
     assert result == (approved and holds(expr, context)), text

@@ -97,9 +97,7 @@ CONTEXTS = st.fixed_dictionaries(
 def test_python_conditions_agree_with_the_runtime(expr: ir.Expr, context: dict[str, Any]) -> None:
     """The generic flavor's condition evaluates exactly as the runtime's guard evaluator does."""
     python = expr_python(expr)
-    assert bool(eval(python, {"Decimal": Decimal, "Fraction": Fraction}, dict(context))) == holds(
-        expr, context
-    )
+    assert bool(eval(python, {"Decimal": Decimal, "Fraction": Fraction, **context})) == holds(expr, context)
 
 
 @settings(max_examples=100)
