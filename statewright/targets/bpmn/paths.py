@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from statewright import ir
 from statewright.diagnostics import Code
+from statewright.ir.embedded import transition_keys
 from statewright.ir.text import render
 from statewright.source import NO_SPAN, Span
 from statewright.targets.bpmn import checks
@@ -31,6 +32,9 @@ class PathBuilder:
 
     def __init__(self, machine: ir.Machine, source_name: str, *, native_retries: bool) -> None:
         self.machine = machine
+        self.keys = {id(t): key for t, key in zip(machine.transitions, transition_keys(machine), strict=True)}
+        self.exit_boundaries: dict[tuple[str, int], str] = {}
+        """(parallel state, exit transition) -> the escalation boundary drawn for it."""
         self.source = source_name or machine.source or f"{machine.name}.wf"
         self.native_retries = native_retries
         self.resolver = Resolver(machine)
@@ -257,7 +261,11 @@ class PathBuilder:
             state = self.states[name_]
             if state.kind == "parallel" and self.subprocess.get(name_) == scope:
                 cursor.step(self.leave(name_, transition))
+                drawn = self.exit_boundaries.get((name_, id(transition)))
+                if drawn is not None:
+                    return  # another leaf's exit drew the boundary and everything after it
                 cursor.source = self.boundary_for(name_, transition)
+                self.exit_boundaries[(name_, id(transition))] = cursor.source
                 scope = self.scope(name_)
             for node in self.actions(state.exit, scope, None):
                 cursor.step(node)
@@ -268,10 +276,20 @@ class PathBuilder:
             cursor.step(node)
         cursor.step(destination)
 
+    def leave_code(self, parallel: str, transition: ir.Transition) -> str:
+        """The escalation code of one exit transition from a sub-process (one catching boundary each).
+
+        A code per target would let one thrown escalation trigger the boundary of
+        every exit to that target, each carrying its own actions: one token per exit.
+        """
+        source, trigger, position = self.keys[id(transition)]
+        suffix = "" if position == 1 else f"_{position}"
+        return ncname(f"leave_{parallel}_{source}_{trigger}{suffix}_to_{transition.target or '?'}")
+
     def leave(self, parallel: str, transition: ir.Transition) -> str:
         """The escalation end event that leaves a sub-process early toward the transition's target."""
         target = transition.target or "?"
-        code = ncname(f"leave_{parallel}_to_{target}")
+        code = self.leave_code(parallel, transition)
         if any(self.states[s].exit for s in self.hierarchy.descendants[parallel] if s != transition.source):
             self.note(checks.REGION_EXIT_ACTIONS, f"leaving `{parallel}` for `{target}`", transition.span)
         return self.graph.node(
@@ -284,9 +302,9 @@ class PathBuilder:
         )
 
     def boundary_for(self, parallel: str, transition: ir.Transition) -> str:
-        """The interrupting escalation boundary on the sub-process that continues outside."""
+        """The interrupting escalation boundary on the sub-process that continues outside (one per exit)."""
         target = transition.target or "?"
-        code = ncname(f"leave_{parallel}_to_{target}")
+        code = self.leave_code(parallel, transition)
         return self.graph.node(
             f"{parallel}_leave_{target}",
             "boundaryEvent",

@@ -22,7 +22,7 @@ from statewright import ir
 from statewright.pipeline import compile_text
 from statewright.testing.bpmn_engine import BpmnEngine, SpiffMissingError
 from statewright.testing.python_engine import PythonEngine, PythonRun
-from statewright.testing.scenario import Observation, Scenario, Send, Step, Unsupported, WorkDone
+from statewright.testing.scenario import Observation, Scenario, Send, Step, Timeout, Unsupported, WorkDone
 from tests.targets.bpmn.contexts import WALK_CONTEXTS
 from tests.targets.bpmn.explore import candidates, walks
 from tests.targets.bpmn.gen_specs import sources
@@ -218,3 +218,23 @@ def test_unhandled_failure_in_a_region_fails_the_instance(state: str) -> None:
     observations = assert_same(machine, Scenario((), (WorkDone(state, "Failed"), Send("b_done"))))
     assert observations[1].status == "failed"
     assert observations[1].active == ("Deep", "Working")
+
+
+def test_one_exit_from_a_parallel_state_leaves_it_once() -> None:
+    """A region's timeout to RollingBack takes that exit alone, not every exit to RollingBack.
+
+    Every exit of a sub-process to one target used to share one escalation code, so
+    the thrown escalation triggered each exit's boundary: fifteen tokens entered
+    RollingBack and the process never finished at RolledBack.
+    """
+    scenario = Scenario(
+        context=(("change_risk", "low"), ("planned_changes", 1)),
+        steps=(
+            Send(event="plan_ready"),
+            WorkDone("Applying", None),
+            Timeout("HealthProbing"),
+            WorkDone("RollingBack", None),
+        ),
+    )
+    observed = assert_same(MACHINES["deploy_pipeline"], scenario)
+    assert observed[-1].active == ("RolledBack",) and observed[-1].status == "failed"
