@@ -31,6 +31,7 @@ from statewright.diagnostics.catalog.structure import EMIT_CYCLE
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 from statewright.semantics.dispatch import Dispatch
+from statewright.semantics.graphs import strongly_connected
 
 Node = tuple[str, str]
 """(active leaf, pending emitted event)."""
@@ -112,45 +113,12 @@ def _closure(start: Iterable[str], moves: dict[str, set[str]]) -> tuple[str, ...
 
 
 def _cycles(edges: dict[Node, list[tuple[Node, int, bool]]]) -> list[list[Node]]:
-    """Strongly connected components with a cycle (Tarjan's algorithm, iterative), in a stable order."""
-    index: dict[Node, int] = {}
-    low: dict[Node, int] = {}
-    stack: list[Node] = []
-    on_stack: set[Node] = set()
+    """Strongly connected components with a cycle, in a stable order."""
     found: list[list[Node]] = []
-    for root in sorted(edges):
-        if root in index:
-            continue
-        work: list[tuple[Node, int]] = [(root, 0)]
-        while work:
-            node, position = work.pop()
-            if position == 0:
-                index[node] = low[node] = len(index)
-                stack.append(node)
-                on_stack.add(node)
-            successors = [n for n, _, _ in edges.get(node, [])]
-            if position < len(successors):
-                work.append((node, position + 1))
-                nxt = successors[position]
-                if nxt not in index:
-                    work.append((nxt, 0))
-                elif nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-                continue
-            if low[node] == index[node]:
-                component: list[Node] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                looping = len(component) > 1 or any(n == node for n, _, _ in edges.get(node, []))
-                if looping:
-                    found.append(sorted(component))
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
+    for component in strongly_connected(sorted(edges), lambda node: [n for n, _, _ in edges.get(node, [])]):
+        node = component[-1]
+        if len(component) > 1 or any(n == node for n, _, _ in edges.get(node, [])):
+            found.append(sorted(component))
     return sorted(found)
 
 

@@ -47,6 +47,7 @@ from statewright.ir.text import transition_label as label
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 from statewright.semantics.dispatch import Dispatch
+from statewright.semantics.graphs import strongly_connected
 from statewright.source import Span
 
 MAX_STEPS = 10
@@ -547,43 +548,8 @@ class _Site:
 
 
 def loops_of(machine: ir.Machine, graph: MachineGraph) -> tuple[Loop, ...]:
-    """The leaf graph's cycles, one per strongly connected component (Tarjan, iterative)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[list[str]] = []
-    for root in graph.leaves:
-        if root in index:
-            continue
-        work: list[tuple[str, int]] = [(root, 0)]
-        while work:
-            node, position = work.pop()
-            if position == 0:
-                index[node] = low[node] = len(index)
-                stack.append(node)
-                on_stack.add(node)
-            edges = graph.edges[node]
-            if position < len(edges):
-                work.append((node, position + 1))
-                nxt = edges[position].target
-                if nxt not in index:
-                    work.append((nxt, 0))
-                elif nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-                continue
-            if low[node] == index[node]:
-                component: list[str] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                components.append(component)
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
+    """The leaf graph's cycles, one per strongly connected component."""
+    components = strongly_connected(graph.leaves, lambda leaf: [edge.target for edge in graph.edges[leaf]])
     loops: list[Loop] = []
     for component in components:
         members = frozenset(component)
