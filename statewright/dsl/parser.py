@@ -274,4 +274,9 @@ def _label(parser: _Parser, source: SourceText, error: UnexpectedInput) -> Synta
         key = error.match_examples(parse_example, examples, token_type_match_fallback=True, use_accepts=True)
     except DepthExceededError:  # pragma: no cover - examples are shallow
         key = None
+    except TypeError:
+        # lark 1.3 formats an error raised by the contextual lexer (whose state is a
+        # ParserState, not a number) with `%d` when comparing accepts: match again
+        # without the accepts comparison, which never reaches that line.
+        key = error.match_examples(parse_example, examples, token_type_match_fallback=True, use_accepts=False)
     return labels.get(key) if isinstance(key, str) else None

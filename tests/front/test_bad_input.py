@@ -132,3 +132,12 @@ def test_arbitrary_bytes_decode_or_are_refused(data: bytes) -> None:
         _check_never_crashes(source.text)
     else:
         assert source.code in {"SW003", "SW008"}
+
+
+def test_a_lexer_error_whose_accepts_differ_from_an_example_is_still_labelled() -> None:
+    """`when;1s` once crashed lark 1.3's example matching (it formats a lexer state with `%d`)."""
+    where = SAMPLE.index("on valid when ") + len("on valid when")
+    text = SAMPLE[:where] + ";1s" + SAMPLE[where:]
+    _check_never_crashes(text)
+    codes = [d.code for d in compile_text(text, "fuzz.wf").diagnostics]
+    assert "SW010" in codes  # the syntax error, with a location, not a traceback
