@@ -10,10 +10,12 @@ with no verdict, however the interrupt was then handled.
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -23,6 +25,14 @@ EXIT_INTERRUPTED = 130
 
 RAISE_AGAIN_S = 0.25
 """How often an interrupt is raised again while the interrupted code keeps running."""
+
+GIVE_UP_S = 20.0
+"""How long interrupted code may keep running before the process ends anyway (exit 130).
+
+Only code that swallows every KeyboardInterrupt for this long reaches it; the
+durable runtime loses nothing by it, since an uncommitted SQLite transaction is
+rolled back when the file is next opened.
+"""
 
 
 class Interrupts:
@@ -52,11 +62,36 @@ class Interrupts:
         raise KeyboardInterrupt
 
     def _raise_again(self) -> None:
+        started = time.monotonic()
         while True:
             time.sleep(RAISE_AGAIN_S)
             if self.done or not self.raising:
                 return
+            if time.monotonic() - started > GIVE_UP_S:
+                sys.stderr.write("interrupted: no verdict\n")
+                sys.stderr.flush()
+                os._exit(EXIT_INTERRUPTED)
             signal.raise_signal(signal.SIGINT)
+
+    def unraisable(
+        self, previous: Callable[[sys.UnraisableHookArgs], object]
+    ) -> Callable[[sys.UnraisableHookArgs], None]:
+        """A `sys.unraisablehook` that, once interrupted, drops what the interrupt left behind.
+
+        An interrupt that lands in a garbage-collector callback or a `__del__`
+        cannot propagate; Python would print it as "Exception ignored ... Traceback".
+        It is not an error: the next raise reaches the interrupted code. An object
+        whose constructor the interrupt cut short (z3's Context, say) fails in its
+        `__del__` at exit for the same reason. Once interrupted the process only
+        ends, with exit code 130, so these are all dropped; before an interrupt every
+        unraisable exception goes to the hook that was there before.
+        """
+
+        def hook(unraisable: sys.UnraisableHookArgs) -> None:
+            if not self.seen:
+                previous(unraisable)
+
+        return hook
 
 
 @contextmanager
@@ -67,8 +102,14 @@ def interruptible() -> Iterator[Interrupts]:
         yield interrupts
         return
     previous = signal.signal(signal.SIGINT, interrupts)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = interrupts.unraisable(previous_hook)
     try:
         yield interrupts
     finally:
         interrupts.done = True
+        if interrupts.seen and isinstance(previous, Interrupts):  # the enclosing block was interrupted too
+            previous.seen = True
+        if not interrupts.seen:  # an interrupted process is ending; its finalizers run after this
+            sys.unraisablehook = previous_hook
         signal.signal(signal.SIGINT, previous)
