@@ -1,5 +1,5 @@
 """Run the command line as `python -m statewright`."""
 
-from statewright.cli import main
+from statewright.launch import main
 
 main()

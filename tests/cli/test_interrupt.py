@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +39,16 @@ def test_an_interrupt_at_any_point_exits_130_with_no_pass(delay: float) -> None:
     assert "PASS" not in out and "FAIL" not in out, out
     assert "interrupted" in err
     assert "internal error" not in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.15, 0.25])
+def test_an_interrupt_while_the_command_line_loads_exits_130_quietly(delay: float) -> None:
+    script = Path(sys.executable).parent / "statewright"
+    command = [str(script), "check", str(EXAMPLES / "order_fulfilment.wf")]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, (out, err)
+    assert "interrupted" in err
+    assert "Traceback" not in err, err
