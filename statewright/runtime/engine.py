@@ -61,6 +61,7 @@ from statewright.runtime.model import (
     Work,
 )
 from statewright.runtime.plan import Plan, plan_of
+from statewright.semantics import approvals
 from statewright.semantics.dispatch import EventlessKind, preempted
 from statewright.semantics.values import (
     holds,
@@ -376,9 +377,9 @@ def _standing(level: Level, votes: tuple[Vote, ...], request: Request) -> tuple[
     return tuple(a for a in level.approvers if a in held or a in received)
 
 
-def _filled(votes: tuple[Vote, ...]) -> set[str]:
-    """The listed approvers an approval already fills at a level."""
-    return {a for v in votes if v.decision == "approve" for a in v.approvers}
+def _approvals(votes: tuple[Vote, ...]) -> list[tuple[str, ...]]:
+    """The approvals cast at a level, each as the listed approvers its actor stood for."""
+    return [v.approvers for v in votes if v.decision == "approve"]
 
 
 def _ineligible(level: Level, votes: tuple[Vote, ...], event: str, request: Request) -> str | None:
@@ -391,10 +392,10 @@ def _ineligible(level: Level, votes: tuple[Vote, ...], event: str, request: Requ
     standing = _standing(level, votes, request)
     if not standing:
         return f"`{actor}` is not an approver at level {level.number} ({', '.join(level.approvers)})"
-    if event == "approve" and not set(standing) - _filled(votes):
+    if event == "approve" and not approvals.counts(_approvals(votes), standing):
         return (
             f"`{actor}` stands for {', '.join(standing)} at level {level.number}, "
-            "already approved by someone else: one approval fills one listed approver"
+            "each needed by an approval already cast: one approval fills one listed approver"
         )
     return None
 
@@ -404,10 +405,11 @@ def _vote(
 ) -> WorkflowError | bool:
     """Count an eligible actor's decision; True when it decides the level, False while quorum is short.
 
-    An approval fills the first listed approver (in the order written) the actor
-    stands for that no approval fills yet; the level is approved once `quorum`
-    listed approvers are filled, each by a different actor. A delegation hands
-    the delegator's standing to the delegate and ends the delegator's part.
+    An approval records every listed approver the actor stands for; the level is
+    approved once `quorum` listed approvers can be filled at once, each by a
+    different approving actor (a maximum matching, `semantics.approvals`), so
+    the order of approvals never matters. A delegation hands the delegator's
+    standing to the delegate and ends the delegator's part.
     """
     actor = request.actor or ""
     if event == "delegate":
@@ -422,10 +424,9 @@ def _vote(
         return True
     if event == "reject":
         return True
-    filled = _filled(votes)
-    slot = next(a for a in _standing(level, votes, request) if a not in filled)
-    draft.votes[level.state] = (*votes, Vote(actor, "approve", (slot,)))
-    return len(filled) + 1 >= level.quorum
+    standing = _standing(level, votes, request)
+    draft.votes[level.state] = (*votes, Vote(actor, "approve", standing))
+    return approvals.filled([*_approvals(votes), standing]) >= level.quorum
 
 
 # --------------------------------------------------------------------------- eventless steps

@@ -90,7 +90,9 @@ event raised by an action, sent to the instance after the step that raised it.""
 class Vote:
     """One actor's decision at an approval level.
 
-    `approve`: `approvers` is the one listed approver the approval fills;
+    `approve`: `approvers` are the listed approvers the actor stood for when
+    approving (the level fills its places by a maximum matching of these,
+    `semantics.approvals`);
     `delegate`: `actor` is the delegator, `to` the delegate, and `approvers` the
     listed approvers the delegator stood for, which the delegate now stands for
     (LANGUAGE.md §10: delegation transfers a vote, it never adds one).

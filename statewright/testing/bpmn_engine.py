@@ -41,6 +41,7 @@ from typing import Any, Literal, NamedTuple
 
 from statewright import ir
 from statewright.plugins.api import Target, TargetOptions
+from statewright.semantics import approvals
 from statewright.semantics.hierarchy import Hierarchy
 from statewright.targets.bpmn import GENERIC
 from statewright.targets.bpmn.protocol import (
@@ -90,8 +91,9 @@ def tally(
     """A task list's count of one decision at one level, as the runtime counts (LANGUAGE.md §10).
 
     An actor stands for the listed approvers they are (by id or a held role) or that
-    were delegated to them, and for none once they delegated; an approval fills the
-    first open listed approver they stand for, one per actor; a delegation hands the
+    were delegated to them, and for none once they delegated; an approval counts when it
+    fills one more listed approver (`semantics.approvals`: a maximum matching, each
+    actor one place) and records all they stood for; a delegation hands the
     delegator's listed approvers on. Returns the vote to record, None when the
     decision cannot count here (try the next level), False when it is refused.
     """
@@ -103,16 +105,15 @@ def tally(
     names = {actor, *step.permissions}
     names |= {a for v in votes if v.decision == "delegate" and v.to == actor for a in v.approvers}
     standing = tuple(a for a in dict.fromkeys(approvers) if a in names)
-    filled = {a for v in votes if v.decision == "approve" for a in v.approvers}
-    unfilled = [a for a in standing if a not in filled]
-    if not standing or (step.event == "approve" and not unfilled):
+    cast = [v.approvers for v in votes if v.decision == "approve"]
+    if not standing or (step.event == "approve" and not approvals.counts(cast, standing)):
         return None
     if step.event == "delegate":
         if not delegation or not step.delegate_to or step.delegate_to == actor:
             return False
         return Vote(actor, "delegate", standing, step.delegate_to)
     if step.event == "approve":
-        return Vote(actor, "approve", (unfilled[0],))
+        return Vote(actor, "approve", standing)
     return Vote(actor, step.event)
 
 

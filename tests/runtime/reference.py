@@ -49,10 +49,12 @@ What it models (and the documented rule it follows):
   held `kind:name` permission, plus those delegated to the actor there; an actor
   who delegated at a level stands for nothing there any more. A decision counts
   at one level: the first waiting one (document order) where the actor stands for
-  someone, has not approved and, for `approve`, some listed approver they stand
-  for is unfilled; the approval fills the first of those (order written); a
-  level moves on once `quorum` listed approvers are filled (so one actor counts
-  once, however many listed roles they hold). `delegate` needs a delegatee other
+  someone, has not approved and, for `approve`, the approval fills one more
+  listed approver: the most listed approvers that distinct approving actors can
+  fill at once (each actor one of those they stood for, tried exhaustively here)
+  grows; a level moves on once that many reaches `quorum` (so one actor counts
+  once, however many listed roles they hold, and the order of approvals never
+  matters). `delegate` needs a delegatee other
   than the actor and hands the delegator's listed approvers on. An actor who
   counts nowhere is denied;
 - the governance gate, on every transition the event applies (after preemption):
@@ -115,6 +117,24 @@ START_MS = 1_000_000
 HEARTBEAT_TIMEOUT = "HeartbeatTimeout"
 """The error a silent attempt counts as."""
 APPROVAL_EVENTS = ("approve", "reject", "delegate")
+
+
+def most_filled(approvals: list[frozenset[str]], taken: frozenset[str] = frozenset()) -> int:
+    """The most listed approvers distinct approvals fill at once, by trying every assignment.
+
+    Exponential, and deliberately unlike the runtime's augmenting paths: each
+    approval either fills one of the listed approvers it stood for that is still
+    free, or none.
+    """
+    if not approvals:
+        return 0
+    first, rest = approvals[0], approvals[1:]
+    best = most_filled(rest, taken)
+    for place in first - taken:
+        best = max(best, 1 + most_filled(rest, taken | {place}))
+    return best
+
+
 KIND_RANK: dict[str, int] = {"heartbeat": 0, "retry": 1, "soft_timeout": 2, "timeout": 3}
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SETTLE_LIMIT = 1000
@@ -168,8 +188,8 @@ class Instance:
     """The outbox: key (a rendered template, or a private unique id) -> work, oldest first."""
     invoked: dict[str, str] = field(default_factory=dict)
     """State -> the outbox key of the work it invoked (the same key on every attempt)."""
-    approvals: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Level -> listed approver -> the actor whose approval fills it."""
+    approvals: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
+    """Level -> approving actor -> the listed approvers they stood for when approving."""
     delegates: dict[str, list[tuple[str, str, frozenset[str]]]] = field(default_factory=dict)
     """Level -> (delegator, delegate, the listed approvers handed on), oldest first."""
     failures: dict[str, int] = field(default_factory=dict)
@@ -565,12 +585,14 @@ class Reference:
                 actor = presented.actor
                 if voted or actor is None:
                     continue  # one decision counts at one level; an anonymous one nowhere
-                filled = inst.approvals.get(source, {})
-                if event != "reject" and actor in filled.values():
+                cast = inst.approvals.get(source, {})
+                if event != "reject" and actor in cast:
                     continue  # approved here already
                 mine = self.stands_for(inst, level, actor, presented.permissions)
-                unfilled = [who for who in mine if who not in filled]
-                if not mine or (event == "approve" and not unfilled):
+                before = most_filled(list(cast.values()))
+                if not mine or (
+                    event == "approve" and most_filled([*cast.values(), frozenset(mine)]) == before
+                ):
                     continue
                 voted = True
                 if event == "delegate":
@@ -580,8 +602,8 @@ class Reference:
                         (actor, presented.delegate_to, frozenset(mine))
                     )
                 elif event == "approve":
-                    inst.approvals.setdefault(source, {})[unfilled[0]] = actor
-                    if len(inst.approvals[source]) < level.quorum:
+                    inst.approvals.setdefault(source, {})[actor] = frozenset(mine)
+                    if before + 1 < level.quorum:
                         continue
                 kept.append(index)
             if not kept and not voted:

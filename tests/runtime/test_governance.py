@@ -8,6 +8,9 @@ anyone could acknowledge a checkpoint.
 
 from __future__ import annotations
 
+import contextlib
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +21,7 @@ from statewright.runtime.errors import PermissionDenied, WorkflowError
 from statewright.runtime.memory import MemoryStore
 from statewright.runtime.model import Vote
 from statewright.runtime.runner import Runtime
+from tests.runtime.reference import most_filled
 from tests.runtime.test_engine import Clock, machine, runtime
 
 BOARD = """workflow Spend {
@@ -80,7 +84,7 @@ def test_two_holders_of_one_role_do_not_satisfy_quorum_all() -> None:
     """`quorum all` of finance_director and cfo: two finance directors are one listed approver."""
     rt = submitted(BOARD)
     rt.send("i", "approve", actor="fay", permissions=["role:finance_director"])
-    with pytest.raises(PermissionDenied, match="already approved by someone else"):
+    with pytest.raises(PermissionDenied, match="each needed by an approval already cast"):
         rt.send("i", "approve", actor="fred", permissions=["role:finance_director"])
     assert rt.load("i").active == ("Approval.level_1",)
     rt.send("i", "approve", actor="carl", permissions=["role:cfo"])
@@ -95,9 +99,51 @@ def test_an_actor_holding_every_listed_role_counts_once() -> None:
     with pytest.raises(PermissionDenied, match="already approved"):
         rt.send("i", "approve", actor="farid", permissions=both)
     assert rt.load("i").active == ("Approval.level_1",)
-    assert rt.load("i").votes["Approval.level_1"] == (Vote("farid", "approve", ("role:finance_director",)),)
-    rt.send("i", "approve", actor="carl", permissions=["role:cfo"])  # the open one: cfo
+    assert rt.load("i").votes["Approval.level_1"] == (Vote("farid", "approve", tuple(both)),)
+    rt.send("i", "approve", actor="carl", permissions=["role:cfo"])
     assert rt.load("i").active == ("Paid",)
+
+
+def test_an_actor_holding_two_roles_does_not_take_the_place_the_next_approver_needs() -> None:
+    """Places are matched, not taken first-come: the two-role actor moves to CFO for the finance director.
+
+    With "the first open place they stand for", farid took finance director and
+    fay (finance director only) was refused: the level stalled with a valid quorum.
+    """
+    rt = submitted(BOARD)
+    rt.send("i", "approve", actor="farid", permissions=["role:finance_director", "role:cfo"])
+    rt.send("i", "approve", actor="fay", permissions=["role:finance_director"])
+    assert rt.load("i").active == ("Paid",)
+
+
+THREE = BOARD.replace("role:finance_director, role:cfo", "role:a, role:b, role:c")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sets(st.sampled_from(["role:a", "role:b", "role:c"]), min_size=1), min_size=1, max_size=4),
+    st.randoms(use_true_random=False),
+)
+def test_the_order_of_approvals_never_changes_the_outcome(held: list[set[str]], rnd: object) -> None:
+    """Any order of the same approvals ends alike: approved iff distinct actors cover a, b and c."""
+    assert isinstance(rnd, random.Random)
+    actors = [(f"u{n}", sorted(roles)) for n, roles in enumerate(held)]
+    outcomes = []
+    for order in (actors, list(reversed(actors)), rnd.sample(actors, len(actors))):
+        rt = submitted(THREE)
+        for actor, roles in order:
+            with contextlib.suppress(PermissionDenied):
+                rt.send("i", "approve", actor=actor, permissions=roles)
+            if rt.load("i").active == ("Paid",):
+                break
+        outcomes.append(rt.load("i").active)
+    covered = any(
+        len({a, b, c}) == 3 and "role:a" in held[a] and "role:b" in held[b] and "role:c" in held[c]
+        for a in range(len(held))
+        for b in range(len(held))
+        for c in range(len(held))
+    )
+    assert outcomes == [("Paid",) if covered else ("Approval.level_1",)] * 3
 
 
 def test_a_delegator_no_longer_decides_and_the_delegate_votes_in_their_place() -> None:
@@ -224,7 +270,8 @@ requests = st.lists(
 def test_counted_approvals_never_exceed_the_approvers_whose_vote_was_exercised(steps: list[Request]) -> None:
     """Random approve/delegate/reject requests at a level listing four approvers (quorum 4).
 
-    After every request the counted approvals fill distinct listed approvers, one per
+    After every request the counted approvals fill as many distinct listed approvers
+    as there are approvals (a matching, checked by exhaustive search), one per
     actor, and never exceed the listed approvers whose vote was exercised: those an
     approving actor stood for, by id or role, or through a chain of delegations from
     someone who did.
@@ -252,17 +299,20 @@ def test_counted_approvals_never_exceed_the_approvers_whose_vote_was_exercised(s
         if event == "approve":
             exercised |= own
         if after.active == ("Paid",):  # the level was left: its votes went with it
-            previous = [v for v in before.votes.get(level, ()) if v.decision == "approve"]
-            assert len(previous) == 3 and actor not in {v.actor for v in previous}
-            filled = {a for v in previous for a in v.approvers}
-            assert len(filled) == 3 and own - filled  # the fourth approval filled the fourth place
+            previous = [
+                frozenset(v.approvers) for v in before.votes.get(level, ()) if v.decision == "approve"
+            ]
+            voters = {v.actor for v in before.votes.get(level, ()) if v.decision == "approve"}
+            assert len(previous) == 3 and actor not in voters
+            assert most_filled(previous) == 3 and most_filled([*previous, frozenset(own)]) == 4
             assert len(LISTED) <= len(exercised)
             break
         approvals = [v for v in after.votes.get(level, ()) if v.decision == "approve"]
-        filled_list = [a for v in approvals for a in v.approvers]
-        assert len(filled_list) == len(set(filled_list)) == len(approvals)  # one listed approver each
+        assert most_filled([frozenset(v.approvers) for v in approvals]) == len(
+            approvals
+        )  # each fills one more
         assert len({v.actor for v in approvals}) == len(approvals)  # an actor counts once
-        assert set(filled_list) <= exercised  # never more than the approvers whose vote was exercised
+        assert {a for v in approvals for a in v.approvers} <= exercised  # only votes that were exercised
 
 
 def test_escalation_reassigns_and_voids_the_silent_levels_votes() -> None:
