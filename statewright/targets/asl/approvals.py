@@ -1,21 +1,32 @@
 """Approval levels: who stands for which listed approver, quorum places and delegation, in the state data.
 
-The counting is the runtime's (LANGUAGE.md §10). Each level has a slot object
-under `$.votes` (reset when the level is entered): `s1..sK`, the actor whose
-approval fills each of the K listed approvers, and `n`, how many are filled;
-with delegation, `nd` delegations so far and, per delegation slot `j` (at most
-`DELEGATE_SLOTS`), the delegate `dj`, the delegator `gj` and `qj_i`: whether
-the delegation hands listed approver i on. JSONPath cannot append to a list, so
-the slots are unrolled; unused actor slots hold a value no actor can have (a
-NUL character).
+The counting is the runtime's (LANGUAGE.md §10, `statewright.semantics.approvals`):
+each listed approver is one quorum place, an approval fills one place, and the
+level counts the largest set of places distinct approvers can fill at once (a
+maximum matching), so the order of approvals never matters.
+
+Each level has a slot object under `$.votes` (reset when the level is entered):
+`n`, the approvals counted so far, and per approval slot `j` (at most
+`approval_slots`: the quorum, or the listed approvers if fewer) the actor `vj`
+and `fj_i`: whether they stood for listed approver i. With delegation, `nd`
+delegations so far and, per delegation slot `j` (at most `DELEGATE_SLOTS`),
+the delegate `dj`, the delegator `gj` and `qj_i`: whether the delegation hands
+listed approver i on. JSONPath cannot append to a list, so the slots are
+unrolled; unused actor slots hold a value no actor can have (a NUL character).
 
 A decision is checked in this order: it names an actor who has not delegated
 at the level; the actor stands for some listed approver (by id, a presented
 role, or a delegation to them: one Choice per listed approver sets
-`$.check.t_i`). Then a `reject` decides; an `approve` by an actor who has not
-approved yet fills the first open listed approver they stand for and decides
-once `n` reaches the quorum; a `delegate` to someone else, by an actor who has
-not approved, stores the delegate, the delegator and what they stood for.
+`$.check.t_i`). Then a `reject` decides; a `delegate` to someone else, by an
+actor who has not approved, stores the delegate, the delegator and what they
+stood for; an `approve` by an actor who has not approved yet counts when it
+fills another place. Choice rules cannot compute a matching, so at a level
+whose quorum is 2 or more the evaluator Lambda answers (`evaluator.tally`:
+does the approval count, is the quorum reached, by `semantics.approvals`);
+only a counted approval is stored. A quorum-1 level stays evaluator-free: there
+any approval by an actor who stands for a place decides the level, so the
+matching is never needed. A refused approval changes nothing but the scratch
+`$.check`.
 """
 
 from __future__ import annotations
@@ -23,8 +34,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from statewright import ir
-from statewright.targets.asl.codes import DELEGATION_LIMIT
+from statewright.targets.asl.codes import DELEGATION_LIMIT, EVALUATOR_USED
+from statewright.targets.asl.evaluator import TALLY, TALLY_KEYS
+from statewright.targets.asl.resources import EVALUATOR
 from statewright.targets.asl.scopes import Scope
+from statewright.targets.asl.tasks import request_task
 
 if TYPE_CHECKING:
     from statewright.targets.asl.build import Builder
@@ -33,6 +47,9 @@ DELEGATE_SLOTS = 3
 """Delegations a level can hold in the ASL target."""
 UNUSED = "\u0000"
 DECISIONS = ("approve", "reject", "delegate")
+
+TALLY_RESULT = "$.check.tally"
+"""Where the evaluator's answer for one approval goes (scratch, like the rest of `$.check`)."""
 
 Level = tuple[str, ir.ApprovalLevel, ir.Approval]
 
@@ -57,35 +74,61 @@ def _listed(level: ir.ApprovalLevel) -> tuple[str, ...]:
     return tuple(dict.fromkeys(level.approvers))
 
 
+def approval_slots(level: ir.ApprovalLevel) -> int:
+    """How many approvals a level stores: the quorum, or the listed approvers if fewer (at least one).
+
+    Every stored approval fills one more place, and the level is decided once
+    `quorum` places are filled, so no more can ever be stored.
+    """
+    return max(1, min(level.quorum, len(_listed(level))))
+
+
 def initial_votes(b: Builder, leaf: str) -> tuple[str, dict[str, Any]]:
     """The votes key of the level and its empty slot object."""
     key, level, approval = b.levels[leaf]
+    places = range(1, len(_listed(level)) + 1)
     votes: dict[str, Any] = {"n": 0}
-    for place in range(1, len(_listed(level)) + 1):
-        votes[f"s{place}"] = UNUSED
+    for slot in range(1, approval_slots(level) + 1):
+        votes[f"v{slot}"] = UNUSED
+        for place in places:
+            votes[f"f{slot}_{place}"] = False
     if approval.delegation:
         votes["nd"] = 0
         for slot in range(1, DELEGATE_SLOTS + 1):
             votes[f"d{slot}"] = UNUSED
             votes[f"g{slot}"] = UNUSED
-            for place in range(1, len(_listed(level)) + 1):
+            for place in places:
                 votes[f"q{slot}_{place}"] = False
     return key, votes
 
 
 def _slots(key: str, level: ir.ApprovalLevel, approval: ir.Approval) -> dict[str, Any]:
     """Parameters copying every slot of the level's votes object (callers replace some)."""
+    places = range(1, len(_listed(level)) + 1)
     copied: dict[str, Any] = {"n.$": f"$.votes.{key}.n"}
-    for place in range(1, len(_listed(level)) + 1):
-        copied[f"s{place}.$"] = f"$.votes.{key}.s{place}"
+    for slot in range(1, approval_slots(level) + 1):
+        copied[f"v{slot}.$"] = f"$.votes.{key}.v{slot}"
+        for place in places:
+            copied[f"f{slot}_{place}.$"] = f"$.votes.{key}.f{slot}_{place}"
     if approval.delegation:
         copied["nd.$"] = f"$.votes.{key}.nd"
         for slot in range(1, DELEGATE_SLOTS + 1):
             copied[f"d{slot}.$"] = f"$.votes.{key}.d{slot}"
             copied[f"g{slot}.$"] = f"$.votes.{key}.g{slot}"
-            for place in range(1, len(_listed(level)) + 1):
+            for place in places:
                 copied[f"q{slot}_{place}.$"] = f"$.votes.{key}.q{slot}_{place}"
     return copied
+
+
+def tally_body(workflow: str, listed: tuple[str, ...], quorum: int, key: str) -> dict[str, Any]:
+    """The evaluator's request for one approval: places, quorum, the level's votes and the standing."""
+    return {
+        "workflow": workflow,
+        TALLY: {"places": list(listed), "quorum": quorum},
+        "votes.$": f"$.votes.{key}",
+        "standing.$": "$.check",
+        "execution.$": "$$.Execution.Id",
+    }
 
 
 def vote(
@@ -211,60 +254,92 @@ class _Counting:
 
     def _approved_before(self) -> list[dict[str, Any]]:
         return [
-            {"Variable": "$.signal.actor", "StringEqualsPath": f"$.votes.{self.key}.s{place}"}
-            for place in self.places
+            {"Variable": "$.signal.actor", "StringEqualsPath": f"$.votes.{self.key}.v{slot}"}
+            for slot in range(1, approval_slots(self.level) + 1)
         ]
 
     def approve(self, then: str, wait: str) -> str:
-        """Refuse a second approval, fill the first open listed approver the actor stands for, count."""
+        """Refuse a second approval or one that fills no other place; store it; decide at the quorum.
+
+        At a quorum-1 level every approval that gets this far decides it; at a
+        higher quorum the evaluator says whether it counts and decides.
+        """
         again = self.name("approved before?")
-        fill = self.name("open place?")
-        reached = self.name("quorum reached?")
-        counted = self.name("approval counted")
+        store = self.name("approval slot")
+        quorum = self.level.quorum
+        decided = then
+        first = store
+        if quorum > 1:
+            tally = self.name("count by matching")
+            counts = self.name("approval counts?")
+            decided = self.name("quorum reached?")
+            counted = self.name("approval counted")
+            task = request_task(
+                self.b.resources.resource(EVALUATOR),
+                tally_body(self.b.machine.name, self.listed, quorum, self.key),
+                list(TALLY_KEYS),
+            )
+            task["Comment"] = (
+                "Choice rules cannot compute a matching: the evaluator says whether "
+                "the approval fills another place and whether the quorum is reached"
+            )
+            task["ResultPath"] = TALLY_RESULT
+            task["Next"] = counts
+            self.add(tally, task)
+            self.add(
+                counts,
+                {
+                    "Type": "Choice",
+                    "Choices": [{"Variable": f"{TALLY_RESULT}.counts", "BooleanEquals": True, "Next": store}],
+                    "Default": self.refused,
+                },
+            )
+            self.add(
+                decided,
+                {
+                    "Type": "Choice",
+                    "Comment": f"level {self.level.number} needs {quorum} approvals",
+                    "Choices": [
+                        {"Variable": f"{TALLY_RESULT}.approved", "BooleanEquals": True, "Next": then}
+                    ],
+                    "Default": counted,
+                },
+            )
+            body = {"Type": "Pass", "Comment": "counted; the quorum is not reached yet", "Next": wait}
+            self.add(counted, body, neutral=False)
+            first = tally
+            self._note_evaluated()
         self.add(
             again,
             {
                 "Type": "Choice",
-                "Choices": [{"Or": self._approved_before(), "Next": self.refused}],
-                "Default": fill,
+                "Choices": [{"Or": self._approved_before(), "Next": self.refused}]
+                if approval_slots(self.level) > 1
+                else [{**self._approved_before()[0], "Next": self.refused}],
+                "Default": first,
             },
         )
-        rules = []
-        for place in self.places:
-            store = self.name(f"fill place {place}")
-            slots = _slots(self.key, self.level, self.approval)
-            slots[f"s{place}.$"] = "$.signal.actor"
-            slots["n.$"] = f"States.MathAdd($.votes.{self.key}.n, 1)"
-            body = {"Type": "Pass", "Parameters": slots, "ResultPath": f"$.votes.{self.key}", "Next": reached}
-            self.add(store, body, neutral=False)
-            rules.append(
-                {
-                    "And": [
-                        {"Variable": f"$.check.t{place}", "BooleanEquals": True},
-                        {"Variable": f"$.votes.{self.key}.s{place}", "StringEquals": UNUSED},
-                    ],
-                    "Next": store,
-                }
-            )
-        self.add(fill, {"Type": "Choice", "Choices": rules, "Default": self.refused})
-        self.add(
-            reached,
-            {
-                "Type": "Choice",
-                "Comment": f"level {self.level.number} needs {self.level.quorum} approvals",
-                "Choices": [
-                    {
-                        "Variable": f"$.votes.{self.key}.n",
-                        "NumericGreaterThanEquals": self.level.quorum,
-                        "Next": then,
-                    }
-                ],
-                "Default": counted,
-            },
-        )
-        body = {"Type": "Pass", "Comment": "counted; the quorum is not reached yet", "Next": wait}
-        self.add(counted, body, neutral=False)
+        rules: list[dict[str, Any]] = []
+        for slot in range(1, approval_slots(self.level) + 1):
+            stored = self.name(f"store approval {slot}")
+            copied = _slots(self.key, self.level, self.approval)
+            slots: dict[str, Any] = {"n": slot, **{k: v for k, v in copied.items() if k != "n.$"}}
+            slots[f"v{slot}.$"] = "$.signal.actor"
+            for place in self.places:
+                slots[f"f{slot}_{place}.$"] = f"$.check.t{place}"
+            keep = {"Type": "Pass", "Parameters": slots, "ResultPath": f"$.votes.{self.key}", "Next": decided}
+            self.add(stored, keep, neutral=False)
+            rules.append({"Variable": f"$.votes.{self.key}.n", "NumericEquals": slot - 1, "Next": stored})
+        self.add(store, {"Type": "Choice", "Choices": rules, "Default": self.refused})
         return again
+
+    def _note_evaluated(self) -> None:
+        """Report once per level that the evaluator counts its approvals."""
+        what = f"approvals at level {self.level.number} of `{self.level.state}`"
+        if what not in self.b.evaluated:
+            self.b.evaluated.add(what)
+            message = f"{what} are counted by the StatewrightEvaluator function (a maximum matching)"
+            self.b.note(EVALUATOR_USED, message, self.level.span)
 
     def delegate(self, then: str) -> str:
         """Refuse a delegation to nobody, to oneself or after approving; store it in the next free slot."""

@@ -30,6 +30,7 @@ from typing import Any
 from statewright import ir
 from statewright.targets.asl.asljson import deployed
 from statewright.targets.asl.compile import compile_machine
+from statewright.targets.asl.evaluator import TALLY
 from statewright.targets.asl.evaluator import handler as evaluator_handler
 from statewright.targets.asl.resources import EMIT_QUEUE, EVALUATOR, EVENT_QUEUE
 from statewright.targets.asl.retry import HEARTBEAT_ERROR
@@ -88,7 +89,7 @@ def execution_input(context: Mapping[str, ir.Value]) -> dict[str, Any]:
 
 def is_evaluator_request(message: Mapping[str, Any]) -> bool:
     """True for an evaluator request (answer it with `evaluator_handler(message)`), not a wait or work."""
-    return "expressions" in message
+    return "expressions" in message or TALLY in message
 
 
 def emitted_event(message: Mapping[str, Any]) -> str | None:
