@@ -335,7 +335,7 @@ class _Counting:
 
     def _note_evaluated(self) -> None:
         """Report once per level that the evaluator counts its approvals."""
-        what = f"approvals at level {self.level.number} of `{self.level.state}`"
+        what = f"approvals at level {self.level.number} of `{self.approval.state}`"
         if what not in self.b.evaluated:
             self.b.evaluated.add(what)
             message = f"{what} are counted by the StatewrightEvaluator function (a maximum matching)"
