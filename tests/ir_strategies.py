@@ -168,6 +168,7 @@ invokes: st.SearchStrategy[ir.Invoke] = st.builds(
     service=optional(names),
     retry=optional(retry_policies),
     heartbeat_ms=optional(milliseconds),
+    result=tuples(context_fields, 2),
     span=spans,
 )
 soft_timeouts: st.SearchStrategy[ir.SoftTimeout] = st.builds(
@@ -215,7 +216,12 @@ rejects: st.SearchStrategy[ir.Reject] = st.builds(
     span=spans,
 )
 events: st.SearchStrategy[ir.Event] = st.builds(
-    ir.Event, name=names, kind=st.sampled_from(get_args(ir.EventKind)), doc=optional(texts), span=spans
+    ir.Event,
+    name=names,
+    kind=st.sampled_from(get_args(ir.EventKind)),
+    doc=optional(texts),
+    payload=tuples(context_fields, 2),
+    span=spans,
 )
 invariants: st.SearchStrategy[ir.Invariant] = st.builds(ir.Invariant, expr=exprs, text=texts, span=spans)
 
@@ -235,6 +241,7 @@ saga_steps: st.SearchStrategy[ir.SagaStep] = st.builds(
     service=optional(names),
     timeout_ms=optional(milliseconds),
     retry=optional(retry_policies),
+    result=tuples(context_fields, 2),
     span=spans,
 )
 sagas: st.SearchStrategy[ir.Saga] = st.builds(

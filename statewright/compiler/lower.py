@@ -52,7 +52,7 @@ def lower(workflow: ast.Workflow, file: str) -> tuple[ir.Machine | None, tuple[D
     _default_refusal(ctx, workflow, tops)
     ctx.expand_wildcards()
     events = tuple(
-        ir.Event(decl.name, "external", decl.doc, decl.span) for decl in ctx.events.values()
+        ir.Event(decl.name, "external", decl.doc, span=decl.span) for decl in ctx.events.values()
     ) + tuple(ir.Event(name, kind) for name, kind in ctx.used_implicit.items() if name not in ctx.events)
     diagnostics = tuple(ctx.diagnostics)
     if has_errors(diagnostics) or initial is None:
@@ -376,7 +376,7 @@ def _lower_invoke(
         invoke.service,
         policy,
         heartbeat.duration_ms if heartbeat else None,
-        invoke.span,
+        span=invoke.span,
     )
 
 

@@ -183,7 +183,7 @@ def _saga_graph(
                 kind="atomic",
                 parent=saga,
                 role="saga_step",
-                invoke=ir.Invoke(step.action, step.key, step.service, step.retry, None, step.span),
+                invoke=ir.Invoke(step.action, step.key, step.service, step.retry, None, span=step.span),
                 span=step.span,
             )
         )
@@ -208,7 +208,7 @@ def _saga_graph(
                 parent=saga,
                 role="compensation",
                 invoke=ir.Invoke(
-                    step.compensation, step.compensation_key, step.service, step.retry, None, step.span
+                    step.compensation, step.compensation_key, step.service, step.retry, None, span=step.span
                 ),
                 span=step.span,
             )

@@ -179,7 +179,7 @@ def _chain(
                 parent=parent,
                 role="compensation",
                 invoke=ir.Invoke(
-                    step.compensation, step.compensation_key, step.service, step.retry, None, step.span
+                    step.compensation, step.compensation_key, step.service, step.retry, None, span=step.span
                 ),
                 doc=f"undoes `{step.action}` before `{exit_.target}` is entered "
                 f"({label} left `{saga.state}`)",

@@ -22,7 +22,7 @@ from typing import Any, Union, cast, get_args, get_origin, get_type_hints
 from statewright import ir
 from statewright.source import Span
 
-SCHEMA_ID = "https://statewright.dev/schema/ir/v1.json"
+SCHEMA_ID = "https://statewright.dev/schema/ir/v2.json"
 """The `$id` of the published schema for this `IR_VERSION`."""
 
 _TAGS: dict[type, tuple[str, str]] = {

@@ -30,12 +30,15 @@ __all__ = [
     "Call",
     "Checkpoint",
     "ContextField",
+    "ERROR_FIELDS",
+    "INPUT_SCOPES",
     "Emit",
     "Event",
     "EventKind",
     "Expr",
     "FieldType",
     "In",
+    "InputScope",
     "Invariant",
     "Invoke",
     "Jitter",
@@ -57,9 +60,10 @@ __all__ = [
     "UnaryOp",
     "Value",
     "Var",
+    "input_of",
 ]
 
-IR_VERSION = 1
+IR_VERSION = 2
 """Bumped whenever the shape of the IR (and so its JSON Schema) changes."""
 
 
@@ -123,11 +127,38 @@ class Lit:
 
 @dataclass(frozen=True, slots=True)
 class Var:
-    """A reference to a context field."""
+    """A reference to a context field, or to the data of the transition's trigger.
+
+    A context field is its name (`amount`). Data that arrives with a transition
+    is named by where it comes from, a dot, and the field (see `INPUT_SCOPES`):
+    `event.amount` (the triggering event's payload), `result.receipt` (the
+    finished work's result), `error.name` and `error.message` (the failure a
+    dead letter, an error catch or `compensation_failed` handles). A name never
+    holds a dot otherwise, so the two cannot clash.
+    """
 
     name: str
     type: TypeName
     span: Span = _span()
+
+
+InputScope: TypeAlias = Literal["event", "result", "error"]
+INPUT_SCOPES: tuple[InputScope, ...] = ("event", "result", "error")
+"""Where a transition's input comes from: an event's payload, work's result, a failure."""
+
+ERROR_FIELDS: tuple[str, ...] = ("name", "message")
+"""The fields of `error` (both strings): the error's name and its message."""
+
+
+def input_of(name: str) -> tuple[InputScope, str] | None:
+    """`event.amount` -> ("event", "amount"); None for a context field."""
+    scope, dot, field_name = name.partition(".")
+    if not dot:
+        return None
+    for known in INPUT_SCOPES:
+        if scope == known:
+            return known, field_name
+    return None
 
 
 UnaryOp: TypeAlias = Literal["-", "not"]
@@ -233,6 +264,8 @@ class Invoke:
     service: str | None = None
     retry: RetryPolicy | None = None
     heartbeat_ms: int | None = None
+    result: tuple[ContextField, ...] = ()
+    """The typed fields the work returns (`result.F` on its `done` transitions)."""
     span: Span = _span()
 
 
@@ -295,7 +328,12 @@ once when its guard holds (routing choices)."""
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """A move from `source` to `target` (None: stay, run actions only)."""
+    """A move from `source` to `target` (None: stay, run actions only).
+
+    `event` names the triggering event for kind `event`; for kind `error` it
+    names the error the transition catches (`on error PaymentDeclined -> X`),
+    None catching any error (a dead letter, a saga's failure path).
+    """
 
     source: str
     kind: TransitionKind
@@ -332,6 +370,9 @@ class Event:
     name: str
     kind: EventKind = "external"
     doc: str | None = None
+    payload: tuple[ContextField, ...] = ()
+    """The typed fields the event carries (`event.F` on transitions it triggers); a
+    field with a default may be left out when sending."""
     span: Span = _span()
 
 
@@ -363,6 +404,8 @@ class SagaStep:
     service: str | None = None
     timeout_ms: int | None = None
     retry: RetryPolicy | None = None
+    result: tuple[ContextField, ...] = ()
+    """The typed fields the step's work returns (as its state's `Invoke.result`)."""
     span: Span = _span()
 
 

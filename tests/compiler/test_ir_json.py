@@ -128,7 +128,7 @@ def test_schema_is_a_valid_draft_2020_12_schema() -> None:
     published = schema()
     Draft202012Validator.check_schema(published)
     assert published["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert published["$id"] == SCHEMA_ID == "https://statewright.dev/schema/ir/v1.json"
+    assert published["$id"] == SCHEMA_ID == "https://statewright.dev/schema/ir/v2.json"
     assert published["title"]
     assert published["properties"]["ir_version"]["const"] == ir.IR_VERSION
 
@@ -265,7 +265,7 @@ def test_examples_round_trip_and_validate(path: Path) -> None:
 
 def test_dump_layout() -> None:
     text = dump(_tiny())
-    assert text.startswith('{\n  "ir_version": 1,\n  "name": "Tiny",\n  "initial": "Idle",\n  "states": [\n')
+    assert text.startswith('{\n  "ir_version": 2,\n  "name": "Tiny",\n  "initial": "Idle",\n  "states": [\n')
     assert text.endswith(
         '  "source": "tiny.wf",\n  "span": {\n    "line": 1,\n    "column": 1,\n'
         '    "end_line": 6,\n    "end_column": 2\n  }\n}\n'
@@ -471,9 +471,9 @@ _GUARD: tuple[str | int, ...] = ("transitions", 0, "guard")
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (_set(("ir_version",), 2), ["$.ir_version", "IR version 2 is not supported", "version 1"]),
+        (_set(("ir_version",), 1), ["$.ir_version", "IR version 1 is not supported", "version 2"]),
         (_set(("ir_version",), 0), ["$.ir_version", "IR version 0 is not supported"]),
-        (_set(("ir_version",), "1"), ["$.ir_version", "not of type 'integer'"]),
+        (_set(("ir_version",), "2"), ["$.ir_version", "not of type 'integer'"]),
         (_set(("ir_version",), True), ["$.ir_version"]),
         (_delete(("ir_version",)), ["$:", "'ir_version' is a required property"]),
         (_delete(("states", 1, "kind")), ["$.states[1]:", "'kind' is a required property"]),
