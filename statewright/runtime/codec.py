@@ -86,8 +86,12 @@ def dumps(data: Any) -> str:
 
 
 def record_data(record: Record) -> dict[str, Any]:
-    """A record as JSON data (every field, the context encoded); built by hand, as `asdict` is slow."""
-    return {
+    """A record as JSON data (every field, the context encoded); built by hand, as `asdict` is slow.
+
+    `data`, `result` and `message` (issue 17's evidence) appear only when the record has
+    them, so the JSON and stamp of every record without them are what they always were.
+    """
+    data: dict[str, Any] = {
         "instance": record.instance,
         "seq": record.seq,
         "at_ms": record.at_ms,
@@ -116,6 +120,13 @@ def record_data(record: Record) -> dict[str, Any]:
         "failure": record.failure,
         "stamp": record.stamp,
     }
+    if record.data:  # written only when present, so records without data keep their stamps
+        data["data"] = encode_context(record.data)
+    if record.result:
+        data["result"] = encode_context(record.result)
+    if record.message is not None:
+        data["message"] = record.message
+    return data
 
 
 def record_from(data: Any) -> Record:
@@ -148,10 +159,19 @@ def record_from(data: Any) -> Record:
             timer=data.get("timer"),
             work=data.get("work"),
             failure=data.get("failure"),
+            data=decode_context(data.get("data", {})),
+            result=decode_context(data.get("result", {})),
+            message=_optional_text(data.get("message")),
             stamp=str(data["stamp"]),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not an audit record: {exc}") from exc
+
+
+def _optional_text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"`message` is {type(value).__name__}, not text")
 
 
 def _digest(text: str, key: AuditKey | None) -> str:
@@ -472,6 +492,8 @@ def _record_halves(record: Record) -> tuple[str, str] | None:
     """The record's canonical JSON before and after the value of its `stamp` field; None if unusual."""
     r = record
     q = _quote
+    if r.data or r.result or r.message is not None:
+        return None  # the general path writes these optional fields
     try:
         actor, decision, delegate, event, failure = r.actor, r.decision, r.delegate_to, r.event, r.failure
         key, reason, request_scope, scope = r.key, r.reason, r.request_scope, r.scope

@@ -79,6 +79,14 @@ class Definition:
         }
         """Checkpoint state -> who must acknowledge it (LANGUAGE.md §11)."""
         self.events = frozenset(e.name for e in machine.events)
+        self.payloads: dict[str, tuple[ir.ContextField, ...]] = {
+            e.name: e.payload for e in machine.events if e.payload
+        }
+        """Event -> the payload fields it declares (events without a payload are absent)."""
+        self.results: dict[str, tuple[ir.ContextField, ...]] = {
+            s.name: s.invoke.result for s in machine.states if s.invoke is not None and s.invoke.result
+        }
+        """State -> the result fields its invoked work returns (states without are absent)."""
 
     @property
     def name(self) -> str:

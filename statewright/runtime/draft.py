@@ -72,12 +72,16 @@ class Draft:
         "cancelled",
         "cause",
         "context",
+        "data",
         "definition",
         "done_work",
         "guards",
+        "inputs",
         "invoked",
+        "message",
         "now",
         "plan",
+        "result",
         "seq",
         "status",
         "timers",
@@ -105,6 +109,27 @@ class Draft:
         self.guards: list[tuple[str, bool]] = []
         self.seq = instance.version + 1
         self.cause: dict[str, str | None] = {}
+        self.inputs: dict[str, ir.Value] = {}
+        """The step's inputs (`event.F`, `result.F`, `error.name`, ...): read by guards and `set`s,
+        never stored in the context."""
+        self.data: dict[str, ir.Value] = {}
+        self.result: dict[str, ir.Value] = {}
+        self.message: str | None = None
+
+    def fresh(self) -> Draft:
+        """A new draft of the same step from the snapshot: the same cause and evidence, nothing done."""
+        other = Draft(self.definition, self.before, self.now, self.plan)
+        other.cause = self.cause
+        other.data, other.result, other.message = self.data, self.result, self.message
+        return other
+
+    def env(self) -> Mapping[str, ir.Value]:
+        """What guards read: the context, and the step's inputs beside it."""
+        return {**self.context, **self.inputs} if self.inputs else self.context
+
+    def guard_holds(self, index: int) -> bool:
+        """Transition `index`'s guard on the context and the step's inputs."""
+        return self.plan.guard_holds(index, self.env())
 
     # ------------------------------------------------------------------ keys and actions
 
@@ -131,7 +156,12 @@ class Draft:
             return
         for number, step in self.plan.program(actions):
             if not isinstance(step, ir.Call | ir.Emit):
-                self.context = step(self.context)
+                inputs = self.inputs
+                if inputs:  # a `set` may read them; they never become context fields
+                    after = step({**self.context, **inputs})
+                    self.context = {name: value for name, value in after.items() if name not in inputs}
+                else:
+                    self.context = step(self.context)
             elif isinstance(step, ir.Call):
                 key = self.render(step.key) if step.key else f"{self.before.id}:{self.seq}:{where}:{number}"
                 self.work.append(Work(self.before.id, key, step.name, "do", None, 1, self.seq, step.service))
@@ -348,6 +378,9 @@ class Draft:
             cause.get("timer"),
             cause.get("work"),
             cause.get("failure"),
+            self.data,
+            self.result,
+            self.message,
         )
         stamp, text = codec.seal(before.stamp or codec.GENESIS, record)
         object.__setattr__(record, "stamp", stamp)  # still private to this step: set before anyone sees it

@@ -49,6 +49,7 @@ from statewright.runtime.errors import (
     EventRejected,
     NoGuardHolds,
     NotRunning,
+    PayloadInvalid,
     PermissionDenied,
     WorkflowError,
 )
@@ -63,6 +64,7 @@ from statewright.runtime.model import (
 from statewright.runtime.plan import Plan, plan_of
 from statewright.semantics import approvals
 from statewright.semantics.dispatch import EventlessKind, preempted
+from statewright.semantics.inputs import check_fields, input_name
 from statewright.semantics.values import (
     holds,
     value_in_domain,
@@ -70,6 +72,10 @@ from statewright.semantics.values import (
 
 _DECISIONS: frozenset[str] = frozenset({"approve", "reject", "delegate"})
 """The approval events, counted at the levels whose approvers include the actor."""
+RESULT_INVALID = "ResultInvalid"
+"""The error name of work whose result does not fit the fields its `invoke ... returns` declares."""
+MAX_MESSAGE = 2000
+"""Characters of a failure's message kept (`error.message`, the audit record); the rest is cut."""
 
 __all__ = [
     "Request",
@@ -79,6 +85,7 @@ __all__ = [
     "finish",
     "fire",
     "initial_context",
+    "refused_payload",
     "send",
     "settle",
     "start",
@@ -173,7 +180,7 @@ def _resolve(draft: Draft, leaf: str, event: str) -> Resolution:
         transition = definition.transitions[index]
         if transition.guard is None or transition.is_else:
             return ("transition", index)
-        held = draft.plan.guard_holds(index, draft.context)
+        held = draft.guard_holds(index)
         draft.guards.append((definition.guard_texts[index], held))
         if held:
             return ("transition", index)
@@ -188,9 +195,20 @@ def _resolve(draft: Draft, leaf: str, event: str) -> Resolution:
 
 
 def send(
-    definition: Definition, instance: Instance, event: str, now_ms: int, request: Request | None = None
+    definition: Definition,
+    instance: Instance,
+    event: str,
+    now_ms: int,
+    request: Request | None = None,
+    data: Mapping[str, object] | None = None,
 ) -> Step:
-    """Offer `event` to the instance: the applied step, or a recorded refusal with its error."""
+    """Offer `event` with its payload `data` to the instance: the applied step, or a recorded refusal.
+
+    The payload is checked against the event's declared fields before anything
+    else (`semantics.inputs.check_fields`): a problem is a recorded `invalid`
+    refusal raising `PayloadInvalid`, nothing applied. Guards and `set`s of the
+    transitions it takes read the fields as `event.F`; the record keeps them.
+    """
     request = request or NO_REQUEST
     plan = plan_of(definition)
     draft = Draft(definition, instance, now_ms, plan)
@@ -204,6 +222,15 @@ def send(
             request,
             event=event,
         )
+    fields = definition.payloads.get(event, ())
+    if fields or data:
+        values, problems = check_fields(fields, data or {})
+        if problems:
+            listed = "; ".join(str(problem) for problem in problems)
+            error = PayloadInvalid(f"the payload of `{event}` does not fit: {listed}", problems)
+            return draft.refuse("event", "invalid", error, request, event=event)
+        draft.data = values
+        draft.inputs = {input_name("event", name): value for name, value in values.items()}
     chosen: list[int] = []
     refusals: list[ir.Reject] = []
     no_guard = False
@@ -256,9 +283,7 @@ def send(
         draft.take(index)
     problem = draft.check()
     if problem is not None:
-        return Draft(definition, instance, now_ms, plan).refuse(
-            "event", "denied", problem, request, event=event
-        )
+        return draft.fresh().refuse("event", "denied", problem, request, event=event)
     return draft.commit(
         "event",
         request,
@@ -268,6 +293,18 @@ def send(
         scope=first.scope,
         decision=decision,
     )
+
+
+def refused_payload(
+    definition: Definition, instance: Instance, event: str, now_ms: int, request: Request, reason: str
+) -> Step:
+    """The `invalid` refusal a payload got, rebuilt from its recorded reason (for replay).
+
+    The log keeps why a payload was refused, not the payload (it may hold anything a
+    caller sent); a refusal changes nothing, so its record is all there is to rebuild.
+    """
+    draft = Draft(definition, instance, now_ms)
+    return draft.refuse("event", "invalid", PayloadInvalid(reason), request, event=event)
 
 
 def _count_votes(draft: Draft, chosen: list[int], event: str, request: Request) -> list[int] | WorkflowError:
@@ -444,8 +481,8 @@ def settle(definition: Definition, instance: Instance, now_ms: int) -> Step | No
         return None
     draft = Draft(definition, instance, now_ms, plan)
     for name in names:
-        for index in definition.eventless.get((name, "always"), ()):
-            if draft.plan.guard_holds(index, draft.context) or definition.transitions[index].is_else:
+        for index in definition.dispatch.eventless((name,), "always"):
+            if definition.transitions[index].is_else or draft.guard_holds(index):
                 if definition.transitions[index].guard is not None:
                     draft.guards.append((definition.guard_texts[index], True))
                 return _eventless(draft, index, "always")
@@ -483,9 +520,7 @@ def _checked(draft: Draft, kind: RecordKind, **fields: Any) -> Step:
     problem = draft.check()
     if problem is None:
         return draft.commit(kind, NO_REQUEST, **fields)
-    refusal = Draft(draft.definition, draft.before, draft.now, draft.plan)
-    refusal.cause = draft.cause
-    return refusal.refuse(kind, "denied", problem, NO_REQUEST, transition=fields.get("transition"))
+    return draft.fresh().refuse(kind, "denied", problem, NO_REQUEST, transition=fields.get("transition"))
 
 
 # --------------------------------------------------------------------------- timers and work
@@ -515,27 +550,50 @@ def fire(definition: Definition, instance: Instance, timer: Timer, now_ms: int) 
         draft.invoke(timer.state, state.invoke, attempt=draft.attempts.get(timer.state, 0) + 1)
         return draft.commit("retry", NO_REQUEST, reason=f"attempt {draft.attempts.get(timer.state, 0) + 1}")
     draft.cause["failure"] = "HeartbeatTimeout"
-    return _failed(draft, timer.state, "HeartbeatTimeout")
+    beat = state.invoke.heartbeat_ms if state.invoke is not None else None
+    message = f"no heartbeat within {beat} ms" if beat is not None else "no heartbeat"
+    return _failed(draft, timer.state, "HeartbeatTimeout", message=message)
 
 
 def finish(
-    definition: Definition, instance: Instance, work: Work, error: str | None, now_ms: int, seed: int = 0
+    definition: Definition,
+    instance: Instance,
+    work: Work,
+    error: str | None,
+    now_ms: int,
+    seed: int = 0,
+    result: Mapping[str, object] | None = None,
+    message: str | None = None,
 ) -> Step | None:
-    """A handler's result for owed work: `done`/`error` transitions or a retry for invoked work.
+    """A handler's outcome for owed work: `done`/`error` transitions or a retry for invoked work.
 
-    None when the result is stale (its state was left, or a newer attempt owns it):
-    the work is then simply marked done. `do` and `emit` results change nothing
-    but the outbox, which the caller marks done in the step that sent the emit.
+    Success (`error` None) carries `result`, checked against the fields the
+    invoke `returns` (`semantics.inputs.check_fields`); a result that does not
+    fit is a failure named `ResultInvalid` whose message says what is wrong, and
+    goes through the retry policy and the catches like any failure. A failure
+    carries its `message` (`error.message`). None when the outcome is stale (its
+    state was left, or a newer attempt owns it): the work is then simply marked
+    done. `do` and `emit` results change nothing but the outbox, which the
+    caller marks done in the step that sent the emit.
     """
     if work.kind != "invoke" or work.state is None:
         return None
     if instance.status != "running" or instance.work.get(work.state) != work.key:
         return None
+    fields = definition.results.get(work.state, ())
+    values: dict[str, ir.Value] = {}
+    if error is None and (fields or result):
+        values, problems = check_fields(fields, result or {})
+        if problems:
+            error = RESULT_INVALID
+            message = f"the result of `{work.action}` does not fit: " + "; ".join(map(str, problems))
     draft = Draft(definition, instance, now_ms)
     draft.cause = {"work": work.key, "failure": error}
     draft.done_work.append(work.key)
     draft.cancel(f"heartbeat:{work.state}")
     if error is None:
+        draft.result = values
+        draft.inputs = {input_name("result", name): value for name, value in values.items()}
         draft.invoked.pop(work.state, None)
         draft.attempts.pop(work.state, None)
         index = _eventless_from(definition, work.state, "done", draft)
@@ -543,12 +601,20 @@ def finish(
             return draft.commit("done", NO_REQUEST, reason=f"{work.action} finished")
         draft.take(index)
         return _checked(draft, "done", transition=index)
-    return _failed(draft, work.state, error, seed)
+    return _failed(draft, work.state, error, seed, message or "")
 
 
-def _failed(draft: Draft, name: str, error: str, seed: int = 0) -> Step:
-    """An attempt failed: retry per the policy (a backoff timer), or take the `error` transition."""
+def _failed(draft: Draft, name: str, error: str, seed: int = 0, message: str = "") -> Step:
+    """An attempt failed: retry per the policy (a backoff timer), or route the failure.
+
+    Routing (`semantics.dispatch.caught`): the first catch naming the error whose
+    guard holds, else a catch-all (the dead letter), else the instance fails.
+    The transition reads `error.name` and `error.message`.
+    """
     definition = draft.definition
+    message = _clean(message)
+    draft.message = message
+    draft.inputs = {input_name("error", "name"): error, input_name("error", "message"): message}
     state = definition.states[name]
     policy = state.invoke.retry if state.invoke is not None else None
     failures = draft.attempts.get(name, 0) + 1
@@ -562,7 +628,14 @@ def _failed(draft: Draft, name: str, error: str, seed: int = 0) -> Step:
     pending = draft.invoked.pop(name, None)
     if pending is not None:
         draft.done_work.append(pending)
-    index = _eventless_from(definition, name, "error", draft)
+    index = next(
+        (
+            i
+            for i in definition.dispatch.caught(definition.hierarchy.chain(name), error)
+            if draft.guard_holds(i)
+        ),
+        None,
+    )
     if index is None:
         draft.status = "failed"
         return draft.commit("error", NO_REQUEST, reason=f"{error}; nothing handles the failure")
@@ -571,11 +644,17 @@ def _failed(draft: Draft, name: str, error: str, seed: int = 0) -> Step:
 
 
 def _eventless_from(definition: Definition, name: str, kind: EventlessKind, draft: Draft) -> int | None:
-    """The first of `semantics.dispatch`'s `done`/`error` candidates for `name` whose guard holds."""
+    """The first of `semantics.dispatch`'s `done` candidates for `name` whose guard holds (inputs read)."""
     for index in definition.dispatch.eventless(definition.hierarchy.chain(name), kind):
-        if draft.plan.guard_holds(index, draft.context):
+        if definition.transitions[index].is_else or draft.guard_holds(index):
             return index
     return None
+
+
+def _clean(message: str) -> str:
+    """A failure message as a string value can hold it: UTF-8 text (lone surrogates replaced), cut short."""
+    text = message.encode("utf-8", "replace").decode("utf-8")
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
 def _rng(seed: int, instance: str, state: str, attempt: int) -> random.Random:
@@ -679,7 +758,7 @@ def _saga_undo(definition: Definition, instance: Instance) -> list[int]:
     for leaf in instance.active:
         if leaf not in outcome:
             continue
-        for index in definition.dispatch.eventless(definition.hierarchy.chain(leaf), "error"):
+        for index in definition.dispatch.caught(definition.hierarchy.chain(leaf), None):
             target = definition.transitions[index].target
             if definition.transitions[index].source == leaf and target not in (None, outcome[leaf]):
                 moves.append(index)
@@ -692,5 +771,4 @@ def _checked_control(draft: Draft, request: Request, transition: int) -> Step:
     problem = draft.check()
     if problem is None:
         return draft.commit("cancel", request, transition=transition, reason="compensating the saga first")
-    refusal = Draft(draft.definition, draft.before, draft.now, draft.plan)
-    return refusal.refuse("cancel", "denied", problem, request, transition=transition)
+    return draft.fresh().refuse("cancel", "denied", problem, request, transition=transition)

@@ -18,6 +18,7 @@ from statewright.diagnostics.catalog.runtime import (
     KEY_REUSED,
     NO_GUARD_HOLDS,
     NOT_RUNNING,
+    PAYLOAD_INVALID,
     PERMISSION_DENIED,
     UNKNOWN_HANDLER,
     UNKNOWN_INSTANCE,
@@ -27,6 +28,7 @@ from statewright.diagnostics.catalog.runtime import (
 from statewright.diagnostics.catalog.runtime import BAD_STORE as BAD_STORE
 from statewright.diagnostics.catalog.runtime import CONFLICT as CONFLICT
 from statewright.diagnostics.catalog.runtime import LOG_DOES_NOT_REPLAY as LOG_DOES_NOT_REPLAY
+from statewright.semantics.inputs import FieldProblem
 
 
 class WorkflowError(Exception):
@@ -143,3 +145,17 @@ class AuditNotAuthentic(WorkflowError):
     """An audit stamp does not verify under the audit key."""
 
     code = AUDIT_NOT_AUTHENTIC
+
+
+class PayloadInvalid(WorkflowError):
+    """An event's payload is missing a field, has one the event does not declare, or one that does not fit.
+
+    Checked before anything else (`semantics.inputs.check_fields`); the refusal is
+    recorded and nothing is applied. `problems` are the fields and what is wrong.
+    """
+
+    code = PAYLOAD_INVALID
+
+    def __init__(self, message: str, problems: tuple[FieldProblem, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems

@@ -72,11 +72,12 @@ RecordKind: TypeAlias = Literal[
     "resume",
     "cancel",
 ]
-Outcome: TypeAlias = Literal["applied", "rejected", "ignored", "denied", "not_allowed", "no_guard"]
+Outcome: TypeAlias = Literal["applied", "rejected", "ignored", "denied", "not_allowed", "no_guard", "invalid"]
 """`applied`: the step changed the instance (or ran a targetless transition); the others are
 refusals recorded with no change of state or context: `rejected`/`ignored` by an explicit
 refusal, `denied` by the governance gate, `not_allowed` because nothing handles the event
-there, `no_guard` because no guard held and nothing further out decided."""
+there, `no_guard` because no guard held and nothing further out decided, `invalid` because the
+event's payload does not fit the fields it declares."""
 Decision: TypeAlias = Literal["approve", "reject", "delegate"]
 """`delegate`: the vote's `to` may decide at the level in the delegating actor's place."""
 TimerKind: TypeAlias = Literal["timeout", "soft_timeout", "retry", "heartbeat"]
@@ -177,6 +178,12 @@ class Record:
     """The key of the work whose result caused the step (`done`/`error`)."""
     failure: str | None = None
     """The error a failed attempt reported (its exception's type name)."""
+    data: Mapping[str, Value] = field(default_factory=dict)
+    """For an event: its payload as the transition read it (validated, defaults filled in)."""
+    result: Mapping[str, Value] = field(default_factory=dict)
+    """For finished work: its result as the `done` transition read it (validated)."""
+    message: str | None = None
+    """For a failed attempt: the failure's message (`error.message`)."""
     stamp: str = ""
 
     @property

@@ -86,7 +86,9 @@ def _recompute(
         return engine.start(definition, record.instance, record.inputs, at, request)
     if record.kind == "event":
         assert record.event is not None
-        return engine.send(definition, instance, record.event, at, request)
+        if record.outcome == "invalid" and record.reason is not None:
+            return engine.refused_payload(definition, instance, record.event, at, request, record.reason)
+        return engine.send(definition, instance, record.event, at, request, record.data)
     if record.kind in ("always", "completion"):
         return engine.settle(definition, instance, at)
     if record.kind in ("pause", "resume", "cancel"):
@@ -96,7 +98,12 @@ def _recompute(
         return None if timer is None else engine.fire(definition, instance, timer, at)
     if record.work is not None:
         work = next((w for w in store.work(instance.id) if w.key == record.work), None)
-        return None if work is None else engine.finish(definition, instance, work, record.failure, at, seed)
+        if work is None:
+            return None
+        failure, message = record.failure, record.message
+        if failure == engine.RESULT_INVALID:  # the bad result is not kept: its failure replays as reported
+            return engine.finish(definition, instance, work, failure, at, seed, message=message)
+        return engine.finish(definition, instance, work, failure, at, seed, record.result, message)
     return None
 
 

@@ -27,7 +27,7 @@ from statewright import ir
 from statewright.runtime import audit, engine
 from statewright.runtime.audit import AuditKey, keyed
 from statewright.runtime.definition import Definition
-from statewright.runtime.engine import Request, Step
+from statewright.runtime.engine import RESULT_INVALID, Request, Step
 from statewright.runtime.errors import (
     AuditKeyMismatch,
     ConcurrentUpdate,
@@ -42,6 +42,7 @@ from statewright.runtime.errors import (
 )
 from statewright.runtime.model import Instance, Record, Work, WorkKind
 from statewright.runtime.store import Store
+from statewright.semantics.inputs import check_fields
 
 MAX_SETTLE = 1000
 """Eventless steps one event may cause before the runtime stops following them (a livelock guard)."""
@@ -65,14 +66,18 @@ class Call:
 Handler = Callable[[Call], object]
 
 
-def request_difference(prior: Record, event: str, request: Request) -> list[str]:
+def request_difference(
+    prior: Record, event: str, request: Request, data: Mapping[str, ir.Value] | None = None
+) -> list[str]:
     """What differs between the request a record applied and a new one under the same key.
 
-    The request is what was asked (the event, who asked, in which scope, with
-    which evidence, delegating to whom); the permissions presented are
-    credentials, not part of the request, so a retry may present others.
+    The request is what was asked (the event and its payload `data` as the
+    event read it, who asked, in which scope, with which evidence, delegating to
+    whom); the permissions presented are credentials, not part of the request,
+    so a retry may present others. `data` None: not compared.
     """
     pairs = (
+        ("data", data is None or dict(prior.data) == dict(data)),
         ("event", prior.kind == "event" and prior.event == event),
         ("actor", prior.actor == request.actor),
         ("scope", prior.request_scope == request.scope),
@@ -183,8 +188,13 @@ class Runtime:
         evidence: Mapping[str, str] | None = None,
         key: str | None = None,
         delegate_to: str | None = None,
+        data: Mapping[str, object] | None = None,
     ) -> Instance:
-        """Send an event; a refusal is recorded, then raised. A repeated `key` is applied only once.
+        """Send an event with its payload `data`; a refusal is recorded, then raised.
+
+        The payload is checked first against the fields the event declares: a
+        missing, undeclared or ill-typed field is refused with `PayloadInvalid`
+        (SW974), recorded, and nothing is applied. A repeated `key` is applied only once.
 
         Only an applied step uses up its `key`: a refused request is recorded with
         its key and may be sent again under it (with the permission it lacked, say).
@@ -201,17 +211,17 @@ class Runtime:
         if key is not None:
             prior = self.store.find_key(instance_id, key)
             if prior is not None:
-                return self._repeated(instance_id, prior, event, request)
+                return self._repeated(instance_id, prior, event, request, data)
         while True:
             try:
-                step = engine.send(self.definition, instance, event, self.clock(), request)
+                step = engine.send(self.definition, instance, event, self.clock(), request, data)
                 step = self._commit(step)
                 break
             except (ConcurrentUpdate, NotRunning):
                 if key is not None:
                     prior = self.store.find_key(instance_id, key)
                     if prior is not None:  # another writer applied it meanwhile
-                        return self._repeated(instance_id, prior, event, request)
+                        return self._repeated(instance_id, prior, event, request, data)
                 if known is None:
                     raise
                 # Another writer moved it since this runtime's last commit: recompute on the stored snapshot.
@@ -222,9 +232,23 @@ class Runtime:
             raise step.error
         return self._settle(step.commit.instance)
 
-    def _repeated(self, instance_id: str, prior: Record, event: str, request: Request) -> Instance:
-        """A key already used up: the stored snapshot for the same request, `KeyReused` for another."""
-        differs = request_difference(prior, event, request)
+    def _repeated(
+        self,
+        instance_id: str,
+        prior: Record,
+        event: str,
+        request: Request,
+        data: Mapping[str, object] | None = None,
+    ) -> Instance:
+        """A key already used up: the stored snapshot for the same request, `KeyReused` for another.
+
+        The payloads are compared as the event reads them (defaults filled in).
+        """
+        fields = self.definition.payloads.get(event, ())
+        values, problems = check_fields(fields, data or {})
+        differs = request_difference(prior, event, request, values)
+        if problems and "data" not in differs:
+            differs.append("data")
         if differs:
             raise KeyReused(
                 f"idempotency key `{prior.key}` was used by record {prior.seq} of instance `{instance_id}` "
@@ -462,33 +486,68 @@ class Runtime:
         self._settle(self._commit(Step(commit)).commit.instance)
 
     def _invoke(self, instance: Instance, work: Work) -> None:
+        """Run invoked work: its return value is the result (a mapping), an exception its failure.
+
+        The exception's type name is the error's name and its text the message.
+        When the invoke declares no result, the return value is ignored.
+        """
         handler = self._handler(work.action)
         error: str | None = None
+        message: str | None = None
+        result: Mapping[str, object] | None = None
         try:
-            handler(self._call(instance, work))
+            returned = handler(self._call(instance, work))
         except Exception as exc:
-            error = type(exc).__name__
-        self._outcome(work, error)
+            error, message = type(exc).__name__, str(exc)
+        else:
+            if work.state in self.definition.results:
+                if returned is None or isinstance(returned, Mapping):
+                    result = returned or {}
+                else:
+                    error = RESULT_INVALID
+                    message = (
+                        f"the handler of `{work.action}` returned {type(returned).__name__}, "
+                        "not a mapping of its result fields"
+                    )
+        self._outcome(work, error, result, message)
 
-    def _outcome(self, work: Work, error: str | None) -> Instance:
+    def _outcome(
+        self,
+        work: Work,
+        error: str | None,
+        result: Mapping[str, object] | None = None,
+        message: str | None = None,
+    ) -> Instance:
         instance = self.load(work.instance)
         if instance.status == "paused":
             raise NotRunning(
                 f"instance `{instance.id}` is paused; report `{work.key}` after `resume` (it stays owed)"
             )
-        step = engine.finish(self.definition, instance, work, error, self.clock(), self.seed)
+        step = engine.finish(self.definition, instance, work, error, self.clock(), self.seed, result, message)
         if step is None:
             self.store.finish_work(work.instance, work.key)
             return instance
         return self._apply(step)
 
-    def report(self, instance_id: str, key: str, error: str | None = None) -> Instance:
+    def report(
+        self,
+        instance_id: str,
+        key: str,
+        error: str | None = None,
+        *,
+        result: Mapping[str, object] | None = None,
+        message: str | None = None,
+    ) -> Instance:
         """Report the outcome of owed work done outside this process (an external worker, the CLI).
 
-        `error` is the failure's name (as a handler's exception type name would be),
-        None for success. Invoked work then takes its `done`/`error` transition or
-        retries per its policy; a `do` action that succeeded is marked done, one that
-        failed stays owed. Raises `UnknownWork` when no owed work has this key.
+        `error` is the failure's name (as a handler's exception type name would be)
+        and `message` what it said, None for success; `result` is the success's
+        result, checked against the fields the invoke `returns` (a result that does
+        not fit is a `ResultInvalid` failure, never a crash). Invoked work then
+        takes its `done` transition, or retries per its policy, or its failure is
+        caught (`on error NAME`, then the dead letter); a `do` action that succeeded
+        is marked done, one that failed stays owed. Raises `UnknownWork` when no
+        owed work has this key.
         """
         instance = self.load(instance_id)
         work = next((w for w in self.store.work(instance_id) if w.key == key), None)
@@ -501,4 +560,4 @@ class Runtime:
             if error is None:
                 self.store.finish_work(instance_id, key)
             return instance
-        return self._outcome(work, error)
+        return self._outcome(work, error, result, message)

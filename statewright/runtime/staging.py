@@ -146,6 +146,11 @@ def staged_sets(actions: tuple[ir.Action, ...], fields: tuple[ir.ContextField, .
     """`values.apply_sets` for one list of actions, walked once."""
     types = {field_.name: field_.type for field_ in fields}
     variables = _variables(types)
+    for action in actions:  # inputs (`event.F`, ...) a `set` reads: read from the environment too
+        if isinstance(action, ir.Assign):
+            for name in fields_of(action.value):
+                if name not in variables:
+                    variables[name] = _reader(name)
     after = assign(actions, STAGING, variables, types)
     changed = tuple((name, term) for name, term in after.items() if term is not variables.get(name))
 

@@ -19,8 +19,10 @@ module's fast paths) all follow (LANGUAGE.md §10, SCXML's selection):
 - of the transitions the leaves select, those whose exit set meets that of an
   earlier one (document order) are preempted (`preempted`);
 - `done`/`error`/`timeout`/`always` transitions are eventless: the candidates
-  are the state's own, then its ancestors', in document order, and the first
-  whose guard holds is taken (`eventless`).
+  are the state's own, then its ancestors', each state's guarded ones in
+  document order and its `else` last, and the first whose guard holds is taken
+  (`eventless`); a failure tries, per state, the catches naming its error before
+  the catch-alls (`caught`).
 
 Guards are not evaluated here: a consumer walks `Handling.candidates` in
 order, evaluating guards with its own algebra (the runtime's values, z3, a
@@ -322,11 +324,54 @@ class Dispatch:
         """
         found: list[int] = []
         for state in chain:
-            for index in self.by_kind.get((state, kind), ()):
-                found.append(index)
-                if kind != "timeout" and self.transitions[index].guard is None:
-                    return tuple(found)
+            own = self.by_kind.get((state, kind), ())
+            if kind == "timeout":
+                found.extend(own)
+            elif self._tried(own, found):
+                return tuple(found)
         return tuple(found)
+
+    def caught(self, chain: Iterable[str], error: str | None) -> tuple[int, ...]:
+        """The `error` transitions that may handle a failure named `error`, in the order they are tried.
+
+        Over `chain`, innermost first: at each state, its catches naming `error`
+        (`on error NAME -> X`), then its catch-alls (a dead letter, a saga's
+        failure path: `event` None); within each group, like a level's guards:
+        the guarded ones in document order, up to the first unguarded, then the
+        `else`. The first whose guard holds handles the failure; when none does,
+        the instance fails (Step Functions' Catch order: specific names first,
+        `States.ALL` last). With `error` None only catch-alls are candidates.
+        """
+        found: list[int] = []
+        for state in chain:
+            own = self.by_kind.get((state, "error"), ())
+            named = [i for i in own if error is not None and self.transitions[i].event == error]
+            if self._tried(named, found):
+                return tuple(found)
+            if self._tried([i for i in own if self.transitions[i].event is None], found):
+                return tuple(found)
+        return tuple(found)
+
+    def _tried(self, indices: Sequence[int], found: list[int]) -> bool:
+        """Append one group's candidates as a level tries them; True when the group always decides.
+
+        The guarded ones in document order up to the first unguarded one, then the
+        `else` (an `else` is tried after the guards wherever it is written).
+        """
+        transitions = self.transitions
+        fallback: int | None = None
+        for index in indices:
+            transition = transitions[index]
+            if transition.is_else:
+                fallback = index if fallback is None else fallback
+                continue
+            found.append(index)
+            if transition.guard is None:
+                return True
+        if fallback is not None:
+            found.append(fallback)
+            return True
+        return False
 
 
 def preempted(chosen: Sequence[int], exits: Callable[[int], Collection[str]]) -> list[int]:

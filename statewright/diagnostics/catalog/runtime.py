@@ -105,6 +105,14 @@ LOG_DOES_NOT_REPLAY = Code(
     "the log or the store was altered, or the instance ran on another definition; "
     "restore the store from a backup, and open it with the workflow version that wrote it",
 )
+PAYLOAD_INVALID = Code(
+    "SW974",
+    "payload-invalid",
+    Severity.ERROR,
+    "an event's payload does not fit the fields the event declares",
+    "send every field the event declares (a field with a default may be left out), no other, each of "
+    "its declared type within its bounds; nothing was applied",
+)
 KEY_REUSED = Code(
     "SW975",
     "idempotency-key-reused",
