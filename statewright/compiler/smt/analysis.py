@@ -8,6 +8,12 @@ query, and the rules, the completeness table and the report share them.
 
 The rules record each obligation they decide in `ledger`, which the validation
 summary prints ("exclusive: 12 proved, 1 refuted, 0 unknown").
+
+An obligation about a transition takes the transition's `inputs`
+(`semantics.inputs.transition_inputs`): the event's payload, the work's result
+or the failure it reads, free within their declared domains, so "some context"
+reads "some context and some payload". An input an expression reads but
+`inputs` does not declare (a caller that passed none) is free within its type.
 """
 
 from __future__ import annotations
@@ -23,10 +29,11 @@ import z3
 
 from statewright import ir
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
-from statewright.compiler.smt.encode import Encoding, Term
+from statewright.compiler.smt.encode import Encoding, Inputs, Term
 from statewright.compiler.smt.prover import Prover, Search, Witness
 from statewright.plugins.run import VerificationRun
 from statewright.semantics.interpret import assign, fields_of, in_bounds, in_domain, literal
+from statewright.semantics.spelling import field_types
 
 Verdict: TypeAlias = Literal["proved", "refuted", "unknown"]
 VERDICTS: tuple[Verdict, ...] = ("proved", "refuted", "unknown")
@@ -112,88 +119,108 @@ class GuardAnalysis:
         return known
 
     def _search(
-        self, exprs: Iterable[ir.Expr], constraints: Sequence[Term], invariants: bool = True
+        self,
+        exprs: Iterable[ir.Expr],
+        constraints: Sequence[Term],
+        invariants: bool = True,
+        inputs: Inputs = (),
     ) -> Search:
         names = frozenset().union(*(fields_of(e) for e in exprs))
         if invariants:
             names |= self._invariant_fields
-        return self.prover.search(constraints, names, assume_invariants=invariants)
+        return self.prover.search(constraints, names, assume_invariants=invariants, inputs=inputs)
 
     # ------------------------------------------------------------------ guards
 
-    def satisfiable(self, guard: ir.Expr, given: Sequence[ir.Expr] = ()) -> Outcome:
-        """Can `guard` hold (together with `given`)? Proved comes with an example context."""
+    def satisfiable(self, guard: ir.Expr, given: Sequence[ir.Expr] = (), inputs: Inputs = ()) -> Outcome:
+        """Can `guard` hold (together with `given`) for some inputs? Proved comes with an example."""
+        inputs = complete(inputs, (guard, *given))
 
         def compute() -> Outcome:
             exprs = (guard, *given)
-            return _example(self._search(exprs, [self.encoding.term(e) for e in exprs]))
+            terms = [self.encoding.term(e, inputs=inputs) for e in exprs]
+            return _example(self._search(exprs, terms, inputs=inputs))
 
-        return self._memo(("satisfiable", guard, tuple(given)), compute)
+        return self._memo(("satisfiable", guard, tuple(given), inputs), compute)
 
-    def exclusive(self, guards: Sequence[ir.Expr]) -> Outcome:
-        """Is at most one of `guards` true in every context? Refuted: a context where two or more hold."""
+    def exclusive(self, guards: Sequence[ir.Expr], inputs: Inputs = ()) -> Outcome:
+        """Is at most one of `guards` true in every context, for all inputs? Refuted: where two hold."""
+        inputs = complete(inputs, guards)
 
         def compute() -> Outcome:
             if len(guards) < 2:
                 return Outcome("proved")
-            terms = [self.encoding.term(g) for g in guards]
+            terms = [self.encoding.term(g, inputs=inputs) for g in guards]
             overlap = z3.AtLeast(*terms, 2) if len(terms) > 2 else z3.And(*terms)
-            return _claim(self._search(guards, [overlap]))
+            return _claim(self._search(guards, [overlap], inputs=inputs))
 
-        return self._memo(("exclusive", tuple(guards)), compute)
+        return self._memo(("exclusive", tuple(guards), inputs), compute)
 
-    def exhaustive(self, guards: Sequence[ir.Expr]) -> Outcome:
-        """Is some guard true in every context? Refuted: a context where none holds."""
+    def exhaustive(self, guards: Sequence[ir.Expr], inputs: Inputs = ()) -> Outcome:
+        """Is some guard true in every context, for all inputs? Refuted: where none holds."""
+        inputs = complete(inputs, guards)
 
         def compute() -> Outcome:
-            terms = [self.encoding.term(g) for g in guards]
+            terms = [self.encoding.term(g, inputs=inputs) for g in guards]
             none_holds = z3.Not(z3.Or(*terms)) if terms else z3.BoolVal(True, self.encoding.context)
-            return _claim(self._search(guards, [none_holds]))
+            return _claim(self._search(guards, [none_holds], inputs=inputs))
 
-        return self._memo(("exhaustive", tuple(guards)), compute)
+        return self._memo(("exhaustive", tuple(guards), inputs), compute)
 
     # ------------------------------------------------------------------ set actions and invariants
 
-    def _after(self, actions: Sequence[ir.Action]) -> dict[str, Term]:
-        return assign(actions, self.encoding.algebra, self.encoding.variables, self.encoding.types)
+    def _after(self, actions: Sequence[ir.Action], inputs: Inputs = ()) -> dict[str, Term]:
+        encoding = self.encoding
+        return assign(actions, encoding.algebra, encoding.environment(inputs), encoding.types)
 
     def preserves(
-        self, invariant: ir.Invariant, given: Sequence[ir.Expr], actions: Sequence[ir.Action]
+        self,
+        invariant: ir.Invariant,
+        given: Sequence[ir.Expr],
+        actions: Sequence[ir.Action],
+        inputs: Inputs = (),
     ) -> Outcome:
-        """Check that `actions`, started where the invariants and `given` hold, keep `invariant`.
+        """Check that `actions`, started where the invariants and `given` hold, keep `invariant` (any inputs).
 
-        Refuted comes with the values before the actions.
+        Refuted comes with the values before the actions (and the inputs).
         """
+        exprs = [*given, *_set_values(actions)]
+        inputs = complete(inputs, exprs)
 
         def compute() -> Outcome:
-            after = self.encoding.term(invariant.expr, self._after(actions))
-            exprs = [*given, *_set_values(actions)]
-            constraints = [*(self.encoding.term(e) for e in given), z3.Not(after)]
-            return _claim(self._search(exprs, constraints))
+            after = self.encoding.term(invariant.expr, self._after(actions, inputs))
+            constraints = [*(self.encoding.term(e, inputs=inputs) for e in given), z3.Not(after)]
+            return _claim(self._search(exprs, constraints, inputs=inputs))
 
-        return self._memo(("preserves", invariant.expr, tuple(given), tuple(actions)), compute)
+        return self._memo(("preserves", invariant.expr, tuple(given), tuple(actions), inputs), compute)
 
     def in_range(
-        self, field: str, given: Sequence[ir.Expr], actions: Sequence[ir.Action], declared_only: bool = False
+        self,
+        field: str,
+        given: Sequence[ir.Expr],
+        actions: Sequence[ir.Action],
+        declared_only: bool = False,
+        inputs: Inputs = (),
     ) -> Outcome:
-        """Does `field` stay within its type's range after `actions`? Refuted: the values before.
+        """Does `field` stay within its type's range after `actions` (any inputs)? Refuted: the values before.
 
         With `declared_only`, only the bounds the field declares count (not the 64-bit range).
         """
+        exprs = [*given, *_set_values(actions)]
+        inputs = complete(inputs, exprs)
 
         def compute() -> Outcome:
             encoding = self.encoding
-            value = self._after(actions)[field]
+            value = self._after(actions, inputs)[field]
             kind = encoding.types[field]
             if declared_only:
                 inside = in_bounds(value, kind.name, kind.min, kind.max, encoding.algebra)
             else:
                 inside = in_domain(value, kind, encoding.algebra)
-            exprs = [*given, *_set_values(actions)]
-            constraints = [*(encoding.term(e) for e in given), z3.Not(inside)]
-            return _claim(self._search(exprs, constraints))
+            constraints = [*(encoding.term(e, inputs=inputs) for e in given), z3.Not(inside)]
+            return _claim(self._search(exprs, constraints, inputs=inputs))
 
-        return self._memo(("in_range", field, tuple(given), tuple(actions), declared_only), compute)
+        return self._memo(("in_range", field, tuple(given), tuple(actions), declared_only, inputs), compute)
 
     def initial(self) -> Outcome:
         """Can a started instance satisfy every invariant? The defaults are fixed; other fields are free.
@@ -230,6 +257,7 @@ class GuardAnalysis:
         path: Sequence[ir.Expr] = (),
         before: Sequence[ir.Action] = (),
         invariants: bool = True,
+        inputs: Inputs = (),
     ) -> Outcome:
         """Is `divisor` nonzero wherever it is evaluated? Refuted: the starting context where it is zero.
 
@@ -237,20 +265,22 @@ class GuardAnalysis:
         first (earlier `set`s of the block); `path` holds, after them, on the way
         to the division (`and`/`or` operands).
         """
+        zero = ir.Lit(Decimal(0) if divisor.type == "decimal" else 0, divisor.type)
+        is_zero = ir.BinOp("==", divisor, zero, "bool")
+        exprs = [*given, *path, is_zero, *_set_values(before)]
+        inputs = complete(inputs, exprs)
 
         def compute() -> Outcome:
             encoding = self.encoding
-            env = self._after(before) if before else None
-            zero = ir.Lit(Decimal(0) if divisor.type == "decimal" else 0, divisor.type)
-            is_zero = ir.BinOp("==", divisor, zero, "bool")
+            env = self._after(before, inputs) if before else None
             constraints = [
-                *(encoding.term(e) for e in given),
-                *(encoding.term(e, env) for e in (*path, is_zero)),
+                *(encoding.term(e, inputs=inputs) for e in given),
+                *(encoding.term(e, env, inputs) for e in (*path, is_zero)),
             ]
-            exprs = [*given, *path, is_zero, *_set_values(before)]
-            return _claim(self._search(exprs, constraints, invariants))
+            return _claim(self._search(exprs, constraints, invariants, inputs))
 
-        return self._memo(("nonzero", divisor, tuple(given), tuple(path), tuple(before), invariants), compute)
+        key = ("nonzero", divisor, tuple(given), tuple(path), tuple(before), invariants, inputs)
+        return self._memo(key, compute)
 
     # ------------------------------------------------------------------ report
 
@@ -264,6 +294,22 @@ class GuardAnalysis:
             for check in CHECKS
             if any(counts[(check, verdict)] for verdict in VERDICTS)
         }
+
+
+def complete(inputs: Inputs, exprs: Iterable[ir.Expr]) -> Inputs:
+    """`inputs`, plus every input `exprs` read that it does not declare, free within its type.
+
+    A caller that knows the transition passes its declared inputs; one that does
+    not (a test generator asking for an example of a guard) still gets an answer
+    instead of a missing variable.
+    """
+    declared = {f.name for f in inputs}
+    extra: dict[str, ir.ContextField] = {}
+    for expr in exprs:
+        for name, type_name in field_types(expr).items():
+            if name not in declared and name not in extra and ir.input_of(name) is not None:
+                extra[name] = ir.ContextField(name, ir.FieldType(type_name))
+    return (*inputs, *extra.values()) if extra else inputs
 
 
 def _set_values(actions: Sequence[ir.Action]) -> list[ir.Expr]:

@@ -8,6 +8,11 @@ runtime evaluates with. The sorts:
 - enum members and strings: z3 Int codes. Both are only ever compared for
   equality, so giving each distinct name its own code is exact; a string
   field may hold a code no literal has, which stands for "some other string".
+
+A transition's inputs (`event.F`, `result.F`, `error.name`, `error.message`,
+see `semantics.inputs`) are free constants too, one per input name and type,
+constrained by their declared domain only in the queries about a transition
+that reads them (`input_domain`), exactly as the context's fields are.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from statewright.semantics.interpret import SCALE, has_scale, in_domain, interpr
 
 Term = Any
 """A z3 expression (z3 ships no type information)."""
+
+Inputs = tuple[ir.ContextField, ...]
+"""A transition's inputs as typed fields named `event.F`, `result.F` or `error.F` (`semantics.inputs`)."""
 
 
 class Interner:
@@ -151,30 +159,66 @@ class Encoding:
         self.variables: dict[str, Term] = {
             name: _SORTS[field.type.name](name, self.context) for name, field in self.fields.items()
         }
-        self._terms: dict[ir.Expr, Term] = {}
+        self._terms: dict[tuple[ir.Expr, Inputs], Term] = {}
+        self._inputs: dict[tuple[str, ir.FieldType], Term] = {}
+        self._environments: dict[Inputs, dict[str, Term]] = {}
         self.invariants: tuple[tuple[ir.Invariant, Term], ...] = tuple(
             (invariant, self.term(invariant.expr)) for invariant in machine.invariants
         )
 
-    def term(self, expr: ir.Expr, env: Mapping[str, Term] | None = None) -> Term:
-        """Return the z3 term of an expression over `env` (the base variables by default, memoised)."""
+    def term(self, expr: ir.Expr, env: Mapping[str, Term] | None = None, inputs: Inputs = ()) -> Term:
+        """The z3 term of an expression over `env`, or over the variables and `inputs` (memoised)."""
         if env is not None:
             return interpret(expr, self.algebra, env)
-        known = self._terms.get(expr)
+        key = (expr, inputs)
+        known = self._terms.get(key)
         if known is None:
-            known = interpret(expr, self.algebra, self.variables)
-            self._terms[expr] = known
+            known = interpret(expr, self.algebra, self.environment(inputs))
+            self._terms[key] = known
         return known
+
+    def input_variable(self, field: ir.ContextField) -> Term:
+        """The z3 constant of one input (one per name and type, so two events' `amount`s never meet)."""
+        key = (field.name, field.type)
+        known = self._inputs.get(key)
+        if known is None:
+            known = _SORTS[field.type.name](f"{field.name}#{len(self._inputs)}", self.context)
+            self._inputs[key] = known
+        return known
+
+    def environment(self, inputs: Inputs = ()) -> dict[str, Term]:
+        """The context's variables and the constants of `inputs`, by name (what `interpret` reads)."""
+        if not inputs:
+            return self.variables
+        known = self._environments.get(inputs)
+        if known is None:
+            known = {**self.variables, **{f.name: self.input_variable(f) for f in inputs}}
+            self._environments[inputs] = known
+        return known
+
+    def input_domain(self, inputs: Inputs) -> list[Term]:
+        """The declared-domain constraints of `inputs` (an enum input without members is left free)."""
+        return [
+            in_domain(self.input_variable(f), f.type, self.algebra)
+            for f in inputs
+            if f.type.name != "enum" or f.type.members
+        ]
 
     def domain(self, names: Mapping[str, Term] | None = None) -> list[Term]:
         """The declared-domain constraints of every field (bounds, members) over `names`."""
         env = self.variables if names is None else names
         return [in_domain(env[name], field, self.algebra) for name, field in self.types.items()]
 
-    def scale(self, names: set[str] | frozenset[str], digits: int = SCALE) -> list[Term]:
-        """The constraints that the decimal fields in `names` have at most `digits` fractional digits."""
-        return [
+    def scale(self, names: set[str] | frozenset[str], digits: int = SCALE, inputs: Inputs = ()) -> list[Term]:
+        """The constraints that the decimals (fields, inputs) in `names` have at most `digits` digits."""
+        found = [
             has_scale(self.variables[name], self.algebra, digits)
             for name in sorted(names)
-            if self.types[name].name == "decimal"
+            if name in self.types and self.types[name].name == "decimal"
         ]
+        found += [
+            has_scale(self.input_variable(f), self.algebra, digits)
+            for f in inputs
+            if f.name in names and f.type.name == "decimal"
+        ]
+        return found

@@ -10,6 +10,10 @@ other rational (or an irrational root of a nonlinear constraint) the search is
 repeated with the scale constraints added (first with two digits, which reads
 best, then with `SCALE`).  An answer of `none` over the reals
 is already a proof for the decimals, which are a subset of them.
+
+A query about a transition names its inputs (`semantics.inputs`): their declared
+domain is asserted for that query only, and the witness reports the ones the
+query reads after the context's fields, under their input names (`event.amount`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import z3
 
 from statewright import ir
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
-from statewright.compiler.smt.encode import Encoding, Term
+from statewright.compiler.smt.encode import Encoding, Inputs, Term
 from statewright.semantics.interpret import SCALE
 from statewright.semantics.values import to_value
 
@@ -56,30 +60,41 @@ class Prover:
         self.queries = 0
 
     def search(
-        self, constraints: Sequence[Term], fields: Iterable[str], assume_invariants: bool = True
+        self,
+        constraints: Sequence[Term],
+        fields: Iterable[str],
+        assume_invariants: bool = True,
+        inputs: Inputs = (),
     ) -> Search:
-        """Look for a context in the domain (and the invariants) satisfying every constraint.
+        """Look for a context in the domain (and invariants), and inputs in theirs, meeting every constraint.
 
-        `fields` names the context fields the witness reports, in declaration order.
-        A witness whose decimals need more than `NICE_DIGITS` fractional digits is
+        `fields` names the context fields (and inputs) the witness reports: the
+        context's in declaration order, then the inputs' in `inputs` order. A
+        witness whose decimals need more than `NICE_DIGITS` fractional digits is
         searched again with shorter decimals first, so examples read like `2.01`.
         """
         names = frozenset(fields)
-        first = self._check(constraints, names, assume_invariants, None)
+        constraints = [*self.encoding.input_domain(inputs), *constraints]
+        first = self._check(constraints, names, assume_invariants, None, inputs)
         if first.status != "found" or (first.witness and _short(first.witness)) or not names:
             return first
-        nice = self._check(constraints, names, assume_invariants, NICE_DIGITS)
+        nice = self._check(constraints, names, assume_invariants, NICE_DIGITS, inputs)
         if nice.status == "found" and nice.witness:
             return nice
         if first.witness:
             return first
-        stored = self._check(constraints, names, assume_invariants, SCALE)
+        stored = self._check(constraints, names, assume_invariants, SCALE, inputs)
         if stored.status == "found" and not stored.witness:
             return Search("unknown", reason="z3 found only values that are not decimals")
         return stored  # `none` here is a proof: no value a decimal field can hold works
 
     def _check(
-        self, constraints: Sequence[Term], names: frozenset[str], assume_invariants: bool, digits: int | None
+        self,
+        constraints: Sequence[Term],
+        names: frozenset[str],
+        assume_invariants: bool,
+        digits: int | None,
+        inputs: Inputs = (),
     ) -> Search:
         """One solver call; with `digits`, decimals in `names` are restricted to that many fractional digits.
 
@@ -91,7 +106,7 @@ class Prover:
             if assume_invariants:
                 solver.add(*(term for _, term in self.encoding.invariants))
             if digits is not None:
-                solver.add(*self.encoding.scale(names, digits))
+                solver.add(*self.encoding.scale(names, digits, inputs))
             solver.add(*constraints)
             self.queries += 1
             answer = solver.check()
@@ -99,25 +114,28 @@ class Prover:
                 return Search("none")
             if answer == z3.unknown:
                 return Search("unknown", reason=_reason(solver.reason_unknown(), self.timeout_ms))
-            return Search("found", self._decode(solver.model(), names) or ())
+            return Search("found", self._decode(solver.model(), names, inputs) or ())
         except z3.Z3Exception as exc:
             return Search("unknown", reason=f"z3 failed: {exc}")
         finally:
             solver.pop()
 
-    def _decode(self, model: z3.ModelRef, names: frozenset[str]) -> Witness | None:
-        """The model's values of `names` as context values; None when a decimal has no `SCALE`-digit form."""
+    def _decode(self, model: z3.ModelRef, names: frozenset[str], inputs: Inputs = ()) -> Witness | None:
+        """The model's values of `names` as context (and input) values.
+
+        None when a decimal has no `SCALE`-digit form.
+        """
         encoding = self.encoding
         values: list[tuple[str, ir.Value]] = []
         others: dict[int, str] = {}
-        for name, field in encoding.fields.items():
-            if name not in names:
-                continue
-            raw = model.eval(encoding.variables[name], model_completion=True)
+        wanted = [(f, encoding.variables[name]) for name, f in encoding.fields.items() if name in names]
+        wanted += [(field, encoding.input_variable(field)) for field in inputs if field.name in names]
+        for field, variable in wanted:
+            raw = model.eval(variable, model_completion=True)
             value = self._value(raw, field.type, others)
             if value is None:
                 return None
-            values.append((name, value))
+            values.append((field.name, value))
         return tuple(values)
 
     def _value(self, raw: Term, field: ir.FieldType, others: dict[int, str]) -> ir.Value | None:
@@ -129,7 +147,9 @@ class Prover:
                 return int(raw.as_long())
             case "enum":
                 member = algebra.members.name(int(raw.as_long()))
-                return member if member in field.members else None  # the domain forbids this
+                if member is not None and (member in field.members or not field.members):
+                    return member  # no members: an input known only by its uses
+                return None  # the domain forbids this
             case "string":
                 code = int(raw.as_long())
                 known = algebra.strings.name(code)

@@ -35,10 +35,12 @@ from statewright.compiler.smt.analysis import GuardAnalysis, Outcome
 from statewright.compiler.verify.graph import MachineGraph, graph_of
 from statewright.compiler.verify.rules.proofs import (
     FAMILY,
+    Trigger,
     analysis_for,
     counterexample,
     file_of,
     format_witness,
+    trigger_of,
     unconfirmed,
     unknown,
     witness_text,
@@ -54,44 +56,73 @@ from statewright.ir.text import render
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 from statewright.semantics.dispatch import Dispatch, Handling
+from statewright.semantics.inputs import all_inputs, input_name
 from statewright.semantics.values import holds
 
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """The transitions among which one state chooses on one event (or one eventless kind)."""
+    """The transitions among which one state chooses on one event (or one eventless kind).
+
+    `inputs` are what every transition of the group reads besides the context
+    (the event's payload, the work's result, the failure): free variables of
+    every obligation about the group. A state's `error` transitions are one
+    group whatever error each catches; a catch's condition includes the name
+    it catches (`error.name == "PaymentDeclined"`).
+    """
 
     source: str
     kind: ir.TransitionKind
     event: str | None
     transitions: tuple[ir.Transition, ...]
+    inputs: tuple[ir.ContextField, ...] = ()
+
+    def condition(self, transition: ir.Transition) -> ir.Expr | None:
+        """When `transition` applies, besides being tried: its guard, and the error name it catches."""
+        if transition.kind != "error" or transition.event is None:
+            return transition.guard
+        caught = ir.BinOp(
+            "==", ir.Var(input_name("error", "name"), "string"), ir.Lit(transition.event, "string"), "bool"
+        )
+        return caught if transition.guard is None else ir.BinOp("and", caught, transition.guard, "bool")
 
     @property
     def guarded(self) -> tuple[ir.Transition, ...]:
-        """The transitions with a guard (not `else`)."""
-        return tuple(t for t in self.transitions if t.guard is not None and not t.is_else)
+        """The transitions with a condition (not `else`)."""
+        return tuple(t for t in self.transitions if self.condition(t) is not None and not t.is_else)
 
     @property
     def open(self) -> bool:
         """True when every transition is guarded: no `else`, nothing unconditional."""
         return len(self.guarded) == len(self.transitions)
 
+    def conditions(self, transitions: Sequence[ir.Transition]) -> tuple[ir.Expr, ...]:
+        """The conditions of `transitions` (which must all have one)."""
+        return tuple(c for t in transitions if (c := self.condition(t)) is not None)
+
     def what(self) -> str:
-        """`event \\`go\\`` or `\\`always\\``, for messages."""
+        """`event "go"` or `"always"` (in backticks), for messages."""
         return f"event `{self.event}`" if self.kind == "event" else f"`{self.kind}`"
 
 
 def groups_of(machine: ir.Machine) -> tuple[Group, ...]:
-    """Every group with at least one guarded transition, in IR order (the rules share a run's copy)."""
+    """Every group with at least one guarded transition, in IR order (the rules share a run's copy).
+
+    An error catch counts as guarded by the name it catches, so a state whose
+    catches carry guards is checked like any other choice.
+    """
     found: dict[tuple[str, str, str | None], list[ir.Transition]] = {}
+    inputs: dict[tuple[str, str, str | None], tuple[ir.ContextField, ...]] = {}
     guarded: set[tuple[str, str, str | None]] = set()
-    for transition in machine.transitions:
-        key = (transition.source, transition.kind, transition.event)
+    for transition, read in zip(machine.transitions, all_inputs(machine), strict=True):
+        event = None if transition.kind == "error" else transition.event
+        key = (transition.source, transition.kind, event)
         found.setdefault(key, []).append(transition)
+        inputs.setdefault(key, read)
         if transition.guard is not None and not transition.is_else:
             guarded.add(key)
     result = tuple(
-        Group(source, kind, event, tuple(found[(source, kind, event)]))  # type: ignore[arg-type]
+        Group(source, kind, event, tuple(found[(source, kind, event)]), inputs[(source, kind, event)])  # type: ignore[arg-type]
         for (source, kind, event) in found
         if (source, kind, event) in guarded
     )
@@ -115,23 +146,52 @@ class SatisfiableGuardRule:
     codes: tuple[str, ...] = ("SW401", "SW409")
 
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
-        """Ask, for each guarded transition, for a context in which its guard holds."""
+        """Ask, for each guarded transition, for a context (and inputs) in which its guard holds."""
         analysis = analysis_for(machine, context)
         for group in context.run_for(machine).derive(groups_of):
             for transition in group.guarded:
-                assert transition.guard is not None
-                subject = (group.source, group.kind, group.event, render(transition.guard))
-                outcome = analysis.record("satisfiable", subject, analysis.satisfiable(transition.guard))
+                condition = group.condition(transition)
+                if transition.guard is None or condition is None:
+                    continue  # an unguarded catch: its error name alone can always occur
+                subject = (group.source, group.kind, group.event, transition.event, render(transition.guard))
+                outcome = analysis.record(
+                    "satisfiable", subject, analysis.satisfiable(condition, inputs=group.inputs)
+                )
                 text = render(transition.guard)
+                on = group.what() if transition.kind != "error" else _caught(transition)
                 if outcome.refuted:
                     yield Diagnostic.of(
                         DEAD_GUARD,
-                        f"guard `{text}` on {group.what()} in `{group.source}` can never hold",
+                        f"guard `{text}` on {on} in `{group.source}` can never hold"
+                        f"{_whatever(machine, group)}",
                         file_of(machine),
                         transition.span,
                     )
                 elif outcome.verdict == "unknown":
                     yield unknown(machine, f"guard `{text}` can hold", outcome, transition.span)
+
+
+def _caught(transition: ir.Transition) -> str:
+    """How a message names an error transition: error `PaymentDeclined`, or `error` for any error."""
+    return f"error `{transition.event}`" if transition.event is not None else "`error`"
+
+
+def _whatever(machine: ir.Machine, group: Group) -> str:
+    """ ", whatever `submit` carries": what a dead guard's verdict covers besides the context."""
+    if not group.inputs:
+        return ""
+    trigger = trigger_of(machine, group.transitions[0], group.inputs)
+    if trigger is None:
+        return ""
+    if trigger.kind == "event":
+        return f", whatever `{trigger.name}` carries"
+    if trigger.kind == "done":
+        return f", whatever `{trigger.name}` returns"
+    return ", whatever the error"
+
+
+def _trigger(machine: ir.Machine, group: Group) -> Trigger | None:
+    return trigger_of(machine, group.transitions[0], group.inputs)
 
 
 # --------------------------------------------------------------------------- SW402
@@ -154,7 +214,9 @@ class ExclusiveGuardsRule:
             if len(guarded) < 2:
                 continue
             subject = (group.source, group.kind, group.event)
-            outcome = analysis.record("exclusive", subject, analysis.exclusive(guards(guarded)))
+            outcome = analysis.record(
+                "exclusive", subject, analysis.exclusive(group.conditions(guarded), inputs=group.inputs)
+            )
             where = f"{group.what()} in `{group.source}`"
             if outcome.verdict == "unknown":
                 yield unknown(machine, f"the guards on {where} exclude each other", outcome, guarded[1].span)
@@ -162,22 +224,24 @@ class ExclusiveGuardsRule:
             if not outcome.refuted:
                 continue
             values = dict(outcome.witness)
-            both = [t for t in guarded if t.guard is not None and holds(t.guard, values)]
+            both = [t for t in guarded if (c := group.condition(t)) is not None and holds(c, values)]
             if len(both) < 2:
                 what = f"the guards on {where} exclude each other"
                 yield unconfirmed(analysis, "exclusive", subject, machine, what, guarded[1].span)
                 continue
             first, second = both[0], both[1]
-            assert first.guard is not None and second.guard is not None
+            first_guard, second_guard = group.condition(first), group.condition(second)
+            assert first_guard is not None and second_guard is not None
+            trigger = _trigger(machine, group)
             yield Diagnostic.of(
                 OVERLAPPING_GUARDS,
-                f"guards on {where} overlap: `{render(first.guard)}` and `{render(second.guard)}` "
-                f"both hold when {witness_text(outcome.witness, machine)}",
+                f"guards on {where} overlap: `{render(first_guard)}` and `{render(second_guard)}` "
+                f"both hold when {witness_text(outcome.witness, machine, trigger)}",
                 file_of(machine),
                 second.span,
                 related=[Related(file_of(machine), t.span, "also holds") for t in (first, *both[2:])],
                 counterexample=counterexample(graph, group.source, group.event),
-                witness=format_witness(outcome.witness, machine),
+                witness=format_witness(outcome.witness, machine, group.inputs),
             )
 
 
@@ -198,8 +262,8 @@ class ExhaustiveGuardsRule:
         graph = graph_of(context.run_for(machine))
         regions = _RegionEntries(machine, graph)
         for group in context.run_for(machine).derive(groups_of):
-            if not group.open:
-                continue
+            if not group.open or group.kind == "error":
+                continue  # an error no catch takes goes to the dead letter, or fails the instance
             if group.kind == "event":
                 yield from _event_gap(machine, context, analysis, graph, regions, group)
             else:
@@ -215,8 +279,8 @@ def _stall(
     machine: ir.Machine, analysis: GuardAnalysis, graph: MachineGraph, group: Group
 ) -> Iterator[Diagnostic]:
     subject = (group.source, group.kind, group.event)
-    found = guards(group.transitions)
-    outcome = analysis.record("exhaustive", subject, analysis.exhaustive(found))
+    found = group.conditions(group.transitions)
+    outcome = analysis.record("exhaustive", subject, analysis.exhaustive(found, inputs=group.inputs))
     where = f"{group.what()} in `{group.source}`"
     what = f"some guard on {where} always holds"
     if outcome.verdict == "unknown":
@@ -226,13 +290,14 @@ def _stall(
     elif outcome.refuted:
         yield Diagnostic.of(
             CHOICE_MAY_STALL,
-            f"no guard on {where} holds when {witness_text(outcome.witness, machine)}: "
+            f"no guard on {where} holds when "
+            f"{witness_text(outcome.witness, machine, _trigger(machine, group))}: "
             "the workflow would stop there",
             file_of(machine),
             group.transitions[0].span,
             related=[Related(file_of(machine), t.span, "guarded branch") for t in group.transitions[1:]],
             counterexample=counterexample(graph, group.source, None),
-            witness=format_witness(outcome.witness, machine),
+            witness=format_witness(outcome.witness, machine, group.inputs),
         )
 
 
@@ -247,7 +312,7 @@ def _event_gap(
     """SW403 for one guarded-only event group, reported once, at its innermost open level."""
     assert group.event is not None
     subject = (group.source, group.kind, group.event)
-    own = analysis.exhaustive(guards(group.transitions))
+    own = analysis.exhaustive(guards(group.transitions), inputs=group.inputs)
     if own.proved:
         analysis.record("exhaustive", subject, own)
         return
@@ -265,7 +330,7 @@ def _event_gap(
         if level_guards in checked:
             continue
         checked.add(level_guards)
-        outcome = analysis.exhaustive(level_guards)
+        outcome = analysis.exhaustive(level_guards, inputs=group.inputs)
         if outcome.verdict == "unknown":
             analysis.record("exhaustive", subject, outcome)
             yield unknown(machine, what, outcome, group.transitions[0].span)
@@ -280,14 +345,15 @@ def _event_gap(
         further = f" or in `{'`, `'.join(levels[1:])}`" if len(levels) > 1 else ""
         yield Diagnostic.of(
             GUARDS_NOT_EXHAUSTIVE,
-            f"no guard on {where}{further} holds when {witness_text(outcome.witness, machine)}, "
+            f"no guard on {where}{further} holds when "
+            f"{witness_text(outcome.witness, machine, _trigger(machine, group))}, "
             f"and nothing else decides `{group.event}` there",
             file_of(machine),
             group.transitions[0].span,
             severity=severity,
             related=[Related(file_of(machine), t.span, "guarded branch") for t in group.transitions[1:]],
             counterexample=(*(graph.path_to(leaf) or ()), group.event),
-            witness=format_witness(outcome.witness, machine),
+            witness=format_witness(outcome.witness, machine, group.inputs),
         )
         return
     analysis.record("exhaustive", subject, Outcome("proved"))  # every gap is closed further out

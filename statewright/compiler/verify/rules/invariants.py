@@ -31,9 +31,11 @@ from statewright.compiler.smt.analysis import GuardAnalysis, negation
 from statewright.compiler.verify.rules.guards import guards
 from statewright.compiler.verify.rules.proofs import (
     FAMILY,
+    Trigger,
     analysis_for,
     file_of,
     format_witness,
+    trigger_of,
     unconfirmed,
     unknown,
     witness_text,
@@ -49,6 +51,7 @@ from statewright.ir.text import render
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
 from statewright.semantics.hierarchy import Hierarchy
+from statewright.semantics.inputs import all_inputs, input_name
 from statewright.semantics.interpret import fields_of, in_bounds
 from statewright.semantics.values import VALUES, apply_sets, evaluate, holds, to_term, value_in_domain
 from statewright.source import Span
@@ -67,6 +70,10 @@ class Block:
     actions: tuple[ir.Action, ...]
     span: Span
     prefix: tuple[ir.Action, ...] = ()
+    inputs: tuple[ir.ContextField, ...] = ()
+    """What the actions may read besides the context (`semantics.inputs`), free in every obligation."""
+    trigger: Trigger | None = None
+    """How a witness names those inputs."""
 
     @property
     def sets(self) -> tuple[ir.Assign, ...]:
@@ -84,7 +91,8 @@ def blocks_of(machine: ir.Machine) -> tuple[Block, ...]:
     found: list[Block] = []
     hierarchy = Hierarchy(machine)
     siblings: dict[tuple[str, str, str | None], list[ir.Transition]] | None = None
-    for transition in machine.transitions:
+    caught = _caught_by_name(machine)
+    for transition, inputs in zip(machine.transitions, all_inputs(machine), strict=True):
         if not transition.actions or not any(isinstance(a, ir.Assign) for a in transition.actions):
             continue
         if transition.is_else:
@@ -96,13 +104,21 @@ def blocks_of(machine: ir.Machine) -> tuple[Block, ...]:
             given = tuple(negation(g) for g in guards([t for t in others if not t.is_else]))
         else:
             given = () if transition.guard is None else (transition.guard,)
+        if transition.kind == "error":
+            given = (*_error_names(transition, caught.get(transition.source, ())), *given)
         prefix, unsure = _exit_sets(hierarchy, transition)
         written = {a.field for a in prefix if isinstance(a, ir.Assign)}
         if unsure or any(fields_of(g) & written for g in given):
             given = ()  # exit actions may have changed what the guard read
-        on = f"event `{transition.event}`" if transition.kind == "event" else f"`{transition.kind}`"
+        if transition.kind == "event":
+            on = f"event `{transition.event}`"
+        elif transition.kind == "error" and transition.event is not None:
+            on = f"error `{transition.event}`"
+        else:
+            on = f"`{transition.kind}`"
         where = f"the transition from `{transition.source}` on {on}"
-        found.append(Block(where, given, transition.actions, transition.span, prefix))
+        trigger = trigger_of(machine, transition, inputs)
+        found.append(Block(where, given, transition.actions, transition.span, prefix, inputs, trigger))
     for state in machine.states:
         if not (state.entry or state.exit or state.soft_timeouts):
             continue
@@ -114,6 +130,23 @@ def blocks_of(machine: ir.Machine) -> tuple[Block, ...]:
                 found.append(Block(f"the warning timer of `{state.name}`", (), soft.actions, soft.span))
     result = tuple(found)
     return result
+
+
+def _caught_by_name(machine: ir.Machine) -> dict[str, tuple[str, ...]]:
+    """The error names each state catches with an unguarded `on error NAME` (never its dead letter's)."""
+    found: dict[str, list[str]] = {}
+    for transition in machine.transitions:
+        if transition.kind == "error" and transition.event is not None and transition.guard is None:
+            found.setdefault(transition.source, []).append(transition.event)
+    return {state: tuple(names) for state, names in found.items()}
+
+
+def _error_names(transition: ir.Transition, caught: tuple[str, ...]) -> tuple[ir.Expr, ...]:
+    """What an error transition knows of `error.name`: the name it catches, or none of those caught first."""
+    name = ir.Var(input_name("error", "name"), "string")
+    if transition.event is not None:
+        return (ir.BinOp("==", name, ir.Lit(transition.event, "string"), "bool"),)
+    return tuple(ir.BinOp("!=", name, ir.Lit(other, "string"), "bool") for other in caught)
 
 
 def _exit_sets(hierarchy: Hierarchy, transition: ir.Transition) -> tuple[tuple[ir.Action, ...], bool]:
@@ -165,7 +198,9 @@ class InvariantRule:
                     continue
                 subject = (block.where, block.span, invariant.text)
                 outcome = analysis.record(
-                    "invariants preserved", subject, analysis.preserves(invariant, block.given, block.run)
+                    "invariants preserved",
+                    subject,
+                    analysis.preserves(invariant, block.given, block.run, block.inputs),
                 )
                 culprit = next(a for a in block.sets if a.field in read)
                 what = f"{block.where} keeps `{invariant.text}`"
@@ -183,12 +218,12 @@ class InvariantRule:
                 yield Diagnostic.of(
                     INVARIANT_NOT_PRESERVED,
                     f"`{_set_text(culprit)}` in {block.where} can break the invariant "
-                    f"`{invariant.text}`: from {witness_text(outcome.witness, machine)} "
+                    f"`{invariant.text}`: from {witness_text(outcome.witness, machine, block.trigger)} "
                     f"it sets {witness_text(changed, machine)}",
                     file_of(machine),
                     culprit.span,
                     related=[Related(file_of(machine), invariant.span, "the invariant")],
-                    witness=format_witness(outcome.witness, machine),
+                    witness=format_witness(outcome.witness, machine, block.inputs),
                 )
             for assign in block.sets:
                 if _set_last(block, assign) is assign:
@@ -210,7 +245,9 @@ def _range(
     for declared_only, bounds, severity in checks:
         subject = (block.where, block.span, assign.field, declared_only)
         outcome = analysis.record(
-            "values in range", subject, analysis.in_range(assign.field, block.given, block.run, declared_only)
+            "values in range",
+            subject,
+            analysis.in_range(assign.field, block.given, block.run, declared_only, block.inputs),
         )
         what = f"`{_set_text(assign)}` stays in {bounds}"
         if outcome.verdict == "unknown":
@@ -230,12 +267,12 @@ def _range(
             yield Diagnostic.of(
                 VALUE_OUT_OF_RANGE,
                 f"`{_set_text(assign)}` in {block.where} can leave `{assign.field}` outside {bounds}: "
-                f"from {witness_text(outcome.witness, machine)} it sets {stored}",
+                f"from {witness_text(outcome.witness, machine, block.trigger)} it sets {stored}",
                 file_of(machine),
                 assign.span,
                 severity=severity,
                 related=[Related(file_of(machine), _field_span(machine, assign.field), "declared here")],
-                witness=format_witness(outcome.witness, machine),
+                witness=format_witness(outcome.witness, machine, block.inputs),
             )
             return
 
@@ -357,7 +394,7 @@ class DivisionRule:
         analysis = analysis_for(machine, context)
         reported: set[tuple[ir.BinOp, Span]] = set()
         blocks = context.run_for(machine).derive(blocks_of)
-        for given, before, expr, invariants in _expressions(machine, blocks):
+        for given, before, expr, invariants, inputs in _expressions(machine, blocks):
             for division in divisions(expr):
                 divisor = division.node.right
                 place = (division.node, division.node.span)
@@ -367,7 +404,7 @@ class DivisionRule:
                 outcome = analysis.record(
                     "divisors nonzero",
                     subject,
-                    analysis.nonzero(divisor, given, division.given, before, invariants),
+                    analysis.nonzero(divisor, given, division.given, before, invariants, inputs),
                 )
                 text = render(division.node)
                 what = f"the divisor of `{text}` is never 0"
@@ -391,31 +428,31 @@ class DivisionRule:
                     f"(the result is then {result})",
                     file_of(machine),
                     division.node.span,
-                    witness=format_witness(outcome.witness, machine),
+                    witness=format_witness(outcome.witness, machine, inputs),
                 )
 
 
 def _expressions(
     machine: ir.Machine, blocks: tuple[Block, ...]
-) -> Iterator[tuple[tuple[ir.Expr, ...], tuple[ir.Action, ...], ir.Expr, bool]]:
+) -> Iterator[tuple[tuple[ir.Expr, ...], tuple[ir.Action, ...], ir.Expr, bool, tuple[ir.ContextField, ...]]]:
     """Every expression the machine evaluates, with what holds and what ran before it.
 
     Yields (what holds at the start, actions run before it, expression, assume the
-    invariants): a guard on its own; a `set` value after the exit actions and the
-    earlier `set`s of its block; an invariant with nothing assumed.
+    invariants, the inputs it may read): a guard on its own; a `set` value after the
+    exit actions and the earlier `set`s of its block; an invariant with nothing assumed.
     """
     seen: set[int] = set()
-    for transition in machine.transitions:
+    for transition, inputs in zip(machine.transitions, all_inputs(machine), strict=True):
         if transition.guard is not None and id(transition.guard) not in seen:
             seen.add(id(transition.guard))
-            yield (), (), transition.guard, True
+            yield (), (), transition.guard, True, inputs
     for block in blocks:
         run = block.run
         for position, action in enumerate(run):
             if isinstance(action, ir.Assign) and action in block.sets:
-                yield block.given, tuple(run[:position]), action.value, True
+                yield block.given, tuple(run[:position]), action.value, True, block.inputs
     for invariant in machine.invariants:
-        yield (), (), invariant.expr, False
+        yield (), (), invariant.expr, False, ()
 
 
 # --------------------------------------------------------------------------- plugin

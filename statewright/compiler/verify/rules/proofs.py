@@ -9,9 +9,12 @@ workflow, so a finding's example is always one the running workflow would see.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from statewright import ir
 from statewright.compiler.smt.analysis import GuardAnalysis, Outcome, analysis_of
+from statewright.compiler.smt.encode import Inputs
 from statewright.compiler.smt.prover import Witness
 from statewright.compiler.verify.graph import MachineGraph
 from statewright.diagnostics import Diagnostic
@@ -38,19 +41,85 @@ def analysis_for(machine: ir.Machine, context: RuleContext) -> GuardAnalysis:
     return analysis_of(context.run_for(machine))
 
 
-def format_witness(witness: Witness, machine: ir.Machine) -> tuple[tuple[str, str], ...]:
-    """A witness as (field, value) pairs written in the guard language (strings quoted)."""
-    types = {f.name: f.type.name for f in machine.context}
-    return tuple(
-        (name, quote(str(value)) if types.get(name) == "string" else render_value(value))
-        for name, value in witness
-    )
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """What a transition receives, so a witness can name its inputs as a reader would send them.
+
+    `name` is the event (kind `event`) or the invoked action (kind `done`);
+    `inputs` are the transition's typed inputs (`semantics.inputs`).
+    """
+
+    kind: ir.TransitionKind
+    name: str
+    inputs: Inputs
+
+    def text(self, values: dict[str, str]) -> str:
+        """`submit(amount=10001.00)`, `measure returned (rate=0.5000)` or `error(name="X")`."""
+        shown = ", ".join(
+            f"{scoped[1]}={values[f.name]}"
+            for f in self.inputs
+            if f.name in values and (scoped := ir.input_of(f.name)) is not None
+        )
+        if self.kind == "done":
+            return f"{self.name} returned ({shown})"
+        return f"{self.name}({shown})"
 
 
-def witness_text(witness: Witness, machine: ir.Machine) -> str:
-    """A witness as `a = 1, b = "x"`, or `any context` when it constrains nothing."""
-    pairs = format_witness(witness, machine)
-    return ", ".join(f"{name} = {value}" for name, value in pairs) if pairs else "any context"
+def trigger_of(machine: ir.Machine, transition: ir.Transition, inputs: Inputs) -> Trigger | None:
+    """The trigger of a transition with inputs (None without: its witnesses are contexts only)."""
+    if not inputs:
+        return None
+    if transition.kind == "event":
+        return Trigger("event", transition.event or "?", inputs)
+    if transition.kind == "done":
+        state = next((s for s in machine.states if s.name == transition.source), None)
+        action = state.invoke.action if state is not None and state.invoke is not None else "work"
+        return Trigger("done", action, inputs)
+    return Trigger(transition.kind, "error", inputs)
+
+
+def format_witness(witness: Witness, machine: ir.Machine, inputs: Inputs = ()) -> tuple[tuple[str, str], ...]:
+    """A witness as (field, value) pairs written in the guard language (strings quoted).
+
+    An input is named as the guard language reads it (`event.amount`), and a
+    decimal input is shown with as many fractional digits as its declared bounds
+    (`10001.00` for `decimal 0.00..1000000.00`).
+    """
+    types = {f.name: f.type for f in (*machine.context, *inputs)}
+    declared = {f.name for f in inputs}
+    pairs: list[tuple[str, str]] = []
+    for name, value in witness:
+        kind = types.get(name)
+        if kind is not None and kind.name == "string":
+            pairs.append((name, quote(str(value))))
+        elif name in declared and kind is not None and isinstance(value, Decimal):
+            pairs.append((name, render_value(_padded(value, kind))))
+        else:
+            pairs.append((name, render_value(value)))
+    return tuple(pairs)
+
+
+def _padded(value: Decimal, kind: ir.FieldType) -> Decimal:
+    """`value` with at least the fractional digits its type's bounds are written with."""
+    digits = max((_digits(bound) for bound in (kind.min, kind.max) if isinstance(bound, Decimal)), default=0)
+    return value.quantize(Decimal(1).scaleb(-digits)) if _digits(value) < digits else value
+
+
+def _digits(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def witness_text(witness: Witness, machine: ir.Machine, trigger: Trigger | None = None) -> str:
+    """A witness as `a = 1, b = "x"`, then its inputs as `submit(amount=10001.00)`; or `any context`."""
+    inputs = trigger.inputs if trigger is not None else ()
+    pairs = format_witness(witness, machine, inputs)
+    names = {f.name for f in inputs}
+    context = ", ".join(f"{name} = {value}" for name, value in pairs if name not in names)
+    received = {name: value for name, value in pairs if name in names}
+    if trigger is None or not received:
+        return context or "any context"
+    return f"{context}, {trigger.text(received)}" if context else trigger.text(received)
 
 
 def unknown(machine: ir.Machine, what: str, outcome: Outcome, span: Span) -> Diagnostic:
