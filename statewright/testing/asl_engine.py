@@ -24,7 +24,9 @@ to all of them. Each observation is read from the execution history: the
 markers entered (IR leaf names), which refusal states were passed, and where
 the execution waits. The only `Unsupported` steps are work errors Step
 Functions will not take by name (`States.*`, or `HeartbeatTimeout` without a
-heartbeat).
+heartbeat) and the two retry budgets Step Functions counts differently
+(`DOCUMENTED_LIMITS`; which work splits its budget is the protocol's
+`heartbeat_budget_split`, so the engine never guesses).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from statewright.targets.asl.protocol import (
     evaluator_handler,
     event_answer,
     execution_input,
+    heartbeat_budget_split,
     history_map,
     is_evaluator_request,
     queue_options,
@@ -80,6 +83,12 @@ RETRY_RESTARTED = (
     "an event answered the work Task after failed attempts, so the Task restarted with a fresh Retry "
     "budget; the runtime keeps counting (docs/targets/asl.md)"
 )
+HEARTBEAT_BUDGET_SPLIT = (
+    "a missed heartbeat and another error failed the same work, whose policy retries every error: "
+    "Step Functions counts heartbeat retries apart (an entry of their own), the runtime counts them together"
+)
+DOCUMENTED_LIMITS = (RETRY_RESTARTED, HEARTBEAT_BUDGET_SPLIT)
+"""The reasons an asl run may stop early without being a divergence (docs/targets/asl.md)."""
 SETTLE_LIMIT_S = 120.0
 """How long one step may take in moto before the run is declared stuck. A step normally settles in
 milliseconds; the limit is generous because moto runs executions in a thread that a loaded machine
@@ -143,6 +152,8 @@ class _Execution:
         """Leaf -> failed attempts of its current work (the runtime's retry count)."""
         self.restarted: set[str] = set()
         """Leaves whose work Task was re-entered after failures: Step Functions' Retry count restarted."""
+        self.failed_how: dict[str, set[bool]] = {}
+        """Leaf -> whether its current work's failures were missed heartbeats (True), other errors (False)."""
 
     def start(self, context: Mapping[str, ir.Value], machine_arn: str, name: str) -> Observation:
         """Start the execution and observe it until it first waits."""
@@ -324,7 +335,17 @@ class _Execution:
             del self.pending[waiting]
         self.entered.append(leaf)
         self.failures.pop(leaf, None)
+        self.failed_how.pop(leaf, None)
         self.restarted.discard(leaf)
+
+    def _budget_split(self, leaf: str, heartbeat: bool) -> bool:
+        """Whether this failure mixes heartbeat misses with other errors where Step Functions counts apart."""
+        invoke = self.machine.state(leaf).invoke
+        if invoke is None or not heartbeat_budget_split(invoke.retry, invoke.heartbeat_ms is not None):
+            return False
+        how = self.failed_how.setdefault(leaf, set())
+        how.add(heartbeat)
+        return len(how) > 1
 
     # ------------------------------------------------------------------ steps
 
@@ -362,8 +383,11 @@ class _Execution:
                 return self._nothing()
             if step.error is not None and step.state in self.restarted:
                 return Unsupported(0, RETRY_RESTARTED)
+            if step.error is not None and self._budget_split(step.state, step.error == "HeartbeatTimeout"):
+                return Unsupported(0, HEARTBEAT_BUDGET_SPLIT)
             self.failures[step.state] = 0 if step.error is None else self.failures.get(step.state, 0) + 1
             if step.error is None:
+                self.failed_how.pop(step.state, None)
                 self.answer(step.state, done_answer())
             elif step.error == "HeartbeatTimeout" and expire_heartbeat(body["token"]):
                 del self.pending[step.state]
@@ -398,6 +422,8 @@ class _Execution:
         if kind == "heartbeat":
             if leaf in self.restarted:
                 return Unsupported(0, RETRY_RESTARTED)
+            if self._budget_split(leaf, True):
+                return Unsupported(0, HEARTBEAT_BUDGET_SPLIT)
             self.failures[leaf] = self.failures.get(leaf, 0) + 1
             body = self.pending.pop(leaf)
             if not expire_heartbeat(body["token"]):

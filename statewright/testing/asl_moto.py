@@ -1,18 +1,23 @@
 """moto's Step Functions engine set up for scenario runs: execution on, no real sleeping, fresh tokens.
 
-Two changes to moto while a run is active, both undone afterwards: Retry's
-backoff sleep is skipped (`time.sleep` in the retrier), and a callback
-endpoint forgets an answer once its Task has consumed it. moto reuses one task
-token for every attempt of a retried `.waitForTaskToken` Task and would
-otherwise hand the first attempt's failure to every later attempt; Step
-Functions itself issues a new token per attempt.
+Three changes to moto while a run is active, all undone afterwards: Retry's
+backoff sleep is skipped (`time.sleep` in the retrier); a callback endpoint
+forgets an answer once its Task has consumed it (moto reuses one task token
+for every attempt of a retried `.waitForTaskToken` Task and would otherwise
+hand the first attempt's failure to every later attempt; Step Functions itself
+issues a new token per attempt); and a missed heartbeat is the error Step
+Functions documents. moto reports it as plain `States.Timeout`, so a Retry or
+Catch on `States.HeartbeatTimeout` never matched; in Step Functions it matches
+`States.HeartbeatTimeout`, and `States.Timeout` and `States.ALL` as well
+(States.Timeout covers "failed to heartbeat"), which is what the harness
+models (`_heartbeat_error`, `_timeout_covers_heartbeat`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 REGION = "us-east-1"
@@ -35,6 +40,7 @@ def moto_session() -> Iterator[tuple[Any, Any]]:
     try:
         import boto3
         from moto import mock_aws
+        from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
             state_task_service_callback as service,
@@ -59,12 +65,52 @@ def moto_session() -> Iterator[tuple[Any, Any]]:
 
     task_class._eval_execution = fresh_attempt
     retry_module.time = _NoSleep
+    equals_class: Any = error_equals_decl.ErrorEqualsDecl
+    original_error, original_equals = task_class._from_error, equals_class._eval_body
+    task_class._from_error = _heartbeat_error(original_error)
+    equals_class._eval_body = _timeout_covers_heartbeat(original_equals)
     try:
         with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
             yield boto3.client("stepfunctions", region_name=REGION), boto3.client("sqs", region_name=REGION)
     finally:
         task_class._eval_execution = original_attempt
         retry_module.time = original_time
+        task_class._from_error = original_error
+        equals_class._eval_body = original_equals
+
+
+HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout"
+TIMEOUT = "States.Timeout"
+
+
+def _heartbeat_error(original: Callable[[Any, Any, Exception], Any]) -> Callable[[Any, Any, Exception], Any]:
+    """A Task's failure as moto builds it, but a missed heartbeat named `States.HeartbeatTimeout`."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import HeartbeatTimeoutError
+
+    def from_error(self: Any, env: Any, ex: Exception) -> Any:
+        event = original(self, env, ex)
+        if isinstance(ex, HeartbeatTimeoutError):
+            event.error_name = StatesErrorName(typ=StatesErrorNameType.StatesHeartbeatTimeout)
+        return event
+
+    return from_error
+
+
+def _timeout_covers_heartbeat(original: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    """ErrorEquals matching as Step Functions does it: `States.Timeout` also matches a missed heartbeat."""
+
+    def eval_body(self: Any, env: Any) -> None:
+        error = env.stack[-1] if env.stack else None
+        original(self, env)
+        heartbeat = getattr(error, "error_name", None) == HEARTBEAT_TIMEOUT
+        if heartbeat and env.stack[-1] is False:
+            env.stack[-1] = any(getattr(name, "error_name", None) == TIMEOUT for name in self.error_names)
+
+    return eval_body
 
 
 def expire_heartbeat(token: str) -> bool:

@@ -16,7 +16,7 @@ from statewright.semantics.dispatch import EventlessKind
 from statewright.targets.asl import actions, approvals, choice, gates
 from statewright.targets.asl.codes import SOFT_TIMEOUT_DROPPED, TIMER_ROUNDED, UNBOUNDED_WAIT
 from statewright.targets.asl.resources import EVALUATOR, EVENT_QUEUE
-from statewright.targets.asl.retry import retriers, seconds
+from statewright.targets.asl.retry import HEARTBEAT_ERROR, retriers, seconds
 from statewright.targets.asl.scopes import Scope
 from statewright.targets.asl.tasks import callback_task, request_task
 
@@ -169,6 +169,7 @@ def _wait(b: Builder, scope: Scope, leaf: str, variant: str) -> str:
             timer_errors,
             leaf,
             lambda code, text: b.note(code, text, state.invoke.span if state.invoke else state.span),
+            heartbeat="HeartbeatSeconds" in task,
         )
         if retry:
             task["Retry"] = retry
@@ -186,6 +187,8 @@ def _wait(b: Builder, scope: Scope, leaf: str, variant: str) -> str:
             )
         )
         catches.append({"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": target})
+        if "HeartbeatSeconds" in task:  # before States.Timeout, which matches a missed heartbeat too
+            catches.insert(0, {"ErrorEquals": [HEARTBEAT_ERROR], "ResultPath": "$.error", "Next": target})
     else:
         failed = _fail(
             b,

@@ -14,7 +14,8 @@ documented in docs/targets/asl.md:
 - the callback messages Tasks send (`WAIT`, `WORK`, evaluator requests, emits)
   and their answers (`event_answer`, `done_answer`), the evaluator's handler
   (`evaluator_handler`, which the SAM template deploys);
-- the error names that fire timers (`timer_error`, `HEARTBEAT_ERROR`);
+- the error names that fire timers (`timer_error`, `HEARTBEAT_ERROR`), and which
+  work counts its missed heartbeats' retries apart (`heartbeat_budget_split`);
 - how to read an execution history back in IR terms (`history_map`).
 """
 
@@ -33,7 +34,7 @@ from statewright.targets.asl.compile import compile_machine
 from statewright.targets.asl.evaluator import TALLY
 from statewright.targets.asl.evaluator import handler as evaluator_handler
 from statewright.targets.asl.resources import EMIT_QUEUE, EVALUATOR, EVENT_QUEUE
-from statewright.targets.asl.retry import HEARTBEAT_ERROR
+from statewright.targets.asl.retry import HEARTBEAT_ERROR, heartbeat_budget_split
 
 __all__ = [
     "EMIT_QUEUE",
@@ -51,6 +52,7 @@ __all__ = [
     "evaluator_handler",
     "event_answer",
     "execution_input",
+    "heartbeat_budget_split",
     "history_map",
     "is_evaluator_request",
     "queue_options",
