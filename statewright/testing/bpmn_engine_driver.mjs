@@ -75,9 +75,9 @@ async function start({ source, variables }) {
     activity.behaviour.Service = function Service() {
       return {
         execute(message, callback) {
-          const list = pending.get(activity.id) || [];
-          list.push(callback);
-          pending.set(activity.id, list);
+          // One attempt at a time: a new one (a retry after an interrupting heartbeat timer, say)
+          // replaces the callback of the attempt the boundary event discarded, which answers nothing.
+          pending.set(activity.id, [callback]);
         },
       };
     };
