@@ -142,11 +142,17 @@ def _note_failure(
 
     A failure nothing handles takes no transition, so covering transitions alone
     never keeps a scenario in which the instance fails; engines that end only a
-    branch there (a region of a parallel state) would then pass unseen.
+    branch there (a region of a parallel state) would then pass unseen. A missed
+    heartbeat (a `Timeout` that fires the heartbeat) is such a failure too, named
+    `HeartbeatTimeout` as the runtime names it: without it, a heartbeat that fails
+    the instance or is retried was never kept (issue 16).
     """
-    if not isinstance(step, WorkDone) or step.error is None:
+    if isinstance(step, WorkDone) and step.error is not None:
+        outcome = Failure(step.state, step.error, after.instance().status)
+    elif isinstance(step, Timeout) and (timer := before.due_timer(step.state)) and timer.kind == "heartbeat":
+        outcome = Failure(step.state, "HeartbeatTimeout", after.instance().status)
+    else:
         return
-    outcome = Failure(step.state, step.error, after.instance().status)
     if len(after.taken) == len(before.taken) and before.instance().status == "running":
         failures.setdefault(outcome, scenario)  # a transition taken is covered as a transition
 

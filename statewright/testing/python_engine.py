@@ -22,7 +22,7 @@ from statewright import ir
 from statewright.runtime.definition import Definition
 from statewright.runtime.errors import WorkflowError
 from statewright.runtime.memory import MemoryStore
-from statewright.runtime.model import Instance, Record
+from statewright.runtime.model import Instance, Record, Timer
 from statewright.runtime.runner import Call, Runtime
 from statewright.testing.scenario import (
     Observation,
@@ -230,11 +230,15 @@ class PythonRun:
             return self._timeout(step.state)
         return self._work_done(step)
 
-    def _timeout(self, state: str) -> bool:
+    def due_timer(self, state: str) -> Timer | None:
+        """The timer `Timeout(state)` fires: the state's hard timeout or heartbeat that is due first."""
         timers = [t for t in self.store.timers(INSTANCE_ID) if t.state == state and t.kind in HARD_TIMERS]
-        if not timers:
+        return min(timers, key=lambda t: (t.due_ms, t.key)) if timers else None
+
+    def _timeout(self, state: str) -> bool:
+        timer = self.due_timer(state)
+        if timer is None:
             return False
-        timer = min(timers, key=lambda t: (t.due_ms, t.key))
         self.clock.now = max(self.clock.now, timer.due_ms)
         before = self.instance().version
         self.runtime.fire_now(INSTANCE_ID, timer.key)
