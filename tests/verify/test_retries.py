@@ -60,6 +60,7 @@ def test_rules_register_through_the_hook() -> None:
         "retry-policy",
         "retry-dead-letter",
         "bounded-work",
+        "catch-reachable",
         "retry-idempotency-key",
     }
 

@@ -51,7 +51,7 @@ def test_rules_register_through_the_hook() -> None:
     rules = {rule.name: rule for rule in manager.rules()}
     assert manager.diagnostics == ()
     codes = {code for rule in rules.values() for code in rule.codes}
-    expected = {f"SW{n}" for n in [*range(501, 509), *range(601, 607), *range(701, 707), *range(801, 806)]}
+    expected = {f"SW{n}" for n in [*range(501, 509), *range(601, 607), *range(701, 708), *range(801, 806)]}
     assert codes == expected
     assert {rules[name].family for name in rules} == {"sagas", "waits", "retries", "parallel"}
 

@@ -49,3 +49,11 @@ RETRY_WITHOUT_KEY = Code(
     'give the work a key, e.g. `invoke charge_card key "order-{order_id}-charge"`: a retried call '
     "without one can run twice (a double charge) when the first attempt succeeded but its answer was lost",
 )
+CATCH_NEVER_FIRES = Code(
+    "SW707",
+    "catch-never-fires",
+    Severity.WARNING,
+    "an error transition the retry policy never lets fire",
+    "the policy retries this error without a limit, so it is never final and nothing catches it: "
+    "cap the retries (`retry 3`), or leave the name out of `retry_on` so that the catch can take it",
+)

@@ -1,11 +1,17 @@
 """Guard rules (SW401–SW404, SW409), proved with z3: satisfiable, exclusive, exhaustive.
 
 Guards are grouped the way the machine chooses among them: the transitions of one
-state on one event (or on one of `always`, `done`, `error`, `completion`,
-`timeout`). Every obligation is decided by `compiler.smt.analysis` under the
-context's declared domain (types, bounds, enum members, the 64-bit int range)
-and the invariants; every refutation carries a witness context, checked against
-the runtime's own guard evaluator before it is reported.
+state on one event (or on one of `always`, `done`, `completion`, `timeout`; the
+`error` transitions per caught error name, and the catch-alls, as
+`Dispatch.caught` tries them). What a transition receives (its event's payload,
+its work's result, the failure: `semantics.inputs`) is free within its declared
+domain, so "some context" below means some context and some input, and a
+witness names both (`a = 1, submit(amount=10001.00)`). An error group no guard
+takes is no stall: the failure goes on to the catch-alls, or fails the instance.
+Every obligation is decided by `compiler.smt.analysis` under the context's
+declared domain (types, bounds, enum members, the 64-bit int range) and the
+invariants; every refutation carries a witness context, checked against the
+runtime's own guard evaluator before it is reported.
 
 - SW401 `dead-guard` (error): a guard no context satisfies; its transition is dead.
 - SW402 `overlapping-guards` (error): two guards of one group hold together, so the
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from statewright import ir
 from statewright.compiler.smt.analysis import GuardAnalysis, Outcome
@@ -66,9 +73,11 @@ class Group:
 
     `inputs` are what every transition of the group reads besides the context
     (the event's payload, the work's result, the failure): free variables of
-    every obligation about the group. A state's `error` transitions are one
-    group whatever error each catches; a catch's condition includes the name
-    it catches (`error.name == "PaymentDeclined"`).
+    every obligation about the group. A state's `error` transitions form a group
+    per error name they catch, and one of catch-alls, as `Dispatch.caught` tries
+    them; `known` is what holds of the failure whenever the group is tried
+    (`error.name == "PaymentDeclined"`; for the catch-alls, not a name a catch
+    of the state always takes).
     """
 
     source: str
@@ -76,20 +85,21 @@ class Group:
     event: str | None
     transitions: tuple[ir.Transition, ...]
     inputs: tuple[ir.ContextField, ...] = ()
+    known: tuple[ir.Expr, ...] = ()
 
     def condition(self, transition: ir.Transition) -> ir.Expr | None:
-        """When `transition` applies, besides being tried: its guard, and the error name it catches."""
-        if transition.kind != "error" or transition.event is None:
-            return transition.guard
-        caught = ir.BinOp(
-            "==", ir.Var(input_name("error", "name"), "string"), ir.Lit(transition.event, "string"), "bool"
-        )
-        return caught if transition.guard is None else ir.BinOp("and", caught, transition.guard, "bool")
+        """When `transition` applies once tried: its guard, with what the group knows of its inputs."""
+        if transition.guard is None:
+            return None
+        found = transition.guard
+        for fact in reversed(self.known):
+            found = ir.BinOp("and", fact, found, "bool")
+        return found
 
     @property
     def guarded(self) -> tuple[ir.Transition, ...]:
-        """The transitions with a condition (not `else`)."""
-        return tuple(t for t in self.transitions if self.condition(t) is not None and not t.is_else)
+        """The transitions with a guard (not `else`)."""
+        return tuple(t for t in self.transitions if t.guard is not None and not t.is_else)
 
     @property
     def open(self) -> bool:
@@ -97,36 +107,52 @@ class Group:
         return len(self.guarded) == len(self.transitions)
 
     def conditions(self, transitions: Sequence[ir.Transition]) -> tuple[ir.Expr, ...]:
-        """The conditions of `transitions` (which must all have one)."""
+        """The conditions of `transitions` (which must all have a guard)."""
         return tuple(c for t in transitions if (c := self.condition(t)) is not None)
 
     def what(self) -> str:
-        """`event "go"` or `"always"` (in backticks), for messages."""
-        return f"event `{self.event}`" if self.kind == "event" else f"`{self.kind}`"
+        """`event "go"`, `error "Declined"` or `"always"` (in backticks), for messages."""
+        if self.kind == "event":
+            return f"event `{self.event}`"
+        if self.kind == "error" and self.event is not None:
+            return f"error `{self.event}`"
+        return f"`{self.kind}`"
+
+
+Key: TypeAlias = tuple[str, ir.TransitionKind, str | None]
 
 
 def groups_of(machine: ir.Machine) -> tuple[Group, ...]:
-    """Every group with at least one guarded transition, in IR order (the rules share a run's copy).
-
-    An error catch counts as guarded by the name it catches, so a state whose
-    catches carry guards is checked like any other choice.
-    """
-    found: dict[tuple[str, str, str | None], list[ir.Transition]] = {}
-    inputs: dict[tuple[str, str, str | None], tuple[ir.ContextField, ...]] = {}
-    guarded: set[tuple[str, str, str | None]] = set()
+    """Every group with at least one guarded transition, in IR order (the rules share a run's copy)."""
+    found: dict[Key, list[ir.Transition]] = {}
+    inputs: dict[Key, tuple[ir.ContextField, ...]] = {}
+    guarded: set[Key] = set()
     for transition, read in zip(machine.transitions, all_inputs(machine), strict=True):
-        event = None if transition.kind == "error" else transition.event
-        key = (transition.source, transition.kind, event)
+        key = (transition.source, transition.kind, transition.event)
         found.setdefault(key, []).append(transition)
         inputs.setdefault(key, read)
         if transition.guard is not None and not transition.is_else:
             guarded.add(key)
-    result = tuple(
-        Group(source, kind, event, tuple(found[(source, kind, event)]), inputs[(source, kind, event)])  # type: ignore[arg-type]
-        for (source, kind, event) in found
-        if (source, kind, event) in guarded
+    return tuple(
+        Group(*key, tuple(found[key]), inputs[key], _known(key, found)) for key in found if key in guarded
     )
-    return result
+
+
+def _known(key: Key, found: dict[Key, list[ir.Transition]]) -> tuple[ir.Expr, ...]:
+    """What holds of a failure whenever the error group `key` is tried (nothing for other kinds)."""
+    source, kind, event = key
+    if kind != "error":
+        return ()
+    name = ir.Var(input_name("error", "name"), "string")
+    if event is not None:
+        return (ir.BinOp("==", name, ir.Lit(event, "string"), "bool"),)
+    taken = [
+        other
+        for (state, other_kind, other), transitions in found.items()
+        if state == source and other_kind == "error" and other is not None
+        if any(t.guard is None or t.is_else for t in transitions)
+    ]
+    return tuple(ir.BinOp("!=", name, ir.Lit(other, "string"), "bool") for other in taken)
 
 
 def guards(transitions: Sequence[ir.Transition]) -> tuple[ir.Expr, ...]:
@@ -151,18 +177,16 @@ class SatisfiableGuardRule:
         for group in context.run_for(machine).derive(groups_of):
             for transition in group.guarded:
                 condition = group.condition(transition)
-                if transition.guard is None or condition is None:
-                    continue  # an unguarded catch: its error name alone can always occur
-                subject = (group.source, group.kind, group.event, transition.event, render(transition.guard))
+                assert transition.guard is not None and condition is not None
+                subject = (group.source, group.kind, group.event, render(transition.guard))
                 outcome = analysis.record(
                     "satisfiable", subject, analysis.satisfiable(condition, inputs=group.inputs)
                 )
                 text = render(transition.guard)
-                on = group.what() if transition.kind != "error" else _caught(transition)
                 if outcome.refuted:
                     yield Diagnostic.of(
                         DEAD_GUARD,
-                        f"guard `{text}` on {on} in `{group.source}` can never hold"
+                        f"guard `{text}` on {group.what()} in `{group.source}` can never hold"
                         f"{_whatever(machine, group)}",
                         file_of(machine),
                         transition.span,
@@ -171,13 +195,8 @@ class SatisfiableGuardRule:
                     yield unknown(machine, f"guard `{text}` can hold", outcome, transition.span)
 
 
-def _caught(transition: ir.Transition) -> str:
-    """How a message names an error transition: error `PaymentDeclined`, or `error` for any error."""
-    return f"error `{transition.event}`" if transition.event is not None else "`error`"
-
-
 def _whatever(machine: ir.Machine, group: Group) -> str:
-    """ ", whatever `submit` carries": what a dead guard's verdict covers besides the context."""
+    """What a dead guard's verdict covers besides the context (`, whatever "submit" carries`)."""
     if not group.inputs:
         return ""
     trigger = trigger_of(machine, group.transitions[0], group.inputs)
@@ -230,7 +249,7 @@ class ExclusiveGuardsRule:
                 yield unconfirmed(analysis, "exclusive", subject, machine, what, guarded[1].span)
                 continue
             first, second = both[0], both[1]
-            first_guard, second_guard = group.condition(first), group.condition(second)
+            first_guard, second_guard = first.guard, second.guard
             assert first_guard is not None and second_guard is not None
             trigger = _trigger(machine, group)
             yield Diagnostic.of(

@@ -133,10 +133,14 @@ def blocks_of(machine: ir.Machine) -> tuple[Block, ...]:
 
 
 def _caught_by_name(machine: ir.Machine) -> dict[str, tuple[str, ...]]:
-    """The error names each state catches with an unguarded `on error NAME` (never its dead letter's)."""
+    """The error names a catch of each state always takes (unguarded or `else`): never its dead letter's."""
     found: dict[str, list[str]] = {}
     for transition in machine.transitions:
-        if transition.kind == "error" and transition.event is not None and transition.guard is None:
+        if (
+            transition.kind == "error"
+            and transition.event is not None
+            and (transition.guard is None or transition.is_else)
+        ):
             found.setdefault(transition.source, []).append(transition.event)
     return {state: tuple(names) for state, names in found.items()}
 

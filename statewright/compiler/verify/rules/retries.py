@@ -16,7 +16,10 @@ states the compiler makes for saga steps and compensations:
 - SW705 retries with `jitter none`: many instances failing together retry together;
 - SW706 retried `invoke` work without an idempotency key: an attempt whose answer was lost
   is repeated, and the call runs twice (a double charge). Saga steps and compensations
-  without a key are SW502's (an error).
+  without a key are SW502's (an error);
+- SW707 an `on error NAME` catch that can never fire: every work it could catch retries
+  NAME without a limit (`retry unlimited` with NAME in `retry_on`, or no `retry_on`), so
+  the failure is never final and never reaches the catch.
 
 A compensation state runs with its step's retry policy; that policy is reported once, on the
 step. Orphaned waiting states (no timeout at all) are the waits rules' SW601.
@@ -30,6 +33,7 @@ from statewright import ir
 from statewright.compiler.verify.graph import graph_of
 from statewright.diagnostics import Diagnostic
 from statewright.diagnostics.catalog.retries import (
+    CATCH_NEVER_FIRES,
     NO_DEAD_LETTER,
     NO_JITTER,
     RETRY_WITHOUT_KEY,
@@ -214,7 +218,49 @@ class RetryKeyRule:
             )
 
 
+class CatchNeverFiresRule:
+    """SW707: an `on error NAME` catch fires only if some work below it may fail with NAME for good."""
+
+    name = "catch-reachable"
+    family = FAMILY
+    codes: tuple[str, ...] = (CATCH_NEVER_FIRES.code,)
+
+    def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
+        """Report catches naming an error that every work they could catch retries forever."""
+        graph = graph_of(context.run_for(machine))
+        states = {state.name: state for state in machine.states}
+        for transition in machine.transitions:
+            if transition.kind != "error" or transition.event is None:
+                continue
+            work = [
+                states[leaf]
+                for leaf in graph.descendants.get(transition.source, ())
+                if states[leaf].invoke is not None
+            ]
+            policies = [s.invoke.retry for s in work if s.invoke is not None]
+            if not policies or not all(_forever(policy, transition.event) for policy in policies):
+                continue
+            what = _work(machine, work[0]) if len(work) == 1 else f"the work in `{transition.source}`"
+            yield Diagnostic.of(
+                CATCH_NEVER_FIRES,
+                f"`on error {transition.event}` in `{transition.source}` can never fire: {what} retries "
+                f"`{transition.event}` without a limit, so that failure is never final",
+                _file(machine),
+                transition.span,
+                counterexample=graph.path_to(transition.source),
+            )
+
+
+def _forever(policy: ir.RetryPolicy | None, error: str) -> bool:
+    """True when `policy` retries failures named `error` without a limit."""
+    return (
+        policy is not None
+        and policy.max_retries is None
+        and (not policy.retry_on or error in policy.retry_on)
+    )
+
+
 @hookimpl
 def statewright_rules() -> list[Rule]:
-    """Return the retry and timeout rules (SW701–SW706)."""
-    return [RetryPolicyRule(), DeadLetterRule(), BoundedWorkRule(), RetryKeyRule()]
+    """Return the retry and timeout rules (SW701–SW707)."""
+    return [RetryPolicyRule(), DeadLetterRule(), BoundedWorkRule(), RetryKeyRule(), CatchNeverFiresRule()]

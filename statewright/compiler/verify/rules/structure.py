@@ -419,7 +419,7 @@ class VerbStateNameRule:
 
 @dataclass(frozen=True, slots=True)
 class NondeterminismRule:
-    """SW310: in one state, each event (and the `always` choice) has at most one unconditional way out."""
+    """SW310: per state, each event (and `always`, `done`, each caught error) has one unconditional move."""
 
     name: str = "nondeterminism"
     family: str = "determinism"
@@ -436,8 +436,10 @@ class NondeterminismRule:
         for transition in machine.transitions:
             if transition.kind == "event" and transition.event is not None:
                 groups.setdefault((transition.source, "event", transition.event), []).append(transition)
-            elif transition.kind == "always":
-                groups.setdefault((transition.source, "always", ""), []).append(transition)
+            elif transition.kind in ("always", "done"):
+                groups.setdefault((transition.source, transition.kind, ""), []).append(transition)
+            elif transition.kind == "error":  # per caught name, and the catch-alls (`Dispatch.caught`)
+                groups.setdefault((transition.source, "error", transition.event or ""), []).append(transition)
         for (source, kind, event), transitions in groups.items():
             if len(transitions) > 1:
                 yield from _conflicts(file, source, kind, event, transitions, graph)
@@ -476,7 +478,13 @@ class NondeterminismRule:
 
 
 def _what(kind: str, event: str) -> str:
-    return "the `always` choice" if kind == "always" else f"`{event}`"
+    if kind == "always":
+        return "the `always` choice"
+    if kind == "done":
+        return "`done`"
+    if kind == "error":
+        return f"error `{event}`" if event else "the catch-all `error` (dead letter)"
+    return f"`{event}`"
 
 
 def _conflicts(
