@@ -6,24 +6,20 @@ lowered in lower_patterns.py).  All findings are collected, none raised.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Literal
 
 from statewright import ir
-from statewright.compiler.lower_items import header_parts, lower_common, lower_retry
+from statewright.compiler.lower_items import (
+    header_parts,
+    lower_common,
+    lower_field,
+    lower_fields,
+    lower_retry,
+)
 from statewright.compiler.lower_patterns import lower_approval, lower_checkpoint, lower_saga
 from statewright.compiler.lower_saga_exits import lower_saga_exits
 from statewright.compiler.lowerctx import Declared, LoweringContext
-from statewright.compiler.typecheck import (
-    BOOL,
-    DECIMAL,
-    INT,
-    RESERVED,
-    STRING,
-    TType,
-    TypeChecker,
-    literal_value,
-)
+from statewright.compiler.typecheck import ERROR_INPUTS, Inputs, TType, TypeChecker
 from statewright.diagnostics import Diagnostic, codes, has_errors
 from statewright.dsl import ast
 from statewright.ir.text import render
@@ -52,7 +48,8 @@ def lower(workflow: ast.Workflow, file: str) -> tuple[ir.Machine | None, tuple[D
     _default_refusal(ctx, workflow, tops)
     ctx.expand_wildcards()
     events = tuple(
-        ir.Event(decl.name, "external", decl.doc, span=decl.span) for decl in ctx.events.values()
+        ir.Event(decl.name, "external", decl.doc, payload=ctx.payloads.get(decl.name, ()), span=decl.span)
+        for decl in ctx.events.values()
     ) + tuple(ir.Event(name, kind) for name, kind in ctx.used_implicit.items() if name not in ctx.events)
     diagnostics = tuple(ctx.diagnostics)
     if has_errors(diagnostics) or initial is None:
@@ -75,7 +72,7 @@ def lower(workflow: ast.Workflow, file: str) -> tuple[ir.Machine | None, tuple[D
         source=file,
         span=workflow.span,
     )
-    return lower_saga_exits(machine), diagnostics
+    return lower_saga_exits(machine, ctx.saga_failed), diagnostics
 
 
 def _default_refusal(ctx: LoweringContext, workflow: ast.Workflow, tops: list[ast.StateDecl]) -> None:
@@ -128,7 +125,11 @@ def _lower_header(ctx: LoweringContext, workflow: ast.Workflow) -> _Header:
                 _declare_events(ctx, item)
             case ast.Invariant():
                 invariants.append(item)
-    ctx.checker = TypeChecker(ctx.fields, ctx.report)
+    payloads = {
+        event: {f.name: TType(f.type.name, f.type.members) for f in fields}
+        for event, fields in ctx.payloads.items()
+    }
+    ctx.checker = TypeChecker(ctx.fields, ctx.report, payloads)
     lowered: list[ir.Invariant] = []
     for invariant in invariants:
         expr = ctx.types.condition(invariant.expr, "invariant")
@@ -152,28 +153,11 @@ def _lower_context(ctx: LoweringContext, context: ast.Context) -> list[ir.Contex
             )
             continue
         first[decl.name] = decl.name_span
-        if decl.name in RESERVED:
-            ctx.report(
-                codes.RESERVED_NAME,
-                f"`{decl.name}` is a word of the guard language and cannot name a field",
-                decl.name_span,
-                help="rename the field",
-            )
+        lowered = lower_field(ctx, decl)
+        if lowered is None:
             continue
-        field_type = _field_type(ctx, decl.type)
-        ttype = TType(field_type.name, field_type.members)
-        default = None
-        if decl.default is not None:
-            default = literal_value(decl.default, ttype)
-            if default is None or not _within(default, field_type):
-                ctx.report(
-                    codes.BAD_DEFAULT,
-                    f"default of `{decl.name}` does not fit {field_type.describe()}",
-                    decl.default.span,
-                )
-                continue
-        ctx.fields[decl.name] = ttype
-        fields.append(ir.ContextField(decl.name, field_type, default, decl.span))
+        ctx.fields[decl.name] = TType(lowered.type.name, lowered.type.members)
+        fields.append(lowered)
     members = {m: f for f, t in ctx.fields.items() for m in t.members}
     for name, span in first.items():
         if name in members and name in ctx.fields:
@@ -183,46 +167,6 @@ def _lower_context(ctx: LoweringContext, context: ast.Context) -> list[ir.Contex
                 span,
             )
     return fields
-
-
-def _field_type(ctx: LoweringContext, spec: ast.TypeSpec) -> ir.FieldType:
-    match spec:
-        case ast.IntType(min=low, max=high, span=span):
-            _check_bounds(ctx, low, high, span)
-            return ir.FieldType("int", low, high)
-        case ast.DecimalType(min=low, max=high, span=span):
-            _check_bounds(ctx, low, high, span)
-            return ir.FieldType("decimal", low, high)
-        case ast.BoolType():
-            return ir.FieldType(BOOL.name)
-        case ast.StringType():
-            return ir.FieldType(STRING.name)
-        case ast.EnumType(members=members, span=span):
-            unique: list[str] = []
-            for member in members:
-                if member in unique:
-                    ctx.report(codes.DUPLICATE_ENUM_MEMBER, f"enum member `{member}` listed twice", span)
-                elif member in RESERVED:
-                    ctx.report(codes.RESERVED_NAME, f"`{member}` cannot be an enum member", span)
-                else:
-                    unique.append(member)
-            return ir.FieldType("enum", members=tuple(unique))
-    raise AssertionError(f"unknown type {spec!r}")  # pragma: no cover
-
-
-def _check_bounds(
-    ctx: LoweringContext, low: int | Decimal | None, high: int | Decimal | None, span: Span
-) -> None:
-    if low is not None and high is not None and low > high:
-        ctx.report(codes.BAD_BOUNDS, f"lower bound {low} is greater than upper bound {high}", span)
-
-
-def _within(value: ir.Value, field_type: ir.FieldType) -> bool:
-    if field_type.name not in (INT.name, DECIMAL.name) or isinstance(value, bool | str):
-        return True
-    if field_type.min is not None and value < field_type.min:
-        return False
-    return field_type.max is None or value <= field_type.max
 
 
 def _declare_events(ctx: LoweringContext, events: ast.Events) -> None:
@@ -237,6 +181,8 @@ def _declare_events(ctx: LoweringContext, events: ast.Events) -> None:
             )
             continue
         ctx.events[decl.name] = decl
+        if decl.payload:
+            ctx.payloads[decl.name] = lower_fields(ctx, decl.payload, f"the payload of `{decl.name}`")
 
 
 # --------------------------------------------------------------------------- state names
@@ -317,8 +263,16 @@ def _lower_plain(ctx: LoweringContext, node: ast.State, parent: str | None) -> N
     invoke: ast.Invoke | None = None
     retry: ast.Retry | None = None
     heartbeat: ast.Heartbeat | None = None
-    done: ast.Outcome | None = None
+    done: list[ast.Outcome] = []
+    catches: list[ast.Transition] = []
+    always: list[ast.Always] = []
     for item in node.items:
+        if isinstance(item, ast.Transition) and item.error is not None:
+            catches.append(item)
+            continue
+        if isinstance(item, ast.Always):
+            always.append(item)
+            continue
         if lower_common(ctx, node.name, item, seen) or isinstance(item, _STATE_NODES):
             continue
         match item:
@@ -328,11 +282,13 @@ def _lower_plain(ctx: LoweringContext, node: ast.State, parent: str | None) -> N
                 retry = item
             case ast.Heartbeat(span=span) if ctx.once(seen, "heartbeat", span, "`heartbeat`"):
                 heartbeat = item
-            case ast.Outcome(span=span) if ctx.once(seen, "done", span, "`done`"):
-                done = item
-    lowered_invoke = _lower_invoke(ctx, node.name, invoke, retry, heartbeat)
-    if done is not None:
-        _lower_done(ctx, node.name, done, has_children=bool(children), has_invoke=invoke is not None)
+            case ast.Outcome(span=span) if _done_once(ctx, seen, item):
+                done.append(item)
+    lowered_invoke = _lower_invoke(ctx, node.name, invoke, retry, heartbeat, catches)
+    if always:
+        _lower_always(ctx, node, always, waits=invoke is not None or bool(children))
+    for outcome in done:
+        _lower_done(ctx, node.name, outcome, has_children=bool(children), invoke=lowered_invoke)
     ctx.states.append(
         header.state(
             node.name,
@@ -348,12 +304,60 @@ def _lower_plain(ctx: LoweringContext, node: ast.State, parent: str | None) -> N
         lower_state(ctx, child, node.name)
 
 
+def _done_once(ctx: LoweringContext, seen: dict[str, Span], item: ast.Outcome) -> bool:
+    """Several guarded `done` lines are allowed; an unguarded `done` or a `done else` only once."""
+    if item.guard is not None:
+        return True
+    key = "done else" if item.is_else else "done"
+    return ctx.once(seen, key, item.span, f"`{key}`")
+
+
+def _lower_always(ctx: LoweringContext, node: ast.State, always: list[ast.Always], *, waits: bool) -> None:
+    """Lower `always [when G | else] -> T`: eventless choices of a state that only routes."""
+    events = [i for i in node.items if isinstance(i, ast.Transition) and i.error is None]
+    if waits or events:
+        what = (
+            f"`on {events[0].event}`"
+            if events
+            else "child states"
+            if any(isinstance(i, _STATE_NODES) for i in node.items)
+            else "invoked work"
+        )
+        ctx.report(
+            codes.ALWAYS_IN_WAITING_STATE,
+            f"state `{node.name}` has `always` transitions and also {what}",
+            always[0].span,
+            help="a state with `always` only routes, at once, on data it already has: move the waiting "
+            "into its own state and route to it",
+        )
+        return
+    where = Inputs(where=f"`always` in state `{node.name}`")
+    for item in always:
+        target = ctx.target(item.target, item.target_span)
+        guard = None if item.guard is None else ctx.types.at(where).condition(item.guard, "guard")
+        actions = ctx.actions(item.actions, where)
+        if target is None or (item.guard is not None and guard is None):
+            continue
+        ctx.add_transition(
+            ir.Transition(
+                node.name,
+                "always",
+                target,
+                guard=guard,
+                is_else=item.is_else,
+                actions=actions,
+                span=item.span,
+            )
+        )
+
+
 def _lower_invoke(
     ctx: LoweringContext,
     state: str,
     invoke: ast.Invoke | None,
     retry: ast.Retry | None,
     heartbeat: ast.Heartbeat | None,
+    catches: list[ast.Transition],
 ) -> ir.Invoke | None:
     for orphan, what in ((retry, "`retry`"), (heartbeat, "`heartbeat`")):
         if orphan is not None and invoke is None:
@@ -363,27 +367,77 @@ def _lower_invoke(
                 orphan.span,
                 help="add `invoke action_name` to the state, or remove it",
             )
+    for catch in catches if invoke is None else ():
+        ctx.report(
+            codes.MISSING_ITEM,
+            f"`on error {catch.error}` in state `{state}` catches a failure of invoked work, "
+            "but the state invokes nothing",
+            catch.span,
+            help="add `invoke action_name` to the state, or remove it",
+        )
     if invoke is None:
         return None
     policy = lower_retry(ctx, retry)
+    _lower_catches(ctx, state, catches)
     if policy is not None and policy.dead_letter is not None:
+        assert retry is not None
+        failure = ctx.inputs("error", (), f"`dead_letter` of state `{state}`", "the failure")
+        actions = ctx.actions(retry.dead_letter_actions, _error_inputs(failure))
         ctx.add_transition(
-            ir.Transition(state, "error", policy.dead_letter, span=retry.span if retry else invoke.span)
+            ir.Transition(state, "error", policy.dead_letter, actions=actions, span=retry.span)
         )
+    elif retry is not None and retry.dead_letter_actions is not None:
+        ctx.actions(retry.dead_letter_actions, _error_inputs(Inputs(where=f"`dead_letter` of `{state}`")))
+    result = (
+        ()
+        if invoke.returns is None
+        else lower_fields(ctx, invoke.returns, f"the result of `{invoke.action}`")
+    )
     return ir.Invoke(
         invoke.action,
         invoke.key,
         invoke.service,
         policy,
         heartbeat.duration_ms if heartbeat else None,
+        result=result,
         span=invoke.span,
     )
 
 
+def _error_inputs(site: Inputs) -> Inputs:
+    """`site` with the failure's fields (`error.name`, `error.message`) available."""
+    return Inputs("error", ERROR_INPUTS, site.where, "the failure")
+
+
+def _lower_catches(ctx: LoweringContext, state: str, catches: list[ast.Transition]) -> None:
+    """Lower `on error NAME -> T { actions }`: kind-error transitions naming the error, in order."""
+    seen: dict[str, Span] = {}
+    for catch in catches:
+        assert catch.error is not None
+        if not ctx.once(seen, catch.error, catch.span, f"`on error {catch.error}`"):
+            continue
+        if catch.guard is not None or catch.is_else or catch.requires or catch.scope or catch.evidence:
+            ctx.report(
+                codes.GUARD_NOT_ALLOWED,
+                f"`on error {catch.error}` takes no guard, `else`, `requires`, `scope` or `evidence`",
+                catch.span,
+                help="catch the error by name and route on its data in the target state with "
+                "`always when ... -> T`",
+            )
+            continue
+        target = ctx.target(catch.target, catch.target_span)
+        site = Inputs(where=f"`on error {catch.error}` in state `{state}`")
+        actions = ctx.actions(catch.actions, _error_inputs(site))
+        if target is not None:
+            ctx.add_transition(
+                ir.Transition(state, "error", target, event=catch.error, actions=actions, span=catch.span)
+            )
+
+
 def _lower_done(
-    ctx: LoweringContext, state: str, done: ast.Outcome, *, has_children: bool, has_invoke: bool
+    ctx: LoweringContext, state: str, done: ast.Outcome, *, has_children: bool, invoke: ir.Invoke | None
 ) -> None:
-    if not has_children and not has_invoke:
+    if not has_children and invoke is None:
         ctx.report(
             codes.BAD_TARGET,
             f"`done` in state `{state}` needs child states or invoked work to complete",
@@ -391,10 +445,34 @@ def _lower_done(
             help="use `on EVENT -> TARGET`, or add `invoke action_name`",
         )
         return
+    if has_children and (done.guard is not None or done.is_else):
+        _no_guard(ctx, f"`done` of compound state `{state}`", done.span)
+        return
+    if invoke is not None and not has_children:
+        site = ctx.inputs(
+            "result", invoke.result, f"`done` of state `{state}`", f"the work `{invoke.action}`"
+        )
+    else:
+        site = Inputs(where=f"`done` of compound state `{state}`")
+    guard = None if done.guard is None else ctx.types.at(site).condition(done.guard, "guard")
+    actions = ctx.actions(done.actions, site)
     target = ctx.target(done.target, done.target_span)
-    if target is not None:
+    if target is not None and (done.guard is None or guard is not None):
         kind: ir.TransitionKind = "completion" if has_children else "done"
-        ctx.add_transition(ir.Transition(state, kind, target, span=done.span))
+        ctx.add_transition(
+            ir.Transition(
+                state, kind, target, guard=guard, is_else=done.is_else, actions=actions, span=done.span
+            )
+        )
+
+
+def _no_guard(ctx: LoweringContext, what: str, span: Span) -> None:
+    ctx.report(
+        codes.GUARD_NOT_ALLOWED,
+        f"{what} takes no guard or `else`",
+        span,
+        help="a compound state completes once; route on data after it with `always when ... -> T`",
+    )
 
 
 def _lower_final(ctx: LoweringContext, node: ast.FinalState, parent: str | None) -> None:
@@ -438,9 +516,16 @@ def _lower_parallel(ctx: LoweringContext, node: ast.ParallelState, parent: str |
         if lower_common(ctx, node.name, item, seen) or isinstance(item, ast.Region):
             continue
         if isinstance(item, ast.Outcome) and ctx.once(seen, "done", item.span, "`done`"):
+            if item.guard is not None or item.is_else:
+                _no_guard(ctx, f"`done` of parallel state `{node.name}`", item.span)
+                continue
             target = ctx.target(item.target, item.target_span)
+            where = Inputs(where=f"`done` of parallel state `{node.name}`")
+            actions = ctx.actions(item.actions, where)
             if target is not None:
-                ctx.add_transition(ir.Transition(node.name, "completion", target, span=item.span))
+                ctx.add_transition(
+                    ir.Transition(node.name, "completion", target, actions=actions, span=item.span)
+                )
     own = tuple(r.name for r in regions if r.name in ctx.declared and ctx.declared[r.name].node is r)
     ctx.states.append(header.state(node.name, "parallel", parent, node.span, children=own))
     for region in regions:

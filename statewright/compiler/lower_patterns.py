@@ -18,10 +18,18 @@ saga table still records it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from statewright import ir
-from statewright.compiler.lower_items import BlockHeader, header_parts, lower_common, lower_retry
+from statewright.compiler.lower_items import (
+    BlockHeader,
+    header_parts,
+    lower_common,
+    lower_fields,
+    lower_retry,
+)
 from statewright.compiler.lowerctx import LoweringContext
-from statewright.compiler.typecheck import balanced
+from statewright.compiler.typecheck import ERROR_INPUTS, Inputs, balanced, reads_input
 from statewright.diagnostics import codes
 from statewright.dsl import ast
 from statewright.source import Span
@@ -40,6 +48,33 @@ def _outcomes(
         ):
             found[item.kind] = ctx.target(item.target, item.target_span)
     return found
+
+
+def _outcome_actions(
+    ctx: LoweringContext, owner: str, items: tuple[object, ...], kinds: tuple[str, ...]
+) -> dict[str, tuple[ir.Action, ...]]:
+    """Lower the actions of each outcome (`approved -> T { ... }`).
+
+    Only a saga's `compensation_failed` actions may read the failure (`error.*`). A
+    repeated outcome was reported by `_outcomes`; its actions are checked all the same.
+    """
+    found: dict[str, tuple[ir.Action, ...]] = dict.fromkeys(kinds, ())
+    for item in items:
+        if isinstance(item, ast.Outcome) and item.kind in kinds:
+            where = f"the actions of `{item.kind}` of `{owner}`"
+            site = (
+                Inputs("error", ERROR_INPUTS, where, "the failure")
+                if item.kind == "compensation_failed"
+                else Inputs(where=where)
+            )
+            lowered = ctx.actions(item.actions, site)
+            if not found[item.kind]:
+                found[item.kind] = lowered
+    return found
+
+
+def _reads_error(actions: tuple[ir.Action, ...]) -> bool:
+    return any(isinstance(a, ir.Assign) and reads_input(a.value, "error") for a in actions)
 
 
 def _require(
@@ -71,7 +106,9 @@ def lower_saga(ctx: LoweringContext, node: ast.SagaState, parent: str | None) ->
     for item in node.items:
         if not isinstance(item, ast.Step | ast.Outcome):
             lower_common(ctx, node.name, item, seen)
-    outcomes = _outcomes(ctx, node.name, node.items, ("done", "compensated", "compensation_failed"), seen)
+    kinds = ("done", "compensated", "compensation_failed")
+    outcomes = _outcomes(ctx, node.name, node.items, kinds, seen)
+    actions = _outcome_actions(ctx, node.name, node.items, kinds)
     _require(ctx, node.name, node.name_span, outcomes, node.items, "done", "compensated")
     steps = [i for i in node.items if isinstance(i, ast.Step)]
     if not steps:
@@ -84,6 +121,7 @@ def lower_saga(ctx: LoweringContext, node: ast.SagaState, parent: str | None) ->
         return
     names: dict[str, Span] = {}
     table: list[ir.SagaStep] = []
+    then: dict[str, tuple[ir.Action, ...]] = {}
     for index, step in enumerate(steps):
         state = f"{node.name}.{step.action}"
         if not ctx.once(names, state, step.span, f"step `{step.action}`"):
@@ -94,6 +132,15 @@ def lower_saga(ctx: LoweringContext, node: ast.SagaState, parent: str | None) ->
             comp_state = f"{node.name}.{step.compensate}"
             ctx.once(names, comp_state, step.span, f"compensation `{step.compensate}`")
         _check_step(ctx, step)
+        result = (
+            ()
+            if step.returns is None
+            else lower_fields(ctx, step.returns, f"the result of step `{step.action}`")
+        )
+        site = ctx.inputs(
+            "result", result, f"the `then` of step `{step.action}`", f"the work `{step.action}`"
+        )
+        then[state] = ctx.actions(step.then, site)
         table.append(
             ir.SagaStep(
                 index=index,
@@ -108,6 +155,7 @@ def lower_saga(ctx: LoweringContext, node: ast.SagaState, parent: str | None) ->
                 service=step.service,
                 timeout_ms=step.timeout_ms,
                 retry=lower_retry(ctx, step.retry),
+                result=result,
                 span=step.span,
             )
         )
@@ -133,7 +181,9 @@ def lower_saga(ctx: LoweringContext, node: ast.SagaState, parent: str | None) ->
             role="saga",
         )
     )
-    _saga_graph(ctx, node.name, table, outcomes)
+    _check_failed_actions(ctx, node, table, actions["compensation_failed"])
+    ctx.saga_failed[node.name] = actions["compensation_failed"]
+    _saga_graph(ctx, node.name, table, outcomes, _Edges(then, actions))
     ctx.sagas.append(
         ir.Saga(
             node.name,
@@ -171,11 +221,55 @@ def _check_step(ctx: LoweringContext, step: ast.Step) -> None:
         )
 
 
+def _check_failed_actions(
+    ctx: LoweringContext, node: ast.SagaState, steps: list[ir.SagaStep], actions: tuple[ir.Action, ...]
+) -> None:
+    """`compensation_failed` actions that read the failure cannot also run after a timeout (no failure)."""
+    if not _reads_error(actions):
+        return
+    timed = _timed_failures(steps)
+    if timed is not None:
+        outcome = next(
+            i for i in node.items if isinstance(i, ast.Outcome) and i.kind == "compensation_failed"
+        )
+        ctx.report(
+            codes.INPUT_NOT_AVAILABLE,
+            f"the actions of `compensation_failed` of `{node.name}` read `error.*`, but step "
+            f"`{timed.action}`'s timeout also leads there, and a timeout carries no failure",
+            outcome.span,
+            help="remove the step's `timeout`, or record the failure without reading `error.name` / "
+            "`error.message`",
+        )
+
+
+def _timed_failures(steps: list[ir.SagaStep]) -> ir.SagaStep | None:
+    """The first step whose timeout can lead to `compensation_failed` (after the pivot, or compensating)."""
+    pivot_seen = False
+    for step in steps:
+        if step.timeout_ms is not None and (pivot_seen or step.compensation_state is not None):
+            return step
+        pivot_seen = pivot_seen or step.pivot
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Edges:
+    """The actions lowered onto a saga's edges: each step's `then`, and each outcome's."""
+
+    then: dict[str, tuple[ir.Action, ...]]
+    outcome: dict[str, tuple[ir.Action, ...]]
+
+
 def _saga_graph(
-    ctx: LoweringContext, saga: str, steps: list[ir.SagaStep], outcomes: dict[str, str | None]
+    ctx: LoweringContext,
+    saga: str,
+    steps: list[ir.SagaStep],
+    outcomes: dict[str, str | None],
+    edges: _Edges,
 ) -> None:
     """Add step states, compensation states, and the transitions between them."""
     pivot_seen = False
+    failed = edges.outcome["compensation_failed"]
     for position, step in enumerate(steps):
         ctx.states.append(
             ir.State(
@@ -183,19 +277,37 @@ def _saga_graph(
                 kind="atomic",
                 parent=saga,
                 role="saga_step",
-                invoke=ir.Invoke(step.action, step.key, step.service, step.retry, None, span=step.span),
+                invoke=ir.Invoke(
+                    step.action, step.key, step.service, step.retry, None, step.result, span=step.span
+                ),
                 span=step.span,
             )
         )
-        after = steps[position + 1].state if position + 1 < len(steps) else outcomes["done"]
+        last = position + 1 == len(steps)
+        after = outcomes["done"] if last else steps[position + 1].state
         if after is not None:
-            ctx.add_transition(ir.Transition(step.state, "done", after, span=step.span))
-        failure = outcomes["compensation_failed"] if pivot_seen else _undo_from(steps[:position], outcomes)
+            done = edges.then.get(step.state, ()) + (edges.outcome["done"] if last else ())
+            ctx.add_transition(ir.Transition(step.state, "done", after, actions=done, span=step.span))
+        if pivot_seen:
+            failure, on_failure = outcomes["compensation_failed"], failed
+        else:
+            failure, on_failure = _undo_from(steps[:position], outcomes), ()
+            if failure == outcomes["compensated"] and not _compensates(steps[:position]):
+                on_failure = edges.outcome["compensated"]
         if failure is not None:
-            ctx.add_transition(ir.Transition(step.state, "error", failure, span=step.span))
+            ctx.add_transition(
+                ir.Transition(step.state, "error", failure, actions=on_failure, span=step.span)
+            )
             if step.timeout_ms is not None:
                 ctx.add_transition(
-                    ir.Transition(step.state, "timeout", failure, after_ms=step.timeout_ms, span=step.span)
+                    ir.Transition(
+                        step.state,
+                        "timeout",
+                        failure,
+                        after_ms=step.timeout_ms,
+                        actions=on_failure,
+                        span=step.span,
+                    )
                 )
         pivot_seen = pivot_seen or step.pivot
     for position, step in enumerate(steps):
@@ -215,11 +327,18 @@ def _saga_graph(
         )
         following = _undo_from(steps[:position], outcomes)
         if following is not None:
-            ctx.add_transition(ir.Transition(step.compensation_state, "done", following, span=step.span))
+            undone = () if _compensates(steps[:position]) else edges.outcome["compensated"]
+            ctx.add_transition(
+                ir.Transition(step.compensation_state, "done", following, actions=undone, span=step.span)
+            )
         if outcomes["compensation_failed"] is not None:
             ctx.add_transition(
                 ir.Transition(
-                    step.compensation_state, "error", outcomes["compensation_failed"], span=step.span
+                    step.compensation_state,
+                    "error",
+                    outcomes["compensation_failed"],
+                    actions=failed,
+                    span=step.span,
                 )
             )
         if step.timeout_ms is not None and outcomes["compensation_failed"] is not None:
@@ -229,9 +348,15 @@ def _saga_graph(
                     "timeout",
                     outcomes["compensation_failed"],
                     after_ms=step.timeout_ms,
+                    actions=failed,
                     span=step.span,
                 )
             )
+
+
+def _compensates(completed: list[ir.SagaStep]) -> bool:
+    """True when some completed step has a compensation state (so undoing goes there first)."""
+    return any(step.compensation_state is not None for step in completed)
 
 
 def _undo_from(completed: list[ir.SagaStep], outcomes: dict[str, str | None]) -> str | None:
@@ -267,6 +392,7 @@ def lower_approval(ctx: LoweringContext, node: ast.ApprovalState, parent: str | 
             case _:
                 lower_common(ctx, node.name, item, seen)
     outcomes = _outcomes(ctx, node.name, node.items, ("approved", "rejected", "recall"), seen)
+    actions = _outcome_actions(ctx, node.name, node.items, ("approved", "rejected", "recall"))
     _require(ctx, node.name, node.name_span, outcomes, node.items, "approved", "rejected")
     if not levels:
         ctx.report(
@@ -278,13 +404,20 @@ def lower_approval(ctx: LoweringContext, node: ast.ApprovalState, parent: str | 
         return
     table = _levels(ctx, node, levels, routing)
     if routing == "parallel":
-        _parallel_approval(ctx, node, table, outcomes, delegation, parent, header)
+        _parallel_approval(ctx, node, table, outcomes, actions, delegation, parent, header)
     else:
-        _sequential_approval(ctx, node, table, outcomes, delegation, parent, header, routing)
+        _sequential_approval(ctx, node, table, outcomes, actions, delegation, parent, header, routing)
     if outcomes["recall"] is not None:
         ctx.event("recall", node.span, "approval")
         ctx.add_transition(
-            ir.Transition(node.name, "event", outcomes["recall"], event="recall", span=node.span)
+            ir.Transition(
+                node.name,
+                "event",
+                outcomes["recall"],
+                event="recall",
+                actions=actions["recall"],
+                span=node.span,
+            )
         )
     ctx.approvals.append(
         ir.Approval(
@@ -412,6 +545,7 @@ def _level_waits(
     level: ir.ApprovalLevel,
     parent: str,
     outcomes: dict[str, str | None],
+    rejected: tuple[ir.Action, ...],
     delegation: bool,
 ) -> None:
     """Add a waiting level state with its reject, delegate and timeout transitions."""
@@ -421,7 +555,14 @@ def _level_waits(
     if outcomes["rejected"] is not None:
         ctx.event("reject", level.span, "approval")
         ctx.add_transition(
-            ir.Transition(level.state, "event", outcomes["rejected"], event="reject", span=level.span)
+            ir.Transition(
+                level.state,
+                "event",
+                outcomes["rejected"],
+                event="reject",
+                actions=rejected,
+                span=level.span,
+            )
         )
     ctx.event("delegate", level.span, "approval")
     if delegation:
@@ -443,6 +584,7 @@ def _sequential_approval(
     node: ast.ApprovalState,
     table: list[ir.ApprovalLevel],
     outcomes: dict[str, str | None],
+    actions: dict[str, tuple[ir.Action, ...]],
     delegation: bool,
     parent: str | None,
     header: BlockHeader,
@@ -465,17 +607,33 @@ def _sequential_approval(
     ctx.event("approve", node.span, "approval")
     if conditional:
         ctx.states.append(ir.State(route, "atomic", parent=node.name, role="approval_route", span=node.span))
-        _choose_next(ctx, route, "always", None, table, outcomes["approved"], node.span)
+        _choose_next(ctx, route, "always", None, table, outcomes["approved"], actions["approved"], node.span)
     for position, level in enumerate(table):
-        _level_waits(ctx, level, node.name, outcomes, delegation)
+        _level_waits(ctx, level, node.name, outcomes, actions["rejected"], delegation)
         rest = table[position + 1 :]
         if conditional:
-            _choose_next(ctx, level.state, "event", "approve", rest, outcomes["approved"], level.span)
+            _choose_next(
+                ctx,
+                level.state,
+                "event",
+                "approve",
+                rest,
+                outcomes["approved"],
+                actions["approved"],
+                level.span,
+            )
         else:
             after = rest[0].state if rest else outcomes["approved"]
             if after is not None:
                 ctx.add_transition(
-                    ir.Transition(level.state, "event", after, event="approve", span=level.span)
+                    ir.Transition(
+                        level.state,
+                        "event",
+                        after,
+                        event="approve",
+                        actions=() if rest else actions["approved"],
+                        span=level.span,
+                    )
                 )
 
 
@@ -486,6 +644,7 @@ def _choose_next(
     event: str | None,
     rest: list[ir.ApprovalLevel],
     approved: str | None,
+    on_approved: tuple[ir.Action, ...],
     span: Span,
 ) -> None:
     """Go to the first later level whose condition holds (exclusive guards), else to `approved`."""
@@ -506,7 +665,9 @@ def _choose_next(
         skipped.append(level.condition)
     if approved is not None:
         ctx.add_transition(
-            ir.Transition(source, kind, approved, event=event, is_else=bool(skipped), span=span)
+            ir.Transition(
+                source, kind, approved, event=event, is_else=bool(skipped), actions=on_approved, span=span
+            )
         )
 
 
@@ -527,6 +688,7 @@ def _parallel_approval(
     node: ast.ApprovalState,
     table: list[ir.ApprovalLevel],
     outcomes: dict[str, str | None],
+    actions: dict[str, tuple[ir.Action, ...]],
     delegation: bool,
     parent: str | None,
     header: BlockHeader,
@@ -556,7 +718,7 @@ def _parallel_approval(
                 span=level.span,
             )
         )
-        _level_waits(ctx, level, region, outcomes, delegation)
+        _level_waits(ctx, level, region, outcomes, actions["rejected"], delegation)
         ctx.states.append(
             ir.State(
                 granted, "final", parent=region, role="approval_granted", outcome="success", span=level.span
@@ -564,7 +726,11 @@ def _parallel_approval(
         )
         ctx.add_transition(ir.Transition(level.state, "event", granted, event="approve", span=level.span))
     if outcomes["approved"] is not None:
-        ctx.add_transition(ir.Transition(node.name, "completion", outcomes["approved"], span=node.span))
+        ctx.add_transition(
+            ir.Transition(
+                node.name, "completion", outcomes["approved"], actions=actions["approved"], span=node.span
+            )
+        )
 
 
 # --------------------------------------------------------------------------- checkpoints
@@ -588,6 +754,7 @@ def lower_checkpoint(ctx: LoweringContext, node: ast.CheckpointState, parent: st
             case _:
                 lower_common(ctx, node.name, item, seen)
     outcomes = _outcomes(ctx, node.name, node.items, ("acknowledged",), seen)
+    actions = _outcome_actions(ctx, node.name, node.items, ("acknowledged",))
     _require(ctx, node.name, node.name_span, outcomes, node.items, "acknowledged")
     ctx.states.append(
         header.state(
@@ -602,7 +769,14 @@ def lower_checkpoint(ctx: LoweringContext, node: ast.CheckpointState, parent: st
     if outcomes["acknowledged"] is not None:
         ctx.event("acknowledge", node.span, "checkpoint")
         ctx.add_transition(
-            ir.Transition(node.name, "event", outcomes["acknowledged"], event="acknowledge", span=node.span)
+            ir.Transition(
+                node.name,
+                "event",
+                outcomes["acknowledged"],
+                event="acknowledge",
+                actions=actions["acknowledged"],
+                span=node.span,
+            )
         )
     fallback = timeout.target if timeout is not None and timeout.target in ctx.declared else None
     ctx.checkpoints.append(

@@ -31,6 +31,7 @@ region of an enclosing parallel state) are refused by the verifier (SW507).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from statewright import ir
 from statewright.semantics.dispatch import Dispatch
@@ -74,13 +75,19 @@ def pending_undo(saga: ir.Saga) -> dict[str, Pending]:
     return found
 
 
-def lower_saga_exits(machine: ir.Machine) -> ir.Machine:
-    """Route every event exit from a saga with something to undo through compensation states."""
+def lower_saga_exits(
+    machine: ir.Machine, failed_actions: Mapping[str, tuple[ir.Action, ...]] | None = None
+) -> ir.Machine:
+    """Route every event exit from a saga with something to undo through compensation states.
+
+    `failed_actions` are each saga's `compensation_failed -> S { actions }`: they run on
+    an exit chain's failures too, as on the saga's own.
+    """
     if not machine.sagas:
         return machine
     dispatch = Dispatch(machine)
     hierarchy = Hierarchy(machine)
-    added = _Added()
+    added = _Added(failed=dict(failed_actions or {}))
     for saga in machine.sagas:
         _saga_exits(machine, dispatch, hierarchy, saga, added)
     if not added.before and not added.rejects:
@@ -108,6 +115,8 @@ class _Added:
     """Leaf copies, by the index of the original transition they are written before."""
     rejects: list[ir.Reject] = dataclasses.field(default_factory=list)
     names: set[str] = dataclasses.field(default_factory=set)
+    failed: dict[str, tuple[ir.Action, ...]] = dataclasses.field(default_factory=dict)
+    """Each saga's `compensation_failed` actions."""
 
 
 def _saga_exits(
@@ -192,11 +201,19 @@ def _chain(
         )
         added.transitions.append(ir.Transition(name, "done", following, span=step.span))
         if saga.compensation_failed is not None:
-            added.transitions.append(ir.Transition(name, "error", saga.compensation_failed, span=step.span))
+            failed = added.failed.get(saga.state, ())
+            added.transitions.append(
+                ir.Transition(name, "error", saga.compensation_failed, actions=failed, span=step.span)
+            )
             if step.timeout_ms is not None:
                 added.transitions.append(
                     ir.Transition(
-                        name, "timeout", saga.compensation_failed, after_ms=step.timeout_ms, span=step.span
+                        name,
+                        "timeout",
+                        saga.compensation_failed,
+                        after_ms=step.timeout_ms,
+                        actions=failed,
+                        span=step.span,
                     )
                 )
         following = name

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from statewright import ir
-from statewright.compiler.typecheck import TType, TypeChecker, suggest
+from statewright.compiler.typecheck import NO_INPUTS, Inputs, TType, TypeChecker, suggest
 from statewright.diagnostics import Diagnostic, Related, codes
 from statewright.dsl import ast
 from statewright.source import Span
@@ -43,6 +43,8 @@ class LoweringContext:
     file: str
     fields: dict[str, TType] = field(default_factory=dict)
     events: dict[str, ast.EventDecl] = field(default_factory=dict)
+    payloads: dict[str, tuple[ir.ContextField, ...]] = field(default_factory=dict)
+    """Each declared event's lowered payload fields."""
     declared: dict[str, Declared] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     states: list[ir.State] = field(default_factory=list)
@@ -54,6 +56,8 @@ class LoweringContext:
     used_implicit: dict[str, ir.EventKind] = field(default_factory=dict)
     implicit_uses: dict[str, Span] = field(default_factory=dict)
     wildcards: list[ir.Reject] = field(default_factory=list)
+    saga_failed: dict[str, tuple[ir.Action, ...]] = field(default_factory=dict)
+    """Each saga's `compensation_failed` actions, for the exit chains `lower_saga_exits` adds."""
     checker: TypeChecker | None = None
 
     # ------------------------------------------------------------------ findings
@@ -65,6 +69,13 @@ class LoweringContext:
     def related(self, span: Span, message: str) -> Related:
         """Return a secondary location in this file."""
         return Related(self.file, span, message)
+
+    def inputs(
+        self, scope: ir.InputScope, fields: Iterable[ir.ContextField], where: str, owner: str
+    ) -> Inputs:
+        """The inputs of one site: `fields` of `scope`, read in `where`, provided by `owner`."""
+        typed = {f.name: TType(f.type.name, f.type.members) for f in fields}
+        return Inputs(scope, typed, where, owner)
 
     @property
     def types(self) -> TypeChecker:
@@ -136,15 +147,18 @@ class LoweringContext:
 
     # ------------------------------------------------------------------ common pieces
 
-    def actions(self, actions: Iterable[ast.Action] | None) -> tuple[ir.Action, ...]:
-        """Lower `do` / `set` / `emit` actions, checking names and types."""
+    def actions(
+        self, actions: Iterable[ast.Action] | None, inputs: Inputs = NO_INPUTS
+    ) -> tuple[ir.Action, ...]:
+        """Lower `do` / `set` / `emit` actions, checking names and types; `set` may read `inputs`."""
         lowered: list[ir.Action] = []
+        checker = self.types.at(inputs)
         for action in actions or ():
             match action:
                 case ast.DoAction(name=name, key=key, span=span):
                     lowered.append(ir.Call(name, key, None, span))
                 case ast.SetAction(target=target, value=value, span=span, target_span=target_span):
-                    expr = self.types.assignment(target, value, span, target_span)
+                    expr = checker.assignment(target, value, span, target_span)
                     if expr is not None:
                         lowered.append(ir.Assign(target, expr, span))
                 case ast.EmitAction(event=event, span=span):

@@ -7,9 +7,10 @@ problem becomes a diagnostic; a bad expression yields None, never an exception.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from statewright import ir
@@ -56,18 +57,66 @@ class _Pending:
 Typed = tuple[ir.Expr, TType]
 
 
-class TypeChecker:
-    """Checks expressions against one workflow's context fields."""
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The data an expression may read besides the context, and where the expression is.
 
-    def __init__(self, fields: Mapping[str, TType], report: Report) -> None:
+    `scope` is the one input scope available (`event`, `result`, `error`; None:
+    none), `fields` its fields by name (`amount` for `event.amount`), `where`
+    says in words where the expression is written ("the guard of `on submit`"),
+    for diagnostics.
+    """
+
+    scope: ir.InputScope | None = None
+    fields: Mapping[str, TType] = field(default_factory=dict)
+    where: str = "here"
+    owner: str = ""
+    """What provides the data: the event's name, or `work `x` of state `S``."""
+
+
+NO_INPUTS = Inputs()
+ERROR_INPUTS = {"name": TType("string"), "message": TType("string")}
+"""The fields of `error` (LANGUAGE.md, "Data")."""
+
+_AVAILABLE = {
+    "event": "the triggering event's payload is read only in the guard and actions of `on E`, "
+    "where E declares the field",
+    "result": "a work result is read only in the guard and actions of `done` in a state whose "
+    "`invoke ... returns { ... }` declares the field, and in a saga step's `then { ... }`",
+    "error": "a failure is read only in the actions of `dead_letter -> S { ... }`, "
+    "`on error NAME -> S { ... }` and a saga's `compensation_failed -> S { ... }`",
+}
+
+
+class TypeChecker:
+    """Checks expressions against one workflow's context fields (and, at a site, its inputs)."""
+
+    def __init__(
+        self,
+        fields: Mapping[str, TType],
+        report: Report,
+        payloads: Mapping[str, Mapping[str, TType]] | None = None,
+    ) -> None:
         self.fields = dict(fields)
         self.report = report
         self.members = sorted({m for t in fields.values() for m in t.members})
+        self.payloads: Mapping[str, Mapping[str, TType]] = payloads or {}
+        self.inputs = NO_INPUTS
+
+    def at(self, inputs: Inputs) -> TypeChecker:
+        """Return a checker for expressions written where `inputs` arrive (this one is unchanged)."""
+        if inputs is self.inputs:
+            return self
+        site = copy.copy(self)
+        site.inputs = inputs
+        return site
 
     # ------------------------------------------------------------------ entry points
 
     def condition(self, expr: ast.Expr, what: str) -> ir.Expr | None:
         """Check a guard or invariant: it must be a boolean expression."""
+        if self.inputs is NO_INPUTS:
+            return self.at(Inputs(where=f"this {what}")).condition(expr, what)
         typed = self._bounded(self.expr(expr, None), expr.span)
         if typed is None:
             return None
@@ -84,6 +133,8 @@ class TypeChecker:
 
     def assignment(self, field: str, value: ast.Expr, span: Span, field_span: Span) -> ir.Expr | None:
         """Check `set field = value`: the field exists and the value fits its type."""
+        if self.inputs is NO_INPUTS:
+            return self.at(Inputs(where="this `set`")).assignment(field, value, span, field_span)
         target = self.fields.get(field)
         if target is None:
             self._unknown(field, field_span, "context field")
@@ -133,10 +184,12 @@ class TypeChecker:
             case ast.BoolLit(value=value, span=span):
                 return ir.Lit(value, "bool", span), BOOL
             case ast.NameRef(name=name, span=span):
-                field = self.fields.get(name)
-                if field is not None:
-                    return ir.Var(name, field.name, span), field
+                known = self.fields.get(name)
+                if known is not None:
+                    return ir.Var(name, known.name, span), known
                 return _Pending(name, span)
+            case ast.MemberRef():
+                return self._input(expr)
             case ast.Negate():
                 return self._negate(expr)
             case ast.Not(operand=operand, span=span):
@@ -151,6 +204,62 @@ class TypeChecker:
             case ast.InSet():
                 return self._in(expr)
         raise AssertionError(f"unknown expression node {expr!r}")  # pragma: no cover
+
+    def _input(self, ref: ast.MemberRef) -> Typed | None:
+        """Type `scope.field`: data available where the expression is written, or a located error."""
+        scope = ref.scope
+        if scope not in ir.INPUT_SCOPES:
+            close = _suggest(scope, ir.INPUT_SCOPES)
+            self.report(
+                codes.UNKNOWN_INPUT_SCOPE,
+                f"`{ref.name}`: `{scope}` is no source of data",
+                ref.span,
+                help=(close + " " if close else "")
+                + "data is read as `event.FIELD`, `result.FIELD`, `error.name` or `error.message`; "
+                "a context field is written without a dot",
+            )
+            return None
+        inputs = self.inputs
+        if inputs.scope != scope:
+            self.report(
+                codes.INPUT_NOT_AVAILABLE,
+                f"`{ref.name}` is not available in {inputs.where}",
+                ref.span,
+                help=_AVAILABLE[scope] + self._declared_by(scope, ref.field),
+            )
+            return None
+        known = inputs.fields.get(ref.field)
+        if known is None:
+            self._no_such_input(ref)
+            return None
+        return ir.Var(ref.name, known.name, ref.span), known
+
+    def _declared_by(self, scope: str, name: str) -> str:
+        if scope != "event":
+            return ""
+        having = [event for event, fields in self.payloads.items() if name in fields]
+        return f" (`{name}` is declared by {_listed(having)})" if having else ""
+
+    def _no_such_input(self, ref: ast.MemberRef) -> None:
+        inputs = self.inputs
+        if ref.scope == "error":
+            message, hint = f"a failure has no field `{ref.field}`", "use `error.name` or `error.message`"
+        else:
+            what = f"event `{inputs.owner}`" if ref.scope == "event" else inputs.owner
+            message = f"{what} carries no field `{ref.field}`"
+            having = [e for e, fields in self.payloads.items() if ref.field in fields]
+            if ref.scope == "event" and having:
+                hint = (
+                    f"`{ref.field}` is a field of {_listed(having)}: read it in "
+                    f"`on {having[0]} ...`, or declare it in `{inputs.owner}( ... )`"
+                )
+            else:
+                hint = _suggest(ref.field, list(inputs.fields)) or (
+                    f"declare it: `{inputs.owner}({ref.field}: TYPE)`"
+                    if ref.scope == "event"
+                    else f"declare it in the work's `returns {{ {ref.field}: TYPE }}`"
+                )
+        self.report(codes.UNKNOWN_INPUT_FIELD, message, ref.span, help=hint)
 
     def _resolve_pending(self, pending: _Pending, expected: TType | None) -> Typed | None:
         if expected is not None and expected.name == "enum":
@@ -289,6 +398,24 @@ class TypeChecker:
                 return None
             values.append(value)
         return ir.In(node, tuple(values), expr.negated, "bool", expr.span), BOOL
+
+
+def _listed(events: list[str]) -> str:
+    shown = ", ".join(f"`{e}`" for e in events[:3]) + (", ..." if len(events) > 3 else "")
+    return ("event " if len(events) == 1 else "events ") + shown
+
+
+def reads_input(expr: ir.Expr, scope: ir.InputScope) -> bool:
+    """True when `expr` reads an input of `scope` (a `Var` named `scope.F`)."""
+    match expr:
+        case ir.Var(name=name):
+            found = ir.input_of(name)
+            return found is not None and found[0] == scope
+        case ir.Unary(operand=operand) | ir.In(operand=operand):
+            return reads_input(operand, scope)
+        case ir.BinOp(left=left, right=right):
+            return reads_input(left, scope) or reads_input(right, scope)
+    return False
 
 
 def balanced(op: ir.BinaryOp, operands: list[ir.Expr], span: Span) -> ir.Expr:

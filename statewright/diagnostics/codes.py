@@ -146,6 +146,35 @@ DUPLICATE_APPROVER = Code(
     "an approver is listed twice in one approval level",
     "list each approver once: a listed approver is one place in the quorum, filled by one person",
 )
+UNKNOWN_INPUT_SCOPE = Code(
+    "SW121",
+    "unknown-input-scope",
+    E,
+    "`x.y` names no source of data",
+    "data is read as `event.FIELD` (a payload), `result.FIELD` (a work result), `error.name` or "
+    "`error.message` (a failure); a context field is written without a dot",
+)
+DUPLICATE_INPUT_FIELD = Code(
+    "SW122",
+    "duplicate-input-field",
+    E,
+    "a payload or result field is declared twice",
+    "field names are unique within one event's payload and one work's `returns { }`",
+)
+ALWAYS_IN_WAITING_STATE = Code(
+    "SW123",
+    "always-in-waiting-state",
+    E,
+    "a state with `always` transitions also waits for events or work",
+    "an `always` state only routes: move the `on`/`invoke`/`done` items to another state and route to it",
+)
+GUARD_NOT_ALLOWED = Code(
+    "SW124",
+    "guard-not-allowed",
+    E,
+    "a guard is written where this construct takes none",
+    "route on the data in the target state with `always when ... -> T`",
+)
 
 
 # --- SW2xx: types ----------------------------------------------------------------
@@ -163,5 +192,20 @@ DIVISION_ON_INT = Code(
     "use decimal fields for division, or `%` for remainders",
 )
 CONSTANT_OVERFLOW = Code("SW208", "constant-overflow", E, "integer constant is out of the 64-bit range")
+INPUT_NOT_AVAILABLE = Code(
+    "SW209",
+    "input-not-available",
+    E,
+    "data of an event, a work result or a failure is read where it does not arrive",
+    "read `event.F` in `on E` (E declares F), `result.F` in `done` after `invoke ... returns { F }` or a "
+    "step's `then { }`, and `error.*` in `dead_letter`, `on error` and `compensation_failed` actions",
+)
+UNKNOWN_INPUT_FIELD = Code(
+    "SW210",
+    "unknown-input-field",
+    E,
+    "the event, work result or failure has no such field",
+    "declare the field in the event's `( ... )` or the work's `returns { ... }`, or fix the name",
+)
 
 del E

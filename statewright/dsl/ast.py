@@ -62,6 +62,20 @@ class NameRef:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberRef:
+    """`scope.field`: data arriving with a transition (`event.amount`, `result.rate`, `error.message`)."""
+
+    scope: str
+    field: str
+    span: Span = _span()
+
+    @property
+    def name(self) -> str:
+        """The written reference, `scope.field`."""
+        return f"{self.scope}.{self.field}"
+
+
+@dataclass(frozen=True, slots=True)
 class Negate:
     """Arithmetic negation `-x`."""
 
@@ -122,7 +136,18 @@ class InSet:
 
 Literal_: TypeAlias = IntLit | DecimalLit | StringLit | BoolLit | NameRef | Negate
 Expr: TypeAlias = (
-    IntLit | DecimalLit | StringLit | BoolLit | NameRef | Negate | Not | Binary | Compare | BoolOp | InSet
+    IntLit
+    | DecimalLit
+    | StringLit
+    | BoolLit
+    | NameRef
+    | MemberRef
+    | Negate
+    | Not
+    | Binary
+    | Compare
+    | BoolOp
+    | InSet
 )
 
 
@@ -241,11 +266,12 @@ class Invariant:
 
 @dataclass(frozen=True, slots=True)
 class EventDecl:
-    """One declared event, with optional documentation."""
+    """One declared event, with its typed payload (`None`: no parentheses written) and documentation."""
 
     name: str
     doc: str | None = None
     span: Span = _span()
+    payload: tuple[Field, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +326,8 @@ class Transition:
     target: str
     guard: Expr | None = None
     is_else: bool = False
+    error: str | None = None
+    """`on error NAME`: the error name caught (then `event` is "error")."""
     requires: tuple[str, ...] = ()
     scope: str | None = None
     evidence: tuple[str, ...] = ()
@@ -352,6 +380,8 @@ class Invoke:
     key: str | None = None
     service: str | None = None
     span: Span = _span()
+    returns: tuple[Field, ...] | None = None
+    """`returns { fields }`: the work's typed result (None: no `returns` written)."""
 
 
 Jitter: TypeAlias = Literal["none", "full", "equal", "decorrelated"]
@@ -380,6 +410,7 @@ class Retry:
     dead_letter: str | None = None
     span: Span = _span()
     dead_letter_span: Span = _span()
+    dead_letter_actions: tuple[Action, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,10 +444,28 @@ class Heartbeat:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """`KIND -> TARGET` for a block's outcome (done, compensated, approved, recall, ...)."""
+    """`KIND [when G | else] -> TARGET [{ actions }]`: a block's outcome (done, compensated, approved, ...).
+
+    Only `done` of a plain or parallel state takes a guard.
+    """
 
     kind: str
     target: str
+    span: Span = _span()
+    target_span: Span = _span()
+    guard: Expr | None = None
+    is_else: bool = False
+    actions: tuple[Action, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Always:
+    """`always [when G | else] -> TARGET [{ actions }]`: an eventless choice, taken on entry."""
+
+    target: str
+    guard: Expr | None = None
+    is_else: bool = False
+    actions: tuple[Action, ...] | None = None
     span: Span = _span()
     target_span: Span = _span()
 
@@ -492,6 +541,8 @@ class Step:
     timeout_ms: int | None = None
     retry: Retry | None = None
     span: Span = _span()
+    returns: tuple[Field, ...] | None = None
+    then: tuple[Action, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -591,7 +642,7 @@ class CheckpointState:
 StateDecl: TypeAlias = State | FinalState | ParallelState | SagaState | ApprovalState | CheckpointState
 CommonItem: TypeAlias = Doc | Transition | Reject | Ignore | Entry | Exit
 StateItem: TypeAlias = (
-    CommonItem | StateDecl | Invoke | Retry | HardTimeout | SoftTimeout | Heartbeat | Outcome
+    CommonItem | StateDecl | Invoke | Retry | HardTimeout | SoftTimeout | Heartbeat | Outcome | Always
 )
 FinalItem: TypeAlias = Doc | Entry | FinalOutcome
 ParallelItem: TypeAlias = CommonItem | HardTimeout | SoftTimeout | Region | Outcome

@@ -134,6 +134,14 @@ def _parts(children: Sequence[Any]) -> list[Any]:
     return [c for c in children if not isinstance(c, Token) or c.type in _MEANINGFUL]
 
 
+def _names_error(rest: list[Any]) -> bool:
+    """True when a transition's parts after `on EVENT` start with a second name (`on error NAME`)."""
+    if len(rest) < 2 or not isinstance(rest[0], Token):
+        return False
+    second = rest[1]
+    return isinstance(second, Token) or (isinstance(second, Clause) and second.name in ("guard", "else"))
+
+
 class Builder(Transformer[Token, Any]):
     """One method per grammar rule; each returns an AST node (or a clause tuple)."""
 
@@ -437,6 +445,10 @@ class Builder(Transformer[Token, Any]):
 
     name_ref = name_lit
 
+    def member_ref(self, children: list[Any]) -> ast.MemberRef:
+        scope, _, field = children
+        return ast.MemberRef(str(scope), str(field), self._span(children))
+
     def atom(self, children: list[Any]) -> Any:
         # `( expr )`: the span grows to take in the parentheses.
         inner = children[1]
@@ -495,8 +507,16 @@ class Builder(Transformer[Token, Any]):
         return ast.Events(tuple(_parts(children)), self._span(children))
 
     def event_decl(self, children: list[Any]) -> ast.EventDecl:
-        name, *doc = _parts(children)
-        return ast.EventDecl(str(name), self.string(doc[0]) if doc else None, self._span(children))
+        name, *rest = _parts(children)
+        payload = next((r.value for r in rest if isinstance(r, Clause)), None)
+        doc = next((self.string(r) for r in rest if isinstance(r, Token)), None)
+        return ast.EventDecl(str(name), doc, self._span(children), payload)
+
+    def payload(self, children: list[Any]) -> Clause:
+        return Clause("payload", tuple(_parts(children)), self._span(children))
+
+    def returns(self, children: list[Any]) -> Clause:
+        return Clause("returns", tuple(_parts(children)), self._span(children))
 
     # ------------------------------------------------------------------ states
 
@@ -570,6 +590,19 @@ class Builder(Transformer[Token, Any]):
         guard: Any = None
         is_else = False
         rest = parts[1:]
+        caught: str | None = None
+        if _names_error(rest):
+            second = str(rest[0])
+            if str(event) == "error":
+                caught = second
+            else:
+                self._sink().report(
+                    codes.SYNTAX,
+                    f"`on {event} {second}`: an event is followed by `->`, a guard or `else`",
+                    self._tok_span(rest[0]),
+                    help=f"write `on {event} -> TARGET`, or catch a failure: `on error {second} -> TARGET`",
+                )
+            rest = rest[1:]
         if isinstance(rest[0], Clause):
             guard, is_else = rest[0].value, rest[0].name == "else"
             rest = rest[1:]
@@ -588,6 +621,7 @@ class Builder(Transformer[Token, Any]):
             str(target),
             guard,
             is_else,
+            error=caught,
             requires=tuple(found.get("requires", ())),
             scope=found.get("scope"),
             evidence=tuple(found.get("evidence", ())),
@@ -657,7 +691,9 @@ class Builder(Transformer[Token, Any]):
     def invoke(self, children: list[Any]) -> ast.Invoke:
         name, *clauses = _parts(children)
         found = self._clauses(f"`invoke {name}`", clauses)
-        return ast.Invoke(str(name), found.get("key"), found.get("service"), self._span(children))
+        return ast.Invoke(
+            str(name), found.get("key"), found.get("service"), self._span(children), found.get("returns")
+        )
 
     def key_clause(self, children: list[Any]) -> Clause:
         (text,) = _parts(children)
@@ -677,9 +713,10 @@ class Builder(Transformer[Token, Any]):
             backoff,
             found["jitter"].value if "jitter" in found else None,
             found["retry_on"].value if "retry_on" in found else (),
-            None if dead is None else dead.value,
+            None if dead is None else dead.value[0],
             self._span(children),
             self._span(children) if dead is None else dead.span,
+            None if dead is None else dead.value[1],
         )
 
     def retry_count(self, children: list[Any]) -> Clause:
@@ -716,9 +753,10 @@ class Builder(Transformer[Token, Any]):
         return Clause("retry_on", tuple(str(n) for n in names), self._span(children))
 
     def dead_letter(self, children: list[Any]) -> Clause:
-        name = _parts(children)[0]
+        name, *block = _parts(children)
         assert isinstance(name, Token)
-        return Clause("dead_letter", str(name), self._tok_span(name))
+        actions = block[0].actions if block else None
+        return Clause("dead_letter", (str(name), actions), self._tok_span(name))
 
     def hard_timeout(self, children: list[Any]) -> ast.HardTimeout:
         duration, target, *actions = _parts(children)
@@ -744,9 +782,26 @@ class Builder(Transformer[Token, Any]):
         return ast.Heartbeat(self.duration(duration), self._span(children))
 
     def _outcome(self, kind: str, children: list[Any]) -> ast.Outcome:
-        target = _parts(children)[-1]
+        guard, is_else, target, actions = self._guarded_arrow(_parts(children))
+        return ast.Outcome(
+            kind, str(target), self._span(children), self._tok_span(target), guard, is_else, actions
+        )
+
+    def _guarded_arrow(self, parts: list[Any]) -> tuple[Any, bool, Token, tuple[ast.Action, ...] | None]:
+        """Split `[guard] TARGET [block]` parts (keywords dropped) into guard, else, target, actions."""
+        guard: Any = None
+        is_else = False
+        if parts and isinstance(parts[0], Clause):
+            guard, is_else = parts[0].value, parts[0].name == "else"
+            parts = parts[1:]
+        target = parts[0]
         assert isinstance(target, Token)
-        return ast.Outcome(kind, str(target), self._span(children), self._tok_span(target))
+        actions = parts[1].actions if len(parts) > 1 and isinstance(parts[1], Block) else None
+        return guard, is_else, target, actions
+
+    def always(self, children: list[Any]) -> ast.Always:
+        guard, is_else, target, actions = self._guarded_arrow(_parts(children))
+        return ast.Always(str(target), guard, is_else, actions, self._span(children), self._tok_span(target))
 
     def done_outcome(self, children: list[Any]) -> ast.Outcome:
         return self._outcome("done", children)
@@ -777,7 +832,13 @@ class Builder(Transformer[Token, Any]):
             timeout_ms=found.get("timeout"),
             retry=found.get("retry"),
             span=self._span(children),
+            returns=found.get("returns"),
+            then=found.get("then"),
         )
+
+    def then_clause(self, children: list[Any]) -> Clause:
+        (block,) = _parts(children)
+        return Clause("then", block.actions, self._span(children))
 
     def compensate_clause(self, children: list[Any]) -> Clause:
         (name,) = _parts(children)

@@ -14,9 +14,13 @@ Layout rules (the output re-parses to an equal AST, and formatting is idempotent
   likewise `-> B { do a }` on one line for a single transition or timeout
   action and a multi-line block for two or more.
 * Clauses follow the grammar's order: step (key, compensate, compensate_key,
-  no_compensation, pivot, service, timeout, retry), retry (count, backoff,
-  jitter, retry_on, dead_letter), level (approvers, quorum, timeout, escalate);
-  a level prints on one line, as do `events` entries and context fields.
+  no_compensation, pivot, service, timeout, retry, returns, then), retry (count,
+  backoff, jitter, retry_on, dead_letter), invoke (key, service, returns), level
+  (approvers, quorum, timeout, escalate); a level prints on one line, as do
+  `events` entries (with their payload) and context fields. Actions inside a
+  line (`dead_letter -> S { ... }`, a step's `then { ... }`) print on that line,
+  two spaces apart; `returns { a: int, b: string }` and payloads separate their
+  fields with `, `.
 * Durations use the largest units first (`1m30s`, `1s500ms`, `0s`); decimals
   always have a point (`2.0`); strings escape `\\ \" \n \t \r` and print other
   control characters and U+2028/U+2029 as `\u{hex}`; approver names print bare
@@ -153,7 +157,7 @@ class _Printer:
             self.lines.extend(_wrap(node, layout, depth))
             return
         header, children = layout
-        if isinstance(node, ast.Transition | ast.HardTimeout | ast.SoftTimeout):
+        if isinstance(node, _ARROWS):
             opening = _wrap(dataclasses.replace(node, actions=None), header, depth)
             opening[-1] += " {"
             self.lines.extend(opening)
@@ -183,7 +187,7 @@ def _wrap(node: Node, line: str, depth: int) -> list[str]:
         header, clauses = _level_parts(node)
         if clauses:
             return [f"{indent}{header} {{", *(indent + _INDENT + c for c in clauses), indent + "}"]
-    if isinstance(node, ast.Transition | ast.HardTimeout | ast.SoftTimeout) and node.actions:
+    if isinstance(node, _ARROWS) and node.actions:
         head = _wrap(dataclasses.replace(node, actions=None), _line_of(node), depth)
         head[-1] += " {"
         return [*head, *(indent + _INDENT + _action(a) for a in node.actions), indent + "}"]
@@ -200,21 +204,30 @@ def _chunks(node: Node) -> list[str] | None:
             return _step_parts(node)
         case ast.Retry():
             return _retry_parts(node)
-        case ast.Invoke(action=action, key=key, service=service):
+        case ast.Invoke(action=action, key=key, service=service, returns=returns):
             return [
                 f"invoke {action}",
                 *(c.strip() for c in (_opt_string(key, "key"), _opt(service, "service")) if c),
+                *([] if returns is None else [_fields("returns", returns)]),
             ]
         case ast.Transition(actions=None):
             return _transition_parts(node, split_guard=True)
     return None
 
 
-def _line_of(node: ast.Transition | ast.HardTimeout | ast.SoftTimeout) -> str:
-    """The one-line text of a timer or transition without its actions."""
+_ARROWS = (ast.Transition, ast.HardTimeout, ast.SoftTimeout, ast.Outcome, ast.Always)
+"""Items that may end in a block of actions."""
+
+
+def _line_of(node: ast.Transition | ast.HardTimeout | ast.SoftTimeout | ast.Outcome | ast.Always) -> str:
+    """The one-line text of a timer, transition, outcome or choice without its actions."""
     match node:
         case ast.Transition():
             return _transition(node)
+        case ast.Outcome(kind=kind, target=target):
+            return f"{kind}{_guard(node.guard, node.is_else)} -> {target}"
+        case ast.Always(target=target):
+            return f"always{_guard(node.guard, node.is_else)} -> {target}"
         case ast.HardTimeout(duration_ms=millis, target=target):
             return f"timeout {format_duration(millis)} -> {target}"
         case ast.SoftTimeout(duration_ms=millis, message=message):
@@ -263,6 +276,8 @@ def _layout(node: Node) -> Layout:
             return _with_actions(f"timeout {format_duration(millis)} -> {target}", actions)
         case ast.SoftTimeout(duration_ms=millis, message=message, actions=actions):
             return _with_actions(f"warn after {format_duration(millis)}{_opt_string(message)}", actions)
+        case ast.Outcome(actions=actions) | ast.Always(actions=actions):
+            return _with_actions(_line_of(node), actions)
         case _:
             return _line(node)
 
@@ -286,24 +301,24 @@ def _line(node: Node) -> str:
             return f"scope {format_string(scope)}"
         case ast.Invariant(expr=expr):
             return f"invariant {format_expr(expr)}"
-        case ast.Field(name=name, type=spec, default=default):
-            return f"{name}: {_type(spec)}" + ("" if default is None else f" = {format_expr(default)}")
-        case ast.EventDecl(name=name, doc=doc):
-            return name + _opt_string(doc)
+        case ast.Field():
+            return _field(node)
+        case ast.EventDecl(name=name, doc=doc, payload=payload):
+            fields = "" if payload is None else "(" + ", ".join(map(_field, payload)) + ")"
+            return name + fields + _opt_string(doc)
         case ast.DoAction() | ast.SetAction() | ast.EmitAction():
             return _action(node)
         case ast.Reject(event=event, reason=reason):
             return f"reject {event}{_opt_string(reason)}"
         case ast.Ignore(event=event):
             return f"ignore {event}"
-        case ast.Invoke(action=action, key=key, service=service):
-            return f"invoke {action}{_opt_string(key, 'key')}{_opt(service, 'service')}"
+        case ast.Invoke(action=action, key=key, service=service, returns=returns):
+            text = f"invoke {action}{_opt_string(key, 'key')}{_opt(service, 'service')}"
+            return text + ("" if returns is None else " " + _fields("returns", returns))
         case ast.Retry():
             return _retry(node)
         case ast.Heartbeat(duration_ms=millis):
             return f"heartbeat {format_duration(millis)}"
-        case ast.Outcome(kind=kind, target=target):
-            return f"{kind} -> {target}"
         case ast.FinalOutcome(kind=kind, reason=reason):
             return f"outcome {kind}{_opt_string(reason)}"
         case ast.Step():
@@ -319,6 +334,27 @@ def _line(node: Node) -> str:
         case ast.Assignee(approver=approver):
             return f"assignee {_approver(approver)}"
     raise TypeError(f"cannot format {type(node).__name__}")
+
+
+def _field(node: ast.Field) -> str:
+    text = f"{node.name}: {_type(node.type)}"
+    return text if node.default is None else f"{text} = {format_expr(node.default)}"
+
+
+def _fields(keyword: str, fields: tuple[ast.Field, ...]) -> str:
+    """`returns { a: int, b: string }` on one line (`returns {}` when empty)."""
+    return f"{keyword} {{ {', '.join(map(_field, fields))} }}" if fields else f"{keyword} {{}}"
+
+
+def _inline(actions: tuple[ast.Action, ...]) -> str:
+    """A block of actions on one line: `{ set a = 1  do b }` (`{}` when empty)."""
+    return "{ " + "  ".join(map(_action, actions)) + " }" if actions else "{}"
+
+
+def _guard(guard: ast.Expr | None, is_else: bool) -> str:
+    if is_else:
+        return " else"
+    return "" if guard is None else f" when {format_expr(guard)}"
 
 
 def _braced(header: str, items: Sequence[Node]) -> Layout:
@@ -367,7 +403,7 @@ def _transition_parts(node: ast.Transition, split_guard: bool = False) -> list[s
     With `split_guard`, a guard that is a chain of `and`/`or` puts each operand
     on its own part (`when a`, `and b`, ..., `-> T`), so long guards can wrap.
     """
-    head = f"on {node.event}"
+    head = f"on {node.event}" if node.error is None else f"on error {node.error}"
     guard = node.guard
     if split_guard and isinstance(guard, ast.BoolOp):
         level = _PRECEDENCE[guard.op]
@@ -407,7 +443,10 @@ def _retry_parts(node: ast.Retry) -> list[str]:
     if node.retry_on:
         parts.append("retry_on " + ", ".join(node.retry_on))
     if node.dead_letter is not None:
-        parts.append(f"dead_letter -> {node.dead_letter}")
+        text = f"dead_letter -> {node.dead_letter}"
+        if node.dead_letter_actions is not None:
+            text += " " + _inline(node.dead_letter_actions)
+        parts.append(text)
     return parts
 
 
@@ -432,6 +471,10 @@ def _step_parts(node: ast.Step) -> list[str]:
         parts.append(rest.strip())
     if node.retry is not None:
         parts.append(_retry(node.retry))
+    if node.returns is not None:
+        parts.append(_fields("returns", node.returns))
+    if node.then is not None:
+        parts.append("then " + _inline(node.then))
     return parts
 
 
@@ -525,7 +568,7 @@ def _render(expr: ast.Expr) -> tuple[str, int]:
             return format_string(value), _ATOM
         case ast.BoolLit(value=value):
             return ("true" if value else "false"), _ATOM
-        case ast.NameRef(name=name):
+        case ast.NameRef(name=name) | ast.MemberRef(name=name):
             return name, _ATOM
 
 
