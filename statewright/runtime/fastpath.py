@@ -8,6 +8,7 @@ the same questions the engine asks of that step:
 
 - the leaf is the whole configuration (no parallel state above it), the
   instance is running, and the leaf is not final;
+- the event declares no payload (a payload is checked, and may be read, by the engine);
 - the first level of the leaf's chain that mentions the event decides it with
   an unguarded transition or an `else` alone (no guard to evaluate, nothing to
   refuse), and it is not an approval decision (those count votes) nor the
@@ -120,7 +121,7 @@ def timed_moves(definition: Definition) -> dict[str, dict[str, Choice]]:
         if leaf in busy:
             continue
         row: dict[str, Choice] = {}
-        for event in sorted(definition.events):
+        for event in sorted(definition.events - definition.payloads.keys()):  # a payload is checked first
             choice = _choice(definition, leaf, event, busy, settles, leaves)
             if choice is not None:
                 row[event] = choice

@@ -71,12 +71,18 @@ class Machine:
 
     # ------------------------------------------------------------------ events
 
-    def send(self, event: str, payload: Mapping[str, str] | None = None) -> None:
-        """Send `event`; `payload` is the event's evidence (names the transition may require).
+    def send(
+        self, event: str, payload: Mapping[str, str] | None = None, *, data: Mapping[str, object] | None = None
+    ) -> None:
+        """Send `event`; `payload` is the event's evidence (names the transition may require), `data`
+        the typed fields the event declares (checked first: `PayloadInvalid` when one does not fit).
 
-        A refusal raises the runtime's error (`EventNotAllowed`, `EventRejected`,
+        A refusal raises the runtime's error (`PayloadInvalid`, `EventNotAllowed`, `EventRejected`,
         `NoGuardHolds`, `PermissionDenied`, `NotRunning`) and changes nothing.
         """
+        if data is not None:
+            self._engine_send(event, payload, data=data)
+            return
         if payload is None:
             try:
                 self._row = self._row[event]
@@ -95,11 +101,12 @@ class Machine:
         scope: str | None = None,
         key: str | None = None,
         delegate_to: str | None = None,
+        data: Mapping[str, object] | None = None,
     ) -> None:
         """Send `event` as an actor presenting permissions and scope (the governance gate's inputs).
 
         `key` is a client idempotency key: a repeated key is applied once.
-        `delegate_to` names whom an approver hands the decision to.
+        `delegate_to` names whom an approver hands the decision to; `data` is the payload.
         """
         self._engine_send(
             event,
@@ -109,6 +116,7 @@ class Machine:
             scope=scope,
             key=key,
             delegate_to=delegate_to,
+            data=data,
         )
 
     def _engine_send(self, event: str, payload: Mapping[str, str] | None, **request: Any) -> None:
@@ -176,9 +184,21 @@ class Machine:
         self._through_engine(lambda: ran.append(self._runtime.run_work(self._id, limit)))
         return ran[0]
 
-    def report(self, key: str, error: str | None = None) -> None:
-        """Report the outcome of owed work done elsewhere (`error`: the failure's name, None: success)."""
-        self._through_engine(lambda: self._runtime.report(self._id, key, error))
+    def report(
+        self,
+        key: str,
+        error: str | None = None,
+        *,
+        result: Mapping[str, object] | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Report the outcome of owed work done elsewhere (`error`: the failure's name, None: success).
+
+        `result` is a success's result fields, `message` what a failure said (see `Runtime.report`).
+        """
+        self._through_engine(
+            lambda: self._runtime.report(self._id, key, error, result=result, message=message)
+        )
 
     def pause_instance(self, actor: str | None = None) -> None:
         """Pause: events are refused and timers wait until `resume_instance`."""

@@ -51,9 +51,11 @@ class InstanceHandle:
         scope: str | None = None,
         key: str | None = None,
         delegate_to: str | None = None,
+        data: Mapping[str, object] | None = None,
         **payload: str,
     ) -> Instance:
-        """Send `event`; `payload` is recorded as the event's evidence. Returns the committed snapshot.
+        """Send `event` with the typed fields it declares (`data`, checked first: `PayloadInvalid`);
+        `payload` is recorded as the event's evidence. Returns the committed snapshot.
 
         A refusal is recorded in the audit log, then raised (`EventNotAllowed`,
         `EventRejected`, `NoGuardHolds`, `PermissionDenied`, `NotRunning`); the
@@ -68,6 +70,7 @@ class InstanceHandle:
             evidence=payload,
             key=key,
             delegate_to=delegate_to,
+            data=data,
         )
 
     def snapshot(self) -> Instance:
@@ -108,9 +111,17 @@ class InstanceHandle:
         """Work owed and not yet done."""
         return self.runtime.store.work(self.id)
 
-    def report(self, key: str, error: str | None = None) -> Instance:
-        """Report the outcome of owed work done elsewhere (`error`: the failure's name)."""
-        return self.runtime.report(self.id, key, error)
+    def report(
+        self,
+        key: str,
+        error: str | None = None,
+        *,
+        result: Mapping[str, object] | None = None,
+        message: str | None = None,
+    ) -> Instance:
+        """Report the outcome of owed work done elsewhere (`error`: the failure's name and `message`
+        what it said; `result`: a success's result fields, see `Runtime.report`)."""
+        return self.runtime.report(self.id, key, error, result=result, message=message)
 
     def run_work(self, limit: int | None = None) -> int:
         """Run this instance's owed work with the registered handlers."""
