@@ -176,6 +176,7 @@ def expressions(depth: int = 3) -> S[ast.Expr]:
         build(ast.StringLit, strings()),
         build(ast.BoolLit, st.booleans()),
         build(ast.NameRef, names()),
+        build(ast.MemberRef, names(), names()),
     )
     if depth <= 0:
         return leaves
@@ -208,17 +209,25 @@ def type_specs() -> S[ast.TypeSpec]:
 
 
 @cache
+def fields() -> S[ast.Field]:
+    """Return typed fields, as a context, a payload or a result declares them."""
+    field_names = names().filter(lambda name: name not in RESERVED)
+    return build(ast.Field, field_names, type_specs(), optional(literals()))
+
+
+@cache
 def contexts() -> S[ast.Context]:
     """Return `context { ... }` blocks (field names are plain identifiers, see the module doc)."""
-    field_names = names().filter(lambda name: name not in RESERVED)
-    field = build(ast.Field, field_names, type_specs(), optional(literals()))
-    return build(ast.Context, small_tuples(field))
+    return build(ast.Context, small_tuples(fields()))
 
 
 @cache
 def events() -> S[ast.Events]:
-    """Return `events { ... }` blocks."""
-    return build(ast.Events, small_tuples(build(ast.EventDecl, names(), optional(strings()))))
+    """Return `events { ... }` blocks, some events with a payload `( fields )`."""
+    payload = optional(small_tuples(fields()))
+    return build(
+        ast.Events, small_tuples(build(ast.EventDecl, names(), optional(strings()), payload=payload))
+    )
 
 
 # --------------------------------------------------------------------------- actions and common items
@@ -242,13 +251,15 @@ def action_blocks() -> S[tuple[ast.Action, ...] | None]:
 
 @st.composite
 def transitions(draw: st.DrawFn) -> ast.Transition:
-    """Return `on E [when G | else] -> T [requires ..] [scope ..] [evidence ..] [{ .. }]`."""
+    """Return `on E [when G | else] -> T [requires ..] [scope ..] [evidence ..] [{ .. }]` or `on error NAME ..`."""
     guard_kind = draw(st.sampled_from(("none", "when", "else")))
+    caught = draw(optional(names()))
     return ast.Transition(
-        draw(names()),
+        "error" if caught is not None else draw(names()),
         draw(names()),
         guard=draw(expressions()) if guard_kind == "when" else None,
         is_else=guard_kind == "else",
+        error=caught,
         requires=draw(small_tuples(strings())),
         scope=draw(optional(strings())),
         evidence=draw(small_tuples(names())),
@@ -286,8 +297,10 @@ def soft_timeouts() -> S[ast.SoftTimeout]:
 
 @cache
 def invokes() -> S[ast.Invoke]:
-    """Return `invoke ACTION [key "t"] [service s]`."""
-    return build(ast.Invoke, names(), optional(strings()), optional(names()))
+    """Return `invoke ACTION [key "t"] [service s] [returns { fields }]`."""
+    return build(
+        ast.Invoke, names(), optional(strings()), optional(names()), returns=optional(small_tuples(fields()))
+    )
 
 
 @cache
@@ -308,13 +321,35 @@ def retries() -> S[ast.Retry]:
         optional(jitter),
         small_tuples(names()),
         optional(names()),
+        dead_letter_actions=optional(small_tuples(actions())),
     )
 
 
-@cache
-def outcomes(*kinds: str) -> S[ast.Outcome]:
-    """Return `KIND -> TARGET` for the given outcome keywords."""
-    return build(ast.Outcome, st.sampled_from(kinds), names())
+@st.composite
+def guarded(draw: st.DrawFn) -> tuple[ast.Expr | None, bool]:
+    """Return a guard and an `else` flag: none, `when G` or `else`."""
+    kind = draw(st.sampled_from(("none", "when", "else")))
+    return (draw(expressions(2)) if kind == "when" else None), kind == "else"
+
+
+@st.composite
+def outcomes(draw: st.DrawFn, *kinds: str, guards: bool = False) -> ast.Outcome:
+    """Return `KIND [when G | else] -> TARGET [{ actions }]` (guards only where `guards`)."""
+    guard, is_else = draw(guarded()) if guards else (None, False)
+    return ast.Outcome(
+        draw(st.sampled_from(kinds)),
+        draw(names()),
+        guard=guard,
+        is_else=is_else,
+        actions=draw(action_blocks()),
+    )
+
+
+@st.composite
+def always(draw: st.DrawFn) -> ast.Always:
+    """Return `always [when G | else] -> TARGET [{ actions }]`."""
+    guard, is_else = draw(guarded())
+    return ast.Always(draw(names()), guard, is_else, draw(action_blocks()))
 
 
 # --------------------------------------------------------------------------- states
@@ -341,7 +376,8 @@ def plain_states(depth: int) -> S[ast.State]:
         invokes(),
         retries(),
         build(ast.Heartbeat, durations()),
-        outcomes("done"),
+        outcomes("done", guards=True),
+        always(),
     )
     if depth > 0:
         items = items | grouped(state_decls(depth - 1))
@@ -367,7 +403,7 @@ def parallel_states(depth: int) -> S[ast.ParallelState]:
     if depth > 0:
         inner = inner | grouped(state_decls(depth - 1))
     region = build(ast.Region, names(), small_tuples(inner, max_size=2))
-    items: S[ast.ParallelItem | Common] = st.one_of(common_items(), region, outcomes("done"))
+    items: S[ast.ParallelItem | Common] = st.one_of(common_items(), region, outcomes("done", guards=True))
     return build(ast.ParallelState, names(), small_tuples(items), st.booleans())
 
 
@@ -385,6 +421,8 @@ def steps() -> S[ast.Step]:
         service=optional(names()),
         timeout_ms=optional(durations()),
         retry=optional(retries()),
+        returns=optional(small_tuples(fields())),
+        then=optional(small_tuples(actions())),
     )
 
 

@@ -483,7 +483,7 @@ _COMMON = {
 _HEADER = {ast.Version, ast.Doc, ast.ScopeDecl, ast.Context, ast.Invariant, ast.Events}
 _COVERAGE: dict[str, tuple[st.SearchStrategy[Any], set[type], set[type]]] = {
     # name: (strategy, node types whose optional fields it must fill both ways, node types it must reach)
-    "expressions": (strategies.expressions(), _LITERALS | _EXPRESSIONS, set()),
+    "expressions": (strategies.expressions(), _LITERALS | _EXPRESSIONS | {ast.MemberRef}, set()),
     "literals": (strategies.literals(), _LITERALS, set()),
     "type_specs": (
         strategies.type_specs(),
@@ -504,7 +504,7 @@ _COVERAGE: dict[str, tuple[st.SearchStrategy[Any], set[type], set[type]]] = {
     "approvers": (strategies.approvers(), {ast.Approver}, set()),
     "plain_states": (
         strategies.plain_states(1),
-        {ast.State, ast.Heartbeat, ast.Outcome},
+        {ast.State, ast.Heartbeat, ast.Outcome, ast.Always},
         _STATE_KINDS | {ast.Invoke, ast.Retry} | _COMMON,
     ),
     "final_states": (strategies.final_states(), {ast.FinalState, ast.FinalOutcome}, {ast.Doc, ast.Entry}),
