@@ -251,7 +251,10 @@ def action_blocks() -> S[tuple[ast.Action, ...] | None]:
 
 @st.composite
 def transitions(draw: st.DrawFn) -> ast.Transition:
-    """Return `on E [when G | else] -> T [requires ..] [scope ..] [evidence ..] [{ .. }]` or `on error NAME ..`."""
+    """Return `on E [when G | else] -> T [requires ..] [scope ..] [evidence ..] [{ .. }]`.
+
+    Some are `on error NAME ...` catches.
+    """
     guard_kind = draw(st.sampled_from(("none", "when", "else")))
     caught = draw(optional(names()))
     return ast.Transition(
