@@ -189,11 +189,17 @@ class Matrix:
         return list(self.dispatch.chain(name))
 
     def _guard(self, transition: ir.Transition) -> str | None:
-        if transition.guard is None:
+        """The guard as text; a catch naming an error reads `error.name == "NAME"` (and its guard)."""
+        guard = transition.guard
+        if transition.kind == "error" and transition.event is not None:
+            name = ir.Var("error.name", "string")
+            caught = ir.BinOp("==", name, ir.Lit(transition.event, "string"), "bool")
+            guard = caught if guard is None else ir.BinOp("and", caught, guard, "bool")
+        if guard is None:
             return None
         key = id(transition)
         if key not in self._guards:
-            self._guards[key] = render(transition.guard)
+            self._guards[key] = render(guard)
         return self._guards[key]
 
     def _level_entries(self, level: Level, event: str) -> tuple[Entry, ...]:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from statewright import ir
 from statewright.compiler.verify.rules import guards, invariants, retries, structure
 from statewright.diagnostics import Diagnostic
+from statewright.semantics.facts import Matrix
 from statewright.semantics.inputs import all_inputs
 from statewright.semantics.values import apply_sets, holds
 from tests.verify.support import machine_of, run_rules
@@ -302,3 +303,10 @@ def test_a_divisor_read_from_a_payload_counts_its_bounds() -> None:
     risky = machine_of(spec(body, context="a: decimal 0.0..9.0 = 0.0", events="split(parts: int 0..4)"))
     (found,) = run_rules(invariants, risky, "SW408")
     assert found.witness is not None and ("event.parts", "0") in found.witness
+
+
+def test_the_matrix_names_the_error_a_catch_takes() -> None:
+    """The `table`'s error column tells a catch from the dead letter (`semantics.facts`)."""
+    machine = machine_of(spec(CATCH.replace("POLICY", "3").replace("RETRY_ON", "")))
+    entries = Matrix(machine).timer("Work", "error")
+    assert [entry.guard for entry in entries] == ['error.name == "Declined"', None]
