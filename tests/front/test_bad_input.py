@@ -95,7 +95,8 @@ def _check_never_crashes(text: str) -> None:
 
 
 def _corpus() -> list[str]:
-    return [SAMPLE] + [p.read_text("utf-8") for p in example_files()]
+    data_flow = (Path(__file__).parent / "data" / "data_flow.wf").read_text("utf-8")
+    return [SAMPLE, data_flow] + [p.read_text("utf-8") for p in example_files()]
 
 
 @given(
