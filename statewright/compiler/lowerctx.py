@@ -114,13 +114,10 @@ class LoweringContext:
         if implicit is not None:
             self.used_implicit.setdefault(name, implicit)
             return name
-        self.report(
-            codes.UNKNOWN_EVENT,
-            f"event `{name}` is not declared",
-            span,
-            help=suggest(name, list(self.events))
-            or f"add `{name}` to the workflow's `events {{ ... }}` block",
-        )
+        hint = suggest(name, list(self.events)) or f"add `{name}` to the workflow's `events {{ ... }}` block"
+        if name == "error":
+            hint = "to catch a failure of invoked work, name it: `on error NAME -> S`; " + hint
+        self.report(codes.UNKNOWN_EVENT, f"event `{name}` is not declared", span, help=hint)
         return None
 
     def user_event(self, name: str, span: Span) -> str | None:

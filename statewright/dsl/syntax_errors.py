@@ -53,6 +53,10 @@ SYNTAX_ERRORS: tuple[SyntaxErrorLabel, ...] = (
             "workflow W { state A { on go -> B do x } }",
             "workflow W { state A { on go -> B set x = 1 } }",
             "workflow W { state A { on go -> B emit y } }",
+            "workflow W { state A { done -> B set x = 1 } }",
+            "workflow W { state A { always -> B set x = 1 } }",
+            "workflow W { state A { invoke w retry 1 dead_letter -> B set x = 1 } }",
+            "workflow W { saga S { compensated -> B set x = 1 } }",
         ),
     ),
     SyntaxErrorLabel(
@@ -80,9 +84,14 @@ SYNTAX_ERRORS: tuple[SyntaxErrorLabel, ...] = (
     ),
     SyntaxErrorLabel(
         "field-missing-colon",
-        "a context field is written `name: type`",
+        "a field is written `name: type`",
         "add `:` between the field name and its type",
-        ("workflow W { context { x int } }",),
+        (
+            "workflow W { context { x int } }",
+            "workflow W { events { submit(amount) } }",
+            "workflow W { events { submit(amount int) } }",
+            "workflow W { state A { invoke w returns { x } } }",
+        ),
     ),
     SyntaxErrorLabel(
         "unknown-type",
@@ -158,6 +167,52 @@ SYNTAX_ERRORS: tuple[SyntaxErrorLabel, ...] = (
             "workflow W { approval A { level 1 { approvers role:a, quorum 1 } } }",
             'workflow W { state A { on go -> B requires "p", scope "s" } }',
         ),
+    ),
+    SyntaxErrorLabel(
+        "payload-in-parentheses",
+        "an event's payload is written in parentheses after its name",
+        'write `submit(amount: decimal 0..1000, note: string = "")`',
+        ("workflow W { events { submit { amount: int } } }",),
+    ),
+    SyntaxErrorLabel(
+        "returns-without-braces",
+        "`returns` lists the work's result fields in braces",
+        "write `returns { rate: decimal 0..1, samples: int >= 0 }`",
+        (
+            "workflow W { state A { invoke w returns x: int } }",
+            "workflow W { state A { invoke w returns (x: int) } }",
+            "workflow W { saga S { step a returns x: int } }",
+        ),
+    ),
+    SyntaxErrorLabel(
+        "then-without-braces",
+        "a step's `then` actions go in braces",
+        "write `then { set receipt = result.receipt }`",
+        ("workflow W { saga S { step a then set x = 1 } }", "workflow W { saga S { step a then do x } }"),
+    ),
+    SyntaxErrorLabel(
+        "guard-on-outcome",
+        "this outcome takes no guard",
+        "only `done` of a plain state takes `when`/`else`; route on data in the target state with "
+        "`always when ... -> T`",
+        (
+            "workflow W { saga S { step a done when x -> B } }",
+            "workflow W { saga S { compensated else -> B } }",
+            "workflow W { approval A { approved when x -> B } }",
+            "workflow W { checkpoint C { acknowledged when x -> B } }",
+        ),
+    ),
+    SyntaxErrorLabel(
+        "always-with-event",
+        "`always` takes no event: it is taken at once, when its guard holds",
+        "write `always when GUARD -> T` (or `always else -> T`); to wait for an event write `on EVENT -> T`",
+        ("workflow W { state A { always on go -> B } }", "workflow W { state A { always go -> B } }"),
+    ),
+    SyntaxErrorLabel(
+        "nested-member",
+        "data is read one level deep: `event.FIELD`, `result.FIELD`, `error.name`",
+        "payload, result and error fields are flat: write `event.amount`",
+        ("workflow W { invariant event.a.b > 1 }", "workflow W { invariant result. > 1 }"),
     ),
     SyntaxErrorLabel(
         "events-without-braces",

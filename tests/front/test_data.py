@@ -341,6 +341,12 @@ def test_compensation_failed_cannot_read_the_failure_where_a_timeout_leads_there
     assert [_assigned(t) for t in failed] == [["note = error.message"]]
 
 
+def test_on_error_without_a_name_is_an_event_and_the_help_says_how_to_catch() -> None:
+    result = _compile("initial state A { invoke w on error -> A }")
+    (diag,) = result.diagnostics
+    assert diag.code == "SW103" and "`on error NAME -> S`" in (diag.help or "")
+
+
 def test_on_error_with_a_second_name_after_another_event_is_a_syntax_error() -> None:
     result = _compile("initial state A { on go nope -> A }")
     assert [d.code for d in result.diagnostics] == ["SW010"]
