@@ -100,7 +100,11 @@ def check_fields(
         if value is None:
             problems.append(FieldProblem(name, f"missing: give a value ({field.type.describe()})"))
             continue
-        if not isinstance(value, (bool, int, str, Decimal)) or not value_in_domain(value, field.type):
+        if (
+            not isinstance(value, (bool, int, str, Decimal))
+            or _unwieldy(value)
+            or not value_in_domain(value, field.type)
+        ):
             problems.append(
                 FieldProblem(
                     name, f"{_shown(value)} does not fit {field.type.describe()}; send a value that does"
@@ -113,9 +117,25 @@ def check_fields(
     return values, tuple(problems)
 
 
+MAX_DIGITS = 1000
+"""Digits a decimal may have before or after its point to be looked at: `Decimal("1E+999999999")`
+is a valid `Decimal` whose exact value takes minutes to build; no declared type holds it."""
+
+
+def _unwieldy(value: object) -> bool:
+    """A decimal too large or too fine to check exactly in reasonable time (it fits no field)."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return False
+    exponent = value.as_tuple().exponent
+    return value.adjusted() > MAX_DIGITS or (isinstance(exponent, int) and exponent < -MAX_DIGITS)
+
+
 def _shown(value: object, limit: int = 60) -> str:
     """A value as a diagnostic shows it, cut short (a hostile payload may be huge)."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int past Python's digit limit for text
+        return "an integer too large to show"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -289,7 +289,7 @@ def test_two_holders_of_one_role_do_not_satisfy_quorum_all(expense: Store) -> No
     expense("approve", "c1", *first)
     second = ("--actor", "user:fd2", "--role", "finance_director", "--now", "2026-01-12T09:10:00Z")
     refused = expense("approve", "c1", *second, code=1).stderr
-    assert "error[SW963]" in refused and "already approved by someone else" in refused
+    assert "error[SW963]" in refused and "each needed by an approval already cast" in refused
     assert expense.json("status", "c1")["active"] == ["Approval.level_3"]
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from statewright import ir
 from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK
 from statewright.cli.guard import guarded
 from statewright.cli.output import emit_json, plural
@@ -25,7 +26,7 @@ from statewright.cli.run.session import (
     execute,
     open_session,
 )
-from statewright.cli.run.values import context_values, iso, pairs, parse_duration, roles
+from statewright.cli.run.values import context_values, iso, json_fields, pairs, parse_duration, roles
 from statewright.cli.run.views import (
     LIST_HEADER,
     columns,
@@ -42,14 +43,16 @@ from statewright.diagnostics.catalog.runtime import (
     AUDIT_NOT_AUTHENTIC,
     DEFINITION_CHANGED,
     LOG_DOES_NOT_REPLAY,
+    PAYLOAD_INVALID,
 )
 from statewright.runtime import audit, codec
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import Request, initial_context
-from statewright.runtime.errors import CONFLICT, UnknownInstance, WorkflowError
+from statewright.runtime.errors import CONFLICT, PayloadInvalid, UnknownInstance, WorkflowError
 from statewright.runtime.model import Instance, Record
 from statewright.runtime.replay import ReplayError, check
 from statewright.runtime.runner import definition_mismatch, request_difference
+from statewright.semantics.inputs import FieldProblem, check_fields
 
 _T = TypeVar("_T")
 
@@ -141,6 +144,8 @@ class Offer:
     evidence: dict[str, str] | None = None
     key: str | None = None
     delegate_to: str | None = None
+    data: str | None = None
+    """The payload as given (`--data`, one JSON object), read by the event's declared fields."""
 
 
 # --------------------------------------------------------------------------- starting and events
@@ -214,12 +219,24 @@ def send(
         typer.Option("--evidence", metavar="NAME=VALUE", help="Evidence presented (repeatable)."),
     ] = None,
     key: KeyOpt = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            metavar="JSON",
+            help='The event\'s payload, one JSON object: \'{"amount": "12.50", "note": "rush"}\' '
+            "(decimals as JSON numbers or strings). A payload that does not fit the event's fields "
+            "is refused (SW974, exit 2) and nothing is applied.",
+        ),
+    ] = None,
     now: NowOpt = None,
     audit_key_file: AuditKeyOpt = None,
     format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
-    """Send an event to an instance; a refusal is recorded in the audit log and exits 1."""
-    request = Offer(actor, tuple(permission or ()), scope, pairs(evidence or [], "--evidence"), key)
+    """Send an event (with its payload) to an instance; a refusal is recorded in the audit log and exits 1."""
+    request = Offer(
+        actor, tuple(permission or ()), scope, pairs(evidence or [], "--evidence"), key, data=data
+    )
     common = Common(spec, db, now, format, audit_key_file)
     return execute(format, lambda: _send(common, instance, event, request))
 
@@ -228,6 +245,8 @@ def _send(common: Common, instance_id: str, event: str, request: Offer) -> None:
     """Send one event and show the steps it caused."""
 
     def step(session: Session) -> list[str]:
+        fields = session.definition.payloads.get(event, ())
+        data = _json_fields(request.data, "--data", fields, f"the payload of `{event}`")
         if request.key is not None:
             found = session.store.find_key(instance_id, request.key)
             offered = Request(
@@ -238,7 +257,11 @@ def _send(common: Common, instance_id: str, event: str, request: Offer) -> None:
                 request.key,
                 request.delegate_to,
             )
-            if found is not None and not request_difference(found, event, offered):
+            values, problems = check_fields(fields, data or {})
+            same = (
+                found is not None and not problems and not request_difference(found, event, offered, values)
+            )
+            if found is not None and same:
                 return [f"key `{request.key}` was applied in record {found.seq}; nothing changed"]
             # another request under a used key: the runtime refuses it (SW975)
         try:
@@ -251,12 +274,33 @@ def _send(common: Common, instance_id: str, event: str, request: Offer) -> None:
                 evidence=request.evidence,
                 key=request.key,
                 delegate_to=request.delegate_to,
+                data=data,
             )
+        except PayloadInvalid as error:
+            raise RunError.of(error, _problem_notes(error.problems)) from None
         except WorkflowError as error:
             raise RunError.of(error, _event_notes(session.definition, event)) from None
         return []
 
     _mutate(common, instance_id, step)
+
+
+def _json_fields(
+    text: str | None, option: str, fields: Sequence[ir.ContextField], what: str
+) -> dict[str, object] | None:
+    """`--data`/`--result` read by the declared fields; text that is not a JSON object is SW974 (exit 2)."""
+    if text is None:
+        return None
+    try:
+        return json_fields(text, option, fields)
+    except ValueError as error:
+        declared = ", ".join(f"{f.name}: {f.type.describe()}" for f in fields) or "no fields"
+        raise RunError(PAYLOAD_INVALID, f"{what}: {error}", notes=[f"the fields are: {declared}"]) from None
+
+
+def _problem_notes(problems: Sequence[FieldProblem]) -> list[str]:
+    """One note per field a payload or result gets wrong."""
+    return [str(problem) for problem in problems]
 
 
 def _event_notes(definition: Definition, event: str) -> list[str]:
@@ -359,25 +403,82 @@ def work(
     db: DbOpt,
     fail: Annotated[
         str | None,
-        typer.Option("--fail", metavar="ERROR", help="Report a failure with this error name."),
+        typer.Option(
+            "--error",
+            "--fail",
+            metavar="NAME",
+            help="Report a failure with this error name (`on error NAME` catches it).",
+        ),
+    ] = None,
+    message: Annotated[
+        str | None,
+        typer.Option("--message", metavar="TEXT", help="What the failure said (`error.message`)."),
+    ] = None,
+    result: Annotated[
+        str | None,
+        typer.Option(
+            "--result",
+            metavar="JSON",
+            help="The work's result, one JSON object of the fields its invoke `returns` (decimals as "
+            "JSON numbers or strings). A result that does not fit is refused (SW974, exit 2) and "
+            "nothing is applied.",
+        ),
     ] = None,
     now: NowOpt = None,
     audit_key_file: AuditKeyOpt = None,
     format: FormatOpt = OutputFormat.TEXT,
 ) -> int:
-    """Report the outcome of owed work (`status` lists it): success, or `--fail ERROR`."""
+    """Report the outcome of owed work (`status` lists it): success (`--result`), or `--error NAME`."""
     if fail is not None and not fail.strip():
-        raise typer.BadParameter("an error name cannot be empty", param_hint="'--fail'")
+        raise typer.BadParameter("an error name cannot be empty", param_hint="'--error'")
+    if fail is not None and result is not None:
+        raise typer.BadParameter(
+            "a failure has no result: give `--error` or `--result`", param_hint="'--result'"
+        )
+    if fail is None and message is not None:
+        raise typer.BadParameter(
+            "a message describes a failure: give `--error NAME` too", param_hint="'--message'"
+        )
     common = Common(spec, db, now, format, audit_key_file)
-    return execute(format, lambda: _mutate(common, instance, _reporter(instance, key, fail)))
+    outcome = Outcome(fail, message, result)
+    return execute(format, lambda: _mutate(common, instance, _reporter(instance, key, outcome)))
 
 
-def _reporter(instance_id: str, key: str, failure: str | None) -> Callable[[Session], list[str]]:
-    """The step that reports a work item's outcome, with a note for `do` actions (they take no step)."""
+@dataclass(frozen=True)
+class Outcome:
+    """A work item's reported outcome: a failure's name and message, or a success's result (JSON)."""
+
+    error: str | None = None
+    message: str | None = None
+    result: str | None = None
+
+
+def _reporter(instance_id: str, key: str, outcome: Outcome) -> Callable[[Session], list[str]]:
+    """The step that reports a work item's outcome, with a note for `do` actions (they take no step).
+
+    A `--result` is checked here, before anything is reported: on the command line a
+    result that does not fit is an input error to correct (SW974), where a handler's
+    bad result is a `ResultInvalid` failure of the work.
+    """
+    failure = outcome.error
 
     def step(session: Session) -> list[str]:
         item = next((w for w in session.store.work(instance_id) if w.key == key), None)
-        session.runtime.report(instance_id, key, failure)
+        result: dict[str, object] | None = None
+        if outcome.result is not None:
+            state = item.state if item is not None and item.kind == "invoke" else None
+            fields = session.definition.results.get(state or "", ())
+            action = item.action if item is not None else key
+            what = f"the result of `{action}`"
+            result = _json_fields(outcome.result, "--result", fields, what) or {}
+            if item is not None:
+                _, problems = check_fields(fields, result)
+                if problems:
+                    listed = "; ".join(map(str, problems))
+                    raise RunError(
+                        PAYLOAD_INVALID, f"{what} does not fit: {listed}", notes=_problem_notes(problems)
+                    )
+        session.runtime.report(instance_id, key, failure, result=result, message=outcome.message)
         if item is None or item.kind != "do":
             return []
         if failure is None:

@@ -6,10 +6,14 @@ Context values (`--set field=value`) are read by the field's declared type:
 Times (`--now`) are milliseconds since the epoch or ISO 8601 (`2026-01-02`,
 `2026-01-02T09:30:00Z`, `2026-01-02T09:30:00+02:00`; without an offset, UTC).
 Durations (`--advance`) use the language's units: `500ms`, `30s`, `5m`, `1h30m`, `2d`.
+Payloads (`send --data`) and work results (`work --result`) are one JSON object;
+a decimal field takes a JSON number or a string (`12.50` or `"12.50"`), read
+exactly, never through floating point.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -156,3 +160,32 @@ def roles(names: Sequence[str]) -> list[str]:
     A name that already has a kind (`group:finance`, `role:cfo`) is kept as given.
     """
     return [name if ":" in name else f"role:{name}" for name in names]
+
+
+def json_fields(text: str, option: str, fields: Sequence[ir.ContextField]) -> dict[str, object]:
+    """Read a JSON object of fields (`--data`, `--result`) typed by the declared fields.
+
+    Numbers are read exactly (a fraction as a `Decimal`, never a float); a decimal
+    field also takes a string holding a decimal number. Anything else is passed on
+    as read, for `semantics.inputs.check_fields` to judge (so every entry point
+    refuses the same things). Raises ValueError when the text is not a JSON object.
+    """
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as error:
+        raise ValueError(f"`{option}` is not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f'`{option}` must be a JSON object of fields, like {{"amount": "12.50"}}')
+    types = {field.name: field.type for field in fields}
+    typed: dict[str, object] = {}
+    for name, value in data.items():
+        kind = types.get(name)
+        if kind is not None and kind.name == "decimal" and isinstance(value, str):
+            text_value = value.strip()
+            value = Decimal(text_value) if _DECIMAL.fullmatch(text_value) else value
+        typed[name] = value
+    return typed
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")

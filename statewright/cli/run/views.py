@@ -75,6 +75,10 @@ def _record_row(record: Record) -> list[str]:
     guards = "; ".join(f"{text}: {'true' if held else 'false'}" for text, held in record.guards)
     cause = record.key or record.work or record.timer
     reason = record.reason or record.failure
+    if record.message:
+        reason = f"{reason}: {record.message}" if reason else record.message
+    if record.result:
+        reason = f"{reason or 'done'}; result {_fields(record.result)}"
     actor = record.actor or NONE
     if record.delegate_to is not None:
         actor += f" (to {record.delegate_to})"
@@ -82,7 +86,7 @@ def _record_row(record: Record) -> list[str]:
         str(record.seq),
         iso(record.at_ms),
         record.kind,
-        record.event or NONE,
+        (record.event or NONE) + (_fields(record.data) if record.data else ""),
         record.outcome,
         f"{source} -> {target}",
         actor,
@@ -90,6 +94,22 @@ def _record_row(record: Record) -> list[str]:
         reason or NONE,
         guards or NONE,
     ]
+
+
+def _fields(values: Mapping[str, ir.Value]) -> str:
+    """A payload or result as `(amount=12.50, note="rush")`: strings quoted, decimals exact."""
+    shown = []
+    for name, value in values.items():
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, Decimal):
+            text = format(value, "f")
+        elif isinstance(value, str):
+            text = json.dumps(value, ensure_ascii=False)
+        else:
+            text = str(value)
+        shown.append(f"{name}={text}")
+    return "(" + ", ".join(shown) + ")"
 
 
 # --------------------------------------------------------------------------- what the state handles

@@ -109,9 +109,9 @@ PAYLOAD_INVALID = Code(
     "SW974",
     "payload-invalid",
     Severity.ERROR,
-    "an event's payload does not fit the fields the event declares",
-    "send every field the event declares (a field with a default may be left out), no other, each of "
-    "its declared type within its bounds; nothing was applied",
+    "an event's payload (or a reported work result) does not fit the fields declared for it",
+    "give every declared field (one with a default may be left out), no other, each of its declared "
+    "type within its bounds; nothing was applied",
 )
 KEY_REUSED = Code(
     "SW975",
