@@ -26,7 +26,8 @@ class Send:
 
     `permissions` are the roles the sender holds (`role:...`), matched against
     approvers and `requires`; `delegate_to` names the delegate of a `delegate`
-    event; `payload` is evidence recorded with the transition.
+    event; `payload` is evidence recorded with the transition; `data` is the
+    event's typed payload (its declared fields, `event.F` in the spec).
     """
 
     event: str
@@ -34,10 +35,11 @@ class Send:
     permissions: tuple[str, ...] = ()
     payload: tuple[tuple[str, str], ...] = ()
     delegate_to: str | None = None
+    data: tuple[tuple[str, ir.Value], ...] = ()
 
     def __str__(self) -> str:
         who = "" if self.actor is None else f" as {self.actor}"
-        return f"send {self.event}{who}"
+        return f"send {self.event}{_arguments(self.data)}{who}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +57,37 @@ class WorkDone:
     """Finish the work `state` invoked (its `invoke`, a saga step or a compensation).
 
     `error` is None for success, else the error's name (matched against
-    `retry_on`). A failure the retry policy allows is retried by the engine
-    itself (backoff time is skipped), so the next `WorkDone` for the state
-    answers the next attempt.
+    `retry_on` and `on error` catches) and `message` its message. A failure the
+    retry policy allows is retried by the engine itself (backoff time is
+    skipped), so the next `WorkDone` for the state answers the next attempt.
+    `result` is what successful work returns (its `returns` fields, `result.F`).
     """
 
     state: str
     error: str | None = None
+    result: tuple[tuple[str, ir.Value], ...] = ()
+    message: str = ""
 
     def __str__(self) -> str:
-        return f"{self.state} work " + ("succeeds" if self.error is None else f"fails with {self.error}")
+        if self.error is None:
+            return f"{self.state} work succeeds" + (
+                f" returning {_arguments(self.result)}" if self.result else ""
+            )
+        said = f" ({self.message!r})" if self.message else ""
+        return f"{self.state} work fails with {self.error}{said}"
+
+
+def _arguments(values: tuple[tuple[str, ir.Value], ...]) -> str:
+    """`(amount=10001.00, note='x')`, or nothing without values: how reports show data."""
+    if not values:
+        return ""
+    return (
+        "("
+        + ", ".join(
+            f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}" for name, value in values
+        )
+        + ")"
+    )
 
 
 Step: TypeAlias = Send | Timeout | WorkDone
