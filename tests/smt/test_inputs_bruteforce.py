@@ -24,7 +24,7 @@ from statewright.compiler.verify.rules import guards as guard_rules
 from statewright.ir.text import render
 from statewright.plugins.api import SMT_TIMEOUT_SETTING
 from statewright.semantics.inputs import transition_inputs
-from statewright.semantics.values import holds, value_in_domain
+from statewright.semantics.values import apply_sets, holds, value_in_domain
 from tests.semantics.typed_exprs import STRING_LITERALS, Scope, typed
 from tests.verify.support import run_rules
 
@@ -146,3 +146,48 @@ def test_guard_rules_report_overlaps_and_gaps_exactly_when_brute_force_finds_the
         if finding.code in ("SW402", "SW403"):
             assert finding.witness is not None
             assert "submit(" in finding.message or not any(n.startswith("event.") for n, _ in finding.witness)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    x=bounds(),
+    p=bounds(),
+    guard=typed(SCOPE, "bool", 2),
+    invariant=typed(Scope(ints=("x",)), "bool", 1),
+    value=typed(Scope(ints=("x", "event.p")), "int", 2),
+)
+def test_sets_from_a_payload_match_brute_force(
+    x: tuple[int, int], p: tuple[int, int], guard: ir.Expr, invariant: ir.Expr, value: ir.Expr
+) -> None:
+    """`set x = value(x, event.p)` under a guard keeps the invariant and the bounds iff every pair does."""
+    m = machine(x, p, [guard])
+    m = ir.Machine(
+        m.name,
+        m.initial,
+        m.states,
+        m.transitions,
+        events=m.events,
+        context=m.context,
+        invariants=(ir.Invariant(invariant, render(invariant)),),
+    )
+    actions = (ir.Assign("x", value),)
+    note(f"when {render(guard)}: set x = {render(value)}; invariant {render(invariant)}")
+    inputs = transition_inputs(m, m.transitions[0])
+    analysis = GuardAnalysis(m, timeout_ms=TIMEOUT_MS)
+    starts = [env for env in pairs(m) if holds(invariant, env) and holds(guard, env)]
+    afters = [apply_sets(actions, env, m.context) for env in starts]
+
+    kept = analysis.preserves(m.invariants[0], [guard], actions, inputs)
+    assert decided(kept) == all(holds(invariant, after) for after in afters)
+    if kept.refuted:
+        before = checked(m, kept)
+        assert holds(guard, before) and holds(invariant, before)
+        assert not holds(invariant, apply_sets(actions, before, m.context))
+
+    inside = analysis.in_range("x", [guard], actions, inputs=inputs)
+    kind = m.context[0].type
+    assert decided(inside) == all(value_in_domain(after["x"], kind) for after in afters)
+    if inside.refuted:
+        before = checked(m, inside)
+        assert holds(guard, before)
+        assert not value_in_domain(apply_sets(actions, before, m.context)["x"], kind)
