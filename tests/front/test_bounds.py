@@ -79,6 +79,13 @@ def test_an_uncapped_backoff_never_grows_past_the_longest_duration(failures: int
         "workflow W {{ context {{ {n}: int = 0 }} events {{ go }} initial state A {{ on go -> B }}"
         " final state B }}",
         "workflow W {{ events {{ go }} initial state A {{ invoke {n} on go -> B }} final state B }}",
+        "workflow W {{ events {{ go({n}: int) }} initial state A {{ on go -> B }} final state B }}",
+        "workflow W {{ context {{ x: int = 0 }} events {{ go({n}: int) }}"
+        " initial state A {{ on go -> B {{ set x = event.{n} }} }} final state B }}",
+        "workflow W {{ events {{ go }} initial state A {{ invoke w returns {{ {n}: int }} done -> B }}"
+        " final state B }}",
+        "workflow W {{ events {{ go }} initial saga S {{ step w key \"k\" returns {{ {n}: int }} done -> B"
+        " compensated -> B }} final state B }}",
     ],
 )
 def test_a_name_past_the_limit_is_refused_where_it_is_written(template: str) -> None:
