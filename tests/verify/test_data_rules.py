@@ -303,6 +303,7 @@ def test_a_divisor_read_from_a_payload_counts_its_bounds() -> None:
     risky = machine_of(spec(body, context="a: decimal 0.0..9.0 = 0.0", events="split(parts: int 0..4)"))
     (found,) = run_rules(invariants, risky, "SW408")
     assert found.witness is not None and ("event.parts", "0") in found.witness
+    assert "split(parts=0)" in found.message
 
 
 def test_the_matrix_names_the_error_a_catch_takes() -> None:

@@ -398,7 +398,8 @@ class DivisionRule:
         analysis = analysis_for(machine, context)
         reported: set[tuple[ir.BinOp, Span]] = set()
         blocks = context.run_for(machine).derive(blocks_of)
-        for given, before, expr, invariants, inputs in _expressions(machine, blocks):
+        for given, before, expr, invariants, trigger in _expressions(machine, blocks):
+            inputs = trigger.inputs if trigger is not None else ()
             for division in divisions(expr):
                 divisor = division.node.right
                 place = (division.node, division.node.span)
@@ -428,7 +429,7 @@ class DivisionRule:
                 result = "0" if division.node.op == "/" else render(division.node.left)
                 yield Diagnostic.of(
                     DIVISION_BY_ZERO,
-                    f"the divisor of `{text}` is 0 when {witness_text(outcome.witness, machine)} "
+                    f"the divisor of `{text}` is 0 when {witness_text(outcome.witness, machine, trigger)} "
                     f"(the result is then {result})",
                     file_of(machine),
                     division.node.span,
@@ -438,25 +439,25 @@ class DivisionRule:
 
 def _expressions(
     machine: ir.Machine, blocks: tuple[Block, ...]
-) -> Iterator[tuple[tuple[ir.Expr, ...], tuple[ir.Action, ...], ir.Expr, bool, tuple[ir.ContextField, ...]]]:
+) -> Iterator[tuple[tuple[ir.Expr, ...], tuple[ir.Action, ...], ir.Expr, bool, Trigger | None]]:
     """Every expression the machine evaluates, with what holds and what ran before it.
 
     Yields (what holds at the start, actions run before it, expression, assume the
-    invariants, the inputs it may read): a guard on its own; a `set` value after the
+    invariants, how its transition's inputs are named): a guard on its own; a `set` value after the
     exit actions and the earlier `set`s of its block; an invariant with nothing assumed.
     """
     seen: set[int] = set()
     for transition, inputs in zip(machine.transitions, all_inputs(machine), strict=True):
         if transition.guard is not None and id(transition.guard) not in seen:
             seen.add(id(transition.guard))
-            yield (), (), transition.guard, True, inputs
+            yield (), (), transition.guard, True, trigger_of(machine, transition, inputs)
     for block in blocks:
         run = block.run
         for position, action in enumerate(run):
             if isinstance(action, ir.Assign) and action in block.sets:
-                yield block.given, tuple(run[:position]), action.value, True, block.inputs
+                yield block.given, tuple(run[:position]), action.value, True, block.trigger
     for invariant in machine.invariants:
-        yield (), (), invariant.expr, False, ()
+        yield (), (), invariant.expr, False, None
 
 
 # --------------------------------------------------------------------------- plugin
