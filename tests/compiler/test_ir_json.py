@@ -250,7 +250,10 @@ def test_kitchen_sink_round_trips_and_validates() -> None:
     assert dump(_kitchen_sink()) == text  # the same source gives byte-identical IR
 
 
-@pytest.mark.parametrize("path", example_files(), ids=lambda p: p.name)
+DATA_FLOW = KITCHEN_SINK.parent / "data_flow.wf"
+
+
+@pytest.mark.parametrize("path", [*example_files(), DATA_FLOW], ids=lambda p: p.name)
 def test_examples_round_trip_and_validate(path: Path) -> None:
     result = compile_path(path)
     assert result.machine is not None, result.diagnostics
