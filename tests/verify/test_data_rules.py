@@ -311,3 +311,19 @@ def test_the_matrix_names_the_error_a_catch_takes() -> None:
     machine = machine_of(spec(CATCH.replace("POLICY", "3").replace("RETRY_ON", "")))
     entries = Matrix(machine).timer("Work", "error")
     assert [entry.guard for entry in entries] == ['error.name == "Declined"', None]
+
+
+def test_a_routing_state_decided_by_guards_alone_waits_for_no_event() -> None:
+    """`always` guards without `else` still make a routing state (a gap is SW404), so SW311 skips it."""
+    body = """\
+  initial state Idle {
+    on go -> Route
+  }
+  state Route {
+    always when a > 5 -> Done
+    always when a <= 5 -> Done
+  }
+  final state Done"""
+    machine = machine_of(spec(body))
+    assert run_rules(structure, machine, "SW311") == []
+    assert run_rules(guards, machine) == []

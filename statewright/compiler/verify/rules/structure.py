@@ -613,10 +613,13 @@ def completeness_scope(run: VerificationRun) -> CompletenessScope:
 
 
 def _transient(machine: ir.Machine) -> frozenset[str]:
-    """Choice states: left at once by an unconditional `always` transition, so no event meets them."""
-    return frozenset(
-        t.source for t in machine.transitions if t.kind == "always" and (t.guard is None or t.is_else)
-    )
+    """Choice states: left at once by their `always` transitions, so no event meets them.
+
+    A state's `always` transitions must always let it out: an unguarded one or an
+    `else` does, and where only guards decide, a context no guard takes is SW404
+    (an error), not a place where events wait.
+    """
+    return frozenset(t.source for t in machine.transitions if t.kind == "always")
 
 
 def _completeness_help(states: dict[str, ir.State], leaf: str, missing: Sequence[str]) -> str:
