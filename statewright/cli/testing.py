@@ -184,5 +184,7 @@ def _summary_line(outcome: SpecOutcome, options: TestOptions) -> str:
         unsupported = sum(result.unsupported.values())
         state = "agrees" if result.passed else "DIVERGES"
         extra = f", {unsupported} unsupported" if unsupported else ""
+        if result.context_unreported:
+            extra += f", context NOT compared in {result.context_unreported}"
         parts.append(f"{result.target} {state} ({result.agreed} scenarios{extra});")
     return " ".join(parts).rstrip(";")

@@ -33,6 +33,7 @@ from statewright.testing.scenario import (
     Timeout,
     Unsupported,
     WorkDone,
+    observed_context,
     scope_lock,
 )
 
@@ -144,7 +145,13 @@ class PythonRun:
             entered.extend(self._entered(record))
         instance = self.instance()
         active = tuple(sorted(instance.active))
-        return Observation(accepted and bool(fresh), tuple(entered), active, status_of(instance))
+        return Observation(
+            accepted and bool(fresh),
+            tuple(entered),
+            active,
+            status_of(instance),
+            observed_context(self.machine, instance.context),
+        )
 
     def _entered(self, record: Record) -> list[str]:
         if record.outcome != "applied":
@@ -224,6 +231,7 @@ class PythonRun:
                 scope=scope_lock(self.machine, active, step.event),
                 evidence=dict(step.payload) or None,
                 delegate_to=step.delegate_to,
+                data=dict(step.data) if step.data else None,
             )
             return True
         if isinstance(step, Timeout):
@@ -257,7 +265,13 @@ class PythonRun:
         )
         if work is None:
             return False
-        self.runtime.report(INSTANCE_ID, work.key, step.error)
+        self.runtime.report(
+            INSTANCE_ID,
+            work.key,
+            step.error,
+            result=dict(step.result) if step.error is None else None,
+            message=step.message if step.error is not None else None,
+        )
         self._retry_now(step.state)
         return True
 

@@ -13,7 +13,7 @@ execution, a SpiffWorkflow run and the Python runtime are compared directly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
@@ -120,13 +120,29 @@ class Observation:
     the step was refused (an event the state rejects or ignores, a guard that
     holds nowhere) and then nothing was entered. `active` is the configuration
     after the step (leaf states, sorted); `status` says whether the instance
-    has finished and how.
+    has finished and how. `context` is every context field's value after the
+    step, in IR order (`observed_context`), or None when the engine does not
+    report its context: such an observation is compared on states alone, and
+    the comparison says so (`equivalence.EngineResult.context_unreported`),
+    never a silent pass. An empty tuple is a reported, empty context.
     """
 
     accepted: bool
     entered: tuple[str, ...]
     active: tuple[str, ...]
     status: Status
+    context: tuple[tuple[str, ir.Value], ...] | None = None
+
+
+def observed_context(machine: ir.Machine, values: Mapping[str, ir.Value]) -> tuple[tuple[str, ir.Value], ...]:
+    """An engine's context as an observation carries it: every declared field, in IR order.
+
+    A field the engine's values lack is left out, so the comparison reports it
+    missing rather than inventing a value. Values are taken as given (a decimal
+    is a `Decimal`, an int an `int`): engines convert what their executor holds
+    (JSON numbers, strings) by the declared type before observing.
+    """
+    return tuple((f.name, values[f.name]) for f in machine.context if f.name in values)
 
 
 @dataclass(frozen=True, slots=True)

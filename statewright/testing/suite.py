@@ -23,6 +23,7 @@ from statewright.plugins.manager import PluginManager, get_plugin_manager
 from statewright.runtime.workflow import Workflow
 from statewright.source import NO_SPAN
 from statewright.testing.codes import (
+    CONTEXT_NOT_COMPARED,
     DESIGN_NOT_RUN,
     ENGINE_UNAVAILABLE,
     INVARIANT_BROKEN,
@@ -94,6 +95,8 @@ class SpecOutcome:
                     "target": result.target,
                     "passed": result.passed,
                     "agreed": result.agreed,
+                    "context_compared": result.context_compared,
+                    "context_unreported": result.context_unreported,
                     "unsupported": dict(sorted(result.unsupported.items())),
                 }
                 for result in self.engines
@@ -143,6 +146,16 @@ def test_machine(
                     source_name,
                     machine.span,
                     counterexample=divergence.describe(),
+                )
+            )
+        elif result.context_unreported:
+            outcome.diagnostics.append(
+                Diagnostic.of(
+                    CONTEXT_NOT_COMPARED,
+                    f"the `{target}` engine reports no context: {result.context_unreported} of "
+                    f"{result.agreed} agreeing scenarios were compared on states only, not on data",
+                    source_name,
+                    machine.span,
                 )
             )
     return outcome

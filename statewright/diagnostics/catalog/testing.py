@@ -43,3 +43,11 @@ DESIGN_NOT_RUN = Code(
     "the property test could not run on this workflow",
     "the message says why; this is a statewright bug unless the spec is refused by `statewright check`",
 )
+CONTEXT_NOT_COMPARED = Code(
+    "SW985",
+    "context-not-compared",
+    Severity.WARNING,
+    "an engine agreed on states but does not report its context, so the data it computed was not compared",
+    "the engine's observations carry no context yet (a statewright gap, not a pass over data); "
+    "the states were compared, the context after each step was not",
+)
