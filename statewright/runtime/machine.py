@@ -72,13 +72,18 @@ class Machine:
     # ------------------------------------------------------------------ events
 
     def send(
-        self, event: str, payload: Mapping[str, str] | None = None, *, data: Mapping[str, object] | None = None
+        self,
+        event: str,
+        payload: Mapping[str, str] | None = None,
+        *,
+        data: Mapping[str, object] | None = None,
     ) -> None:
-        """Send `event`; `payload` is the event's evidence (names the transition may require), `data`
-        the typed fields the event declares (checked first: `PayloadInvalid` when one does not fit).
+        """Send `event` with its evidence (`payload`) and the typed fields it declares (`data`).
 
-        A refusal raises the runtime's error (`PayloadInvalid`, `EventNotAllowed`, `EventRejected`,
-        `NoGuardHolds`, `PermissionDenied`, `NotRunning`) and changes nothing.
+        `payload` names the evidence a transition may require; `data` is checked first
+        (`PayloadInvalid` when a field does not fit). A refusal raises the runtime's error
+        (`PayloadInvalid`, `EventNotAllowed`, `EventRejected`, `NoGuardHolds`,
+        `PermissionDenied`, `NotRunning`) and changes nothing.
         """
         if data is not None:
             self._engine_send(event, payload, data=data)

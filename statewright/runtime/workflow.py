@@ -44,6 +44,7 @@ class InstanceHandle:
     def send(
         self,
         event: str,
+        data: Mapping[str, object] | None = None,
         /,
         *,
         actor: str | None = None,
@@ -51,11 +52,12 @@ class InstanceHandle:
         scope: str | None = None,
         key: str | None = None,
         delegate_to: str | None = None,
-        data: Mapping[str, object] | None = None,
         **payload: str,
     ) -> Instance:
-        """Send `event` with the typed fields it declares (`data`, checked first: `PayloadInvalid`);
-        `payload` is recorded as the event's evidence. Returns the committed snapshot.
+        """Send `event` with the typed fields it declares (`data`); returns the committed snapshot.
+
+        `data` is checked first (`PayloadInvalid` when a field does not fit); `payload`
+        is recorded as the event's evidence.
 
         A refusal is recorded in the audit log, then raised (`EventNotAllowed`,
         `EventRejected`, `NoGuardHolds`, `PermissionDenied`, `NotRunning`); the
@@ -119,8 +121,10 @@ class InstanceHandle:
         result: Mapping[str, object] | None = None,
         message: str | None = None,
     ) -> Instance:
-        """Report the outcome of owed work done elsewhere (`error`: the failure's name and `message`
-        what it said; `result`: a success's result fields, see `Runtime.report`)."""
+        """Report the outcome of owed work done elsewhere (see `Runtime.report`).
+
+        `error` is the failure's name and `message` what it said; `result` a success's result fields.
+        """
         return self.runtime.report(self.id, key, error, result=result, message=message)
 
     def run_work(self, limit: int | None = None) -> int:

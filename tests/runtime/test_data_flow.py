@@ -316,8 +316,8 @@ def test_the_durable_workflow_refuses_bad_payloads(tmp_path: Path) -> None:
     with OrdersWorkflow(tmp_path / "w.db") as flow:
         instance = InstanceHandle(flow, flow._start({}, "w", None).id)
         with pytest.raises(PayloadInvalid):
-            instance.send("submit", data={"amount": Decimal("-1")})
-        instance.send("submit", data={"amount": Decimal("3")})
+            instance.send("submit", {"amount": Decimal("-1")})
+        instance.send("submit", {"amount": Decimal("3")})
         assert instance.leaves == ("Small",)
         assert [r.outcome for r in instance.audit()][-2:] == ["invalid", "applied"]
         instance.verify()

@@ -42,7 +42,11 @@ _RESERVED_LOCALS = frozenset({"c", "Fraction", "math", "quotient", *_READERS.val
 
 
 def guard_body(expr: ir.Expr, fields: tuple[ir.ContextField, ...], context: str = "c") -> GuardBody:
-    """Bind each field the guard reads to a local of its type, and compute the guard over the locals."""
+    """Bind each field the guard reads to a local of its type, and compute the guard over the locals.
+
+    `fields` are the context's and the transition's inputs (`event.amount`, read as `c["event.amount"]`:
+    the runtime evaluates a guard on the context with the step's inputs beside it).
+    """
     used = fields_of(expr)
     taken = set(_RESERVED_LOCALS)
     bindings: list[str] = []
@@ -50,7 +54,7 @@ def guard_body(expr: ir.Expr, fields: tuple[ir.ContextField, ...], context: str 
     for field in fields:
         if field.name not in used:
             continue
-        local = attribute_name(field.name)
+        local = attribute_name(field.name.replace(".", "_"))  # an input `event.amount`: `event_amount`
         while local in taken or keyword.iskeyword(local):
             local += "_"
         taken.add(local)

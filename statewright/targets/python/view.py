@@ -9,6 +9,7 @@ things out and equal IR gives byte-identical modules.
 from __future__ import annotations
 
 import builtins
+import keyword
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -16,6 +17,7 @@ from statewright import __version__, ir
 from statewright.ir import embedded
 from statewright.ir.embedded import TransitionKey
 from statewright.ir.text import render
+from statewright.semantics.inputs import all_inputs
 from statewright.source import Span
 from statewright.targets import python_literals as literals
 from statewright.targets.python import guards, names
@@ -36,6 +38,7 @@ _IMPORTED = frozenset(
     {
         "annotations",
         "math",
+        "Call",
         "Callable",
         "Decimal",
         "Fraction",
@@ -47,6 +50,7 @@ _IMPORTED = frozenset(
         "Sequence",
         "StrEnum",
         "TypeAlias",
+        "TypedDict",
         "Value",
         "Workflow",
         "cast",
@@ -81,6 +85,7 @@ _LOCALS = frozenset(
         "key",
         "delegate_to",
         "payload",
+        "data",
         "values",
         "created",
         "to_values",
@@ -163,14 +168,77 @@ class Guard:
 
 
 @dataclass(frozen=True, slots=True)
+class Param:
+    """A payload or result field as a keyword parameter (or a TypedDict key): its DSL name and type."""
+
+    name: str
+    parameter: str
+    annotation: str
+    default: str | None
+
+    @property
+    def declaration(self) -> str:
+        """`amount: Decimal` or `note: str = ""`."""
+        suffix = "" if self.default is None else f" = {self.default}"
+        return f"{self.parameter}: {self.annotation}{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
 class EventMethod:
-    """One event's method on the machine and the instance handle."""
+    """One event's method on the machine and the instance handle (`params`: its payload, keyword-only)."""
 
     event: str
     method: str
     member: str
     doc: tuple[str, ...]
     delegates: bool
+    params: tuple[Param, ...] = ()
+
+    @property
+    def data(self) -> str:
+        """The payload mapping the method sends: `{"amount": amount, "note": note}`."""
+        return "{" + ", ".join(f"{literals.string(p.name)}: {p.parameter}" for p in self.params) + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class ResultType:
+    """The TypedDict an invoked action's handler returns, and the handler's type alias."""
+
+    action: str
+    name: str
+    handler: str
+    doc: str
+    keys: tuple[Param, ...]
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The TypedDict and its docstring, then the blank lines before what follows.
+
+        A class, or `TypedDict("Name", {...})` for keys a class body cannot hold (a
+        keyword) or would shadow a name its annotations use (`str`).
+        """
+        if all(k.name.isidentifier() and k.name not in _RESERVED for k in self.keys) and not any(
+            keyword.iskeyword(k.name) for k in self.keys
+        ):
+            body = [f"    {k.name}: {k.annotation}" for k in self.keys]
+            return (f"class {self.name}(TypedDict):", f'    """{self.doc}"""', "", *body, "", "")
+        keys = [f"{literals.string(k.name)}: {k.annotation}" for k in self.keys]
+        # ruff's UP013 asks for a class whenever the keys are identifiers, shadowing or not
+        convertible = all(k.name.isidentifier() and not keyword.iskeyword(k.name) for k in self.keys)
+        noqa = "  # noqa: UP013" if convertible else ""
+        one = f'{self.name} = TypedDict("{self.name}", {{{", ".join(keys)}}}){noqa}'
+        if len(one) <= LINE_LENGTH:
+            lines: tuple[str, ...] = (one,)
+        else:
+            opening = f"{self.name} = TypedDict({noqa}"
+            lines = (opening, f'    "{self.name}",', "    {", *(f"        {k}," for k in keys), "    },", ")")
+        return (*lines, f'"""{self.doc}"""')
+
+    @property
+    def handler_lines(self) -> tuple[str, ...]:
+        """`ChargeHandler: TypeAlias = Callable[[Call], ChargeResult]`, fenced from ruff when too long."""
+        one = f"{self.handler}: TypeAlias = Callable[[Call], {self.name}]"
+        return (one,) if len(one) <= LINE_LENGTH else ("# fmt: off", one, "# fmt: on")
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +254,7 @@ class ModuleView:
     aliases: tuple[Alias, ...]
     guards: tuple[Guard, ...]
     methods: tuple[EventMethod, ...]
+    results: tuple[ResultType, ...]
     ir_text: str
     imports_math: bool
     imports_fraction: bool
@@ -195,8 +264,16 @@ class ModuleView:
     @property
     def typing_imports(self) -> tuple[str, ...]:
         """The names the module imports from `typing`."""
-        names = ("Literal", "TypeAlias", "cast") if self.aliases else ()
-        return ("TypeAlias", *names) if self.table_form and not self.aliases else names
+        names = {"Literal", "TypeAlias", "cast"} if self.aliases else set()
+        if self.table_form:
+            names.add("TypeAlias")
+        if self.results:
+            names |= {"TypeAlias", "TypedDict"}
+        typed = [p.annotation for m in self.methods for p in m.params]
+        typed += [k.annotation for r in self.results for k in r.keys]
+        if any(annotation.startswith("Literal[") for annotation in typed):
+            names.add("Literal")
+        return tuple(sorted(names, key=lambda n: (n != "Literal", n != "TypeAlias", n)))
 
     @property
     def exports(self) -> tuple[str, ...]:
@@ -210,12 +287,21 @@ class ModuleView:
             *(f"{prefix}{s}" for s in ("Context", "Instance", "Machine")),
         ]
         found += [a.name for a in self.aliases]
+        found += [name for r in self.results for name in (r.name, r.handler)]
         return tuple(sorted(found, key=lambda n: (not n.isupper(), n)))
 
     @property
+    def uses_sends(self) -> bool:
+        """Whether an event method is a `@sends` stub (an event without a payload)."""
+        return any(not m.params for m in self.methods)
+
+    @property
     def uses_decimal(self) -> bool:
-        """Whether a field is a decimal (so `Decimal` is imported)."""
-        return any(f.annotation == "Decimal" for f in self.fields)
+        """Whether a field, a payload or a result is a decimal (so `Decimal` is imported)."""
+        annotations = [f.annotation for f in self.fields]
+        annotations += [p.annotation for m in self.methods for p in m.params]
+        annotations += [k.annotation for r in self.results for k in r.keys]
+        return "Decimal" in annotations
 
 
 def module_view(machine: ir.Machine, source_name: str, form: str = "auto") -> ModuleView:
@@ -227,6 +313,8 @@ def module_view(machine: ir.Machine, source_name: str, form: str = "auto") -> Mo
         prefix = f"W{prefix}Workflow" if prefix.startswith("_") else f"{prefix}Workflow"
     compiled = () if table_form else _guards(machine, source)
     fields, aliases = _fields(machine, source, prefix)
+    module_names = {prefix, *(f"{prefix}{s}" for s in ("Context", "Machine", "Instance"))}
+    module_names |= {a.name for a in aliases}
     used = set().union(*(guards.reads(g.body) for g in compiled)) if compiled else set()
     readers = {f.reader for f in fields} | {
         name for name in used if name.startswith("as_") or name == "quotient"
@@ -241,6 +329,7 @@ def module_view(machine: ir.Machine, source_name: str, form: str = "auto") -> Mo
         aliases=aliases,
         guards=compiled,
         methods=_methods(machine, source),
+        results=_results(machine, source, frozenset(module_names)),
         ir_text=embedded.dump(machine),
         imports_math="math" in used,
         imports_fraction="Fraction" in used,
@@ -345,10 +434,12 @@ def _guards(machine: ir.Machine, source: str) -> tuple[Guard, ...]:
     """
     namer = names.Namer()
     found = []
-    for key, transition in zip(embedded.transition_keys(machine), machine.transitions, strict=True):
+    inputs = all_inputs(machine)
+    keyed = zip(embedded.transition_keys(machine), machine.transitions, inputs, strict=True)
+    for key, transition, read in keyed:
         if transition.guard is None:
             continue
-        body = guards.guard_body(transition.guard, machine.context)
+        body = guards.guard_body(transition.guard, (*machine.context, *read))
         what = transition.event or transition.kind
         doc = _oneline(
             f"`{render(transition.guard)}`: {what} in {transition.source} ({where(source, transition.span)})"
@@ -386,6 +477,10 @@ def _methods(machine: ir.Machine, source: str) -> tuple[EventMethod, ...]:
         if len(moves) > _MOVES_SHOWN:
             moves = [*moves[: _MOVES_SHOWN - 1], f"... and {len(moves) - _MOVES_SHOWN + 1} more transitions"]
         summary = f"Send `{event.name}`" + (f": {event.doc}" if event.doc else ".")
+        params = _params(event.payload)
+        if params:
+            fields = ", ".join(f"{f.name}: {f.type.describe()}" for f in event.payload)
+            moves = [_oneline(f"payload: {fields}"), *moves]
         methods.append(
             EventMethod(
                 event=event.name,
@@ -393,9 +488,76 @@ def _methods(machine: ir.Machine, source: str) -> tuple[EventMethod, ...]:
                 member=members.claim(names.constant_name(event.name)),
                 doc=(_oneline(summary), *moves, *refusals),
                 delegates=event.name == "delegate" and event.kind == "approval",
+                params=params,
             )
         )
     return tuple(methods)
+
+
+def _annotation(field_type: ir.FieldType, room: int) -> str:
+    """A payload or result field's Python type: `Decimal`, `str`, `Literal["a", "b"]`.
+
+    An enum whose `Literal` would not fit in `room` characters is typed `str` (ruff would
+    split the annotation; the runtime checks the members either way).
+    """
+    if field_type.name == "enum":
+        literal = "Literal[" + ", ".join(literals.string(m) for m in field_type.members) + "]"
+        return literal if len(literal) <= room else "str"
+    return _PY_TYPES[field_type.name]
+
+
+def _params(fields: tuple[ir.ContextField, ...]) -> tuple[Param, ...]:
+    """Payload fields as keyword-only parameters: required first, then those with defaults.
+
+    A parameter never takes a name the methods already use (`self`, `actor`, `key`, `payload`,
+    `data`, ...), a keyword or a builtin: those get a suffix, as context attributes do.
+    """
+    namer = names.Namer(_RESERVED)
+    found = []
+    for f in fields:
+        parameter = namer.claim(names.attribute_name(f.name))
+        default = None if f.default is None else literals.literal(f.default)
+        room = LINE_LENGTH - len(f"        {parameter}: ,") - (0 if default is None else len(f" = {default}"))
+        found.append(Param(f.name, parameter, _annotation(f.type, room), default))
+    return (*[p for p in found if p.default is None], *[p for p in found if p.default is not None])
+
+
+def _results(machine: ir.Machine, source: str, taken: frozenset[str]) -> tuple[ResultType, ...]:
+    """One TypedDict per invoked action that `returns` fields (the first invoke of each action names it)."""
+    namer = names.Namer(_RESERVED | taken)
+    found: list[ResultType] = []
+    seen: dict[tuple[str, tuple[ir.ContextField, ...]], None] = {}
+    for state in machine.states:
+        invoke = state.invoke
+        if invoke is None or not invoke.result:
+            continue
+        shape = (invoke.action, tuple(replace_span(f) for f in invoke.result))
+        if shape in seen:
+            continue
+        seen[shape] = None
+        stem = names.class_prefix(names.camel(invoke.action))
+        keys = tuple(
+            Param(
+                f.name,
+                f.name,
+                _annotation(f.type, LINE_LENGTH - len(f"        {literals.string(f.name)}: ,")),
+                None,
+            )
+            for f in invoke.result
+        )
+        doc = _oneline(
+            f"What `{invoke.action}` returns ({where(source, invoke.span)}); "
+            "a result that does not fit fails the work (ResultInvalid)."
+        )
+        found.append(
+            ResultType(invoke.action, namer.claim(f"{stem}Result"), namer.claim(f"{stem}Handler"), doc, keys)
+        )
+    return tuple(found)
+
+
+def replace_span(field: ir.ContextField) -> ir.ContextField:
+    """The field without its position (two invokes with the same result fields share one type)."""
+    return ir.ContextField(field.name, field.type, field.default)
 
 
 def _refusals(machine: ir.Machine, event: str) -> list[str]:
