@@ -7,7 +7,6 @@ problem becomes a diagnostic; a bad expression yields None, never an exception.
 
 from __future__ import annotations
 
-import copy
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -91,6 +90,8 @@ _AVAILABLE = {
 class TypeChecker:
     """Checks expressions against one workflow's context fields (and, at a site, its inputs)."""
 
+    __slots__ = ("fields", "inputs", "members", "payloads", "report")
+
     def __init__(
         self,
         fields: Mapping[str, TType],
@@ -107,8 +108,9 @@ class TypeChecker:
         """Return a checker for expressions written where `inputs` arrive (this one is unchanged)."""
         if inputs is self.inputs:
             return self
-        site = copy.copy(self)
-        site.inputs = inputs
+        site = TypeChecker.__new__(TypeChecker)  # shares the tables: one per transition must be cheap
+        site.fields, site.report, site.members = self.fields, self.report, self.members
+        site.payloads, site.inputs = self.payloads, inputs
         return site
 
     # ------------------------------------------------------------------ entry points
