@@ -117,6 +117,19 @@ def check_fields(
     return values, tuple(problems)
 
 
+RESULT_INVALID = "ResultInvalid"
+"""The error name of work whose result does not fit the fields its `invoke ... returns` declares."""
+
+
+def result_invalid_message(action: str, problems: Sequence[FieldProblem]) -> str:
+    """The message of a `ResultInvalid` failure (`error.message`): what of `action`'s result does not fit.
+
+    One wording for every engine that checks a result (the runtime, the Step
+    Functions evaluator), so a spec recording `error.message` records the same text.
+    """
+    return f"the result of `{action}` does not fit: " + "; ".join(map(str, problems))
+
+
 MAX_DIGITS = 1000
 """Digits a decimal may have before or after its point to be looked at: `Decimal("1E+999999999")`
 is a valid `Decimal` whose exact value takes minutes to build; no declared type holds it."""
@@ -139,4 +152,13 @@ def _shown(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["ERROR_TYPE", "FieldProblem", "all_inputs", "check_fields", "input_name", "transition_inputs"]
+__all__ = [
+    "ERROR_TYPE",
+    "RESULT_INVALID",
+    "FieldProblem",
+    "all_inputs",
+    "check_fields",
+    "input_name",
+    "result_invalid_message",
+    "transition_inputs",
+]

@@ -11,8 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from statewright import ir
+from statewright.semantics.spelling import field_types
 from statewright.targets.asl import expressions
-from statewright.targets.asl.choice import field_path
+from statewright.targets.asl.choice import ERROR, SIGNAL_DATA, SIGNAL_RESULT, field_path
 from statewright.targets.asl.resources import EMIT_QUEUE, EVALUATOR, ResourceMap
 from statewright.targets.asl.tasks import fire_task, request_task
 
@@ -22,10 +23,12 @@ MERGE: dict[str, Any] = {
         "context.$": "States.JsonMerge($.context, $.update, false)",
         "signal.$": "$.signal",
         "votes.$": "$.votes",
+        "error.$": "$.error",
     },
     "ResultPath": "$",
 }
-"""The Pass state that stores `$.update` into the context, keeping the bookkeeping."""
+"""The Pass state that stores `$.update` into the context, keeping the bookkeeping and the inputs
+(the answer in `$.signal`, the failure in `$.error`: the next `set` may read them too)."""
 
 
 def _int_operand(expr: ir.Expr) -> str | None:
@@ -77,15 +80,35 @@ def set_compute(
     return task, True
 
 
+_INPUT_PATHS: dict[ir.InputScope, str] = {"event": SIGNAL_DATA, "result": SIGNAL_RESULT, "error": ERROR}
+
+
 def evaluator_body(machine: ir.Machine, named: dict[str, ir.Expr]) -> dict[str, Any]:
-    """The evaluator's request: typed expressions by name, the field types and the current context."""
-    return {
+    """The evaluator's request: typed expressions by name, the field types and the current context.
+
+    Expressions reading a transition's inputs also get them (the answer's
+    `data` or `result`, the Catch's `error`), typed like the context.
+    """
+    types = {f.name: f.type.name for f in machine.context}
+    scopes: list[ir.InputScope] = []
+    for expr in named.values():
+        for name, type_name in field_types(expr).items():
+            found = ir.input_of(name)
+            if found is not None:
+                types[name] = type_name
+                if found[0] not in scopes:
+                    scopes.append(found[0])
+    body: dict[str, Any] = {
         "workflow": machine.name,
         "expressions": {key: expressions.to_data(expr) for key, expr in named.items()},
-        "types": {f.name: f.type.name for f in machine.context},
+        "types": types,
         "execution.$": "$$.Execution.Id",
         "context.$": "$.context",
     }
+    for scope in ir.INPUT_SCOPES:
+        if scope in scopes:
+            body[f"{scope}.$"] = _INPUT_PATHS[scope]
+    return body
 
 
 def do_task(call: ir.Call, machine: ir.Machine, owner: str | None, resources: ResourceMap) -> dict[str, Any]:

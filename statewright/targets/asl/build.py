@@ -108,7 +108,7 @@ class Builder:
         }
         scope.states[data] = {
             "Type": "Pass",
-            "Comment": "state data: the typed context, the last signal and the approval votes",
+            "Comment": "state data: the context, the last signal and failure, the approval votes",
             "Parameters": {
                 "context.$": "States.JsonMerge($.defaults, $.context, false)",
                 "signal": {
@@ -119,8 +119,11 @@ class Builder:
                     "evidence": [],
                     "delegate_to": "",
                     "scope": "",
+                    "data": {},
+                    "result": {},
                 },
                 "votes": {},
+                "error": {"Error": "", "Cause": ""},
             },
             "ResultPath": "$",
             "Next": after,

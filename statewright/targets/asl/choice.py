@@ -62,9 +62,32 @@ _OPPOSITE = {
 """Order tests and their negations (numbers are totally ordered: `not a < b` is `a >= b`)."""
 
 
+SIGNAL_DATA = "$.signal.data"
+"""Where a checked event payload is in the state data (`event.F` is `$.signal.data.F`)."""
+SIGNAL_RESULT = "$.signal.result"
+"""Where finished work's checked result is in the state data (`result.F` is `$.signal.result.F`)."""
+ERROR = "$.error"
+"""Where a Catch puts the failure: `{"Error": name, "Cause": message}`."""
+_ERROR_KEYS = {"name": "Error", "message": "Cause"}
+
+
 def field_path(name: str) -> str:
-    """The JSONPath of a context field in the state data."""
-    return f"$.context.{name}"
+    """The JSONPath of a context field, or of an input (`event.F`, `result.F`, `error.name|message`).
+
+    A transition's inputs live beside the context: the callback answer's checked
+    `data` (an event's payload) or `result` (finished work's), and the Catch's
+    `$.error` (`Error` is the name, `Cause` the message), so a guard or a `set`
+    reads an input exactly as it reads a field, at another path.
+    """
+    found = ir.input_of(name)
+    if found is None:
+        return f"$.context.{name}"
+    scope, field_name = found
+    if scope == "event":
+        return f"{SIGNAL_DATA}.{field_name}"
+    if scope == "result":
+        return f"{SIGNAL_RESULT}.{field_name}"
+    return f"{ERROR}.{_ERROR_KEYS[field_name]}"
 
 
 @dataclass(frozen=True, slots=True)

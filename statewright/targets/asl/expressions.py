@@ -6,6 +6,8 @@ so it evaluates exactly what the runtime does (`statewright.semantics.values`).
 
 from __future__ import annotations
 
+import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -72,3 +74,51 @@ def intrinsic_string(text: str) -> str:
     """`text` as a single-quoted intrinsic-function string literal (`'`, `{`, `}` and `\\` escaped)."""
     escaped = "".join("\\" + ch if ch in "'{}\\" else ch for ch in text)
     return f"'{escaped}'"
+
+
+def field_to_data(field: ir.ContextField) -> dict[str, Any]:
+    """A declared payload or result field as JSON for the evaluator's check (bounds and default exact)."""
+    data: dict[str, Any] = {"name": field.name, "type": field.type.name}
+    if field.type.min is not None:
+        data["min"] = str(field.type.min)
+    if field.type.max is not None:
+        data["max"] = str(field.type.max)
+    if field.type.members:
+        data["members"] = list(field.type.members)
+    if field.default is not None:
+        default = field.default
+        data["default"] = str(default) if isinstance(default, Decimal) else default
+    return data
+
+
+def field_from_data(data: dict[str, Any]) -> ir.ContextField:
+    """Rebuild a field from `field_to_data`'s object."""
+    type_name = data["type"]
+    bound = Decimal if type_name == "decimal" else int
+    low = bound(data["min"]) if "min" in data else None
+    high = bound(data["max"]) if "max" in data else None
+    default = data.get("default")
+    if default is not None:
+        default = _value(default, type_name)
+    members = tuple(str(m) for m in data.get("members", ()))
+    return ir.ContextField(str(data["name"]), ir.FieldType(type_name, low, high, members), default)
+
+
+def sent_value(raw: Any, type_name: str) -> Any:
+    """A payload or result value as it arrived in JSON, made ready for `semantics.inputs.check_fields`.
+
+    A JSON number for a decimal field is read with the digits it was written
+    with (a float as its shortest repr), a decimal string as its number, as the
+    command line reads `--data`; anything else is passed on as read, for the
+    check to judge, so every entry point refuses the same values.
+    """
+    if type_name == "decimal" and not isinstance(raw, bool):
+        if isinstance(raw, float):
+            return Decimal(repr(raw)) if math.isfinite(raw) else raw
+        if isinstance(raw, str) and _DECIMAL.fullmatch(raw.strip()):
+            return Decimal(raw.strip())
+    return raw
+
+
+_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+"""A decimal number as text (what `statewright run send --data` reads as a decimal)."""

@@ -12,11 +12,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from statewright import ir
-from statewright.semantics.dispatch import EventlessKind
+from statewright.semantics.inputs import RESULT_INVALID
+from statewright.semantics.spelling import field_types
 from statewright.targets.asl import actions, approvals, choice, gates
-from statewright.targets.asl.codes import SOFT_TIMEOUT_DROPPED, TIMER_ROUNDED, UNBOUNDED_WAIT
+from statewright.targets.asl.codes import (
+    RETRY_APPROXIMATED,
+    SOFT_TIMEOUT_DROPPED,
+    TIMER_ROUNDED,
+    UNBOUNDED_WAIT,
+)
+from statewright.targets.asl.evaluator import CHECK, CHECK_KEYS
+from statewright.targets.asl.expressions import field_to_data
 from statewright.targets.asl.resources import EVALUATOR, EVENT_QUEUE
-from statewright.targets.asl.retry import HEARTBEAT_ERROR, retriers, seconds
+from statewright.targets.asl.retry import HEARTBEAT_ERROR, error_name, retriers, seconds
 from statewright.targets.asl.scopes import Scope
 from statewright.targets.asl.tasks import callback_task, request_task
 
@@ -43,7 +51,7 @@ def generate(b: Builder, scope: Scope, leaf: str) -> None:
             SOFT_TIMEOUT_DROPPED, f"`warn after` on `{leaf}` is not expressed in Step Functions", soft.span
         )
     work = state.invoke is not None
-    routes = b.transitions(leaf, "always")
+    routes = [b.machine.transitions[i] for i in b.dispatch.eventless(b.h.chain(leaf), "always")]
     settled = any(t.is_else or t.guard is None for t in routes)
     first = "" if settled else _wait(b, scope, leaf, "work" if work else "wait")
     body["Next"] = _route(b, scope, leaf, routes, first) if routes else first
@@ -173,22 +181,22 @@ def _wait(b: Builder, scope: Scope, leaf: str, variant: str) -> str:
         )
         if retry:
             task["Retry"] = retry
-        error = _eventless_from(b, leaf, "error")
-        target = (
-            _transition(b, scope, leaf, error, name)
-            if error is not None
-            else _fail(
-                b,
-                scope,
-                leaf,
-                "failed",
-                "statewright.WorkFailed",
-                f"{state.invoke.action} failed and nothing handles it",
+        heartbeat = "HeartbeatSeconds" in task
+        for error in _caught_names(b, leaf):
+            if error == HEARTBEAT and heartbeat:
+                continue  # the heartbeat's own entry below
+            catches.append(
+                {
+                    "ErrorEquals": [error_name(error)],
+                    "ResultPath": "$.error",
+                    "Next": _caught(b, scope, leaf, error, name),
+                }
             )
-        )
+        target = _caught(b, scope, leaf, None, name)
         catches.append({"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": target})
-        if "HeartbeatSeconds" in task:  # before States.Timeout, which matches a missed heartbeat too
-            catches.insert(0, {"ErrorEquals": [HEARTBEAT_ERROR], "ResultPath": "$.error", "Next": target})
+        if heartbeat:  # before States.Timeout, which matches a missed heartbeat too
+            missed = _heartbeat_missed(b, scope, leaf, name, state.invoke.heartbeat_ms or 0)
+            catches.insert(0, {"ErrorEquals": [HEARTBEAT_ERROR], "ResultPath": "$.error", "Next": missed})
     else:
         failed = _fail(
             b,
@@ -201,8 +209,213 @@ def _wait(b: Builder, scope: Scope, leaf: str, variant: str) -> str:
         catches.append({"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": failed})
     task["ResultPath"] = "$.signal"
     task["Catch"] = catches
-    task["Next"] = _decide(b, scope, leaf, variant, name)
+    task["Next"] = _checked(b, scope, leaf, variant, name, _decide(b, scope, leaf, variant, name))
     scope.states[name] = task
+    return name
+
+
+HEARTBEAT = "HeartbeatTimeout"
+"""The runtime's name of a missed heartbeat (`error.name`); Step Functions says `States.HeartbeatTimeout`."""
+
+
+def _caught_names(b: Builder, leaf: str) -> list[str]:
+    """The error names some level of `leaf` catches by name (`on error NAME`), innermost first."""
+    names: list[str] = []
+    for level in b.h.chain(leaf):
+        for transition in b.transitions(level, "error"):
+            if transition.event is not None and transition.event not in names:
+                names.append(transition.event)
+    return names
+
+
+def _caught(b: Builder, scope: Scope, leaf: str, error: str | None, wait: str) -> str:
+    """Where a final failure named `error` (None: any other) goes: `semantics.dispatch.caught`'s order.
+
+    The first catch naming it whose guard holds, then the catch-alls (the dead
+    letter); when none holds, the execution fails as the runtime's instance does.
+    """
+    state = b.h.states[leaf]
+    action = state.invoke.action if state.invoke is not None else leaf
+    candidates = b.dispatch.caught(b.h.chain(leaf), error)
+    failed = ""
+    if not _settled(b, candidates):
+        failed = b.namer.name(leaf, "failed")
+        if failed not in scope.states:
+            _fail(
+                b, scope, leaf, "failed", "statewright.WorkFailed", f"{action} failed and nothing handles it"
+            )
+    key = ("caught", error) if error is not None else ("caught",)
+    return _choose(b, scope, leaf, key, candidates, failed, wait, f"{leaf}: who handles the failure")
+
+
+def _settled(b: Builder, candidates: tuple[int, ...]) -> bool:
+    """Whether one of `candidates` always holds (unguarded, or an `else`): no fallback is needed."""
+    return any(b.machine.transitions[i].guard is None or b.machine.transitions[i].is_else for i in candidates)
+
+
+def _heartbeat_missed(b: Builder, scope: Scope, leaf: str, wait: str, beat_ms: int) -> str:
+    """A missed heartbeat's route; where a catch reads `error.*`, the failure is named as the runtime does."""
+    route = _caught(b, scope, leaf, HEARTBEAT, wait)
+    candidates = b.dispatch.caught(b.h.chain(leaf), HEARTBEAT)
+    if not any(_reads(b.machine.transitions[i], "error") for i in candidates):
+        return route
+    name = b.namer.name(leaf, "heartbeat missed")
+    scope.states[name] = {
+        "Type": "Pass",
+        "Comment": "Step Functions says States.HeartbeatTimeout; error.name is the runtime's name",
+        "Result": {"Error": HEARTBEAT, "Cause": f"no heartbeat within {beat_ms} ms"},
+        "ResultPath": "$.error",
+        "Next": route,
+    }
+    return name
+
+
+def _reads(transition: ir.Transition, scope: ir.InputScope) -> bool:
+    """Whether the guard or a `set` of `transition` reads an input of `scope`."""
+    exprs = [transition.guard] if transition.guard is not None else []
+    exprs += [a.value for a in transition.actions if isinstance(a, ir.Assign)]
+    return any(
+        (found := ir.input_of(name)) is not None and found[0] == scope
+        for expr in exprs
+        for name in field_types(expr)
+    )
+
+
+def _choose(
+    b: Builder,
+    scope: Scope,
+    leaf: str,
+    key: tuple[str, ...],
+    candidates: tuple[int, ...],
+    fallback: str,
+    wait: str,
+    comment: str,
+) -> str:
+    """A Choice taking the first of `candidates` (dispatch order) whose guard holds, else `fallback`.
+
+    An unguarded candidate or an `else` is the Default; guards that Choice rules
+    cannot test are computed by the evaluator first (with the inputs they read).
+    """
+    name = b.namer.name(leaf, *key)
+    evaluate = b.namer.name(leaf, *key, "evaluate guards")
+    if name in scope.states:
+        return evaluate if evaluate in scope.states else name
+    guards = _Guards(b)
+    rules: list[dict[str, Any]] = []
+    default = fallback
+    for index in candidates:
+        transition = b.machine.transitions[index]
+        target = _transition(b, scope, leaf, transition, wait)
+        if transition.guard is None or transition.is_else:
+            default = target
+            break
+        rules.append({**choice.condition(transition.guard, guards.offload), "Next": target})
+    if not rules:
+        return default
+    scope.states[name] = {"Type": "Choice", "Comment": comment, "Choices": rules, "Default": default}
+    b.layout.neutral.add(name)
+    if not guards.named:
+        return name
+    task = request_task(
+        b.resources.resource(EVALUATOR), actions.evaluator_body(b.machine, guards.named), list(guards.named)
+    )
+    task["Comment"] = "Choice rules cannot do arithmetic: the evaluator computes these comparisons"
+    task["ResultPath"] = "$.guards"
+    task["Next"] = name
+    scope.states[evaluate] = task
+    b.layout.neutral.add(evaluate)
+    return evaluate
+
+
+def _checked(b: Builder, scope: Scope, leaf: str, variant: str, wait: str, decide: str) -> str:
+    """The check of a callback answer's data before anything else, as the runtime's (or `decide`).
+
+    An event's payload (`data`) and finished work's result (`result`) are checked
+    by the evaluator with `semantics.inputs.check_fields`: a payload that does
+    not fit refuses the event (nothing changes; the state waits on), a result
+    that does not fit is the work's `ResultInvalid` failure. A valid answer
+    comes back typed, defaults filled in, and replaces `$.signal`.
+    """
+    state = b.h.states[leaf]
+    payloads = {e.name: [field_to_data(f) for f in e.payload] for e in b.machine.events if e.payload}
+    work = variant == "work" and state.invoke is not None
+    result = [field_to_data(f) for f in state.invoke.result] if work and state.invoke is not None else []
+    if not payloads and not result:
+        return decide
+    name = b.namer.name(leaf, variant, "check data")
+    verdict = b.namer.name(leaf, variant, "data fits?")
+    accept = b.namer.name(leaf, variant, "take data")
+    invalid = b.namer.name(leaf, variant, "data refused")
+    request: dict[str, Any] = {"payloads": payloads}
+    if work and state.invoke is not None:
+        request["result"] = result
+        request["action"] = state.invoke.action
+    body = {
+        "workflow": b.machine.name,
+        CHECK: request,
+        "execution.$": "$$.Execution.Id",
+        "signal.$": "$.signal",
+    }
+    task = request_task(b.resources.resource(EVALUATOR), body, list(CHECK_KEYS))
+    task["Comment"] = "the answer's payload or result is checked against the declared fields first"
+    task["ResultPath"] = "$.check"
+    task["Next"] = verdict
+    scope.states[name] = task
+    rules: list[dict[str, Any]] = [{"Variable": "$.check.valid", "BooleanEquals": True, "Next": accept}]
+    if work:
+        rules.append(
+            {
+                "Variable": "$.signal.kind",
+                "StringEquals": "done",
+                "Next": _result_invalid(b, scope, leaf, wait),
+            }
+        )
+    scope.states[verdict] = {
+        "Type": "Choice",
+        "Comment": f"{leaf}: does the answer's data fit?",
+        "Choices": rules,
+        "Default": invalid,
+    }
+    scope.states[accept] = {
+        "Type": "Pass",
+        "Comment": "the checked answer: values typed, defaults filled in",
+        "InputPath": "$.check.signal",
+        "ResultPath": "$.signal",
+        "Next": decide,
+    }
+    scope.states[invalid] = {
+        "Type": "Pass",
+        "Comment": f"the event's payload does not fit (PayloadInvalid): refused in {leaf}, nothing changes",
+        "Next": wait,
+    }
+    b.layout.neutral.update((name, verdict, accept))
+    b.layout.refusals.add(invalid)
+    return name
+
+
+def _result_invalid(b: Builder, scope: Scope, leaf: str, wait: str) -> str:
+    """Work whose result does not fit: a `ResultInvalid` failure, routed to the catches (never retried)."""
+    state = b.h.states[leaf]
+    policy = state.invoke.retry if state.invoke is not None else None
+    if (
+        policy is not None
+        and policy.max_retries != 0
+        and (not policy.retry_on or RESULT_INVALID in policy.retry_on)
+    ):
+        b.note(
+            RETRY_APPROXIMATED,
+            f"{leaf}: a result that does not fit is not retried in Step Functions (it arrives as a "
+            "success); the ResultInvalid failure goes to the catches at once",
+            state.invoke.span if state.invoke is not None else state.span,
+        )
+    name = b.namer.name(leaf, "result invalid")
+    scope.states[name] = {
+        "Type": "Pass",
+        "Comment": "the result does not fit: the work failed with ResultInvalid",
+        "InputPath": "$.check.error",
+        "ResultPath": "$.error",
+        "Next": _caught(b, scope, leaf, RESULT_INVALID, wait),
+    }
     return name
 
 
@@ -215,12 +428,6 @@ def _fail(b: Builder, scope: Scope, leaf: str, what: str, error: str, cause: str
 def _events(b: Builder, leaf: str, refusals: bool = True) -> list[str]:
     """The events some level above `leaf` has transitions for (and refuses), in first-mention order."""
     return list(b.dispatch.events_at(b.h.chain(leaf), refusals))
-
-
-def _eventless_from(b: Builder, leaf: str, kind: EventlessKind) -> ir.Transition | None:
-    """The `done`/`error` transition of the leaf or its nearest ancestor that has one."""
-    found = b.dispatch.eventless(b.h.chain(leaf), kind)
-    return b.machine.transitions[found[0]] if found else None
 
 
 class _Guards:
@@ -261,18 +468,11 @@ def _decide(b: Builder, scope: Scope, leaf: str, variant: str, wait: str) -> str
     guards = _Guards(b)
     rules: list[dict[str, Any]] = []
     if variant == "work":
-        done = _eventless_from(b, leaf, "done")
-        if done is not None:
-            target = _transition(b, scope, leaf, done, wait)
-        else:
-            target = b.namer.name(leaf, "work finished")
-            idle = _wait(b, scope, leaf, "wait")
-            scope.states[target] = {
-                "Type": "Pass",
-                "Comment": f"the work of {leaf} is done; the state waits on for its events",
-                "Next": idle,
-            }
-            b.layout.entries.add((target, idle))
+        candidates = b.dispatch.eventless(b.h.chain(leaf), "done")
+        finished = "" if _settled(b, candidates) else _finished(b, scope, leaf)
+        target = _choose(
+            b, scope, leaf, ("done",), candidates, finished, wait, f"{leaf}: where done work goes"
+        )
         rules.append({"Variable": "$.signal.kind", "StringEquals": "done", "Next": target})
     for event in _events(b, leaf):
         rules.extend(_event_rules(b, scope, leaf, event, wait, refused, guards))
@@ -296,6 +496,19 @@ def _decide(b: Builder, scope: Scope, leaf: str, variant: str, wait: str) -> str
     scope.states[evaluate] = task
     b.layout.neutral.add(evaluate)
     return evaluate
+
+
+def _finished(b: Builder, scope: Scope, leaf: str) -> str:
+    """The work is done and no `done ->` is taken: the leaf waits on for its events."""
+    target = b.namer.name(leaf, "work finished")
+    idle = _wait(b, scope, leaf, "wait")
+    scope.states[target] = {
+        "Type": "Pass",
+        "Comment": f"the work of {leaf} is done; the state waits on for its events",
+        "Next": idle,
+    }
+    b.layout.entries.add((target, idle))
+    return target
 
 
 def _event_rules(
@@ -355,6 +568,8 @@ def _transition(
 
 def _label(b: Builder, transition: ir.Transition, index: int) -> str:
     label = transition.event if transition.kind == "event" and transition.event else transition.kind
+    if transition.kind == "error" and transition.event is not None:
+        label = f"error {transition.event}"
     same = b.alike.get((transition.source, transition.kind, transition.event), [])
     if len(same) > 1:
         label += f"#{same.index(index) + 1}"

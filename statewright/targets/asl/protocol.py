@@ -31,7 +31,7 @@ from typing import Any
 from statewright import ir
 from statewright.targets.asl.asljson import deployed
 from statewright.targets.asl.compile import compile_machine
-from statewright.targets.asl.evaluator import TALLY
+from statewright.targets.asl.evaluator import CHECK, TALLY
 from statewright.targets.asl.evaluator import handler as evaluator_handler
 from statewright.targets.asl.resources import EMIT_QUEUE, EVALUATOR, EVENT_QUEUE
 from statewright.targets.asl.retry import HEARTBEAT_ERROR, heartbeat_budget_split
@@ -86,12 +86,17 @@ def queue_options(queues: Mapping[str, str]) -> dict[str, str]:
 
 def execution_input(context: Mapping[str, ir.Value]) -> dict[str, Any]:
     """The execution input for a context: `{"context": {...}}`, decimals as JSON numbers."""
-    return {"context": {name: float(v) if isinstance(v, Decimal) else v for name, v in context.items()}}
+    return {"context": _numbers(context)}
+
+
+def _numbers(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values as JSON takes them: decimals as JSON numbers (the definition's Choice rules compare numbers)."""
+    return {name: float(v) if isinstance(v, Decimal) else v for name, v in values.items()}
 
 
 def is_evaluator_request(message: Mapping[str, Any]) -> bool:
     """True for an evaluator request (answer it with `evaluator_handler(message)`), not a wait or work."""
-    return "expressions" in message or TALLY in message
+    return "expressions" in message or TALLY in message or CHECK in message
 
 
 def emitted_event(message: Mapping[str, Any]) -> str | None:
@@ -107,11 +112,16 @@ def event_answer(
     payload: Mapping[str, Any] | None = None,
     delegate_to: str = "",
     scope: str = "",
+    data: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The SendTaskSuccess output delivering an event to a waiting state (every key present).
 
     `scope` is the scope lock the sender acts under ("" for none): a gate whose
     transition runs under a lock refuses any other, and none (LANGUAGE.md §13).
+    `data` is the event's typed payload (`event.F`; decimals as JSON numbers or
+    decimal strings); `payload` the evidence recorded with the transition. The
+    definition checks `data` against the event's declared fields before
+    anything else and refuses the event, changing nothing, when it does not fit.
     """
     evidence = dict(payload or {})
     return {
@@ -123,11 +133,21 @@ def event_answer(
         "payload": evidence,
         "delegate_to": delegate_to,
         "scope": scope,
+        "data": _numbers(data or {}),
+        "result": {},
     }
 
 
-def done_answer() -> dict[str, Any]:
-    """The SendTaskSuccess output telling a `WORK` Task its work finished."""
+def done_answer(result: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The SendTaskSuccess output telling a `WORK` Task its work finished, with what it returned.
+
+    `result` holds the fields the invoke `returns` (`result.F`). A result that
+    does not fit them is a `ResultInvalid` failure of the work, routed like a
+    failure after its retries (`on error ResultInvalid`, the dead letter, else
+    the execution fails). A failure is `SendTaskFailure` with the error's name
+    as `error` and its message as `cause` (always give one, `""` for none: a
+    catch reads it as `error.message`).
+    """
     return {
         "kind": "done",
         "event": "",
@@ -136,6 +156,8 @@ def done_answer() -> dict[str, Any]:
         "evidence": [],
         "delegate_to": "",
         "scope": "",
+        "data": {},
+        "result": _numbers(result or {}),
     }
 
 
