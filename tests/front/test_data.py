@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from statewright import ir
 from statewright.dsl.format import format_text
@@ -368,3 +370,64 @@ def test_payload_bounds_are_exact_decimals() -> None:
     assert machine is not None
     rate = next(s.invoke for s in machine.states if s.name == "Measuring")
     assert rate is not None and rate.result[0].type.max == Decimal("1.0000")
+
+
+# --------------------------------------------------------------------------- the property
+
+
+_SITES: dict[str, tuple[str | None, str]] = {
+    # site: (the scope that arrives there, a body reading REF in it)
+    "on": ("event", "initial state A {{ on e when REF -> A on e else -> A }}"),
+    "done": (
+        "result",
+        "initial state A {{ invoke w returns {{ FIELDS }} done when REF -> A done else -> A }}",
+    ),
+    "then": (
+        "result",
+        'initial saga S {{ step w key "k" returns {{ FIELDS }} then {{ set ok = REF }}\n'
+        " done -> A compensated -> A }}\nfinal state A",
+    ),
+    "dead_letter": ("error", "initial state A {{ invoke w retry 1 dead_letter -> A {{ set ok = REF }} }}"),
+    "on_error": ("error", "initial state A {{ invoke w on error X -> A {{ set ok = REF }} }}"),
+    "compensation_failed": (
+        "error",
+        'initial saga S {{ step w key "k" compensate u compensate_key "u"\n step v key "v"\n'
+        " done -> A compensated -> A compensation_failed -> A {{ set ok = REF }} }}\nfinal state A",
+    ),
+    "compensated": (
+        None,
+        'initial saga S {{ step w key "k" done -> A compensated -> A {{ set ok = REF }} }}\nfinal state A',
+    ),
+    "always": (None, "initial state A {{ always when REF -> A always else -> A }}"),
+    "entry": (None, "initial state A {{ entry set ok = REF }}"),
+    "timeout": (None, "initial state A {{ timeout 1s -> A {{ set ok = REF }} }}"),
+    "invariant": (None, "invariant REF\ninitial state A"),
+}
+_TYPES = ("int", "decimal 0..1", "bool", "string", "enum { p, q }")
+_POOL = ("a", "b", "name", "message")
+
+
+@given(
+    site=st.sampled_from(sorted(_SITES)),
+    scope=st.sampled_from(ir.INPUT_SCOPES),
+    field=st.sampled_from(_POOL),
+    declared=st.dictionaries(st.sampled_from(_POOL), st.sampled_from(_TYPES), max_size=3),
+)
+def test_an_input_is_read_exactly_where_it_arrives(
+    site: str, scope: str, field: str, declared: dict[str, str]
+) -> None:
+    """`scope.field` type-checks iff its scope arrives at the site and has the field; else SW209/SW210."""
+    arrives, template = _SITES[site]
+    fields = ", ".join(f"{name}: {spec}" for name, spec in declared.items())
+    ref = f"{scope}.{field} == {scope}.{field}"
+    body = template.replace("{{", "{").replace("}}", "}").replace("FIELDS", fields).replace("REF", ref)
+    result = _compile(body, context="ok: bool = false", events=f"e({fields}), go")
+    found = {d.code for d in result.diagnostics}
+    has = field in ("name", "message") if scope == "error" else field in declared
+    if arrives != scope:
+        assert "SW209" in found, (body, result.diagnostics)
+    elif not has:
+        assert "SW210" in found, (body, result.diagnostics)
+    else:
+        assert result.machine is not None, (body, result.diagnostics)
+        assert not found & {"SW209", "SW210"}
