@@ -189,7 +189,7 @@ class LoweringContext:
         mentioned: dict[str, set[str]] = {}
         decided: dict[str, set[str]] = {}
         for transition in self.transitions:
-            if transition.event is not None:
+            if transition.kind == "event" and transition.event is not None:  # not a catch's error name
                 mentioned.setdefault(transition.source, set()).add(transition.event)
                 if transition.guard is None or transition.is_else:
                     decided.setdefault(transition.source, set()).add(transition.event)

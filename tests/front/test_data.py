@@ -154,6 +154,14 @@ def test_an_event_named_error_is_still_an_event() -> None:
     assert [(t.kind, t.event) for t in machine.transitions] == [("event", "error")]
 
 
+def test_a_catch_named_like_an_event_does_not_decide_that_event_for_reject_star() -> None:
+    machine = _machine(
+        'initial state A { invoke w on error Declined -> B done -> B reject * "busy" }\nfinal state B',
+        events="Declined, go",
+    )
+    assert {(r.state, r.event) for r in machine.rejects} == {("A", "Declined"), ("A", "go")}
+
+
 def test_always_is_an_eventless_choice() -> None:
     machine = _machine(
         "initial state Route {\n  always when tier == gold -> B\n  always else -> C { set n = 1 }\n}\n"
