@@ -410,27 +410,42 @@ def _error_inputs(site: Inputs) -> Inputs:
 
 
 def _lower_catches(ctx: LoweringContext, state: str, catches: list[ast.Transition]) -> None:
-    """Lower `on error NAME -> T { actions }`: kind-error transitions naming the error, in order."""
+    """Lower `on error NAME [when G | else] -> T { actions }`: kind-error transitions naming the error.
+
+    In document order; like an event's, several guarded catches of one name may be
+    written, but one unguarded and one `else` at most. Guards and actions read the failure.
+    """
     seen: dict[str, Span] = {}
     for catch in catches:
         assert catch.error is not None
-        if not ctx.once(seen, catch.error, catch.span, f"`on error {catch.error}`"):
+        key = f"on error {catch.error}" + (" else" if catch.is_else else "")
+        if catch.guard is None and not ctx.once(seen, key, catch.span, f"`{key}`"):
             continue
-        if catch.guard is not None or catch.is_else or catch.requires or catch.scope or catch.evidence:
+        if catch.requires or catch.scope or catch.evidence:
             ctx.report(
                 codes.GUARD_NOT_ALLOWED,
-                f"`on error {catch.error}` takes no guard, `else`, `requires`, `scope` or `evidence`",
+                f"`on error {catch.error}` takes no `requires`, `scope` or `evidence`",
                 catch.span,
-                help="catch the error by name and route on its data in the target state with "
-                "`always when ... -> T`",
+                help="a failure is no request: nobody presents permissions or evidence for it; "
+                "gate the transitions that leave the target state instead",
             )
             continue
         target = ctx.target(catch.target, catch.target_span)
-        site = Inputs(where=f"`on error {catch.error}` in state `{state}`")
-        actions = ctx.actions(catch.actions, _error_inputs(site))
-        if target is not None:
+        site = _error_inputs(Inputs(where=f"`on error {catch.error}` in state `{state}`"))
+        guard = None if catch.guard is None else ctx.types.at(site).condition(catch.guard, "guard")
+        actions = ctx.actions(catch.actions, site)
+        if target is not None and (catch.guard is None or guard is not None):
             ctx.add_transition(
-                ir.Transition(state, "error", target, event=catch.error, actions=actions, span=catch.span)
+                ir.Transition(
+                    state,
+                    "error",
+                    target,
+                    event=catch.error,
+                    guard=guard,
+                    is_else=catch.is_else,
+                    actions=actions,
+                    span=catch.span,
+                )
             )
 
 

@@ -82,8 +82,8 @@ _AVAILABLE = {
     "where E declares the field",
     "result": "a work result is read only in the guard and actions of `done` in a state whose "
     "`invoke ... returns { ... }` declares the field, and in a saga step's `then { ... }`",
-    "error": "a failure is read only in the actions of `dead_letter -> S { ... }`, "
-    "`on error NAME -> S { ... }` and a saga's `compensation_failed -> S { ... }`",
+    "error": "a failure is read only in the guard and actions of `on error NAME ...`, and in the "
+    "actions of `dead_letter -> S { ... }` and a saga's `compensation_failed -> S { ... }`",
 }
 
 

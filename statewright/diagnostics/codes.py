@@ -172,8 +172,9 @@ GUARD_NOT_ALLOWED = Code(
     "SW124",
     "guard-not-allowed",
     E,
-    "a guard is written where this construct takes none",
-    "route on the data in the target state with `always when ... -> T`",
+    "a guard or clause is written where this construct takes none",
+    "the `done` of a compound or parallel state takes no guard (route after it with `always when ... -> T`); "
+    "`on error` takes no `requires`, `scope` or `evidence`",
 )
 
 
@@ -198,7 +199,7 @@ INPUT_NOT_AVAILABLE = Code(
     E,
     "data of an event, a work result or a failure is read where it does not arrive",
     "read `event.F` in `on E` (E declares F), `result.F` in `done` after `invoke ... returns { F }` or a "
-    "step's `then { }`, and `error.*` in `dead_letter`, `on error` and `compensation_failed` actions",
+    "step's `then { }`, and `error.*` in `on error` and in `dead_letter` and `compensation_failed` actions",
 )
 UNKNOWN_INPUT_FIELD = Code(
     "SW210",

@@ -149,6 +149,18 @@ def test_on_error_catches_come_in_order_before_the_dead_letter() -> None:
     assert _assigned(errors[2]) == ["note = error.message"]
 
 
+def test_guarded_catches_read_the_failure() -> None:
+    machine = _machine(
+        "initial state A {\n  invoke pay\n"
+        '  on error Declined when error.message == "limit" -> B { set note = error.message }\n'
+        "  on error Declined else -> C\n  done -> B\n}\nfinal state B\nfinal state C"
+    )
+    guarded, fallback = (t for t in _from(machine, "A") if t.kind == "error")
+    assert guarded.event == fallback.event == "Declined"
+    assert guarded.guard is not None and render(guarded.guard) == 'error.message == "limit"'
+    assert (fallback.is_else, fallback.target) == (True, "C")
+
+
 def test_an_event_named_error_is_still_an_event() -> None:
     machine = _machine("initial state A { on error -> A }", events="error")
     assert [(t.kind, t.event) for t in machine.transitions] == [("event", "error")]
@@ -314,7 +326,11 @@ def test_unknown_scopes_and_fields(body: str, code: str, text: str) -> None:
         ("initial state A { on go -> A always -> A }", "go", "SW123"),
         ("initial state A { invoke w always -> A }", "go", "SW123"),
         ("initial state A { state B always -> B }", "go", "SW123"),
-        ('initial state A { invoke w on error X when error.name == "x" -> A }', "go", "SW124"),
+        (
+            "initial state A { invoke w on error X -> A on error X else -> A on error X else -> A }",
+            "go",
+            "SW112",
+        ),
         ('initial state A { invoke w on error X -> A requires "p" }', "go", "SW124"),
         (
             "initial state A { initial state B { on go -> C } final state C done when n > 1 -> A }",
@@ -397,6 +413,7 @@ _SITES: dict[str, tuple[str | None, str]] = {
     ),
     "dead_letter": ("error", "initial state A {{ invoke w retry 1 dead_letter -> A {{ set ok = REF }} }}"),
     "on_error": ("error", "initial state A {{ invoke w on error X -> A {{ set ok = REF }} }}"),
+    "on_error_guard": ("error", "initial state A {{ invoke w on error X when REF -> A done -> A }}"),
     "compensation_failed": (
         "error",
         'initial saga S {{ step w key "k" compensate u compensate_key "u"\n step v key "v"\n'
