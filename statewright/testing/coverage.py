@@ -5,7 +5,12 @@ breadth-first search drives the Python runtime (`PythonRun`) from a few
 starting contexts (the defaults, then one field at a time moved to a bound or
 to a value next to a guard's literal), expanding every sensible step (handled
 events with eligible approvers, timeouts, work results: success, each
-`retry_on` error, another error). The first scenario that takes a transition
+`retry_on` error, each error caught by name, another error). Events with a
+payload are sent with data that takes each of their transitions, and work
+is finished with results that do: the default values, and for each guard
+reading an input an example the SMT solver finds (`InputHints`), so a
+`done when result.rate <= 0.01` branch and its `else` are both covered.
+The first scenario that takes a transition
 is the shortest one from that context. So is the first scenario per failure
 outcome of invoked work (`Failure`: the state, the error, and whether the
 instance goes on or fails), since a failure nothing handles takes no
@@ -20,22 +25,98 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from statewright import ir
-from statewright.compiler.smt.analysis import GuardAnalysis
+from statewright.compiler.smt.analysis import GuardAnalysis, negation
 from statewright.runtime.definition import Definition
+from statewright.semantics.inputs import check_fields, transition_inputs
 from statewright.testing.python_engine import INSTANCE_ID, Choices, PythonRun
 from statewright.testing.scenario import Scenario, Send, Step, Timeout, WorkDone
-from statewright.testing.values import Literals, literals, starts
+from statewright.testing.values import Literals, event_payload, literals, starts, work_result
 
 PEOPLE = ("alice", "bob")
 COMBINATIONS = 24
 """Random combinations of interesting field values tried after the one-field-at-a-time contexts."""
 SHALLOW = 12
 """Nodes of the first, shallow search from each context after the defaults."""
-"""Random combinations of interesting field values tried after the one-field-at-a-time contexts."""
+PER_INPUT = 4
+"""Distinct payloads (results) tried per event (per state's work) in the search."""
+
+Data = tuple[tuple[str, ir.Value], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class InputHints:
+    """The data worth sending: per event its payloads, per invoking state its work results.
+
+    Each list starts with the default data (fields with a default left out,
+    the others at their simplest fitting value), then examples that make a
+    guard reading the input hold, and examples that make it fail (for the
+    `else` beside it), as found by the SMT solver, each checked to fit.
+    """
+
+    payloads: dict[str, list[Data]]
+    results: dict[str, list[Data]]
+
+    def payloads_of(self, event: str) -> list[Data]:
+        """The payloads to send `event` with (one empty payload for an event that declares none)."""
+        return self.payloads.get(event) or [()]
+
+    def results_of(self, state: str) -> list[Data]:
+        """The results to finish `state`'s work with (one empty result when it declares none)."""
+        return self.results.get(state) or [()]
+
+
+def input_hints(machine: ir.Machine, analysis: GuardAnalysis | None = None) -> InputHints:
+    """Data that takes each input-reading transition, and data that does not, for each event and work."""
+    solver = analysis if analysis is not None else GuardAnalysis(machine)
+    payloads = {e.name: [_default_data(e.payload)] for e in machine.events if e.payload}
+    results = {
+        s.name: [_default_data(s.invoke.result)]
+        for s in machine.states
+        if s.invoke is not None and s.invoke.result
+    }
+    for transition in machine.transitions:
+        if transition.guard is None:
+            continue
+        inputs = transition_inputs(machine, transition)
+        if transition.kind == "event" and transition.event in payloads:
+            fields, found = event_payload(machine, transition.event), payloads[transition.event]
+        elif transition.kind == "done" and transition.source in results:
+            fields, found = work_result(machine, transition.source), results[transition.source]
+        else:
+            continue
+        for condition in (transition.guard, negation(transition.guard)):
+            if len(found) >= PER_INPUT:
+                break
+            outcome = solver.satisfiable(condition, inputs=inputs)
+            if not outcome.proved:
+                continue
+            data = _fitting(fields, outcome.witness)
+            if data is not None and data not in found:
+                found.append(data)
+    return InputHints(payloads, results)
+
+
+def _default_data(fields: tuple[ir.ContextField, ...]) -> Data:
+    """The fields without a default at their simplest fitting value (the others take their defaults)."""
+    return tuple((f.name, _base(f)) for f in fields if f.default is None)
+
+
+def _fitting(fields: tuple[ir.ContextField, ...], witness: Data) -> Data | None:
+    """The witness's input values as data for `fields` (the rest at their defaults), if they fit."""
+    named = {}
+    for name, value in witness:
+        scoped = ir.input_of(name)
+        if scoped is not None:
+            named[scoped[1]] = value
+    data = {**dict(_default_data(fields)), **named}
+    _values, problems = check_fields(fields, data)
+    if problems:
+        return None
+    return tuple((f.name, data[f.name]) for f in fields if f.name in data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,24 +147,29 @@ class Coverage:
 def covering_scenarios(machine: ir.Machine, max_depth: int = 16, max_nodes: int = 3000) -> Coverage:
     """Search for scenarios taking every transition; at most `max_nodes` distinct states are expanded."""
     definition = Definition(machine)
+    hints = input_hints(machine)
     total = len(machine.transitions)
     first: dict[int, Scenario] = {}
     failures: dict[Failure, Scenario] = {}
     contexts = candidate_contexts(machine)
-    budget = max_nodes - _search(machine, definition, contexts[0], first, max_depth, max_nodes // 4, failures)
+    budget = max_nodes - _search(
+        machine, definition, hints, contexts[0], first, max_depth, max_nodes // 4, failures
+    )
     promising: list[tuple[tuple[str, ir.Value], ...]] = []
     for context in contexts[1:]:  # a shallow look from every context: guards on the start values
         if budget <= 0:
             break
         known = len(first)
-        budget -= _search(machine, definition, context, first, max_depth, min(SHALLOW, budget), failures)
+        budget -= _search(
+            machine, definition, hints, context, first, max_depth, min(SHALLOW, budget), failures
+        )
         if len(first) > known:
             promising.append(context)
     for context in promising:  # then deeper from the contexts that found something new
         if len(first) == total or budget <= 0:
             break
         share = max(budget // max(len(promising), 1), SHALLOW * 4)
-        budget -= _search(machine, definition, context, first, max_depth, min(share, budget), failures)
+        budget -= _search(machine, definition, hints, context, first, max_depth, min(share, budget), failures)
     chosen = [first[i] for i in sorted(first)] + list(failures.values())
     kept = _without_prefixes(list(dict.fromkeys(chosen)))
     uncovered = tuple(i for i in range(total) if i not in first)
@@ -93,6 +179,7 @@ def covering_scenarios(machine: ir.Machine, max_depth: int = 16, max_nodes: int 
 def _search(
     machine: ir.Machine,
     definition: Definition,
+    hints: InputHints,
     context: tuple[tuple[str, ir.Value], ...],
     first: dict[int, Scenario],
     max_depth: int,
@@ -115,7 +202,7 @@ def _search(
         choices = run.choices()
         if choices.finished:
             continue
-        for step in candidate_steps(machine, choices):
+        for step in candidate_steps(machine, choices, hints):
             after = run.fork()
             observation = after.apply(step)
             if not observation.accepted:
@@ -174,15 +261,21 @@ def _key(run: PythonRun) -> object:
     )
 
 
-def candidate_steps(machine: ir.Machine, choices: Choices) -> list[Step]:
-    """Every step worth trying from here, in a fixed order (events, work results, timeouts)."""
+def candidate_steps(machine: ir.Machine, choices: Choices, hints: InputHints | None = None) -> list[Step]:
+    """Every step worth trying from here, in a fixed order (events, work results, timeouts).
+
+    An event is sent with each of its hinted payloads, work succeeds with each
+    hinted result (`input_hints`; default: computed here).
+    """
+    known = hints if hints is not None else input_hints(machine)
     steps: list[Step] = []
     for event in choices.handled:
-        steps.extend(_senders(event, choices.approvers))
-        if event in choices.gates:
-            steps.append(credentialed(event, choices.gates[event]))
+        for data in known.payloads_of(event):
+            steps.extend(replace(send, data=data) for send in _senders(event, choices.approvers))
+            if event in choices.gates:
+                steps.append(replace(credentialed(event, choices.gates[event]), data=data))
     for owed in choices.owed:
-        steps.append(WorkDone(owed.state))
+        steps.extend(WorkDone(owed.state, result=result) for result in known.results_of(owed.state))
         steps.extend(WorkDone(owed.state, error) for error in owed.errors)
     steps.extend(Timeout(state) for state in choices.timeouts)
     return steps
@@ -240,8 +333,9 @@ def _witnesses(machine: ir.Machine) -> list[tuple[tuple[str, ir.Value], ...]]:
     found = []
     for condition in dict.fromkeys(conditions):
         outcome = analysis.satisfiable(condition)
-        if outcome.proved and outcome.witness:
-            found.append(outcome.witness)
+        context = tuple((name, value) for name, value in outcome.witness if ir.input_of(name) is None)
+        if outcome.proved and context:
+            found.append(context)  # the inputs a guard reads are sent, not started with
     return found
 
 

@@ -205,9 +205,16 @@ class PythonRun:
         return Choices(tuple(handled), gates, tuple(timeouts), owed, tuple(approvers), finished)
 
     def _errors(self, state: str) -> tuple[str, ...]:
+        """Errors worth reporting for `state`'s work: those it retries or catches by name, and another."""
         invoke = self.definition.states[state].invoke
         retry_on = () if invoke is None or invoke.retry is None else invoke.retry.retry_on
-        return (*retry_on, "Failed") if "Failed" not in retry_on else retry_on
+        caught = tuple(
+            t.event
+            for t in self.machine.transitions
+            if t.kind == "error" and t.source == state and t.event is not None
+        )
+        named = tuple(dict.fromkeys((*retry_on, *caught)))
+        return (*named, "Failed") if "Failed" not in named else named
 
     # ------------------------------------------------------------------ stepping
 

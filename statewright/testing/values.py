@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from hypothesis import strategies as st
 
@@ -53,6 +54,10 @@ def literals(machine: ir.Machine) -> Literals:
             numbers += [lit.value, lit.value - 1, lit.value + 1]
             if isinstance(lit.value, Decimal):
                 numbers += [lit.value - Decimal("0.01"), lit.value + Decimal("0.01")]
+                exponent = lit.value.as_tuple().exponent
+                if isinstance(exponent, int) and exponent < -2:  # 0.0100: its own last digit too
+                    unit = Decimal(1).scaleb(exponent)
+                    numbers += [lit.value - unit, lit.value + unit]
     strings = sorted({lit.value for lit in found if isinstance(lit.value, str) and lit.type == "string"})
     return Literals(tuple(dict.fromkeys(numbers)), tuple(strings))
 
@@ -120,3 +125,108 @@ def _lowest(kind: ir.FieldType) -> ir.Value:
     if kind.name == "string":
         return ""
     return 0 if kind.name == "int" else Decimal(0)
+
+
+def payload_values(
+    fields: Sequence[ir.ContextField], found: Literals
+) -> st.SearchStrategy[tuple[tuple[str, ir.Value], ...]]:
+    """Data that fits declared fields (an event's payload, a work's result), fields in declared order.
+
+    Each field is drawn like a context field (`field_values`: bounds, default,
+    the numbers guards compare with); one with a default is now and then left
+    out, so the default is exercised too.
+    """
+    if not fields:
+        return st.just(())
+
+    @st.composite
+    def draw_values(draw: st.DrawFn) -> tuple[tuple[str, ir.Value], ...]:
+        values: list[tuple[str, ir.Value]] = []
+        for declared in fields:
+            if declared.default is not None and draw(st.sampled_from((False, True, True))):
+                continue
+            values.append((declared.name, draw(field_values(declared, found), label=declared.name)))
+        return tuple(values)
+
+    return draw_values()
+
+
+UNDECLARED = "unexpected"
+"""The name of the field an ill-typed payload adds (a payload field is never called this in tests)."""
+
+
+def ill_typed(fields: Sequence[ir.ContextField]) -> st.SearchStrategy[dict[str, object]]:
+    """Data that does NOT fit the declared fields: one thing wrong, drawn from every kind of mistake.
+
+    A field of the wrong kind (a string for a number, a bool for an int, an int
+    for a bool), a number past a bound, an enum's non-member, a required field
+    missing, or a field nobody declared. The runtime must refuse each (SW974)
+    and apply nothing; `semantics.inputs.check_fields` says so for every one.
+    """
+    base = {f.name: _lowest_fitting(f) for f in fields}
+    options: list[st.SearchStrategy[dict[str, object]]] = [
+        st.just({**base, UNDECLARED: 1}),
+    ]
+    for declared in fields:
+        wrong = _wrong_values(declared.type)
+        options.append(st.sampled_from(wrong).map(partial(_with, base, declared.name)))
+        if declared.default is None:
+            options.append(st.just({k: v for k, v in base.items() if k != declared.name}))
+    return st.one_of(options)
+
+
+def _with(base: Mapping[str, object], name: str, value: object) -> dict[str, object]:
+    """`base` with field `name` set to `value`."""
+    return {**base, name: value}
+
+
+def _lowest_fitting(declared: ir.ContextField) -> ir.Value:
+    """A value that fits the field: its default, else its lower bound, else the type's simplest."""
+    if declared.default is not None:
+        return declared.default
+    low = declared.type.min
+    if low is not None:
+        return Decimal(low) if declared.type.name == "decimal" else low
+    high = declared.type.max
+    if high is not None and high < 0:
+        return Decimal(high) if declared.type.name == "decimal" else high
+    return _lowest(declared.type)
+
+
+def _wrong_values(kind: ir.FieldType) -> list[object]:
+    """Values of the wrong kind or outside the bounds of `kind` (never one that fits it)."""
+    wrong: list[object] = []
+    if kind.name in ("int", "decimal"):
+        wrong += ["1", True]
+        if kind.name == "int":
+            wrong.append(Decimal("0.5"))
+        if kind.min is not None:
+            wrong.append(kind.min - 1)
+        if kind.max is not None:
+            wrong.append(kind.max + 1)
+    elif kind.name == "bool":
+        wrong += [1, "true"]
+    elif kind.name == "enum":
+        wrong += [f"not_{'_'.join(kind.members)}", 0]
+    else:
+        wrong += [1, False]
+    return [value for value in wrong if not _fits(value, kind)]
+
+
+def _fits(value: object, kind: ir.FieldType) -> bool:
+    return isinstance(value, (bool, int, str, Decimal)) and value_in_domain(value, kind)
+
+
+def event_payload(machine: ir.Machine, event: str) -> tuple[ir.ContextField, ...]:
+    """The payload fields `event` declares (none for an unknown event)."""
+    return next((e.payload for e in machine.events if e.name == event), ())
+
+
+def work_result(machine: ir.Machine, state: str) -> tuple[ir.ContextField, ...]:
+    """The result fields the work `state` invokes declares (none without an invoke)."""
+    invoke = next((s.invoke for s in machine.states if s.name == state), None)
+    return invoke.result if invoke is not None else ()
+
+
+MESSAGES = ("", "it failed")
+"""Failure messages scenarios draw, besides the strings the spec's guards compare with."""
