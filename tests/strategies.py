@@ -308,7 +308,7 @@ def invokes() -> S[ast.Invoke]:
 
 @cache
 def retries() -> S[ast.Retry]:
-    """Return retry policies with every sub-clause optional."""
+    """Return retry policies with every sub-clause optional (dead-letter actions only after a target)."""
     backoff = build(
         ast.Backoff,
         st.sampled_from(("fixed", "linear", "exponential")),
@@ -325,7 +325,7 @@ def retries() -> S[ast.Retry]:
         small_tuples(names()),
         optional(names()),
         dead_letter_actions=optional(small_tuples(actions())),
-    )
+    ).filter(lambda retry: retry.dead_letter is not None or retry.dead_letter_actions is None)
 
 
 @st.composite
