@@ -16,17 +16,24 @@ decisions and what each element means (`process_map`).
   declares as candidates (or their delegates), one vote each, and completed
   with `approval_decision`; a checkpoint's user task is completed by its
   acknowledgement;
-- the job worker: a `WorkDone` completes the state's service task, or throws
-  the error to that task's error boundary event with `work_error` set (the
-  process's own retry loop decides what happens next); `do` service tasks
-  succeed at once;
+- the job worker: a `WorkDone` completes the state's service task with its
+  result in `result`, or throws the error to that task's error boundary event
+  with `work_error` and `error` (name and message) set (the process's own
+  retry loop decides what happens next); a result that does not fit the
+  invoke's `returns` is thrown as a `ResultInvalid` failure, as the runtime
+  treats it; `do` service tasks succeed at once;
+- data: a `Send`'s payload is checked against the event's fields first (a bad
+  one is refused, nothing delivered) and arrives as `event` in the message data
+  (or the completed task's data for decisions and acknowledgements);
 - the clock: a `Timeout(state)` moves the due time of that state's timer into
   the past and lets SpiffWorkflow fire it.
 
 What is observed is the process's own progress: a leaf state counts as
 entered when its milestone (the throw event named after it) or its end event
-completes, the active states are those of the live tasks, and a step is
-refused when no catch event took the message or a refusal marker ran.
+completes, the active states are those of the live tasks, a step is
+refused when no catch event took the message or a refusal marker ran, and
+the context is the starting data updated by each `set` script task as it
+completes (`Element.writes`: the value the script left in its task data).
 SpiffWorkflow is a development dependency; it is imported when a run starts.
 """
 
@@ -43,13 +50,17 @@ from statewright import ir
 from statewright.plugins.api import Target, TargetOptions
 from statewright.semantics import approvals
 from statewright.semantics.hierarchy import Hierarchy
+from statewright.semantics.inputs import check_fields
 from statewright.targets.bpmn import GENERIC
 from statewright.targets.bpmn.protocol import (
     DECISION_VAR,
     DECISIONS,
     ERROR_VAR,
+    EVENT_VAR,
     EVIDENCE_VAR,
+    FAILURE_VAR,
     PERMISSIONS_VAR,
+    RESULT_VAR,
     SCOPE_VAR,
     Element,
     ProcessMap,
@@ -65,10 +76,13 @@ from statewright.testing.scenario import (
     Timeout,
     Unsupported,
     WorkDone,
+    observed_context,
     scope_lock,
 )
 
 MAYBE, WAITING, READY, STARTED, CANCELLED = 1, 8, 16, 32, 256
+RESULT_INVALID = "ResultInvalid"
+"""The failure a result that does not fit its `returns` is (the runtime's name for it)."""
 LIVE = WAITING | READY | STARTED
 
 
@@ -155,6 +169,43 @@ def start_context(machine: ir.Machine, given: Mapping[str, ir.Value]) -> dict[st
     return data
 
 
+def payload_of(machine: ir.Machine, step: Send) -> dict[str, ir.Value] | None:
+    """The event's payload as the process receives it (defaults filled in), or None to refuse the step.
+
+    The sender, not the process, checks a payload (`semantics.inputs.check_fields`,
+    as the runtime does first of all): a payload that does not fit the event's
+    declared fields is refused with nothing delivered, so the process never sees it.
+    """
+    fields = next((e.payload for e in machine.events if e.name == step.event), ())
+    values, problems = check_fields(fields, dict(step.data))
+    return None if problems else values
+
+
+def outcome_of(machine: ir.Machine, step: WorkDone) -> tuple[dict[str, ir.Value], str | None, str]:
+    """What the job worker reports for `step`: the result, the error name (None: success), the message.
+
+    A result that does not fit the invoke's `returns` is a `ResultInvalid`
+    failure whose message says what is wrong, worded as the runtime words it.
+    """
+    if step.error is not None:
+        return {}, step.error, step.message
+    state = next((s for s in machine.states if s.name == step.state), None)
+    invoke = None if state is None else state.invoke
+    fields = () if invoke is None else invoke.result
+    if not fields and not step.result:
+        return {}, None, ""
+    values, problems = check_fields(fields, dict(step.result))
+    if problems:
+        action = invoke.action if invoke is not None else step.state
+        return {}, RESULT_INVALID, f"the result of `{action}` does not fit: " + "; ".join(map(str, problems))
+    return values, None, ""
+
+
+def failure_of(name: str, message: str) -> dict[str, str]:
+    """The `error` variable a failure sets (`error.name`, `error.message`)."""
+    return {"name": name, "message": message}
+
+
 def generated_process(target: Target, machine: ir.Machine) -> tuple[str, ProcessMap]:
     """The `.bpmn` text the target's `generate` writes for `machine`, and what its elements mean."""
     output = target.generate(machine, TargetOptions())
@@ -183,7 +234,9 @@ class BpmnRun:
         environment = self.spiff["TaskDataEnvironment"]({"Decimal": Decimal, "Fraction": Fraction})
         engine = self.spiff["PythonScriptEngine"](environment=environment)
         self.workflow = self.spiff["BpmnWorkflow"](spec, subprocesses, script_engine=engine)
-        self.workflow.task_tree.data.update(start_context(machine, context))
+        self.values = start_context(machine, context)
+        """The context as the process's `set` script tasks wrote it, in the order they ran."""
+        self.workflow.task_tree.data.update(self.values)
         self.entered: list[str] = []
         self.refused = False
         self.votes: dict[str, list[Vote]] = {}
@@ -210,6 +263,8 @@ class BpmnRun:
                     self.entered_at[level] = self.clock
         elif node.role == "refused":
             self.refused = True
+        elif node.writes is not None and node.writes in task.data:
+            self.values[node.writes] = task.data[node.writes]
         if node.kind == "endEvent" and node.scope == self.process.process_id:
             self.last_end = node
 
@@ -248,7 +303,9 @@ class BpmnRun:
         active = self.active()
         self.inside = set(self.hierarchy.active_states(active))
         self.before = active
-        return Observation(accepted, entered, active, self.status())
+        return Observation(
+            accepted, entered, active, self.status(), observed_context(self.machine, self.values)
+        )
 
     def active(self) -> tuple[str, ...]:
         """The leaf states of the live tasks (a region's final waits at the join)."""
@@ -312,7 +369,13 @@ class BpmnRun:
         return self.observe(accepted)
 
     def send(self, step: Send) -> bool:
-        """Deliver an event: to the task list for decisions and acknowledgements, else as a message."""
+        """Deliver an event: to the task list for decisions and acknowledgements, else as a message.
+
+        A payload that does not fit the event is refused before anything is delivered (`payload_of`).
+        """
+        payload = payload_of(self.machine, step)
+        if payload is None:
+            return False
         if step.event in DECISIONS:
             levels = [t for t in self.live(READY) if (n := self.node(t)) is not None and n.role == "approval"]
             if levels:
@@ -332,7 +395,12 @@ class BpmnRun:
         """What a message carries: the actor's permissions, its scope (`scope_lock`) and its evidence."""
         states = {s for leaf in self.active() for s in self.hierarchy.chain(leaf)}
         scope = scope_lock(self.machine, states, step.event)
-        return {PERMISSIONS_VAR: list(step.permissions), SCOPE_VAR: scope, EVIDENCE_VAR: dict(step.payload)}
+        return {
+            PERMISSIONS_VAR: list(step.permissions),
+            SCOPE_VAR: scope,
+            EVIDENCE_VAR: dict(step.payload),
+            EVENT_VAR: payload_of(self.machine, step) or {},
+        }
 
     def message(self, name: str, payload: dict[str, Any]) -> bool:
         """Deliver event `name`; True when some catch event took it.
@@ -368,6 +436,7 @@ class BpmnRun:
                 self.message("delegate", {})  # the diagram's non-interrupting boundary; the task list decides
                 return True
             task.data[DECISION_VAR] = step.event
+            task.data[EVENT_VAR] = payload_of(self.machine, step) or {}
             task.run()
             self._completed(task)
             return True
@@ -415,15 +484,18 @@ class BpmnRun:
             node = self.node(task)
             if node is None or node.role != "work" or node.state != step.state:
                 continue
-            if step.error is None:
+            result, error, message = outcome_of(self.machine, step)
+            if error is None:
+                task.data[RESULT_VAR] = result
                 task.complete()
                 self._completed(task)
                 return True
             for sibling in task.parent.children:
                 boundary = self.node(sibling)
                 if boundary is not None and boundary.role == "error" and boundary.attached_to == node.id:
-                    definition = self.spiff["ErrorEventDefinition"](step.error, code=step.error)
-                    event = self.spiff["BpmnEvent"](definition, payload={ERROR_VAR: step.error})
+                    definition = self.spiff["ErrorEventDefinition"](error, code=error)
+                    failure = {ERROR_VAR: error, FAILURE_VAR: failure_of(error, message)}
+                    event = self.spiff["BpmnEvent"](definition, payload=failure)
                     sibling.task_spec.catch(sibling, event)
                     sibling.task_spec._update(sibling)
                     return True

@@ -3,13 +3,14 @@
 // Usage: node bpmn_engine_driver.mjs NPM_PREFIX   (the prefix `make tools` installs bpmn-engine into)
 //
 // Requests ({"op": ...}):
-//   start   {source, variables}        a fresh engine on the process, executed with the variables
+//   start   {source, variables, writes} a fresh engine on the process, executed with the variables;
+//                                      writes: {script task id: the variable its `set` writes}
 //   message {id, variables}            set the variables, then signal the message with that element id
 //   task    {id, variables}            set the variables, then complete one waiting instance of user task `id`
 //   work    {id, error, variables}     set the variables, then finish service task `id` (error: a code or null)
 //   timer   {id}                       fire the armed timer of catch or boundary event `id` now
 // Every answer: {ok, ended: [element ids completed since the last answer, in order], waiting: [ids],
-//   timers: [ids], completed, error}. Timers are never armed for real: they fire only when asked
+//   timers: [ids], completed, error, written: [[variable, value] each `writes` task left, in order]}. Timers are never armed for real: they fire only when asked
 // (bpmn-engine would not arm one over 2^31-1 ms at all).
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -61,13 +62,19 @@ function settle() {
   return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
-async function start({ source, variables }) {
+async function start({ source, variables, writes }) {
   const ended = [];
+  const written = [];
   const pending = new Map();
   const timers = new Timers({ setTimeout: () => ({}), clearTimeout: () => undefined });
   const listener = {
     emit(name, api) {
-      if (name === 'activity.end' && api && api.id) ended.push(api.id);
+      if (name === 'activity.end' && api && api.id) {
+        ended.push(api.id);
+        const field = writes && writes[api.id];
+        const scope = api.environment && api.environment.variables;
+        if (field && scope && field in scope) written.push([field, scope[field]]);
+      }
     },
   };
   const extension = (activity) => {
@@ -89,7 +96,7 @@ async function start({ source, variables }) {
     scripts: new Scripts(),
     extensions: { statewright: extension },
   });
-  const state = { engine, ended, pending, timers, completed: false, error: null };
+  const state = { engine, ended, written, pending, timers, completed: false, error: null };
   engine.once('end', () => {
     state.completed = true;
   });
@@ -142,6 +149,7 @@ function waiting() {
 async function answer(ok) {
   await settle();
   const ended = run.ended.splice(0);
+  const written = run.written.splice(0);
   const armed = [...run.timers[EXECUTING]].map((ref) => ref.owner && ref.owner.id).filter(Boolean);
   return {
     ok,
@@ -150,6 +158,7 @@ async function answer(ok) {
     timers: armed,
     completed: run.completed,
     error: run.error,
+    written,
   };
 }
 

@@ -17,7 +17,10 @@ public contract (`targets/bpmn/protocol.py`) and the `.bpmn` text:
   `approval_decision` (and `approval_rejected` for a quorum) set; a checkpoint's
   task is completed by its acknowledgement;
 - the job worker: `do` service tasks succeed at once; a `WorkDone` finishes the
-  state's service task, or fails it with `work_error` set;
+  state's service task with `result` set (a result that does not fit is a
+  `ResultInvalid` failure), or fails it with `work_error` and `error` set;
+- data: a `Send`'s payload is checked first (a bad one is refused, nothing
+  delivered) and set as the process variable `event` (numbers as exact text);
 - the clock: timers are never armed for real; `Timeout(state)` fires the state's
   timer that is due first on a virtual clock.
 
@@ -35,6 +38,7 @@ import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -45,16 +49,19 @@ from statewright.targets.bpmn.protocol import (
     DECISION_VAR,
     DECISIONS,
     ERROR_VAR,
+    EVENT_VAR,
     EVIDENCE_VAR,
+    FAILURE_VAR,
     PERMISSIONS_VAR,
     REJECTED_VAR,
+    RESULT_VAR,
     SCOPE_VAR,
     Element,
     ProcessMap,
     process_file,
     process_map,
 )
-from statewright.testing.bpmn_engine import Vote, start_context, tally
+from statewright.testing.bpmn_engine import Vote, failure_of, outcome_of, payload_of, start_context, tally
 from statewright.testing.scenario import (
     Observation,
     Scenario,
@@ -64,6 +71,7 @@ from statewright.testing.scenario import (
     Timeout,
     Unsupported,
     WorkDone,
+    observed_context,
     scope_lock,
 )
 
@@ -104,6 +112,16 @@ def _variable(value: ir.Value) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         return value
     return str(value)
+
+
+def _value(written: Any, field_type: ir.FieldType) -> Any:
+    """A process variable read back as a context value: exact number text (`W`: `n` or `n/d`) by type."""
+    if field_type.name not in ("int", "decimal") or isinstance(written, bool):
+        return written
+    exact = Fraction(str(written))
+    if field_type.name == "int":
+        return int(exact)
+    return Decimal(exact.numerator) / Decimal(exact.denominator)
 
 
 class Driver:
@@ -173,8 +191,12 @@ class NodeRun:
         self.started: dict[str, int] = {}
         self.inside: set[str] = set()
         self.before: tuple[str, ...] = ()
-        variables = {k: _variable(v) for k, v in start_context(machine, context).items()}
-        self.take(driver.ask(op="start", source=text, variables=variables))
+        self.values = start_context(machine, context)
+        """The context as the process's `set` script tasks wrote it, in the order they ran."""
+        self.types = {f.name: f.type for f in machine.context}
+        variables = {k: _variable(v) for k, v in self.values.items()}
+        writes = {e.id: e.writes for e in process.elements.values() if e.writes is not None}
+        self.take(driver.ask(op="start", source=text, variables=variables, writes=writes))
 
     # ------------------------------------------------------------------ answers
 
@@ -187,6 +209,9 @@ class NodeRun:
                 raise RuntimeError(f"bpmn-engine: {answer['error']}")
             for element_id in answer["ended"]:
                 self._ended(element_id)
+            for name, value in answer.get("written", ()):
+                if name in self.types:
+                    self.values[name] = _value(value, self.types[name])
             self.waiting = list(answer["waiting"])
             self.completed = bool(answer["completed"])
             for element_id in self.waiting:
@@ -236,7 +261,9 @@ class NodeRun:
         active = self.active()
         self.inside = set(self.hierarchy.active_states(active))
         self.before = active
-        return Observation(accepted, entered, active, self.status())
+        return Observation(
+            accepted, entered, active, self.status(), observed_context(self.machine, self.values)
+        )
 
     def active(self) -> tuple[str, ...]:
         """The leaf states of the waiting elements, and region finals waiting at their join."""
@@ -294,10 +321,21 @@ class NodeRun:
         """What a message carries, as process variables: permissions, scope, evidence."""
         states = {s for leaf in self.active() for s in self.hierarchy.chain(leaf)}
         scope = scope_lock(self.machine, states, step.event)  # the lock the scenario's sender works under
-        return {PERMISSIONS_VAR: list(step.permissions), SCOPE_VAR: scope, EVIDENCE_VAR: dict(step.payload)}
+        payload = payload_of(self.machine, step) or {}
+        return {
+            PERMISSIONS_VAR: list(step.permissions),
+            SCOPE_VAR: scope,
+            EVIDENCE_VAR: dict(step.payload),
+            EVENT_VAR: {name: _variable(value) for name, value in payload.items()},
+        }
 
     def send(self, step: Send) -> bool:
-        """Deliver an event: to the task list for decisions and acknowledgements, else as messages."""
+        """Deliver an event: to the task list for decisions and acknowledgements, else as messages.
+
+        A payload that does not fit the event is refused before anything is delivered (`payload_of`).
+        """
+        if payload_of(self.machine, step) is None:
+            return False
         if step.event in DECISIONS:
             levels = [e for e in self.waiting if self._role(e) == "approval"]
             if levels:
@@ -338,7 +376,11 @@ class NodeRun:
             if step.event == "delegate":
                 self.message("delegate", {})
                 return True
-            data = {DECISION_VAR: step.event, REJECTED_VAR: step.event == "reject"}
+            data = {
+                DECISION_VAR: step.event,
+                REJECTED_VAR: step.event == "reject",
+                EVENT_VAR: self.message_data(step)[EVENT_VAR],
+            }
             return self.take(self.driver.ask(op="task", id=node.id, variables=data)) or True
         return False
 
@@ -371,8 +413,13 @@ class NodeRun:
             node = self.process.elements.get(element_id)
             if node is None or node.role != "work" or node.state != step.state:
                 continue
-            variables = {} if step.error is None else {ERROR_VAR: step.error}
-            answer = self.driver.ask(op="work", id=element_id, error=step.error, variables=variables)
+            result, error, message = outcome_of(self.machine, step)
+            variables: dict[str, Any] = (
+                {RESULT_VAR: {name: _variable(value) for name, value in result.items()}}
+                if error is None
+                else {ERROR_VAR: error, FAILURE_VAR: failure_of(error, message)}
+            )
+            answer = self.driver.ask(op="work", id=element_id, error=error, variables=variables)
             self.started.pop(element_id, None)
             return self.take(answer)
         return False

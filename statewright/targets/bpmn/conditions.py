@@ -33,6 +33,22 @@ DECISION_VAR = "approval_decision"
 """The variable a completed approval user task sets: `approve` or `reject`."""
 ERROR_VAR = "work_error"
 """The variable the error boundary of a service task receives: the error's name."""
+EVENT_VAR = "event"
+"""The payload of the message that arrived (a dict/context of its fields: `event.F` reads it)."""
+RESULT_VAR = "result"
+"""What the finished work returned (a dict/context of its `returns` fields: `result.F`)."""
+FAILURE_VAR = "error"
+"""The failure being handled: `{"name": ..., "message": ...}` (`error.name`, `error.message`)."""
+HEARTBEAT_ERROR = "HeartbeatTimeout"
+"""The failure a missed heartbeat is, as in the runtime."""
+
+
+def heartbeat_message(invoke: ir.Invoke | None) -> str:
+    """The message of a missed heartbeat's failure, as the runtime words it."""
+    beat = None if invoke is None else invoke.heartbeat_ms
+    return f"no heartbeat within {beat} ms" if beat is not None else "no heartbeat"
+
+
 PERMISSIONS_VAR = "message_permissions"
 """The permissions the actor who sent a message holds (a list)."""
 SCOPE_VAR = "message_scope"
@@ -99,11 +115,23 @@ def py_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def python_variable(name: str) -> str:
+    """A field as Python over task data: a context field by its name, an input `event.F` as `event["F"]`.
+
+    The inputs arrive as dicts in the task variables `event`, `result` and
+    `error` (the message payload, the work result, the failure; see `protocol`).
+    """
+    found = ir.input_of(name)
+    return name if found is None else f"{found[0]}[{py_string(found[1])}]"
+
+
 def _python(expr: ir.Expr) -> tuple[PythonText, Code]:
     """`expr` as Python over task data, and the algebra that wrote it."""
     algebra = PythonText(string=py_string, helpers=False, spellings=decimal_spellings(expr))
     env = {
-        name: atom(f"Fraction({name})" if type_name == "decimal" else name, rank)
+        name: atom(
+            f"Fraction({python_variable(name)})" if type_name == "decimal" else python_variable(name), rank
+        )
         for rank, (name, type_name) in enumerate(field_types(expr).items())
     }
     return algebra, interpret(expr, algebra, env)

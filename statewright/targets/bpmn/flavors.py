@@ -18,9 +18,14 @@ from statewright.ir.text import format_duration
 from statewright.targets.bpmn.conditions import (
     DECISION_VAR,
     ERROR_VAR,
+    EVENT_VAR,
+    FAILURE_VAR,
+    HEARTBEAT_ERROR,
+    RESULT_VAR,
     Condition,
     assignment_feel,
     assignment_python,
+    heartbeat_message,
     py_string,
     to_feel,
     to_js,
@@ -93,7 +98,9 @@ class Generic:
         if node.owner == "+1":
             return f"{node.counter} = {node.counter} + 1"
         if node.owner == "heartbeat":
-            return f"{ERROR_VAR} = {py_string('HeartbeatTimeout')}"
+            failure = f"{{{py_string('name')}: {py_string(HEARTBEAT_ERROR)}, "
+            failure += f"{py_string('message')}: {py_string(heartbeat_message(node.work))}}}"
+            return f"{ERROR_VAR} = {py_string(HEARTBEAT_ERROR)}\n{FAILURE_VAR} = {failure}"
         return f"{node.counter} = 0"
 
     def completion(self) -> str:
@@ -151,7 +158,9 @@ class Zeebe(Generic):
             if isinstance(node.action, ir.Assign):
                 expression, result = "=" + assignment_feel(node.action.value), node.action.field
             elif node.owner == "heartbeat":
-                expression, result = "=" + feel_string("HeartbeatTimeout"), ERROR_VAR
+                message = feel_string(heartbeat_message(node.work))
+                failure = f"name: {feel_string(HEARTBEAT_ERROR)}, message: {message}"
+                expression, result = f"={{{failure}}}", FAILURE_VAR
             else:
                 expression, result = (
                     f"={node.counter} + 1" if node.owner == "+1" else "=0",
@@ -160,6 +169,10 @@ class Zeebe(Generic):
             return (Extension("script", (("expression", expression), ("resultVariable", result))),)
         if node.kind == "serviceTask":
             return _task_definition(node)
+        if node.role == "catch" and node.data:
+            return (_outputs(((_context(node.data), EVENT_VAR),)),)
+        if node.role == "error" and node.state is not None:
+            return (_outputs(((f"={FAILURE_VAR}", FAILURE_VAR),)),)
         if node.kind == "intermediateThrowEvent" and node.role == "emit" and isinstance(node.action, ir.Emit):
             return (Extension("taskDefinition", (("type", f"emit:{node.owner or node.action.event}"),)),)
         if node.kind == "userTask":
@@ -221,7 +234,12 @@ class JavaScript(Generic):
         elif node.owner == "+1":
             body = f"{variable(node.counter or '')} = Number({variable(node.counter or '')}) + 1;"
         elif node.owner == "heartbeat":
-            body = f"{variable(ERROR_VAR)} = {js_string('HeartbeatTimeout')};"
+            failure = (
+                f"{{name: {js_string(HEARTBEAT_ERROR)}, message: {js_string(heartbeat_message(node.work))}}}"
+            )
+            body = (
+                f"{variable(ERROR_VAR)} = {js_string(HEARTBEAT_ERROR)}; {variable(FAILURE_VAR)} = {failure};"
+            )
         else:
             body = f"{variable(node.counter or '')} = 0;"
         return f"{PRELUDE}{body} next();"
@@ -263,6 +281,8 @@ def _task_definition(node: Node) -> tuple[Extension, ...]:
         if node.action.service:
             headers.append(("service", node.action.service))
     found = [Extension("taskDefinition", tuple(attributes))]
+    if node.data:
+        found.append(_outputs(((_context(node.data), RESULT_VAR),)))
     if headers:
         found.append(
             Extension(
@@ -270,6 +290,18 @@ def _task_definition(node: Node) -> tuple[Extension, ...]:
             )
         )
     return tuple(found)
+
+
+def _context(fields: tuple[str, ...]) -> str:
+    """A FEEL context of the named variables: `={amount: amount, note: note}` (what a mapping collects)."""
+    return "={" + ", ".join(f"{name}: {name}" for name in fields) + "}"
+
+
+def _outputs(mappings: tuple[tuple[str, str], ...]) -> Extension:
+    """`zeebe:ioMapping` with one output per (source expression, target variable)."""
+    return Extension(
+        "ioMapping", (), tuple(Extension("output", (("source", s), ("target", t))) for s, t in mappings)
+    )
 
 
 Flavor = Generic

@@ -175,7 +175,15 @@ class JsText:
 
 
 def variable(name: str) -> str:
-    """A process variable as JavaScript (`environment.variables["name"]`)."""
+    """A process variable as JavaScript (`environment.variables["name"]`); an input `event.F` is a member.
+
+    The inputs arrive as objects in the process variables `event`, `result` and
+    `error` (the message payload, the work result, the failure; see `protocol`):
+    `event.amount` reads `environment.variables["event"]["amount"]`.
+    """
+    found = ir.input_of(name)
+    if found is not None:
+        return f"{VARIABLES}[{js_string(found[0])}][{js_string(found[1])}]"
     return f"{VARIABLES}[{js_string(name)}]"
 
 

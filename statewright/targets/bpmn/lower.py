@@ -169,6 +169,7 @@ class Lowering(PathBuilder):
                 state=leaf,
                 owner=event,
                 event=self.receive(event, leaf),
+                data=self.payload(event),
             )
             catches.append((node, event, handling))
         timers: list[tuple[str, ir.Transition]] = []
@@ -215,6 +216,7 @@ class Lowering(PathBuilder):
                 owner=event,
                 event=self.receive(event, leaf),
                 attached_to=activity,
+                data=self.payload(event),
             )
             self.handle(node, leaf, event, handling, activity)
         timeouts = self.resolver.eventless(levels, "timeout")
@@ -293,7 +295,15 @@ class Lowering(PathBuilder):
             self.where(invoke.span),
         )
         task = self.graph.node(
-            f"{leaf}_work", "serviceTask", invoke.action, scope, "work", state=leaf, work=invoke, doc=doc
+            f"{leaf}_work",
+            "serviceTask",
+            invoke.action,
+            scope,
+            "work",
+            state=leaf,
+            work=invoke,
+            doc=doc,
+            data=tuple(f.name for f in invoke.result),
         )
         self.graph.link(source, task)
         if retry is not None:
@@ -313,7 +323,7 @@ class Lowering(PathBuilder):
             attached_to=task,
             event=EventDef("error"),
         )
-        errors = self.resolver.eventless(levels, "error")
+        errors = self.resolver.errors(levels)
 
         def fails() -> str:
             return self.instance_fails(leaf, scope, f"{invoke.action} failed: instance fails")
@@ -341,9 +351,35 @@ class Lowering(PathBuilder):
             self.graph.link(count, task)
             failure_source = gateway
             give_up = True
-        self.decide(
-            failure_source, leaf, errors, label="on_error", back=task, otherwise=fails, first_default=give_up
-        )
+        if self.native_retries:
+            # The engine retries inside the task and throws the final error by its name: an error
+            # boundary per caught name (code NAME), the catch-all for every other name.
+            for name in self.resolver.error_names(levels):
+                named = self.graph.node(
+                    f"{leaf}_error_{name}",
+                    "boundaryEvent",
+                    f"fails with {name}",
+                    scope,
+                    "error",
+                    state=leaf,
+                    owner=name,
+                    attached_to=task,
+                    event=self.graph.event("error", name, name),
+                )
+                caught = self.resolver.caught(levels, name)
+                self.decide(named, leaf, caught, label=f"on_error_{name}", back=task, otherwise=fails)
+            catch_all = self.resolver.caught(levels, None)
+            self.decide(failed, leaf, catch_all, label="on_error", back=task, otherwise=fails)
+        else:
+            self.decide(
+                failure_source,
+                leaf,
+                errors,
+                label="on_error",
+                back=task,
+                otherwise=fails,
+                first_default=give_up,
+            )
         if invoke.heartbeat_ms:
             beat = self.graph.node(
                 f"{leaf}_heartbeat",
@@ -365,6 +401,7 @@ class Lowering(PathBuilder):
                 state=leaf,
                 owner="heartbeat",
                 counter=counter,
+                work=invoke,
             )
             self.graph.link(beat, mark)
             if failure_source == failed:

@@ -95,6 +95,9 @@ class Node:
     quorum: int = 1
     delegation: bool = False
     outcome: str | None = None
+    data: tuple[str, ...] = ()
+    """The payload fields a message catch delivers into `event`, or the result fields work returns into
+    `result` (the flavor maps them where its engine needs a mapping)."""
 
 
 @dataclass(frozen=True, slots=True)

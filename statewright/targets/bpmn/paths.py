@@ -14,6 +14,7 @@ from statewright import ir
 from statewright.diagnostics import Code
 from statewright.ir.embedded import transition_keys
 from statewright.ir.text import render
+from statewright.semantics.inputs import input_name
 from statewright.source import NO_SPAN, Span
 from statewright.targets.bpmn import checks
 from statewright.targets.bpmn.checks import Finding
@@ -151,6 +152,10 @@ class PathBuilder:
         if name not in names:
             names.append(name)
         return self.graph.event("message", name, event=event)
+
+    def payload(self, event: str) -> tuple[str, ...]:
+        """The payload fields of `event` (what its message delivers into the `event` variable)."""
+        return next((tuple(f.name for f in e.payload) for e in self.machine.events if e.name == event), ())
 
     def spread_emits(self) -> None:
         """Each `emit e` becomes one throw event per message that delivers `e` (see `receive`)."""
@@ -350,7 +355,8 @@ class PathBuilder:
         self.graph.link(source, gateway, **named)  # type: ignore[arg-type]
         for transition in candidates:
             target = transition.target or "(stay)"
-            if transition.guard is None and extra is None:
+            caught = catches(transition)
+            if transition.guard is None and extra is None and caught is None:
                 self.take(
                     gateway,
                     leaf,
@@ -364,7 +370,10 @@ class PathBuilder:
             text = (
                 "else" if transition.is_else else (render(transition.guard) if transition.guard else target)
             )
-            self.take(gateway, leaf, transition, back=back, condition=conjoin(extra, guard), name=text)
+            if caught is not None:
+                text = f"on error {transition.event}" + ("" if transition.guard is None else f" and {text}")
+            condition = conjoin(extra, caught, guard)
+            self.take(gateway, leaf, transition, back=back, condition=condition, name=text)
         if otherwise is not None:
             self.graph.link(gateway, otherwise(), default=True, name="no guard holds")
 
@@ -442,6 +451,19 @@ class PathBuilder:
                     f"the timeout of `{transition.source}` is written on each child's wait",
                     transition.span,
                 )
+
+
+def catches(transition: ir.Transition) -> Guard | None:
+    """The condition `error.name == "NAME"` of an `on error NAME` catch (None for anything else).
+
+    A named catch is one more guard at the failure's choice gateway, read from
+    the `error` variable the failure set; `Resolver.errors` puts it before the
+    catch-alls, as `Dispatch.caught` tries them.
+    """
+    if transition.kind != "error" or transition.event is None:
+        return None
+    name = ir.Var(input_name("error", "name"), "string")
+    return Guard(ir.BinOp("==", name, ir.Lit(transition.event, "string"), "bool"))
 
 
 class _Cursor:

@@ -12,6 +12,11 @@ documented in docs/targets/bpmn.md:
   (`DECISION_VAR`, one of `DECISIONS`; for `bpmn-javascript` also
   `REJECTED_VAR`), the job worker's error (`ERROR_VAR`)
   and Zeebe's correlation key (`CORRELATION_VAR`);
+- the data that arrives with a transition (LANGUAGE.md, "Data"), one
+  dict/context each: the message's payload (`EVENT_VAR`, `event`), the
+  work's result (`RESULT_VAR`, `result`) and the failure being handled
+  (`FAILURE_VAR`, `error`: `name` and `message`); whoever delivers them checks
+  them first (`semantics.inputs.check_fields`) and refuses a bad payload;
 - what each element of the process means in IR terms (`process_map`), and
   which messages deliver each IR event (`ProcessMap.messages`: one per
   receiving region, since a BPMN message reaches one waiting receiver).
@@ -27,8 +32,11 @@ from statewright import ir
 from statewright.targets.bpmn.conditions import (
     DECISION_VAR,
     ERROR_VAR,
+    EVENT_VAR,
     EVIDENCE_VAR,
+    FAILURE_VAR,
     PERMISSIONS_VAR,
+    RESULT_VAR,
     SCOPE_VAR,
 )
 from statewright.targets.bpmn.flavors import CORRELATION_VAR, FLAVORS, REJECTED_VAR
@@ -41,9 +49,12 @@ __all__ = [
     "DECISIONS",
     "DECISION_VAR",
     "ERROR_VAR",
+    "EVENT_VAR",
     "EVIDENCE_VAR",
+    "FAILURE_VAR",
     "PERMISSIONS_VAR",
     "REJECTED_VAR",
+    "RESULT_VAR",
     "SCOPE_VAR",
     "Element",
     "ElementKind",
@@ -96,6 +107,8 @@ class Element:
     delegation: bool = False
     outcome: str | None = None
     """For a `final` end event: the IR outcome (`success` or `failure`)."""
+    writes: str | None = None
+    """For a `set` action's script task: the context field (process variable) it writes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +138,7 @@ def _element(node: Node) -> Element:
         approvers=node.approvers,
         delegation=node.delegation,
         outcome=node.outcome,
+        writes=node.action.field if isinstance(node.action, ir.Assign) else None,
     )
 
 

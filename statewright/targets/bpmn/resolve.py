@@ -80,3 +80,41 @@ class Resolver:
     def eventless(self, levels: list[str], kind: EventlessKind) -> list[ir.Transition]:
         """`done`/`error`/`timeout` candidates over the levels, innermost first (first that holds wins)."""
         return [self.machine.transitions[i] for i in self.dispatch.eventless(levels, kind)]
+
+    def errors(self, levels: list[str]) -> list[ir.Transition]:
+        """Every catch over `levels` in the order one choice gateway must try them (first match wins).
+
+        `Dispatch.caught` gives the order for one error name: at each level its
+        catches naming the error, then its catch-alls. One gateway serves every
+        name, so each level lists its named catches (each name's group as
+        `caught` orders it; a named catch's condition, `paths.catches`, keeps
+        other names out), then its catch-alls; a catch-all group that always
+        decides ends the list, as the levels beyond it are never tried.
+        """
+        dispatch, transitions = self.dispatch, self.machine.transitions
+        names = self.error_names(levels)
+        found: list[int] = []
+        for level in levels:
+            for name in names:
+                named = [i for i in dispatch.caught([level], name) if transitions[i].event == name]
+                found.extend(i for i in named if i not in found)
+            catch_all = dispatch.caught([level], None)
+            found.extend(catch_all)
+            if catch_all and (transitions[catch_all[-1]].guard is None or transitions[catch_all[-1]].is_else):
+                break
+        return [transitions[i] for i in found]
+
+    def error_names(self, levels: list[str]) -> list[str]:
+        """The error names `on error NAME` catches over `levels` (innermost first, each once)."""
+        return list(
+            dict.fromkeys(
+                name
+                for level in levels
+                for transition in self.dispatch.transitions_of(level, "error")
+                if (name := transition.event) is not None
+            )
+        )
+
+    def caught(self, levels: list[str], error: str | None) -> list[ir.Transition]:
+        """The catches that may handle a failure named `error` (None: any other), in the runtime's order."""
+        return [self.machine.transitions[i] for i in self.dispatch.caught(levels, error)]

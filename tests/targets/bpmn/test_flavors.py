@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from lxml import etree
 
 from statewright.targets.bpmn.flavors import iso_duration
 from statewright.targets.bpmn.target import render_bpmn
 from tests.targets.bpmn.support import NS
-from tests.targets.specs import example, example_paths
+from tests.targets.specs import example, example_paths, machine_of
 
 ZEEBE = {**NS, "zeebe": "http://camunda.org/schema/zeebe/1.0"}
 
@@ -92,3 +94,65 @@ def test_every_expression_declares_its_language(name: str, flavor: str, language
     assert {e.get("language") for e in expressions} == {language}
     timers = {e.get("language") for e in root.iterfind(".//bpmn:timeDuration", NS)}
     assert timers <= ({"python"} if flavor == "generic" else {None})
+
+
+def _data_flow(flavor: str) -> etree._Element:
+    text = (Path(__file__).resolve().parents[2] / "front" / "data" / "data_flow.wf").read_text("utf-8")
+    return etree.fromstring(render_bpmn(machine_of(text), "data_flow.wf", flavor).encode("utf-8"))
+
+
+def _outputs(element: etree._Element) -> list[tuple[str | None, str | None]]:
+    return [
+        (o.get("source"), o.get("target"))
+        for o in element.iterfind("bpmn:extensionElements/zeebe:ioMapping/zeebe:output", ZEEBE)
+    ]
+
+
+def test_zeebe_maps_payloads_results_and_failures_into_event_result_error() -> None:
+    """Issue 17: message fields into `event`, job results into `result`, thrown error data into `error`."""
+    root = _data_flow("zeebe")
+    submit = root.find(".//bpmn:intermediateCatchEvent[@name='submit']", ZEEBE)
+    assert submit is not None and _outputs(submit) == [("={amount: amount, note: note}", "event")]
+    cancel = root.find(".//bpmn:intermediateCatchEvent[@name='cancel']", ZEEBE)
+    assert cancel is not None and _outputs(cancel) == []  # no payload, no mapping
+    work = root.find(".//bpmn:serviceTask[@id='Measuring_work']", ZEEBE)
+    assert work is not None and _outputs(work) == [("={error_rate: error_rate, samples: samples}", "result")]
+    conditions = [c.text or "" for c in root.iterfind(".//bpmn:conditionExpression", ZEEBE)]
+    assert "=event.amount > 100.00" in conditions
+    assert any(c.startswith("=result.error_rate <= 0.0100") for c in conditions)
+
+
+def test_zeebe_catches_each_named_error_on_its_own_boundary_before_the_catch_all() -> None:
+    """`on error NAME`: an error boundary with code NAME (the engine prefers it), each mapping `error`."""
+    root = _data_flow("zeebe")
+    codes = {e.get("id"): e.get("errorCode") for e in root.iterfind("bpmn:error", ZEEBE)}
+    boundaries = root.findall(".//bpmn:boundaryEvent[@attachedToRef='Measuring_work']", ZEEBE)
+    errors = {
+        b.get("name"): b.find("bpmn:errorEventDefinition", ZEEBE)
+        for b in boundaries
+        if b.get("name", "") != ""
+    }
+    refs = {name: codes.get(d.get("errorRef")) for name, d in errors.items() if d is not None}
+    assert refs == {
+        "work fails": None,
+        "fails with QuotaExceeded": "QuotaExceeded",
+        "fails with Forbidden": "Forbidden",
+    }
+    for boundary in boundaries:
+        if boundary.find("bpmn:errorEventDefinition", ZEEBE) is not None:
+            assert _outputs(boundary) == [("=error", "error")]
+
+
+@pytest.mark.parametrize(
+    ("flavor", "condition"),
+    [
+        ("generic", 'error["name"] == "QuotaExceeded"'),
+        ("javascript", 'environment.variables["error"]["name"] === "QuotaExceeded"'),
+    ],
+)
+def test_named_catches_are_conditions_after_the_retry_loop(flavor: str, condition: str) -> None:
+    """Without native retries every failure passes the retry gateway first; a named catch is a condition."""
+    root = _data_flow(flavor)
+    assert root.find(".//bpmn:boundaryEvent[@name='fails with QuotaExceeded']", ZEEBE) is None
+    conditions = [c.text or "" for c in root.iterfind(".//bpmn:conditionExpression", ZEEBE)]
+    assert any(condition in c for c in conditions), conditions

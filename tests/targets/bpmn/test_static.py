@@ -24,12 +24,15 @@ GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "bpmn"
 FLAVORS = ("generic", "zeebe", "javascript")
 EXAMPLES = [path.stem for path in example_paths()]
 GOLDEN_EXAMPLES = ("order_fulfilment", "expense_approval")
+DATA_FLOW = Path(__file__).resolve().parents[2] / "front" / "data" / "data_flow.wf"
+"""Every construct of issue 17's data flow in one spec (payloads, results, `on error`, `always`, ...)."""
 
 
 def machines() -> list[tuple[str, ir.Machine, str]]:
     """Every example plus the shared tricky specs, with the source name each is built with."""
     found = [(name, example(name), f"{name}.wf") for name in EXAMPLES]
     specs = {"tricky": TRICKY, "colliding": COLLIDING, "shop": SHOP, "checks": CHECKS, "approve": APPROVE}
+    specs["data_flow"] = DATA_FLOW.read_text("utf-8")
     found += [(name, machine_of(text), "spec.wf") for name, text in specs.items()]
     return found
 
@@ -100,6 +103,20 @@ def test_golden(name: str, flavor: str, update_golden: bool) -> None:
         path.write_text(text, "utf-8")
     assert path.read_bytes() == text.encode("utf-8")
     assert xsd_errors(path.read_text("utf-8")) == []
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_data_flow_golden(flavor: str, update_golden: bool) -> None:
+    """The data-flow spec in each flavor: inputs read from `event`/`result`/`error`, mappings, catches."""
+    machine = machine_of(DATA_FLOW.read_text("utf-8"))
+    suffix = "" if flavor == "generic" else f".{flavor}"
+    path = GOLDEN / f"{machine.name}{suffix}.bpmn"
+    text = render_bpmn(machine, "data_flow.wf", flavor)
+    if update_golden:
+        path.write_text(text, "utf-8")
+    assert path.read_bytes() == text.encode("utf-8")
+    assert xsd_errors(text) == []
+    assert diagram_problems(text) == []
 
 
 def test_documentation_cites_the_source_line() -> None:
