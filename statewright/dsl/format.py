@@ -11,8 +11,9 @@ Layout rules (the output re-parses to an equal AST, and formatting is idempotent
 * A block with no items prints `{}` on its header line; a plain or final state
   with no items prints no braces at all (`state A`, `final state Done`).
 * `entry do x` for one action, `entry { ... }` over several lines for more;
-  likewise `-> B { do a }` on one line for a single transition or timeout
-  action and a multi-line block for two or more.
+  likewise `-> B { do a }` on one line for a single action of a transition,
+  timeout, outcome (`done`, `approved`, ...) or `always`, and a multi-line block
+  for two or more. A guarded `done`/`always` reads `done when G -> T`, `done else -> T`.
 * Clauses follow the grammar's order: step (key, compensate, compensate_key,
   no_compensation, pivot, service, timeout, retry, returns, then), retry (count,
   backoff, jitter, retry_on, dead_letter), invoke (key, service, returns), level
