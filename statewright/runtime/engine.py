@@ -74,6 +74,9 @@ _DECISIONS: frozenset[str] = frozenset({"approve", "reject", "delegate"})
 """The approval events, counted at the levels whose approvers include the actor."""
 RESULT_INVALID = "ResultInvalid"
 """The error name of work whose result does not fit the fields its `invoke ... returns` declares."""
+CANCELLED = "Cancelled"
+CANCELLED_MESSAGE = "the instance was cancelled"
+"""The failure a cancel inside a saga stands for: its moves read them as `error.name`, `error.message`."""
 MAX_MESSAGE = 2000
 """Characters of a failure's message kept (`error.message`, the audit record); the rest is cut."""
 
@@ -736,6 +739,10 @@ def control(
         undo = _saga_undo(definition, instance)
         if undo:
             draft.status = "running"
+            draft.inputs = {
+                input_name("error", "name"): CANCELLED,
+                input_name("error", "message"): CANCELLED_MESSAGE,
+            }
             for index in undo:
                 draft.take(index)
             return _checked_control(draft, request, undo[0])

@@ -50,6 +50,7 @@ from statewright.runtime.errors import (
     KeyReused,
     NoGuardHolds,
     NotRunning,
+    PayloadInvalid,
     PermissionDenied,
     UnknownWork,
     WorkflowError,
@@ -85,16 +86,25 @@ class Start:
         return "start {" + ", ".join(f"{k}: {_show(v)}" for k, v in self.values) + "}"
 
 
+Data: TypeAlias = tuple[tuple[str, object], ...]
+"""A payload or result as drawn: (field, value) pairs, possibly ill-fitting (a float, a missing field)."""
+
+
+def _data(pairs: Data) -> str:
+    return "(" + ", ".join(f"{k}={v!r}" for k, v in pairs) + ")"
+
+
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Send an event with what the sender presents."""
+    """Send an event with what the sender presents, and its payload (None: no payload given)."""
 
     event: str
     presented: Presented = Presented()
+    data: Data | None = None
 
     def __repr__(self) -> str:
         p = self.presented
-        parts = [f"send {self.event}"]
+        parts = [f"send {self.event}" + ("" if self.data is None else _data(self.data))]
         if p.actor is not None:
             parts.append(f"as {p.actor}")
         if p.permissions:
@@ -122,13 +132,19 @@ class Advance:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """Report the result of the work `state` invoked: success (None) or an error's name."""
+    """Report the result of the work `state` invoked: success (None, with `result`) or an error's name."""
 
     state: str
     error: str | None = None
+    result: Data | None = None
+    message: str | None = None
 
     def __repr__(self) -> str:
-        return f"report {self.state}: " + ("success" if self.error is None else f"failed with {self.error}")
+        if self.error is None:
+            return f"report {self.state}: success" + ("" if self.result is None else _data(self.result))
+        return f"report {self.state}: failed with {self.error}" + (
+            "" if self.message is None else f" ({self.message!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +245,8 @@ class Implementation(Protocol):
 
     Each operation records its outcome, which `observe` reports: `applied`,
     `ignored`, `rejected`, `denied`, `invariant`, `not_allowed`, `no_guard`,
-    `not_running`, `bad_context`, `duplicate`, `key_reused`, `stale`, `unknown_work`, `done`,
+    `not_running`, `bad_context`, `invalid` (a payload that does not fit), `duplicate`,
+    `key_reused`, `stale`, `unknown_work`, `done`,
     `kept`, `fired:N`, or `crash: ...` for an unexpected exception.
     """
 
@@ -240,14 +257,20 @@ class Implementation(Protocol):
     def start(self, values: Mapping[str, ir.Value]) -> None:
         """Create the instance at `START_MS`."""
 
-    def send(self, event: str, presented: Presented) -> None:
-        """Send an event."""
+    def send(self, event: str, presented: Presented, data: Mapping[str, object] | None = None) -> None:
+        """Send an event with its payload (None: none given)."""
 
     def tick(self, now_ms: int) -> None:
         """Set the clock to `now_ms` and fire the due timers."""
 
-    def report(self, state: str, error: str | None) -> None:
-        """Report the result of the work `state` invoked."""
+    def report(
+        self,
+        state: str,
+        error: str | None,
+        result: Mapping[str, object] | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Report the result of the work `state` invoked (a success's result, a failure's message)."""
 
     def finish_action(self, action: str, key: str | None, ok: bool) -> None:
         """Report a `do` action's handler result."""
@@ -278,17 +301,24 @@ class ReferenceImplementation:
         """Create the instance."""
         self.outcome = self.reference.start(values, START_MS)
 
-    def send(self, event: str, presented: Presented) -> None:
+    def send(self, event: str, presented: Presented, data: Mapping[str, object] | None = None) -> None:
         """Send an event."""
-        self.outcome = self.reference.send(event, presented) if self.reference.started else "unknown"
+        started = self.reference.started
+        self.outcome = self.reference.send(event, presented, data) if started else "unknown"
 
     def tick(self, now_ms: int) -> None:
         """Fire due timers."""
         self.outcome = self.reference.tick(now_ms)
 
-    def report(self, state: str, error: str | None) -> None:
+    def report(
+        self,
+        state: str,
+        error: str | None,
+        result: Mapping[str, object] | None = None,
+        message: str | None = None,
+    ) -> None:
         """A work result."""
-        self.outcome = self.reference.report(state, error)
+        self.outcome = self.reference.report(state, error, result, message)
 
     def finish_action(self, action: str, key: str | None, ok: bool) -> None:
         """A `do` result."""
@@ -345,6 +375,7 @@ _ERRORS: tuple[tuple[type[WorkflowError], str], ...] = (
     (BadContext, "bad_context"),
     (UnknownWork, "unknown_work"),
     (KeyReused, "key_reused"),
+    (PayloadInvalid, "invalid"),
 )
 
 
@@ -381,7 +412,7 @@ class RuntimeImplementation:
         self.created = True
         self.outcome = "applied"
 
-    def send(self, event: str, presented: Presented) -> None:
+    def send(self, event: str, presented: Presented, data: Mapping[str, object] | None = None) -> None:
         """Send an event; an ignored event is recorded as such (`ignored` outcome or reason)."""
         before = self._version()
         try:
@@ -394,6 +425,7 @@ class RuntimeImplementation:
                 evidence={name: f"{name}-value" for name in presented.evidence},
                 key=presented.key,
                 delegate_to=presented.delegate_to,
+                data=data,
             )
         except WorkflowError as error:
             self.outcome = refusal(error)
@@ -410,7 +442,13 @@ class RuntimeImplementation:
         self.clock.now = now_ms
         self.outcome = f"fired:{self.runtime.tick(now_ms)}"
 
-    def report(self, state: str, error: str | None) -> None:
+    def report(
+        self,
+        state: str,
+        error: str | None,
+        result: Mapping[str, object] | None = None,
+        message: str | None = None,
+    ) -> None:
         """Report the result of the work `state` invoked (found by state in the store's outbox)."""
         work = [w for w in self.store.work(INSTANCE_ID) if w.kind == "invoke" and w.state == state]
         if not work:
@@ -418,7 +456,7 @@ class RuntimeImplementation:
             return
         before = self._version()
         try:
-            self.runtime.report(INSTANCE_ID, work[0].key, error)
+            self.runtime.report(INSTANCE_ID, work[0].key, error, result=result, message=message)
         except WorkflowError as failure:
             self.outcome = refusal(failure)
             return
@@ -568,12 +606,12 @@ def perform(implementation: Implementation, operation: Operation) -> None:
         match operation:
             case Start(values):
                 implementation.start(dict(values))
-            case Send(event, presented):
-                implementation.send(event, presented)
+            case Send(event, presented, data):
+                implementation.send(event, presented, None if data is None else dict(data))
             case Advance(to_ms):
                 implementation.tick(to_ms)
-            case Report(state, error):
-                implementation.report(state, error)
+            case Report(state, error, result, message):
+                implementation.report(state, error, None if result is None else dict(result), message)
             case FinishAction(action, key, ok):
                 implementation.finish_action(action, key, ok)
             case Control(action):
@@ -624,11 +662,12 @@ def tables(machine: ir.Machine) -> Tables:
     evidence = sorted({e for t in machine.transitions for e in t.evidence})
     scopes = sorted({s for s in (machine.scope, *(t.scope for t in machine.transitions)) if s is not None})
     errors: dict[str, tuple[str, ...]] = {}
+    caught = sorted({t.event for t in machine.transitions if t.kind == "error" and t.event is not None})
     for state in machine.states:
         if state.invoke is not None:
             policy = state.invoke.retry
             named = policy.retry_on if policy is not None else ()
-            errors[state.name] = (*named, _OTHER_ERROR, "HeartbeatTimeout")
+            errors[state.name] = tuple(dict.fromkeys((*named, *caught, _OTHER_ERROR, "HeartbeatTimeout")))
     found = literals(machine)
     return Tables(
         machine,
@@ -699,8 +738,47 @@ def presented(t: Tables) -> st.SearchStrategy[Presented]:
     )
 
 
+def fields_data(t: Tables, fields: Sequence[ir.ContextField]) -> st.SearchStrategy[Data | None]:
+    """A payload or result for these fields: mostly fitting, rarely spoiled.
+
+    A field with a default is sometimes left out; a spoiled one misses a field, has an
+    undeclared one, a float, or a value of the wrong kind or out of its bounds.
+    """
+    found = Literals(t.numbers, t.strings)
+
+    @st.composite
+    def fitting(draw: st.DrawFn) -> Data:
+        pairs: list[tuple[str, object]] = []
+        for declared in fields:
+            if declared.default is not None and draw(st.booleans()):
+                continue
+            pairs.append((declared.name, draw(field_values(declared, found), label=declared.name)))
+        return tuple(pairs)
+
+    def spoiled(pairs: Data, how: int) -> Data:
+        if how == 0 and pairs:
+            return pairs[1:]
+        if how == 1:
+            return (*pairs, ("undeclared", 1))
+        if pairs:
+            name = pairs[0][0]
+            return (
+                (name, 0.5 if how == 2 else "not a value" if isinstance(pairs[0][1], int) else 10**30),
+                *pairs[1:],
+            )
+        return (("undeclared", 1),)
+
+    rare = st.tuples(fitting(), st.integers(0, 3)).map(lambda p: spoiled(*p))
+    if not fields:
+        return st.one_of(*[st.none()] * 12, rare.map(lambda _: (("undeclared", 1),)))
+    return st.integers(0, 15).flatmap(lambda n: rare if n == 15 else fitting())
+
+
 def _sends(t: Tables, events: Sequence[str]) -> st.SearchStrategy[Operation]:
-    return st.builds(Send, st.sampled_from(events), presented(t))
+    payloads = {e.name: e.payload for e in t.machine.events}
+    return st.sampled_from(events).flatmap(
+        lambda event: st.builds(Send, st.just(event), presented(t), fields_data(t, payloads.get(event, ())))
+    )
 
 
 def _dues(ref: Reference, ending: bool) -> list[int]:
@@ -766,8 +844,17 @@ def operations(
     actions = sorted({(w.action, w.key) for w in inst.owed.values() if w.kind == "do"}, key=str)
     safe, deadly = _dues(ref, ending=False), _dues(ref, ending=True)
     running, paused = status == "running", status == "paused"
+    results = {s.name: s.invoke.result for s in t.machine.states if s.invoke is not None}
     reports = st.sampled_from(owed or ["-"]).flatmap(
-        lambda s: st.builds(Report, st.just(s), st.sampled_from([None] * 4 + list(t.errors.get(s, ()))))
+        lambda s: st.sampled_from([None] * 4 + list(t.errors.get(s, ()))).flatmap(
+            lambda error: (
+                st.builds(Report, st.just(s), st.just(None), fields_data(t, results.get(s, ())))
+                if error is None
+                else st.builds(
+                    Report, st.just(s), st.just(error), st.none(), st.sampled_from([None, "", "it broke"])
+                )
+            )
+        )
     )
     finishes = st.builds(
         lambda pair, ok: FinishAction(pair[0], pair[1], ok),

@@ -51,6 +51,29 @@ def _plain(presented: Presented) -> bool:
     return presented == Presented()
 
 
+def params_of(machine: ir.Machine) -> dict[str, dict[str, tuple[str, bool]]]:
+    """Per event with a payload: field -> (the typed method's parameter, whether it is required)."""
+    return {
+        m.event: {p.name: (p.parameter, p.default is None) for p in m.params}
+        for m in module_view(machine, "x.wf").methods
+        if m.params
+    }
+
+
+def typed_arguments(
+    params: Mapping[str, tuple[str, bool]], data: Mapping[str, object] | None
+) -> dict[str, object] | None:
+    """The keyword arguments of a typed event method for `data`, or None when its names do not fit them."""
+    given = dict(data or {})
+    if not set(given) <= set(params) or any(
+        required and name not in given for name, (_, required) in params.items()
+    ):
+        return None
+    if not params and data is not None:
+        return None
+    return {params[name][0]: value for name, value in given.items()}
+
+
 class GeneratedDurable(RuntimeImplementation):
     """The generated `<Name>` workflow on a `MemoryStore`, events sent through the typed event methods."""
 
@@ -61,11 +84,17 @@ class GeneratedDurable(RuntimeImplementation):
         self.flow = getattr(module, prefix)(store, clock=self.clock)
         self.runtime = self.flow.runtime
         self.methods = {m.event: m.method for m in module_view(machine, "x.wf").methods}
+        self.params = params_of(machine)
 
-    def send(self, event: str, presented: Presented) -> None:
-        """Send through the instance handle's event method (or `send` for an undeclared event)."""
-        if not self.created or event not in self.methods:
-            super().send(event, presented)
+    def send(self, event: str, presented: Presented, data: Mapping[str, object] | None = None) -> None:
+        """Send through the instance handle's event method (or `send` for an undeclared event).
+
+        A payload whose field names fit the method's parameters goes as its keyword
+        arguments; any other (a field missing or undeclared) through `send(event, data)`.
+        """
+        typed = typed_arguments(self.params.get(event, {}), data)
+        if not self.created or event not in self.methods or typed is None:
+            super().send(event, presented, data)
             return
         handle = self.flow.instance(INSTANCE_ID)
         before = self._version()
@@ -79,7 +108,7 @@ class GeneratedDurable(RuntimeImplementation):
         if presented.delegate_to is not None:
             options["delegate_to"] = presented.delegate_to
         try:
-            getattr(handle, self.methods[event])(**options)
+            getattr(handle, self.methods[event])(**typed, **options)
         except WorkflowError as error:
             self.outcome = refusal(error)
             return
@@ -95,10 +124,12 @@ class GeneratedMachine:
 
     def __init__(self, module: ModuleType, machine: ir.Machine) -> None:
         view = module_view(machine, "x.wf")
+        self.method_of = {m.event: m.method for m in view.methods}
         self.cls = getattr(module, f"{view.prefix}Machine")
         self.attributes = {f.name: f.attribute for f in view.fields}
         self.required = {f.name for f in view.fields if f.default is None}
         self.machine: Any = None
+        self.params = params_of(machine)
         self.clock = FakeClock()
         self.name = "generated+machine"
         self.created = False
@@ -130,13 +161,18 @@ class GeneratedMachine:
         self.created = True
         self.outcome = "applied"
 
-    def send(self, event: str, presented: Presented) -> None:
-        """`send(event)` for a plain request, `send_as` otherwise."""
+    def send(self, event: str, presented: Presented, data: Mapping[str, object] | None = None) -> None:
+        """`send(event)` (or the typed method, for a payload) for a plain request, `send_as` otherwise."""
         before = self.machine.snapshot().version
         last = self.store.last_record(INSTANCE_ID)
+        typed = typed_arguments(self.params.get(event, {}), data) if event in self.params else None
         try:
-            if _plain(presented):
+            if _plain(presented) and typed is not None:
+                getattr(self.machine, self.method_of[event])(**typed)
+            elif _plain(presented) and data is None:
                 self.machine.send(event)
+            elif _plain(presented):
+                self.machine.send(event, data=data)
             else:
                 self.machine.send_as(
                     event,
@@ -146,6 +182,7 @@ class GeneratedMachine:
                     scope=presented.scope,
                     key=presented.key,
                     delegate_to=presented.delegate_to,
+                    data=data,
                 )
         except WorkflowError as error:
             self.outcome = refusal(error)
@@ -163,7 +200,13 @@ class GeneratedMachine:
         self.clock.now = now_ms
         self.outcome = f"fired:{self.machine.tick(now_ms)}"
 
-    def report(self, state: str, error: str | None) -> None:
+    def report(
+        self,
+        state: str,
+        error: str | None,
+        result: Mapping[str, object] | None = None,
+        message: str | None = None,
+    ) -> None:
         """Report invoked work's result through the machine."""
         work = [w for w in self.machine.work if w.kind == "invoke" and w.state == state]
         if not work:
@@ -171,7 +214,7 @@ class GeneratedMachine:
             return
         before = self._version()
         try:
-            self.machine.report(work[0].key, error)
+            self.machine.report(work[0].key, error, result=result, message=message)
         except WorkflowError as failure:
             self.outcome = refusal(failure)
             return

@@ -6,7 +6,9 @@ governance gate are re-derived here from docs/LANGUAGE.md, the semantics stated
 in `runtime/engine.py`'s module docstring and docs/ARCHITECTURE.md ("The
 runtime"). Only the guard language is shared (`semantics.values`: `holds`,
 `apply_sets`, `value_in_domain`), since that is the language's one definition of
-what an expression means.
+what an expression means, and the payload check (`semantics.inputs.check_fields`,
+the one definition of which data fits declared fields, whose problems a
+`ResultInvalid` message lists).
 
 One instance, plain data: a configuration (the set of active leaves), the
 context, a status, a timer table, an owed-work table (the outbox), approval
@@ -40,10 +42,20 @@ What it models (and the documented rule it follows):
 - timers: hard timeouts take their transition, soft ones run their actions,
   retry timers re-owe the work (the same key, the next attempt), heartbeat timers
   count as a failed attempt (`HeartbeatTimeout`); a cancelled timer never fires;
-- work results: success takes the `done` transition; a failure retries while the
-  policy allows (`retry_on` empty or naming the error, at most `max_retries`
-  retries), after the documented backoff; then the `error` transition (the dead
-  letter); with none the instance fails;
+- data (LANGUAGE.md, "Data"): an event's payload is checked against the fields
+  it declares before anything else (a missing, undeclared or ill-fitting field:
+  `invalid`, nothing changes); guards and `set`s of the transition read
+  `event.F` beside the context, never stored in it;
+- work results: success carries a result checked against the invoke's `returns`
+  (one that does not fit is the failure `ResultInvalid` with the message "the
+  result of `A` does not fit: ..."); success takes the first `done` transition
+  whose guard holds (reading `result.F`; each state's guarded ones in document
+  order, then its `else`); a failure retries while the policy allows
+  (`retry_on` empty or naming the error, at most `max_retries` retries), after
+  the documented backoff; then, per state outwards, the first catch naming the
+  error, else a catch-all (the dead letter), each reading `error.name` and
+  `error.message`; with none the instance fails; a heartbeat timeout's message
+  is "no heartbeat within N ms";
 - approvals (LANGUAGE.md §10): a decision needs an actor. At a level the actor
   stands for the listed approvers (each listed once) that are the actor's id or a
   held `kind:name` permission, plus those delegated to the actor there; an actor
@@ -106,6 +118,7 @@ from fractions import Fraction
 from typing import Literal, TypeAlias
 
 from statewright import ir
+from statewright.semantics.inputs import check_fields
 from statewright.semantics.values import apply_sets, holds, value_in_domain
 
 Status: TypeAlias = Literal["running", "paused", "cancelled", "completed", "failed"]
@@ -116,6 +129,11 @@ START_MS = 1_000_000
 """The clock when an instance is started."""
 HEARTBEAT_TIMEOUT = "HeartbeatTimeout"
 """The error a silent attempt counts as."""
+RESULT_INVALID = "ResultInvalid"
+"""The error of work whose result does not fit its declared fields."""
+CANCELLED = "Cancelled"
+CANCELLED_MESSAGE = "the instance was cancelled"
+"""The failure a cancel inside a saga stands for (`error.name`, `error.message` on its moves)."""
 APPROVAL_EVENTS = ("approve", "reject", "delegate")
 
 
@@ -244,6 +262,12 @@ class Reference:
         self.now = START_MS
         self.started = False
         self.inst = Instance()
+        self.payloads: dict[str, tuple[ir.ContextField, ...]] = {e.name: e.payload for e in machine.events}
+        self.results: dict[str, tuple[ir.ContextField, ...]] = {
+            s.name: s.invoke.result for s in machine.states if s.invoke is not None
+        }
+        self.inputs: dict[str, ir.Value] = {}
+        """The inputs of the step in progress (`event.F`, `result.F`, `error.*`): read, never stored."""
 
     # ------------------------------------------------------------------ the hierarchy
 
@@ -343,7 +367,8 @@ class Reference:
         """Run actions in order: `set` changes the context, `do` and `emit` are owed."""
         for action in actions:
             if isinstance(action, ir.Assign):
-                inst.context = apply_sets([action], inst.context, self.machine.context)
+                after = apply_sets([action], {**inst.context, **self.inputs}, self.machine.context)
+                inst.context = {name: value for name, value in after.items() if name not in self.inputs}
             elif isinstance(action, ir.Call):
                 key = self.render(inst, action.key) if action.key is not None else None
                 self.owe(inst, Owed("do", action.name, key=key))
@@ -429,7 +454,7 @@ class Reference:
     def guard_holds(self, index: int, context: Mapping[str, ir.Value]) -> bool:
         """An unguarded transition always holds."""
         guard = self.machine.transitions[index].guard
-        return guard is None or holds(guard, context)
+        return guard is None or holds(guard, {**context, **self.inputs})
 
     # ------------------------------------------------------------------ starting
 
@@ -496,10 +521,23 @@ class Reference:
         return sorted(found), refusals
 
     def handled_events(self) -> list[str]:
-        """Events some active leaf would take a transition on now (guards, not gates or votes)."""
+        """Events some active leaf would take a transition on now (guards, not gates or votes).
+
+        An event with a payload is judged with a sample payload (`sample`): a heuristic for
+        drawing operations, never an outcome.
+        """
         if not self.started or self.inst.status != "running":
             return []
-        return [e.name for e in self.machine.events if self.chosen(e.name)[0]]
+        return [e.name for e in self.machine.events if self.chosen_with_sample(e.name)[0]]
+
+    def chosen_with_sample(self, event: str) -> tuple[list[int], set[str]]:
+        """`chosen` with a sample payload of the event as its inputs."""
+        fields = self.payloads.get(event, ())
+        self.inputs = {f"event.{f.name}": sample(f.type, f.default) for f in fields}
+        try:
+            return self.chosen(event)
+        finally:
+            self.inputs = {}
 
     def ends(self, target: str | None) -> bool:
         """True when a transition to `target` ends the instance (a top-level final state)."""
@@ -513,7 +551,7 @@ class Reference:
         return {
             e
             for e in self.handled_events()
-            if all(self.ends(transitions[i].target) for i in self.chosen(e)[0])
+            if all(self.ends(transitions[i].target) for i in self.chosen_with_sample(e)[0])
         }
 
     def gate(self, t: ir.Transition, presented: Presented) -> bool:
@@ -541,21 +579,33 @@ class Reference:
                 names |= listed
         return [who for who in dict.fromkeys(level.approvers) if who in names]
 
-    def send(self, event: str, presented: Presented | None = None) -> str:
-        """Offer an event; return the outcome (the instance changes only when it is `applied`)."""
+    def send(
+        self, event: str, presented: Presented | None = None, data: Mapping[str, object] | None = None
+    ) -> str:
+        """Offer an event with its payload; return the outcome (the instance changes only when `applied`)."""
         presented = presented or Presented()
+        values, problems = check_fields(self.payloads.get(event, ()), data or {})
         request = (
             event,
             presented.actor,
             presented.scope,
             frozenset(presented.evidence),
             presented.delegate_to,
+            None if problems else tuple(sorted(values.items())),
         )
         if presented.key is not None and presented.key in self.inst.client_keys:
             return "duplicate" if self.inst.client_keys[presented.key] == request else "key_reused"
         if self.inst.status != "running":
             return "not_running"
-        outcome = self._send(event, presented)
+        if event in self.events and problems:
+            return "invalid"
+        self.inputs = (
+            {f"event.{name}": value for name, value in values.items()} if event in self.events else {}
+        )
+        try:
+            outcome = self._send(event, presented)
+        finally:
+            self.inputs = {}
         if presented.key is not None and outcome == "applied":
             self.inst.client_keys[presented.key] = request  # only an applied step uses its key up
         if outcome in ("applied", "ignored"):
@@ -717,7 +767,13 @@ class Reference:
         elif timer.kind == "retry":
             self.invoke(inst, timer.state, inst.failures.get(timer.state, 0) + 1)
         else:
-            self.failed(inst, timer.state, HEARTBEAT_TIMEOUT)
+            invoke = state.invoke
+            beat = invoke.heartbeat_ms if invoke is not None else None
+            message = f"no heartbeat within {beat} ms" if beat is not None else "no heartbeat"
+            try:
+                self.failed(inst, timer.state, HEARTBEAT_TIMEOUT, message)
+            finally:
+                self.inputs = {}
 
     # ------------------------------------------------------------------ work
 
@@ -726,8 +782,22 @@ class Reference:
         slot = self.inst.invoked.get(state)
         return None if slot is None else self.inst.owed.get(slot)
 
-    def report(self, state: str, error: str | None) -> str:
-        """The result of a state's owed invoked work: None for success, else the error's name."""
+    def report(
+        self,
+        state: str,
+        error: str | None,
+        result: Mapping[str, object] | None = None,
+        message: str | None = None,
+    ) -> str:
+        """The result of a state's owed invoked work: None for success (with `result`), else the error."""
+        try:
+            return self._report(state, error, result, message or "")
+        finally:
+            self.inputs = {}
+
+    def _report(
+        self, state: str, error: str | None, result: Mapping[str, object] | None, message: str
+    ) -> str:
         if self.owed_invoke(state) is None:
             return "unknown_work"
         if self.inst.status == "paused":
@@ -740,21 +810,32 @@ class Reference:
         slot = inst.invoked[state]
         inst.owed.pop(slot, None)
         self.cancel_timer(inst, state, "heartbeat")
+        fields = self.results.get(state, ())
+        values: dict[str, ir.Value] = {}
+        if error is None and (fields or result):
+            values, problems = check_fields(fields, result or {})
+            if problems:
+                invoke = self.states[state].invoke
+                action = invoke.action if invoke is not None else state
+                error = RESULT_INVALID
+                message = f"the result of `{action}` does not fit: " + "; ".join(map(str, problems))
         if error is None:
             inst.invoked.pop(state)
             inst.failures.pop(state, None)
             inst.last_delay.pop(state, None)
             self.cancel_timer(inst, state, "retry")
+            self.inputs = {f"result.{name}": value for name, value in values.items()}
             index = self.nearest(inst, state, "done")
             if index is not None:
                 self.take(inst, index)
         else:
-            self.failed(inst, state, error)
+            self.failed(inst, state, error, message)
         try:
             self.check(inst)
         except RefusalError as refused:
             return refused.outcome
         self.inst = inst
+        self.inputs = {}
         self.settle()
         return "applied"
 
@@ -764,22 +845,43 @@ class Reference:
         moves: list[int] = []
         for leaf in sorted(inst.leaves, key=self.order.__getitem__):
             if leaf in outcome:
-                index = self.nearest(inst, leaf, "error")
+                index = self.caught(inst, leaf, None)
                 t = None if index is None else self.machine.transitions[index]
                 if t is not None and index is not None and t.source == leaf and t.target != outcome[leaf]:
                     moves.append(index)
         return moves
 
     def nearest(self, inst: Instance, state: str, kind: str) -> int | None:
-        """The `done`/`error` transition of the state or its nearest ancestor that has one."""
+        """The first `done` transition of the state or an ancestor that holds (a level's else last)."""
         for level in self.chain(state):
-            for index in self.eventless.get((level, kind), []):
-                if self.guard_holds(index, inst.context):
-                    return index
+            found = self._first(inst, self.eventless.get((level, kind), []))
+            if found is not None:
+                return found
         return None
 
-    def failed(self, inst: Instance, state: str, error: str) -> None:
-        """A failed attempt: retry after the backoff while the policy allows, else the dead letter."""
+    def _first(self, inst: Instance, indices: Iterable[int]) -> int | None:
+        """Of one group: the first guarded transition that holds, in document order, else the `else`."""
+        transitions = self.machine.transitions
+        listed = list(indices)
+        for index in listed:
+            if not transitions[index].is_else and self.guard_holds(index, inst.context):
+                return index
+        return next((i for i in listed if transitions[i].is_else), None)
+
+    def caught(self, inst: Instance, state: str, error: str | None) -> int | None:
+        """Where a failure goes: per state outwards, the catches naming it, then the catch-alls."""
+        transitions = self.machine.transitions
+        for level in self.chain(state):
+            errors = self.eventless.get((level, "error"), [])
+            named = [i for i in errors if error is not None and transitions[i].event == error]
+            for group in (named, [i for i in errors if transitions[i].event is None]):
+                found = self._first(inst, group)
+                if found is not None:
+                    return found
+        return None
+
+    def failed(self, inst: Instance, state: str, error: str, message: str = "") -> None:
+        """A failed attempt: retry after the backoff while the policy allows, else route the failure."""
         invoke = self.states[state].invoke
         policy = invoke.retry if invoke is not None else None
         failures = inst.failures.get(state, 0) + 1
@@ -799,7 +901,8 @@ class Reference:
         slot = inst.invoked.pop(state, None)
         if slot is not None:
             inst.owed.pop(slot, None)
-        index = self.nearest(inst, state, "error")
+        self.inputs = {"error.name": error, "error.message": message}
+        index = self.caught(inst, state, error)
         if index is None:
             inst.status = "failed"
             return
@@ -855,8 +958,10 @@ class Reference:
             # LANGUAGE.md §9: cancelling inside a saga with something to undo fails the running
             # step (its `error` move); the compensations run and the saga leaves by its outcome.
             inst.status = "running"
+            self.inputs = {"error.name": CANCELLED, "error.message": CANCELLED_MESSAGE}
             for index in self.saga_undo(inst):
                 self.take(inst, index)
+            self.inputs = {}
             self.settle()
         else:
             inst.status = "cancelled"
@@ -865,6 +970,22 @@ class Reference:
                 inst.owed.pop(slot, None)
             inst.invoked.clear()
         return "applied"
+
+
+def sample(field_type: ir.FieldType, default: ir.Value | None) -> ir.Value:
+    """A value of the type: its default, else its lower bound, first member, false or ""."""
+    if default is not None:
+        return default
+    match field_type.name:
+        case "int":
+            return int(field_type.min) if field_type.min is not None else 0
+        case "decimal":
+            return Decimal(field_type.min) if field_type.min is not None else Decimal(0)
+        case "bool":
+            return False
+        case "enum":
+            return field_type.members[0]
+    return ""
 
 
 def _undo_outcomes(machine: ir.Machine) -> dict[str, str | None]:

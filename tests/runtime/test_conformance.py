@@ -141,10 +141,65 @@ KIOSK = """workflow Kiosk {
 """
 """Pure moves (the in-memory machine's compiled dispatch) beside guards, `set`, a timeout and invoked work."""
 
+DATA = """workflow DataFlow {
+  context {
+    amount: decimal 0.00..1000.00 = 0.00
+    note: string = ""
+    tier: enum { gold, silver } = silver
+    receipt: string = ""
+    last_error: string = ""
+    rate: decimal 0.0000..1.0000 = 0.0000
+    lane: int 0..3 = 0
+  }
+  events {
+    submit(amount: decimal 0.00..1000.00, note: string = "", tier: enum { gold, silver } = silver)
+    measured(rate: decimal 0.0000..1.0000, urgent: bool = false)
+    again
+  }
+  initial state Review {
+    on submit when event.amount > 100.00 -> Route {
+      set amount = event.amount  set note = event.note  set tier = event.tier
+    }
+    on submit else -> Small { set note = event.note }
+  }
+  state Route {
+    always when tier == gold -> Charging { set lane = 1 }
+    always else -> Measuring { set lane = 2 }
+  }
+  state Measuring {
+    on measured when event.rate <= 0.0100 and not event.urgent -> Charging { set rate = event.rate }
+    on measured else -> Review { set rate = event.rate }
+    timeout 1h -> Review
+  }
+  state Charging {
+    invoke charge key "c-{lane}-{amount}" returns { receipt: string, ok: bool }
+      retry 1 backoff fixed 1s retry_on Unavailable dead_letter -> Broken { set last_error = error.message }
+    on error QuotaExceeded -> Throttled { set last_error = error.name }
+    done when result.ok -> Booking { set receipt = result.receipt }
+    done else -> Review
+  }
+  saga Booking {
+    step hold key "h-{receipt}" compensate release compensate_key "r-{receipt}"
+      returns { ref: string } then { set note = result.ref }
+    step ship key "s-{receipt}" pivot
+    done -> Paid
+    compensated -> Review { set last_error = "undone" }
+    compensation_failed -> Broken { set last_error = error.message }
+  }
+  state Small { on again -> Review }
+  state Throttled { on again -> Review }
+  state Broken { on again -> Review }
+  final state Paid
+}
+"""
+"""Issue 17: payloads read by guards and sets, an eventless choice, guarded `done`, a named catch beside
+the dead letter, a saga step's result and `compensation_failed` reading the error."""
+
 INLINE = {"test_engine.SAGA": test_engine.SAGA, "test_engine.APPROVAL": test_engine.APPROVAL}
 INLINE["test_engine.GATED"] = test_engine.GATED
 INLINE["corner.geometry"] = GEOMETRY
 INLINE["corner.kiosk"] = KIOSK
+INLINE["corner.data"] = DATA
 SUBJECTS = [path.stem for path in example_files()] + sorted(INLINE)
 MINUTE = 60_000
 DAY = 86_400_000
