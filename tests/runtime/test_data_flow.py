@@ -408,3 +408,62 @@ def test_check_fields_accepts_exactly_the_in_domain_values(field_type: ir.FieldT
     if in_domain:
         assert values["f"] == value
         assert isinstance(values["f"], Decimal) == (field_type.name == "decimal")
+
+
+PIVOTED = """workflow Pivoted {
+  context { last_error: string = ""  last_name: string = "" }
+  events { go }
+  initial state Idle { on go -> Book }
+  saga Book {
+    step charge key "c-{id}" pivot
+    step ship key "s-{id}" compensate unship compensate_key "u-{id}"
+    done -> Done
+    compensated -> Done
+    compensation_failed -> Manual { set last_error = error.message  set last_name = error.name }
+  }
+  state Manual { on go -> Done }
+  final state Done
+}
+"""
+
+
+def test_cancelling_past_the_pivot_hands_the_failure_path_its_error() -> None:
+    """A cancel past a saga's pivot takes the running step's failure move to `compensation_failed`.
+
+    Its actions read `error.name`/`error.message` there too (they used to meet no input and crash).
+    """
+    definition = Definition(compiled(PIVOTED))
+    rt = Runtime(definition, MemoryStore(), clock=lambda: 0)
+    rt.start({}, "s")
+    rt.send("s", "go")
+    (charge,) = rt.store.work("s")
+    rt.report("s", charge.key)
+    assert rt.load("s").active == ("Book.ship",)
+    rt.cancel("s")
+    cancelled = rt.load("s")
+    assert cancelled.active == ("Manual",)
+    assert cancelled.context["last_error"] == "the instance was cancelled"
+    assert cancelled.context["last_name"] == "Cancelled"
+    replay.check(definition, rt.store, "s")
+
+
+def test_a_failed_compensation_records_its_message() -> None:
+    from tests.runtime.test_conformance import DATA
+
+    definition = Definition(compiled(DATA))
+    rt = Runtime(definition, MemoryStore(), clock=lambda: 0)
+    rt.start({}, "s")
+    rt.send("s", "submit", data={"amount": Decimal("500"), "tier": "gold"})
+    (charge,) = rt.store.work("s")
+    rt.report("s", charge.key, result={"receipt": "R", "ok": True})
+    (hold,) = rt.store.work("s")
+    rt.report("s", hold.key, result={"ref": "H-1"})
+    assert rt.load("s").active == ("Booking.ship",) and rt.load("s").context["note"] == "H-1"
+    (ship,) = rt.store.work("s")
+    rt.report("s", ship.key, "Lost", message="the parcel is gone")
+    assert rt.load("s").active == ("Booking.release",)
+    (release,) = rt.store.work("s")
+    rt.report("s", release.key, "Refused", message="no refunds on Sunday")
+    broken = rt.load("s")
+    assert broken.active == ("Broken",) and broken.context["last_error"] == "no refunds on Sunday"
+    replay.check(definition, rt.store, "s")
