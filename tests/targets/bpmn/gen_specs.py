@@ -3,7 +3,10 @@
 Plain states with guarded and unguarded event transitions (with `set`
 actions), `else`, `reject`/`ignore`, hard timeouts and invoked work with
 retries; optionally a compound state and a parallel state with two regions.
-Every target names a declared state, so most drawn sources compile.
+Data (issue 17): `go` carries a payload `k` that guards and `set`s may read,
+work may return `r` read by guarded `done` transitions, and a named catch
+`on error Flaky` may record the failure. Every target names a declared state,
+so most drawn sources compile.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ def _plain(draw: st.DrawFn, name: str, targets: list[str], initial: bool) -> str
         target = draw(st.sampled_from(targets))
         if draw(st.booleans()):
             bound = draw(st.integers(0, 4))
-            action = " { set n = n + 1 }" if draw(st.booleans()) else ""
-            lines.append(f"on {event} when n < {bound} -> {target}{action}")
+            reads = "event.k" if event == "go" and draw(st.booleans()) else "n"
+            value = "event.k" if event == "go" and draw(st.booleans()) else "n + 1"
+            action = f" {{ set n = {value} }}" if draw(st.booleans()) else ""
+            lines.append(f"on {event} when {reads} < {bound} -> {target}{action}")
             if draw(st.booleans()):
                 lines.append(f"on {event} else -> {draw(st.sampled_from(targets))}")
         else:
@@ -31,10 +36,17 @@ def _plain(draw: st.DrawFn, name: str, targets: list[str], initial: bool) -> str
             f"timeout {draw(st.sampled_from(['5s', '2m', '1h']))} -> {draw(st.sampled_from(targets))}"
         )
     if draw(st.booleans()):
-        lines.append(f"invoke work_{name.lower()}")
+        returns = draw(st.booleans())
+        lines.append(f"invoke work_{name.lower()}" + (" returns { r: int 0..9 }" if returns else ""))
         if draw(st.booleans()):
             lines.append(f"retry {draw(st.integers(1, 2))} retry_on Flaky")
-        lines.append(f"done -> {draw(st.sampled_from(targets))}")
+        if draw(st.booleans()):
+            lines.append(f"on error Flaky -> {draw(st.sampled_from(targets))} {{ set n = 1 }}")
+        if returns and draw(st.booleans()):
+            lines.append(f"done when result.r < 5 -> {draw(st.sampled_from(targets))} {{ set n = result.r }}")
+            lines.append(f"done else -> {draw(st.sampled_from(targets))}")
+        else:
+            lines.append(f"done -> {draw(st.sampled_from(targets))}")
     free = [e for e in EVENTS if not any(line.startswith(f"on {e} ") for line in lines)]
     refuse = bool(draw(st.booleans()))
     if free and refuse:
@@ -76,7 +88,7 @@ def sources(draw: st.DrawFn) -> str:
     return (
         "workflow Gen {\n"
         "  context { n: int 0..10 = 0 }\n"
-        f"  events {{ {', '.join(EVENTS)} }}\n"
+        "  events { go(k: int 0..5 = 1) stop poke }\n"
         f"{body}\n"
         "  final state Done\n"
         '  final state Failed { outcome failure "failed" }\n'

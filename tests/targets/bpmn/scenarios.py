@@ -4,7 +4,10 @@ Each next step is drawn from what the reference instance (`PythonRun`) can do
 now: mostly events some active state handles (with approvers, permissions and
 evidence drawn so that gates and quorums go both ways), sometimes events it
 refuses; pending timeouts; results of owed work (success, a `retry_on` error,
-another error).
+another error). Events with a payload carry data drawn from their fields
+(now and then one that does not fit: a field missing or undeclared), work that
+`returns` fields succeeds with a drawn result (now and then one that does not
+fit, a `ResultInvalid` failure), and failures carry a message.
 """
 
 from __future__ import annotations
@@ -65,6 +68,38 @@ def _evidence(machine: ir.Machine) -> list[str]:
 
 
 @st.composite
+def data(draw: st.DrawFn, fields: tuple[ir.ContextField, ...]) -> tuple[tuple[str, ir.Value], ...]:
+    """Values for declared fields (a defaulted one sometimes left out); rarely a misfit to refuse."""
+    found: dict[str, ir.Value] = {}
+    for field in fields:
+        if field.default is None or draw(st.booleans()):
+            found[field.name] = draw(field_values(field))
+    if fields and draw(st.integers(0, 9)) == 0:
+        if draw(st.booleans()):
+            found["undeclared"] = 1
+        else:
+            found.pop(draw(st.sampled_from([f.name for f in fields])), None)
+    return tuple(found.items())
+
+
+def _payload(machine: ir.Machine, event: str) -> tuple[ir.ContextField, ...]:
+    return next((e.payload for e in machine.events if e.name == event), ())
+
+
+def _returns(machine: ir.Machine, state: str) -> tuple[ir.ContextField, ...]:
+    invoke = next((s.invoke for s in machine.states if s.name == state), None)
+    return () if invoke is None else invoke.result
+
+
+@st.composite
+def _work(draw: st.DrawFn, machine: ir.Machine, state: str, errors: list[str | None]) -> WorkDone:
+    error = draw(st.sampled_from(errors))
+    if error is None:
+        return WorkDone(state, result=draw(data(_returns(machine, state))))
+    return WorkDone(state, error, message=draw(st.sampled_from(STRINGS)))
+
+
+@st.composite
 def _send(draw: st.DrawFn, machine: ir.Machine, events: list[str], approvers: list[str]) -> Send:
     event = draw(st.sampled_from(events))
     actors = [
@@ -74,7 +109,15 @@ def _send(draw: st.DrawFn, machine: ir.Machine, events: list[str], approvers: li
     roles = draw(st.lists(st.sampled_from(_permissions(machine) or ["none"]), max_size=3, unique=True))
     evidence = draw(st.lists(st.sampled_from(_evidence(machine) or ["none"]), max_size=3, unique=True))
     delegate = draw(st.sampled_from([None, "deputy", *actors])) if event == "delegate" else None
-    return Send(event, actor, tuple(roles), tuple((name, "yes") for name in evidence), delegate_to=delegate)
+    payload = draw(data(_payload(machine, event)))
+    return Send(
+        event,
+        actor,
+        tuple(roles),
+        tuple((name, "yes") for name in evidence),
+        delegate_to=delegate,
+        data=payload,
+    )
 
 
 @st.composite
@@ -99,8 +142,8 @@ def scenarios(draw: st.DrawFn, machine: ir.Machine, max_steps: int = 14) -> Scen
             options.append(st.sampled_from(choices.timeouts).map(Timeout))
         for owed in choices.owed:
             errors: list[str | None] = [None, None, *owed.errors]
-            options.append(st.builds(WorkDone, st.just(owed.state), st.sampled_from(errors)))
-            options.append(st.just(WorkDone(owed.state)))
+            options.append(_work(machine, owed.state, errors))
+            options.append(_work(machine, owed.state, [None]))
         step = draw(st.one_of(options))
         run.apply(step)
         steps.append(step)

@@ -27,6 +27,7 @@ from statewright.testing.bpmn_engine import BpmnEngine
 from statewright.testing.bpmn_node_engine import NodeBpmnEngine, missing
 from statewright.testing.python_engine import PythonEngine
 from statewright.testing.scenario import Observation, Scenario, Send, Step, Unsupported, WorkDone
+from tests.targets.bpmn.scenarios import scenarios
 from tests.targets.specs import machine_of
 
 SPEC = Path(__file__).resolve().parents[2] / "front" / "data" / "data_flow.wf"
@@ -173,3 +174,10 @@ def test_drawn_payloads_and_results_agree_on_spiffworkflow(
         WorkDone("Measuring", result=(("error_rate", rate), ("samples", samples))),
     )
     _agree({"spiff": BpmnEngine()}, Scenario((), steps))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(scenarios(MACHINE, 12))
+def test_drawn_scenarios_with_data_agree_on_spiffworkflow(scenario: Scenario) -> None:
+    """Scenarios drawn from the runtime's state, payloads and results from their declared fields."""
+    _agree({"spiff": BpmnEngine()}, scenario)
