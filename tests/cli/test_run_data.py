@@ -122,3 +122,13 @@ def test_a_named_error_and_a_message(pay: Store) -> None:
 def test_option_combinations_that_mean_nothing_are_usage_errors(pay: Store) -> None:
     assert "--result" in pay("work", "p", "k", "--error", "X", "--result", "{}", code=2).output
     assert "--message" in pay("work", "p", "k", "--message", "m", code=2).output
+
+
+def test_status_shows_what_data_the_next_steps_take(pay: Store) -> None:
+    shown = pay("status", "p").stdout
+    assert 'submit(amount: decimal 0.00..1000.00, note: string = "")  (send --data)' in shown
+    assert pay.json("status", "p")["events"]["payloads"] == {
+        "submit": 'amount: decimal 0.00..1000.00, note: string = ""'
+    }
+    pay("send", "p", "submit", "--data", '{"amount": 500}', *NOW)
+    assert "returns { receipt: string, ok: bool }" in pay("status", "p").stdout

@@ -122,11 +122,14 @@ class EventPolicy:
     accepts: list[str] = field(default_factory=list)
     ignores: list[str] = field(default_factory=list)
     refuses: dict[str, str] = field(default_factory=dict)
+    payloads: dict[str, str] = field(default_factory=dict)
+    """Accepted event -> its payload fields as `send --data` takes them (events with a payload only)."""
 
     def document(self) -> dict[str, Any]:
         """The policy as JSON data."""
         refused = [{"event": event, "reason": reason} for event, reason in self.refuses.items()]
-        return {"accepts": self.accepts, "ignores": self.ignores, "refuses": refused}
+        found = {"accepts": self.accepts, "ignores": self.ignores, "refuses": refused}
+        return found | ({"payloads": self.payloads} if self.payloads else {})
 
 
 def event_policy(definition: Definition, instance: Instance) -> EventPolicy:
@@ -144,11 +147,23 @@ def event_policy(definition: Definition, instance: Instance) -> EventPolicy:
         decisions = [_decide(definition, leaf, event) for leaf in instance.active]
         if "accept" in decisions:
             policy.accepts.append(event)
+            fields = definition.payloads.get(event)
+            if fields:
+                policy.payloads[event] = fields_text(fields)
         elif "ignore" in decisions:
             policy.ignores.append(event)
         else:
             policy.refuses[event] = next((d for d in decisions if d != "unhandled"), "not allowed here")
     return policy
+
+
+def fields_text(fields: Sequence[ir.ContextField]) -> str:
+    """Declared payload or result fields as one line: `amount: decimal 0.00..1000.00, note: string = ""`."""
+    shown = []
+    for declared in fields:
+        default = "" if declared.default is None else f" = {show_value(declared.default, declared.type)}"
+        shown.append(f"{declared.name}: {declared.type.describe()}{default}")
+    return ", ".join(shown)
 
 
 def _decide(definition: Definition, leaf: str, event: str) -> str:
@@ -244,7 +259,7 @@ def status_text(
     rows += [("approval", line) for line in _approval_lines(definition, instance)]
     rows += [("timers", f"{t.key}  {_timer_effect(definition, t)}  due {iso(t.due_ms)}") for t in timers]
     rows += [] if timers else [("timers", "none")]
-    rows += [("owed work", _work_line(item)) for item in work]
+    rows += [("owed work", _work_line(item, definition)) for item in work]
     rows += [] if work else [("owed work", "none")]
     return _labelled(rows)
 
@@ -267,6 +282,7 @@ def _policy_rows(policy: EventPolicy, instance: Instance) -> list[tuple[str, str
         return [("events", f"none: the instance is {instance.status}")]
     note = " (paused: resume it first)" if instance.status == "paused" else ""
     rows = [("accepts", (", ".join(policy.accepts) or "nothing") + note)]
+    rows += [("payload", f"{event}({fields})  (send --data)") for event, fields in policy.payloads.items()]
     if policy.ignores:
         rows.append(("ignores", ", ".join(policy.ignores)))
     if policy.refuses:
@@ -287,11 +303,15 @@ def _approval_lines(definition: Definition, instance: Instance) -> list[str]:
     return lines
 
 
-def _work_line(item: Work) -> str:
-    """One owed work item."""
+def _work_line(item: Work, definition: Definition | None = None) -> str:
+    """One owed work item (and the result fields `work --result` takes, for invoked work)."""
     where = f" in {item.state}" if item.state else ""
     service = f" via {item.service}" if item.service else ""
-    return f"{item.key}  {item.kind} {item.action}{where}{service} (attempt {item.attempt})"
+    line = f"{item.key}  {item.kind} {item.action}{where}{service} (attempt {item.attempt})"
+    fields = (
+        definition.results.get(item.state or "") if definition is not None and item.kind == "invoke" else None
+    )
+    return f"{line}; returns {{ {fields_text(fields)} }}" if fields else line
 
 
 def _labelled(rows: Sequence[tuple[str, str]]) -> str:
