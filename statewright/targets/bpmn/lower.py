@@ -367,7 +367,9 @@ class Lowering(PathBuilder):
                     event=self.graph.event("error", name, name),
                 )
                 caught = self.resolver.caught(levels, name)
-                self.decide(named, leaf, caught, label=f"on_error_{name}", back=task, otherwise=fails)
+                self.decide(
+                    named, leaf, caught, label=f"on_error_{name}", back=task, otherwise=fails, matched=True
+                )
             catch_all = self.resolver.caught(levels, None)
             self.decide(failed, leaf, catch_all, label="on_error", back=task, otherwise=fails)
         else:

@@ -331,14 +331,26 @@ class PathBuilder:
         otherwise: Callable[[], str] | None,
         extra: Condition | None = None,
         first_default: bool = False,
+        matched: bool = False,
     ) -> None:
         """First-match choice among candidates (guards as conditions); `otherwise` when none holds.
 
         `first_default` makes the flow from `source` its default (when `source` is itself a gateway).
+        A named catch (`on error NAME`) is conditional on the failure's name unless `matched` says
+        the source already matched it (an error boundary with that code).
         """
         scope = self.graph.scope_of(source)
         named = {"default": True, "name": "give up"} if first_default else {}
-        if len(candidates) == 1 and candidates[0].guard is None and extra is None:
+
+        def catches_here(transition: ir.Transition) -> Guard | None:
+            return None if matched else catches(transition)
+
+        if (
+            len(candidates) == 1
+            and candidates[0].guard is None
+            and extra is None
+            and catches_here(candidates[0]) is None
+        ):
             self.take(source, leaf, candidates[0], back=back, condition=None, **named)  # type: ignore[arg-type]
             return
         if not candidates and otherwise is not None and extra is None:
@@ -355,7 +367,7 @@ class PathBuilder:
         self.graph.link(source, gateway, **named)  # type: ignore[arg-type]
         for transition in candidates:
             target = transition.target or "(stay)"
-            caught = catches(transition)
+            caught = catches_here(transition)
             if transition.guard is None and extra is None and caught is None:
                 self.take(
                     gateway,

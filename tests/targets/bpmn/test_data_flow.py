@@ -181,3 +181,31 @@ def test_drawn_payloads_and_results_agree_on_spiffworkflow(
 def test_drawn_scenarios_with_data_agree_on_spiffworkflow(scenario: Scenario) -> None:
     """Scenarios drawn from the runtime's state, payloads and results from their declared fields."""
     _agree({"spiff": BpmnEngine()}, scenario)
+
+
+ONLY_A_NAMED_CATCH = """
+workflow Catch {
+  version 1
+  context { last: string = "" }
+  events { go }
+  initial state Working {
+    invoke work
+    on error Quota -> Throttled { set last = error.message }
+  }
+  state Throttled { on go -> Done }
+  final state Done
+}
+"""
+
+
+@pytest.mark.parametrize(("error", "caught"), [("Quota", True), ("Other", False)])
+def test_a_lone_named_catch_takes_only_its_name(error: str, caught: bool, node: NodeBpmnEngine) -> None:
+    """With no dead letter, a failure of another name fails the instance (the catch is no catch-all)."""
+    machine = machine_of(ONLY_A_NAMED_CATCH)
+    scenario = Scenario((), (WorkDone("Working", error=error, message="slow down"),))
+    reference = PythonEngine().run(machine, scenario)
+    assert not isinstance(reference, Unsupported)
+    for engine in (BpmnEngine(), node):
+        assert engine.run(machine, scenario) == reference
+    assert reference[-1].status == ("running" if caught else "failed")
+    assert dict(reference[-1].context or ()).get("last") == ("slow down" if caught else "")
