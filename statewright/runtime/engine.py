@@ -218,12 +218,13 @@ def send(
     if instance.status != "running":
         raise NotRunning(f"instance `{instance.id}` is {instance.status}; it takes no events")
     if event not in definition.events:
+        shown = _clean(event, 200)  # any text a caller sent: as the audit log can store it
         return draft.refuse(
             "event",
             "not_allowed",
-            EventNotAllowed(f"`{event}` is not an event of {definition.name}"),
+            EventNotAllowed(f"`{shown}` is not an event of {definition.name}"),
             request,
-            event=event,
+            event=shown,
         )
     fields = definition.payloads.get(event, ())
     if fields or data:
@@ -583,6 +584,8 @@ def finish(
         return None
     if instance.status != "running" or instance.work.get(work.state) != work.key:
         return None
+    if error is not None:
+        error = _clean(error)  # a name the audit log can store (UTF-8 text, not too long)
     fields = definition.results.get(work.state, ())
     values: dict[str, ir.Value] = {}
     if error is None and (fields or result):
@@ -654,10 +657,10 @@ def _eventless_from(definition: Definition, name: str, kind: EventlessKind, draf
     return None
 
 
-def _clean(message: str) -> str:
-    """A failure message as a string value can hold it: UTF-8 text (lone surrogates replaced), cut short."""
+def _clean(message: str, limit: int = MAX_MESSAGE) -> str:
+    """Text as a string value and the audit log can hold it: UTF-8 (lone surrogates replaced), cut short."""
     text = message.encode("utf-8", "replace").decode("utf-8")
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _rng(seed: int, instance: str, state: str, attempt: int) -> random.Random:

@@ -93,7 +93,9 @@ def check_fields(
     problems: list[FieldProblem] = []
     for name in sorted(set(data) - set(declared), key=str):
         known = ", ".join(declared) or "none"
-        problems.append(FieldProblem(str(name), f"not a declared field (the fields are: {known}); remove it"))
+        problems.append(
+            FieldProblem(_name(name), f"not a declared field (the fields are: {known}); remove it")
+        )
     values: dict[str, ir.Value] = {}
     for name, field in declared.items():
         value = data.get(name, field.default)
@@ -141,6 +143,22 @@ def _unwieldy(value: object) -> bool:
         return False
     exponent = value.as_tuple().exponent
     return value.adjusted() > MAX_DIGITS or (isinstance(exponent, int) and exponent < -MAX_DIGITS)
+
+
+def _name(name: object, limit: int = 60) -> str:
+    """An undeclared field's name as a problem shows it.
+
+    Itself when it is short UTF-8 text, else its `repr` cut short: a caller's mapping
+    may hold any key, and the audit log must be able to store the message.
+    """
+    if isinstance(name, str) and len(name) <= limit:
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            return name
+    return _shown(name, limit)
 
 
 def _shown(value: object, limit: int = 60) -> str:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from statewright import ir
 from statewright.runtime import codec, replay
 from statewright.runtime.definition import Definition
-from statewright.runtime.errors import InvariantBroken, PayloadInvalid
+from statewright.runtime.errors import EventNotAllowed, InvariantBroken, PayloadInvalid
 from statewright.runtime.fastpath import timed_moves
 from statewright.runtime.machine import Machine
 from statewright.runtime.memory import MemoryStore
@@ -467,3 +467,26 @@ def test_a_failed_compensation_records_its_message() -> None:
     broken = rt.load("s")
     assert broken.active == ("Broken",) and broken.context["last_error"] == "no refunds on Sunday"
     replay.check(definition, rt.store, "s")
+
+
+def test_hostile_text_from_callers_is_refused_or_stored_never_a_crash(tmp_path: Path) -> None:
+    """Keys, error names, messages and event names that are not UTF-8 text (lone surrogates) or huge.
+
+    Each used to reach the SQLite store's encoder as is and crash it mid-step.
+    """
+    store = SQLiteStore(tmp_path / "hostile.db")
+    rt = runtime(store)
+    rt.start({}, "h")
+    for data in ({"a\udcff": 1, "amount": 5}, {"amount": "\udcff"}, {"x" * 5000: 1, "amount": 1}):
+        with pytest.raises(PayloadInvalid):
+            rt.send("h", "submit", data=data)
+    with pytest.raises(EventNotAllowed):
+        rt.send("h", "\udcff" * 300)
+    rt.send("h", "submit", data={"amount": Decimal(500)})
+    (work,) = store.work("h")
+    rt.report("h", work.key, "X\udcff", message="m\udcfe" + "y" * 5000)
+    broken = rt.load("h")
+    assert broken.active == ("Broken",) and len(str(broken.context["last_error"])) <= 2000
+    assert rt.audit("h")[-1].failure == "X?"
+    replay.check(Definition(MACHINE), store, "h")
+    store.close()
