@@ -257,3 +257,40 @@ def test_the_state_of_a_parallel_configuration_is_the_parallel_state() -> None:
     assert fast.innermost() == "Idle"
     fast.send("start")
     assert fast.leaves == ("SmokeRunning", "Probing") and fast.innermost() == "Verifying"
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_events_with_payloads_never_take_the_fast_path_and_step_as_the_runtime_does(
+    data: st.DataObject,
+) -> None:
+    """Payload events (issue 17) go through the engine: the same outcomes, leaves and context as `Runtime`."""
+    from tests.runtime.conformance import fields_data, tables
+    from tests.runtime.test_conformance import DATA
+
+    machine = machine_of(DATA)
+    definition = Definition(machine)
+    payloads = {e.name: e.payload for e in machine.events}
+    assert all(set(row).isdisjoint(definition.payloads) for row in timed_moves(definition).values())
+    t = tables(machine)
+    cls = type("DataFast", (Machine,), {"__slots__": (), "definition": definition})
+    fast = cls({}, clock=lambda: 0, instance_id="machine")
+    runtime = Runtime(definition, MemoryStore(), clock=lambda: 0)
+    runtime.start({}, "machine")
+    for _ in range(data.draw(st.integers(1, 10), label="steps")):
+        event = data.draw(st.sampled_from([*payloads, "not_an_event"]), label="event")
+        pairs = data.draw(fields_data(t, payloads.get(event, ())), label="data")
+        payload = None if pairs is None else dict(pairs)
+        expected: str | None = None
+        got: str | None = None
+        try:
+            runtime.send("machine", event, data=payload)
+        except WorkflowError as exc:
+            expected = exc.code.code
+        try:
+            fast.send(event, data=payload)
+        except WorkflowError as exc:
+            got = exc.code.code
+        assert got == expected, (event, payload)
+        stored = runtime.load("machine")
+        assert fast.leaves == stored.active and fast.values == dict(stored.context)
