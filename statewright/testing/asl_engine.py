@@ -9,9 +9,10 @@ contract, `statewright.targets.asl.protocol`: resource names, callback messages
 and answers, timer errors and the map that reads a history back in IR terms.
 
 - `Send(event)` answers the waiting state's token with the event, its actor,
-  permissions, evidence names and delegate;
+  permissions, evidence names, delegate and typed payload (`data`);
 - `WorkDone(state, error)` answers the work Task's token with `{"kind": "done"}`
-  or fails it with the error (Retry then sends the next attempt's message);
+  and the work's `result`, or fails it with the error and its message as the
+  cause (Retry then sends the next attempt's message);
 - `Timeout(state)` fails the pending token with `Timer.<state>` (or
   `States.HeartbeatTimeout` when the state's heartbeat is due first), which is
   what Step Functions raises when TimeoutSeconds/HeartbeatSeconds pass; a
@@ -21,12 +22,13 @@ Evaluator requests are answered with the evaluator's handler (`evaluator_handler
 `do` messages are dropped, `emit` messages are delivered back as events. In a
 parallel state every region's branch waits on its own token, and an event goes
 to all of them. Each observation is read from the execution history: the
-markers entered (IR leaf names), which refusal states were passed, and where
-the execution waits. The only `Unsupported` steps are work errors Step
-Functions will not take by name (`States.*`, or `HeartbeatTimeout` without a
-heartbeat) and the two retry budgets Step Functions counts differently
-(`DOCUMENTED_LIMITS`; which work splits its budget is the protocol's
-`heartbeat_budget_split`, so the engine never guesses).
+markers entered (IR leaf names), which refusal states were passed, where the
+execution waits, and the context (`$.context` in the input of the last state
+entered). The only `Unsupported` steps are work errors Step Functions will not
+take by name (`States.*`, or `HeartbeatTimeout` without a heartbeat), the two
+retry budgets Step Functions counts differently and a result that does not fit
+where the policy would retry it (`DOCUMENTED_LIMITS`; which work splits its
+budget is the protocol's `heartbeat_budget_split`, so the engine never guesses).
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ from statewright.runtime.definition import Definition
 from statewright.runtime.engine import initial_context
 from statewright.runtime.errors import WorkflowError
 from statewright.semantics.hierarchy import Hierarchy
+from statewright.semantics.inputs import RESULT_INVALID, check_fields
 from statewright.targets.asl import AslTarget
+from statewright.targets.asl.expressions import context_value
 from statewright.targets.asl.protocol import (
     EMIT_QUEUE,
     EVALUATOR,
@@ -76,6 +80,7 @@ from statewright.testing.scenario import (
     Timeout,
     Unsupported,
     WorkDone,
+    observed_context,
     scope_lock,
 )
 
@@ -87,7 +92,11 @@ HEARTBEAT_BUDGET_SPLIT = (
     "a missed heartbeat and another error failed the same work, whose policy retries every error: "
     "Step Functions counts heartbeat retries apart (an entry of their own), the runtime counts them together"
 )
-DOCUMENTED_LIMITS = (RETRY_RESTARTED, HEARTBEAT_BUDGET_SPLIT)
+RESULT_NOT_RETRIED = (
+    "a result that does not fit is a ResultInvalid failure the policy retries: a Step Functions Task "
+    "that succeeded cannot be retried, so the definition routes it to the catches at once (SW922)"
+)
+DOCUMENTED_LIMITS = (RETRY_RESTARTED, HEARTBEAT_BUDGET_SPLIT, RESULT_NOT_RETRIED)
 """The reasons an asl run may stop early without being a divergence (docs/targets/asl.md)."""
 SETTLE_LIMIT_S = 120.0
 """How long one step may take in moto before the run is declared stuck. A step normally settles in
@@ -154,6 +163,8 @@ class _Execution:
         """Leaves whose work Task was re-entered after failures: Step Functions' Retry count restarted."""
         self.failed_how: dict[str, set[bool]] = {}
         """Leaf -> whether its current work's failures were missed heartbeats (True), other errors (False)."""
+        self.context: dict[str, Any] | None = None
+        """`$.context` as the last state entered received it (None before any was read)."""
 
     def start(self, context: Mapping[str, ir.Value], machine_arn: str, name: str) -> Observation:
         """Start the execution and observe it until it first waits."""
@@ -173,19 +184,21 @@ class _Execution:
         """The execution's status as Step Functions reports it."""
         return str(self.sfn.describe_execution(executionArn=self.arn)["status"])
 
-    def answer(self, leaf: str, output: dict[str, Any] | None = None, error: str | None = None) -> None:
+    def answer(
+        self, leaf: str, output: dict[str, Any] | None = None, error: str | None = None, cause: str = ""
+    ) -> None:
         """Answer the task waiting in `leaf` (moto may need a moment to register a fresh token)."""
         body = self.pending.pop(leaf)
-        self._respond(body["token"], output, error)
+        self._respond(body["token"], output, error, cause)
 
-    def _respond(self, token: str, output: dict[str, Any] | None, error: str | None) -> None:
+    def _respond(self, token: str, output: dict[str, Any] | None, error: str | None, cause: str = "") -> None:
         deadline = time.monotonic() + SETTLE_LIMIT_S
         while True:
             try:
                 if error is None:
                     self.sfn.send_task_success(taskToken=token, output=json.dumps(output or {}))
                 else:
-                    self.sfn.send_task_failure(taskToken=token, error=error, cause=error)
+                    self.sfn.send_task_failure(taskToken=token, error=error, cause=cause)
                 return
             except self.sfn.exceptions.InvalidToken:
                 if time.monotonic() > deadline:
@@ -249,7 +262,19 @@ class _Execution:
         ignored = any(name in layout.ignored for name in visited)
         accepted = progress or (not refused and (not unhandled or ignored))
         active = tuple(sorted(self.current.values()))
-        return Observation(accepted, tuple(self._ordered(entered)), active, _STATUS.get(status, "failed"))
+        return Observation(
+            accepted, tuple(self._ordered(entered)), active, _STATUS.get(status, "failed"), self._context()
+        )
+
+    def _context(self) -> tuple[tuple[str, ir.Value], ...] | None:
+        """The context last read from the history, typed by the declared fields (JSON numbers read back)."""
+        if self.context is None:
+            return None
+        types = {f.name: f.type.name for f in self.machine.context}
+        values = {
+            name: context_value(raw, types[name]) for name, raw in self.context.items() if name in types
+        }
+        return observed_context(self.machine, values)
 
     def _ordered(self, entered: list[str]) -> list[str]:
         """Entries of one Parallel state's regions in document order (their branches run concurrently)."""
@@ -304,7 +329,10 @@ class _Execution:
             if event["id"] <= self.seen:
                 continue
             self.seen = event["id"]
-            name = event.get("stateEnteredEventDetails", {}).get("name")
+            entered = event.get("stateEnteredEventDetails", {})
+            name = entered.get("name")
+            if "input" in entered:
+                self._read_context(entered["input"])
             if event["type"] == "ParallelStateExited":
                 self.parallel = None
             if name is None:
@@ -315,6 +343,13 @@ class _Execution:
             leaf = self.leaf_of.get(name)
             if leaf is not None:
                 self._enter(leaf)
+
+    def _read_context(self, text: str) -> None:
+        """Keep `$.context` from a state's input (every state's input holds the state data)."""
+        with contextlib.suppress(ValueError):
+            data = json.loads(text)
+            if isinstance(data, dict) and isinstance(data.get("context"), dict):
+                self.context = data["context"]
 
     def _enter(self, leaf: str) -> None:
         region = self.h.region_of(leaf)
@@ -353,7 +388,13 @@ class _Execution:
         states = {s for leaf in self.current.values() for s in self.h.chain(leaf)}
         scope = scope_lock(self.machine, states, step.event) or ""  # the lock the sender works under
         return event_answer(
-            step.event, step.actor or "", step.permissions, dict(step.payload), step.delegate_to or "", scope
+            step.event,
+            step.actor or "",
+            step.permissions,
+            dict(step.payload),
+            step.delegate_to or "",
+            scope,
+            dict(step.data),
         )
 
     def _broadcast(self, signal: dict[str, Any]) -> None:
@@ -385,18 +426,33 @@ class _Execution:
                 return Unsupported(0, RETRY_RESTARTED)
             if step.error is not None and self._budget_split(step.state, step.error == "HeartbeatTimeout"):
                 return Unsupported(0, HEARTBEAT_BUDGET_SPLIT)
+            if step.error is None and self._retried_result(step):
+                return Unsupported(0, RESULT_NOT_RETRIED)
             self.failures[step.state] = 0 if step.error is None else self.failures.get(step.state, 0) + 1
             if step.error is None:
                 self.failed_how.pop(step.state, None)
-                self.answer(step.state, done_answer())
+                self.answer(step.state, done_answer(dict(step.result)))
             elif step.error == "HeartbeatTimeout" and expire_heartbeat(body["token"]):
                 del self.pending[step.state]
             elif step.error.startswith("States.") or step.error == "HeartbeatTimeout":
                 return Unsupported(0, f"Step Functions refuses a task failure named `{step.error}`")
             else:
-                self.answer(step.state, error=step.error)
+                self.answer(step.state, error=step.error, cause=step.message)
             return self.settle()
         return self._timeout(step)
+
+    def _retried_result(self, step: WorkDone) -> bool:
+        """Whether a success's result does not fit and the runtime would retry it (Step Functions cannot)."""
+        invoke = self.machine.state(step.state).invoke
+        if invoke is None or (not invoke.result and not step.result):
+            return False
+        _, problems = check_fields(invoke.result, dict(step.result))
+        policy = invoke.retry
+        if not problems or policy is None or policy.max_retries == 0:
+            return False
+        if policy.retry_on and RESULT_INVALID not in policy.retry_on:
+            return False
+        return policy.max_retries is None or self.failures.get(step.state, 0) < policy.max_retries
 
     def _timeout(self, step: Timeout) -> Observation | Unsupported:
         holders = [
@@ -434,7 +490,11 @@ class _Execution:
 
     def _nothing(self) -> Observation:
         return Observation(
-            False, (), tuple(sorted(self.current.values())), _STATUS.get(self.status(), "failed")
+            False,
+            (),
+            tuple(sorted(self.current.values())),
+            _STATUS.get(self.status(), "failed"),
+            self._context(),
         )
 
 

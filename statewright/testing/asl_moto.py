@@ -1,6 +1,6 @@
 """moto's Step Functions engine set up for scenario runs: execution on, no real sleeping, fresh tokens.
 
-Three changes to moto while a run is active, all undone afterwards: Retry's
+Four changes to moto while a run is active, all undone afterwards: Retry's
 backoff sleep is skipped (`time.sleep` in the retrier); a callback endpoint
 forgets an answer once its Task has consumed it (moto reuses one task token
 for every attempt of a retried `.waitForTaskToken` Task and would otherwise
@@ -10,7 +10,9 @@ Functions documents. moto reports it as plain `States.Timeout`, so a Retry or
 Catch on `States.HeartbeatTimeout` never matched; in Step Functions it matches
 `States.HeartbeatTimeout`, and `States.Timeout` and `States.ALL` as well
 (States.Timeout covers "failed to heartbeat"), which is what the harness
-models (`_heartbeat_error`, `_timeout_covers_heartbeat`).
+models (`_heartbeat_error`, `_timeout_covers_heartbeat`); and SendTaskFailure
+keeps its `cause` (moto's request handler passed only the error on, so a Catch
+saw `"Cause": null` where Step Functions gives the cause: `error.message`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def moto_session() -> Iterator[tuple[Any, Any]]:
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
             state_task_service_callback as service,
         )
+        from moto.stepfunctions.responses import StepFunctionResponse
     except ImportError as error:  # pragma: no cover - exercised only without the dev extras
         raise MotoMissingError(
             "the asl engine needs moto[stepfunctions] and boto3 (pip install 'moto[stepfunctions]' boto3)"
@@ -69,6 +72,9 @@ def moto_session() -> Iterator[tuple[Any, Any]]:
     original_error, original_equals = task_class._from_error, equals_class._eval_body
     task_class._from_error = _heartbeat_error(original_error)
     equals_class._eval_body = _timeout_covers_heartbeat(original_equals)
+    responses: Any = StepFunctionResponse
+    original_failure = responses.send_task_failure
+    responses.send_task_failure = _failure_with_cause
     try:
         with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
             yield boto3.client("stepfunctions", region_name=REGION), boto3.client("sqs", region_name=REGION)
@@ -77,6 +83,7 @@ def moto_session() -> Iterator[tuple[Any, Any]]:
         retry_module.time = original_time
         task_class._from_error = original_error
         equals_class._eval_body = original_equals
+        responses.send_task_failure = original_failure
 
 
 HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout"
@@ -111,6 +118,15 @@ def _timeout_covers_heartbeat(original: Callable[[Any, Any], None]) -> Callable[
             env.stack[-1] = any(getattr(name, "error_name", None) == TIMEOUT for name in self.error_names)
 
     return eval_body
+
+
+def _failure_with_cause(self: Any) -> Any:
+    """The SendTaskFailure request handler of moto, passing the request's `cause` on with its `error`."""
+    from moto.core.responses import EmptyResult
+
+    token, error, cause = self._get_param("taskToken"), self._get_param("error"), self._get_param("cause")
+    self.stepfunction_backend.send_task_failure(token, error=error, cause=cause)
+    return EmptyResult()
 
 
 def expire_heartbeat(token: str) -> bool:

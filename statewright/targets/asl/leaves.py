@@ -245,7 +245,36 @@ def _caught(b: Builder, scope: Scope, leaf: str, error: str | None, wait: str) -
                 b, scope, leaf, "failed", "statewright.WorkFailed", f"{action} failed and nothing handles it"
             )
     key = ("caught", error) if error is not None else ("caught",)
-    return _choose(b, scope, leaf, key, candidates, failed, wait, f"{leaf}: who handles the failure")
+    route = _choose(b, scope, leaf, key, candidates, failed, wait, f"{leaf}: who handles the failure")
+    if not any(_reads(b.machine.transitions[i], "error") for i in candidates):
+        return route
+    return _with_message(b, scope, leaf, key, route)
+
+
+def _with_message(b: Builder, scope: Scope, leaf: str, key: tuple[str, ...], route: str) -> str:
+    """`route`, after making sure `$.error.Cause` is a string: a failure sent without a cause has none.
+
+    `error.message` of a failure without a message is "" in the runtime.
+    """
+    name = b.namer.name(leaf, *key, "message?")
+    if name in scope.states:
+        return name
+    blank = b.namer.name(leaf, *key, "no message")
+    cause = "$.error.Cause"
+    scope.states[name] = {
+        "Type": "Choice",
+        "Comment": 'a failure without a cause has the message ""',
+        "Choices": [
+            {
+                "And": [{"Variable": cause, "IsPresent": True}, {"Variable": cause, "IsString": True}],
+                "Next": route,
+            }
+        ],
+        "Default": blank,
+    }
+    scope.states[blank] = {"Type": "Pass", "Result": "", "ResultPath": cause, "Next": route}
+    b.layout.neutral.update((name, blank))
+    return name
 
 
 def _settled(b: Builder, candidates: tuple[int, ...]) -> bool:
