@@ -78,6 +78,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_modules_with_data_pass_mypy_strict_and_ruff(tmp_path: Path) -> None:
     for name, spec in (("hostile", HOSTILE), ("plain", PLAIN)):
         (tmp_path / f"{name}.py").write_text(render_module(machine_of(spec), f"{name}.wf"), "utf-8")
+    table = render_module(machine_of(HOSTILE), "hostile.wf", form="table")
+    (tmp_path / "hostile_table.py").write_text(table, "utf-8")
     (tmp_path / "use.py").write_text(USE, "utf-8")
     mypy = subprocess.run(
         [str(VENV_BIN / "mypy"), "--strict", "--no-incremental", str(tmp_path)],
@@ -96,7 +98,7 @@ def test_modules_with_data_pass_mypy_strict_and_ruff(tmp_path: Path) -> None:
     )
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
     select = "E,F,W,I,B,UP,SIM,RUF,N"
-    generated = [str(tmp_path / "hostile.py"), str(tmp_path / "plain.py")]
+    generated = [str(tmp_path / f"{name}.py") for name in ("hostile", "plain", "hostile_table")]
     linted = subprocess.run(
         [ruff, "check", "--no-cache", "--select", select, "--ignore", "E501", *generated],
         capture_output=True,
