@@ -183,7 +183,7 @@ def _resolve(draft: Draft, leaf: str, event: str) -> Resolution:
         transition = definition.transitions[index]
         if transition.guard is None or transition.is_else:
             return ("transition", index)
-        held = draft.guard_holds(index)
+        held = draft.plan.guard_holds(index, draft.env() if draft.inputs else draft.context)
         draft.guards.append((definition.guard_texts[index], held))
         if held:
             return ("transition", index)
