@@ -490,3 +490,21 @@ def test_hostile_text_from_callers_is_refused_or_stored_never_a_crash(tmp_path: 
     assert rt.audit("h")[-1].failure == "X?"
     replay.check(Definition(MACHINE), store, "h")
     store.close()
+
+
+def test_records_with_data_verify_on_a_keyed_chain(tmp_path: Path) -> None:
+    """The keyed (HMAC) chain stamps data, results and messages; replay re-stamps them alike."""
+    from statewright.runtime.audit import AuditKey
+    from statewright.runtime.codec import verify_chain
+
+    key = AuditKey(b"correct horse battery staple")
+    store = SQLiteStore(tmp_path / "keyed.db")
+    rt = Runtime(Definition(MACHINE), store, clock=lambda: 0, audit_key=key)
+    rt.start({}, "k")
+    rt.send("k", "submit", data={"amount": Decimal("150.00"), "note": "n"})
+    (work,) = store.work("k")
+    rt.report("k", work.key, "QuotaExceeded", message="later")
+    records = list(store.records("k"))
+    assert verify_chain(records, key) is None and verify_chain(records) is not None
+    replay.check(Definition(MACHINE), store, "k", key=key)
+    store.close()
