@@ -13,6 +13,12 @@ while the configuration has a transition for it (payload and approval senders
 drawn from the IR), one that sends any event (mostly refused ones), plus tick,
 work, pause, resume and redeliver rules, and one that pokes a finished
 instance; the start context is drawn from the declared types and bounds.
+
+Data (issue 17): events are sent with payloads drawn from their declared
+fields, and work returns results drawn from its `returns`. One send in
+`BAD_DATA_RATE` carries data that does not fit (`values.ill_typed`: a wrong
+kind, a bound passed, a field missing or undeclared): the runtime must refuse
+it with `PayloadInvalid` (SW974) and apply nothing (`payload-not-refused`).
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from statewright import ir
 from statewright.runtime import replay
 from statewright.runtime.definition import Definition
-from statewright.runtime.errors import WorkflowError
+from statewright.runtime.errors import PayloadInvalid, WorkflowError
 from statewright.runtime.memory import MemoryStore
 from statewright.runtime.model import Instance, Record, Timer, Work
 from statewright.runtime.runner import Call
@@ -45,9 +51,17 @@ from statewright.testing.invariants import (
     check_sagas,
 )
 from statewright.testing.python_engine import START_MS, do_actions
-from statewright.testing.scenario import Scenario, Send, Timeout, WorkDone, scope_lock
+from statewright.testing.scenario import Scenario, Send, Timeout, WorkDone, scope_lock, show_data
 from statewright.testing.scenario import Step as ScenarioStep
-from statewright.testing.values import start_contexts
+from statewright.testing.values import (
+    Literals,
+    event_payload,
+    ill_typed,
+    literals,
+    payload_values,
+    start_contexts,
+    work_result,
+)
 
 INSTANCE = "design"
 PEOPLE = ("alice", "bob", "carol")
@@ -55,6 +69,8 @@ OUTSIDER = "mallory"
 DECISIONS = ("approve", "reject", "delegate")
 OTHER_ERROR = "Failed"
 DELAYS_MS = (1_000, 60_000, 3_600_000, 86_400_000)
+BAD_DATA_RATE = 12
+"""One send in this many carries a payload that does not fit its event's fields."""
 
 
 class DesignViolation(AssertionError):
@@ -81,10 +97,15 @@ class Sender:
     delegate_to: str | None = None
     evidence: tuple[tuple[str, str], ...] = ()
     key: str | None = None
+    data: tuple[tuple[str, object], ...] = ()
+    """The payload sent (`event.F`); when `ill_typed`, one that does not fit and must be refused."""
+    ill_typed: bool = False
 
     def describe(self) -> str:
-        """The sender as report text."""
+        """The sender as report text (the payload first, as `(amount=10001.00)`)."""
         parts = []
+        if self.data or self.ill_typed:
+            parts.append((show_data(self.data) or "()") + (" [ill-typed]" if self.ill_typed else ""))
         if self.actor is not None:
             parts.append(f"as {self.actor}")
         if self.permissions:
@@ -104,13 +125,18 @@ class Handlers:
 
     calls: list[tuple[str, str]] = field(default_factory=list)
     next_error: str | None = None
+    next_result: Mapping[str, object] | None = None
+    next_message: str | None = None
 
-    def __call__(self, call: Call) -> None:
-        """Record the call; raise the planned error (once), as an exception of that name."""
+    def __call__(self, call: Call) -> Mapping[str, object] | None:
+        """Record the call; raise the planned error (once), as an exception of that name; else the result."""
         self.calls.append((call.action, call.key))
         error, self.next_error = self.next_error, None
+        result, self.next_result = self.next_result, None
+        message, self.next_message = self.next_message, None
         if error is not None:
-            raise type(error, (Exception,), {})(f"{call.action} failed on purpose")
+            raise type(error, (Exception,), {})(message or f"{call.action} failed on purpose")
+        return result
 
 
 class DesignDriver:
@@ -184,11 +210,53 @@ class DesignDriver:
     def send(self, event: str, sender: Sender) -> None:
         """Send an event with a fresh idempotency key (so it can be redelivered later)."""
         self._keys += 1
-        sender = Sender(
-            sender.actor, sender.permissions, sender.delegate_to, sender.evidence, f"k{self._keys}"
-        )
+        sender = replace(sender, key=f"k{self._keys}")
         self.sent.append((event, sender))
-        self._step(f"send {event} {sender.describe()}".rstrip(), lambda: self._send(event, sender))
+        label = f"send {event} {sender.describe()}".rstrip()
+        if sender.ill_typed:
+            self._refused(label, event, sender)
+            return
+        self._step(label, lambda: self._send(event, sender))
+
+    def _refused(self, label: str, event: str, sender: Sender) -> None:
+        """Send data that does not fit: refused with SW974 (while running), and nothing applied."""
+        before, calls = self.snapshot(), len(self.handlers.calls)
+        work = tuple(self.owed_work())
+        raised: WorkflowError | None = None
+
+        def send() -> None:
+            nonlocal raised
+            try:
+                self._send(event, sender)
+            except WorkflowError as error:
+                raised = error
+                raise
+
+        self._step(label, send)
+        after = self.snapshot()
+        problems = []
+        if before.status == "running" and not (
+            isinstance(raised, PayloadInvalid) and raised.code.code == "SW974"
+        ):
+            got = "it was applied" if raised is None else f"{type(raised).__name__} ({raised.code.code})"
+            problems.append(f"expected PayloadInvalid (SW974), but {got}")
+        if (after.active, dict(after.context), after.status) != (
+            before.active,
+            dict(before.context),
+            before.status,
+        ):
+            problems.append("the instance changed")
+        if tuple(self.owed_work()) != work or len(self.handlers.calls) != calls:
+            problems.append("work was owed or run")
+        if problems:
+            self._raise(
+                [
+                    Violation(
+                        "payload-not-refused",
+                        f"`{event}` sent with data that does not fit its payload: " + "; ".join(problems),
+                    )
+                ]
+            )
 
     def _send(self, event: str, sender: Sender) -> None:
         active = self.checker.hierarchy.active_states(self.workflow.runtime.store.load(INSTANCE).active)
@@ -201,6 +269,7 @@ class DesignDriver:
             evidence=dict(sender.evidence) or None,
             key=sender.key,
             delegate_to=sender.delegate_to,
+            data=dict(sender.data) if sender.data or sender.ill_typed else None,
         )
 
     def tick(self, delay_ms: int | None) -> None:
@@ -215,20 +284,23 @@ class DesignDriver:
         self.now = max(self.now, target)
         self._step(f"clock to t+{(self.now - START_MS) // 1000}s", lambda: self.workflow.runtime.tick())
 
-    def work(self, error: str | None) -> None:
-        """Run the first owed piece of work (and only it); its handler fails with `error` if given."""
+    def work(self, error: str | None, result: tuple[tuple[str, ir.Value], ...] = ()) -> None:
+        """Run the first owed work (only it): its handler fails with `error`, else returns `result`."""
         owed = self.workflow.runtime.store.work(INSTANCE)
         if not owed:
             return
         first = owed[0]
         outcome = "succeeds" if error is None else f"fails with {error}"
+        if error is None and result:
+            outcome += f" returning {show_data(result)}"
         self.handlers.next_error = error
+        self.handlers.next_result = dict(result) if error is None else None
 
         def run() -> None:
             self.workflow.runtime.run_work(INSTANCE, keys=(first.key,))
 
         self._step(f"work {first.action} ({first.kind}) {outcome}", run)
-        self.handlers.next_error = None
+        self.handlers.next_error, self.handlers.next_result = None, None
 
     def control(self, action: str) -> None:
         """Pause or resume the instance."""
@@ -248,7 +320,7 @@ class DesignDriver:
     def follow(self, step: ScenarioStep) -> None:
         """Take one step of a path scenario through the same rules (events, timeouts, work results)."""
         if isinstance(step, Send):
-            sender = Sender(step.actor, step.permissions, step.delegate_to, step.payload)
+            sender = Sender(step.actor, step.permissions, step.delegate_to, step.payload, data=step.data)
             self.send(step.event, sender)
         elif isinstance(step, Timeout):
             due = [t.due_ms for t in self.pending_timers() if t.state == step.state and t.kind != "retry"]
@@ -262,6 +334,8 @@ class DesignDriver:
         if not owed:
             return
         self.handlers.next_error = step.error
+        self.handlers.next_result = dict(step.result) if step.error is None else None
+        self.handlers.next_message = step.message or None
         label = "succeeds" if step.error is None else f"fails with {step.error}"
         key = owed[0].key
 
@@ -272,7 +346,7 @@ class DesignDriver:
                 self.workflow.runtime.fire_now(INSTANCE, retry[0].key)
 
         self._step(f"work {owed[0].action} (invoke) {label}", run)
-        self.handlers.next_error = None
+        self.handlers.next_error, self.handlers.next_result, self.handlers.next_message = None, None, None
 
     def pending_timers(self) -> Sequence[Timer]:
         """The instance's pending timers."""
@@ -384,16 +458,35 @@ def _action_names(machine: ir.Machine) -> set[str]:
 # --------------------------------------------------------------------------- the state machine
 
 
-def _senders(machine: ir.Machine, event: str) -> st.SearchStrategy[Sender]:
-    """Senders for one event: anonymous, an approver (by id or role), an outsider; with evidence."""
+def _data(
+    machine: ir.Machine, event: str, found: Literals, bad_rate: int = BAD_DATA_RATE
+) -> st.SearchStrategy[tuple[bool, dict[str, object]]]:
+    """A payload for `event` and whether it is ill-typed: one in `bad_rate` does not fit.
+
+    An event without a payload is sent without data (`send_any` and the path
+    scenarios' strays already cover refusals there), so specs without data
+    are explored exactly as before.
+    """
+    fields = event_payload(machine, event)
+    if not fields:
+        return st.just((False, {}))
+    good = payload_values(fields, found).map(lambda values: (False, dict[str, object](values)))
+    bad = ill_typed(fields).map(lambda values: (True, values))
+    return st.integers(1, max(bad_rate, 1)).flatmap(lambda roll: bad if roll == 1 else good)
+
+
+def _senders(machine: ir.Machine, event: str, bad_rate: int = BAD_DATA_RATE) -> st.SearchStrategy[Sender]:
+    """Senders for one event: anonymous, an approver (by id or role), an outsider; with evidence and data."""
     approvers = sorted(
         {a for approval in machine.approvals for level in approval.levels for a in level.approvers}
     )
     assignees = sorted({c.assignee for c in machine.checkpoints if c.assignee is not None})
     if event == "acknowledge":
         approvers = assignees
-    evidence = sorted({e for t in machine.transitions if t.event == event for e in t.evidence})
-    permissions = sorted({p for t in machine.transitions if t.event == event for p in t.permissions})
+    handling = [t for t in machine.transitions if t.kind == "event" and t.event == event]
+    evidence = sorted({e for t in handling for e in t.evidence})
+    permissions = sorted({p for t in handling for p in t.permissions})
+    found = literals(machine)
 
     @st.composite
     def sender(draw: st.DrawFn) -> Sender:
@@ -411,12 +504,14 @@ def _senders(machine: ir.Machine, event: str) -> st.SearchStrategy[Sender]:
                 actor, held = draw(st.sampled_from(PEOPLE)), tuple(permissions)
         delegate = draw(st.sampled_from(PEOPLE)) if event == "delegate" else None
         given = tuple((name, f"{name}-1") for name in evidence if draw(st.booleans()))
-        return Sender(actor, held, delegate, given)
+        bad, data = draw(_data(machine, event, found, bad_rate))
+        return Sender(actor, held, delegate, given, data=tuple(data.items()), ill_typed=bad)
 
     return sender()
 
 
 def _errors(machine: ir.Machine) -> tuple[str | None, ...]:
+    """Errors work fails with: each retried or caught by name, another, and (mostly) none."""
     named = sorted(
         {
             error
@@ -424,6 +519,7 @@ def _errors(machine: ir.Machine) -> tuple[str | None, ...]:
             if state.invoke is not None and state.invoke.retry is not None
             for error in state.invoke.retry.retry_on
         }
+        | {t.event for t in machine.transitions if t.kind == "error" and t.event is not None}
     )
     return (None, None, None, *named, OTHER_ERROR)
 
@@ -434,8 +530,12 @@ def design_machine(
     source_name: str,
     store: Callable[[], Store] = MemoryStore,
     paths: Sequence[Scenario] = (),
+    bad_data_rate: int = BAD_DATA_RATE,
 ) -> type[RuleBasedStateMachine]:
-    """The rule-based state machine that tests `workflow` (generated from `machine`) against the spec."""
+    """The rule-based state machine that tests `workflow` (generated from `machine`) against the spec.
+
+    One send in `bad_data_rate` carries a payload that does not fit.
+    """
 
     def running(self: Any) -> bool:
         return bool(self.driver is not None and self.driver.running)
@@ -464,7 +564,7 @@ def design_machine(
 
     namespace.update(__init__=__init__, start=start)
     for event in machine.events:
-        namespace[f"send_{event.name}"] = _event_rule(machine, event.name)
+        namespace[f"send_{event.name}"] = _event_rule(machine, event.name, bad_data_rate)
 
     @precondition(running)
     @rule(event=st.sampled_from([e.name for e in machine.events]))
@@ -487,15 +587,24 @@ def design_machine(
     def tick(self: Any, delay: int | None) -> None:
         self.driver.tick(delay)
 
-    @precondition(owed)
-    @rule(error=st.sampled_from(_errors(machine)))
-    def work(self: Any, error: str | None) -> None:
-        self.driver.work(error)
+    found = literals(machine)
+
+    def result_for(data: st.DataObject, driver: DesignDriver) -> tuple[tuple[str, ir.Value], ...]:
+        """A result drawn from the `returns` of the first owed work's state (none for other work)."""
+        first = driver.owed_work()[0]
+        if first.kind != "invoke" or first.state is None:
+            return ()
+        return data.draw(payload_values(work_result(machine, first.state), found), label="result")
 
     @precondition(owed)
-    @rule()
-    def work_succeeds(self: Any) -> None:
-        self.driver.work(None)  # progress is likelier than failure, as in production
+    @rule(error=st.sampled_from(_errors(machine)), data=st.data())
+    def work(self: Any, error: str | None, data: st.DataObject) -> None:
+        self.driver.work(error, result_for(data, self.driver) if error is None else ())
+
+    @precondition(owed)
+    @rule(data=st.data())
+    def work_succeeds(self: Any, data: st.DataObject) -> None:
+        self.driver.work(None, result_for(data, self.driver))  # progress is likelier than failure
 
     @precondition(status_is("running"))
     @rule()
@@ -535,7 +644,7 @@ def design_machine(
     return type(name, (RuleBasedStateMachine,), namespace)
 
 
-def _event_rule(machine: ir.Machine, event: str) -> Any:
+def _event_rule(machine: ir.Machine, event: str, bad_rate: int) -> Any:
     """The rule sending `event`, enabled while the configuration has a transition for it."""
 
     def send(self: Any, sender: Sender) -> None:
@@ -545,4 +654,4 @@ def _event_rule(machine: ir.Machine, event: str) -> Any:
         return bool(self.driver is not None and self.driver.handles(event))
 
     send.__name__ = send.__qualname__ = f"send_{event}"
-    return precondition(handled)(rule(sender=_senders(machine, event))(send))
+    return precondition(handled)(rule(sender=_senders(machine, event, bad_rate))(send))

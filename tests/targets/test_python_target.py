@@ -553,3 +553,30 @@ def test_fields_named_like_builtins_and_the_modules_own_names_work(tmp_path: Pat
     m.go()
     assert m.state == "B" and m.values["super"] == 0
     assert getattr(m.context, attributes["from_values"]) == 2
+
+
+def test_an_error_catch_named_like_an_event_is_not_a_move_of_that_event() -> None:
+    """`on error submit` catches an error called submit: the `submit` method lists only real moves.
+
+    A catch's IR `event` names the error it catches; the method docs used to list
+    the catch as one of `submit`'s moves.
+    """
+    machine = machine_of(
+        """workflow W {
+  events { submit }
+  initial state A {
+    invoke work
+    on error submit -> Caught
+    done -> B
+    on submit -> B
+  }
+  final state B
+  final state Caught
+}
+"""
+    )
+    text = render_module(machine, "spec.wf")
+    method = text[text.index("def submit(") :]
+    method = method[: method.index("\n    def ", 1)] if "\n    def " in method[1:] else method
+    assert "Caught" not in method, method
+    assert "B" in method

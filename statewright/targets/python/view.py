@@ -464,8 +464,8 @@ def _methods(machine: ir.Machine, source: str) -> tuple[EventMethod, ...]:
     for event in machine.events:
         moves = []
         for transition in machine.transitions:
-            if transition.event != event.name:
-                continue
+            if transition.kind != "event" or transition.event != event.name:
+                continue  # a catch's `event` names an error, not an event
             guard = "" if transition.guard is None else f" when {render(transition.guard)}"
             if transition.is_else:
                 guard = " else"

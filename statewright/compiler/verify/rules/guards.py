@@ -398,7 +398,11 @@ class _RegionEntries:
                 if other == region:
                     continue
                 for transition in self.machine.transitions:
-                    if transition.event == event and other in graph.chain(transition.source):
+                    if (
+                        transition.kind == "event"
+                        and transition.event == event
+                        and other in graph.chain(transition.source)
+                    ):
                         if transition.guard is None or transition.is_else:
                             decided = True
                         else:
