@@ -48,7 +48,6 @@ from statewright.runtime.errors import WorkflowError
 from statewright.semantics.hierarchy import Hierarchy
 from statewright.semantics.inputs import RESULT_INVALID, check_fields
 from statewright.targets.asl import AslTarget
-from statewright.targets.asl.expressions import context_value
 from statewright.targets.asl.protocol import (
     EMIT_QUEUE,
     EVALUATOR,
@@ -62,6 +61,7 @@ from statewright.targets.asl.protocol import (
     emitted_event,
     evaluator_handler,
     event_answer,
+    execution_context,
     execution_input,
     heartbeat_budget_split,
     history_map,
@@ -164,7 +164,7 @@ class _Execution:
         self.failed_how: dict[str, set[bool]] = {}
         """Leaf -> whether its current work's failures were missed heartbeats (True), other errors (False)."""
         self.context: dict[str, Any] | None = None
-        """`$.context` as the last state entered received it (None before any was read)."""
+        """The state data the last state entered received (None before any was read)."""
 
     def start(self, context: Mapping[str, ir.Value], machine_arn: str, name: str) -> Observation:
         """Start the execution and observe it until it first waits."""
@@ -270,11 +270,7 @@ class _Execution:
         """The context last read from the history, typed by the declared fields (JSON numbers read back)."""
         if self.context is None:
             return None
-        types = {f.name: f.type.name for f in self.machine.context}
-        values = {
-            name: context_value(raw, types[name]) for name, raw in self.context.items() if name in types
-        }
-        return observed_context(self.machine, values)
+        return observed_context(self.machine, execution_context(self.machine, self.context))
 
     def _ordered(self, entered: list[str]) -> list[str]:
         """Entries of one Parallel state's regions in document order (their branches run concurrently)."""
@@ -345,11 +341,11 @@ class _Execution:
                 self._enter(leaf)
 
     def _read_context(self, text: str) -> None:
-        """Keep `$.context` from a state's input (every state's input holds the state data)."""
+        """Keep a state's input, which holds the state data and so the context."""
         with contextlib.suppress(ValueError):
             data = json.loads(text)
             if isinstance(data, dict) and isinstance(data.get("context"), dict):
-                self.context = data["context"]
+                self.context = data
 
     def _enter(self, leaf: str) -> None:
         region = self.h.region_of(leaf)

@@ -10,7 +10,8 @@ documented in docs/targets/asl.md:
 - the resource names the target itself uses (`EVENT_QUEUE`, `EMIT_QUEUE`,
   `EVALUATOR`) and how target options serve a resource from a queue
   (`queue_options`);
-- the execution input (`execution_input`);
+- the execution input (`execution_input`), and the context in the state data
+  (`execution_context`);
 - the callback messages Tasks send (`WAIT`, `WORK`, evaluator requests, emits)
   and their answers (`event_answer`, `done_answer`), the evaluator's handler
   (`evaluator_handler`, which the SAM template deploys);
@@ -33,6 +34,7 @@ from statewright.targets.asl.asljson import deployed
 from statewright.targets.asl.compile import compile_machine
 from statewright.targets.asl.evaluator import CHECK, TALLY
 from statewright.targets.asl.evaluator import handler as evaluator_handler
+from statewright.targets.asl.expressions import context_value
 from statewright.targets.asl.resources import EMIT_QUEUE, EVALUATOR, EVENT_QUEUE
 from statewright.targets.asl.retry import HEARTBEAT_ERROR, heartbeat_budget_split
 
@@ -51,6 +53,7 @@ __all__ = [
     "emitted_event",
     "evaluator_handler",
     "event_answer",
+    "execution_context",
     "execution_input",
     "heartbeat_budget_split",
     "history_map",
@@ -87,6 +90,20 @@ def queue_options(queues: Mapping[str, str]) -> dict[str, str]:
 def execution_input(context: Mapping[str, ir.Value]) -> dict[str, Any]:
     """The execution input for a context: `{"context": {...}}`, decimals as JSON numbers."""
     return {"context": _numbers(context)}
+
+
+def execution_context(machine: ir.Machine, data: Mapping[str, Any]) -> dict[str, ir.Value]:
+    """The context in an execution's state data (any state's input or output), typed by the fields.
+
+    The state data holds the context at `$.context`, decimals as JSON numbers;
+    they are read back as `Decimal`s (by their shortest text). Keys that are not
+    declared fields are left out.
+    """
+    raw = data.get("context")
+    if not isinstance(raw, Mapping):
+        return {}
+    types = {f.name: f.type.name for f in machine.context}
+    return {name: context_value(value, types[name]) for name, value in raw.items() if name in types}
 
 
 def _numbers(values: Mapping[str, Any]) -> dict[str, Any]:
