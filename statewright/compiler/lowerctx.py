@@ -159,9 +159,23 @@ class LoweringContext:
                     if expr is not None:
                         lowered.append(ir.Assign(target, expr, span))
                 case ast.EmitAction(event=event, span=span):
-                    if self.event(event, span) is not None:
+                    if self.event(event, span) is not None and self._emittable(event, span):
                         lowered.append(ir.Emit(event, span))
         return tuple(lowered)
+
+    def _emittable(self, event: str, span: Span) -> bool:
+        """An `emit` sends no data, so it may not raise an event whose payload has required fields."""
+        decl = self.events.get(event)
+        required = [f.name for f in (decl.payload or ()) if f.default is None] if decl is not None else []
+        if not required:
+            return True
+        self.report(
+            codes.EMIT_NEEDS_PAYLOAD,
+            f"`emit {event}` sends no data, but `{event}` requires {', '.join(f'`{n}`' for n in required)}",
+            span,
+            help=f"give those payload fields defaults, or send `{event}` from outside with its data",
+        )
+        return False
 
     def once(self, seen: dict[str, Span], key: str, span: Span, what: str) -> bool:
         """Return True the first time `key` is seen in a block; report repeats."""

@@ -177,6 +177,13 @@ GUARD_NOT_ALLOWED = Code(
     "`on error` takes no `requires`, `scope` or `evidence`",
 )
 
+EMIT_NEEDS_PAYLOAD = Code(
+    "SW125",
+    "emit-needs-payload",
+    E,
+    "`emit` raises an event whose payload has required fields",
+    "an `emit` carries no data: give the payload fields defaults, or send the event from outside",
+)
 
 # --- SW2xx: types ----------------------------------------------------------------
 TYPE_MISMATCH = Code("SW201", "type-mismatch", E, "operand types do not fit the operator")

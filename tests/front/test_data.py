@@ -456,3 +456,19 @@ def test_an_input_is_read_exactly_where_it_arrives(
     else:
         assert result.machine is not None, (body, result.diagnostics)
         assert not found & {"SW209", "SW210"}
+
+
+def test_emit_of_an_event_with_a_required_payload_is_refused() -> None:
+    """`emit submit` carries no data and `submit` requires `amount`: SW125 (once only refused at run time)."""
+    errors = _errors("  initial state A { on go -> B { emit submit } }\n  final state B")
+    assert [(code, message) for code, message, _ in errors] == [
+        ("SW125", "`emit submit` sends no data, but `submit` requires `amount`")
+    ]
+
+
+def test_emit_of_an_event_whose_payload_fields_all_have_defaults_is_fine() -> None:
+    machine = _machine(
+        "  initial state A { on go -> B { emit ping } }\n  final state B",
+        events='ping(note: string = ""), go',
+    )
+    assert any(isinstance(a, ir.Emit) for t in machine.transitions for a in t.actions)
