@@ -19,6 +19,8 @@ from typing import Literal, TypeAlias
 from statewright.source import NO_SPAN, Span
 
 __all__ = [
+    "ERROR_FIELDS",
+    "INPUT_SCOPES",
     "IR_VERSION",
     "Action",
     "Approval",
@@ -30,8 +32,6 @@ __all__ = [
     "Call",
     "Checkpoint",
     "ContextField",
-    "ERROR_FIELDS",
-    "INPUT_SCOPES",
     "Emit",
     "Event",
     "EventKind",
