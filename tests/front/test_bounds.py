@@ -84,7 +84,7 @@ def test_an_uncapped_backoff_never_grows_past_the_longest_duration(failures: int
         " initial state A {{ on go -> B {{ set x = event.{n} }} }} final state B }}",
         "workflow W {{ events {{ go }} initial state A {{ invoke w returns {{ {n}: int }} done -> B }}"
         " final state B }}",
-        "workflow W {{ events {{ go }} initial saga S {{ step w key \"k\" returns {{ {n}: int }} done -> B"
+        'workflow W {{ events {{ go }} initial saga S {{ step w key "k" returns {{ {n}: int }} done -> B'
         " compensated -> B }} final state B }}",
     ],
 )
