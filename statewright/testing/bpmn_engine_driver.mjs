@@ -176,7 +176,11 @@ async function handle(request) {
       setVariables(request.variables);
       const api = waiting().find((candidate) => candidate.id === request.id);
       if (!api) return answer(false);
-      api.signal();
+      // A multi-instance task (an approval level with a quorum) waits in its iterations, each under its
+      // own execution id (`<root>_<index>`): a signal to the root's id reaches none of them, so complete
+      // the first iteration still waiting. The loop then reads its completion condition.
+      const iterations = typeof api.getExecuting === 'function' ? api.getExecuting() : [];
+      (iterations[0] || api).signal();
       return answer(true);
     }
     case 'work': {

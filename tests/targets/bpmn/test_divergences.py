@@ -1,0 +1,100 @@
+"""Divergences between the runtime and the BPMN engines, found by `statewright test` and fixed (issue 16).
+
+Each case here once gave a different answer on a BPMN engine than on the runtime
+(the reference); each runs on every engine it diverged on.
+
+- A parallel approval's level with a quorum above 1 is a multi-instance user task.
+  bpmn-engine waits in its iterations, each under its own execution id; the
+  driver signalled the task's root execution, which no iteration listens to, so a
+  vote at that level was taken and nothing happened (a reject did not reject, two
+  approvals did not grant the level).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from statewright import ir
+from statewright.plugins.manager import PluginManager
+from statewright.testing.bpmn_node_engine import NodeBpmnEngine, missing
+from statewright.testing.engine import load_engine
+from statewright.testing.python_engine import PythonEngine
+from statewright.testing.scenario import Observation, Scenario, Send, Unsupported
+from tests.targets.specs import example
+
+# A staging change over the cost limit: both approval levels, in parallel.
+COSTLY_CHANGE: tuple[tuple[str, ir.Value], ...] = (
+    ("environment", "staging"),
+    ("change_risk", "low"),
+    ("planned_changes", 1),
+    ("monthly_cost_delta", 1001),
+)
+SECURITY = ("role:security_reviewer",)
+PLATFORM = ("role:platform_lead",)
+SRE = ("role:sre_oncall",)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[NodeBpmnEngine]:
+    """One node process for the module's runs, loaded as `statewright test --targets bpmn-engine` loads it."""
+    assert missing() is None, missing()
+    loaded = load_engine(PluginManager(entry_points=False), "bpmn-engine")
+    assert isinstance(loaded, NodeBpmnEngine)
+    with loaded:
+        yield loaded
+
+
+def assert_same(observed: object, machine: ir.Machine, scenario: Scenario) -> list[Observation]:
+    """`observed` equals the runtime's observations step by step; returns the runtime's."""
+    reference = PythonEngine().run(machine, scenario)
+    assert not isinstance(reference, Unsupported), reference
+    assert not isinstance(observed, Unsupported), observed
+    assert isinstance(observed, list | tuple)
+    lines = scenario.describe()
+    for index, (want, got) in enumerate(zip(reference, observed, strict=True)):
+        assert got == want, "\n".join([*lines[: index + 1], f"python: {want}", f"engine: {got}"])
+    return list(reference)
+
+
+QUORUM_LEVEL = [
+    # name, votes after plan_ready, the last observation's (entered, status)
+    ("reject", (Send("reject", actor="alice", permissions=SECURITY),), (("ChangeRejected",), "failed")),
+    (
+        "approve-then-reject",
+        (
+            Send("approve", actor="alice", permissions=SECURITY),
+            Send("reject", actor="bob", permissions=PLATFORM),
+        ),
+        (("ChangeRejected",), "failed"),
+    ),
+    (
+        "two-approvals",
+        (
+            Send("approve", actor="alice", permissions=SECURITY),
+            Send("approve", actor="bob", permissions=PLATFORM),
+        ),
+        (("ChangeApproval.level_2.granted",), "running"),
+    ),
+    (
+        "both-levels",
+        (
+            Send("approve", actor="alice", permissions=SECURITY),
+            Send("approve", actor="carol", permissions=SRE),
+            Send("approve", actor="bob", permissions=PLATFORM),
+        ),
+        (("ChangeApproval.level_2.granted", "Applying"), "running"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("votes", "end"), [c[1:] for c in QUORUM_LEVEL], ids=[c[0] for c in QUORUM_LEVEL])
+def test_bpmn_engine_counts_votes_at_a_multi_instance_approval_level(
+    engine: NodeBpmnEngine, votes: tuple[Send, ...], end: tuple[tuple[str, ...], str]
+) -> None:
+    """Every vote at the quorum-2 level reaches an iteration: a reject rejects, two approvals grant."""
+    machine = example("deploy_pipeline")
+    scenario = Scenario(COSTLY_CHANGE, (Send("plan_ready"), *votes))
+    observations = assert_same(engine.run(machine, scenario), machine, scenario)
+    assert (observations[-1].entered, observations[-1].status) == end
