@@ -16,6 +16,7 @@ from statewright.semantics.inputs import RESULT_INVALID
 from statewright.semantics.spelling import field_types
 from statewright.targets.asl import actions, approvals, choice, gates
 from statewright.targets.asl.codes import (
+    EVALUATOR_USED,
     RETRY_APPROXIMATED,
     SOFT_TIMEOUT_DROPPED,
     TIMER_ROUNDED,
@@ -371,6 +372,14 @@ def _checked(b: Builder, scope: Scope, leaf: str, variant: str, wait: str, decid
     result = [field_to_data(f) for f in state.invoke.result] if work and state.invoke is not None else []
     if not payloads and not result:
         return decide
+    if _CHECKED not in b.evaluated:  # once per machine, at its first declaration of data
+        b.evaluated.add(_CHECKED)
+        declared = next((e.span for e in b.machine.events if e.payload), state.span)
+        b.note(
+            EVALUATOR_USED,
+            "payloads and work results are checked by the StatewrightEvaluator function",
+            declared,
+        )
     name = b.namer.name(leaf, variant, "check data")
     verdict = b.namer.name(leaf, variant, "data fits?")
     accept = b.namer.name(leaf, variant, "take data")
@@ -420,6 +429,10 @@ def _checked(b: Builder, scope: Scope, leaf: str, variant: str, wait: str, decid
     b.layout.neutral.update((name, verdict, accept))
     b.layout.refusals.add(invalid)
     return name
+
+
+_CHECKED = "#checks"
+"""Marks, among the expressions the evaluator computes, that it checks answers too (one SW921 note)."""
 
 
 def _result_invalid(b: Builder, scope: Scope, leaf: str, wait: str) -> str:

@@ -206,6 +206,16 @@ def test_a_machine_without_data_has_no_check() -> None:
     assert not any("check data" in name for name in _definition(machine)["States"])
 
 
+def test_the_check_is_reported_once() -> None:
+    """SW921 says the evaluator checks answers (the function must be deployed), once per machine."""
+    from statewright.plugins.api import TargetOptions
+    from statewright.targets.asl.target import AslTarget
+
+    output = AslTarget().generate(machine_of(PAYMENTS), TargetOptions())
+    notes = [d for d in output.diagnostics if d.code == "SW921" and "checked" in d.message]
+    assert len(notes) == 1
+
+
 def test_a_retried_bad_result_is_reported() -> None:
     """Step Functions cannot retry a succeeded Task: SW922 says the ResultInvalid goes to the catches."""
     from statewright.plugins.api import TargetOptions
