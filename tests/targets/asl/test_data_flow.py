@@ -23,7 +23,9 @@ from hypothesis import strategies as st
 from statewright import ir
 from statewright.pipeline import compile_path
 from statewright.semantics.inputs import check_fields, result_invalid_message
-from statewright.targets.asl.choice import field_path
+from statewright.semantics.values import holds
+from statewright.targets.asl.actions import evaluator_body
+from statewright.targets.asl.choice import condition, field_path
 from statewright.targets.asl.evaluator import handler
 from statewright.targets.asl.expressions import field_to_data, to_data
 from statewright.targets.asl.protocol import done_answer, event_answer, is_evaluator_request
@@ -32,7 +34,9 @@ from statewright.testing.equivalence import check_engine
 from statewright.testing.python_engine import PythonEngine
 from statewright.testing.scenario import Observation, Scenario, Send, Step, Timeout, Unsupported, WorkDone
 from tests.conftest import ROOT
+from tests.semantics.typed_exprs import DECIMAL_LITERALS, STRING_LITERALS, Scope, typed
 from tests.targets.asl.support import artifacts, validate
+from tests.targets.asl.test_choice import run_rule
 from tests.targets.specs import machine_of
 
 GOLDEN = ROOT / "tests" / "golden" / "asl"
@@ -438,3 +442,80 @@ def test_drawn_scenarios_agree(engine: AslEngine, payments: ir.Machine) -> None:
     """Path scenarios, then drawn ones (payloads and results from their types): no divergence."""
     result = check_engine(payments, engine, [], drawn=6, max_steps=6)
     assert result.passed, "\n".join(result.divergence.describe() if result.divergence else [])
+
+
+# ---------------------------------------------------------------------- guards over inputs, as rules
+
+INPUT_SCOPE = Scope(
+    ints=("i", "event.n"), decimals=("result.r", "d"), bools=("event.flag",), strings=("error.message",)
+)
+"""Context fields beside inputs of every kind: a guard reads them alike, at their own paths."""
+INPUT_MACHINE = ir.Machine(
+    name="Inputs",
+    initial="S",
+    states=(),
+    transitions=(),
+    events=(),
+    context=(
+        ir.ContextField("i", ir.FieldType("int")),
+        ir.ContextField("d", ir.FieldType("decimal")),
+    ),
+)
+
+
+def _resolved(body: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The Parameters as Step Functions passes them: `key.$` paths read from the state data."""
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if key.endswith(".$") and isinstance(value, str) and value.startswith("$."):
+            found: Any = data
+            for part in value.removeprefix("$.").split("."):
+                found = found[part]
+            out[key.removesuffix(".$")] = found
+        elif not key.endswith(".$"):
+            out[key] = value
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    guard=typed(INPUT_SCOPE, "bool", 3),
+    i=st.integers(-4, 4),
+    n=st.integers(-4, 4),
+    d=DECIMAL_LITERALS,
+    r=DECIMAL_LITERALS,
+    flag=st.booleans(),
+    message=st.sampled_from(STRING_LITERALS),
+)
+def test_guards_over_inputs_agree_with_the_runtime(
+    guard: ir.Expr, i: int, n: int, d: Decimal, r: Decimal, flag: bool, message: str
+) -> None:
+    """A guard reading payload, result and failure beside the context: rule + evaluator == `holds`."""
+    env: dict[str, ir.Value] = {
+        "i": i,
+        "d": d,
+        "event.n": n,
+        "event.flag": flag,
+        "result.r": r,
+        "error.message": message,
+    }
+    offloaded: dict[str, ir.Expr] = {}
+
+    def offload(expr: ir.Expr) -> str:
+        key = f"g{len(offloaded) + 1}"
+        offloaded[key] = expr
+        return f"$.guards.{key}"
+
+    rule = condition(guard, offload)
+    data: dict[str, Any] = json.loads(
+        json.dumps(
+            {
+                "context": {"i": i, "d": float(d)},
+                "signal": {"data": {"n": n, "flag": flag}, "result": {"r": float(r)}},
+                "error": {"Error": "E", "Cause": message},
+            }
+        )
+    )
+    body = _resolved(evaluator_body(INPUT_MACHINE, offloaded), data)
+    data["guards"] = handler(json.loads(json.dumps(body, default=str)))
+    assert run_rule(rule, data) == holds(guard, env)
