@@ -18,8 +18,9 @@ EVALUATOR_USED = Code(
     "asl-expression-evaluator",
     Severity.INFO,
     "an expression Choice rules and intrinsic functions cannot compute runs in the evaluator function",
-    "Choice rules compare a field with a constant or another field; arithmetic such as `a * b` "
-    "is computed by the `StatewrightEvaluator` Lambda (statewright.targets.asl.evaluator.handler)",
+    "Choice rules compare a field with a constant or another field; arithmetic such as `a * b`, "
+    "and the check of a payload or work result against its declared fields, are done by the "
+    "`StatewrightEvaluator` Lambda (statewright.targets.asl.evaluator.handler)",
 )
 RETRY_APPROXIMATED = Code(
     "SW922",
@@ -28,7 +29,8 @@ RETRY_APPROXIMATED = Code(
     "a retry policy has a part Step Functions' Retry cannot express exactly",
     "Step Functions has exponential backoff (BackoffRate >= 1), whole-second intervals and "
     "jitter NONE or FULL; linear backoff, equal/decorrelated jitter and sub-second delays "
-    "are approximated",
+    "are approximated; a work result that does not fit (ResultInvalid) is not retried, since "
+    "the Task already succeeded",
 )
 TIMER_ROUNDED = Code(
     "SW923",
