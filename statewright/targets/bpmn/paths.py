@@ -24,8 +24,13 @@ from statewright.targets.bpmn.model import EventDef
 from statewright.targets.bpmn.resolve import Handling, Resolver
 
 DECISIONS = ("approve", "reject", "delegate")
-FAILED_ERROR = "instance_failed"
-"""The error code a region's unhandled failure throws to its sub-process's boundary."""
+FAILED_ESCALATION = "instance_failed"
+"""The escalation code (with the parallel state's name) a region's unhandled failure throws.
+
+An escalation, not an error: both BPMN engines let a catch-all error boundary of
+any task in the same sub-process catch a thrown error (a sibling region's work
+retried or dead-lettered on another region's failure); an escalation is caught
+only by a boundary for its own escalation, one per sub-process."""
 
 
 class PathBuilder:
@@ -177,14 +182,16 @@ class PathBuilder:
         """Where a failure nothing handles goes: the instance fails, as in the runtime.
 
         At the process level that is an end event (role `failed`). Inside a
-        parallel state's sub-process it is an error end event: the sub-process's
-        error boundary catches it, interrupting every region, and fails the
+        parallel state's sub-process it is an escalation end event (code per
+        sub-process): the sub-process's escalation boundary catches it,
+        interrupting every region, and fails the
         scope outside in turn, up to the process, so one region's failure never
         leaves the others running.
         """
         if scope == self.graph.process_id:
             return self.graph.node(f"{leaf}_failed", "endEvent", name, scope, "failed", state=leaf)
-        code = FAILED_ERROR
+        parallel = next(name_ for name_, sub in self.subprocess.items() if sub == scope)
+        code = ncname(f"{FAILED_ESCALATION}_{parallel}")
         end = self.graph.node(
             f"{leaf}_failed",
             "endEvent",
@@ -192,10 +199,9 @@ class PathBuilder:
             scope,
             "failed",
             state=leaf,
-            event=self.graph.event("error", code, code),
+            event=self.graph.event("escalation", code, code),
         )
         if scope not in self.failure_boundaries:
-            parallel = next(name_ for name_, sub in self.subprocess.items() if sub == scope)
             outside = self.scope(parallel)
             boundary = self.graph.node(
                 f"{parallel}_failed",
@@ -205,7 +211,7 @@ class PathBuilder:
                 "error",
                 state=None,
                 attached_to=scope,
-                event=self.graph.event("error", code, code),
+                event=self.graph.event("escalation", code, code),
             )
             self.failure_boundaries[scope] = boundary
             self.graph.link(

@@ -8,6 +8,12 @@ Each case here once gave a different answer on a BPMN engine than on the runtime
   driver signalled the task's root execution, which no iteration listens to, so a
   vote at that level was taken and nothing happened (a reject did not reject, two
   approvals did not grant the level).
+- A region's unhandled work failure while a sibling region's work, with a retry
+  policy and a dead letter, still runs. The region's failure was an error end
+  event inside the parallel state's sub-process, and both engines let the
+  sibling work's catch-all error boundary catch it (SpiffWorkflow retried the
+  sibling's work and kept running, bpmn-engine dead-lettered it). It is an
+  escalation now, one code per sub-process, which no work-error boundary catches.
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ import pytest
 
 from statewright import ir
 from statewright.plugins.manager import PluginManager
+from statewright.testing.bpmn_engine import BpmnEngine
 from statewright.testing.bpmn_node_engine import NodeBpmnEngine, missing
 from statewright.testing.engine import load_engine
 from statewright.testing.python_engine import PythonEngine
-from statewright.testing.scenario import Observation, Scenario, Send, Unsupported
+from statewright.testing.scenario import Observation, Scenario, Send, Unsupported, WorkDone
+from tests.targets.heartbeats import GO, heartbeats, route
 from tests.targets.specs import example
 
 # A staging change over the cost limit: both approval levels, in parallel.
@@ -98,3 +106,22 @@ def test_bpmn_engine_counts_votes_at_a_multi_instance_approval_level(
     scenario = Scenario(COSTLY_CHANGE, (Send("plan_ready"), *votes))
     observations = assert_same(engine.run(machine, scenario), machine, scenario)
     assert (observations[-1].entered, observations[-1].status) == end
+
+
+# The work of region Left fails, nothing handles it; region Right's work (retry 1, dead_letter) still runs.
+REGION_FAILS = Scenario(route("parallel"), (*GO, WorkDone("LeftBeating", "Failed")))
+NEITHER_REGION_LEFT = (("LeftBeating", "RightBeating"), "failed")
+
+
+def test_spiffworkflow_fails_the_instance_on_a_regions_failure_beside_running_work() -> None:
+    """SpiffWorkflow: the sibling's work is neither retried nor dead-lettered; the instance fails."""
+    observations = assert_same(BpmnEngine().run(heartbeats(), REGION_FAILS), heartbeats(), REGION_FAILS)
+    assert (observations[-1].active, observations[-1].status) == NEITHER_REGION_LEFT
+
+
+def test_bpmn_engine_fails_the_instance_on_a_regions_failure_beside_running_work(
+    engine: NodeBpmnEngine,
+) -> None:
+    """bpmn-engine: the same (it went to the sibling's dead-letter target)."""
+    observations = assert_same(engine.run(heartbeats(), REGION_FAILS), heartbeats(), REGION_FAILS)
+    assert (observations[-1].active, observations[-1].status) == NEITHER_REGION_LEFT
