@@ -368,7 +368,8 @@ def _checked(b: Builder, scope: Scope, leaf: str, variant: str, wait: str, decid
     """
     state = b.h.states[leaf]
     payloads = {e.name: [field_to_data(f) for f in e.payload] for e in b.machine.events if e.payload}
-    work = variant == "work" and state.invoke is not None
+    # work that declares no `returns` has its return value ignored, as the runtime does: nothing to check
+    work = variant == "work" and state.invoke is not None and bool(state.invoke.result)
     result = [field_to_data(f) for f in state.invoke.result] if work and state.invoke is not None else []
     if not payloads and not result:
         return decide
