@@ -186,5 +186,7 @@ def _summary_line(outcome: SpecOutcome, options: TestOptions) -> str:
         extra = f", {unsupported} unsupported" if unsupported else ""
         if result.context_unreported:
             extra += f", context NOT compared in {result.context_unreported}"
+        elif result.context_compared:
+            extra += ", contexts compared"
         parts.append(f"{result.target} {state} ({result.agreed} scenarios{extra});")
     return " ".join(parts).rstrip(";")

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from statewright import ir
 from statewright.runtime.model import Instance, Record
 from statewright.semantics.hierarchy import Hierarchy
-from statewright.semantics.values import holds
+from statewright.semantics.interpret import fields_of
+from statewright.semantics.values import apply_sets, holds
 from statewright.source import Span
 
 FINISHED = ("completed", "failed", "cancelled")
@@ -44,6 +45,17 @@ class Spec:
         self.states = {state.name: state for state in machine.states}
         self.levels = {level.state: level for approval in machine.approvals for level in approval.levels}
         self.initial = tuple(sorted(self.hierarchy.initial_leaves))
+        self.set_by_states = frozenset(
+            action.field
+            for state in machine.states
+            for action in (
+                *state.entry,
+                *state.exit,
+                *(a for soft in state.soft_timeouts for a in soft.actions),
+            )
+            if isinstance(action, ir.Assign)
+        )
+        """Fields some entry, exit or soft-timeout action sets (a record's context is after those)."""
 
     def active(self, leaves: Iterable[str]) -> set[str]:
         """The leaves and all their ancestors."""
@@ -146,7 +158,49 @@ def _allowed(spec: Spec, record: Record, context: Mapping[str, ir.Value]) -> lis
     problems = _mismatch(spec, record, taken, context)
     if problems:
         return [Violation("forbidden-transition", f"record {record.seq} {problems}", taken.span)]
-    return _entered_by_the_spec(spec, record)
+    return _entered_by_the_spec(spec, record) + _data_applied(spec, record, taken, context)
+
+
+def _data_applied(
+    spec: Spec, record: Record, taken: ir.Transition, context: Mapping[str, ir.Value]
+) -> list[Violation]:
+    """Each `set` reading the step's data left the value the spec computes from the data the record kept.
+
+    Only fields no entry, exit or soft-timeout action also sets are checked (the
+    record's context is after those ran).
+    """
+    inputs = record_inputs(taken, record)
+    reading = [
+        action
+        for action in taken.actions
+        if isinstance(action, ir.Assign)
+        and any(ir.input_of(name) is not None for name in fields_of(action.value))
+        and action.field not in spec.set_by_states
+    ]
+    if not reading or not inputs:
+        return []
+    try:
+        expected = apply_sets(taken.actions, {**context, **inputs}, spec.machine.context)
+    except (ArithmeticError, KeyError, TypeError, ValueError):
+        return []  # the spec's own arithmetic fails here: the runtime refuses such a step (invariants)
+    found = []
+    for action in reading:
+        want, got = expected.get(action.field), record.context.get(action.field)
+        if want is None or (type(want) is type(got) and want == got):
+            continue
+        found.append(
+            Violation(
+                "data-not-applied",
+                f"record {record.seq} left `{action.field}` = {got!r}; the spec's `set` gives {want!r} "
+                f"from the data it received ({_shown_inputs(inputs)})",
+                action.span,
+            )
+        )
+    return found
+
+
+def _shown_inputs(inputs: Mapping[str, ir.Value]) -> str:
+    return ", ".join(f"{name}={value!r}" for name, value in inputs.items()) or "none"
 
 
 def _mismatch(spec: Spec, record: Record, taken: ir.Transition, context: Mapping[str, ir.Value]) -> str:
@@ -157,7 +211,7 @@ def _mismatch(spec: Spec, record: Record, taken: ir.Transition, context: Mapping
         return f"{where} on event `{record.event}`, but that transition is for `{taken.event}`"
     if taken.source not in spec.active(record.source):
         return f"{where} while `{taken.source}` was not active"
-    if taken.guard is not None and not holds(taken.guard, dict(context)):
+    if taken.guard is not None and not holds(taken.guard, {**context, **record_inputs(taken, record)}):
         return f"{where} although its guard did not hold"
     if taken.target is not None and taken.target not in spec.active(record.target):
         return f"{where} but ended in {_names(record.target)}"
@@ -165,6 +219,21 @@ def _mismatch(spec: Spec, record: Record, taken: ir.Transition, context: Mapping
     if dict(record.context) != dict(context) and not assigns and record.kind == "event":
         return f"{where} and changed the context, though that transition sets nothing"
     return ""
+
+
+def record_inputs(taken: ir.Transition, record: Record) -> dict[str, ir.Value]:
+    """The inputs the taken transition read, as the record keeps them: `event.F`, `result.F`, `error.*`.
+
+    A guard over data is checked against the data the step received, so the
+    audit record is the evidence (LANGUAGE.md, "Data").
+    """
+    if taken.kind == "event":
+        return {f"event.{name}": value for name, value in record.data.items()}
+    if taken.kind == "done":
+        return {f"result.{name}": value for name, value in record.result.items()}
+    if taken.kind == "error":
+        return {"error.name": record.failure or "", "error.message": record.message or ""}
+    return {}
 
 
 def _entered_by_the_spec(spec: Spec, record: Record) -> list[Violation]:

@@ -30,6 +30,8 @@ class PathCase:
     scenario: Scenario
     entered: tuple[tuple[str, ...], ...]
     status: Status
+    changed: tuple[tuple[str, ir.Value], ...] = ()
+    """The context fields the run changed, with their final values (the others kept their start values)."""
 
 
 def run_path(workflow: type[Workflow], machine: ir.Machine, case: PathCase) -> Sequence[Observation]:
@@ -41,7 +43,7 @@ def run_path(workflow: type[Workflow], machine: ir.Machine, case: PathCase) -> S
 
 
 def check_path(workflow: type[Workflow], machine: ir.Machine, case: PathCase) -> None:
-    """Assert that the path enters the same states, step by step, and ends the same way."""
+    """Assert that the path enters the same states step by step, and ends the same way with the same data."""
     observed = run_path(workflow, machine, case)
     entered = tuple(o.entered for o in observed)
     steps = case.scenario.describe()
@@ -52,6 +54,15 @@ def check_path(workflow: type[Workflow], machine: ir.Machine, case: PathCase) ->
             )
     assert len(entered) == len(case.entered), f"{case.name}: {len(entered)} observations"
     assert observed[-1].status == case.status, f"{case.name}: ends {observed[-1].status}"
+    start, end = dict(observed[0].context or ()), dict(observed[-1].context or ())
+    expected = {**start, **dict(case.changed)}
+    wrong = {name: value for name, value in end.items() if not _same(value, expected.get(name))}
+    assert not wrong, f"{case.name}: ends with context {wrong}, expected {dict(case.changed)} changed"
+
+
+def _same(value: ir.Value, other: ir.Value | None) -> bool:
+    """Equal in type and value (a bool is no int; decimals by value)."""
+    return type(value) is type(other) and value == other
 
 
 def design_test_case(

@@ -22,7 +22,7 @@ from statewright.runtime.memory import MemoryStore
 from statewright.runtime.store import Store
 from statewright.runtime.workflow import Workflow
 from statewright.testing.coverage import covering_scenarios
-from statewright.testing.design import DesignViolation, design_machine
+from statewright.testing.design import BAD_DATA_RATE, DesignViolation, design_machine
 from statewright.testing.generated import generated_workflow
 
 
@@ -37,6 +37,8 @@ class Budget:
     """Shrink a failing run to a minimal one (off: report the first failing run as found, faster)."""
     path_nodes: int = 1500
     """Budget of the path-covering search whose scenarios runs may start from (0: none)."""
+    bad_data_rate: int = BAD_DATA_RATE
+    """One event sent in this many carries a payload that does not fit (and must be refused)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,9 @@ def check_design(
     """Property-test the machine's generated code (or `workflow`, a class under test) against its IR."""
     under_test = workflow if workflow is not None else generated_workflow(machine, source_name)
     paths = covering_scenarios(machine, max_nodes=budget.path_nodes).scenarios if budget.path_nodes else ()
-    machine_class = seed(budget.seed)(design_machine(machine, under_test, source_name, store, paths))
+    machine_class = seed(budget.seed)(
+        design_machine(machine, under_test, source_name, store, paths, budget.bad_data_rate)
+    )
     options = settings(
         max_examples=budget.max_examples,
         stateful_step_count=budget.steps,

@@ -39,7 +39,7 @@ class Send:
 
     def __str__(self) -> str:
         who = "" if self.actor is None else f" as {self.actor}"
-        return f"send {self.event}{_arguments(self.data)}{who}"
+        return f"send {self.event}{show_data(self.data)}{who}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +71,13 @@ class WorkDone:
     def __str__(self) -> str:
         if self.error is None:
             return f"{self.state} work succeeds" + (
-                f" returning {_arguments(self.result)}" if self.result else ""
+                f" returning {show_data(self.result)}" if self.result else ""
             )
         said = f" ({self.message!r})" if self.message else ""
         return f"{self.state} work fails with {self.error}{said}"
 
 
-def _arguments(values: tuple[tuple[str, ir.Value], ...]) -> str:
+def show_data(values: tuple[tuple[str, object], ...]) -> str:
     """`(amount=10001.00, note='x')`, or nothing without values: how reports show data."""
     if not values:
         return ""

@@ -164,15 +164,20 @@ def ill_typed(fields: Sequence[ir.ContextField]) -> st.SearchStrategy[dict[str, 
     and apply nothing; `semantics.inputs.check_fields` says so for every one.
     """
     base = {f.name: _lowest_fitting(f) for f in fields}
-    options: list[st.SearchStrategy[dict[str, object]]] = [
-        st.just({**base, UNDECLARED: 1}),
-    ]
+    passed: list[st.SearchStrategy[dict[str, object]]] = []
+    others: list[st.SearchStrategy[dict[str, object]]] = [st.just({**base, UNDECLARED: 1})]
     for declared in fields:
-        wrong = _wrong_values(declared.type)
-        options.append(st.sampled_from(wrong).map(partial(_with, base, declared.name)))
+        kind = declared.type
+        bounds = (None if kind.min is None else kind.min - 1, None if kind.max is None else kind.max + 1)
+        past = [value for value in bounds if value is not None and not _fits(value, kind)]
+        if past:  # a bound passed by one: the subtle mistake (a wrong kind any type check finds)
+            passed.append(st.sampled_from(past).map(partial(_with, base, declared.name)))
+        others.append(st.sampled_from(_wrong_values(kind)).map(partial(_with, base, declared.name)))
         if declared.default is None:
-            options.append(st.just({k: v for k, v in base.items() if k != declared.name}))
-    return st.one_of(options)
+            others.append(st.just({k: v for k, v in base.items() if k != declared.name}))
+    if not passed:
+        return st.one_of(others)
+    return st.one_of(st.one_of(passed), st.one_of(others))  # a bound passed half the time
 
 
 def _with(base: Mapping[str, object], name: str, value: object) -> dict[str, object]:

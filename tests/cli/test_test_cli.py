@@ -59,3 +59,13 @@ def test_every_example_agrees_on_every_target(path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "asl agrees" in result.output and "bpmn agrees" in result.output
+
+
+def test_the_data_flow_spec_passes_with_its_data() -> None:
+    """data_flow.wf (payloads, results, catches, `always`): every transition covered, invariants held."""
+    spec = Path(__file__).parents[1] / "front" / "data" / "data_flow.wf"
+    result = run("test", spec, *BUDGET, "--format", "json")
+    assert result.exit_code == 0, result.output
+    (tested,) = json.loads(result.output)["tests"]
+    assert tested["passed"] is True
+    assert tested["coverage"]["uncovered"] == []

@@ -7,6 +7,8 @@ and result.samples > 0`), catches by name and `set`s from every kind of input.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -21,7 +23,12 @@ from statewright.plugins.manager import PluginManager
 from statewright.semantics.inputs import check_fields
 from statewright.testing.coverage import covering_scenarios, input_hints
 from statewright.testing.equivalence import check_engine, same_context
+from statewright.testing.generated import generated_workflow
+from statewright.testing.pytest_support import PathCase, check_path
+from statewright.testing.pytest_target import render_tests
+from statewright.testing.pytest_target.cases import path_cases
 from statewright.testing.python_engine import PythonEngine
+from statewright.testing.runner import Budget, check_design
 from statewright.testing.scenario import Observation, Scenario, Send, Unsupported, WorkDone
 from statewright.testing.strategies import scenarios
 from statewright.testing.suite import TestOptions, test_machine
@@ -258,3 +265,163 @@ def test_an_engine_without_context_is_not_a_silent_pass() -> None:
     codes = [d.code for d in outcome.diagnostics]
     assert "SW985" in codes
     assert outcome.to_dict()["engines"][0]["context_unreported"] > 0
+
+
+# --------------------------------------------------------------------------- the design property test
+
+
+def test_the_design_test_sends_data_and_keeps_the_invariants() -> None:
+    """data_flow.wf's generated module keeps every invariant with drawn payloads, results and bad data."""
+    result = check_design(_flow(), "data_flow.wf", Budget(max_examples=60, steps=20, seed=0))
+    assert result.problem is None
+    assert result.violation is None, str(result.violation)
+
+
+def _wider_payload(machine: ir.Machine) -> ir.Machine:
+    """`submit(amount)` accepting -5.00..2000000.00 where the spec says 0.00..1000000.00 (a seeded defect)."""
+    events = []
+    for event in machine.events:
+        payload = tuple(
+            replace(f, type=replace(f.type, min=Decimal("-5.00"), max=Decimal("2000000.00")))
+            if f.name == "amount"
+            else f
+            for f in event.payload
+        )
+        events.append(replace(event, payload=payload))
+    return replace(machine, events=tuple(events))
+
+
+def test_code_that_accepts_a_payload_past_its_bound_is_caught() -> None:
+    """Code under test whose `submit` takes an amount past the declared bound: payload-not-refused."""
+    machine = _flow()
+    workflow = generated_workflow(_wider_payload(machine), "data_flow.wf")
+    budget = Budget(max_examples=300, steps=20, seed=0, shrink=False, bad_data_rate=2)
+    result = check_design(machine, "data_flow.wf", budget, workflow=workflow)
+    assert result.violation is not None, "the seeded defect went unnoticed"
+    report = str(result.violation)
+    assert result.violation.violation.invariant == "payload-not-refused", report
+    assert "send submit (amount=" in report and "[ill-typed]" in report, report
+    assert "expected PayloadInvalid (SW974)" in report, report
+
+
+# --------------------------------------------------------------------------- the pytest target
+
+HOSTILE = '"""\\x00 it\'s {x} """ + \'\'\'\n# coding: utf-7\n\\'
+
+
+def _hostile(machine: ir.Machine) -> ir.Machine:
+    """data_flow with the note its saga records replaced by text that breaks naive quoting."""
+    transitions = []
+    for transition in machine.transitions:
+        actions = tuple(
+            replace(a, value=ir.Lit(HOSTILE, "string"))
+            if isinstance(a, ir.Assign) and a.value == ir.Lit("shipped", "string")
+            else a
+            for a in transition.actions
+        )
+        transitions.append(replace(transition, actions=actions))
+    return replace(machine, transitions=tuple(transitions))
+
+
+def test_the_pytest_file_writes_data_results_and_changed_context(tmp_path: Path) -> None:
+    """Payloads, results and the changed context are in the file; ruff-formatted, mypy-strict, passing."""
+    machine = _hostile(_flow())
+    text, searched = render_tests(machine, "data_flow.wf")
+    assert searched
+    assert 'Send("submit", data=(("amount", Decimal(' in text
+    assert 'WorkDone("Measuring", result=(("error_rate", Decimal(' in text
+    assert 'changed=(("amount", Decimal(' in text
+    path = tmp_path / "test_data_flow.py"
+    path.write_text(text, "utf-8")
+    bin_dir = Path(sys.executable).parent
+    formatted = subprocess.run(
+        [
+            str(bin_dir / "ruff"),
+            "format",
+            "--check",
+            "--diff",
+            "--line-length",
+            "100",
+            "--no-cache",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    typed = subprocess.run(
+        [str(bin_dir / "mypy"), "--strict", "--no-incremental", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert typed.returncode == 0, typed.stdout + typed.stderr
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path), "-k", "test_path"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    namespace: dict[str, object] = {}
+    exec(compile(text, str(path), "exec"), namespace)  # the hostile note is data, read back exactly
+    paths = namespace["PATHS"]
+    assert isinstance(paths, tuple)
+    assert any(("note", HOSTILE) in case.changed for case in paths)
+
+
+def test_a_path_case_whose_data_is_mishandled_fails_naming_the_field(tmp_path: Path) -> None:
+    """Code under test that drops the payload's amount: the kept file fails on the changed context."""
+    machine = _flow()
+    case = next(c for c in path_cases(machine) if '("amount", Decimal("101"))' in c.changed)
+    assert case.changed
+    workflow = generated_workflow(_moved(machine), "data_flow.wf")
+    observed = PythonEngine().run(machine, _scenario_of(machine, case.name))
+    assert not isinstance(observed, Unsupported)
+    kept = PathCase(
+        case.name,
+        _scenario_of(machine, case.name),
+        tuple(o.entered for o in observed),
+        observed[-1].status,
+        (("amount", Decimal("101")), ("lane", 1)),
+    )
+    try:
+        check_path(workflow, machine, kept)
+    except AssertionError as error:
+        assert "ends with context {'amount'" in str(error), str(error)
+    else:
+        raise AssertionError("a payload the code dropped went unnoticed")
+
+
+def _scenario_of(machine: ir.Machine, name: str) -> Scenario:
+    number = int(name.removeprefix("path_"))
+    return covering_scenarios(machine).scenarios[number - 1]
+
+
+def _note_dropped(machine: ir.Machine) -> ir.Machine:
+    """Code that records a constant where the spec records the payload's note (a seeded defect)."""
+    note = ir.Var("event.note", "string")
+    transitions = []
+    for transition in machine.transitions:
+        actions = tuple(
+            replace(a, value=ir.Lit("x", "string")) if isinstance(a, ir.Assign) and a.value == note else a
+            for a in transition.actions
+        )
+        transitions.append(replace(transition, actions=actions))
+    return replace(machine, transitions=tuple(transitions))
+
+
+def test_code_that_sets_the_wrong_value_from_data_is_caught() -> None:
+    """The design test recomputes each `set` from the data the record kept: data-not-applied."""
+    machine = _flow()
+    assert _note_dropped(machine) != machine
+    workflow = generated_workflow(_note_dropped(machine), "data_flow.wf")
+    budget = Budget(max_examples=200, steps=10, seed=0, shrink=False)
+    result = check_design(machine, "data_flow.wf", budget, workflow=workflow)
+    assert result.violation is not None, "the seeded defect went unnoticed"
+    report = str(result.violation)
+    assert result.violation.violation.invariant == "data-not-applied", report
+    assert "left `note` = 'x'; the spec's `set` gives" in report and "event.note=" in report, report

@@ -27,6 +27,8 @@ class Case:
     entered_inline: bool
     entered: tuple[str, ...]
     status: str
+    changed: str = ""
+    """`changed=(...)` source: the context fields the run changed and their final values (empty: none)."""
 
 
 def path_cases(machine: ir.Machine) -> list[Case]:
@@ -50,9 +52,23 @@ def path_cases(machine: ir.Machine) -> list[Case]:
                 _fits(8, "entered=(", entered[0] if entered else "", ",),"),
                 entered,
                 string(observed[-1].status),
+                _changed(observed[0].context or (), observed[-1].context or ()),
             )
         )
     return cases
+
+
+def _changed(start: tuple[tuple[str, ir.Value], ...], end: tuple[tuple[str, ir.Value], ...]) -> str:
+    """`changed=(...)`: the fields whose final value differs from the start's (type and value), as source."""
+    before = dict(start)
+    pairs = [
+        f"({string(k)}, {literal(v)})"
+        for k, v in end
+        if k not in before or type(before[k]) is not type(v) or before[k] != v
+    ]
+    if not pairs:
+        return ""
+    return layout(f"changed={_tuple(pairs)}", 8)
 
 
 def _fits(indent: int, opening: str, item: str, closing: str) -> bool:
@@ -135,8 +151,15 @@ def _step_text(step: Step) -> str:
         return f"Timeout({string(step.state)})"
     if isinstance(step, WorkDone):
         error = "" if step.error is None else f", {string(step.error)}"
-        return f"WorkDone({string(step.state)}{error})"
+        result = f", result={_data(step.result)}" if step.result else ""
+        message = f", message={string(step.message)}" if step.message else ""
+        return f"WorkDone({string(step.state)}{error}{result}{message})"
     return _send(step)
+
+
+def _data(values: tuple[tuple[str, ir.Value], ...]) -> str:
+    """A payload or result as source: `(("amount", Decimal("12.50")),)`, text escaped."""
+    return _tuple([f"({string(k)}, {literal(v)})" for k, v in values])
 
 
 def _send(step: Send) -> str:
@@ -150,4 +173,6 @@ def _send(step: Send) -> str:
         arguments.append(f"payload={_tuple(pairs)}")
     if step.delegate_to is not None:
         arguments.append(f"delegate_to={string(step.delegate_to)}")
+    if step.data:
+        arguments.append(f"data={_data(step.data)}")
     return f"Send({', '.join(arguments)})"
