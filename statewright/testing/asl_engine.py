@@ -134,6 +134,38 @@ def definition_text(target: Target, machine: ir.Machine, options: TargetOptions)
     return deployed(_artifact(target.generate(machine, options), definition_file(machine.name)))
 
 
+SLOW_CLOCK = 1000
+"""How much longer a Task's TimeoutSeconds and HeartbeatSeconds run in moto than written."""
+MAX_SECONDS = 99_999_999
+"""The longest TimeoutSeconds/HeartbeatSeconds Step Functions accepts."""
+
+
+def without_wall_clock(definition: str) -> str:
+    """`definition` with every Task's TimeoutSeconds and HeartbeatSeconds stretched `SLOW_CLOCK` times.
+
+    The driver fires timers and heartbeats itself (a failed token, `expire_heartbeat`),
+    on a clock of its own; moto would also fire them for real once the written
+    seconds pass, and a scenario on a loaded machine can take longer than a
+    30-second heartbeat. Stretching keeps HeartbeatSeconds below TimeoutSeconds.
+    """
+
+    def stretch(node: object) -> object:
+        if isinstance(node, dict):
+            for key in ("TimeoutSeconds", "HeartbeatSeconds"):
+                if isinstance(node.get(key), int):
+                    node[key] = min(
+                        node[key] * SLOW_CLOCK, MAX_SECONDS - (1 if key == "HeartbeatSeconds" else 0)
+                    )
+            for value in node.values():
+                stretch(value)
+        elif isinstance(node, list):
+            for value in node:
+                stretch(value)
+        return node
+
+    return json.dumps(stretch(json.loads(definition)))
+
+
 class _Execution:
     """One execution being driven: the pending tokens (one per waiting leaf), the history, a clock."""
 
@@ -550,7 +582,7 @@ class AslEngine:
             return known[1], known[2]
         sfn, _ = self._clients
         options = scenario_options(self._target, machine, *self._queues)
-        text = definition_text(self._target, machine, options)
+        text = without_wall_clock(definition_text(self._target, machine, options))
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if digest not in self._machines:
             name = f"scenario-{len(self._machines) + 1}"

@@ -6,7 +6,7 @@ import json
 import time
 
 from statewright.targets.asl import AslTarget
-from statewright.testing.asl_engine import definition_text, scenario_options
+from statewright.testing.asl_engine import MAX_SECONDS, definition_text, scenario_options, without_wall_clock
 from statewright.testing.asl_moto import ROLE_ARN, moto_session
 from tests.targets.specs import machine_of
 
@@ -42,3 +42,18 @@ def test_timeout_seconds_fires_without_the_driver() -> None:
         assert any(e["type"] == "TaskTimedOut" for e in history)
         message = sqs.receive_message(QueueUrl=callbacks)["Messages"][0]
         assert json.loads(message["Body"])["state"] == "Waiting"
+
+
+def test_the_scenario_engine_stretches_wall_clock_timers_keeping_heartbeat_below_timeout() -> None:
+    """The engine fires timers itself; moto must not fire a 30 s heartbeat on a slow machine first."""
+    definition = {
+        "States": {
+            "Work": {"Type": "Task", "TimeoutSeconds": 1200, "HeartbeatSeconds": 30},
+            "Long": {"Type": "Task", "TimeoutSeconds": 864_000, "HeartbeatSeconds": 300},
+            "Wait": {"Type": "Wait", "Seconds": 5},
+        }
+    }
+    stretched = json.loads(without_wall_clock(json.dumps(definition)))["States"]
+    assert stretched["Work"] == {"Type": "Task", "TimeoutSeconds": 1_200_000, "HeartbeatSeconds": 30_000}
+    assert stretched["Long"]["HeartbeatSeconds"] < stretched["Long"]["TimeoutSeconds"] <= MAX_SECONDS
+    assert stretched["Wait"] == {"Type": "Wait", "Seconds": 5}
