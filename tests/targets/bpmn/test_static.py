@@ -16,6 +16,7 @@ from statewright.plugins.api import TargetOptions
 from statewright.plugins.manager import PluginManager
 from statewright.targets.bpmn.target import build_model, render_bpmn
 from tests.cli.test_cli import run
+from tests.conftest import EXAMPLES as EXAMPLE_DIR
 from tests.targets.bpmn.gen_specs import sources
 from tests.targets.bpmn.support import NS, bpmnlint, diagram_problems, xsd_errors
 from tests.targets.specs import APPROVE, CHECKS, COLLIDING, SHOP, TRICKY, example, example_paths, machine_of
@@ -124,7 +125,9 @@ def test_documentation_cites_the_source_line() -> None:
     root = etree.fromstring(text.encode("utf-8"))
     draft = root.find(".//bpmn:intermediateThrowEvent[@id='Draft']/bpmn:documentation", NS)
     assert draft is not None and draft.text is not None
-    assert "order_fulfilment.wf:38" in draft.text
+    lines = (EXAMPLE_DIR / "order_fulfilment.wf").read_text("utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.strip().startswith("initial state Draft"))
+    assert f"order_fulfilment.wf:{line}" in draft.text
 
 
 def test_every_flow_node_lists_its_flows_and_ids_are_unique() -> None:
