@@ -27,7 +27,7 @@ echo "claim-1: EUR 12,500.00 of equipment, receipt attached"
 step "ann starts and submits the claim" start --id claim-1 --actor ann --now 2026-01-05T09:00:00Z \
     --set amount=12500.00 --set category=equipment --set has_receipt=true --set cost_centre=CC-4711
 step "" send claim-1 submit --actor ann --now 2026-01-05T09:05:00Z
-step "the policy engine screens it: within policy" work claim-1 expense-claim-1-screen --now 2026-01-05T09:06:00Z
+step "the policy engine screens it: within policy" work claim-1 expense-claim-1-screen-0 --now 2026-01-05T09:06:00Z
 step "" send claim-1 within_policy --now 2026-01-05T09:07:00Z
 step "the line manager approves (level 1)" approve claim-1 --actor user:lena --role line_manager \
     --now 2026-01-05T14:00:00Z
@@ -35,11 +35,20 @@ step "the department head does not answer for 5 days: escalated to level 3" tick
 step "the finance director and the CFO both approve (quorum all)" approve claim-1 --actor user:farid \
     --role finance_director --now 2026-01-12T09:00:00Z
 step "" approve claim-1 --actor user:chen --role cfo --now 2026-01-12T09:30:00Z
-step "payroll fails once (BankUnavailable) and retries" work claim-1 expense-claim-1-payout \
+step "payroll fails once (BankUnavailable) and retries" work claim-1 expense-claim-1-payout-0 \
     --fail BankUnavailable --now 2026-01-12T09:31:00Z
 step "" tick --now 2026-01-12T09:45:00Z
-step "" work claim-1 expense-claim-1-payout --now 2026-01-12T09:50:00Z
+step "" work claim-1 expense-claim-1-payout-0 --now 2026-01-12T09:50:00Z
 step "payroll confirms the transfer" send claim-1 paid --now 2026-01-13T08:00:00Z
+
+echo "claim-2: EUR 900.00 of travel, flagged by the policy engine"
+step "bo starts and submits the claim" start --id claim-2 --actor bo --now 2026-01-06T10:00:00Z \
+    --set amount=900.00 --set category=travel --set has_receipt=true --set cost_centre=CC-0815
+step "" send claim-2 submit --actor bo --now 2026-01-06T10:01:00Z
+step "" work claim-2 expense-claim-2-screen-0 --now 2026-01-06T10:02:00Z
+step "the violation comes with its reason (a typed payload), kept for bo" send claim-2 policy_violation \
+    --data '{"reason": "hotel above the per-night ceiling"}' --now 2026-01-06T10:03:00Z
+"$SW" run status "$SPEC" claim-2 --db "$DB" | grep -E "^state | return_reason = " | sed 's/^/    /'
 
 echo
 echo "== statewright run log $SPEC claim-1 --db $DB"
