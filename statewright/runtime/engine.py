@@ -62,7 +62,7 @@ from statewright.runtime.model import (
     Work,
 )
 from statewright.runtime.plan import Plan, plan_of
-from statewright.semantics import approvals
+from statewright.semantics import approvals, inputs
 from statewright.semantics.dispatch import EventlessKind, preempted
 from statewright.semantics.inputs import check_fields, input_name
 from statewright.semantics.values import (
@@ -72,7 +72,7 @@ from statewright.semantics.values import (
 
 _DECISIONS: frozenset[str] = frozenset({"approve", "reject", "delegate"})
 """The approval events, counted at the levels whose approvers include the actor."""
-RESULT_INVALID = "ResultInvalid"
+RESULT_INVALID = inputs.RESULT_INVALID
 """The error name of work whose result does not fit the fields its `invoke ... returns` declares."""
 CANCELLED = "Cancelled"
 CANCELLED_MESSAGE = "the instance was cancelled"
@@ -588,11 +588,11 @@ def finish(
         error = _clean(error)  # a name the audit log can store (UTF-8 text, not too long)
     fields = definition.results.get(work.state, ())
     values: dict[str, ir.Value] = {}
-    if error is None and (fields or result):
+    if error is None and fields:  # work that declares no `returns` has its value ignored, in every engine
         values, problems = check_fields(fields, result or {})
         if problems:
             error = RESULT_INVALID
-            message = f"the result of `{work.action}` does not fit: " + "; ".join(map(str, problems))
+            message = inputs.result_invalid_message(work.action, problems)
     draft = Draft(definition, instance, now_ms)
     draft.cause = {"work": work.key, "failure": error}
     draft.done_work.append(work.key)

@@ -48,7 +48,7 @@ What it models (and the documented rule it follows):
   `event.F` beside the context, never stored in it;
 - work results: success carries a result checked against the invoke's `returns`
   (one that does not fit is the failure `ResultInvalid` with the message "the
-  result of `A` does not fit: ..."); success takes the first `done` transition
+  result of `A` does not fit: ..."; work with no `returns` ignores it); success takes the first `done` transition
   whose guard holds (reading `result.F`; each state's guarded ones in document
   order, then its `else`); a failure retries while the policy allows
   (`retry_on` empty or naming the error, at most `max_retries` retries), after
@@ -812,7 +812,7 @@ class Reference:
         self.cancel_timer(inst, state, "heartbeat")
         fields = self.results.get(state, ())
         values: dict[str, ir.Value] = {}
-        if error is None and (fields or result):
+        if error is None and fields:  # work with no `returns`: whatever it returns is ignored
             values, problems = check_fields(fields, result or {})
             if problems:
                 invoke = self.states[state].invoke
