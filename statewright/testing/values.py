@@ -62,8 +62,18 @@ def literals(machine: ir.Machine) -> Literals:
     return Literals(tuple(dict.fromkeys(numbers)), tuple(strings))
 
 
-def field_values(declared: ir.ContextField, found: Literals) -> st.SearchStrategy[ir.Value]:
-    """Values of one field's declared type: its default, bounds, guard edges, and anything in range."""
+HOSTILE_TEXT = "a \"quoted\" \\ {x} ${y} é\n'it'"
+"""Text that breaks naive quoting in JSON, FEEL, JavaScript, Python and templates; sent as data."""
+
+
+def field_values(
+    declared: ir.ContextField, found: Literals, hostile: bool = False
+) -> st.SearchStrategy[ir.Value]:
+    """Values of one field's declared type: its default, bounds, guard edges, and anything in range.
+
+    With `hostile`, a string may also be `HOSTILE_TEXT` (drawn for data that
+    arrives from outside: payloads, results, failure messages).
+    """
     kind = declared.type
     options: list[ir.Value] = [] if declared.default is None else [declared.default]
     if kind.name == "bool":
@@ -71,7 +81,7 @@ def field_values(declared: ir.ContextField, found: Literals) -> st.SearchStrateg
     if kind.name == "enum":
         return st.sampled_from(kind.members)
     if kind.name == "string":
-        return st.sampled_from([*options, *found.strings, "x"])
+        return st.sampled_from([*options, *found.strings, "x", *((HOSTILE_TEXT,) if hostile else ())])
     low = kind.min if kind.min is not None else -1000
     high = kind.max if kind.max is not None else 1000
     near = [n for n in found.numbers if low <= n <= high]
@@ -145,7 +155,9 @@ def payload_values(
         for declared in fields:
             if declared.default is not None and draw(st.sampled_from((False, True, True))):
                 continue
-            values.append((declared.name, draw(field_values(declared, found), label=declared.name)))
+            values.append(
+                (declared.name, draw(field_values(declared, found, hostile=True), label=declared.name))
+            )
         return tuple(values)
 
     return draw_values()
@@ -233,5 +245,5 @@ def work_result(machine: ir.Machine, state: str) -> tuple[ir.ContextField, ...]:
     return invoke.result if invoke is not None else ()
 
 
-MESSAGES = ("", "it failed")
+MESSAGES = ("", "it failed", HOSTILE_TEXT)
 """Failure messages scenarios draw, besides the strings the spec's guards compare with."""

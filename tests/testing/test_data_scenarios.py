@@ -32,7 +32,14 @@ from statewright.testing.runner import Budget, check_design
 from statewright.testing.scenario import Observation, Scenario, Send, Unsupported, WorkDone
 from statewright.testing.strategies import scenarios
 from statewright.testing.suite import TestOptions, test_machine
-from statewright.testing.values import event_payload, ill_typed, literals, payload_values, work_result
+from statewright.testing.values import (
+    HOSTILE_TEXT,
+    event_payload,
+    ill_typed,
+    literals,
+    payload_values,
+    work_result,
+)
 from tests.testing.test_engine_plugins import Engines
 from tests.testing.test_python_engine import machine_of
 
@@ -129,6 +136,11 @@ def test_drawn_scenarios_carry_payloads_results_and_messages() -> None:
     assert any(isinstance(s, WorkDone) and s.result for s in steps)
     assert any(isinstance(s, WorkDone) and s.error == "QuotaExceeded" for s in steps)  # caught by name
     assert any(isinstance(s, WorkDone) and s.message for s in steps)
+    hostile: list[object] = [s for s in steps if isinstance(s, Send) and ("note", HOSTILE_TEXT) in s.data]
+    hostile += [
+        s for s in steps if isinstance(s, WorkDone) and HOSTILE_TEXT in (s.message, *dict(s.result).values())
+    ]
+    assert hostile, "text that breaks naive quoting is sent as data now and then"
 
 
 @settings(max_examples=200, deadline=None)

@@ -62,7 +62,7 @@ def test_a_saga_failure_enters_the_compensations_of_completed_steps_in_reverse()
         WorkDone("Validating"),
         Send("valid"),
         WorkDone("Fulfilling.reserve_stock"),
-        WorkDone("Fulfilling.charge_card"),
+        WorkDone("Fulfilling.charge_card", result=(("receipt", "r-1"),)),  # it returns the receipt
         WorkDone("Fulfilling.book_courier", "Failed"),
         WorkDone("Fulfilling.refund_card"),
         WorkDone("Fulfilling.release_stock"),
