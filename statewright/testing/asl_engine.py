@@ -401,6 +401,11 @@ class _Execution:
         self.failed_how.pop(leaf, None)
         self.restarted.discard(leaf)
 
+    def _has_heartbeat(self, leaf: str) -> bool:
+        """Whether the work of `leaf` runs under a heartbeat (only then can it miss one)."""
+        invoke = self.machine.state(leaf).invoke
+        return invoke is not None and invoke.heartbeat_ms is not None
+
     def _budget_split(self, leaf: str, heartbeat: bool) -> bool:
         """Whether this failure mixes heartbeat misses with other errors where Step Functions counts apart."""
         invoke = self.machine.state(leaf).invoke
@@ -460,7 +465,11 @@ class _Execution:
             if step.error is None:
                 self.failed_how.pop(step.state, None)
                 self.answer(step.state, done_answer(dict(step.result)))
-            elif step.error == "HeartbeatTimeout" and expire_heartbeat(body["token"]):
+            elif (
+                step.error == "HeartbeatTimeout"
+                and self._has_heartbeat(step.state)
+                and expire_heartbeat(body["token"])
+            ):
                 del self.pending[step.state]
             elif step.error.startswith("States.") or step.error == "HeartbeatTimeout":
                 return Unsupported(0, f"Step Functions refuses a task failure named `{step.error}`")

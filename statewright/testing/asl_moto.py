@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -129,6 +130,10 @@ def _failure_with_cause(self: Any) -> Any:
     return EmptyResult()
 
 
+HEARTBEAT_SETUP_S = 5.0
+"""How long `expire_heartbeat` waits for moto to set up the heartbeat of a task it has just started."""
+
+
 def expire_heartbeat(token: str) -> bool:
     """Make the Task waiting on `token` miss its heartbeat now (States.HeartbeatTimeout).
 
@@ -141,11 +146,15 @@ def expire_heartbeat(token: str) -> bool:
 
     account: str = getattr(core, "DEFAULT_ACCOUNT_ID")  # noqa: B009 - not in moto's public exports
     backend = stepfunctions_parser_backends[account][REGION]
-    for execution in backend._get_executions(ExecutionStatus.RUNNING):
-        endpoint = execution.exec_worker.env.callback_pool_manager.get(token)
-        beat = getattr(endpoint, "_heartbeat_endpoint", None)
-        if beat is not None:
-            beat._heartbeat_seconds = 0
-            beat.notify()
-            return True
-    return False
+    deadline = time.monotonic() + HEARTBEAT_SETUP_S
+    while True:  # the task's message can arrive before moto has set up its heartbeat (a loaded machine)
+        for execution in backend._get_executions(ExecutionStatus.RUNNING):
+            endpoint = execution.exec_worker.env.callback_pool_manager.get(token)
+            beat = getattr(endpoint, "_heartbeat_endpoint", None)
+            if beat is not None:
+                beat._heartbeat_seconds = 0
+                beat.notify()
+                return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)

@@ -50,7 +50,7 @@ from statewright import ir
 from statewright.plugins.api import Target, TargetOptions
 from statewright.semantics import approvals
 from statewright.semantics.hierarchy import Hierarchy
-from statewright.semantics.inputs import check_fields
+from statewright.semantics.inputs import RESULT_INVALID, check_fields, result_invalid_message
 from statewright.targets.bpmn import GENERIC
 from statewright.targets.bpmn.protocol import (
     DECISION_VAR,
@@ -81,8 +81,6 @@ from statewright.testing.scenario import (
 )
 
 MAYBE, WAITING, READY, STARTED, CANCELLED = 1, 8, 16, 32, 256
-RESULT_INVALID = "ResultInvalid"
-"""The failure a result that does not fit its `returns` is (the runtime's name for it)."""
 LIVE = WAITING | READY | STARTED
 
 
@@ -192,12 +190,12 @@ def outcome_of(machine: ir.Machine, step: WorkDone) -> tuple[dict[str, ir.Value]
     state = next((s for s in machine.states if s.name == step.state), None)
     invoke = None if state is None else state.invoke
     fields = () if invoke is None else invoke.result
-    if not fields and not step.result:
+    if not fields:  # work with no `returns` ignores what it returns, as the runtime does
         return {}, None, ""
     values, problems = check_fields(fields, dict(step.result))
     if problems:
         action = invoke.action if invoke is not None else step.state
-        return {}, RESULT_INVALID, f"the result of `{action}` does not fit: " + "; ".join(map(str, problems))
+        return {}, RESULT_INVALID, result_invalid_message(action, problems)
     return values, None, ""
 
 

@@ -239,6 +239,15 @@ def event_payload(machine: ir.Machine, event: str) -> tuple[ir.ContextField, ...
     return next((e.payload for e in machine.events if e.name == event), ())
 
 
+def simplest_data(fields: Sequence[ir.ContextField]) -> tuple[tuple[str, ir.Value], ...]:
+    """The fields without a default at a value that fits (their lower bound, or the type's simplest).
+
+    What a hand-written scenario sends when the data does not matter to it: a
+    payload or a result the runtime accepts, the other fields taking defaults.
+    """
+    return tuple((f.name, _lowest_fitting(f)) for f in fields if f.default is None)
+
+
 def work_result(machine: ir.Machine, state: str) -> tuple[ir.ContextField, ...]:
     """The result fields the work `state` invokes declares (none without an invoke)."""
     invoke = next((s.invoke for s in machine.states if s.name == state), None)

@@ -94,7 +94,7 @@ def started_claim(expense: Store) -> None:
     """Claim `c1` waiting at approval level 1 (screened, within policy) on 2026-01-05."""
     expense("start", "--id", "c1", "--actor", "ann", *CLAIM, "--now", "2026-01-05T09:00:00Z")
     expense("send", "c1", "submit", "--actor", "ann", "--now", "2026-01-05T09:05:00Z")
-    expense("work", "c1", "expense-c1-screen", "--now", "2026-01-05T09:06:00Z")
+    expense("work", "c1", "expense-c1-screen-0", "--now", "2026-01-05T09:06:00Z")
     expense("send", "c1", "within_policy", "--now", "2026-01-05T09:07:00Z")
 
 
@@ -112,14 +112,14 @@ def test_expense_claim_end_to_end(expense: Store) -> None:
     submitted = expense("send", "c1", "submit", "--actor", "ann", "--now", "2026-01-05T09:05:00Z").stdout
     assert "Draft -> PolicyScreening" in submitted
     assert "has_receipt or amount < 25.00: true" in submitted
-    assert "owes invoke screen_claim: key expense-c1-screen" in submitted
+    assert "owes invoke screen_claim: key expense-c1-screen-0" in submitted
 
     status = expense("status", "c1").stdout
     assert "accepts    within_policy, policy_violation" in status
-    assert "expense-c1-screen  invoke screen_claim in PolicyScreening via policy_engine" in status
+    assert "expense-c1-screen-0  invoke screen_claim in PolicyScreening via policy_engine" in status
     assert "timeout -> Returned  due 2026-01-05T09:10:00Z" in status
 
-    done = expense("work", "c1", "expense-c1-screen", "--now", "2026-01-05T09:06:00Z").stdout
+    done = expense("work", "c1", "expense-c1-screen-0", "--now", "2026-01-05T09:06:00Z").stdout
     assert "screen_claim finished" in done
     routed = expense("send", "c1", "within_policy", "--now", "2026-01-05T09:07:00Z").stdout
     assert "PolicyScreening -> Approval.route" in routed
@@ -146,14 +146,14 @@ def test_expense_claim_end_to_end(expense: Store) -> None:
         "approve", "c1", "--actor", "user:cfo", "--role", "cfo", "--now", "2026-01-12T09:30:00Z"
     )
     assert paying["instance"]["active"] == ["Reimbursing"]
-    assert [w["key"] for w in paying["instance"]["owed_work"]] == ["expense-c1-payout"]
+    assert [w["key"] for w in paying["instance"]["owed_work"]] == ["expense-c1-payout-0"]
 
     failed = expense(
-        "work", "c1", "expense-c1-payout", "--fail", "BankUnavailable", "--now", "2026-01-12T09:31:00Z"
+        "work", "c1", "expense-c1-payout-0", "--fail", "BankUnavailable", "--now", "2026-01-12T09:31:00Z"
     )
     assert "BankUnavailable; retry 1 in" in failed.stdout
     assert "retry:Reimbursing" in expense("tick", "--now", "2026-01-12T09:31:00Z", "--advance", "1h").stdout
-    expense("work", "c1", "expense-c1-payout", "--now", "2026-01-12T10:40:00Z")
+    expense("work", "c1", "expense-c1-payout-0", "--now", "2026-01-12T10:40:00Z")
     paid = expense.json("send", "c1", "paid", "--now", "2026-01-12T10:41:00Z")
     assert (paid["instance"]["status"], paid["instance"]["active"]) == ("completed", ["Reimbursed"])
     assert paid["instance"]["events"] == {"accepts": [], "ignores": [], "refuses": []}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
+from statewright import ir
 from statewright.ir import Machine
 from statewright.pipeline import compile_path, compile_text
 from statewright.plugins.manager import PluginManager
@@ -142,3 +144,7 @@ APPROVE = """workflow Approve {
 }
 """
 """A two-level sequential approval: implicit events, a delegation that stays, an escalation."""
+
+
+HEALTHY_WINDOW: tuple[tuple[str, ir.Value], ...] = (("error_rate", Decimal("0.1")), ("latency_delta_ms", 0))
+"""A `metrics_reported` payload of the deploy pipeline within the canary's error and latency budget."""

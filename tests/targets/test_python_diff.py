@@ -60,9 +60,13 @@ BEFORE = render(SPEC)
 
 
 def test_a_comment_line_at_the_top_changes_only_the_citations() -> None:
-    """The issue's bound: at most 60 lines (it was 181, every span of the embedded IR), all citations."""
+    """Issue 15's bound: about 60 lines (it was 181, every span of the embedded IR), all citations.
+
+    60 for the example then; it has since gained two context fields and a result
+    type (issue 17), one citation each.
+    """
     after = render("# reviewed by the fulfilment team\n" + SPEC)
-    assert changed(BEFORE, after) <= 60
+    assert changed(BEFORE, after) <= 63
     assert _normalised(after) == _normalised(BEFORE)
 
 

@@ -24,7 +24,9 @@ from statewright.testing.asl_engine import DOCUMENTED_LIMITS, AslEngine
 from statewright.testing.python_engine import PythonEngine
 from statewright.testing.scenario import Observation, Scenario, Send, Step, Timeout, Unsupported, WorkDone
 from statewright.testing.strategies import scenarios
+from statewright.testing.values import simplest_data
 from tests.targets.asl.support import EXAMPLE_STEMS, definition, example
+from tests.targets.specs import HEALTHY_WINDOW
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +99,7 @@ def test_a_saga_failing_at_each_step_compensates_the_completed_steps_in_reverse(
     machine = example(stem)
     (saga,) = machine.sagas
     for k, broken in enumerate(saga.steps):
-        done = tuple(WorkDone(s.state) for s in saga.steps[:k])
+        done = tuple(WorkDone(s.state, result=simplest_data(s.result)) for s in saga.steps[:k])
         pivoted = any(s.pivot for s in saga.steps[:k])
         expected = (
             []
@@ -127,7 +129,7 @@ def test_a_failing_compensation_goes_to_the_manual_path(
         if s.compensation_state and not any(p.pivot for p in saga.steps[:i])
     ]
     k = compensable[-1] + 1
-    done = tuple(WorkDone(s.state) for s in saga.steps[:k])
+    done = tuple(WorkDone(s.state, result=simplest_data(s.result)) for s in saga.steps[:k])
     first = saga.steps[k - 1]
     assert first.compensation_state is not None
     broken_compensation = ir.SagaStep(
@@ -233,7 +235,7 @@ PARALLEL = [
             Send("load_passed"),
             Send("acknowledge", actor="mallory"),
             Send("acknowledge", actor="quinn", permissions=("role:qa_engineer",)),
-            Send("metrics_reported"),
+            Send("metrics_reported", data=HEALTHY_WINDOW),
             Send("abort"),
         ),
         id="regions-emit-join",

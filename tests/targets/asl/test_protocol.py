@@ -123,9 +123,11 @@ def test_the_protocol_describes_the_generated_files(name: str) -> None:
     # every message is a wait/work callback, an evaluator request, a `do` or an emit
     for message in _messages(definition):
         emitted = protocol.emitted_event(message)
-        if protocol.is_evaluator_request(message):  # guard expressions, or one approval to count
+        if protocol.is_evaluator_request(message):  # guard expressions, one approval, or an answer's data
             counting = {"approvals", "votes.$", "standing.$"}
-            assert {"types", "context.$"} <= set(message) or counting <= set(message)
+            checking = {"check", "signal.$"}
+            keys = set(message)
+            assert {"types", "context.$"} <= keys or counting <= keys or checking <= keys, keys
         elif emitted is not None:
             assert emitted in {event.name for event in machine.events}
         elif "kind" in message:

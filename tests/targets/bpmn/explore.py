@@ -13,6 +13,7 @@ from __future__ import annotations
 from statewright import ir
 from statewright.testing.python_engine import PythonRun
 from statewright.testing.scenario import Scenario, Send, Step, Timeout, WorkDone
+from statewright.testing.values import event_payload, simplest_data, work_result
 
 
 def _actor(approver: str) -> tuple[str | None, tuple[str, ...]]:
@@ -33,9 +34,10 @@ def candidates(machine: ir.Machine, run: PythonRun) -> list[Step]:
                 actor, roles = _actor(approver)
                 found.append(Send(event, actor, roles, delegate_to="deputy" if event == "delegate" else None))
         else:
-            found.append(Send(event, "operator", permissions, evidence))
+            data = simplest_data(event_payload(machine, event))
+            found.append(Send(event, "operator", permissions, evidence, data=data))
     for owed in choices.owed:
-        found.append(WorkDone(owed.state))
+        found.append(WorkDone(owed.state, result=simplest_data(work_result(machine, owed.state))))
         found.extend(WorkDone(owed.state, error) for error in owed.errors)
     found.extend(Timeout(state) for state in choices.timeouts)
     return found

@@ -23,6 +23,7 @@ from statewright.pipeline import compile_text
 from statewright.testing.bpmn_engine import BpmnEngine, SpiffMissingError
 from statewright.testing.python_engine import PythonEngine, PythonRun
 from statewright.testing.scenario import Observation, Scenario, Send, Step, Timeout, Unsupported, WorkDone
+from statewright.testing.values import simplest_data, work_result
 from tests.targets.bpmn.contexts import WALK_CONTEXTS
 from tests.targets.bpmn.explore import candidates, walks
 from tests.targets.bpmn.gen_specs import sources
@@ -108,7 +109,12 @@ def test_saga_failure_at_each_step_compensates_the_same_steps_in_reverse(
             owed = run.choices().owed
             if not owed:
                 break
-            work = WorkDone(owed[0].state, "Broken" if owed[0].state == step.state else None)
+            state = owed[0].state
+            work = (
+                WorkDone(state, "Broken")
+                if state == step.state
+                else WorkDone(state, result=simplest_data(work_result(machine, state)))
+            )
             run.apply(work)
             steps.append(work)
         observations = assert_same(machine, Scenario(tuple(context.items()), tuple(steps)))

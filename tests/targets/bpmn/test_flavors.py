@@ -33,7 +33,7 @@ def test_zeebe_task_definitions_carry_retries_and_headers() -> None:
     assert headers["backoff"] == "exponential 1s..30s"
     assert headers["jitter"] == "full"
     assert headers["retry_on"] == "Timeout,Unavailable"
-    assert headers["idempotency_key"] == "order-{order_id}-validate"
+    assert headers["idempotency_key"] == "order-{order_id}-validate-{validation_attempts}"
     assert root.find(".//bpmn:scriptTask[@name='count the attempt']", ZEEBE) is None  # retries are native
 
 

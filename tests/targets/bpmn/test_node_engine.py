@@ -22,7 +22,7 @@ from statewright.testing.engine import load_engine
 from statewright.testing.python_engine import PythonEngine
 from statewright.testing.scenario import Observation, Scenario, Send, Unsupported, WorkDone
 from tests.targets.bpmn.test_equivalence import REGION_FAILURE
-from tests.targets.specs import example, machine_of
+from tests.targets.specs import HEALTHY_WINDOW, example, machine_of
 
 HAPPY_DEPLOY = Scenario(
     (("environment", "staging"), ("change_risk", "low"), ("planned_changes", 1)),
@@ -33,7 +33,7 @@ HAPPY_DEPLOY = Scenario(
         Send("probe_passed"),
         Send("load_passed"),
         Send("acknowledge", actor="qa", permissions=("role:qa_engineer",)),
-        *(Send("metrics_reported") for _ in range(5)),
+        *(Send("metrics_reported", data=HEALTHY_WINDOW) for _ in range(5)),
     ),
 )
 
