@@ -47,7 +47,7 @@ def test_readme_python_snippet_runs(refund: Path, tmp_path: Path, monkeypatch: p
     with namespace["RefundRequest"]("refunds.db") as reopened:
         request = reopened.instance("r-17")
         assert request.state == "Refunded"
-        assert request.context.refund_id == "re_8731"  # the payload, kept by `set refund_id = event.refund_id`
+        assert request.context.refund_id == "re_8731"  # the payload, kept by `set refund_id = ...`
         kinds = [(r.kind, r.event) for r in request.audit()]
         assert kinds == [
             ("start", None),

@@ -48,9 +48,9 @@ What it models (and the documented rule it follows):
   `event.F` beside the context, never stored in it;
 - work results: success carries a result checked against the invoke's `returns`
   (one that does not fit is the failure `ResultInvalid` with the message "the
-  result of `A` does not fit: ..."; work with no `returns` ignores it); success takes the first `done` transition
-  whose guard holds (reading `result.F`; each state's guarded ones in document
-  order, then its `else`); a failure retries while the policy allows
+  result of `A` does not fit: ..."; work with no `returns` ignores it); success
+  takes the first `done` transition whose guard holds (reading `result.F`; each
+  state's guarded ones in document order, then its `else`); a failure retries while the policy allows
   (`retry_on` empty or naming the error, at most `max_retries` retries), after
   the documented backoff; then, per state outwards, the first catch naming the
   error, else a catch-all (the dead letter), each reading `error.name` and
