@@ -344,14 +344,19 @@ def _choose(
         return default
     scope.states[name] = {"Type": "Choice", "Comment": comment, "Choices": rules, "Default": default}
     b.layout.neutral.add(name)
+    return _evaluated_first(b, scope, guards, evaluate, name)
+
+
+def _evaluated_first(b: Builder, scope: Scope, guards: _Guards, evaluate: str, choice_name: str) -> str:
+    """Where the Choice `choice_name` is entered: itself, or the evaluator Task computing its guards."""
     if not guards.named:
-        return name
+        return choice_name
     task = request_task(
         b.resources.resource(EVALUATOR), actions.evaluator_body(b.machine, guards.named), list(guards.named)
     )
     task["Comment"] = "Choice rules cannot do arithmetic: the evaluator computes these comparisons"
     task["ResultPath"] = "$.guards"
-    task["Next"] = name
+    task["Next"] = choice_name
     scope.states[evaluate] = task
     b.layout.neutral.add(evaluate)
     return evaluate
@@ -529,16 +534,7 @@ def _decide(b: Builder, scope: Scope, leaf: str, variant: str, wait: str) -> str
     scope.states[name] = choice_state
     if not guards.named:
         return name
-    evaluate = b.namer.name(leaf, variant, "evaluate guards")
-    task = request_task(
-        b.resources.resource(EVALUATOR), actions.evaluator_body(b.machine, guards.named), list(guards.named)
-    )
-    task["Comment"] = "Choice rules cannot do arithmetic: the evaluator computes these comparisons"
-    task["ResultPath"] = "$.guards"
-    task["Next"] = name
-    scope.states[evaluate] = task
-    b.layout.neutral.add(evaluate)
-    return evaluate
+    return _evaluated_first(b, scope, guards, b.namer.name(leaf, variant, "evaluate guards"), name)
 
 
 def _finished(b: Builder, scope: Scope, leaf: str) -> str:
