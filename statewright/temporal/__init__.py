@@ -1,0 +1,1 @@
+"""What a Temporal worker imports to run a generated statewright workflow (see `protocol.py`)."""
