@@ -24,6 +24,25 @@ the worker entry point and the durability tests all rely on them):
   (matched against `retry_on` and `on error` catches) and whose message is the
   failure's message;
 - `StartInput` starts the workflow (the starting context's fields, codec JSON).
+
+The shell (`statewright.temporal.shell.StatewrightWorkflow`) and the generated
+module meet here; the generated class declares every Temporal handler itself
+(no handler is inherited) and delegates to the base:
+
+- class attributes the generated class sets: `definition` (the runtime
+  `Definition` loaded from the embedded IR) and `activity_settings`
+  (`Mapping[str, ActivitySettings]`, keyed by the IR state that invokes the work,
+  or by the action's name for work owed without a state);
+- `async def _execute(self, start: StartInput) -> Snapshot` (the `@workflow.run` body),
+  `async def _send(self, request: SendRequest) -> SendAnswer` (every update's body),
+  `def _validate_send(self, request: SendRequest) -> None` (every update's validator),
+  `def _snapshot(self) -> Snapshot` (the query's body);
+- `statewright.temporal.activities.define(definition, action, implementation)`
+  turns a user's `async def (call: ActivityCall) -> dict | None` into the
+  activity registered under `action` (it checks results, marks failures the
+  retry policy does not retry as non-retryable);
+- `statewright.temporal.worker.run_worker(client, task_queue, workflow, activities)`
+  runs a worker until cancelled.
 """
 
 from __future__ import annotations
@@ -97,7 +116,7 @@ class OwedWork:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The instance as a query sees it: active leaf states (sorted), status, context (codec JSON), owed work."""
+    """The instance as a query sees it: active leaves (sorted), status, context (codec JSON), owed work."""
 
     workflow: str
     active: list[str]
@@ -126,3 +145,26 @@ class ActivityCall:
     attempt: int
     kind: str
     context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActivitySettings:
+    """How one activity runs on Temporal, as the generated module's table states it (from the IR).
+
+    Durations in milliseconds; None means "not bounded by this setting".
+    `maximum_attempts` counts the first attempt (max_retries + 1; 0 means
+    unlimited); `retry_on` None retries every error, else only those named (the
+    activity wrapper marks the others non-retryable); `wait_cancellation_completed`
+    is set for compensation-critical work (saga steps and their compensations).
+    `source_line` is the DSL line the settings come from.
+    """
+
+    start_to_close_ms: int | None = None
+    heartbeat_ms: int | None = None
+    initial_interval_ms: int = 1000
+    backoff_coefficient: float = 1.0
+    maximum_interval_ms: int | None = None
+    maximum_attempts: int = 1
+    retry_on: tuple[str, ...] | None = None
+    wait_cancellation_completed: bool = False
+    source_line: int | None = None
