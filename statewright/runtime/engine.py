@@ -34,13 +34,11 @@ once: `codec.seal` stamps it and hands its canonical JSON to the store.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, Overflow, localcontext
+from decimal import Decimal
 from typing import Any, Literal
 
 from statewright import ir
-from statewright.ir.limits import MAX_DURATION_MS
 from statewright.runtime.definition import Definition, Level
 from statewright.runtime.draft import NO_REQUEST, Draft, Request, Step
 from statewright.runtime.errors import (
@@ -62,9 +60,10 @@ from statewright.runtime.model import (
     Work,
 )
 from statewright.runtime.plan import Plan, plan_of
-from statewright.semantics import approvals, inputs
+from statewright.semantics import approvals, inputs, retries
 from statewright.semantics.dispatch import EventlessKind, preempted
 from statewright.semantics.inputs import check_fields, input_name
+from statewright.semantics.retries import backoff_ms
 from statewright.semantics.values import (
     holds,
     value_in_domain,
@@ -568,6 +567,7 @@ def finish(
     seed: int = 0,
     result: Mapping[str, object] | None = None,
     message: str | None = None,
+    final: bool = False,
 ) -> Step | None:
     """A handler's outcome for owed work: `done`/`error` transitions or a retry for invoked work.
 
@@ -578,7 +578,9 @@ def finish(
     carries its `message` (`error.message`). None when the outcome is stale (its
     state was left, or a newer attempt owns it): the work is then simply marked
     done. `do` and `emit` results change nothing but the outbox, which the
-    caller marks done in the step that sent the emit.
+    caller marks done in the step that sent the emit. `final`: the executor
+    (Temporal's activity retries) already applied the retry policy, so a failure
+    goes to the catches (or the dead letter) at once, no retry timer.
     """
     if work.kind != "invoke" or work.state is None:
         return None
@@ -607,11 +609,16 @@ def finish(
             return draft.commit("done", NO_REQUEST, reason=f"{work.action} finished")
         draft.take(index)
         return _checked(draft, "done", transition=index)
-    return _failed(draft, work.state, error, seed, message or "")
+    return _failed(draft, work.state, error, seed, message or "", final)
 
 
-def _failed(draft: Draft, name: str, error: str, seed: int = 0, message: str = "") -> Step:
+def _failed(
+    draft: Draft, name: str, error: str, seed: int = 0, message: str = "", final: bool = False
+) -> Step:
     """An attempt failed: retry per the policy (a backoff timer), or route the failure.
+
+    `final`: the executor already applied the retry policy (`semantics.retries`),
+    so the failure is routed at once, never retried again here.
 
     Routing (`semantics.dispatch.caught`): the first catch naming the error whose
     guard holds, else a catch-all (the dead letter), else the instance fails.
@@ -624,11 +631,9 @@ def _failed(draft: Draft, name: str, error: str, seed: int = 0, message: str = "
     state = definition.states[name]
     policy = state.invoke.retry if state.invoke is not None else None
     failures = draft.attempts.get(name, 0) + 1
-    retryable = policy is not None and (not policy.retry_on or error in policy.retry_on)
-    if policy is not None and retryable and (policy.max_retries is None or failures <= policy.max_retries):
+    if policy is not None and not final and retries.may_retry(policy, error, failures):
         draft.attempts[name] = failures
-        previous = _previous_delay(policy, seed, draft.before.id, name, failures)
-        delay = backoff_ms(policy, failures, _rng(seed, draft.before.id, name, failures), previous)
+        delay = retries.retry_delay_ms(policy, failures, seed, draft.before.id, name)
         draft.set_timer(Timer(draft.before.id, f"retry:{name}", draft.now + delay, "retry", name))
         return draft.commit("error", NO_REQUEST, reason=f"{error}; retry {failures} in {delay} ms")
     pending = draft.invoked.pop(name, None)
@@ -661,57 +666,6 @@ def _clean(message: str, limit: int = MAX_MESSAGE) -> str:
     """Text as a string value and the audit log can hold it: UTF-8 (lone surrogates replaced), cut short."""
     text = message.encode("utf-8", "replace").decode("utf-8")
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _rng(seed: int, instance: str, state: str, attempt: int) -> random.Random:
-    """A jitter source that replays: seeded by the run's seed, the instance, state and attempt."""
-    return random.Random(f"{seed}:{instance}:{state}:{attempt}")
-
-
-def _previous_delay(
-    policy: ir.RetryPolicy, seed: int, instance: str, state: str, failures: int
-) -> int | None:
-    """For decorrelated jitter, the delay before the previous retry (recomputed: each is seeded)."""
-    if policy.jitter != "decorrelated":
-        return None
-    previous = policy.base_ms
-    for number in range(1, failures):
-        previous = backoff_ms(policy, number, _rng(seed, instance, state, number), previous)
-    return previous
-
-
-def backoff_ms(policy: ir.RetryPolicy, failures: int, rng: random.Random, previous: int | None = None) -> int:
-    """The delay before retry number `failures` (1-based), with the policy's growth, cap and jitter.
-
-    Decorrelated jitter draws from [BASE, 3 x `previous`] (the previous retry's delay;
-    BASE before the first), capped, as AWS's "decorrelated jitter" does.
-    """
-    base = policy.base_ms
-    if policy.backoff == "linear":
-        delay = base * failures
-    elif policy.backoff == "exponential":
-        with localcontext() as exact:  # growth past the bound is Infinity, clamped below
-            exact.traps[Overflow] = False
-            grown: Decimal = base * policy.factor ** (failures - 1)
-            delay = int(min(grown, Decimal(MAX_DURATION_MS)))
-    else:
-        delay = base
-    delay = min(delay, MAX_DURATION_MS)  # an uncapped policy grows at most to the longest duration
-    if policy.cap_ms is not None:
-        delay = min(delay, policy.cap_ms)
-    match policy.jitter:
-        case "full":
-            delay = rng.randint(0, delay)
-        case "equal":
-            delay = delay // 2 + rng.randint(0, delay - delay // 2)
-        case "decorrelated":
-            high = max(base, 3 * (base if previous is None else previous))
-            if policy.cap_ms is not None:
-                high = min(high, max(base, policy.cap_ms))
-            delay = rng.randint(base, high) if high > base else base
-            if policy.cap_ms is not None:
-                delay = min(delay, policy.cap_ms)
-    return delay
 
 
 # --------------------------------------------------------------------------- control
