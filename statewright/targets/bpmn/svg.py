@@ -31,9 +31,18 @@ STYLE = (
 )
 
 
+def svg_attribute(keyword: str) -> str:
+    """The SVG attribute a keyword argument names: `class_` -> `class`, `text_anchor` -> `text-anchor`.
+
+    A trailing `_` dodges a Python keyword; every other `_` is the `-` that SVG
+    presentation attributes are spelt with (no SVG attribute contains `_`).
+    """
+    return keyword.rstrip("_").replace("_", "-")
+
+
 def _el(parent: etree._Element, tag: str, text: str | None = None, **attributes: str | int) -> etree._Element:
     element = etree.SubElement(
-        parent, f"{{{SVG_NS}}}{tag}", {k.rstrip("_"): xml_safe(str(v)) for k, v in attributes.items()}
+        parent, f"{{{SVG_NS}}}{tag}", {svg_attribute(k): xml_safe(str(v)) for k, v in attributes.items()}
     )
     if text is not None:
         element.text = xml_safe(text)

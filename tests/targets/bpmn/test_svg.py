@@ -44,3 +44,14 @@ def test_target_is_registered_and_deterministic() -> None:
     again = target.generate(example("expense_approval"), TargetOptions("e.wf"))
     assert [a.path for a in first.artifacts] == ["ExpenseApproval.bpmn.svg"]
     assert first == again
+
+
+def test_attributes_are_svg_names_so_labels_are_centred() -> None:
+    """Regression: `text_anchor` was written as is, so SVG ignored it and labels started at their centre."""
+    for name in ("order_fulfilment", "deploy_pipeline", "expense_approval"):
+        root, _, _ = _picture(name)
+        names = {attribute for element in root.iter() for attribute in element.attrib}
+        assert not [attribute for attribute in names if "_" in attribute]
+        texts = list(root.iter("{http://www.w3.org/2000/svg}text"))
+        assert texts
+        assert all(text.get("text-anchor") == "middle" for text in texts)
