@@ -88,11 +88,20 @@ def test_the_wheel_holds_only_the_runtime_layers(slim_python: Path) -> None:
         "import statewright.runtime.workflow, statewright.runtime.machine, statewright.runtime.sqlite\n"
         "import importlib.util as u\n"
         "print(u.find_spec('statewright.compiler') is None, u.find_spec('statewright.cli') is None)\n"
+        "import statewright\n"
+        "try:\n"
+        "    statewright.load\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
     )
     shown = subprocess.run([str(slim_python), "-I", "-c", probe], capture_output=True, text=True, check=True)
-    found, absent = shown.stdout.splitlines()
+    found, absent, api = shown.stdout.splitlines()
     assert json.loads(found) == []
     assert absent == "True True"
+    assert api.startswith(
+        "statewright.load needs the full statewright distribution (pip install statewright); "
+        "this installation has only the runtime ("
+    )
 
 
 def _encoded(values: tuple[tuple[str, ir.Value], ...]) -> dict[str, Any]:
