@@ -1,0 +1,73 @@
+"""One editor buffer analysed: the same front end and rules as `statewright check`, as pure steps.
+
+`analyze` runs read-equivalent checks (size, NULs, bad code points), parse and
+lower on the buffer's text; `verify_findings` runs the registered rules on the
+machine, which is the slow part and runs off the server's event loop. Both
+return values; neither raises for any text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from statewright.compiler.verify import verify
+from statewright.diagnostics import Diagnostic, codes, has_errors
+from statewright.lsp.index import Index, build_index
+from statewright.lsp.positions import Encoding, LineIndex
+from statewright.pipeline import CompileResult, compile_source, decode_source
+from statewright.plugins.api import SMT_TIMEOUT_SETTING, Rule, RuleContext
+from statewright.source import NO_SPAN, SourceText
+
+MAX_CHARS = 4 * 1024 * 1024
+"""Buffers longer than this are not analysed as you type (SW004 on the buffer instead)."""
+
+LSP_SMT_TIMEOUT_MS = 2000
+"""The solver's per-query limit while typing: a slow proof must not hold the next keystroke's findings."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the front end made of one version of a buffer, with the means to place its findings."""
+
+    name: str
+    text: str
+    lines: LineIndex
+    source: SourceText | None
+    result: CompileResult | None
+    front: tuple[Diagnostic, ...]
+    index: Index | None
+    """Names and places from this version's AST (None when it did not parse)."""
+
+    @property
+    def verifiable(self) -> bool:
+        """True when a machine was produced without front-end errors, so the rules can run."""
+        return self.result is not None and self.result.machine is not None and not has_errors(self.front)
+
+
+def analyze(name: str, text: str, encoding: Encoding = "utf-16", max_chars: int = MAX_CHARS) -> Analysis:
+    """Check, parse and lower one buffer's text; every problem is a located diagnostic."""
+    lines = LineIndex(text, encoding)
+    if len(text) > max_chars:
+        message = f"the buffer holds {len(text)} characters, over the editor limit of {max_chars}"
+        too_large = Diagnostic.of(
+            codes.FILE_TOO_LARGE, message, name, NO_SPAN, help="run `statewright check` on the file instead"
+        )
+        return Analysis(name, text, lines, None, None, (too_large,), None)
+    decoded = decode_source(name, text.encode("utf-8", "surrogatepass"))
+    if isinstance(decoded, Diagnostic):
+        return Analysis(name, text, lines, None, None, (decoded,), None)
+    result = compile_source(decoded)
+    index = None if result.workflow is None else build_index(result.workflow, decoded)
+    return Analysis(name, text, lines, decoded, result, result.diagnostics, index)
+
+
+def verify_findings(
+    analysis: Analysis, rules: Sequence[Rule], smt_timeout_ms: int = LSP_SMT_TIMEOUT_MS
+) -> tuple[Diagnostic, ...]:
+    """Run the verification rules on the buffer's machine, as `statewright check` does."""
+    machine = None if analysis.result is None else analysis.result.machine
+    if machine is None or not analysis.verifiable:
+        return ()
+    context = RuleContext(settings={SMT_TIMEOUT_SETTING: str(smt_timeout_ms)})
+    return tuple(verify(machine, rules, replace(context, run=context.run_for(machine))))
