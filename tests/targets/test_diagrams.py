@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import stat
@@ -11,22 +12,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from statewright import cli
 from statewright.cli import build as build_command
+from statewright.dsl.format import format_string
 from statewright.ir import Machine
+from statewright.pipeline import compile_text
 from statewright.plugins.api import TargetOptions
 from statewright.targets.diagrams import (
+    GUARD_LIMIT,
+    LEGEND_WIDTH,
     DotTarget,
     MermaidTarget,
     SvgTarget,
     dot,
     dot_quote,
     edge_label,
+    guard_legend,
+    legend_lines,
     mermaid,
     mermaid_ids,
     mermaid_text,
+    state_element_ids,
+    transition_element_id,
 )
 from tests.targets.specs import COLLIDING, TRICKY, example, example_paths, machine_of, manager
 
@@ -69,6 +80,7 @@ class ParsedMermaid:
     blocks: dict[str | None, Block] = field(default_factory=dict)
     edges: list[tuple[str, str, str]] = field(default_factory=list)
     declared: list[str] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def decode(text: str) -> str:
@@ -85,8 +97,16 @@ def parse_mermaid(text: str) -> ParsedMermaid:
     parsed = ParsedMermaid()
     stack: list[Block] = [Block(None)]
     parsed.blocks[None] = stack[0]
+    note: list[str] | None = None
     for number, line in enumerate(lines[4:], start=5):
         stripped = line.strip()
+        if note is not None:  # Mermaid closes a note at `end note` wherever it stands
+            assert "end note" not in line.lower() or stripped == "end note", f"line {number}"
+            if stripped == "end note":
+                note = None
+            else:
+                note.append(decode(stripped).replace("\xa0", " "))
+            continue
         assert line == "  " * (len(stack)) + stripped or stripped in ("}", "--"), (
             f"indentation, line {number}"
         )
@@ -113,12 +133,15 @@ def parse_mermaid(text: str) -> ParsedMermaid:
             stack[-1].ends.append(m.group(1))
         elif m := re.fullmatch(rf"({ID}) --> ({ID}) : ({TEXT})", stripped):
             parsed.edges.append((m.group(1), m.group(2), decode(m.group(3))))
+        elif m := re.fullmatch(rf"note right of ({ID})", stripped):
+            note = parsed.notes.setdefault(m.group(1), [])
         elif re.fullmatch(ID, stripped):
             parsed.declared.append(stripped)
             stack[-1].members.append(stripped)
         else:
             pytest.fail(f"line {number} is not a form the checker knows: {line!r}")
     assert len(stack) == 1, "a `state X {` block is not closed"
+    assert note is None, "a note is not closed"
     return parsed
 
 
@@ -154,12 +177,25 @@ def test_mermaid_structure(name: str, machine: Machine) -> None:
     top = parsed.blocks[None]
     assert top.starts == [ids[machine.initial]]
     assert top.ends == [ids[s.name] for s in machine.states if s.kind == "final" and s.parent is None]
-    # one edge per transition, labelled like a counterexample step with the guard
+    # one edge per transition, labelled like a counterexample step with the guard (long ones by name)
+    legend = guard_legend(machine)
     expected = [
-        (ids[t.source], ids[t.target if t.target is not None else t.source], edge_label(machine, t))
+        (
+            ids[t.source],
+            ids[t.target if t.target is not None else t.source],
+            edge_label(machine, t, None, legend),
+        )
         for t in machine.transitions
     ]
     assert parsed.edges == expected
+    # the legend spells every short name out, beside the initial state
+    if legend:
+        assert list(parsed.notes) == [ids[machine.initial]]
+        assert parsed.notes[ids[machine.initial]] == [
+            line.strip() for line in ["guards:", *legend_lines(legend)]
+        ]
+    else:
+        assert parsed.notes == {}
 
 
 def test_mermaid_escapes_only_what_mermaid_misreads() -> None:
@@ -345,3 +381,110 @@ def test_all_skips_svg_with_a_note_when_graphviz_is_missing(
     explicit = runner.invoke(app, ["build", str(spec), "--target", "svg", "--out", str(tmp_path / "out2")])
     assert explicit.exit_code == 1
     assert "SW910" in explicit.stdout
+
+
+# --------------------------------------------------------------------------- long guards and cluster titles
+
+
+def test_long_guards_are_short_names_with_the_full_text_in_a_legend_and_tooltip() -> None:
+    machine = example("deploy_pipeline")
+    legend = guard_legend(machine)
+    assert list(legend.values()) == [f"g{n}" for n in range(1, len(legend) + 1)]
+    assert all(len(text) > GUARD_LIMIT for text in legend)
+    text = dot(machine)
+    labels = re.findall(r'label="((?:[^"\\]|\\.)*)"', text)
+    assert all(len(label) <= 2 * GUARD_LIMIT for label in labels[1:])  # labels[0] is the title + legend
+    for transition in machine.transitions:
+        full = edge_label(machine, transition)
+        shown = edge_label(machine, transition, None, legend)
+        if shown != full:
+            assert f"label={dot_quote(shown)}, tooltip={dot_quote(full)}" in text
+    assert set(re.findall(r"\[(g\d+)\]", text)) == set(legend.values())
+    assert labels[0].startswith("DeployPipeline\\nguards:\\l")
+    assert '[label="plan_ready [planned_changes == 0]"]' in text  # a short guard stays as written
+    flat = mermaid(machine)
+    assert "Planning --> Applying : plan_ready [g1]" in flat
+    assert "  note right of Planning\n    guards:\n    g1: planned_changes > 0 and" in flat
+
+
+def _title_boxes_and_curves(
+    dot_text: str,
+) -> tuple[dict[str, tuple[float, ...]], list[list[tuple[float, float]]]]:
+    """Graphviz's layout (`dot -Tjson`): each cluster title's box, and each edge's curve sampled as points."""
+    done = subprocess.run(["dot", "-Tjson"], input=dot_text.encode("utf-8"), capture_output=True, check=True)
+    layout = json.loads(done.stdout)
+    titles: dict[str, tuple[float, ...]] = {}
+    for item in layout.get("objects", []):
+        size = 14.0
+        for op in item.get("_ldraw_", []) if item.get("name", "").startswith("cluster_") else []:
+            size = op.get("size", size)
+            if op["op"] == "T":
+                (x, y), half = op["pt"], op["width"] / 2
+                titles[item["name"]] = (x - half, y - 0.25 * size, x + half, y + 0.85 * size)
+    curves: list[list[tuple[float, float]]] = []
+    for edge in layout.get("edges", []):
+        for op in edge.get("_draw_", []):
+            if op["op"] != "b":
+                continue
+            points, sampled = op["points"], []
+            for i in range(0, len(points) - 3, 3):
+                (ax, ay), (bx, by), (cx, cy), (dx, dy) = points[i : i + 4]
+                for k in range(33):
+                    t = k / 32
+                    w = ((1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t * t, t**3)
+                    sampled.append(
+                        (
+                            w[0] * ax + w[1] * bx + w[2] * cx + w[3] * dx,
+                            w[0] * ay + w[1] * by + w[2] * cy + w[3] * dy,
+                        )
+                    )
+            curves.append(sampled)
+    return titles, curves
+
+
+@pytest.mark.parametrize(("name", "machine"), SPECS, ids=[name for name, _ in SPECS])
+def test_dot_edges_do_not_run_across_cluster_titles(name: str, machine: Machine) -> None:
+    """Regression: centred titles of parallel regions were crossed by edges leaving the regions above."""
+    titles, curves = _title_boxes_and_curves(dot(machine))
+    assert len(titles) == sum(1 for s in machine.states if s.kind in ("compound", "parallel"))
+    crossing = [
+        cluster
+        for cluster, (x0, y0, x1, y1) in titles.items()
+        for curve in curves
+        if any(x0 <= x <= x1 and y0 <= y <= y1 for x, y in curve)
+    ]
+    assert crossing == []
+
+
+def test_dot_element_ids_name_every_state_and_transition_in_the_svg() -> None:
+    machine = example("deploy_pipeline")
+    done = run_dot(dot(machine, element_ids=True))
+    root = ET.fromstring(done.stdout)
+    ids = {g.get("id") for g in root.iter(f"{SVG}g")}
+    states = state_element_ids(machine)
+    assert set(states.values()) <= ids
+    assert {transition_element_id(i) for i in range(len(machine.transitions))} <= ids
+    assert dot(machine) == dot(machine, element_ids=False)
+    assert "id=" not in dot(machine)
+
+
+_GUARD_TEXT = st.text(st.characters(exclude_categories=["Cs", "Cc"]), max_size=120)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_GUARD_TEXT)
+def test_the_legend_keeps_every_character_and_a_note_never_closes_early(text: str) -> None:
+    legend = {text: "g1"}
+    lines = legend_lines(legend)
+    assert "".join(lines).replace(" ", "") == ("g1:" + " ".join(text.splitlines())).replace(" ", "")
+    assert all(len(line) <= LEGEND_WIDTH or " " not in line.strip() for line in lines)
+    spec = (
+        f'workflow W {{\n  context {{ tag: string = "" }}\n  events {{ go }}\n'
+        f"  initial state A {{ on go when tag == {format_string('x ' * 20 + text)} -> B  on go else -> B }}\n"
+        "  final state B\n}\n"
+    )
+    result = compile_text(spec)
+    if result.machine is None:  # text the front end refuses (SW018) is not a guard
+        return
+    parse_mermaid(mermaid(result.machine))  # the note closes only at its own `end note`
+    assert run_dot(dot(result.machine)).returncode == 0
