@@ -246,8 +246,7 @@ def _launch(program: Path) -> ServerHandle:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                cwd=directory,
-                start_new_session=True,  # a Ctrl-C meant for the caller reaches the server through stop()
+                cwd=directory,  # same process group: a Ctrl-C in the terminal stops the server too
             )
         except OSError as error:
             shutil.rmtree(directory, ignore_errors=True)
