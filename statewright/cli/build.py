@@ -7,6 +7,7 @@ listed in the run's `properties.artifacts`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -87,7 +88,8 @@ def build(
         verification = verification_of(report.run) if report.run is not None else None
         options = TargetOptions(source_name=report.name, extra=extra, verification=verification)
         for name, chosen in targets.items():
-            output = _generate(chosen, machine, options, report.name)
+            configured = {**report.config.target_options(name), **extra}  # `--option` wins
+            output = _generate(chosen, machine, replace(options, extra=configured), report.name)
             report.later.extend(output.diagnostics)
             if has_errors(output.diagnostics):
                 continue

@@ -13,7 +13,8 @@ from typing import Any
 from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, NO_INPUTS
 from statewright.cli.files import is_dir
 from statewright.cli.output import severity_counts
-from statewright.diagnostics import Diagnostic, Severity, has_errors
+from statewright.config import DEFAULT, Config, Suppression, apply, find_config, load_config, suppressions_of
+from statewright.diagnostics import CODES, Diagnostic, Severity, has_errors
 from statewright.diagnostics.render import SourceLookup
 from statewright.ir import Machine
 from statewright.pipeline import CompileResult, compile_path, discover
@@ -55,15 +56,28 @@ class FileReport:
     written: list[dict[str, str]] = field(default_factory=list)
     run: VerificationRun | None = None
     """The verification run of the input's machine (None when the front end failed)."""
+    config: Config = DEFAULT
+    """The input's `[tool.statewright]` (statewright.config), applied to its findings."""
+    config_problems: tuple[Diagnostic, ...] = ()
+    """What is wrong with that configuration (reported once per run, not per input)."""
+    suppressions: tuple[tuple[Suppression, ...], tuple[Diagnostic, ...]] = ((), ())
+    """The input's `# statewright: ignore[...]` comments, and the malformed ones as findings."""
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
-        """Return every finding about this input, sorted by place."""
-        return sorted_findings((*self.front, *self.later))
+        """Return every finding about this input, configuration and suppressions applied, sorted by place."""
+        table, malformed = self.suppressions
+        found = (*self.front, *self.later)
+        known = CODES.keys()
+        complete = self.run is not None
+        return sorted_findings(
+            apply(self.config, table, self.name, found, known=known, malformed=malformed, complete=complete)
+        )
 
     def ok(self, strict: bool) -> bool:
-        """Return True when nothing about this input fails the run."""
+        """Return True when nothing about this input fails the run (`strict` or the config's `strict`)."""
         found = self.diagnostics
+        strict = strict or self.config.strict
         return not has_errors(found) and not (strict and any(d.severity is Severity.WARNING for d in found))
 
     def to_dict(self, strict: bool) -> dict[str, Any]:
@@ -87,17 +101,26 @@ class Invocation:
     usage: list[Diagnostic] = field(default_factory=list)
     strict: bool = False
 
+    def config_problems(self) -> tuple[Diagnostic, ...]:
+        """Return what is wrong with the inputs' configuration files, each finding once."""
+        return sorted_findings(dict.fromkeys(d for r in self.reports for d in r.config_problems))
+
     def all(self) -> tuple[Diagnostic, ...]:
         """Return every finding of the run, run-level ones first, then by file and place."""
         per_file = [d for report in self.reports for d in report.diagnostics]
-        return (*self.plugin, *sorted_findings(self.usage), *per_file)
+        return (*self.plugin, *sorted_findings(self.usage), *self.config_problems(), *per_file)
 
     def exit_code(self) -> int:
-        """Apply the exit-code policy described in the `statewright.cli` package docstring."""
-        if has_errors(self.usage) or any(has_errors(r.front) for r in self.reports):
+        """Apply the exit-code policy described in the `statewright.cli` package docstring.
+
+        Bad configuration (SW060-SW063) is a usage error; a `strict = true` configuration
+        fails the inputs under it on warnings, as `--strict` fails every input.
+        """
+        usage = (*self.usage, *self.config_problems())
+        if has_errors(usage) or any(has_errors(r.front) for r in self.reports):
             return EXIT_USAGE
         everything = self.all()
-        if has_errors(everything):
+        if has_errors(everything) or any(not r.ok(self.strict) for r in self.reports):
             return EXIT_FINDINGS
         if self.strict and any(d.severity is Severity.WARNING for d in everything):
             return EXIT_FINDINGS
@@ -127,7 +150,9 @@ class Invocation:
         """Return the whole run as one JSON document."""
         return {
             "files": [r.to_dict(self.strict) for r in self.reports],
-            "diagnostics": [d.to_dict() for d in (*self.plugin, *sorted_findings(self.usage))],
+            "diagnostics": [
+                d.to_dict() for d in (*self.plugin, *sorted_findings(self.usage), *self.config_problems())
+            ],
             "summary": self.summary(),
         }
 
@@ -135,14 +160,32 @@ class Invocation:
 def compile_input(
     path: Path, rules: Sequence[Rule], max_bytes: int, strict: bool, smt_timeout_ms: int | None = None
 ) -> tuple[FileReport, Machine | None]:
-    """Compile one input and, when the front end succeeded, verify it."""
+    """Compile one input and, when the front end succeeded, verify it.
+
+    The input's configuration (`[tool.statewright]` above it) is read first: its `strict`
+    is the rules' strictness too, and it and the input's suppressions filter the report.
+    """
     from statewright.compiler.verify import verify
 
     result: CompileResult = compile_path(path, max_bytes=max_bytes)
-    report = FileReport(result.name, result.source, result.diagnostics)
+    config, problems = configuration_of(path)
+    strict = strict or config.strict
+    report = FileReport(
+        result.name, result.source, result.diagnostics, config=config, config_problems=problems
+    )
+    if result.source is not None:
+        report.suppressions = suppressions_of(result.source)
     if result.machine is not None and not has_errors(result.diagnostics):
         settings = {} if smt_timeout_ms is None else {SMT_TIMEOUT_SETTING: str(smt_timeout_ms)}
         context = RuleContext(strict=strict, settings=settings)
         report.run = context.run_for(result.machine)
         report.later.extend(verify(result.machine, rules, replace(context, run=report.run)))
     return report, result.machine
+
+
+def configuration_of(path: Path) -> tuple[Config, tuple[Diagnostic, ...]]:
+    """Return the configuration that governs the input `path` and what is wrong with it."""
+    found = find_config(path)
+    if found is None:
+        return DEFAULT, ()
+    return load_config(found, CODES.keys())

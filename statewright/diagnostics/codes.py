@@ -90,6 +90,59 @@ CONTROL_CHARACTER = Code(
     "carriage return (`\\t`, `\\n`, `\\r`), which no target can carry (XML forbids them)",
 )
 
+# --- SW060-SW069: configuration (`[tool.statewright]`) and inline suppressions -------
+CONFIG_UNREADABLE = Code(
+    "SW060",
+    "config-unreadable",
+    E,
+    "the configuration file cannot be read or is not valid TOML",
+    "fix the TOML syntax at the line shown (or the file's permissions and encoding: UTF-8)",
+)
+CONFIG_UNKNOWN_KEY = Code(
+    "SW061",
+    "config-unknown-key",
+    E,
+    "unknown key in `[tool.statewright]`",
+    "use only `select`, `ignore`, `severity`, `strict` and `options` (docs/CONFIGURATION.md)",
+)
+CONFIG_BAD_VALUE = Code(
+    "SW062",
+    "config-bad-value",
+    E,
+    "a configuration value has the wrong type",
+    "`select`/`ignore` are lists of code strings, `severity` maps codes to "
+    '"error"/"warning"/"info", `strict` is true or false, `options.TARGET` maps keys to '
+    "strings, numbers or booleans",
+)
+CONFIG_UNKNOWN_CODE = Code(
+    "SW063",
+    "config-unknown-code",
+    E,
+    "the configuration names a code no check reports",
+    "check the spelling (`statewright explain SW301`); a prefix such as `SW6` names a family",
+)
+SUPPRESSION_UNUSED = Code(
+    "SW065",
+    "unused-suppression",
+    Severity.WARNING,
+    "a `# statewright: ignore[...]` comment suppresses nothing",
+    "remove the code from the comment (or the whole comment): no finding with it points at this line",
+)
+SUPPRESSION_WITHOUT_REASON = Code(
+    "SW066",
+    "suppression-without-reason",
+    Severity.WARNING,
+    "a suppression gives no reason",
+    "say why after the brackets: `# statewright: ignore[SW601] the caller times out for us`",
+)
+SUPPRESSION_MALFORMED = Code(
+    "SW067",
+    "malformed-suppression",
+    Severity.WARNING,
+    "a suppression comment names no code, or a code no check reports",
+    "write `# statewright: ignore[SW601] reason` with one or more known codes in the brackets",
+)
+
 # --- SW1xx: names --------------------------------------------------------------
 DUPLICATE_STATE = Code(
     "SW101",
