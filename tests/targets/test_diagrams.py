@@ -23,19 +23,21 @@ from statewright.ir import Machine
 from statewright.pipeline import compile_text
 from statewright.plugins.api import TargetOptions
 from statewright.targets.diagrams import (
-    GUARD_LIMIT,
-    LEGEND_WIDTH,
     DotTarget,
     MermaidTarget,
     SvgTarget,
+    mermaid,
+    mermaid_ids,
+    mermaid_text,
+)
+from statewright.targets.statechart import (
+    GUARD_LIMIT,
+    LEGEND_WIDTH,
     dot,
     dot_quote,
     edge_label,
     guard_legend,
     legend_lines,
-    mermaid,
-    mermaid_ids,
-    mermaid_text,
     state_element_ids,
     transition_element_id,
 )

@@ -35,7 +35,7 @@ from statewright.pipeline import compile_text
 from statewright.plugins.api import TargetOptions
 from statewright.plugins.manager import get_plugin_manager
 from statewright.targets.asl import deployed
-from statewright.targets.diagrams import guard_legend, legend_lines
+from statewright.targets.statechart import guard_legend, legend_lines
 from statewright.testing.pytest_target.cases import step_source
 from statewright.testing.scenario import Send
 from tests.targets.bpmn.support import xsd_errors
