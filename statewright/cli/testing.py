@@ -28,9 +28,10 @@ from statewright.cli.interrupts import EXIT_INTERRUPTED, Interrupts, interruptib
 from statewright.cli.invocation import Invocation, compile_input, find_inputs
 from statewright.cli.options import MaxBytesOpt, PathsArg
 from statewright.cli.output import ReportFormat, make_console, plural, print_findings
-from statewright.diagnostics import Severity, has_errors
+from statewright.diagnostics import Diagnostic, Severity, has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES
 from statewright.plugins.manager import get_plugin_manager
+from statewright.report.sarif import sarif_log
 from statewright.testing.codes import ENGINE_UNAVAILABLE
 from statewright.testing.suite import SpecOutcome, TestOptions, test_machine
 
@@ -40,19 +41,36 @@ def test(
     paths: PathsArg,
     targets: Annotated[
         str,
-        typer.Option("--targets", help="Comma-separated engines to check: python, asl, bpmn."),
+        typer.Option(
+            "--targets",
+            metavar="ENGINES",
+            help="Comma-separated scenario engines: python (the reference), asl, bpmn, bpmn-engine, temporal",
+        ),
     ] = "python",
     max_examples: Annotated[
-        int, typer.Option("--max-examples", min=1, help="Hypothesis runs of the design state machine.")
+        int,
+        typer.Option(
+            "--max-examples", metavar="N", min=1, help="Hypothesis runs of the design state machine."
+        ),
     ] = 100,
-    steps: Annotated[int, typer.Option("--steps", min=1, help="Steps per run.")] = 25,
+    steps: Annotated[int, typer.Option("--steps", metavar="N", min=1, help="Steps per run.")] = 25,
     seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed repeats the same runs.")] = 0,
-    depth: Annotated[int, typer.Option("--depth", min=1, help="Longest path-covering scenario.")] = 16,
+    depth: Annotated[
+        int, typer.Option("--depth", metavar="N", min=1, help="Longest path-covering scenario.")
+    ] = 16,
     drawn: Annotated[
-        int, typer.Option("--drawn", min=0, help="Hypothesis scenarios per engine after the path ones.")
+        int,
+        typer.Option(
+            "--drawn", metavar="N", min=0, help="Hypothesis scenarios per engine after the path ones."
+        ),
     ] = 25,
     format: Annotated[
-        ReportFormat, typer.Option("--format", case_sensitive=False, help="Report form: text or json.")
+        ReportFormat,
+        typer.Option(
+            "--format",
+            case_sensitive=False,
+            help="Report form: text, concise (one line per finding), json or sarif (SARIF 2.1.0).",
+        ),
     ] = ReportFormat.TEXT,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
 ) -> int:
@@ -119,8 +137,16 @@ def _test(
         document = invocation.document()
         document["tests"] = [o.to_dict() for o in outcomes]
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    elif format is ReportFormat.SARIF:
+        log = sarif_log(
+            _test_findings(invocation),
+            root=Path.cwd(),
+            exit_code=code,
+            run_properties={"tests": [o.to_dict() for o in outcomes]},
+        )
+        text = json.dumps(log, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = _report(invocation, outcomes, options, chosen)
+        text = _report(invocation, outcomes, options, chosen, format)
     if interrupts.seen:
         _stop()
     sys.stdout.write(text)
@@ -128,13 +154,22 @@ def _test(
     return code
 
 
+def _test_findings(invocation: Invocation) -> tuple[Diagnostic, ...]:
+    """What `test` reports: errors and the tests' own findings (verification's belong to `check`)."""
+    return tuple(d for d in invocation.all() if d.severity is Severity.ERROR or d.code.startswith("SW98"))
+
+
 def _report(
-    invocation: Invocation, outcomes: list[SpecOutcome], options: TestOptions, chosen: tuple[str, ...]
+    invocation: Invocation,
+    outcomes: list[SpecOutcome],
+    options: TestOptions,
+    chosen: tuple[str, ...],
+    style: ReportFormat,
 ) -> str:
-    """The text report, rendered (not yet written)."""
+    """The text or concise report, rendered (not yet written)."""
     console = make_console()
     with console.capture() as captured:
-        _print_report(console, invocation, outcomes, options, chosen)
+        _print_report(console, invocation, outcomes, options, chosen, style)
     return captured.get()
 
 
@@ -144,11 +179,11 @@ def _print_report(
     outcomes: list[SpecOutcome],
     options: TestOptions,
     chosen: tuple[str, ...],
+    style: ReportFormat,
 ) -> None:
-    # The verification findings belong to `statewright check`; here only errors and the tests' own.
-    findings = tuple(d for d in invocation.all() if d.severity is Severity.ERROR or d.code.startswith("SW98"))
-    print_findings(console, findings, invocation.lookup(), ReportFormat.TEXT)
-    if findings:
+    findings = _test_findings(invocation)
+    print_findings(console, findings, invocation.lookup(), style)
+    if findings and style is ReportFormat.TEXT:
         console.print()
     for outcome in outcomes:
         console.print(_summary_line(outcome, options))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from statewright.runtime.errors import ConcurrentUpdate, StoreError, UnknownInstance
+from statewright.runtime.errors import ConcurrentUpdate, InstanceExists, StoreError, UnknownInstance
 from statewright.runtime.model import Commit, Instance, Record, Timer, Work
 
 _WHERE = "the in-memory machine's store"
@@ -40,7 +40,7 @@ class EphemeralStore:
         stored = self._instances.get(instance.id)
         if commit.expected_version == 0:
             if stored is not None:
-                raise ConcurrentUpdate(f"instance `{instance.id}` already exists")
+                raise InstanceExists.of(instance.id)
         elif stored is None:
             raise UnknownInstance(f"no instance `{instance.id}` in {_WHERE}")
         elif stored.version != commit.expected_version:

@@ -93,6 +93,21 @@ class ConcurrentUpdate(WorkflowError):
     code = CONFLICT
 
 
+class InstanceExists(ConcurrentUpdate):
+    """`start` named an instance id the store already holds; nothing was created.
+
+    A `ConcurrentUpdate` (two starters racing for one id is the same conflict),
+    with its own name so a caller can tell "choose another id" from "reload".
+    """
+
+    @classmethod
+    def of(cls, instance_id: str) -> InstanceExists:
+        """The error for `instance_id`, worded once for every store."""
+        return cls(
+            f"instance `{instance_id}` already exists; start it under another id (or none, for a fresh one)"
+        )
+
+
 class NotRunning(WorkflowError):
     """The instance takes no events in its status."""
 

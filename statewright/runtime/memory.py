@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 
-from statewright.runtime.errors import ConcurrentUpdate, StoreError, UnknownInstance
+from statewright.runtime.errors import ConcurrentUpdate, InstanceExists, StoreError, UnknownInstance
 from statewright.runtime.model import Commit, Instance, Record, Timer, Work
 from statewright.runtime.sqlite import encode_commit, read_instance, read_record
 
@@ -88,7 +88,7 @@ class MemoryStore:
             stored = state.instances.get(instance.id)
             if commit.expected_version == 0:
                 if stored is not None:
-                    raise ConcurrentUpdate(f"instance `{instance.id}` already exists")
+                    raise InstanceExists.of(instance.id)
             elif stored is None:
                 raise UnknownInstance(f"no instance `{instance.id}` in {_WHERE}")
             elif stored[0] != commit.expected_version:

@@ -47,7 +47,7 @@ from types import TracebackType
 from typing import Any, Literal, TypeAlias, TypeVar, cast, get_args
 
 from statewright.runtime import codec
-from statewright.runtime.errors import ConcurrentUpdate, StoreError, UnknownInstance
+from statewright.runtime.errors import ConcurrentUpdate, InstanceExists, StoreError, UnknownInstance
 from statewright.runtime.model import Commit, Instance, Record, Timer, TimerKind, Work, WorkKind, quick_init
 
 APPLICATION = "statewright-store"
@@ -542,7 +542,7 @@ class SQLiteStore:
                     (name, instance.version, encoded.instance),
                 )
             except sqlite3.IntegrityError:
-                raise ConcurrentUpdate(f"instance `{name}` already exists") from None
+                raise InstanceExists.of(name) from None
         else:
             cursor = conn.execute(
                 "UPDATE instances SET version = ?, data = ? WHERE id = ? AND version = ?",
@@ -621,7 +621,7 @@ class SQLiteStore:
         expected = commit.expected_version
         if expected == 0:
             if current is not None:
-                raise ConcurrentUpdate(f"instance `{name}` already exists")
+                raise InstanceExists.of(name)
         elif current is None:
             raise UnknownInstance(f"no instance `{name}` in {self._where}")
         elif current != expected:

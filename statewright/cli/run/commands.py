@@ -6,6 +6,7 @@ The command-line form, the subcommands and the exit codes are described in the
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from statewright.diagnostics.catalog.runtime import (
     LOG_DOES_NOT_REPLAY,
     PAYLOAD_INVALID,
 )
+from statewright.diagnostics.codes import UNKNOWN_EVENT
 from statewright.runtime import audit, codec
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import Request, initial_context
@@ -70,6 +72,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: flags shown as flags, not `<bool>`
 )
 
 SpecArg = Annotated[
@@ -242,9 +245,15 @@ def send(
 
 
 def _send(common: Common, instance_id: str, event: str, request: Offer) -> None:
-    """Send one event and show the steps it caused."""
+    """Send one event and show the steps it caused.
+
+    An event the spec does not declare is a mistake on the command line, not a
+    refusal by the workflow: SW103, exit 2, with the nearest declared names, and
+    nothing is written to the store (no audit record).
+    """
 
     def step(session: Session) -> list[str]:
+        _known_event(session.definition, event)
         fields = session.definition.payloads.get(event, ())
         data = _json_fields(request.data, "--data", fields, f"the payload of `{event}`")
         if request.key is not None:
@@ -301,6 +310,21 @@ def _json_fields(
 def _problem_notes(problems: Sequence[FieldProblem]) -> list[str]:
     """One note per field a payload or result gets wrong."""
     return [str(problem) for problem in problems]
+
+
+def _known_event(definition: Definition, event: str) -> None:
+    """Refuse, before anything is written, an event the spec does not declare (did-you-mean in the help)."""
+    if event in definition.events:
+        return
+    declared = [e.name for e in definition.machine.events]
+    near = difflib.get_close_matches(event, declared, n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(f'`{n}`' for n in near)}?" if near else UNKNOWN_EVENT.help
+    raise RunError(
+        UNKNOWN_EVENT,
+        f"`{event}` is not an event of {definition.name}; nothing was sent",
+        notes=[f"the events of {definition.name} are: {', '.join(declared)}"],
+        help=hint,
+    )
 
 
 def _event_notes(definition: Definition, event: str) -> list[str]:
