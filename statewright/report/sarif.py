@@ -14,6 +14,10 @@ flow with one thread-flow location per event, and is repeated as a plain list
 in the result's `properties.counterexample`; a witness (a concrete context) is
 `properties.witness`.
 
+Every result carries `partialFingerprints` (`report/fingerprints.py`: the code, the
+file and the names the finding is about, never its line), so code scanning keeps one
+alert per finding across runs and unrelated edits.
+
 Findings that concern no source file — a plugin that failed to load, an
 unknown target on the command line — are not code-scanning results: they are
 reported as tool configuration or execution notifications of the invocation.
@@ -34,6 +38,7 @@ from urllib.parse import quote
 
 from statewright import __version__
 from statewright.diagnostics import CODES, Code, Diagnostic, Severity
+from statewright.report.fingerprints import FINGERPRINT_KEY, fingerprints
 from statewright.source import NO_SPAN, Span
 
 SARIF_VERSION = "2.1.0"
@@ -235,12 +240,16 @@ def sarif_log(
         invocation["toolConfigurationNotifications"] = configuration
     if execution:
         invocation["toolExecutionNotifications"] = execution
+    results = [_result(f, rule_index[f.code], root) for f in on_files]
+    uris = [artifact_location(f.file, root)["uri"] for f in on_files]
+    for result, key in zip(results, fingerprints(zip(on_files, uris, strict=True)), strict=True):
+        result["partialFingerprints"] = {FINGERPRINT_KEY: key}
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "invocations": [invocation],
         "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, rule_index[f.code], root) for f in on_files],
+        "results": results,
     }
     if run_properties:
         run["properties"] = dict(run_properties)
