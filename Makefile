@@ -37,7 +37,8 @@ venv: $(STAMP)
 # The tests run these real checkers on every generated definition, and evaluate Zeebe FEEL
 # conditions with a real FEEL interpreter (see tests/tools.py).
 $(TOOLS_STAMP): Makefile
-	npm install --silent --no-audit --no-fund --prefix $(TOOLS) asl-validator@4 bpmnlint@11 @bpmn-io/feelin@6 bpmn-engine@25
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) asl-validator@4 bpmnlint@11 @bpmn-io/feelin@6 bpmn-engine@25 bpmn-js@18 bpmn-auto-layout@1 @vscode/vsce@3
+	npm install --silent --no-audit --no-fund --prefix editors/vscode
 	touch $@
 
 tools: $(TOOLS_STAMP)
