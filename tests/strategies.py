@@ -500,6 +500,19 @@ def checkpoints() -> S[ast.CheckpointState]:
 
 
 @cache
+def requirements() -> S[ast.Requirements]:
+    """Return `requirements { key: value }` blocks, any key with every way of writing a value."""
+    keys = identifiers()
+    item = st.one_of(
+        build(ast.Requirement, keys, st.just("word"), word=identifiers()),
+        build(ast.Requirement, keys, st.just("duration"), amount=durations()),
+        build(ast.Requirement, keys, st.just("rate"), amount=st.integers(0, 10**6), unit=identifiers()),
+        build(ast.Requirement, keys, st.just("number"), amount=st.integers(0, 10**6)),
+    )
+    return build(ast.Requirements, small_tuples(item))
+
+
+@cache
 def header_items() -> S[ast.WorkflowItem]:
     """Return the workflow items that are not states."""
     return st.one_of(
@@ -509,6 +522,7 @@ def header_items() -> S[ast.WorkflowItem]:
         contexts(),
         build(ast.Invariant, expressions()),
         events(),
+        requirements(),
     )
 
 

@@ -17,6 +17,7 @@ from statewright.compiler.lower_items import (
     lower_retry,
 )
 from statewright.compiler.lower_patterns import lower_approval, lower_checkpoint, lower_saga
+from statewright.compiler.lower_requirements import lower_requirements
 from statewright.compiler.lower_saga_exits import lower_saga_exits
 from statewright.compiler.lowerctx import Declared, LoweringContext
 from statewright.compiler.typecheck import ERROR_INPUTS, Inputs, TType, TypeChecker
@@ -71,6 +72,7 @@ def lower(workflow: ast.Workflow, file: str) -> tuple[ir.Machine | None, tuple[D
         scope=header.scope,
         source=file,
         span=workflow.span,
+        requirements=header.requirements,
     )
     return lower_saga_exits(machine, ctx.saga_failed), diagnostics
 
@@ -104,6 +106,7 @@ class _Header:
         self.scope: str | None = None
         self.context: tuple[ir.ContextField, ...] = ()
         self.invariants: tuple[ir.Invariant, ...] = ()
+        self.requirements: ir.Requirements | None = None
 
 
 def _lower_header(ctx: LoweringContext, workflow: ast.Workflow) -> _Header:
@@ -125,6 +128,8 @@ def _lower_header(ctx: LoweringContext, workflow: ast.Workflow) -> _Header:
                 _declare_events(ctx, item)
             case ast.Invariant():
                 invariants.append(item)
+            case ast.Requirements(span=span) if ctx.once(seen, "requirements", span, "`requirements` block"):
+                header.requirements = lower_requirements(ctx, item)
     payloads = {
         event: {f.name: TType(f.type.name, f.type.members) for f in fields}
         for event, fields in ctx.payloads.items()

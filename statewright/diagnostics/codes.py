@@ -238,6 +238,29 @@ EMIT_NEEDS_PAYLOAD = Code(
     "an `emit` carries no data: give the payload fields defaults, or send the event from outside",
 )
 
+UNKNOWN_REQUIREMENT = Code(
+    "SW126",
+    "unknown-requirement",
+    E,
+    "a `requirements` block names something that is not a requirement",
+    "the keys are durability, hosting, longest_run, volume, human_steps, language and vendor_lock "
+    "(LANGUAGE.md, \"Requirements\")",
+)
+BAD_REQUIREMENT_VALUE = Code(
+    "SW127",
+    "bad-requirement-value",
+    E,
+    "a requirement's value is not one it takes",
+    "write one of the values the message lists; durations as `90d`, volumes as `100/s`",
+)
+REQUIREMENT_OUT_OF_RANGE = Code(
+    "SW128",
+    "requirement-out-of-range",
+    E,
+    "a requirement's duration or volume is zero or past the limit",
+    "a `longest_run` is between 1ms and 100 years; a `volume` is at least 1 per s, m, h or d",
+)
+
 # --- SW2xx: types ----------------------------------------------------------------
 TYPE_MISMATCH = Code("SW201", "type-mismatch", E, "operand types do not fit the operator")
 GUARD_NOT_BOOL = Code("SW202", "guard-not-bool", E, "guard or invariant is not a boolean expression")

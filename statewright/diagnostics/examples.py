@@ -108,9 +108,9 @@ EXAMPLES: Mapping[str, Example] = MappingProxyType(
         "SW123": _E("state Route {\n  always when amount > 5 -> Big\n  on cancel -> Cancelled\n}"),
         "SW124": _E("parallel P { ... done when ready -> Next }"),
         "SW125": _E("events { note(text: string) }\n...\non go -> B { emit note }"),
-        "SW126": _E("requirements { speed fast }"),
-        "SW127": _E("requirements { durability sometimes }"),
-        "SW128": _E("requirements { longest_run 0s }"),
+        "SW126": _E("requirements { durabilty: machine_loss }   # misspelt key"),
+        "SW127": _E("requirements { hosting: cloud }   # serverless, managed, self_hosted or either"),
+        "SW128": _E("requirements { longest_run: 0s }"),
         # --- SW2xx: types ---
         "SW201": _E(
             'on submit when amount > "100" -> Review', "compare values of one type: `amount > 100.00`"
@@ -209,12 +209,14 @@ EXAMPLES: Mapping[str, Example] = MappingProxyType(
         "SW805": _E(
             "region R { final state Done }   # reachable, but the parallel is always left before its join"
         ),
-        "SW810": _E("requirements { durability strong longest_run 30d }   # statewright ranks the engines"),
+        "SW810": _E(
+            "requirements { durability: machine_loss, longest_run: 30d }   # statewright ranks the engines"
+        ),
         "SW811": _E("a workflow without a `requirements { ... }` block"),
         "SW812": _E(
-            "requirements { longest_run 5y hosting self vendor_lock none ... }   # no engine meets all"
+            "requirements { hosting: serverless, vendor_lock: avoid }   # serverless engines are one vendor's"
         ),
-        "SW813": _E("requirements { human_steps none }   # but the workflow has an approval"),
+        "SW813": _E("requirements { human_steps: no }   # but the workflow has an approval"),
         # --- SW9xx: plugins and the command line ---
         "SW900": _E("an installed plugin whose module raises ImportError when statewright loads it"),
         "SW901": _E("statewright build order.wf -t pyhton -o out"),

@@ -662,8 +662,35 @@ class Comment:
     span: Span = _span()
 
 
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """`key: value` in a `requirements` block, kept as written; lowering checks key and value.
+
+    `kind` is how the value was written: a `word` (`machine_loss`, `yes`), a `duration`
+    (`90d`, `amount` in milliseconds), a `rate` (`100/s`: `amount` 100, `unit` "s") or a
+    bare `number` (`amount`; never valid, reported with a hint).
+    """
+
+    key: str
+    kind: Literal["word", "duration", "rate", "number"]
+    word: str | None = None
+    amount: int | None = None
+    unit: str | None = None
+    span: Span = _span()
+    key_span: Span = _span()
+    value_span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Requirements:
+    """`requirements { key: value ... }`: what the workflow needs from its engine."""
+
+    items: tuple[Requirement, ...]
+    span: Span = _span()
+
+
 WorkflowItem: TypeAlias = (
-    Version | Doc | ScopeDecl | Context | Invariant | Events | StateDecl | Reject | Ignore
+    Version | Doc | ScopeDecl | Context | Invariant | Events | StateDecl | Reject | Ignore | Requirements
 )
 
 

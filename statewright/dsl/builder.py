@@ -307,6 +307,48 @@ class Builder(Transformer[Token, Any]):
         (expr,) = _parts(children)
         return ast.Invariant(expr, self._span(children))
 
+    # ------------------------------------------------------------------ requirements
+
+    def requirements(self, children: list[Any]) -> ast.Requirements:
+        return ast.Requirements(tuple(_parts(children)), self._span(children))
+
+    def requirement(self, children: list[Any]) -> ast.Requirement:
+        key, value = _parts(children)
+        assert isinstance(value, ast.Requirement)
+        return dataclasses.replace(
+            value, key=str(key), span=self._span(children), key_span=self._tok_span(key)
+        )
+
+    def requirement_word(self, children: list[Any]) -> ast.Requirement:
+        (word,) = children
+        span = self._tok_span(word)
+        return ast.Requirement("", "word", word=str(word), span=span, value_span=span)
+
+    def requirement_duration(self, children: list[Any]) -> ast.Requirement:
+        (token,) = children
+        span = self._tok_span(token)
+        return ast.Requirement("", "duration", amount=self.duration(token), span=span, value_span=span)
+
+    def requirement_rate(self, children: list[Any]) -> ast.Requirement:
+        count, op, unit = children
+        written = str(unit)
+        if str(op) != "/":
+            written = ""  # reported here; lowering skips a rate without a unit
+            self._sink().report(
+                codes.BAD_REQUIREMENT_VALUE,
+                f"`{count}{op}{unit}` is not a volume",
+                self._span(children),
+                help="write a volume as COUNT/PERIOD: `100/s`, `20/m`, `500/h`, `1000/d`",
+            )
+        span = self._span(children)
+        amount = self.integer(count)
+        return ast.Requirement("", "rate", amount=amount, unit=written or None, span=span, value_span=span)
+
+    def requirement_number(self, children: list[Any]) -> ast.Requirement:
+        (token,) = children
+        span = self._tok_span(token)
+        return ast.Requirement("", "number", amount=self.integer(token), span=span, value_span=span)
+
     # ------------------------------------------------------------------ context
 
     def context(self, children: list[Any]) -> ast.Context:

@@ -70,6 +70,7 @@ Node: TypeAlias = (
     | ast.CheckpointItem
     | ast.Field
     | ast.EventDecl
+    | ast.Requirement
     | ast.Action
 )
 """Anything the printer lays out as one item (a line, or a block of lines)."""
@@ -268,6 +269,8 @@ def _layout(node: Node) -> Layout:
             return _braced("context", fields)
         case ast.Events(events=events):
             return _braced("events", events)
+        case ast.Requirements(items=items):
+            return _braced("requirements", items)
         case ast.Entry(actions=actions) | ast.Exit(actions=actions):
             keyword = "entry" if isinstance(node, ast.Entry) else "exit"
             return f"{keyword} {_action(actions[0])}" if len(actions) == 1 else _braced(keyword, actions)
@@ -334,7 +337,21 @@ def _line(node: Node) -> str:
             return f"prompt {format_string(text)}"
         case ast.Assignee(approver=approver):
             return f"assignee {_approver(approver)}"
+        case ast.Requirement():
+            return f"{node.key}: {_requirement_value(node)}"
     raise TypeError(f"cannot format {type(node).__name__}")
+
+
+def _requirement_value(node: ast.Requirement) -> str:
+    """A requirement's value as canonically written: `90d`, `100/s`, `machine_loss`."""
+    match node.kind:
+        case "duration":
+            return format_duration(node.amount or 0)
+        case "rate":
+            return f"{node.amount}/{node.unit}"
+        case "number":
+            return str(node.amount)
+    return node.word or ""
 
 
 def _field(node: ast.Field) -> str:

@@ -17,6 +17,8 @@ diffs; this form keeps those diffs to what changed:
   order; the IR itself stays explicit (one refusal per pair).
 - `source` keeps the file's name only: output must not depend on the directory
   it was built from.
+- no `requirements`: they only choose an engine (`statewright check`), and
+  nothing an instance does depends on them.
 - everything else as `json_form.to_data` encodes it, in its order.
 
 The text is ASCII JSON laid out one state, transition, event, field, ... a
@@ -71,7 +73,9 @@ def dump(machine: Machine) -> str:
     `\\n`, `\\u...`), so only JSON's structural quotes are left unescaped, and
     JSON never puts three of those in a row. No spec text can close the literal.
     """
-    portable = replace(machine, source=PurePath(machine.source).name if machine.source else "")
+    portable = replace(
+        machine, source=PurePath(machine.source).name if machine.source else "", requirements=None
+    )
     data = _without_spans(json_form.to_data(portable))
     data[_REJECTS] = _runs(data[_REJECTS])
     lines = ["{"]

@@ -6,11 +6,13 @@ hash, not only by name and `version`: a spec edited without bumping `version`
 runtime refuses to run the old instance on it (SW976). Positions, the file name
 and `doc` strings change nothing an instance does, so they are left out: moving
 a spec, reformatting it, adding a comment or rewording a doc keeps the identity,
+and so does the `requirements` block (it chooses an engine; an instance runs the same
+on any),
 and the `.wf` compiled and the IR a generated module embeds (`ir/embedded.py`,
 which drops positions and directories) hash alike.
 
 The text hashed is the IR's JSON data (`json_form.to_data`) with every `span`
-and `doc` member and the `source` left out, written canonically (sorted keys, no
+and `doc` member, the machine's `requirements` and the `source` left out, written canonically (sorted keys, no
 spaces, ASCII), so the hash is the same on every machine and Python version.
 """
 
@@ -39,7 +41,7 @@ def identity(machine: Machine) -> str:
     return PREFIX + hashlib.sha256(canonical(machine).encode("ascii")).hexdigest()
 
 
-_LEFT_OUT = frozenset({"span", "doc"})
+_LEFT_OUT = frozenset({"span", "doc", "requirements"})
 
 
 def _without_spans(value: Any) -> Any:

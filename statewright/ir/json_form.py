@@ -1,7 +1,8 @@
 """The IR's JSON form: a deterministic encoding and a schema-checked decoding.
 
 Every IR dataclass becomes a JSON object whose keys follow the dataclass field
-order, every field present (null or [] when unset).  Expression nodes carry a
+order, every field present (null or [] when unset), except the machine's
+`requirements`, added later and written only when declared.  Expression nodes carry a
 `node` tag and actions an `action` tag; exact decimals become
 `{"decimal": "1.50"}`, so they never mix with ints or strings; spans become
 `{"line", "column", "end_line", "end_column"}`.  The machine starts with
@@ -62,7 +63,17 @@ def dump(machine: ir.Machine) -> str:
     hundreds of MiB; here each object is joined once, from its members' texts.
     """
     names = ("ir_version", *(name for name in _field_names(ir.Machine) if name != "ir_version"))
-    return _object_text([(_key(name), getattr(machine, name)) for name in names], 0) + "\n"
+    members = [
+        (_key(name), getattr(machine, name))
+        for name in names
+        if name not in _OPTIONAL or getattr(machine, name) is not None
+    ]
+    return _object_text(members, 0) + "\n"
+
+
+_OPTIONAL = ("requirements",)
+"""The machine's members added to IR version 2 after it was published: written only when set, so
+the JSON of a machine without them is byte for byte what it was; the schema lists them as optional."""
 
 
 _INDENTS = ["\n" + "  " * level for level in range(64)]
@@ -177,6 +188,10 @@ def _encode_object(value: Any) -> dict[str, Any]:
         data[tag[0]] = tag[1]
     for name in _field_names(type(value)):
         data[name] = _encode(getattr(value, name))
+    if type(value) is ir.Machine:
+        for name in _OPTIONAL:
+            if data[name] is None:
+                del data[name]
     return data
 
 

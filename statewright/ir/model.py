@@ -32,19 +32,24 @@ __all__ = [
     "Call",
     "Checkpoint",
     "ContextField",
+    "Durability",
     "Emit",
     "Event",
     "EventKind",
     "Expr",
     "FieldType",
+    "Hosting",
     "In",
     "InputScope",
     "Invariant",
     "Invoke",
     "Jitter",
+    "Language",
     "Lit",
     "Machine",
+    "RateUnit",
     "Reject",
+    "Requirements",
     "RetryPolicy",
     "Routing",
     "Saga",
@@ -60,6 +65,8 @@ __all__ = [
     "UnaryOp",
     "Value",
     "Var",
+    "VendorLock",
+    "Volume",
     "input_of",
 ]
 
@@ -465,6 +472,49 @@ class Checkpoint:
     span: Span = _span()
 
 
+# --------------------------------------------------------------------------- requirements
+
+Durability: TypeAlias = Literal["none", "process_crash", "machine_loss", "zone_loss"]
+"""What an instance must survive: nothing; its process crashing (state on a local disk);
+losing its machine (replicated state); losing an availability zone (multi-zone state)."""
+Hosting: TypeAlias = Literal["serverless", "managed", "self_hosted", "either"]
+"""Who runs what: serverless (no servers of the team's, workers included); managed (a vendor
+runs the engine, the team may run workers); self_hosted (the team runs everything); either."""
+Language: TypeAlias = Literal["python", "typescript", "javascript", "java", "go", "dotnet", "any"]
+"""The language the team writes its handlers (activities, job workers, task code) in."""
+VendorLock: TypeAlias = Literal["avoid", "accept"]
+"""Whether running only on one vendor's service is acceptable."""
+RateUnit: TypeAlias = Literal["s", "m", "h", "d"]
+"""The period of a volume: per second, minute, hour or day."""
+
+
+@dataclass(frozen=True, slots=True)
+class Volume:
+    """Instances started per period at peak (`100/s` is count 100 per "s")."""
+
+    count: int
+    per: RateUnit
+
+
+@dataclass(frozen=True, slots=True)
+class Requirements:
+    """What the workflow needs from the engine that runs it (`requirements { }`); None: not declared.
+
+    Read only by the engine recommendation (`statewright check`): nothing an instance
+    does depends on it, so it is not part of the definition's identity (`identity.py`)
+    nor of the IR generated code embeds (`embedded.py`).
+    """
+
+    durability: Durability | None = None
+    hosting: Hosting | None = None
+    longest_run_ms: int | None = None
+    volume: Volume | None = None
+    human_steps: bool | None = None
+    language: Language | None = None
+    vendor_lock: VendorLock | None = None
+    span: Span = _span()
+
+
 # --------------------------------------------------------------------------- the machine
 
 
@@ -489,6 +539,8 @@ class Machine:
     source: str = ""
     ir_version: int = IR_VERSION
     span: Span = _span()
+    requirements: Requirements | None = None
+    """Declared non-functional requirements; the JSON form leaves the member out when None."""
 
     def state(self, name: str) -> State:
         """Return the state called `name` (KeyError when there is none)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import fields, is_dataclass
+from dataclasses import fields, is_dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, get_args, get_type_hints
@@ -163,6 +163,8 @@ _DEFINITIONS: dict[str, type] = {
     "approvalLevel": ir.ApprovalLevel,
     "approval": ir.Approval,
     "checkpoint": ir.Checkpoint,
+    "requirements": ir.Requirements,
+    "volume": ir.Volume,
 }
 
 
@@ -183,7 +185,8 @@ def test_schema_root_lists_the_machine_fields_with_the_version_first() -> None:
     published = schema()
     names = [f.name for f in fields(ir.Machine) if f.name != "ir_version"]
     assert list(published["properties"]) == ["ir_version", *names]
-    assert published["required"] == ["ir_version", *names]
+    optional = ["requirements"]  # added to version 2 later: written only when declared
+    assert published["required"] == ["ir_version", *(name for name in names if name not in optional)]
     assert published["additionalProperties"] is False
 
 
@@ -235,6 +238,11 @@ def _literal_values(cls: type, field: str) -> list[str]:
         ("rejectKind", ir.Reject, "kind"),
         ("eventKind", ir.Event, "kind"),
         ("routing", ir.Approval, "routing"),
+        ("durability", ir.Requirements, "durability"),
+        ("hosting", ir.Requirements, "hosting"),
+        ("language", ir.Requirements, "language"),
+        ("vendorLock", ir.Requirements, "vendor_lock"),
+        ("rateUnit", ir.Volume, "per"),
     ],
 )
 def test_schema_enums_match_the_ir_literals(definition: str, cls: type, field: str) -> None:
@@ -277,8 +285,26 @@ def test_dump_layout() -> None:
     assert '"key": "k-\\"1\\""' in text
     assert list(json.loads(text)) == [
         "ir_version",
-        *(f.name for f in fields(ir.Machine) if f.name != "ir_version"),
+        *(f.name for f in fields(ir.Machine) if f.name not in ("ir_version", "requirements")),
     ]
+
+
+def test_requirements_are_written_only_when_declared() -> None:
+    """A machine without requirements dumps as before (no member); declared ones round trip."""
+    plain = _tiny()
+    assert '"requirements"' not in dump(plain)
+    assert "requirements" not in to_data(plain)
+    declared = replace(
+        plain,
+        requirements=ir.Requirements(
+            durability="machine_loss", longest_run_ms=86_400_000, volume=ir.Volume(5, "m"), human_steps=True
+        ),
+    )
+    text = dump(declared)
+    assert list(json.loads(text))[-1] == "requirements"
+    assert json.loads(text) == to_data(declared)
+    _VALIDATOR.validate(to_data(declared))
+    assert load(text) == declared
 
 
 def test_transition_json_shape() -> None:

@@ -480,7 +480,7 @@ _COMMON = {
     ast.HardTimeout,
     ast.SoftTimeout,
 }
-_HEADER = {ast.Version, ast.Doc, ast.ScopeDecl, ast.Context, ast.Invariant, ast.Events}
+_HEADER = {ast.Version, ast.Doc, ast.ScopeDecl, ast.Context, ast.Invariant, ast.Events, ast.Requirements}
 _COVERAGE: dict[str, tuple[st.SearchStrategy[Any], set[type], set[type]]] = {
     # name: (strategy, node types whose optional fields it must fill both ways, node types it must reach)
     "expressions": (strategies.expressions(), _LITERALS | _EXPRESSIONS | {ast.MemberRef}, set()),
@@ -520,6 +520,7 @@ _COVERAGE: dict[str, tuple[st.SearchStrategy[Any], set[type], set[type]]] = {
         {ast.CheckpointState, ast.Prompt, ast.Assignee},
         {ast.Outcome} | _COMMON,
     ),
+    "requirements": (strategies.requirements(), {ast.Requirements, ast.Requirement}, set()),
     "workflows": (strategies.workflows(), {ast.Workflow}, _HEADER | _STATE_KINDS),
 }
 _NODE_TYPES = {
