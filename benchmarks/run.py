@@ -67,6 +67,7 @@ BENCHMARKS = (
         ("--sizes", "1000,10000,50000", "--repeats", "3"),
         ("--sizes", "300,1000", "--repeats", "1", "--no-external"),
     ),
+    Benchmark("lsp", "benchmarks.lsp_latency", ("--edits", "30"), ("--edits", "5")),
 )
 
 
