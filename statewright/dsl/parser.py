@@ -8,6 +8,7 @@ lark's `match_examples`, the way lark names errors in its own grammar loader.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -16,7 +17,9 @@ from typing import Any
 from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from statewright.diagnostics import Diagnostic, codes
+from statewright.diagnostics.model import Related
 from statewright.dsl import ast
+from statewright.dsl.braces import unclosed_brace
 from statewright.dsl.builder import MAX_DEPTH, Builder, DepthExceededError, Sink
 from statewright.dsl.syntax_errors import SYNTAX_ERRORS, SyntaxErrorLabel
 from statewright.source import SourceText, Span
@@ -55,6 +58,31 @@ class _Parser:
         )
         self.lock = threading.Lock()
         self._terminals = {t.name: t for t in self.lark.terminals}
+        self._signatures: dict[Signature | None, str] | None = None
+
+    def signatures(self, parse_example: Callable[[str], Any]) -> dict[Signature | None, str]:
+        """Each labelled mistake's signature (`_signature`), from its examples, computed on first use.
+
+        `match_examples` compares whole parser states, so a labelled mistake is
+        only recognised where the surrounding text leaves the parser exactly as
+        the example did (`initial state A {` is not `state A {`). The signature
+        recognises the same mistake anywhere: the same unexpected token where the
+        parser accepts the same terminals. A signature two labels share names
+        neither.
+        """
+        if self._signatures is None:
+            found: dict[Signature | None, str] = {}
+            shared: set[Signature | None] = set()
+            for label in SYNTAX_ERRORS:
+                for example in label.examples:
+                    try:
+                        parse_example(example)
+                    except UnexpectedInput as error:
+                        signature = _signature(error)
+                        if found.setdefault(signature, label.key) != label.key:
+                            shared.add(signature)
+            self._signatures = {k: v for k, v in found.items() if k is not None and k not in shared}
+        return self._signatures
 
     def describe_terminal(self, name: str) -> str:
         """Return how a terminal reads in an error message (`->`, a name, ...)."""
@@ -233,6 +261,17 @@ def _syntax_diagnostic(parser: _Parser, source: SourceText, error: UnexpectedInp
     if at_end:
         end = len(source.text.rstrip())
         closing = "RBRACE" in expected
+        opening = unclosed_brace(source.text) if closing else None
+        if opening is not None:
+            return Diagnostic.of(
+                codes.UNEXPECTED_EOF,
+                "this `{` is never closed: the file ends before its `}`",
+                source.name,
+                source.span(opening, opening + 1),
+                label="opened here",
+                help="add the `}` that ends this block (by the indentation, it is this one that is missing)",
+                related=(Related(source.name, source.span(end, end), "the file ends here"),),
+            )
         return Diagnostic.of(
             codes.UNEXPECTED_EOF,
             "file ends before the workflow is complete" + (": a `}` is missing" if closing else ""),
@@ -279,4 +318,19 @@ def _label(parser: _Parser, source: SourceText, error: UnexpectedInput) -> Synta
         # ParserState, not a number) with `%d` when comparing accepts: match again
         # without the accepts comparison, which never reaches that line.
         key = error.match_examples(parse_example, examples, token_type_match_fallback=True, use_accepts=False)
+    if not isinstance(key, str):
+        key = parser.signatures(parse_example).get(_signature(error))
     return labels.get(key) if isinstance(key, str) else None
+
+
+Signature = tuple[str, frozenset[str]]
+"""A syntax error's kind: the unexpected token's type and the terminals the parser would accept there."""
+
+
+def _signature(error: UnexpectedInput) -> Signature | None:
+    """What kind of mistake `error` is, independent of what surrounds it (None for a lexical error)."""
+    token: Token | None = getattr(error, "token", None)
+    accepts = getattr(error, "accepts", None) or getattr(error, "expected", None)
+    if token is None or not accepts:
+        return None
+    return (token.type, frozenset(accepts))

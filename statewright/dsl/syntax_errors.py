@@ -63,7 +63,14 @@ SYNTAX_ERRORS: tuple[SyntaxErrorLabel, ...] = (
         "state-body-without-braces",
         "a state's items go inside `{ ... }`",
         "write `state A { on go -> B }`",
-        ("workflow W { state A on go -> B }", "workflow W { state A timeout 5s -> B }"),
+        (
+            "workflow W { state A on go -> B }",
+            "workflow W { state A timeout 5s -> B }",
+            "workflow W { initial state A on go -> B }",
+            "workflow W { initial state A invoke x }",
+            "workflow W { state A invoke x }",
+            "workflow W { initial state A timeout 5s -> B }",
+        ),
     ),
     SyntaxErrorLabel(
         "item-outside-state",
@@ -103,7 +110,14 @@ SYNTAX_ERRORS: tuple[SyntaxErrorLabel, ...] = (
         "assignment-in-guard",
         "`=` assigns; comparisons use `==`",
         "write `when x == 1`",
-        ("workflow W { state A { on go when x = 1 -> B } }", "workflow W { invariant x = 1 }"),
+        (
+            "workflow W { state A { on go when x = 1 -> B } }",
+            "workflow W { initial state A { on go when x = 1 -> B } }",
+            "workflow W { state P { initial state A { on go when x = 1 -> B } } }",
+            "workflow W { state A { always when x = 1 -> B } }",
+            "workflow W { initial state A { always when x = 1 -> B } }",
+            "workflow W { invariant x = 1 }",
+        ),
     ),
     SyntaxErrorLabel(
         "chained-comparison",
@@ -213,6 +227,17 @@ SYNTAX_ERRORS: tuple[SyntaxErrorLabel, ...] = (
         "data is read one level deep: `event.FIELD`, `result.FIELD`, `error.name`",
         "payload, result and error fields are flat: write `event.amount`",
         ("workflow W { invariant event.a.b > 1 }", "workflow W { invariant result. > 1 }"),
+    ),
+    SyntaxErrorLabel(
+        "one-event-per-ignore",
+        "`ignore` and `reject` name one event each",
+        'write one per line: `ignore a` and `ignore b` (`reject a "why"` and `reject b "why"`)',
+        (
+            "workflow W { state A { ignore a, b } }",
+            "workflow W { initial state A { ignore a, b } }",
+            'workflow W { state A { reject a, b "no" } }',
+            'workflow W { initial state A { reject a, b "no" } }',
+        ),
     ),
     SyntaxErrorLabel(
         "events-without-braces",
