@@ -13,11 +13,15 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from lark import Lark, Token, UnexpectedInput
+from lark import Lark, Token, UnexpectedCharacters, UnexpectedToken
 from lark.lexer import PatternRE, PatternStr
 
 from statewright.dsl.parser import grammar_text
+
+MAX_SKIPS = 200
+"""Unexpected tokens skipped (panic-mode recovery) before the cursor; past that, nothing is offered."""
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ALTERNATIVES = re.compile(r"^\(\?:([A-Za-z_|]+)\)$")
@@ -61,7 +65,12 @@ def keywords() -> frozenset[str]:
 
 
 def expected_at(text: str, offset: int) -> Expected:
-    """Say what the grammar accepts at `offset` of `text`, ignoring a word being typed there."""
+    """Say what the grammar accepts at `offset` of `text`, ignoring a word being typed there.
+
+    A syntax error before `offset` is recovered from (a missing name is assumed, else the
+    offending token is dropped, as an LALR parser's panic mode does), so a half-written
+    line above does not silence completion below it.
+    """
     offset = max(0, min(offset, len(text)))
     start = offset
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
@@ -69,16 +78,41 @@ def expected_at(text: str, offset: int) -> Expected:
     prefix = text[:start]
     parser = _interactive()
     previous: str | None = None
+    accepts: set[str] = set()
     with parser.lock:
         interactive = parser.lark.parse_interactive(prefix)
-        try:
-            for token in interactive.iter_parse():
-                previous = str(token) if isinstance(token, Token) else previous
-            accepts: set[str] = interactive.accepts()  # type: ignore[no-untyped-call]
-        except UnexpectedInput as error:
-            at_error = getattr(error, "interactive_parser", None)
-            accepts = at_error.accepts() if at_error is not None else set()
-        except Exception:  # a lexer or parser state lark cannot continue from: offer nothing
-            accepts = set()
+        for _ in range(MAX_SKIPS):
+            try:
+                for token in interactive.iter_parse():
+                    previous = str(token) if isinstance(token, Token) else previous
+                accepts = interactive.accepts()  # type: ignore[no-untyped-call]
+                break
+            except (UnexpectedCharacters, UnexpectedToken) as error:
+                interactive = getattr(error, "interactive_parser", None) or interactive
+                previous = None
+                if isinstance(error, UnexpectedToken) and _insert_name(interactive, error):
+                    previous = str(error.token)
+                    continue
+                state = interactive.lexer_thread.state
+                if state is None:
+                    break
+                at = state.line_ctr.char_pos
+                if at <= (error.pos_in_stream or 0):  # the lexer did not move past it: skip one character
+                    state.line_ctr.feed(prefix[at : at + 1])
+            except Exception:  # a state lark cannot continue from: offer nothing
+                break
     found = sorted({word for name in accepts for word in parser.words.get(name, ())})
     return Expected(tuple(found), "NAME" in accepts, previous)
+
+
+def _insert_name(interactive: Any, error: UnexpectedToken) -> bool:
+    """Where a name is missing (`on go -> }`), pretend it was written and feed the token again."""
+    token = error.token
+    if token.type in ("NAME", "$END") or "NAME" not in (error.expected or ()):
+        return False
+    try:
+        interactive.feed_token(Token("NAME", "_"))
+        interactive.feed_token(token)
+    except UnexpectedToken:
+        return False  # the token is dropped: parse on from here
+    return True

@@ -91,7 +91,9 @@ def _event(found: Definition, index: Index) -> str:
         parts.append("payload: " + ", ".join(f"`{f.name}: {type_text(f.type)}`" for f in node.payload))
     handlers = index.handlers.get(found.name, ())
     if handlers:
-        parts.append("handled in: " + ", ".join(f"`{name}`" for name in handlers))
+        states = ", ".join(f"`{name}`" for name in dict.fromkeys(state for state, _ in handlers))
+        lines = "\n".join(f"- `{state}`: `{line}`" for state, line in handlers)
+        parts.append(f"handled in: {states}\n\n{lines}")
     else:
         parts.append("no state handles it")
     return "\n\n".join(parts)

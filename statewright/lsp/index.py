@@ -58,8 +58,8 @@ class Index:
 
     definitions: tuple[Definition, ...]
     uses: tuple[Use, ...]
-    handlers: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Event name -> the states that decide it (transitions, rejects, ignores), in source order."""
+    handlers: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    """Event name -> (state, the transition, reject or ignore deciding it there), in source order."""
 
     def at(self, offset: int) -> Use | None:
         """Return the occurrence covering character `offset` (its end included), if any."""
@@ -91,7 +91,7 @@ def build_index(workflow: ast.Workflow, source: SourceText) -> Index:
     fields = {d.name for d in walker.definitions if d.kind == "field"}
     known = [u for u in walker.uses if u.kind != "field" or u.name in fields]  # others: enum members
     uses = tuple(sorted(known, key=lambda u: (u.span.offset, u.span.end_offset)))
-    handlers = {name: tuple(dict.fromkeys(states)) for name, states in walker.handlers.items()}
+    handlers = {name: tuple(lines) for name, lines in walker.handlers.items()}
     return Index(tuple(walker.definitions), uses, handlers)
 
 
@@ -102,7 +102,7 @@ class _Walker:
         self.source = source
         self.definitions: list[Definition] = []
         self.uses: list[Use] = []
-        self.handlers: dict[str, list[str]] = {}
+        self.handlers: dict[str, list[tuple[str, str]]] = {}
 
     def define(
         self,
@@ -165,7 +165,7 @@ class _Walker:
         elif isinstance(item, ast.Transition):
             if item.error is None:
                 self.use("event", item.event, item.event_span)
-                self.decides(item.event, state)
+                self.decides(item.event, state, item.span)
             self.use("state", item.target, item.target_span)
             if item.guard is not None:
                 self.expr(item.guard)
@@ -173,7 +173,7 @@ class _Walker:
         elif isinstance(item, ast.Reject | ast.Ignore):
             if item.event != "*":
                 self.use("event", item.event, self.word(item.span, item.event, len("reject")))
-                self.decides(item.event, state)
+                self.decides(item.event, state, item.span)
         elif isinstance(item, ast.Entry | ast.Exit):
             self.actions(item.actions)
         elif isinstance(item, ast.HardTimeout | ast.Always | ast.Outcome):
@@ -197,10 +197,11 @@ class _Walker:
             if item.escalate_state is not None:
                 self.use("state", item.escalate_state, item.escalate_span)
 
-    def decides(self, event: str, state: str | None) -> None:
-        """Record that `state` decides `event` (for hover on an event)."""
+    def decides(self, event: str, state: str | None, span: Span) -> None:
+        """Record that `state` decides `event` with the item at `span` (for hover on an event)."""
         if state is not None:
-            self.handlers.setdefault(event, []).append(state)
+            line = self.source.text[span.offset : span.end_offset].split("\n", 1)[0].strip()
+            self.handlers.setdefault(event, []).append((state, line.removesuffix("{").strip()))
 
     def actions(self, actions: tuple[ast.Action, ...] | None) -> None:
         """Walk the actions of a block: `set` targets and values, `emit` events."""

@@ -12,7 +12,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.conftest import example_files
-from tests.lsp.conftest import open_document, replace_text, uri_of
+from tests.lsp.conftest import diagnostics_for, open_document, replace_text, uri_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -89,3 +89,31 @@ async def test_columns_are_utf16_code_units(client: LanguageClient) -> None:
         start == len(line[: line.index("x")].encode("utf-16-le")) // 2
         or start == len(line[: line.index("Nowhere")].encode("utf-16-le")) // 2
     )
+
+
+async def test_incremental_edits_after_wide_characters_land_where_the_client_means(
+    client: LanguageClient,
+) -> None:
+    uri = uri_of("incremental.wf")
+    text = INCOMPLETE.replace("  events { go, stop }", '  doc "😀😀"\n  events { go, stop }')
+    await open_document(client, uri, text)
+    # insert ` -> Nowhere` style damage right after the emoji string, addressed in UTF-16 units
+    line = text.splitlines()[1]
+    after_string = len(line.encode("utf-16-le")) // 2
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(
+                        start=types.Position(line=1, character=after_string),
+                        end=types.Position(line=1, character=after_string),
+                    ),
+                    text=" ->",
+                )
+            ],
+        )
+    )
+    found = await diagnostics_for(client, uri)
+    assert [d.code for d in found][:1] == ["SW010"], found
+    assert found[0].range.start == types.Position(line=1, character=after_string + 1)

@@ -182,7 +182,7 @@ async def test_completion_offers_keywords_and_names(client: LanguageClient) -> N
     assert isinstance(found, types.CompletionList)
     labels = {item.label for item in found.items}
     assert {"Draft", "Review", "Done"} <= labels  # names from the last version that parsed
-    item_start = position_of(typing, "  state Review", delta=2)
+    item_start = position_of(typing, "  final state", delta=2)  # below the half-written line
     keywords = await client.text_document_completion_async(
         types.CompletionParams(text_document=doc(uri), position=item_start)
     )
