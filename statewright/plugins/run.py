@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from statewright.ir import Machine
+from statewright.plugins.review import Review
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -72,3 +73,5 @@ class Verification:
     exhaustive: frozenset[tuple[str, str]] = frozenset()
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Room for facts a third-party rule wants to hand its own target."""
+    review: Review | None = None
+    """The validation summary, known risks and findings (`statewright build` fills it, for `report`)."""
