@@ -2,17 +2,20 @@
 
 `analyze` runs read-equivalent checks (size, NULs, bad code points), parse and
 lower on the buffer's text; `verify_findings` runs the registered rules on the
-machine, which is the slow part and runs off the server's event loop. Both
-return values; neither raises for any text.
+machine, which is the slow part and runs off the server's event loop; `report`
+applies the file's `[tool.statewright]` configuration and inline suppressions as
+`check` does. All return values; none raises for any text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from statewright.compiler.verify import verify
-from statewright.diagnostics import Diagnostic, codes, has_errors
+from statewright.config import DEFAULT, Config, apply, find_config, load_config, suppressions_of
+from statewright.diagnostics import CODES, Diagnostic, codes, has_errors
 from statewright.lsp.index import Index, build_index
 from statewright.lsp.positions import Encoding, LineIndex
 from statewright.pipeline import CompileResult, compile_source, decode_source
@@ -63,11 +66,40 @@ def analyze(name: str, text: str, encoding: Encoding = "utf-16", max_chars: int 
 
 
 def verify_findings(
-    analysis: Analysis, rules: Sequence[Rule], smt_timeout_ms: int = LSP_SMT_TIMEOUT_MS
+    analysis: Analysis, rules: Sequence[Rule], strict: bool = False, smt_timeout_ms: int = LSP_SMT_TIMEOUT_MS
 ) -> tuple[Diagnostic, ...]:
     """Run the verification rules on the buffer's machine, as `statewright check` does."""
     machine = None if analysis.result is None else analysis.result.machine
     if machine is None or not analysis.verifiable:
         return ()
-    context = RuleContext(settings={SMT_TIMEOUT_SETTING: str(smt_timeout_ms)})
+    context = RuleContext(strict=strict, settings={SMT_TIMEOUT_SETTING: str(smt_timeout_ms)})
     return tuple(verify(machine, rules, replace(context, run=context.run_for(machine))))
+
+
+def configuration(name: str) -> Config:
+    """The `[tool.statewright]` governing a buffer saved at path `name` (the defaults for unsaved ones).
+
+    What is wrong with that configuration is `check`'s to report (it names `pyproject.toml`,
+    not the buffer), so it is not returned here.
+    """
+    path = Path(name)
+    if not path.is_absolute():
+        return DEFAULT
+    found = find_config(path)
+    return DEFAULT if found is None else load_config(found, CODES.keys())[0]
+
+
+def report(analysis: Analysis, rules: Sequence[Rule], config: Config = DEFAULT) -> tuple[Diagnostic, ...]:
+    """Every finding `statewright check` gives the buffer: front end and rules, configured and suppressed."""
+    later = verify_findings(analysis, rules, strict=config.strict)
+    table, malformed = ((), ()) if analysis.source is None else suppressions_of(analysis.source)
+    kept = apply(
+        config,
+        table,
+        analysis.name,
+        (*analysis.front, *later),
+        known=CODES.keys(),
+        malformed=malformed,
+        complete=analysis.verifiable,
+    )
+    return tuple(sorted(kept, key=lambda d: (*d.sort_key(), d.severity.rank)))

@@ -30,7 +30,7 @@ from pygls.uris import to_fs_path
 
 from statewright import __version__
 from statewright.lsp import actions, completion, findings, formatting, hover, navigation, outline
-from statewright.lsp.analysis import Analysis, analyze, verify_findings
+from statewright.lsp.analysis import Analysis, analyze, configuration, report
 from statewright.lsp.index import Index
 from statewright.lsp.navigation import RefusedError
 from statewright.lsp.positions import Encoding
@@ -107,9 +107,8 @@ class StatewrightServer(LanguageServer):
 
         def work() -> tuple[Analysis, list[types.Diagnostic]]:
             analysis = analyze(_name(uri), text, encoding)
-            found = (*analysis.front, *verify_findings(analysis, rules))
-            ordered = sorted(found, key=lambda d: (*d.sort_key(), d.severity.rank))
-            return analysis, [findings.to_protocol(analysis, uri, d) for d in ordered]
+            found = report(analysis, rules, configuration(analysis.name))
+            return analysis, [findings.to_protocol(analysis, uri, d) for d in found]
 
         analysis, published = await asyncio.get_running_loop().run_in_executor(self.worker, work)
         document = self.workspace.text_documents.get(uri)

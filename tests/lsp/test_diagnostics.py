@@ -117,3 +117,18 @@ async def test_incremental_edits_after_wide_characters_land_where_the_client_mea
     found = await diagnostics_for(client, uri)
     assert [d.code for d in found][:1] == ["SW010"], found
     assert found[0].range.start == types.Position(line=1, character=after_string + 1)
+
+
+async def test_configuration_and_inline_suppressions_apply_as_in_check(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.statewright]\nignore = ["SW311"]\n', "utf-8")
+    text = INCOMPLETE.replace("    timeout 1h -> Done\n", "").replace(
+        "  state B {", "  state B {  # statewright: ignore[SW601] a person answers, by design"
+    )
+    path = tmp_path / "configured.wf"
+    path.write_text(text, "utf-8")
+    found = await open_document(client, path.as_uri(), text)
+    codes = [d.code for d in found]
+    assert "SW311" not in codes and "SW601" not in codes
+    assert sorted((d.code, d.range.start.line, d.range.start.character) for d in found) == check_codes(path)
