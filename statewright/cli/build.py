@@ -83,9 +83,13 @@ def build(
         invocation.reports.append(report)
         if has_errors(invocation.usage) or machine is None or has_errors(report.diagnostics):
             continue
-        from statewright.compiler.verify.result import verification_of  # z3 once there is a machine
+        from statewright.report.review import reviewed_verification  # z3 once there is a machine
 
-        verification = verification_of(report.run) if report.run is not None else None
+        verification = (
+            reviewed_verification(report.run, rules, report.diagnostics, report.name)
+            if report.run is not None
+            else None
+        )
         options = TargetOptions(source_name=report.name, extra=extra, verification=verification)
         for name, chosen in targets.items():
             configured = {**report.config.target_options(name), **extra}  # `--option` wins

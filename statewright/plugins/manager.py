@@ -44,6 +44,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "statewright.testing.pytest_target",
     "statewright.targets.asl",
     "statewright.targets.bpmn",
+    "statewright.targets.report",
     "statewright.compiler.verify.rules.structure",
     "statewright.compiler.verify.rules.emits",
     "statewright.compiler.verify.rules.guards",
