@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from statewright import ir
 from statewright.runtime import codec
@@ -55,7 +55,8 @@ def failure(definition: Definition, call: ActivityCall, error: BaseException) ->
     retried = call.kind != "do" and retries.retryable(policy_of(definition, call.state), name)
     if isinstance(error, ApplicationError) and (error.non_retryable or retried):
         return error
-    return ApplicationError(message, type=name, non_retryable=not retried)
+    category = error.category if isinstance(error, ApplicationError) else ApplicationErrorCategory.UNSPECIFIED
+    return ApplicationError(message, type=name, non_retryable=not retried, category=category)
 
 
 def checked_result(definition: Definition, call: ActivityCall, returned: object) -> dict[str, Any] | None:
@@ -93,7 +94,10 @@ def define(definition: Definition, action: str, implementation: Implementation) 
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            raise failure(definition, call, error) from error
+            converted = failure(definition, call, error)
+            if converted is error:
+                raise
+            raise converted from error
         return checked_result(definition, call, returned)
 
     run.__name__ = run.__qualname__ = f"statewright_{action}"

