@@ -6,6 +6,12 @@ for `--format text`, one line per file for `concise`, under the top-level
 `"validation"` key for `json`, and in the run's `properties.validation` for
 `sarif`. The text forms omit it when no verification rule is registered at all
 (there is nothing to summarise); the JSON and SARIF forms always carry it.
+
+Then each file's engine recommendation (`report/recommendation.py`): the engines
+that fit its `requirements` block and its design, ranked, or what to declare
+when it has none; under `"recommendation"` in JSON, as SARIF notes (SW810-SW813)
+and in the run's `properties.recommendation`; the text forms show it beside the
+validation summary (so not without rules either).
 """
 
 from __future__ import annotations
@@ -33,6 +39,13 @@ from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.diagnostics import has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES
 from statewright.plugins.manager import get_plugin_manager
+from statewright.report.recommendation import (
+    Recommendation,
+    recommend,
+    recommendation_findings,
+    render_recommendation,
+    render_recommendation_concise,
+)
 from statewright.report.sarif import sarif_log
 from statewright.report.summary import Summary, summarize
 
@@ -51,23 +64,32 @@ def check(
     files, problems = find_inputs(paths)
     invocation = Invocation(plugin=manager.diagnostics, usage=problems, strict=strict)
     summaries: list[Summary] = []
+    recommendations: list[Recommendation] = []
     for path in files:
         report, machine = compile_input(path, rules, max_bytes, strict, smt_timeout)
         invocation.reports.append(report)
         if machine is not None and not has_errors(report.front):
             summaries.append(summarize(machine, rules, report.diagnostics, report.name, report.run, strict))
+            recommendations.append(recommend(machine))
     validation = [summary.to_dict() for summary in summaries]
     if format is ReportFormat.JSON:
         document: dict[str, Any] = invocation.document()
         document["validation"] = validation
+        document["recommendation"] = [rec.to_dict() for rec in recommendations]
         emit_json(document)
     elif format is ReportFormat.SARIF:
         emit_json(
             sarif_log(
-                invocation.all(),
+                [
+                    *invocation.all(),
+                    *(note for rec in recommendations for note in recommendation_findings(rec)),
+                ],
                 root=Path.cwd(),
                 exit_code=invocation.exit_code(),
-                run_properties={"validation": validation},
+                run_properties={
+                    "validation": validation,
+                    "recommendation": [rec.to_dict() for rec in recommendations],
+                },
             )
         )
     else:
@@ -76,6 +98,7 @@ def check(
         _print_invocation(
             invocation,
             shown,
+            recommendations if rules else [],
             format,
             f"checked {plural(len(invocation.reports), 'file')}: {problems_text(counts)}",
         )
@@ -83,9 +106,13 @@ def check(
 
 
 def _print_invocation(
-    invocation: Invocation, summaries: list[Summary], style: ReportFormat, summary: str
+    invocation: Invocation,
+    summaries: list[Summary],
+    recommendations: list[Recommendation],
+    style: ReportFormat,
+    summary: str,
 ) -> None:
-    """Print a run's findings, the validation summaries and one summary line (text or concise)."""
+    """Print a run's findings, the validation summaries, the engine recommendations and one summary line."""
     console = make_console()
     findings = invocation.all()
     print_findings(console, findings, invocation.lookup(), style)
@@ -94,5 +121,10 @@ def _print_invocation(
     if summaries:
         print_validation(console, summaries, style)
         if style is ReportFormat.TEXT:
+            console.print()
+    for rec in recommendations:
+        concise = style is ReportFormat.CONCISE
+        console.print(Text(render_recommendation_concise(rec) if concise else render_recommendation(rec)))
+        if not concise:
             console.print()
     console.print(Text(summary, style="bold"))

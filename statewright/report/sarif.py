@@ -60,6 +60,7 @@ _FAMILIES = (
     ("SW5", "sagas"),
     ("SW6", "waits"),
     ("SW7", "retries"),
+    ("SW81", "recommendation"),
     ("SW8", "parallel"),
     ("SW90", "tool"),
     ("SW9", "targets"),

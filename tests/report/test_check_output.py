@@ -89,11 +89,12 @@ def test_concise_has_one_validation_line_per_file(tmp_path: Path, monkeypatch: p
     path = tmp_path / "good.wf"
     path.write_text(GOOD, "utf-8")
     lines = run("check", "--format", "concise", path).stdout.splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 4
     assert lines[0].startswith(f"{path}:3:3: TSC311 warning")
     assert lines[1].startswith(f"{path}: validation INCOMPLETE: reachability NOT RUN,")
     assert "completeness WARN" in lines[1]
-    assert lines[2] == "checked 1 file: 0 errors, 1 warning"
+    assert lines[2] == "engine recommendation for Good: none (no requirements declared, SW811)"
+    assert lines[3] == "checked 1 file: 0 errors, 1 warning"
 
 
 def test_json_carries_validation_next_to_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,7 +103,7 @@ def test_json_carries_validation_next_to_summary(tmp_path: Path, monkeypatch: py
     path.write_text(GOOD, "utf-8")
     (tmp_path / "bad.wf").write_text("workflow W {\n  initial state A { on go -> }\n}\n", "utf-8")
     document = json.loads(run("check", "--format", "json", tmp_path).stdout)
-    assert list(document) == ["files", "diagnostics", "summary", "validation"]
+    assert list(document) == ["files", "diagnostics", "summary", "validation", "recommendation"]
     (validation,) = document["validation"]  # the file with a syntax error was not verified
     assert (validation["file"], validation["workflow"], validation["verdict"]) == (
         str(path),

@@ -257,7 +257,9 @@ def test_check_format_sarif(tmp_path: Path, with_rule: None, monkeypatch: pytest
     log = json.loads(result.stdout)
     assert_valid(log)
     (run,) = log["runs"]
-    (found,) = run["results"]
+    found, note = run["results"]  # the finding, then the engine recommendation's note
+    assert note["ruleId"] == "SW811"
+    assert (note["level"], note["locations"][0]["physicalLocation"]["region"]["startLine"]) == ("note", 1)
     assert found["ruleId"] == "TSS398"
     location = found["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "specs/good.wf", "uriBaseId": "%SRCROOT%"}

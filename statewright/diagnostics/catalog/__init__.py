@@ -10,6 +10,7 @@ Families (the front end's SW0xx-SW2xx are in `statewright.diagnostics.codes`):
 
 - `structure` SW3xx, `guards` SW4xx, `sagas` SW5xx, `waits` SW6xx, `retries` SW7xx,
   `parallel` SW8xx: the verification rules;
+- `recommendation` SW810-SW819: the engine recommendation of `check`;
 - `command` SW900-SW909 and SW912: plugins, crashed rules, the command line;
 - `targets` SW910-SW919, `asl` SW920-SW939, `bpmn` SW940-SW955: code generation;
 - `runtime` SW960-SW979: runtime refusals and failures;
@@ -29,6 +30,7 @@ from statewright.diagnostics.catalog import (
     command,
     guards,
     parallel,
+    recommendation,
     retries,
     runtime,
     sagas,
@@ -45,6 +47,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     waits,
     retries,
     parallel,
+    recommendation,
     command,
     targets,
     asl,
