@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -53,6 +54,12 @@ def test_vsix_is_built_and_holds_the_grammar_and_the_client(tmp_path: Path) -> N
 def test_manifest_points_at_files_that_exist_and_starts_statewright_lsp() -> None:
     manifest = json.loads((EXTENSION / "package.json").read_text("utf-8"))
     assert (EXTENSION / manifest["main"]).exists()
+    node = shutil.which("node")
+    assert node is not None, "node is not installed (see .ci/run)"
+    checked = subprocess.run(
+        [node, "--check", manifest["main"]], cwd=EXTENSION, capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
     for grammar in manifest["contributes"]["grammars"]:
         assert (EXTENSION / grammar["path"]).exists()
     for language in manifest["contributes"]["languages"]:
