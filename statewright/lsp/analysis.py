@@ -16,6 +16,7 @@ from pathlib import Path
 from statewright.compiler.verify import verify
 from statewright.config import DEFAULT, Config, apply, find_config, load_config, suppressions_of
 from statewright.diagnostics import CODES, Diagnostic, codes, has_errors
+from statewright.diagnostics.catalog.command import INTERNAL_ERROR
 from statewright.lsp.index import Index, build_index
 from statewright.lsp.positions import Encoding, LineIndex
 from statewright.pipeline import CompileResult, compile_source, decode_source
@@ -103,3 +104,20 @@ def report(analysis: Analysis, rules: Sequence[Rule], config: Config = DEFAULT) 
         complete=analysis.verifiable,
     )
     return tuple(sorted(kept, key=lambda d: (*d.sort_key(), d.severity.rank)))
+
+
+def checked(
+    name: str, text: str, rules: Sequence[Rule], encoding: Encoding = "utf-16"
+) -> tuple[Analysis, tuple[Diagnostic, ...]]:
+    """Analyse and report one buffer; an unexpected failure is one SW909 finding, never an exception.
+
+    This is what runs on every (debounced) keystroke, so a bug anywhere below must not
+    leave the editor with stale findings or stop the server.
+    """
+    try:
+        analysis = analyze(name, text, encoding)
+        return analysis, report(analysis, rules, configuration(name))
+    except Exception as exc:  # a bug in statewright: say so in the editor, keep serving
+        message = f"statewright failed on this buffer: {type(exc).__name__}: {exc}"
+        crash = Diagnostic.of(INTERNAL_ERROR, message, name, NO_SPAN)
+        return Analysis(name, text, LineIndex(text, encoding), None, None, (crash,), None), (crash,)

@@ -6,6 +6,7 @@ import re
 
 from lsprotocol import types
 
+from statewright.dsl import ast
 from statewright.dsl.expect import keywords
 from statewright.lsp.index import Index
 from statewright.lsp.positions import LineIndex
@@ -62,8 +63,20 @@ def rename(index: Index, lines: LineIndex, uri: str, offset: int, new_name: str)
         raise RefusedError(f"`{new_name}` is a keyword of the language and cannot name a {use.kind}")
     if new_name != use.name and index.definition(use.kind, new_name) is not None:
         raise RefusedError(f"a {use.kind} named `{new_name}` already exists")
+    if use.kind == "field" and new_name in _enum_members(index):
+        raise RefusedError(f"`{new_name}` is an enum value: in a guard it would stop meaning that value")
     edits = [
         types.TextEdit(range=lines.range(u.span.offset, u.span.end_offset), new_text=new_name)
         for u in index.occurrences(use.kind, use.name)
     ]
     return types.WorkspaceEdit(changes={uri: edits})
+
+
+def _enum_members(index: Index) -> frozenset[str]:
+    """Every value the context's enum fields declare (a bare name in a guard may mean one)."""
+    return frozenset(
+        member
+        for found in index.definitions
+        if isinstance(found.node, ast.Field) and isinstance(found.node.type, ast.EnumType)
+        for member in found.node.type.members
+    )

@@ -30,7 +30,7 @@ from pygls.uris import to_fs_path
 
 from statewright import __version__
 from statewright.lsp import actions, completion, findings, formatting, hover, navigation, outline
-from statewright.lsp.analysis import Analysis, analyze, configuration, report
+from statewright.lsp.analysis import Analysis, analyze, checked
 from statewright.lsp.index import Index
 from statewright.lsp.navigation import RefusedError
 from statewright.lsp.positions import Encoding
@@ -106,8 +106,7 @@ class StatewrightServer(LanguageServer):
         text, encoding, rules = document.source, self.encoding, self.rules
 
         def work() -> tuple[Analysis, list[types.Diagnostic]]:
-            analysis = analyze(_name(uri), text, encoding)
-            found = report(analysis, rules, configuration(analysis.name))
+            analysis, found = checked(_name(uri), text, rules, encoding)
             return analysis, [findings.to_protocol(analysis, uri, d) for d in found]
 
         analysis, published = await asyncio.get_running_loop().run_in_executor(self.worker, work)

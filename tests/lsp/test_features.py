@@ -130,6 +130,19 @@ async def test_rename_edits_every_occurrence_and_refuses_bad_names(client: Langu
             )
 
 
+async def test_rename_refuses_a_field_name_an_enum_value_already_means(client: LanguageClient) -> None:
+    uri = uri_of("rename_enum.wf")
+    text = SPEC.replace(
+        "    tries: int >= 0 = 0\n", "    tries: int >= 0 = 0\n    tier: enum { gold, silver } = gold\n"
+    )
+    await open_document(client, uri, text)
+    at = position_of(text, "tries:")
+    with pytest.raises(JsonRpcException, match="enum value"):
+        await client.text_document_rename_async(
+            types.RenameParams(text_document=doc(uri), position=at, new_name="gold")
+        )
+
+
 async def test_outline_nests_states(client: LanguageClient) -> None:
     nested = SPEC.replace(
         "  final state Done\n", "  state Outer {\n    initial state Inner\n  }\n  final state Done\n"
