@@ -249,6 +249,10 @@ class _Weighing:
         self.score += points
         self.reasons.append(reason)
 
+    def penalise(self, points: int, loss: str) -> None:
+        self.score -= points
+        self.losses.append(loss)
+
 
 def _assess(engine: Engine, req: ir.Requirements, design: DesignFacts) -> EngineFit:
     weighing = _Weighing()
@@ -385,12 +389,12 @@ def _volume(engine: Engine, req: ir.Requirements, design: DesignFacts, w: _Weigh
                 "SQLite file commits (docs/PERFORMANCE.md)"
             )
         elif steps > SQLITE_COMFORTABLE:
-            w.prefer(-1, f"volume {written}: {shown}, little headroom on one SQLite file")
+            w.penalise(1, f"volume {written}: {shown}, little headroom on one SQLite file")
         else:
             w.prefer(1, f"volume {written}: {shown}, well within one SQLite file")
     elif engine.id == "stepfunctions-standard" and rate > STANDARD_START_RATE:
-        w.prefer(
-            -1,
+        w.penalise(
+            1,
             f"volume {written}: past the default StartExecution refill of {STANDARD_START_RATE}/s; "
             "ask AWS to raise the quota",
         )
@@ -447,8 +451,8 @@ def _history(engine: Engine, design: DesignFacts, w: _Weighing) -> None:
     if not design.loops:
         return
     if engine.id == "stepfunctions-standard":
-        w.prefer(
-            -1,
+        w.penalise(
+            1,
             f"loops: an execution fails past {STANDARD_HISTORY:,} history events (SW930/SW931); "
             "a long-lived loop must continue in a new execution",
         )
