@@ -412,8 +412,9 @@ class StatewrightWorkflow:
     def _failure(self, work: Work, failure: ActivityError) -> tuple[str, str]:
         """The error name and message of an activity's final failure, as the engine names them."""
         cause = failure.cause
-        if isinstance(cause, ApplicationError):
-            return cause.type or type(cause).__name__, cause.message
+        if isinstance(cause, ApplicationError):  # the raw message: the converter fills in an empty one
+            said = cause.failure.message if cause.failure is not None else cause.message
+            return cause.type or type(cause).__name__, said
         if isinstance(cause, ActivityTimeout) and cause.type == TimeoutType.HEARTBEAT:
             state = self.definition.states.get(work.state or "")
             beat = state.invoke.heartbeat_ms if state is not None and state.invoke is not None else None

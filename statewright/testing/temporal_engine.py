@@ -364,12 +364,15 @@ class _Desk:
         attempt = _Attempt(call, info.activity_id, asyncio.get_running_loop().create_future())
         mine = self.waiting.setdefault(info.workflow_id or "", {})
         mine[f"{info.activity_id}@{info.attempt}"] = attempt
-        while True:
-            done, _ = await asyncio.wait({attempt.answer}, timeout=BEAT_S)
-            if done:
-                break
-            if attempt.beating:
-                activity.heartbeat()
+        try:
+            while True:
+                done, _ = await asyncio.wait({attempt.answer}, timeout=BEAT_S)
+                if done:
+                    break
+                if attempt.beating:
+                    activity.heartbeat()
+        except asyncio.CancelledError:  # a silenced attempt Temporal timed out: expected, not a warning
+            raise ApplicationError("cancelled", category=ApplicationErrorCategory.BENIGN) from None
         outcome = attempt.answer.result()
         if isinstance(outcome, BaseException):
             raise outcome

@@ -198,6 +198,18 @@ def test_an_error_the_policy_does_not_retry_is_caught_at_once_with_its_message(t
     drive(temporal_address, body)
 
 
+def test_an_empty_failure_message_stays_empty(temporal_address: str) -> None:
+    """Temporal's converter fills an empty message in; the runtime's `error.message` stays ''."""
+
+    async def body(handle: WorkflowHandle[Any, Snapshot], desk: Desk) -> None:
+        await send(handle, "go", amount=3)
+        await desk.answer("check", Declined(""))
+        result = await handle.result()
+        assert result.active == ["Failed"] and result.context["why"] == ""
+
+    drive(temporal_address, body, {"why": "unset"})
+
+
 def test_a_result_that_does_not_fit_is_result_invalid(temporal_address: str) -> None:
     async def body(handle: WorkflowHandle[Any, Snapshot], desk: Desk) -> None:
         await send(handle, "go", amount=3)
