@@ -19,7 +19,7 @@ SOURCES := statewright tests benchmarks
 OUT ?= build
 
 .DEFAULT_GOAL := test
-.PHONY: venv tools demo test lint typecheck unit fmt clean distclean bench bench-quick
+.PHONY: venv tools demo test lint typecheck unit fmt clean distclean bench bench-quick screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ unit: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/pytest -n auto
 
 test: lint typecheck unit
+
+# The pictures the README shows (docs/images/): bpmn-js and the design report in chromium.
+screenshots: $(STAMP) $(TOOLS_STAMP)
+	$(BIN)/python -m tests.screenshots docs/images
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --out docs/PERFORMANCE.md
