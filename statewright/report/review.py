@@ -35,63 +35,103 @@ _QUOTED = re.compile(r"`([^`]+)`")
 
 
 _SEARCH_LIMIT = 20_000
-"""How many (step, configuration) pairs a replay may visit before it settles for the walk it has."""
+"""How many moves one replay may try before it settles for the longest walk it found."""
+
+Config = frozenset[str]
 
 
-def _moves(graph: MachineGraph, config: frozenset[str], label: str) -> list[frozenset[str]]:
-    """The configurations one edge labelled `label` leads to from `config`, deterministic and distinct."""
-    found: dict[frozenset[str], None] = {}
-    for leaf in sorted(config, key=graph.leaves.index):
-        for edge in graph.edges[leaf]:
-            if edge.label != label:
+class Replayer:
+    """Replays counterexamples on one leaf graph; the moves it computes are shared by every replay.
+
+    The counterexamples of one machine are shortest paths from the same start,
+    so they share prefixes: each (configuration, label) is worked out once.
+    """
+
+    def __init__(self, graph: MachineGraph) -> None:
+        """Prepare replays on `graph`; nothing is computed until asked for."""
+        self.graph = graph
+        self.order = {leaf: index for index, leaf in enumerate(graph.leaves)}
+        self._moves: dict[tuple[Config, str], tuple[Config, ...]] = {}
+
+    def moves(self, config: Config, label: str) -> tuple[Config, ...]:
+        """The configurations one edge labelled `label` leads to from `config`, in IR order, distinct."""
+        key = (config, label)
+        if key not in self._moves:
+            graph = self.graph
+            found: dict[Config, None] = {}
+            for leaf in sorted(config, key=self.order.__getitem__):
+                for edge in graph.edges[leaf]:
+                    if edge.label != label:
+                        continue
+                    transition = graph.machine.transitions[edge.transition]
+                    assert transition.target is not None  # the graph has edges only for moves
+                    exited = set(graph.exit_set(config, transition.source, transition.target))
+                    kept = {active for active in config if active not in exited}
+                    found.setdefault(
+                        frozenset(kept | set(graph.entered(transition.source, transition.target)))
+                    )
+            self._moves[key] = tuple(found)
+        return self._moves[key]
+
+    def _walk(
+        self, labels: Sequence[str], wanted: frozenset[str], longest: list[Config]
+    ) -> list[Config] | None:
+        """The first walk (depth first, IR order) taking every label and ending in `wanted` (if any).
+
+        Iterative, so a counterexample as long as the machine is large needs no
+        deep recursion; `longest` is kept as the longest prefix seen.
+        """
+        trail: list[Config] = [frozenset(self.graph.initial_leaves)]
+        if not labels:
+            return trail if not wanted or trail[0] & wanted else None
+        pending = [iter(self.moves(trail[0], labels[0]))]
+        failed: set[tuple[int, Config]] = set()
+        budget = _SEARCH_LIMIT
+        while pending and budget > 0:
+            following = next(pending[-1], None)
+            if following is None:
+                failed.add((len(trail) - 1, trail.pop()))
+                pending.pop()
                 continue
-            transition = graph.machine.transitions[edge.transition]
-            assert transition.target is not None  # the graph has edges only for moves
-            exited = set(graph.exit_set(config, transition.source, transition.target))
-            kept = {active for active in config if active not in exited}
-            found.setdefault(frozenset(kept | set(graph.entered(transition.source, transition.target))))
-    return list(found)
+            index = len(trail)
+            if (index, following) in failed:
+                continue
+            budget -= 1
+            trail.append(following)
+            if len(trail) > len(longest):
+                longest[:] = trail
+            if index == len(labels):
+                if not wanted or following & wanted:
+                    return trail
+                failed.add((index, trail.pop()))
+                continue
+            pending.append(iter(self.moves(following, labels[index])))
+        return None
+
+    def replay(self, labels: Sequence[str], prefer: Iterable[str] = ()) -> tuple[PathStep, ...]:
+        """Walk a counterexample's labels from the initial configuration; one step per label, the start first.
+
+        Each step is the configuration (the active leaves) after the label. Where a
+        label could be several moves, the first walk in IR order that takes every
+        label is kept, one that ends in a `prefer` state (or below one) first; a
+        label no walk can take ends it, and it and the rest are steps with no state.
+        """
+        descendants = self.graph.descendants
+        wanted = frozenset(leaf for state in prefer for leaf in descendants.get(state, ()))
+        longest: list[Config] = [frozenset(self.graph.initial_leaves)]
+        walk = self._walk(labels, wanted, longest) if wanted else None
+        if walk is None:
+            walk = self._walk(labels, frozenset(), longest) or longest
+        order = self.order.__getitem__
+        steps = [PathStep("", tuple(sorted(walk[0], key=order)))]
+        steps.extend(PathStep(labels[i], tuple(sorted(walk[i + 1], key=order))) for i in range(len(walk) - 1))
+        steps.extend(PathStep(label, ()) for label in labels[len(walk) - 1 :])
+        return tuple(steps)
 
 
 def replay(graph: MachineGraph, labels: Sequence[str], prefer: Iterable[str] = ()) -> tuple[PathStep, ...]:
-    """Walk a counterexample's labels from the initial configuration; one step per label, the start first.
-
-    Each step is the configuration (the active leaves) after the label. Where a
-    label could be several moves, the first walk in IR order that takes every
-    label is kept, one that ends in a `prefer` state (or below one) first; a
-    label no walk can take ends it, and it and the rest are steps with no state.
-    """
-    wanted = {leaf for state in prefer for leaf in graph.descendants.get(state, ())}
-    start = frozenset(graph.initial_leaves)
-    longest: list[frozenset[str]] = [start]
-    failed: set[tuple[int, frozenset[str]]] = set()
-    budget = [_SEARCH_LIMIT]
-
-    def search(trail: list[frozenset[str]], need: bool) -> list[frozenset[str]] | None:
-        index, config = len(trail) - 1, trail[-1]
-        if len(trail) > len(longest):
-            longest[:] = trail
-        if index == len(labels):
-            return trail if not need or config & wanted else None
-        if (index, config) in failed or budget[0] <= 0:
-            return None
-        budget[0] -= 1
-        for following in _moves(graph, config, labels[index]):
-            found = search([*trail, following], need)
-            if found is not None:
-                return found
-        failed.add((index, config))
-        return None
-
-    walk = search([start], bool(wanted))
-    if walk is None:
-        failed.clear()
-        walk = search([start], False) or longest
-    order = graph.leaves.index
-    steps = [PathStep("", tuple(sorted(walk[0], key=order)))]
-    steps.extend(PathStep(labels[i], tuple(sorted(walk[i + 1], key=order))) for i in range(len(walk) - 1))
-    steps.extend(PathStep(label, ()) for label in labels[len(walk) - 1 :])
-    return tuple(steps)
+    """Replay one counterexample on `graph` (see `Replayer.replay`)."""
+    return Replayer(graph).replay(labels, prefer)
 
 
 def _encloses(outer: ir.State, finding: Diagnostic) -> bool:
@@ -140,11 +180,11 @@ def review_of(
     run = run if run is not None and run.machine is machine else VerificationRun(machine)
     findings = tuple(findings)
     summary = summarize(machine, rules, findings, file, run)
-    graph = graph_of(run)
+    replayer = Replayer(graph_of(run))
     reviewed = []
     for finding in findings:
         states = named_states(machine, finding)
-        path = replay(graph, finding.counterexample, states) if finding.counterexample is not None else ()
+        path = replayer.replay(finding.counterexample, states) if finding.counterexample is not None else ()
         if not states:  # the state its counterexample ends in
             states = next((step.states for step in reversed(path) if step.states), ())
         reviewed.append(ReviewFinding(finding, states, path))

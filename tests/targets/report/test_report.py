@@ -186,3 +186,14 @@ def test_review_of_keeps_every_finding_and_the_summary() -> None:
     assert reviewed.states == ("Monitoring",)
     assert [step.label for step in reviewed.path] == ["", "plan_ready"]
     assert [check.key for check in review.checks][:3] == ["reachability", "deadlock", "determinism"]
+
+
+def test_a_counterexample_longer_than_the_recursion_limit_replays() -> None:
+    """The replay is iterative: a chain of 1,200 states, walked to its end, needs no deep recursion."""
+    states = "\n".join(f"  state S{i} {{ on go -> S{i + 1} }}" for i in range(1200))
+    head = "workflow Chain {\n  events { go }\n  initial state S { on go -> S0 }\n"
+    text = f"{head}{states}\n  final state S1200\n}}\n"
+    result = compile_text(text, "chain.wf")
+    assert result.machine is not None, result.diagnostics
+    walk = replay(graph_of(VerificationRun(result.machine)), ("go",) * 1201, ("S1200",))
+    assert [step.states for step in walk][-2:] == [("S1199",), ("S1200",)]
