@@ -1,0 +1,53 @@
+"""The `temporal` scenario engine: the generated workflow on a real Temporal server agrees with the runtime.
+
+A bounded run of `statewright test --targets python,temporal` over two examples
+(path scenarios, then drawn ones, contexts compared), and the guarantee that
+time can be moved only in the test worker: the production classes declare no
+handler that fires a timer.
+"""
+
+from __future__ import annotations
+
+from temporalio.workflow import _Definition
+
+from statewright.plugins.manager import PluginManager
+from statewright.targets.temporal import TemporalTarget
+from statewright.temporal.shell import StatewrightWorkflow
+from statewright.testing.coverage import covering_scenarios
+from statewright.testing.engine import load_engine
+from statewright.testing.equivalence import check_engine
+from statewright.testing.temporal_engine import TEST_FIRE, TEST_VIEW, TemporalEngine, generated_class
+from tests.conftest import EXAMPLES
+from tests.testing.test_python_engine import machine_of
+
+PATHS = 10
+"""Path scenarios per example (the full run, `statewright test examples/`, takes them all)."""
+DRAWN = 3
+
+
+def test_two_examples_agree_with_the_runtime_on_temporal(temporal_address: str) -> None:
+    """Sagas (order fulfilment), heartbeats and parallel regions (deploy pipeline): same states, contexts."""
+    engine = load_engine(PluginManager(entry_points=False), "temporal")
+    assert isinstance(engine, TemporalEngine)
+    engine.address = temporal_address
+    try:
+        for name in ("order_fulfilment.wf", "deploy_pipeline.wf"):
+            machine = machine_of(EXAMPLES / name)
+            paths = covering_scenarios(machine).scenarios[:PATHS]
+            result = check_engine(machine, engine, paths, drawn=DRAWN)
+            assert result.passed, result.divergence
+            assert result.agreed >= PATHS and result.context_compared == result.agreed, result
+            assert not result.unsupported, result.unsupported
+        assert len(engine._machines) == 2  # one worker per machine, reused by every scenario
+    finally:
+        engine.close()
+
+
+def test_only_the_test_worker_can_fire_a_timer() -> None:
+    """The generated class and the shell declare no handler that moves time; the test subclass alone does."""
+    machine = machine_of(EXAMPLES / "order_fulfilment.wf")
+    generated, _ = generated_class(TemporalTarget(), machine)
+    production = _Definition.from_class(generated)
+    assert production is not None
+    assert TEST_FIRE not in production.signals and TEST_VIEW not in production.queries
+    assert not [name for name in vars(StatewrightWorkflow) if name.startswith("test_")]
