@@ -132,6 +132,20 @@ SYNTAX_ERRORS: tuple[SyntaxErrorLabel, ...] = (
         ("workflow W { state A { on go when -> B } }",),
     ),
     SyntaxErrorLabel(
+        "requirement-not-key-value",
+        "a requirement is written `key: value`",
+        "write a colon after the key and one value: a word (`durability: machine_loss`), a duration "
+        "(`longest_run: 90d`) or a volume (`volume: 100/s`); LANGUAGE.md §18 lists them",
+        (
+            "workflow W { requirements { durability machine_loss } }",
+            "workflow W { requirements { durability = machine_loss } }",
+            "workflow W { requirements { volume: 100 per s } }",
+            'workflow W { requirements { language: "python" } }',
+            "workflow W { requirements { longest_run: 90 d } }",
+            "workflow W { requirements { volume: 1.5/s } }",
+        ),
+    ),
+    SyntaxErrorLabel(
         "duration-without-unit",
         "durations need a unit",
         "write 500ms, 30s, 5m, 2h or 7d",

@@ -173,3 +173,14 @@ def test_every_volume_lowers_exactly(count: int, per: str) -> None:
     assert found == []
     assert machine is not None and machine.requirements is not None
     assert machine.requirements.volume == ir.Volume(count, per)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "block",
+    ["durability machine_loss", "durability = machine_loss", 'language: "python"', "volume: 100 per s"],
+)
+def test_a_requirement_not_written_key_colon_value_is_a_named_syntax_error(block: str) -> None:
+    _machine, found = compiled(block)
+    ((code, line, _column, message, help),) = found
+    assert (code, line, message) == ("SW010", LINE, "a requirement is written `key: value`")
+    assert "durability: machine_loss" in help
