@@ -11,7 +11,9 @@ Then each file's engine recommendation (`report/recommendation.py`): the engines
 that fit its `requirements` block and its design, ranked, or what to declare
 when it has none; under `"recommendation"` in JSON, as SARIF notes (SW810-SW813)
 and in the run's `properties.recommendation`; the text forms show it beside the
-validation summary (so not without rules either).
+validation summary (so not without rules either). A file's `[tool.statewright]`
+`select`/`ignore` of its code (SW811 without requirements, SW810 or SW812 with
+them) hides the text section and the SARIF notes; JSON always carries it.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from statewright.cli.output import (
     severity_counts,
 )
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
-from statewright.diagnostics import has_errors
+from statewright.diagnostics import Diagnostic, has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES
 from statewright.plugins.manager import get_plugin_manager
 from statewright.report.recommendation import (
@@ -65,12 +67,16 @@ def check(
     invocation = Invocation(plugin=manager.diagnostics, usage=problems, strict=strict)
     summaries: list[Summary] = []
     recommendations: list[Recommendation] = []
+    notes: list[Diagnostic] = []
     for path in files:
         report, machine = compile_input(path, rules, max_bytes, strict, smt_timeout)
         invocation.reports.append(report)
         if machine is not None and not has_errors(report.front):
             summaries.append(summarize(machine, rules, report.diagnostics, report.name, report.run, strict))
             recommendations.append(recommend(machine))
+            notes += [
+                n for n in recommendation_findings(recommendations[-1]) if report.config.enabled(n.code)
+            ]
     validation = [summary.to_dict() for summary in summaries]
     if format is ReportFormat.JSON:
         document: dict[str, Any] = invocation.document()
@@ -82,7 +88,7 @@ def check(
             sarif_log(
                 [
                     *invocation.all(),
-                    *(note for rec in recommendations for note in recommendation_findings(rec)),
+                    *notes,
                 ],
                 root=Path.cwd(),
                 exit_code=invocation.exit_code(),
@@ -98,7 +104,7 @@ def check(
         _print_invocation(
             invocation,
             shown,
-            recommendations if rules else [],
+            [rec for rec in recommendations if rules and any(n.file == rec.file for n in notes)],
             format,
             f"checked {plural(len(invocation.reports), 'file')}: {problems_text(counts)}",
         )

@@ -288,3 +288,18 @@ def test_check_sarif_has_the_notes_and_stays_valid(tmp_path: Path, monkeypatch: 
     assert descriptor["properties"]["tags"] == ["statewright", "recommendation"]
     (rec,) = sarif_run["properties"]["recommendation"]
     assert rec["engines"][0]["rank"] == 1
+
+
+def test_ignoring_the_code_hides_the_section_and_the_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`[tool.statewright] ignore = ["SW811"]`: a team that does not want the prompt does not get it."""
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "")
+    assert "engine recommendation for Claim" in run("check", "claim.wf").stdout
+    (tmp_path / "pyproject.toml").write_text('[tool.statewright]\nignore = ["SW811"]\n', "utf-8")
+    assert "engine recommendation" not in run("check", "claim.wf").stdout
+    log = json.loads(run("check", "--format", "sarif", "claim.wf").stdout)
+    assert not [r for r in log["runs"][0]["results"] if r["ruleId"] == "SW811"]
+    (rec,) = json.loads(run("check", "--format", "json", "claim.wf").stdout)["recommendation"]
+    assert rec["declared"] is False  # the data stays in JSON
