@@ -39,6 +39,7 @@ from statewright.targets.statechart import guard_legend, legend_lines
 from statewright.testing.pytest_target.cases import step_source
 from statewright.testing.scenario import Send
 from tests.targets.bpmn.support import xsd_errors
+from tests.targets.report.support import Page, refers_outside
 
 SENTINEL = "pwned_sentinel"
 """A name the hostile strings try to smuggle into code; no generated Python may hold it as a NAME."""
@@ -221,6 +222,10 @@ def check_artifacts(written: Mapping[str, Mapping[str, str]], machine: ir.Machin
                 assert done.returncode == 0, (where, done.stderr)
             elif path.endswith((".mmd", ".md")):
                 assert SENTINEL + "()" not in _lines(content), where  # no line of its own
+            elif path.endswith(".html"):  # the design report: its own two scripts, nothing that fetches
+                page = Page(content)
+                assert [tag for tag, _ in page.tags].count("script") == 2, where
+                assert refers_outside(page) == [], where
 
 
 def _check_asl(definition: str, artifacts: Mapping[str, str]) -> None:

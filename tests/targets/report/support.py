@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 from statewright.cli.invocation import compile_input
@@ -37,3 +38,44 @@ def build_report(path: Path) -> Built:
     assert not output.diagnostics, output.diagnostics
     (artifact,) = output.artifacts
     return Built(machine, verification.review, artifact.content)
+
+
+class Page(HTMLParser):
+    """Every start tag with its attributes, the scripts' text, and the page's text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self.text: list[str] = []
+        self._in_script = False
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if tag == "script":
+            self.scripts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts[-1] += data
+        else:
+            self.text.append(data)
+
+
+def refers_outside(page: Page) -> list[str]:
+    """Every attribute that could make the browser fetch something."""
+    found = []
+    for tag, attrs in page.tags:
+        for name, value in attrs.items():
+            if name in ("src", "href", "xlink:href", "action", "srcset", "data") and not (
+                value or ""
+            ).startswith("#"):
+                found.append(f"<{tag} {name}={value!r}>")
+    return found

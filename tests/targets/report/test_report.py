@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -22,53 +21,12 @@ from statewright.source import Span
 from statewright.targets.report import ReportTarget
 from statewright.targets.report.page import script_data
 from statewright.targets.statechart import state_element_ids
-from tests.targets.report.support import build_report
+from tests.targets.report.support import Page, build_report, refers_outside
 from tests.targets.specs import example, example_paths
 from tests.targets.test_hostile_text import NASTY, SENTINEL, spec
 
 EXAMPLE = example_paths()[0].parent
 SECTIONS = ("statechart", "findings", "summary", "risks", "transitions", "compensation")
-
-
-class Page(HTMLParser):
-    """Every start tag with its attributes, the scripts' text, and the page's text."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.scripts: list[str] = []
-        self.text: list[str] = []
-        self._in_script = False
-        self.feed(text)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-        self._in_script = tag == "script"
-        if tag == "script":
-            self.scripts.append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script":
-            self._in_script = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_script:
-            self.scripts[-1] += data
-        else:
-            self.text.append(data)
-
-
-def _refers_outside(page: Page) -> list[str]:
-    """Every attribute that could make the browser fetch something."""
-    found = []
-    for tag, attrs in page.tags:
-        for name, value in attrs.items():
-            if name in ("src", "href", "xlink:href", "action", "srcset", "data") and not (
-                value or ""
-            ).startswith("#"):
-                found.append(f"<{tag} {name}={value!r}>")
-    return found
 
 
 @pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
@@ -77,7 +35,7 @@ def test_every_example_has_a_complete_self_contained_page(path: Path) -> None:
     page = Page(built.page)
     ids = {attrs.get("id") for _, attrs in page.tags}
     assert set(SECTIONS) <= ids
-    assert _refers_outside(page) == []
+    assert refers_outside(page) == []
     assert [tag for tag, _ in page.tags].count("script") == 2
     data = json.loads(page.scripts[0])
     elements = state_element_ids(built.machine)
@@ -127,7 +85,7 @@ def test_hostile_spec_text_stays_text(text: str) -> None:
     page = Page(artifact.content)
     assert [tag for tag, _ in page.tags].count("script") == 2
     assert not [tag for tag, _ in page.tags if tag in ("iframe", "img", "object", "embed", "link", "form")]
-    assert _refers_outside(page) == []
+    assert refers_outside(page) == []
     assert json.loads(page.scripts[0]) == {"findings": []}
     assert not any(name.startswith("on") for _, attrs in page.tags for name in attrs)
     assert SENTINEL + "()" not in "".join(page.scripts)
