@@ -52,6 +52,9 @@ from typing import Any
 
 SEND_UPDATE = "statewright_send"
 """The generic update: deliver one event to the instance, answered with a `SendAnswer` or a refusal."""
+SEND_SIGNAL = "statewright_signal"
+"""The fire-and-forget variant of `SEND_UPDATE`: a `SendRequest` applied like the update's, a refusal
+only logged (the sender learns nothing; use the update when it must)."""
 SNAPSHOT_QUERY = "statewright_snapshot"
 """The query returning the instance's `Snapshot`."""
 

@@ -492,6 +492,13 @@ class StatewrightWorkflow:
             self._answers[request.key] = (request, answer)
         return answer
 
+    async def _deliver(self, request: SendRequest) -> None:
+        """An event sent as a signal (`protocol.SEND_SIGNAL`): applied as `_send` does, a refusal logged."""
+        try:
+            await self._send(request)
+        except ApplicationError as refused:
+            workflow.logger.info("statewright: event `%s` refused: %s", request.event, refused.message)
+
     def _step(self, request: SendRequest) -> Ledger:
         """The ledger after `request` (a working copy), or the refusal raised as an `ApplicationError`."""
         ledger = self._current()

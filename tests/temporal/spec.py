@@ -12,6 +12,7 @@ from temporalio import workflow
 from statewright.pipeline import compile_text
 from statewright.runtime.definition import Definition
 from statewright.temporal.protocol import (
+    SEND_SIGNAL,
     SEND_UPDATE,
     SNAPSHOT_QUERY,
     SendAnswer,
@@ -98,6 +99,11 @@ class ShopWorkflow(StatewrightWorkflow):
     def check_send(self, request: SendRequest) -> None:
         """Refusals before the history."""
         self._validate_send(request)
+
+    @workflow.signal(name=SEND_SIGNAL)
+    async def deliver(self, request: SendRequest) -> None:
+        """Any event, fire and forget."""
+        await self._deliver(request)
 
     @workflow.query(name=SNAPSHOT_QUERY)
     def snapshot(self) -> Snapshot:

@@ -21,6 +21,7 @@ from statewright.runtime.errors import WorkflowError
 from statewright.runtime.memory import MemoryStore
 from statewright.runtime.runner import Call, Runtime
 from statewright.temporal.protocol import (
+    SEND_SIGNAL,
     SEND_UPDATE,
     SNAPSHOT_QUERY,
     ActivitySettings,
@@ -312,3 +313,17 @@ def test_timers_are_workflow_timers_and_emits_are_delivered(temporal_address: st
         assert result.active == ["Failed"]
 
     drive(temporal_address, waits)
+
+
+def test_a_signalled_event_is_applied_and_a_refused_one_changes_nothing(temporal_address: str) -> None:
+    async def body(handle: WorkflowHandle[Any, Snapshot], desk: Desk) -> None:
+        await handle.signal(SEND_SIGNAL, SendRequest("go", {"amount": 0}))  # refused: out of range
+        await handle.signal(SEND_SIGNAL, SendRequest("ping"))
+        for _ in range(200):
+            if (await snapshot(handle)).active == ["Pinged"]:
+                break
+            await asyncio.sleep(0.02)
+        now = await snapshot(handle)
+        assert now.active == ["Pinged"] and now.status == "running" and now.context["amount"] == 10
+
+    drive(temporal_address, body)
