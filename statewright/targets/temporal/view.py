@@ -126,11 +126,10 @@ class ResultType:
     @property
     def lines(self) -> tuple[str, ...]:
         """The TypedDict's definition and docstring."""
-        if all(k.name.isidentifier() and k.name not in _RESERVED for k in self.keys) and not any(
-            keyword.iskeyword(k.name) for k in self.keys
-        ):
+        if all(_plain(k.name) for k in self.keys):
             body = [f"    {k.name}: {k.annotation}" for k in self.keys]
-            return (f"class {self.name}(TypedDict):", f'    """{self.doc}"""', "", *body)
+            opening = _signature("", f"class {self.name}", ("TypedDict",), ":")
+            return (*opening, f'    """{self.doc}"""', "", *body)
         keys = [f"{literals.string(k.name)}: {k.annotation}" for k in self.keys]
         convertible = all(k.name.isidentifier() and not keyword.iskeyword(k.name) for k in self.keys)
         noqa = "  # noqa: UP013" if convertible else ""
@@ -269,6 +268,18 @@ class ModuleView:
         return tuple(sorted(found, key=lambda n: (not n.isupper(), n)))
 
 
+def _plain(name: str) -> bool:
+    """Whether a key can be a TypedDict class attribute: a lowercase identifier that shadows nothing."""
+    return (
+        name.isidentifier() and name not in _RESERVED and not keyword.iskeyword(name) and name == name.lower()
+    )
+
+
+def _method(name: str) -> str:
+    """A method or attribute name for a DSL name: snake case, as ruff's naming rules want it."""
+    return names.snake(name) or "x"
+
+
 def module_name(machine: ir.Machine) -> str:
     """The module's file stem: the python target's module name and `_temporal`."""
     return f"{names.module_name(machine.name)}_temporal"
@@ -277,7 +288,7 @@ def module_name(machine: ir.Machine) -> str:
 def module_view(machine: ir.Machine, source_name: str, work: tuple[WorkSettings, ...]) -> ModuleView:
     """Compute the view of `machine`'s Temporal module from the IR and its work settings."""
     source = literals.file_name(PurePath(source_name or machine.source or f"{machine.name}.wf").name)
-    prefix = names.class_prefix(machine.name)
+    prefix = names.class_prefix(names.camel(machine.name))
     if prefix in _RESERVED or prefix.startswith("_"):
         prefix = f"W{prefix}"
     taken = {f"{prefix}Workflow", f"{prefix}Activities"}
@@ -450,7 +461,7 @@ def _activities(
     for action, lines in uses.items():
         shown = lines[:6] + ([f"... and {len(lines) - 6} more"] if len(lines) > 6 else [])
         doc = (_oneline(f"`{action}`: {', '.join(shown)}."),)
-        method = namer.claim(names.attribute_name(action) if not action.startswith("_") else f"do{action}")
+        method = namer.claim(_method(action))
         found.append(Activity(action, method, returns.get(action, "None"), doc))
     return tuple(found)
 
@@ -466,7 +477,7 @@ def _updates(machine: ir.Machine, source: str, classes: names.Namer) -> tuple[Up
         doc = [_oneline(summary)]
         if event.span.line:
             doc.append(_oneline(f"Declared at {where(source, event.span)}."))
-        method = methods.claim(names.method_name(event.name))
+        method = methods.claim(names.method_name(_method(event.name)))
         found.append(
             Update(
                 event=event.name,
@@ -486,7 +497,7 @@ def _params(fields: tuple[ir.ContextField, ...]) -> tuple[Param, ...]:
     namer = names.Namer(_RESERVED)
     found = []
     for f in fields:
-        attribute = namer.claim(names.attribute_name(f.name))
+        attribute = namer.claim(_method(f.name))
         if f.default is None:
             default = None
         elif f.type.name == "decimal":
