@@ -128,8 +128,8 @@ class ResultType:
         """The TypedDict's definition and docstring."""
         if all(_plain(k.name) for k in self.keys):
             body = [f"    {k.name}: {k.annotation}" for k in self.keys]
-            opening = _signature("", f"class {self.name}", ("TypedDict",), ":")
-            return (*opening, f'    """{self.doc}"""', "", *body)
+            head = _signature("", f"class {self.name}", ("TypedDict",), ":")
+            return (*head, f'    """{self.doc}"""', "", *body)
         keys = [f"{literals.string(k.name)}: {k.annotation}" for k in self.keys]
         convertible = all(k.name.isidentifier() and not keyword.iskeyword(k.name) for k in self.keys)
         noqa = "  # noqa: UP013" if convertible else ""
