@@ -69,7 +69,9 @@ from statewright.runtime.definition import Definition
 from statewright.runtime.engine import initial_context
 from statewright.runtime.errors import WorkflowError
 from statewright.runtime.model import Timer, Work
-from statewright.temporal.activities import define
+from statewright.semantics import retries
+from statewright.semantics.inputs import RESULT_INVALID, check_fields
+from statewright.temporal.activities import define, policy_of
 from statewright.temporal.ledger import Ledger
 from statewright.temporal.protocol import (
     SEND_UPDATE,
@@ -100,6 +102,8 @@ from statewright.testing.scenario import (
 
 TEST_FIRE = "statewright_test_fire"
 """The test-only signal (declared on the test subclass alone): fire this timer now."""
+TEST_RETRIED = "statewright_test_retried"
+"""The test-only signal: the harness failed an attempt Temporal will retry (the heartbeat is re-armed)."""
 TEST_VIEW = "statewright_test_view"
 """The test-only query (declared on the test subclass alone): a `TestView`."""
 RETRY_MS = 20
@@ -223,6 +227,23 @@ class ScenarioHooks(StatewrightWorkflow):
         """Fire the pending timer `key` now (test worker only)."""
         self._test_firing = key
         self._changed()
+
+    @workflow.signal(name=TEST_RETRIED)
+    def test_retried(self, state: str) -> None:
+        """The state's failed attempt is retried by Temporal: its heartbeat restarts now (test worker only).
+
+        As in the runtime, where the retry owes the work again and arms the heartbeat anew.
+        """
+        ledger = self._ledger
+        timer = ledger.timers.get(f"heartbeat:{state}") if ledger is not None else None
+        invoke = self.definition.states[state].invoke if state in self.definition.states else None
+        if (
+            ledger is not None
+            and timer is not None
+            and invoke is not None
+            and invoke.heartbeat_ms is not None
+        ):
+            ledger.timers[timer.key] = replace(timer, due_ms=self._test_now + invoke.heartbeat_ms)
 
     @workflow.query(name=TEST_VIEW)
     def test_view(self) -> TestView:
@@ -641,6 +662,15 @@ class _Run:
         attempt = self.served.desk.pending(self.workflow_id).get(owed.activity_id)
         if attempt is None:
             raise StuckError(f"the attempt of `{step.state}`'s work is not waiting at the harness")
+        error = step.error
+        fields = self.definition.results.get(step.state, ())
+        if error is None and fields and check_fields(fields, dict(step.result))[1]:
+            error = RESULT_INVALID
+        if error is not None and retries.may_retry(
+            policy_of(self.definition, step.state), error, attempt.call.attempt
+        ):
+            assert self.handle is not None  # Temporal retries it: the next attempt beats from now on
+            await self.handle.signal(TEST_RETRIED, step.state)
         if step.error is None:
             result = {name: codec.encode_value(value) for name, value in step.result}
             attempt.answer.set_result(result)
