@@ -279,17 +279,20 @@ EXAMPLES: Mapping[str, Example] = MappingProxyType(
         "SW950": _E(
             "region R1 { on ping -> A }\nregion R2 { on ping -> B }   # -t bpmn: one ping, one receiver"
         ),
-        "SW951": _E('state Poll { invoke probe key "p-{n}" ... on again -> Poll }   # -t temporal: no bound'),
+        "SW951": _E(
+            'state Poll { invoke probe key "p" done -> Wait }\n'
+            "state Wait { timeout 1m -> Poll }   # -t temporal: it loops by itself, without bound"
+        ),
         "SW952": _E("a long saga with many retried steps whose longest run passes 51,200 history events"),
         "SW953": _E(
             "a parallel state whose regions can invoke more than 2,000 activities at once (-t temporal)"
         ),
-        "SW954": _E("context { notes: string }   # unbounded text: can pass Temporal's 2 MB payload limit"),
+        "SW954": _E("context { d1: decimal ... d1100: decimal }   # -t temporal: up to 2 KB each, past 2 MB"),
         "SW955": _E(
             "retry 3 backoff linear 10s..1m jitter full   # -t temporal: no linear backoff, no jitter"
         ),
         "SW956": _E("events { statewright_send }   # -t temporal: the generic update's name"),
-        "SW957": _E("state notify { entry do notify ... }   # -t temporal: one settings key for both"),
+        "SW957": _E('state notify { invoke check key "k" done -> Done { do notify } }   # -t temporal'),
         # --- SW96x-SW97x: the runtime ---
         "SW960": _E("statewright run send order.wf 42 approve --db orders.db   # 42 is still in Draft"),
         "SW961": _E(

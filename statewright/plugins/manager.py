@@ -45,6 +45,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "statewright.targets.asl",
     "statewright.targets.bpmn",
     "statewright.targets.report",
+    "statewright.targets.temporal",
     "statewright.compiler.verify.rules.structure",
     "statewright.compiler.verify.rules.emits",
     "statewright.compiler.verify.rules.guards",

@@ -12,7 +12,8 @@ Families (the front end's SW0xx-SW2xx are in `statewright.diagnostics.codes`):
   `parallel` SW8xx: the verification rules;
 - `recommendation` SW810-SW819: the engine recommendation of `check`;
 - `command` SW900-SW909 and SW912: plugins, crashed rules, the command line;
-- `targets` SW910-SW919, `asl` SW920-SW939, `bpmn` SW940-SW955: code generation;
+- `targets` SW910-SW919, `asl` SW920-SW939, `bpmn` SW940-SW950, `temporal` SW951-SW959:
+  code generation;
 - `runtime` SW960-SW979: runtime refusals and failures;
 - `testing` SW980-SW989: `statewright test`.
 
@@ -36,6 +37,7 @@ from statewright.diagnostics.catalog import (
     sagas,
     structure,
     targets,
+    temporal,
     testing,
     waits,
 )
@@ -52,6 +54,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     targets,
     asl,
     bpmn,
+    temporal,
     runtime,
     testing,
 )

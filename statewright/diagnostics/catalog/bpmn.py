@@ -1,4 +1,4 @@
-"""SW940-SW955: the BPMN targets, what generic BPMN or Zeebe cannot say as written.
+"""SW940-SW950: the BPMN targets, what generic BPMN or Zeebe cannot say as written.
 
 Reported by `targets/bpmn/` through `targets/bpmn/checks.py`.
 """

@@ -9,8 +9,8 @@ HISTORY_UNBOUNDED = Code(
     "SW951",
     "temporal-history-unbounded",
     Severity.WARNING,
-    "a cycle through work or timers can grow one run's event history without bound; Temporal "
-    "terminates a run past 51,200 events or 50 MB of history",
+    "a loop that runs on its own through work or timers can grow one run's event history without "
+    "bound; Temporal terminates a run past 51,200 events or 50 MB of history",
     "bound the loop (a counter in a guard), or end the run and start a new one with the instance's "
     "context (Temporal's continue-as-new) before the limit; the generated workflow does not do it for you",
 )
