@@ -5,9 +5,9 @@
 the two rules the runtime applies to work results one meaning on Temporal:
 
 - a failure (any exception; an `ApplicationError` keeps its `type`, another
-  exception is named by its class, as `runtime.runner` names it) is marked
-  non-retryable when the invoking state's retry policy does not retry that
-  error (`semantics.retries.retryable`: `retry_on` is a whitelist, Temporal's
+  exception is named by its class, as `runtime.runner` names it) of invoked
+  work is marked non-retryable when the invoking state's retry policy does not
+  retry that error (`semantics.retries.retryable`: `retry_on` is a whitelist, Temporal's
   `non_retryable_error_types` a blacklist), so Temporal's `RetryPolicy` retries
   exactly what the runtime would;
 - a result of work that declares `returns` is checked against those fields
@@ -52,7 +52,9 @@ def failure(definition: Definition, call: ActivityCall, error: BaseException) ->
         name, message = error.type or type(error).__name__, error.message
     else:
         name, message = type(error).__name__, str(error)
-    retried = call.kind != "do" and retries.retryable(policy_of(definition, call.state), name)
+    # A `do` action is retried until it succeeds (the runtime keeps failed `do` work owed and runs it
+    # again); invoked work as its state's retry policy says.
+    retried = call.kind == "do" or retries.retryable(policy_of(definition, call.state), name)
     if isinstance(error, ApplicationError) and (error.non_retryable or retried):
         return error
     category = error.category if isinstance(error, ApplicationError) else ApplicationErrorCategory.UNSPECIFIED

@@ -58,7 +58,7 @@ from statewright.runtime import codec, engine
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import Request
 from statewright.runtime.errors import KeyReused, NotRunning, WorkflowError
-from statewright.runtime.model import Timer, Work
+from statewright.runtime.model import Commit, Timer, Work
 from statewright.semantics import retries
 from statewright.temporal.ledger import Ledger
 from statewright.temporal.protocol import (
@@ -78,6 +78,8 @@ MAX_EMITTED_STEPS = 1000
 """Steps emitted events may take after one external step (SW979 beyond; as `runtime.emits`)."""
 UNBOUNDED = timedelta(days=3650)
 """The start-to-close timeout of work the IR does not bound (Temporal needs one)."""
+DO_RETRIES = RetryPolicy(maximum_attempts=0)
+"""A `do` action runs until it succeeds (the runtime keeps failed `do` work owed and runs it again)."""
 HEARTBEAT_TIMEOUT = "HeartbeatTimeout"
 """The error a missed heartbeat is, as the runtime names it (`engine.fire` on a heartbeat timer)."""
 ACTIVITY_TIMEOUT = "Timeout"
@@ -238,7 +240,10 @@ class StatewrightWorkflow:
             raise refusal_error(error) from None
         ledger = Ledger(step.commit.instance)
         ledger.apply(definition, step.commit)
-        self._follow(ledger)
+        try:
+            self._follow(ledger)
+        except EmitCascadeError as error:
+            raise refusal_error(error) from None
         self._swap(ledger)
         while True:
             ledger = self._current()
@@ -264,14 +269,12 @@ class StatewrightWorkflow:
             step = engine.control(self.definition, ledger.instance, "cancel", self._clock_ms())
         except NotRunning:
             return True
-        if step.error is not None:  # a compensating move that breaks a range: stop outright
-            step = engine.control(
-                self.definition, ledger.instance, "cancel", self._clock_ms(), Request(actor="workflow")
-            )
         working = ledger.copy()
         working.apply(self.definition, step.commit)
-        if step.error is None:
-            self._follow(working)
+        if step.error is not None:  # the compensating move breaks a range: refused, as the runtime refuses it
+            workflow.logger.warning("statewright: cancellation refused: %s", step.error)
+        else:
+            self._followed(working, ledger, step.commit)
         self._swap(working)
         return working.instance.status != "running"
 
@@ -288,8 +291,23 @@ class StatewrightWorkflow:
             else:
                 working.apply(self.definition, step.commit)
                 if step.error is None:
-                    self._follow(working)
+                    working = self._followed(working, ledger, step.commit)
             self._swap(working)
+
+    def _followed(self, working: Ledger, ledger: Ledger, commit: Commit) -> Ledger:
+        """`working` (`ledger` with `commit` applied) followed; past the emit bound, the commit alone.
+
+        An internal step (a timer, a work outcome, a cancellation) cannot be refused
+        the way an event is: its own step stands, and emitted events that keep
+        re-triggering each other past the bound are left undelivered (SW979 logged).
+        """
+        try:
+            self._follow(working)
+        except EmitCascadeError as error:
+            workflow.logger.warning("statewright: %s", error)
+            working = ledger.copy()
+            working.apply(self.definition, commit)
+        return working
 
     def _follow(self, ledger: Ledger) -> None:
         """Settle, then deliver emitted events (each settled) on `ledger`; EmitCascadeError past the bound."""
@@ -390,7 +408,7 @@ class StatewrightWorkflow:
             heartbeat_timeout=None
             if settings.heartbeat_ms is None
             else timedelta(milliseconds=settings.heartbeat_ms),
-            retry_policy=retry_policy(settings),
+            retry_policy=DO_RETRIES if work.kind == "do" else retry_policy(settings),
             cancellation_type=(
                 workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
                 if settings.wait_cancellation_completed or compensation
@@ -441,7 +459,9 @@ class StatewrightWorkflow:
         working = ledger.copy()
         if work.kind == "do":
             if error is None:
-                working.work.pop(work.key, None)  # a failed `do` stays owed, as in the runtime
+                working.work.pop(work.key, None)
+            else:  # failed for good (a non-retryable error): it stays owed, not started again
+                self._started[work.key] = (work.seq, work.attempt)
         elif ledger.instance.status == "running":
             step = engine.finish(
                 self.definition,
@@ -459,11 +479,7 @@ class StatewrightWorkflow:
             else:
                 working.apply(self.definition, step.commit)
                 if step.error is None:
-                    try:
-                        self._follow(working)
-                    except EmitCascadeError:
-                        working = ledger.copy()
-                        working.apply(self.definition, step.commit)
+                    working = self._followed(working, ledger, step.commit)
         self._swap(working)
 
     # ------------------------------------------------------------------ events

@@ -8,6 +8,7 @@ from typing import Any
 
 from temporalio import activity
 
+from statewright import ir
 from statewright.runtime.definition import Definition
 from statewright.temporal.activities import define
 from statewright.temporal.protocol import ActivityCall
@@ -50,5 +51,8 @@ class Desk:
 
     def activities(self, definition: Definition) -> list[Callable[..., Any]]:
         """Every invoked action of the definition, served by this desk through `activities.define`."""
-        actions = sorted({s.invoke.action for s in definition.states.values() if s.invoke is not None})
+        actions = sorted(
+            {s.invoke.action for s in definition.states.values() if s.invoke is not None}
+            | {a.name for s in definition.states.values() for a in s.entry if isinstance(a, ir.Call)}
+        )
         return [define(definition, action, self.attend) for action in actions]

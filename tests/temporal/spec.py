@@ -44,6 +44,7 @@ workflow Shop {
     on stop -> Waiting
   }
   state Pinged {
+    entry do note
     on go -> Checking { set amount = event.amount }
   }
   state Checking {

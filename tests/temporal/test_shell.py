@@ -303,6 +303,15 @@ def test_timers_are_workflow_timers_and_emits_are_delivered(temporal_address: st
     async def body(handle: WorkflowHandle[Any, Snapshot], desk: Desk) -> None:
         answer = await send(handle, "ping")
         assert answer.entered == ["Idle", "Pinged"] and answer.active == ["Pinged"]
+        assert [w.action for w in (await snapshot(handle)).work] == ["note"]
+        first = await desk.answer("note", Declined("flaky"))  # a `do` runs again until it succeeds
+        second = await desk.answer("note")
+        assert (first.kind, first.attempt, second.attempt, second.key) == ("do", 1, 2, first.key)
+        for _ in range(200):
+            if not (await snapshot(handle)).work:
+                break
+            await asyncio.sleep(0.02)
+        assert (await snapshot(handle)).work == []
 
     drive(temporal_address, body)
 
@@ -319,6 +328,7 @@ def test_a_signalled_event_is_applied_and_a_refused_one_changes_nothing(temporal
     async def body(handle: WorkflowHandle[Any, Snapshot], desk: Desk) -> None:
         await handle.signal(SEND_SIGNAL, SendRequest("go", {"amount": 0}))  # refused: out of range
         await handle.signal(SEND_SIGNAL, SendRequest("ping"))
+        await desk.answer("note")
         for _ in range(200):
             if (await snapshot(handle)).active == ["Pinged"]:
                 break
