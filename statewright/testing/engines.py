@@ -1,9 +1,10 @@
-"""The built-in scenario engines (`python`, `asl`, `bpmn`, `bpmn-engine`), registered through the plugin hook.
+"""The built-in scenario engines (`python`, `asl`, `bpmn`, `bpmn-engine`, `temporal`), registered by hook.
 
 Each is an `EngineSpec`: importing this module imports neither the engines nor
-their executors (moto, SpiffWorkflow, node); `load` does, when `statewright test`
-asks for the engine. The `asl` and `bpmn` engines receive the registered
-target's plugin object and run what its `generate` writes.
+their executors (moto, SpiffWorkflow, node, temporalio); `load` does, when
+`statewright test` asks for the engine. The `asl`, `bpmn` and `temporal`
+engines receive the registered target's plugin object and run what its
+`generate` writes (`temporal` on a real Temporal dev server).
 """
 
 from __future__ import annotations
