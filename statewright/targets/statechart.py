@@ -92,7 +92,7 @@ def legend_lines(legend: Mapping[str, str]) -> list[str]:
     """The legend as `g1: full guard text` lines, wrapped at spaces to `LEGEND_WIDTH`.
 
     Lines break only at spaces (never inside a word or at a hyphen); the
-    spaces at a break are dropped, every other character is kept.
+    whitespace at a break is dropped, every other character is kept.
     """
     lines: list[str] = []
     for text, short in legend.items():
