@@ -28,6 +28,7 @@ PAGE = """<!DOCTYPE html>
 """
 
 RENDER = """async (xml) => {
+  if (window.viewer) { window.viewer.destroy(); }
   const viewer = new BpmnJS({ container: '#canvas' });
   window.viewer = viewer;
   const result = await viewer.importXML(xml);
