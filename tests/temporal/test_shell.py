@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.worker import Replayer
 
 from statewright.runtime.errors import WorkflowError
 from statewright.runtime.memory import MemoryStore
@@ -30,7 +31,7 @@ from statewright.temporal.protocol import (
     Snapshot,
     StartInput,
 )
-from statewright.temporal.worker import make_worker
+from statewright.temporal.worker import make_worker, sandbox
 from tests.temporal.desk import Desk
 from tests.temporal.spec import ShopWorkflow, definition
 
@@ -335,5 +336,26 @@ def test_a_signalled_event_is_applied_and_a_refused_one_changes_nothing(temporal
             await asyncio.sleep(0.02)
         now = await snapshot(handle)
         assert now.active == ["Pinged"] and now.status == "running" and now.context["amount"] == 10
+
+    drive(temporal_address, body)
+
+
+def test_histories_replay_deterministically(temporal_address: str) -> None:
+    """A saga that fails, compensates and ends replays from its history with no nondeterminism."""
+
+    async def body(handle: WorkflowHandle[Any, Snapshot], desk: Desk) -> None:
+        await send(handle, "ping")
+        await desk.answer("note")
+        await send(handle, "go", amount=4)
+        await desk.answer("check", Busy("once"))
+        await desk.answer("check")
+        await desk.answer("reserve")
+        await desk.answer("charge", {"receipt": "R"})
+        await desk.answer("ship", Declined("no van"))
+        await desk.answer("refund")
+        await desk.answer("release")
+        assert (await handle.result()).active == ["Undone"]
+        replayer = Replayer(workflows=[ShopWorkflow], workflow_runner=sandbox("tests"))
+        await replayer.replay_workflow(await handle.fetch_history())
 
     drive(temporal_address, body)
