@@ -288,6 +288,18 @@ checkpoints: st.SearchStrategy[ir.Checkpoint] = st.builds(
 
 # --------------------------------------------------------------------------- the machine
 
+requirements: st.SearchStrategy[ir.Requirements] = st.builds(
+    ir.Requirements,
+    durability=optional(st.sampled_from(get_args(ir.Durability))),
+    hosting=optional(st.sampled_from(get_args(ir.Hosting))),
+    longest_run_ms=optional(st.integers(min_value=1)),
+    volume=optional(st.builds(ir.Volume, st.integers(1, 10**9), st.sampled_from(get_args(ir.RateUnit)))),
+    human_steps=optional(st.booleans()),
+    language=optional(st.sampled_from(get_args(ir.Language))),
+    vendor_lock=optional(st.sampled_from(get_args(ir.VendorLock))),
+    span=spans,
+)
+
 machines: st.SearchStrategy[ir.Machine] = st.builds(
     ir.Machine,
     name=names,
@@ -307,5 +319,6 @@ machines: st.SearchStrategy[ir.Machine] = st.builds(
     source=texts,
     ir_version=st.just(ir.IR_VERSION),
     span=spans,
+    requirements=optional(requirements),
 )
 """Whole machines using every IR type and both sides of every optional field."""
