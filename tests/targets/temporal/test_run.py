@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -99,3 +100,54 @@ def test_the_module_runs_on_temporal(module: ModuleType, temporal_address: str) 
     assert snapshot.context["receipt"].startswith("r-charge-12.5")
     assert final.status == "completed" and final.active == ["Closed"]
     assert Decimal(final.context["total"]["$decimal"]) == Decimal("12.50")
+
+
+IMPLEMENTATION = """
+class Charges:
+    async def charge(self, call):
+        return {"receipt": "r-" + call.key}
+"""
+
+
+async def _through_main(module: ModuleType, address: str, folder: Path) -> Any:
+    """Run the module's own `__main__` worker in a process of its own and take one instance to its end."""
+    (folder / "till_charges.py").write_text(IMPLEMENTATION, "utf-8")
+    queue = f"till-main-{uuid.uuid4().hex}"
+    arguments = ["--address", address, "--task-queue", queue, "--implementation", "till_charges:Charges"]
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module.__name__, *arguments, cwd=folder
+    )
+    try:
+        client = await Client.connect(address)
+        handle = await client.start_workflow(
+            module.TillWorkflow.run, protocol.StartInput(), id=f"till-{uuid.uuid4().hex}", task_queue=queue
+        )
+        await handle.execute_update(module.TillWorkflow.pay, module.PayUpdate(amount="3.00"))
+        for _ in range(400):
+            if (await handle.query(module.TillWorkflow.snapshot)).active == ["Paid"]:
+                break
+            await asyncio.sleep(0.05)
+        await handle.execute_update(module.TillWorkflow.close, module.CloseUpdate())
+        return await asyncio.wait_for(handle.result(), 60)
+    finally:
+        worker.terminate()
+        await worker.wait()
+
+
+def test_the_modules_command_line_runs_a_worker(
+    module: ModuleType, temporal_address: str, tmp_path: Path
+) -> None:
+    """`python -m <module> --implementation module:Class` serves the workflow and the activities."""
+    final = asyncio.run(_through_main(module, temporal_address, tmp_path))
+    assert final.status == "completed" and final.context["receipt"] == "r-charge-3"
+
+
+def test_the_command_line_refuses_a_malformed_implementation(module: ModuleType, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", module.__name__, "--implementation", "no_colon"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2 and "module:Class" in done.stderr
