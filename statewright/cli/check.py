@@ -72,7 +72,8 @@ def check(
         report, machine = compile_input(path, rules, max_bytes, strict, smt_timeout)
         invocation.reports.append(report)
         if machine is not None and not has_errors(report.front):
-            summaries.append(summarize(machine, rules, report.diagnostics, report.name, report.run, strict))
+            strictly = strict or report.config.strict  # `strict = true` in [tool.statewright]
+            summaries.append(summarize(machine, rules, report.diagnostics, report.name, report.run, strictly))
             recommendations.append(recommend(machine))
             notes += [
                 n for n in recommendation_findings(recommendations[-1]) if report.config.enabled(n.code)

@@ -121,3 +121,11 @@ def test_test_command_applies_the_configuration(tmp_path: Path) -> None:
     spec = project(tmp_path, '[tool.statewright]\nselect = ["SW3"\n')
     result = run("test", "--max-examples", "2", "--drawn", "0", spec)
     assert "SW060" in result.stdout and result.exit_code == 2
+
+
+def test_the_validation_summary_follows_the_configuration_s_strict(tmp_path: Path) -> None:
+    spec = project(tmp_path, "[tool.statewright]\n")
+    loose = json.loads(run("check", "--format", "json", spec).stdout)["validation"][0]["verdict"]
+    (tmp_path / "pyproject.toml").write_text("[tool.statewright]\nstrict = true\n", "utf-8")
+    strict = json.loads(run("check", "--format", "json", spec).stdout)["validation"][0]["verdict"]
+    assert (loose, strict) == ("WARN", "FAIL")
