@@ -41,9 +41,8 @@ from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.diagnostics import Diagnostic, has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES
 from statewright.plugins.manager import get_plugin_manager
-from statewright.report.recommendation import (
-    Recommendation,
-    recommend,
+from statewright.report.recommendation import Recommendation, recommend
+from statewright.report.recommendation_text import (
     recommendation_findings,
     render_recommendation,
     render_recommendation_concise,

@@ -2,8 +2,8 @@
 
 `recommend(machine)` is a pure function of the IR. Without a `requirements`
 block it ranks nothing and says what to declare (SW811): an engine choice
-without stated requirements is a guess. With one, every engine statewright
-targets is weighed: the python runtime (embedded SQLite, one machine), Temporal
+without stated requirements is a guess. With one, every engine of `engines.py`
+is weighed: the python runtime (embedded SQLite, one machine), Temporal
 (self-hosted or Temporal Cloud), Step Functions Standard and Express, and
 Camunda 8 (Zeebe). An engine *fits* when nothing blocks it: a requirement it
 cannot meet (durability, hosting, longest run, volume, vendor lock) or a fact
@@ -11,10 +11,9 @@ of the design it cannot carry (a wait longer than Express's five minutes,
 callbacks Express cannot make, a timer past Standard's one year). Fitting
 engines are ranked by how well they match the stated preferences (hosting,
 language, people in the loop, durability out of the box), then in the order of
-`ENGINES`. Each engine also lists what the workflow would lose on it: what its
-statewright target approximates (the SW92x and SW94x lints, docs/targets/*.md)
-and the limits the design comes near. docs/ENGINES.md explains the table, with
-the sources of every limit.
+`ENGINES`. Each engine also lists what the workflow would lose on it
+(`engines.losses_on`). `recommendation_text.py` renders the result;
+docs/ENGINES.md explains the ranking, with the sources of every limit.
 """
 
 from __future__ import annotations
@@ -24,126 +23,28 @@ from decimal import Decimal
 from typing import Any
 
 from statewright import ir
-from statewright.diagnostics import Code, Diagnostic
-from statewright.diagnostics.catalog.recommendation import (
-    ENGINE_RECOMMENDATION,
-    NO_ENGINE_FITS,
-    NO_REQUIREMENTS,
-    REQUIREMENT_CONTRADICTS_DESIGN,
-)
+from statewright.diagnostics.catalog.recommendation import NO_REQUIREMENTS
 from statewright.ir.text import format_duration
 from statewright.report.design_facts import DesignFacts, design_facts, volume_per_second
+from statewright.report.engines import (
+    DAY_MS,
+    DURABILITY_ORDER,
+    DURABILITY_TEXT,
+    ENGINES,
+    SQLITE_COMFORTABLE,
+    SQLITE_STEPS_PER_SECOND,
+    STANDARD_HISTORY,
+    STANDARD_START_RATE,
+    STEP_FUNCTIONS_PAYLOAD,
+    TEMPORAL_HISTORY,
+    TEMPORAL_PAYLOAD,
+    Engine,
+    losses_on,
+)
 from statewright.source import Span
 
-DAY_MS = 86_400_000
-EXPRESS_MAX_MS = 5 * 60_000
-"""Step Functions Express: an execution runs at most 5 minutes."""
-STANDARD_MAX_MS = 365 * DAY_MS
-"""Step Functions Standard: an execution runs at most 1 year."""
-STANDARD_HISTORY = 25_000
-"""Step Functions Standard: at most 25,000 events in one execution's history."""
-TEMPORAL_HISTORY = 51_200
-"""Temporal: at most 51,200 events (or 50 MB) in one workflow execution's history."""
-STEP_FUNCTIONS_PAYLOAD = 262_144
-"""Step Functions: at most 256 KiB of input or output for a task, a state or an execution."""
-TEMPORAL_PAYLOAD = 2 * 1024 * 1024
-"""Temporal: a payload (an argument or result) errors at 2 MB (warns at 256 KB)."""
-SQLITE_STEPS_PER_SECOND = 3_786
-"""The python runtime's durable steps per second, one transaction each, WAL with synchronous=FULL
-(docs/PERFORMANCE.md, measured on the project's benchmark machine)."""
-SQLITE_COMFORTABLE = 1_000
-"""Past this many steps per second on one SQLite file the recommendation warns of little headroom."""
-STANDARD_START_RATE = 300
-"""Step Functions Standard: StartExecution refills 300 per second in the largest regions (a soft quota)."""
-
-DURABILITY_ORDER: tuple[ir.Durability, ...] = ("none", "process_crash", "machine_loss", "zone_loss")
-DURABILITY_TEXT = {
-    "none": "nothing needs to survive a crash",
-    "process_crash": "survive a process crash",
-    "machine_loss": "survive losing a machine",
-    "zone_loss": "survive losing an availability zone",
-}
 EXAMPLE_KEYS = ("durability", "hosting", "longest_run", "volume", "human_steps", "language", "vendor_lock")
-
-
-@dataclass(frozen=True, slots=True)
-class Engine:
-    """One engine statewright can target, and the limits the recommendation checks."""
-
-    id: str
-    name: str
-    target: str
-    durability: ir.Durability
-    """The most it gives (with a deployment built for it, for the self-hosted ones)."""
-    hosting: frozenset[str]
-    """`serverless`, `managed`, `self_hosted`: how it can be run."""
-    max_run_ms: int | None
-    callbacks: bool
-    """Whether an execution can wait for an outside answer (an event, a person, finished work)."""
-    vendor_locked: bool
-    languages: dict[str, int] = field(default_factory=dict)
-    """How well handlers in each language fit (2 best; missing: 0)."""
-
-
-_ANY_SDK = {"go": 1, "java": 1, "typescript": 1, "javascript": 1, "dotnet": 1}
-ENGINES: tuple[Engine, ...] = (
-    Engine(
-        "python",
-        "python runtime (embedded SQLite, one machine)",
-        "python",
-        "process_crash",
-        frozenset({"self_hosted"}),
-        None,
-        True,
-        False,
-        {"python": 2},
-    ),
-    Engine(
-        "temporal",
-        "Temporal (self-hosted, or Temporal Cloud)",
-        "temporal",
-        "zone_loss",
-        frozenset({"self_hosted", "managed"}),
-        None,
-        True,
-        False,
-        {"python": 2, **_ANY_SDK},
-    ),
-    Engine(
-        "stepfunctions-standard",
-        "AWS Step Functions Standard",
-        "asl",
-        "zone_loss",
-        frozenset({"serverless", "managed"}),
-        STANDARD_MAX_MS,
-        True,
-        True,
-        {"python": 1, **_ANY_SDK},
-    ),
-    Engine(
-        "stepfunctions-express",
-        "AWS Step Functions Express",
-        "asl",
-        "none",
-        frozenset({"serverless", "managed"}),
-        EXPRESS_MAX_MS,
-        False,
-        True,
-        {"python": 1, **_ANY_SDK},
-    ),
-    Engine(
-        "camunda8",
-        "Camunda 8 (Zeebe; SaaS or Self-Managed)",
-        "bpmn-zeebe",
-        "zone_loss",
-        frozenset({"self_hosted", "managed"}),
-        None,
-        True,
-        False,
-        {"java": 2, "go": 1, "typescript": 1, "javascript": 1},
-    ),
-)
-"""Every engine weighed, in the order that breaks ties."""
+"""Every requirement key, in the language reference's order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +98,7 @@ class Recommendation:
 
     def missing(self) -> tuple[str, ...]:
         """The requirement keys not declared (all of them without a block)."""
-        declared = _declared(self.requirements)
+        declared = declared_values(self.requirements)
         return tuple(key for key in EXAMPLE_KEYS if key not in declared)
 
     def to_dict(self) -> dict[str, Any]:
@@ -206,7 +107,7 @@ class Recommendation:
             "workflow": self.workflow,
             "file": self.file,
             "declared": self.declared,
-            "requirements": _declared(self.requirements),
+            "requirements": declared_values(self.requirements),
             "design": design_dict(self.design),
         }
         if not self.declared:
@@ -265,7 +166,7 @@ def _assess(engine: Engine, req: ir.Requirements, design: DesignFacts) -> Engine
     _vendor(engine, req, weighing)
     _history(engine, design, weighing)
     _payload(engine, design, weighing)
-    weighing.losses.extend(_LOSSES[engine.id](design))
+    weighing.losses.extend(losses_on(engine, design))
     return EngineFit(
         engine,
         not weighing.blockers,
@@ -480,87 +381,6 @@ def _payload(engine: Engine, design: DesignFacts, w: _Weighing) -> None:
     )
 
 
-# --------------------------------------------------------------------------- what each target loses
-
-
-def _python_losses(design: DesignFacts) -> list[str]:
-    losses = ["one machine: a lost disk loses its instances (replicate the file yourself if that matters)"]
-    losses.append("timers fire only while a process calls `Runtime.tick`")
-    if design.human_steps:
-        losses.append("no task list: people act through `statewright run send` or your API")
-    return losses
-
-
-def _temporal_losses(design: DesignFacts) -> list[str]:
-    losses = ["the `temporal` target is new (issue 18): read its build diagnostics"]
-    if design.jitter:
-        losses.append(
-            f"retry jitter ({', '.join(design.jitter)}): Temporal's RetryPolicy has no jitter setting "
-            "(a target diagnostic)"
-        )
-    if design.human_steps:
-        losses.append("no task list for human steps: updates and queries, your UI")
-    return losses
-
-
-def _asl_losses(design: DesignFacts) -> list[str]:
-    losses: list[str] = []
-    if design.evaluator:
-        losses.append(
-            "guards the verifier proved are kept, but what Choice rules cannot compute runs in the "
-            f"StatewrightEvaluator Lambda (Python, SW921): {'; '.join(design.evaluator)}"
-        )
-    if design.soft_timeouts:
-        losses.append(f"{design.soft_timeouts} `warn after` timer(s) are not expressed (SW924)")
-    approximated = [*(f"{kind} jitter" for kind in design.jitter if kind != "full")]
-    approximated += ["linear backoff"] if design.linear_backoff else []
-    if approximated:
-        losses.append(f"retries approximated: {', '.join(approximated)} (SW922)")
-    if design.subsecond:
-        losses.append("sub-second durations are rounded up to whole seconds (SW923)")
-    if design.widest_parallel:
-        losses.append("parallel regions do not share `set`s or other regions' exit actions (SW926)")
-    if design.delegation:
-        losses.append("delegation is limited to three slots per approval level (SW932)")
-    losses.append("decimals travel as floating-point JSON numbers in the state data")
-    losses.append("timers restart when a wait is re-entered after a refused event")
-    return losses
-
-
-def _express_losses(design: DesignFacts) -> list[str]:
-    return ["no execution history unless CloudWatch Logs are configured", *_asl_losses(design)]
-
-
-def _zeebe_losses(design: DesignFacts) -> list[str]:
-    losses = [
-        "guards become FEEL: numbers are the engine's (the runtime's exact decimals are not guaranteed), "
-        "the verifier's proofs hold for the spec, not for FEEL arithmetic",
-        "the bpmn-zeebe output is schema- and lint-checked, not executed in statewright's tests",
-    ]
-    if design.soft_timeouts:
-        losses.append(f"{design.soft_timeouts} `warn after` timer(s) are kept as documentation only (SW942)")
-    if design.jitter:
-        losses.append("retry jitter is left to the job worker (SW941)")
-    if design.compound_timers:
-        losses.append(
-            f"timers of compound states restart per child ({', '.join(design.compound_timers)}; SW947)"
-        )
-    if design.widest_parallel:
-        losses.append(
-            "leaving a parallel state from one region skips the other regions' exit actions (SW946)"
-        )
-    return losses
-
-
-_LOSSES = {
-    "python": _python_losses,
-    "temporal": _temporal_losses,
-    "stepfunctions-standard": _asl_losses,
-    "stepfunctions-express": _express_losses,
-    "camunda8": _zeebe_losses,
-}
-
-
 # --------------------------------------------------------------------------- contradictions, notes
 
 
@@ -583,7 +403,7 @@ def _conflicts(req: ir.Requirements, design: DesignFacts) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _declared(req: ir.Requirements | None) -> dict[str, Any]:
+def declared_values(req: ir.Requirements | None) -> dict[str, Any]:
     if req is None:
         return {}
     values: dict[str, Any] = {
@@ -635,93 +455,3 @@ def example_block(design: DesignFacts) -> str:
 def _number(value: Decimal) -> str:
     rounded = value.quantize(Decimal("0.01")).normalize()
     return f"{rounded:f}"
-
-
-# --------------------------------------------------------------------------- reports
-
-
-def render_recommendation(rec: Recommendation) -> str:
-    """The text section `statewright check` prints after a file's validation summary."""
-    head = f"engine recommendation for {rec.workflow} ({rec.file})"
-    design = _design_line(rec.design)
-    if not rec.declared:
-        items = [line.split("#")[0].strip() for line in example_block(rec.design).splitlines()[1:-1]]
-        block = "requirements { " + ", ".join(items) + " }"
-        return (
-            f"{head}: none, no `requirements` block ({NO_REQUIREMENTS.code}).\n"
-            f"  design: {design}\n"
-            f"  declare what the workflow needs from its engine, e.g. {block}"
-        )
-    lines = [f"{head}:", f"  requirements: {_requirements_line(rec.requirements)}", f"  design: {design}"]
-    lines += [f"  conflict ({REQUIREMENT_CONTRADICTS_DESIGN.code}): {text}" for text in rec.conflicts]
-    if not rec.fitting:
-        lines.append(f"  no engine fits every requirement ({NO_ENGINE_FITS.code})")
-    for rank, fit in enumerate(rec.fitting, start=1):
-        lines.append(f"  {rank}. {fit.engine.name} (target `{fit.engine.target}`)")
-        lines += [f"       + {reason}" for reason in fit.reasons]
-        lines += [f"       - loses: {loss}" for loss in fit.losses]
-    unfit = [fit for fit in rec.ranked if not fit.fits]
-    if unfit:
-        lines.append("  does not fit:")
-        for fit in unfit:
-            lines.append(f"     {fit.engine.name}: {'; '.join(fit.blockers)}")
-    if rec.missing():
-        lines.append(f"  not declared: {', '.join(rec.missing())}")
-    return "\n".join(lines)
-
-
-def render_recommendation_concise(rec: Recommendation) -> str:
-    """One line per workflow for `--format concise`."""
-    if not rec.declared:
-        return (
-            f"engine recommendation for {rec.workflow}: none "
-            f"(no requirements declared, {NO_REQUIREMENTS.code})"
-        )
-    fitting = ", ".join(fit.engine.id for fit in rec.fitting) or "no engine fits"
-    unfit = len(rec.ranked) - len(rec.fitting)
-    return f"engine recommendation for {rec.workflow}: {fitting}" + (
-        f" ({unfit} do not fit)" if unfit else ""
-    )
-
-
-def recommendation_findings(rec: Recommendation) -> tuple[Diagnostic, ...]:
-    """The recommendation as SARIF notes: SW810 (the ranking), SW811 (nothing declared), SW812, SW813."""
-    if not rec.declared:
-        return (_note(rec, NO_REQUIREMENTS, render_recommendation_concise(rec), example_block(rec.design)),)
-    found = [_note(rec, REQUIREMENT_CONTRADICTS_DESIGN, text) for text in rec.conflicts]
-    if rec.fitting:
-        ranking = "; ".join(f"{rank}. {fit.engine.name}" for rank, fit in enumerate(rec.fitting, start=1))
-        found.append(
-            _note(rec, ENGINE_RECOMMENDATION, f"engine recommendation for {rec.workflow}: {ranking}")
-        )
-    else:
-        blockers = "; ".join(f"{fit.engine.id}: {fit.blockers[0]}" for fit in rec.ranked)
-        found.append(_note(rec, NO_ENGINE_FITS, f"no engine fits {rec.workflow}: {blockers}"))
-    return tuple(found)
-
-
-def _note(rec: Recommendation, code: Code, message: str, help: str | None = None) -> Diagnostic:
-    return Diagnostic.of(code, message, rec.file, rec.span, help=help)
-
-
-def _requirements_line(req: ir.Requirements | None) -> str:
-    return ", ".join(f"{key} {value}" for key, value in _declared(req).items())
-
-
-def _design_line(design: DesignFacts) -> str:
-    parts = []
-    if design.longest_timer_ms is not None:
-        parts.append(f"longest timer {format_duration(design.longest_timer_ms)}")
-    if design.unbounded_waits:
-        parts.append(f"{len(design.unbounded_waits)} wait(s) with no timer")
-    parts.append("waits for events or work" if design.waits else "never waits")
-    if design.human_steps:
-        parts.append(f"human steps in {', '.join(design.human_steps)}")
-    parts.append(
-        "loops (no static history bound)" if design.loops else f"at most {design.longest_path} states"
-    )
-    if design.widest_parallel:
-        parts.append(f"parallel up to {design.widest_parallel} regions")
-    if design.string_fields:
-        parts.append(f"{len(design.string_fields)} unbounded string field(s)")
-    return ", ".join(parts)

@@ -15,14 +15,9 @@ from typer.testing import CliRunner, Result
 from statewright import cli, ir
 from statewright.pipeline import compile_path, compile_text
 from statewright.report.design_facts import design_facts
-from statewright.report.recommendation import (
-    DURABILITY_ORDER,
-    ENGINES,
-    Recommendation,
-    recommend,
-    recommendation_findings,
-    render_recommendation,
-)
+from statewright.report.engines import DURABILITY_ORDER, ENGINES
+from statewright.report.recommendation import Recommendation, recommend
+from statewright.report.recommendation_text import recommendation_findings, render_recommendation
 from tests.conftest import example_files
 from tests.report.test_sarif import assert_valid
 from tests.targets.asl.support import artifacts
