@@ -233,3 +233,19 @@ def test_long_names_are_laid_out_as_ruff_lays_them_out(tmp_path: Path) -> None:
         (tmp_path / path).write_text(content, "utf-8")
         ast.parse(content)
     _tools(tmp_path)
+
+
+def test_hostile_text_in_every_slot_gives_typed_clean_modules(tmp_path: Path) -> None:
+    """The hostile-text spec (every string slot, every nasty string) through mypy --strict and ruff too.
+
+    tests/targets/test_hostile_text.py already checks that no text becomes code in
+    any target's output; here the temporal modules must also stay typed and formatted.
+    """
+    from tests.targets.test_hostile_text import NASTY, spec
+
+    for number, text in enumerate(NASTY):
+        files, found = generate(machine_of(spec(text)), "hostile.wf")
+        assert files, found
+        ((name, content),) = files.items()
+        (tmp_path / f"h{number}_{name}").write_text(content, "utf-8")
+    _tools(tmp_path)
