@@ -1,7 +1,8 @@
 # statewright developer tasks. Every target sets up .venv on first use.
 #   make demo       check and build the examples (prints the report), property-test them and
-#                   check that the Python, Step Functions and BPMN versions agree, then run one
-#                   expense claim end to end on SQLite and print its audit log
+#                   check that the Python, Step Functions and BPMN versions agree, run the order
+#                   saga on a real Temporal server too, then run one expense claim end to end on
+#                   SQLite and print its audit log
 #   make test       lint + format check + mypy --strict + pytest -n auto
 #   make bench      the benchmark suite against its peers; writes docs/PERFORMANCE.md
 #                   (make bench-quick: small sizes, under a minute, writes $(OUT)/PERFORMANCE-quick.md)
@@ -50,6 +51,8 @@ demo: $(STAMP)
 	$(BIN)/statewright build examples/ --target all --out $(OUT)/
 	@echo '== statewright test examples/ --targets python,asl,bpmn (property tests, path scenarios, targets agree)'
 	$(BIN)/statewright test examples/ --targets python,asl,bpmn --max-examples 20 --steps 15 --drawn 0
+	@echo '== statewright test examples/order_fulfilment.wf --targets python,temporal (the order saga on a real Temporal server: temporal server start-dev, started and stopped by the run)'
+	$(BIN)/statewright test examples/order_fulfilment.wf --targets python,temporal --max-examples 5 --steps 10 --drawn 0
 	@echo '== statewright run: one expense claim end to end on $(OUT)/demo.db'
 	STATEWRIGHT=$(BIN)/statewright sh examples/run_demo.sh $(OUT)/demo.db
 
