@@ -188,4 +188,6 @@ def configuration_of(path: Path) -> tuple[Config, tuple[Diagnostic, ...]]:
     found = find_config(path)
     if found is None:
         return DEFAULT, ()
-    return load_config(found, CODES.keys())
+    from statewright.plugins.manager import get_plugin_manager
+
+    return load_config(found, CODES.keys(), get_plugin_manager().targets().keys())

@@ -82,8 +82,12 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_config(path: Path, known: Iterable[str]) -> tuple[Config, tuple[Diagnostic, ...]]:
+def load_config(
+    path: Path, known: Iterable[str], targets: Iterable[str] | None = None
+) -> tuple[Config, tuple[Diagnostic, ...]]:
     """Read `[tool.statewright]` from `path`; `known` are the codes it may name (built-in and plugins').
+
+    `targets` are the registered targets `options` may name (None: any name).
 
     Returns the configuration and the problems found in it; every problem is a finding at
     the key's line, and the offending key keeps its default.
@@ -121,7 +125,8 @@ def load_config(path: Path, known: Iterable[str]) -> tuple[Config, tuple[Diagnos
                 f"unknown key `tool.statewright.{key}` (known: {', '.join(KEYS)})",
                 lines.line((*TABLE, key)),
             )
-    reader = _Reader(table, lines, frozenset(known), report)
+    chosen = None if targets is None else frozenset(targets)
+    reader = _Reader(table, lines, frozenset(known), report, chosen)
     config = Config(
         path=name,
         select=reader.codes("select"),
@@ -141,6 +146,7 @@ class _Reader:
     lines: KeyLines
     known: frozenset[str]
     report: Callable[[Code, str, int], None]
+    targets: frozenset[str] | None = None
 
     def codes(self, key: str) -> tuple[str, ...] | None:
         """A list of codes or prefixes (`select`, `ignore`); None when absent or wrong."""
@@ -215,6 +221,13 @@ class _Reader:
         found: list[tuple[str, tuple[tuple[str, str], ...]]] = []
         for target, settings in value.items():
             where = (*TABLE, "options", target)
+            if self.targets is not None and target not in self.targets:
+                message = (
+                    f"`tool.statewright.options.{_shown(target)}` names no registered target "
+                    f"(known: {', '.join(sorted(self.targets))})"
+                )
+                self.report(codes.CONFIG_UNKNOWN_KEY, message, self.lines.line(where))
+                continue
             if not isinstance(settings, dict):
                 message = f"`tool.statewright.options.{_shown(target)}` must be a table of key = value"
                 self.report(codes.CONFIG_BAD_VALUE, message, self.lines.line(where))

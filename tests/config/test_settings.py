@@ -155,3 +155,12 @@ def test_key_lines_know_headers_dotted_and_inline_keys() -> None:
     assert lines.line(("tool", "statewright", "options", "bpmn-zeebe", "flavor")) == 5
     assert lines.line(("tool", "statewright", "options", "bpmn-zeebe", "missing")) == 4
     assert lines.line(("nowhere",)) == 1
+
+
+def test_options_for_a_target_that_is_not_registered_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text('[tool.statewright.options.pyhton]\npython_form = "table"\n', "utf-8")
+    config, problems = load_config(path, KNOWN, targets=["python", "asl"])
+    assert [(p.code, p.span.line) for p in problems] == [("SW061", 1)]
+    assert "names no registered target (known: asl, python)" in problems[0].message
+    assert config.target_options("pyhton") == {}
