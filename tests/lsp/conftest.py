@@ -10,7 +10,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-SERVER = [sys.executable, "-m", "statewright", "lsp"]
+SERVER = [sys.executable, "-m", "statewright", "lsp", "--stdio"]  # as VS Code starts it
 
 
 @pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=SERVER))  # type: ignore[untyped-decorator]
