@@ -3,7 +3,8 @@
 A suppression silences the findings with the codes it names whose location starts on the
 comment's own line (as ruff's `# noqa`: the same line, never the line below or above).
 Only real comments count: a `#` inside a string is part of the string. The codes in the
-brackets are exact codes (no prefixes). What follows the brackets is the reason.
+brackets are exact codes (no prefixes; a code named twice counts once). What follows
+the brackets is the reason.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def suppressions_of(source: SourceText) -> tuple[tuple[Suppression, ...], tuple[
         offset = start + brackets.start(1)
         for part in re.finditer(r"[^,]+", brackets.group(1)):
             code = part.group(0).strip()
-            if code:
+            if code and all(code != seen for seen, _ in named):
                 at = offset + part.start() + (len(part.group(0)) - len(part.group(0).lstrip()))
                 named.append((code, source.span(at, at + len(code))))
         reason = comment[brackets.end() :].strip()

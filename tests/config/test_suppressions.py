@@ -139,3 +139,39 @@ def test_comments_are_the_hashes_outside_strings(parts: list[str]) -> None:
             else:
                 rest = rest[1:]
     assert found == expected
+
+
+CODES_DRAWN = ["SW301", "SW304", "SW601", "SW705"]
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(CODES_DRAWN), st.integers(1, 4)), max_size=8),
+    st.lists(st.tuples(st.integers(1, 4), st.lists(st.sampled_from(CODES_DRAWN), min_size=1, max_size=2))),
+    st.lists(st.sampled_from(["SW3", "SW30", "SW601", "SW7"]), max_size=2),
+)
+def test_apply_keeps_exactly_what_neither_the_config_nor_a_suppression_removes(
+    found: list[tuple[str, int]], comments: list[tuple[int, list[str]]], ignore: list[str]
+) -> None:
+    lines = ["x"] * 4
+    for line, named in comments:
+        lines[line - 1] = f"x # statewright: ignore[{', '.join(named)}] why"
+    config = Config(ignore=tuple(ignore))
+    table, malformed = suppressions_of(SourceText("x.wf", "\n".join(lines) + "\n"))
+    kept = apply(config, table, "x.wf", [finding(c, n) for c, n in found], known=KNOWN, malformed=malformed)
+    expected = sorted(f"{c}@{n}" for c, n in found if config.enabled(c) and c not in _written(lines[n - 1]))
+    assert sorted(f"{d.code}@{d.span.line}" for d in kept if d.code != "SW065") == expected
+    used = {(n, c) for c, n in found if config.enabled(c)}
+    unused = sorted(
+        f"{code}@{line}"
+        for line in range(1, 5)
+        for code in _written(lines[line - 1])
+        if (line, code) not in used and config.enabled("SW065")
+    )
+    assert sorted(f"{d.message.split()[3]}@{d.span.line}" for d in kept if d.code == "SW065") == unused
+
+
+def _written(line: str) -> list[str]:
+    """The codes a line's suppression names, once each."""
+    if "[" not in line:
+        return []
+    return list(dict.fromkeys(c.strip() for c in line.split("[", 1)[1].split("]", 1)[0].split(",")))
