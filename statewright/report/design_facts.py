@@ -59,6 +59,8 @@ class DesignFacts:
     """Compound (non-parallel) states with their own timer: BPMN restarts it per child (SW947)."""
     delegation: bool
     unlimited_retries: bool
+    attempts: int
+    """The most attempts one piece of work makes (1 + its retries; 1 with no retry policy)."""
 
 
 def design_facts(machine: ir.Machine) -> DesignFacts:
@@ -94,6 +96,7 @@ def design_facts(machine: ir.Machine) -> DesignFacts:
         compound_timers=_compound_timers(machine),
         delegation=any(a.delegation for a in machine.approvals),
         unlimited_retries=any(p.max_retries is None for p in policies),
+        attempts=1 + max((p.max_retries or 0 for p in policies), default=0),
     )
 
 

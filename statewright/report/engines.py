@@ -21,6 +21,11 @@ STANDARD_MAX_MS = 365 * DAY_MS
 """Step Functions Standard: an execution runs at most 1 year."""
 STANDARD_HISTORY = 25_000
 """Step Functions Standard: at most 25,000 events in one execution's history."""
+ASL_EVENTS_PER_STATE = 5
+"""History events one state visit costs on Step Functions, as the asl target's SW930 bound counts them."""
+TEMPORAL_EVENTS_PER_STATE = 6
+"""History events one state visit costs on Temporal at most: a timer or an activity (scheduled, started,
+completed), a signal or update, a workflow task (retries of an activity add none)."""
 TEMPORAL_HISTORY = 51_200
 """Temporal: at most 51,200 events (or 50 MB) in one workflow execution's history."""
 STEP_FUNCTIONS_PAYLOAD = 262_144

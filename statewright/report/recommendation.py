@@ -27,6 +27,7 @@ from statewright.diagnostics.catalog.recommendation import NO_REQUIREMENTS
 from statewright.ir.text import format_duration
 from statewright.report.design_facts import DesignFacts, design_facts, volume_per_second
 from statewright.report.engines import (
+    ASL_EVENTS_PER_STATE,
     DAY_MS,
     DURABILITY_ORDER,
     DURABILITY_TEXT,
@@ -36,6 +37,7 @@ from statewright.report.engines import (
     STANDARD_HISTORY,
     STANDARD_START_RATE,
     STEP_FUNCTIONS_PAYLOAD,
+    TEMPORAL_EVENTS_PER_STATE,
     TEMPORAL_HISTORY,
     TEMPORAL_PAYLOAD,
     Engine,
@@ -349,18 +351,32 @@ def _vendor(engine: Engine, req: ir.Requirements, w: _Weighing) -> None:
 
 
 def _history(engine: Engine, design: DesignFacts, w: _Weighing) -> None:
-    if not design.loops:
-        return
     if engine.id == "stepfunctions-standard":
-        w.penalise(
-            1,
-            f"loops: an execution fails past {STANDARD_HISTORY:,} history events (SW930/SW931); "
-            "a long-lived loop must continue in a new execution",
-        )
-    elif engine.id == "temporal":
+        if design.loops:
+            w.penalise(
+                1,
+                f"loops: an execution fails past {STANDARD_HISTORY:,} history events (SW930/SW931); "
+                "a long-lived loop must continue in a new execution",
+            )
+        elif design.unlimited_retries:
+            w.losses.append(
+                "unlimited retries: every attempt adds history events, with no bound under 25,000"
+            )
+        elif (events := design.longest_path * ASL_EVENTS_PER_STATE * design.attempts) > STANDARD_HISTORY:
+            w.penalise(
+                1,
+                f"about {events:,} history events on the longest path (with retries), past "
+                f"{STANDARD_HISTORY:,} (SW930)",
+            )
+    elif engine.id == "temporal" and design.loops:
         w.losses.append(
             f"loops: a workflow's history is capped at {TEMPORAL_HISTORY:,} events or 50 MB; "
             "a long-lived loop needs continue-as-new"
+        )
+    elif engine.id == "temporal" and design.longest_path * TEMPORAL_EVENTS_PER_STATE > TEMPORAL_HISTORY:
+        w.losses.append(
+            f"about {design.longest_path * TEMPORAL_EVENTS_PER_STATE:,} history events on the longest path, "
+            f"past {TEMPORAL_HISTORY:,}: continue-as-new"
         )
 
 

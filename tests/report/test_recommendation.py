@@ -14,10 +14,12 @@ from typer.testing import CliRunner, Result
 
 from statewright import cli, ir
 from statewright.pipeline import compile_path, compile_text
+from statewright.plugins.api import TargetOptions
 from statewright.report.design_facts import design_facts
 from statewright.report.engines import DURABILITY_ORDER, ENGINES
 from statewright.report.recommendation import Recommendation, recommend
 from statewright.report.recommendation_text import recommendation_findings, render_recommendation
+from statewright.targets.asl.target import AslTarget
 from tests.conftest import example_files
 from tests.report.test_sarif import assert_valid
 from tests.targets.asl.support import artifacts
@@ -119,7 +121,21 @@ _REQUIREMENTS = st.builds(
     language=st.none() | st.sampled_from(get_args(ir.Language)),
     vendor_lock=st.none() | st.sampled_from(get_args(ir.VendorLock)),
 )
-_SPECS = {"claim": machine(SPEC), "approval": machine(APPROVAL), "router": machine(ROUTER)}
+
+
+def _example(path: Path) -> ir.Machine:
+    compiled = compile_path(path).machine
+    assert compiled is not None
+    return compiled
+
+
+_SPECS = {
+    "claim": machine(SPEC),
+    "approval": machine(APPROVAL),
+    "router": machine(ROUTER),
+    **{path.stem: _example(path) for path in example_files()},
+}
+"""The designs the properties draw from: three small ones and every example."""
 
 
 @given(_REQUIREMENTS, st.sampled_from(sorted(_SPECS)))
@@ -152,7 +168,9 @@ def test_a_wait_longer_than_five_minutes_never_fits_express(req: ir.Requirements
 @settings(max_examples=100, deadline=None)
 def test_callbacks_and_people_never_fit_express(req: ir.Requirements) -> None:
     """`.waitForTaskToken` is Standard-only: a design that waits for anything cannot run on Express."""
-    for spec in ("claim", "approval"):
+    for spec in sorted(_SPECS):
+        if spec == "router":  # the one design that never waits
+            continue
         rec = recommend(replace(_SPECS[spec], requirements=req))
         assert "stepfunctions-express" not in fits(rec)
 
@@ -298,3 +316,29 @@ def test_ignoring_the_code_hides_the_section_and_the_note(
     assert not [r for r in log["runs"][0]["results"] if r["ruleId"] == "SW811"]
     (rec,) = json.loads(run("check", "--format", "json", "claim.wf").stdout)["recommendation"]
     assert rec["declared"] is False  # the data stays in JSON
+
+
+def _chain(states: int, retries: int) -> ir.Machine:
+    """A straight line of invoked work, each retried `retries` times: no loops, a long history."""
+    body = "".join(
+        f'  state S{i} {{ invoke w{i} key "k{i}" retry {retries} dead_letter -> Failed done -> S{i + 1} '
+        "timeout 1h -> Failed }\n"
+        for i in range(states)
+    ).replace("  state S0", "  initial state S0", 1)
+    text = (
+        f"workflow Chain {{\n{body}  final state S{states}\n  final state Failed {{ outcome failure }}\n}}\n"
+    )
+    result = compile_text(text.replace("}\n}", "}\n  requirements { hosting: either }\n}"), "chain.wf")
+    assert result.machine is not None, result.diagnostics
+    return result.machine
+
+
+@pytest.mark.parametrize(("states", "retries"), [(150, 30), (200, 30), (20, 2)])
+def test_history_past_25000_events_agrees_with_the_asl_targets_sw930(states: int, retries: int) -> None:
+    """Without loops the recommendation estimates Standard's history as the asl target bounds it."""
+    chain = _chain(states, retries)
+    assert not design_facts(chain).loops
+    standard = next(fit for fit in recommend(chain).ranked if fit.engine.id == "stepfunctions-standard")
+    estimated = any("history events on the longest path" in loss for loss in standard.losses)
+    output = AslTarget().generate(chain, TargetOptions(source_name="chain.wf"))
+    assert estimated == any(d.code == "SW930" for d in output.diagnostics)
