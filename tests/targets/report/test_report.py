@@ -155,3 +155,19 @@ def test_a_counterexample_longer_than_the_recursion_limit_replays() -> None:
     assert result.machine is not None, result.diagnostics
     walk = replay(graph_of(VerificationRun(result.machine)), ("go",) * 1201, ("S1200",))
     assert [step.states for step in walk][-2:] == [("S1199",), ("S1200",)]
+
+
+def test_statewright_build_hands_the_review_to_the_report(tmp_path: Path) -> None:
+    """The command line wires it: `build --target report` writes a page with the summary and findings."""
+    from typer.testing import CliRunner
+
+    from statewright.cli import app
+
+    spec = EXAMPLE / "deploy_pipeline.wf"
+    result = CliRunner().invoke(app, ["build", str(spec), "--target", "report", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "report" / "DeployPipeline.report.html").read_text("utf-8")
+    expected = build_report(spec)
+    assert f'id="sw-verdict">{expected.review.verdict}<' in page
+    assert page.count('class="sw-finding ') == len(expected.review.findings) > 0
+    assert "Not available" not in page
