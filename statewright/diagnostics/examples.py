@@ -176,7 +176,9 @@ EXAMPLES: Mapping[str, Example] = MappingProxyType(
             "level 1 { ... timeout 3d escalate -> level 2 }\nlevel 2 { ... timeout 3d escalate -> level 1 }"
         ),
         "SW603": _E("level 1 { approvers role:cfo quorum 2 ... }   # one approver"),
-        "SW604": _E("state Waiting { on approve -> Done\n  on error -> Expired }"),
+        "SW604": _E(
+            "state Waiting {\n  on approve -> Done\n  on error Timeout -> Expired # deadline as failure\n}"
+        ),
         "SW605": _E("level 1 { approvers role:lead delegation allowed ... }   # no timeout on the level"),
         "SW606": _E("approval A { ... approved -> Paid }\nstate Paid { on recall -> Draft }"),
         "SW607": _E("level 1 { ... timeout 3d escalate -> level 3 }   # level 2 is never asked"),
@@ -184,7 +186,7 @@ EXAMPLES: Mapping[str, Example] = MappingProxyType(
             "level 1 { approvers ... quorum 2 timeout 3d escalate -> level 2 }\nlevel 2 { ... quorum 1 }"
         ),
         # --- SW7xx: retries ---
-        "SW701": _E('invoke fetch key "f" retry forever ...'),
+        "SW701": _E('invoke fetch key "f"\nretry unlimited backoff fixed 10s'),
         "SW702": _E("retry 10 backoff exponential 1s   # no cap: 1s..?"),
         "SW703": _E('invoke fetch key "f" timeout 1m -> Failed retry 3 backoff fixed 1s   # no dead_letter'),
         "SW704": _E(
@@ -300,7 +302,7 @@ EXAMPLES: Mapping[str, Example] = MappingProxyType(
             "statewright run send expense.wf 7 withdraw --db claims.db"
         ),
         "SW962": _E("on go when amount > 10 -> B   # sent while amount is 3, with no `else`"),
-        "SW963": _E("on approve requires role:cfo -> Approved   # sent by an actor without role:cfo"),
+        "SW963": _E('on approve -> Approved requires "role:cfo"   # sent by an actor without role:cfo'),
         "SW964": _E("statewright run status order.wf no-such-id --db orders.db"),
         "SW965": _E("statewright run list order.wf --db notes.txt   # not a statewright store"),
         "SW966": _E("statewright run start order.wf --db orders.db --set amount=lots"),
