@@ -88,3 +88,14 @@ def test_docs_codes_md_is_current() -> None:
     )
     for code in BUILTIN_CODES:
         assert f"## {code} " in generated
+
+
+def test_a_plugin_code_is_explained_from_its_registration() -> None:
+    from statewright.diagnostics import Code, Severity, register
+
+    register(Code("XPLN001", "explain-probe", Severity.WARNING, "a plugin's code (tests)", "do the thing"))
+    result = run("explain", "xpln001")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("XPLN001 explain-probe (warning by default)")
+    assert "(none recorded)" in result.stdout and "do the thing" in result.stdout
+    assert "XPLN001" not in run("explain", "--all", "--format", "markdown").stdout  # built-in codes only
