@@ -129,3 +129,24 @@ def test_the_validation_summary_follows_the_configuration_s_strict(tmp_path: Pat
     (tmp_path / "pyproject.toml").write_text("[tool.statewright]\nstrict = true\n", "utf-8")
     strict = json.loads(run("check", "--format", "json", spec).stdout)["validation"][0]["verdict"]
     assert (loose, strict) == ("WARN", "FAIL")
+
+
+WARNS = (
+    "workflow W {\n  events { go }\n  initial state A { on go -> Review  timeout 1h -> Done }\n"
+    '  state Review {\n    on go -> Done\n    warn after 10m "slow"\n    timeout 1h -> Done\n  }\n'
+    "  final state Done\n}\n"
+)
+"""Line 6's `warn after` has no Step Functions form: SW924, a warning of `build -t asl`."""
+
+
+def test_a_build_warning_is_suppressed_inline_or_by_the_configuration(tmp_path: Path) -> None:
+    spec = project(tmp_path, "[tool.statewright]\n", WARNS)
+    out = tmp_path / "out"
+    assert "SW924" in codes_of(run("build", "--format", "json", spec, "-t", "asl", "-o", out))
+    spec.write_text(WARNS.replace('"slow"\n', '"slow"  # statewright: ignore[SW924] paged by our SLO\n'))
+    result = run("build", "--format", "json", spec, "-t", "asl", "-o", out)
+    assert codes_of(result) == [] and result.exit_code == 0
+    assert codes_of(run("check", "--format", "json", spec)) == []  # not reported unused by check
+    spec.write_text(WARNS)
+    (tmp_path / "pyproject.toml").write_text('[tool.statewright]\nignore = ["SW92"]\n')
+    assert codes_of(run("build", "--format", "json", spec, "-t", "asl", "-o", out)) == []
