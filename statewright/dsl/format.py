@@ -5,9 +5,12 @@ Layout rules (the output re-parses to an equal AST, and formatting is idempotent
 * 2-space indentation, one item per line, `{` on the header line, `}` on its own
   line, items in source order, exactly one trailing newline, no trailing spaces.
 * Inside the workflow body a blank line separates two adjacent items whenever
-  either of them is a state declaration; nowhere else is a blank line printed.
-  So `version`, `doc`, `context`, `events`, ... form one group, and every
-  top-level state stands apart.
+  either of them is a state declaration, so every top-level state stands apart.
+  Elsewhere one blank line is kept where the author left one or more (as black
+  keeps them), and none is added.
+* A block the author wrote on one line, holding one single-line item, stays on
+  one line when it fits (`final state Declined { outcome failure "too late" }`);
+  every other block prints one item per line.
 * A block with no items prints `{}` on its header line; a plain or final state
   with no items prints no braces at all (`state A`, `final state Done`).
 * `entry do x` for one action, `entry { ... }` over several lines for more;
@@ -159,6 +162,10 @@ class _Printer:
             self.lines.extend(_wrap(node, layout, depth))
             return
         header, children = layout
+        if _kept_on_one_line(node, children, depth):
+            self.place(self.take(node.span.end_offset), None, depth)
+            self.lines.append(f"{_INDENT * depth}{header} {{ {_layout(children[0])} }}")
+            return
         if isinstance(node, _ARROWS):
             opening = _wrap(dataclasses.replace(node, actions=None), header, depth)
             opening[-1] += " {"
@@ -168,11 +175,42 @@ class _Printer:
         line = node.span.line
         spaced = isinstance(node, ast.Workflow)
         for index, child in enumerate(children):
-            apart = spaced and index > 0 and (_is_state(child) or _is_state(children[index - 1]))
+            apart = index > 0 and (
+                (spaced and (_is_state(child) or _is_state(children[index - 1])))
+                or self._blank_before(child, line)
+            )
             self.item(child, depth + 1, line, apart)
             line = child.span.end_line
         self.place(self.take(node.span.end_offset), line, depth + 1)
         self.lines.append(_INDENT * depth + "}")
+
+    def _blank_before(self, node: Node, prev_line: int) -> bool:
+        """True when the author left a blank line before `node` (or before the comments leading it)."""
+        first = node.span.line
+        for comment in self._comments[self._next :]:
+            if comment.span.offset >= node.span.offset:
+                break
+            if comment.span.line > prev_line:  # not a trailing comment of the line before
+                first = comment.span.line
+                break
+        return first - prev_line >= 2
+
+
+def _kept_on_one_line(node: Node, children: Sequence[Node], depth: int) -> bool:
+    """A block the author wrote on one line with one single-line item stays on one line when it fits.
+
+    `final state Declined { outcome failure "too late" }` reads better than three
+    lines; a block written over several lines stays expanded (the author's choice,
+    as prettier keeps an object literal's).
+    """
+    if len(children) != 1 or node.span.line != node.span.end_line or isinstance(node, ast.Workflow):
+        return False
+    inner = _layout(children[0])
+    if not isinstance(inner, str) or isinstance(node, _ARROWS):
+        return False
+    header = _layout(node)
+    assert not isinstance(header, str)
+    return len(_INDENT * depth) + len(header[0]) + len(inner) + 4 <= WIDTH
 
 
 WIDTH = 100

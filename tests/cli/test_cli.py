@@ -156,10 +156,10 @@ def test_syntax_error_shows_place_line_caret_and_code(tmp_path: Path) -> None:
     result = run("check", path)
     assert result.exit_code == 2
     lines = result.stdout.splitlines()
-    assert lines[0] == "error[SW010]: unexpected `}`"
+    assert lines[0] == "error[SW010]: `->` must be followed by the name of a state"
     assert lines[1] == f" --> {path}:2:30"
     assert "2 |   initial state A { on go -> }" in lines
-    caret = next(line for line in lines if line.rstrip().endswith("^ unexpected `}`"))
+    caret = next(line for line in lines if "^ unexpected `}`" in line)
     assert caret.index("^") == lines[3].index("}")
     assert result.stderr == ""
 
@@ -180,7 +180,7 @@ def test_concise_format(tmp_path: Path) -> None:
     path = write(tmp_path / "bad.wf", SYNTAX_ERROR)
     result = run("check", "--format", "concise", path)
     assert result.stdout.splitlines() == [
-        f"{path}:2:30: SW010 error: unexpected `}}`",
+        f"{path}:2:30: SW010 error: `->` must be followed by the name of a state",
         "checked 1 file: 1 error, 0 warnings",
     ]
 

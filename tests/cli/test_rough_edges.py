@@ -14,6 +14,7 @@ import pytest
 import statewright
 from statewright.runtime.errors import ConcurrentUpdate, InstanceExists
 from tests.cli.test_cli import run
+from tests.cli.test_smt_cli import readme_block
 from tests.conftest import EXAMPLES, ROOT
 
 ORDER = EXAMPLES / "order_fulfilment.wf"
@@ -101,3 +102,45 @@ def test_starting_an_existing_id_says_so(tmp_path: Path) -> None:
     ) as raised:
         orders.start(amount=Decimal("10.00"), instance_id="o1")  # type: ignore[attr-defined]
     assert isinstance(raised.value, ConcurrentUpdate)
+
+
+def test_the_tour_spec_is_already_formatted(tmp_path: Path) -> None:
+    """The README's `refund.wf` is what `statewright fmt` prints: copied, it passes `fmt --check`."""
+    spec = tmp_path / "refund.wf"
+    spec.write_text(readme_block("Save this as `refund.wf`:"), "utf-8")
+    shown = run("fmt", "--check", spec)
+    assert shown.exit_code == 0, shown.output
+
+
+def test_the_readme_enum_mistake_prints_what_the_readme_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`channel == shop` in the tour gives the README's SW204 report verbatim, at its line and column."""
+    monkeypatch.chdir(tmp_path)
+    text = readme_block("Save this as `refund.wf`:")
+    assert "channel == store -> Refunding" in text
+    Path("refund.wf").write_text(
+        text.replace("channel == store -> Refunding", "channel == shop -> Refunding"), "utf-8"
+    )
+    shown = run("check", "refund.wf")
+    assert shown.exit_code == 2  # the spec does not compile
+    expected = readme_block("Change `channel == store` to").split("\n", 1)[1].strip("\n")
+    assert expected in shown.output
+
+
+SYNOPSIS_COMMANDS = ("check", "build", "fmt", "targets", "test", "explain", "lsp")
+
+
+@pytest.mark.parametrize("command", SYNOPSIS_COMMANDS)
+def test_the_readme_synopsis_lists_every_option(command: str) -> None:
+    """Each option a command's `--help` shows is in the README's synopsis of that command."""
+    lines = readme_block("## The command line").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"statewright {command} "))
+    shown = lines[start]
+    for line in lines[start + 1 :]:  # continuation lines are indented
+        if not line.startswith(" "):
+            break
+        shown += " " + line
+    options = set(re.findall(r"^\s+(?:-\w, )?(--[a-z-]+)", run(command, "--help").output, re.M)) - {"--help"}
+    assert options, command
+    assert {option for option in options if option not in shown} == set()

@@ -262,20 +262,21 @@ def test_order_pause_resume_cancel_and_a_timeout(order: Store) -> None:
 
 
 def test_refusals_are_recorded_and_exit_1(expense: Store) -> None:
-    """A rejected, undeclared or denied event exits 1 with its code; each refusal is in the log."""
+    """A rejected or denied event exits 1 with its code; each refusal is in the log."""
     started_claim(expense)
     rejected = expense("send", "c1", "withdraw", "--now", "2026-01-05T09:08:00Z", code=1).stderr
     assert "error[SW961]: `withdraw` refused in `Approval`" in rejected
     assert "= help: the refusal and its reason are in the audit log" in rejected
-    undeclared = expense("send", "c1", "teleport", "--now", "2026-01-05T09:09:00Z", code=1).stderr
-    assert "error[SW960]: `teleport` is not an event of ExpenseApproval" in undeclared
+    # an undeclared event is a usage error (exit 2), never offered to the instance, so not in the log
+    undeclared = expense("send", "c1", "teleport", "--now", "2026-01-05T09:09:00Z", code=2).stderr
+    assert "error[SW103]: `teleport` is not an event of ExpenseApproval; nothing was sent" in undeclared
     assert "= note: the events of ExpenseApproval are: submit, withdraw," in undeclared
     denied = expense("approve", "c1", "--actor", "user:mallory", "--now", "2026-01-05T09:10:00Z", code=1)
     assert "error[SW963]: `user:mallory` is not an approver at level 1 (role:line_manager)" in denied.stderr
     not_allowed = expense.json("send", "c1", "paid", "--now", "2026-01-05T09:11:00Z", code=1)
     assert not_allowed["error"]["code"] == "SW961"
     assert not_allowed["exit_code"] == 1
-    assert [r["outcome"] for r in expense.log("c1")][-4:] == ["rejected", "not_allowed", "denied", "rejected"]
+    assert [r["outcome"] for r in expense.log("c1")][-3:] == ["rejected", "denied", "rejected"]
     assert expense.json("status", "c1")["active"] == ["Approval.level_1"]
 
 

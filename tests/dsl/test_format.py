@@ -272,9 +272,7 @@ def test_layout_rules() -> None:
         "workflow W {\n"
         "  version 2\n"
         '  doc "d"\n'
-        "  events {\n"
-        "    go\n"
-        "  }\n"
+        "  events { go }\n"
         "\n"
         "  initial state A {\n"
         "    on go -> B { do a }\n"
@@ -293,13 +291,23 @@ def test_layout_rules() -> None:
         "    done -> B\n"
         "  }\n"
         "\n"
-        "  approval P {\n"
-        "    level 1 {}\n"
-        "  }\n"
+        "  approval P { level 1 {} }\n"
         "\n"
         "  final state B\n"
         "}\n"
     )
+
+
+def test_the_authors_blank_lines_and_one_line_blocks_are_kept() -> None:
+    """One blank line where the author left some (never more), and short one-line blocks stay on one line."""
+    head = "workflow W {\n  version 1\n"
+    context = "  # events\n  events { go }\n  context {\n    a: int\n\n    b: int\n  }\n"
+    state = "  initial state A {\n    on go -> B\n\n    timeout 1s -> B\n  }\n"
+    final = '  final state B { outcome failure "late" }\n}\n'
+    source = head + "\n\n" + context + state + final
+    assert _assert_canonical(source) == head + "\n" + context + "\n" + state + "\n" + final
+    expanded = source.replace(final, '  final state B {\n    outcome failure "late"\n  }\n}\n')
+    assert '  final state B {\n    outcome failure "late"\n  }\n' in _assert_canonical(expanded)
 
 
 def test_approvers_print_bare_when_they_are_names() -> None:
@@ -308,7 +316,7 @@ def test_approvers_print_bare_when_they_are_names() -> None:
         '{ approvers user:"ann@x.com", role:"", team:"done" } } }'
     )
     output = format_workflow(workflow)
-    assert "assignee user:ann\n" in output
+    assert "checkpoint C { assignee user:ann }\n" in output
     assert 'approvers user:"ann@x.com", role:"", team:done ' in output
 
 
