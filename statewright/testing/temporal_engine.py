@@ -47,6 +47,7 @@ import atexit
 import concurrent.futures
 import contextlib
 import itertools
+import logging
 import sys
 import threading
 import time
@@ -111,6 +112,8 @@ RETRY_MS = 20
 HEARTBEAT_MS = 1000
 """Every heartbeat timeout in the test worker; the harness heartbeats a waiting attempt every `BEAT_S`."""
 BEAT_S = 0.1
+QUEUE_PREFIX = "statewright-test-"
+"""The test workers' task queues start with it."""
 SETTLE_LIMIT_S = 60.0
 """How long one step may take before the run is declared stuck."""
 POLL_S = 0.005
@@ -472,6 +475,7 @@ class TemporalEngine:
                 address = shared_server().address
             loop = _Loop()
             self._client = loop.run(Client.connect(address, runtime=_quiet_runtime()), 60)
+            logging.getLogger("temporalio.activity").addFilter(_FILTER)
             self._loop = loop
             atexit.register(self.close)
         return self._loop, self._client
@@ -481,6 +485,7 @@ class TemporalEngine:
         if self._loop is None:
             return
         loop, self._loop = self._loop, None
+        logging.getLogger("temporalio.activity").removeFilter(_FILTER)
 
         async def shutdown() -> None:
             for machine in self._machines.values():
@@ -515,7 +520,7 @@ class TemporalEngine:
             | {a.name for a in do_actions(machine)}
         )
         activities = [define(definition, action, desk.attend) for action in actions]
-        queue = f"statewright-test-{uuid.uuid4().hex}"
+        queue = f"{QUEUE_PREFIX}{uuid.uuid4().hex}"
 
         async def start() -> tuple[Any, asyncio.Task[None]]:
             worker = make_worker(client, queue, [test_class], activities, (*passed, test_class.__module__))
@@ -543,6 +548,18 @@ class TemporalEngine:
             )
         finally:
             self.timings.append(time.perf_counter() - began)
+
+
+class _HarnessFailures(logging.Filter):
+    """Drops the SDK's "activity failed" records of the test workers' activities (a scenario's failures)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        details = getattr(record, "temporal_activity", None)
+        queue = details.get("task_queue") if isinstance(details, dict) else None
+        return not (isinstance(queue, str) and queue.startswith(QUEUE_PREFIX))
+
+
+_FILTER = _HarnessFailures()
 
 
 def _quiet_runtime() -> Runtime:
