@@ -34,6 +34,7 @@ from statewright.cli.output import (
     problems_text,
     severity_counts,
 )
+from statewright.cli.target_findings import merged
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.diagnostics import Diagnostic, has_errors
 from statewright.ir import Machine
@@ -52,19 +53,26 @@ def build(
     target: Annotated[
         list[str],
         typer.Option(
-            "--target", "-t", help="Target to generate (repeatable); `all` = every registered target."
+            "--target",
+            "-t",
+            metavar="NAME",
+            help="Target to generate (repeatable); `all` = every registered target.",
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory; files go to OUT/<target>/.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Output directory; files go to DIR/<target>/.")
+    ] = Path("build"),
     format: FormatOpt = ReportFormat.TEXT,
     option: Annotated[
         list[str] | None,
-        typer.Option("--option", help="Target-specific setting as key=value (repeatable)."),
+        typer.Option(
+            "--option", metavar="KEY=VALUE", help="Target-specific setting as key=value (repeatable)."
+        ),
     ] = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
     smt_timeout: SmtTimeoutOpt = DEFAULT_TIMEOUT_MS,
 ) -> int:
-    """Compile and verify workflows, then generate each target's files under OUT/<target>/."""
+    """Compile and verify workflows, then write each target's files under DIR/<target>/ (default: build/)."""
     extra = _parse_options(option or [])
     manager = get_plugin_manager()
     targets, problems = _select_targets(manager, target)
@@ -91,13 +99,15 @@ def build(
             else None
         )
         options = TargetOptions(source_name=report.name, extra=extra, verification=verification)
+        said: list[tuple[str, tuple[Diagnostic, ...]]] = []
         for name, chosen in targets.items():
             configured = {**report.config.target_options(name), **extra}  # `--option` wins
             output = _generate(chosen, machine, replace(options, extra=configured), report.name)
-            report.later.extend(output.diagnostics)
+            said.append((name, tuple(output.diagnostics)))
             if has_errors(output.diagnostics):
                 continue
             _plan(planned, out / name, name, output, report)
+        report.later.extend(merged(said))
     if not has_errors(invocation.usage):
         _write_planned(planned, invocation)
     if format is ReportFormat.JSON:

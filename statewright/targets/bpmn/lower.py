@@ -126,13 +126,11 @@ class Lowering(PathBuilder):
             self.work(current, state, levels)
         else:
             if state.soft_timeouts:
-                self.note(
-                    checks.SOFT_TIMEOUT_DROPPED, f"`warn after` of `{name}`", state.soft_timeouts[0].span
-                )
+                self.note(checks.SOFT_TIMEOUT_DROPPED, _warn_dropped(name), state.soft_timeouts[0].span)
             self.event_wait(current, name, levels)
         for level in levels[1:]:
             if self.states[level].soft_timeouts:
-                self.note(checks.SOFT_TIMEOUT_DROPPED, f"`warn after` of `{level}`", self.states[level].span)
+                self.note(checks.SOFT_TIMEOUT_DROPPED, _warn_dropped(level), self.states[level].span)
 
     def stuck(self, leaf: str, scope: str, span: Span) -> str:
         """An end event for a state with no way on (SW945)."""
@@ -308,11 +306,14 @@ class Lowering(PathBuilder):
         self.graph.link(source, task)
         if retry is not None:
             if (retry.backoff != "fixed" or retry.base_ms) and not self.native_retries:
-                self.note(checks.BACKOFF_NOT_WAITED, f"the retry backoff of `{leaf}`", retry.span)
+                message = f"`{leaf}` retries at once here: its backoff is documented, not waited"
+                self.note(checks.BACKOFF_NOT_WAITED, message, retry.span)
             if not self.native_retries and self.resolver.eventless(levels, "timeout"):
-                self.note(checks.TIMEOUT_PER_ATTEMPT, f"the timeout of `{leaf}` with its retries", retry.span)
+                message = f"the timeout of `{leaf}` starts again with every retry"
+                self.note(checks.TIMEOUT_PER_ATTEMPT, message, retry.span)
             if retry.jitter != "none":
-                self.note(checks.JITTER_NOT_EXPRESSED, f"jitter {retry.jitter} of `{leaf}`", retry.span)
+                message = f"the `{retry.jitter}` jitter of `{leaf}` has no BPMN form: it is documented only"
+                self.note(checks.JITTER_NOT_EXPRESSED, message, retry.span)
         failed = self.graph.node(
             f"{leaf}_error",
             "boundaryEvent",
@@ -593,3 +594,8 @@ def describe_retry(retry: ir.RetryPolicy | None) -> str | None:
     if retry.dead_letter:
         parts.append(f"dead_letter -> {retry.dead_letter}")
     return " ".join(parts)
+
+
+def _warn_dropped(state: str) -> str:
+    """SW942's message: a `warn after` the BPMN cannot raise."""
+    return f"the `warn after` of `{state}` has no place in BPMN: it is kept in the documentation, not raised"
