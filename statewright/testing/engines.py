@@ -48,7 +48,9 @@ def _temporal(target: Target) -> object:
     """The `temporal` target's workflow, run by a real Temporal server (`temporal server start-dev`)."""
     from statewright.testing.temporal_engine import TemporalEngine
 
-    return TemporalEngine(target)
+    engine = TemporalEngine(target)
+    engine.connect()  # a server that cannot be started or reached: the engine is unavailable, said once
+    return engine
 
 
 PYTHON = EngineSpec("python", "python", "the Python runtime, in memory (the reference)", _python)

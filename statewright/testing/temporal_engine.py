@@ -114,7 +114,7 @@ HEARTBEAT_MS = 1000
 BEAT_S = 0.1
 QUEUE_PREFIX = "statewright-test-"
 """The test workers' task queues start with it."""
-SETTLE_LIMIT_S = 60.0
+SETTLE_LIMIT_S = 120.0
 """How long one step may take before the run is declared stuck."""
 POLL_S = 0.005
 """How often the harness asks whether the workflow is quiet."""
@@ -340,13 +340,17 @@ def _module() -> types.ModuleType:
     return module
 
 
+class TargetRefusedError(RuntimeError):
+    """The `temporal` target wrote no module for a machine (its capability lint found an error)."""
+
+
 def generated_class(target: Target, machine: ir.Machine) -> tuple[type[StatewrightWorkflow], str]:
     """The workflow class the `temporal` target's module defines (imported in memory), its module name."""
     output = target.generate(machine, TargetOptions())
     module_text = next((a.content for a in output.artifacts if a.path.endswith(".py")), None)
     if module_text is None:
-        findings = "; ".join(d.message for d in output.diagnostics) or "no findings"
-        raise RuntimeError(f"the temporal target wrote no module ({findings})")
+        findings = "; ".join(f"{d.code}: {d.message}" for d in output.diagnostics) or "no findings"
+        raise TargetRefusedError(f"the temporal target wrote no module for this workflow ({findings})")
     module = import_source(module_text, f"temporal_{machine.name.lower()}")
     found = [
         value
@@ -466,6 +470,10 @@ class TemporalEngine:
 
     # ------------------------------------------------------------------ lifecycle
 
+    def connect(self) -> None:
+        """Reach the server now (starting the shared one if needed), so a missing server is found early."""
+        self._connect()
+
     def _connect(self) -> tuple[_Loop, Client]:
         if self._loop is None or self._client is None:
             address = self.address
@@ -479,6 +487,13 @@ class TemporalEngine:
             self._loop = loop
             atexit.register(self.close)
         return self._loop, self._client
+
+    def __enter__(self) -> TemporalEngine:
+        """`statewright test` holds the engine open for one machine's scenarios (`close` on exit)."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Stop the workers and the event loop (the shared server stays up for other users)."""
@@ -505,7 +520,6 @@ class TemporalEngine:
         known = self._machines.get(definition.identity)
         if known is not None:
             return known
-        loop, client = self._connect()
         passed: tuple[str, ...] = ()
         if self.target is not None:
             base, module_name = generated_class(self.target, machine)
@@ -513,6 +527,7 @@ class TemporalEngine:
             passed = (module_name,)
         else:
             base = generic_class(definition)
+        loop, client = self._connect()
         test_class = scenario_class(base, machine.name)
         desk = _Desk()
         actions = sorted(
@@ -535,7 +550,10 @@ class TemporalEngine:
 
     def run(self, machine: ir.Machine, scenario: Scenario) -> Sequence[Observation] | Unsupported:
         """One observation for the start, then one per step (or why a step cannot run here)."""
-        served = self._machine(machine)
+        try:
+            served = self._machine(machine)
+        except TargetRefusedError as error:
+            return Unsupported(0, str(error))
         try:
             initial_context(served.definition, dict(scenario.context))
         except WorkflowError as error:

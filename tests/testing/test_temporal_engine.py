@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from temporalio.workflow import _Definition
 
+from statewright import ir
+from statewright.diagnostics import Diagnostic
+from statewright.diagnostics.catalog.runtime import CONFLICT
+from statewright.plugins.api import TargetOptions, TargetOutput
 from statewright.plugins.manager import PluginManager
+from statewright.source import NO_SPAN
 from statewright.targets.temporal import TemporalTarget
 from statewright.temporal.shell import StatewrightWorkflow
 from statewright.testing.coverage import covering_scenarios
 from statewright.testing.engine import load_engine
 from statewright.testing.equivalence import check_engine
+from statewright.testing.scenario import Scenario, Unsupported
 from statewright.testing.temporal_engine import TEST_FIRE, TEST_VIEW, TemporalEngine, generated_class
 from tests.conftest import EXAMPLES
 from tests.testing.test_python_engine import machine_of
@@ -27,9 +33,8 @@ DRAWN = 3
 
 def test_two_examples_agree_with_the_runtime_on_temporal(temporal_address: str) -> None:
     """Sagas (order fulfilment), heartbeats and parallel regions (deploy pipeline): same states, contexts."""
-    engine = load_engine(PluginManager(entry_points=False), "temporal")
+    engine = load_engine(PluginManager(entry_points=False), "temporal")  # the session's server
     assert isinstance(engine, TemporalEngine)
-    engine.address = temporal_address
     try:
         for name in ("order_fulfilment.wf", "deploy_pipeline.wf"):
             machine = machine_of(EXAMPLES / name)
@@ -51,3 +56,22 @@ def test_only_the_test_worker_can_fire_a_timer() -> None:
     assert production is not None
     assert TEST_FIRE not in production.signals and TEST_VIEW not in production.queries
     assert not [name for name in vars(StatewrightWorkflow) if name.startswith("test_")]
+
+
+class Refusing:
+    """A `temporal` target that refuses every machine (as its capability lint refuses one it cannot run)."""
+
+    name = "temporal"
+    description = "refuses"
+
+    def generate(self, machine: ir.Machine, options: TargetOptions) -> TargetOutput:
+        """No module, one error finding."""
+        finding = Diagnostic.of(CONFLICT, "cannot run this here", "w.wf", NO_SPAN)
+        return TargetOutput(diagnostics=(finding,))
+
+
+def test_a_machine_the_target_refuses_is_unsupported_not_a_crash() -> None:
+    machine = machine_of(EXAMPLES / "order_fulfilment.wf")
+    outcome = TemporalEngine(Refusing()).run(machine, Scenario())
+    assert isinstance(outcome, Unsupported) and outcome.step == 0
+    assert "wrote no module" in outcome.reason and "cannot run this here" in outcome.reason
