@@ -9,12 +9,15 @@ re-importing it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+SDK_THROTTLE = timedelta(seconds=60)
+"""The SDK's own cap on holding heartbeats back."""
 PASSED_THROUGH = ("statewright",)
 """Modules the sandbox shares with the worker instead of re-importing per run."""
 
@@ -31,14 +34,20 @@ def make_worker(
     workflows: Sequence[type[Any]],
     activities: Sequence[Callable[..., Any]],
     passed_through: Sequence[str] = (),
+    heartbeat_throttle: timedelta | None = None,
 ) -> Worker:
-    """A worker polling `task_queue` for the workflow classes and activities (not yet running)."""
+    """A worker polling `task_queue` for the workflow classes and activities (not yet running).
+
+    `heartbeat_throttle` caps how long the SDK holds an activity's heartbeats back
+    (by default 80% of the heartbeat timeout, at most a minute).
+    """
     return Worker(
         client,
         task_queue=task_queue,
         workflows=list(workflows),
         activities=list(activities),
         workflow_runner=sandbox(*passed_through),
+        max_heartbeat_throttle_interval=heartbeat_throttle or SDK_THROTTLE,
     )
 
 

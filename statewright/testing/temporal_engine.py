@@ -55,6 +55,7 @@ import types
 import uuid
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import activity, workflow
@@ -109,8 +110,9 @@ TEST_VIEW = "statewright_test_view"
 """The test-only query (declared on the test subclass alone): a `TestView`."""
 RETRY_MS = 20
 """Every retry interval in the test worker (scenarios skip backoff time, as the reference does)."""
-HEARTBEAT_MS = 1000
-"""Every heartbeat timeout in the test worker; the harness heartbeats a waiting attempt every `BEAT_S`."""
+HEARTBEAT_MS = 1500
+"""Every heartbeat timeout in the test worker; the harness heartbeats a waiting attempt every `BEAT_S`
+(and the SDK passes each on at once), so only a silenced attempt misses it, even on a loaded machine."""
 BEAT_S = 0.1
 QUEUE_PREFIX = "statewright-test-"
 """The test workers' task queues start with it."""
@@ -538,7 +540,14 @@ class TemporalEngine:
         queue = f"{QUEUE_PREFIX}{uuid.uuid4().hex}"
 
         async def start() -> tuple[Any, asyncio.Task[None]]:
-            worker = make_worker(client, queue, [test_class], activities, (*passed, test_class.__module__))
+            worker = make_worker(
+                client,
+                queue,
+                [test_class],
+                activities,
+                (*passed, test_class.__module__),
+                heartbeat_throttle=timedelta(seconds=BEAT_S),
+            )
             return worker, asyncio.get_running_loop().create_task(worker.run())
 
         worker, task = loop.run(start(), 30)

@@ -308,7 +308,7 @@ def test_timers_are_workflow_timers_and_emits_are_delivered(temporal_address: st
         first = await desk.answer("note", Declined("flaky"))  # a `do` runs again until it succeeds
         second = await desk.answer("note")
         assert (first.kind, first.attempt, second.attempt, second.key) == ("do", 1, 2, first.key)
-        for _ in range(200):
+        for _ in range(500):
             if not (await snapshot(handle)).work:
                 break
             await asyncio.sleep(0.02)
@@ -330,7 +330,7 @@ def test_a_signalled_event_is_applied_and_a_refused_one_changes_nothing(temporal
         await handle.signal(SEND_SIGNAL, SendRequest("go", {"amount": 0}))  # refused: out of range
         await handle.signal(SEND_SIGNAL, SendRequest("ping"))
         await desk.answer("note")
-        for _ in range(200):
+        for _ in range(500):
             if (await snapshot(handle)).active == ["Pinged"]:
                 break
             await asyncio.sleep(0.02)
