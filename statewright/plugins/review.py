@@ -49,6 +49,8 @@ class PathStep:
 
     label: str
     states: tuple[str, ...]
+    transition: int | None = None
+    """The index of the IR transition the label took (None for the start and for a label that is no move)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,8 @@ _SEARCH_LIMIT = 20_000
 """How many moves one replay may try before it settles for the longest walk it found."""
 
 Config = frozenset[str]
+Move = tuple[Config, int]
+"""A configuration and the IR transition that reached it (-1 for the start)."""
 
 
 class Replayer:
@@ -51,14 +53,18 @@ class Replayer:
         """Prepare replays on `graph`; nothing is computed until asked for."""
         self.graph = graph
         self.order = {leaf: index for index, leaf in enumerate(graph.leaves)}
-        self._moves: dict[tuple[Config, str], tuple[Config, ...]] = {}
+        self.start: Move = (frozenset(graph.initial_leaves), -1)
+        self._moves: dict[tuple[Config, str], tuple[Move, ...]] = {}
 
-    def moves(self, config: Config, label: str) -> tuple[Config, ...]:
-        """The configurations one edge labelled `label` leads to from `config`, in IR order, distinct."""
+    def moves(self, config: Config, label: str) -> tuple[Move, ...]:
+        """Where one edge labelled `label` leads from `config`: distinct configurations, in IR order.
+
+        Each comes with the first transition (in IR order) that reaches it.
+        """
         key = (config, label)
         if key not in self._moves:
             graph = self.graph
-            found: dict[Config, None] = {}
+            found: dict[Config, int] = {}
             for leaf in sorted(config, key=self.order.__getitem__):
                 for edge in graph.edges[leaf]:
                     if edge.label != label:
@@ -67,64 +73,65 @@ class Replayer:
                     assert transition.target is not None  # the graph has edges only for moves
                     exited = set(graph.exit_set(config, transition.source, transition.target))
                     kept = {active for active in config if active not in exited}
-                    found.setdefault(
-                        frozenset(kept | set(graph.entered(transition.source, transition.target)))
-                    )
-            self._moves[key] = tuple(found)
+                    entered = graph.entered(transition.source, transition.target)
+                    found.setdefault(frozenset(kept.union(entered)), edge.transition)
+            self._moves[key] = tuple(found.items())
         return self._moves[key]
 
-    def _walk(
-        self, labels: Sequence[str], wanted: frozenset[str], longest: list[Config]
-    ) -> list[Config] | None:
+    def _walk(self, labels: Sequence[str], wanted: frozenset[str], longest: list[Move]) -> list[Move] | None:
         """The first walk (depth first, IR order) taking every label and ending in `wanted` (if any).
 
         Iterative, so a counterexample as long as the machine is large needs no
         deep recursion; `longest` is kept as the longest prefix seen.
         """
-        trail: list[Config] = [frozenset(self.graph.initial_leaves)]
+        trail: list[Move] = [self.start]
         if not labels:
-            return trail if not wanted or trail[0] & wanted else None
-        pending = [iter(self.moves(trail[0], labels[0]))]
+            return trail if not wanted or self.start[0] & wanted else None
+        pending = [iter(self.moves(self.start[0], labels[0]))]
         failed: set[tuple[int, Config]] = set()
         budget = _SEARCH_LIMIT
         while pending and budget > 0:
             following = next(pending[-1], None)
             if following is None:
-                failed.add((len(trail) - 1, trail.pop()))
+                failed.add((len(trail) - 1, trail.pop()[0]))
                 pending.pop()
                 continue
             index = len(trail)
-            if (index, following) in failed:
+            if (index, following[0]) in failed:
                 continue
             budget -= 1
             trail.append(following)
             if len(trail) > len(longest):
                 longest[:] = trail
             if index == len(labels):
-                if not wanted or following & wanted:
+                if not wanted or following[0] & wanted:
                     return trail
-                failed.add((index, trail.pop()))
+                failed.add((index, trail.pop()[0]))
                 continue
-            pending.append(iter(self.moves(following, labels[index])))
+            pending.append(iter(self.moves(following[0], labels[index])))
         return None
 
     def replay(self, labels: Sequence[str], prefer: Iterable[str] = ()) -> tuple[PathStep, ...]:
         """Walk a counterexample's labels from the initial configuration; one step per label, the start first.
 
-        Each step is the configuration (the active leaves) after the label. Where a
-        label could be several moves, the first walk in IR order that takes every
-        label is kept, one that ends in a `prefer` state (or below one) first; a
-        label no walk can take ends it, and it and the rest are steps with no state.
+        Each step is the configuration (the active leaves) after the label, and
+        the IR transition taken. Where a label could be several moves, the first
+        walk in IR order that takes every label is kept, one that ends in a
+        `prefer` state (or below one) first; a label no walk can take ends it,
+        and it and the rest are steps with no state.
         """
         descendants = self.graph.descendants
         wanted = frozenset(leaf for state in prefer for leaf in descendants.get(state, ()))
-        longest: list[Config] = [frozenset(self.graph.initial_leaves)]
+        longest: list[Move] = [self.start]
         walk = self._walk(labels, wanted, longest) if wanted else None
         if walk is None:
             walk = self._walk(labels, frozenset(), longest) or longest
         order = self.order.__getitem__
-        steps = [PathStep("", tuple(sorted(walk[0], key=order)))]
-        steps.extend(PathStep(labels[i], tuple(sorted(walk[i + 1], key=order))) for i in range(len(walk) - 1))
+        steps = [PathStep("", tuple(sorted(walk[0][0], key=order)))]
+        steps.extend(
+            PathStep(labels[i], tuple(sorted(walk[i + 1][0], key=order)), walk[i + 1][1])
+            for i in range(len(walk) - 1)
+        )
         steps.extend(PathStep(label, ()) for label in labels[len(walk) - 1 :])
         return tuple(steps)
 

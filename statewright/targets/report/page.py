@@ -21,7 +21,7 @@ from statewright.semantics.facts import Facts
 from statewright.targets.report.findings import findings_section, risks_section, summary_section
 from statewright.targets.report.markup import esc
 from statewright.targets.report.tables import compensation_section, transitions_section
-from statewright.targets.statechart import state_element_ids
+from statewright.targets.statechart import state_element_ids, transition_element_id
 
 
 def asset(name: str) -> str:
@@ -47,8 +47,12 @@ def script_data(data: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _edge(transition: int | None) -> str | None:
+    return None if transition is None else transition_element_id(transition)
+
+
 def page_data(review: Review | None, ids: Mapping[str, str]) -> dict[str, object]:
-    """What the script needs: per finding, the element ids of its states and of each counterexample step."""
+    """What the script needs: the element ids of each finding's states, and of each step's states and edge."""
     if review is None:
         return {"findings": []}
     return {
@@ -56,7 +60,13 @@ def page_data(review: Review | None, ids: Mapping[str, str]) -> dict[str, object
             {
                 "states": [ids[name] for name in finding.states if name in ids],
                 "path": [
-                    {"label": step.label, "states": [ids[name] for name in step.states if name in ids]}
+                    {
+                        "label": step.label,
+                        "states": [ids[name] for name in step.states if name in ids],
+                        "transition": None
+                        if step.transition is None
+                        else transition_element_id(step.transition),
+                    }
                     for step in finding.path
                 ],
             }

@@ -21,6 +21,7 @@
     var step = path[index];
     clear("sw-step");
     mark(step.states, "sw-step");
+    mark(step.transition ? [step.transition] : [], "sw-step");
     diagram.setAttribute("data-step", String(index));
     var what = index === 0 ? "start" : step.label;
     var where = step.states.length ? "" : " (no move: the walk ends here)";

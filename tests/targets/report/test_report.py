@@ -112,6 +112,9 @@ def test_a_counterexample_replays_through_configurations_to_the_finding() -> Non
         ("", ("Planning",)),
         ("plan_ready", ("Applying",)),
     ]
+    assert walk[0].transition is None and walk[1].transition is not None  # each move says what it took
+    taken = machine.transitions[walk[1].transition]
+    assert (taken.source, taken.event, taken.target) == ("Planning", "plan_ready", "Applying")
     # entering a parallel state enters every region; a label that is no move ends the walk
     walk = replay(graph, ("plan_ready", "done(terraform_apply)", "no_such_event"), ("Applying",))
     assert set(walk[2].states) == {"SmokeRunning", "LoadPending", "QaSignOff", "HealthProbing"}

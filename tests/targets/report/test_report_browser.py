@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from statewright.targets.statechart import state_element_ids
+from statewright.targets.statechart import state_element_ids, transition_element_id
 from tests.browser import chromium, watch
 from tests.targets.report.support import build_report
 from tests.targets.specs import example_paths
@@ -50,7 +50,9 @@ def test_the_report_loads_offline_and_each_finding_highlights_its_states(
             last = len(finding.path) - 1
             page.wait_for_selector(f'#sw-diagram[data-step="{last}"]', state="attached")
             shown = page.eval_on_selector_all(".sw-step", IDS)
-            assert shown == sorted(elements[name] for name in finding.path[last].states)
+            step = finding.path[last]
+            edge = [] if step.transition is None else [transition_element_id(step.transition)]
+            assert shown == sorted([*(elements[name] for name in step.states), *edge])
     assert watched.console == []
     assert watched.requests == [file.as_uri()]
     page.close()
