@@ -176,12 +176,24 @@ def _diagram(root: etree._Element, model: Model, placed: Layout) -> None:
         if node.kind == "exclusiveGateway":
             attributes["isMarkerVisible"] = "true"
         shape = _sub(plane, _q(BPMNDI_NS, "BPMNShape"), **attributes)
-        x, y, w, h = placed.bounds[node.id]
-        _sub(shape, _q(DC_NS, "Bounds"), x=str(x), y=str(y), width=str(w), height=str(h))
+        _bounds(shape, placed.bounds[node.id])
+        _label(shape, placed.labels.get(node.id))
     for flow in model.flows:
         edge = _sub(plane, _q(BPMNDI_NS, "BPMNEdge"), id=di_id(flow.id), bpmnElement=flow.id)
         for px, py in placed.waypoints[flow.id]:
             _sub(edge, _q(DI_NS, "waypoint"), x=str(px), y=str(py))
+        _label(edge, placed.labels.get(flow.id))
+
+
+def _bounds(parent: etree._Element, box: tuple[int, int, int, int]) -> None:
+    x, y, w, h = box
+    _sub(parent, _q(DC_NS, "Bounds"), x=str(x), y=str(y), width=str(w), height=str(h))
+
+
+def _label(parent: etree._Element, box: tuple[int, int, int, int] | None) -> None:
+    """The layout's label box, so the viewer draws the label where the layout kept room for it."""
+    if box is not None:
+        _bounds(_sub(parent, _q(BPMNDI_NS, "BPMNLabel")), box)
 
 
 def to_xml(model: Model, placed: Layout, flavor: Generic) -> str:
