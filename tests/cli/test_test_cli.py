@@ -36,10 +36,10 @@ def test_json_report_holds_the_numbers() -> None:
 
 
 def test_an_unknown_target_is_a_usage_error() -> None:
-    """`--targets temporal` exits 2 and names the targets there are."""
-    result = run("test", EXAMPLES / "order_fulfilment.wf", "--targets", "python,temporal")
+    """`--targets camunda` exits 2 and names the engines there are."""
+    result = run("test", EXAMPLES / "order_fulfilment.wf", "--targets", "python,camunda")
     assert result.exit_code == 2
-    assert "temporal" in result.output and "asl" in result.output
+    assert "camunda" in result.output and "asl" in result.output and "temporal" in result.output
 
 
 def test_a_spec_with_errors_is_not_tested(tmp_path: Path) -> None:
