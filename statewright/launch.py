@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 _EXIT_INTERRUPTED = 128 + signal.SIGINT
 # statewright.cli.interrupts.EXIT_INTERRUPTED; importing it would load the whole command line.
@@ -26,10 +28,28 @@ def _interrupted_while_starting(signum: int, frame: FrameType | None) -> None:
     os._exit(_EXIT_INTERRUPTED)
 
 
+_Handler = Callable[[int, FrameType | None], Any] | int
+
+
+def _quiet() -> _Handler:
+    """Route SIGINT to the quiet exit; the handler it replaces (Python's default where none was set)."""
+    try:
+        previous = signal.signal(signal.SIGINT, _interrupted_while_starting)
+    except ValueError:  # not the main thread: signals are the main thread's, nothing to quiet here
+        return signal.default_int_handler
+    return signal.default_int_handler if previous is None else previous
+
+
+# The one import-time effect in the package, and this module's reason to exist: pip's console
+# script imports this module, then runs a regular expression over argv[0] before it calls
+# `main()`, and a Ctrl-C there would print a traceback. Only the console script imports it.
+_PREVIOUS = _quiet()
+
+
 def main() -> None:
     """Run the command line, exiting 130 without a traceback if interrupted while it loads."""
-    previous = signal.signal(signal.SIGINT, _interrupted_while_starting)
+    _quiet()
     from statewright.cli import main as command_line
 
-    signal.signal(signal.SIGINT, previous)
+    signal.signal(signal.SIGINT, _PREVIOUS)
     command_line()
