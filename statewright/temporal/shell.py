@@ -52,7 +52,6 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutType
 from temporalio.exceptions import TimeoutError as ActivityTimeout
 
-from statewright import ir
 from statewright.diagnostics.catalog.runtime import EMIT_CASCADE
 from statewright.runtime import codec, engine
 from statewright.runtime.definition import Definition
@@ -593,9 +592,3 @@ class StatewrightWorkflow:
             timers=sorted(ledger.timers),
             warnings=list(ledger.warnings),
         )
-
-
-def context_of(definition: Definition, snapshot: Snapshot) -> dict[str, ir.Value]:
-    """A snapshot's context as values of the declared types (codec JSON decoded)."""
-    values = codec.decode_context(snapshot.context)
-    return {name: values[name] for name in definition.fields if name in values}
