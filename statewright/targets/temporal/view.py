@@ -82,6 +82,8 @@ _CLASS_NAMES = frozenset(
         "call",
         "implementation",
         "to_request",
+        "to_input",
+        "seed",
         "actor",
         "permissions",
         "scope",
@@ -217,6 +219,8 @@ class ModuleView:
     results: tuple[ResultType, ...]
     activities: tuple[Activity, ...]
     updates: tuple[Update, ...]
+    start: tuple[Param, ...]
+    """The context fields as the start input's keyword-only fields."""
     name_literal: str
 
     def lines(self, what: str) -> tuple[str, ...]:
@@ -249,6 +253,7 @@ class ModuleView:
         if self.results:
             found.add("TypedDict")
         annotations = [p.annotation for u in self.updates for p in u.params]
+        annotations += [p.annotation for p in self.start]
         annotations += [k.annotation for r in self.results for k in r.keys]
         if any(a.startswith("Literal[") for a in annotations):
             found.add("Literal")
@@ -264,7 +269,7 @@ class ModuleView:
         """`__all__`, sorted as ruff sorts it (RUF022)."""
         found = ["ACTIVITY_SETTINGS", "DEFINITION", f"{self.prefix}Workflow", f"{self.prefix}Activities"]
         found += ["activities", "main", "run_worker"]
-        found += [r.name for r in self.results] + [u.input for u in self.updates]
+        found += [r.name for r in self.results] + [u.input for u in self.updates] + [f"{self.prefix}Start"]
         return tuple(sorted(found, key=lambda n: (not n.isupper(), n)))
 
 
@@ -291,7 +296,7 @@ def module_view(machine: ir.Machine, source_name: str, work: tuple[WorkSettings,
     prefix = names.class_prefix(names.camel(machine.name))
     if prefix in _RESERVED or prefix.startswith("_"):
         prefix = f"W{prefix}"
-    taken = {f"{prefix}Workflow", f"{prefix}Activities"}
+    taken = {f"{prefix}Workflow", f"{prefix}Activities", f"{prefix}Start"}
     module_names = names.Namer(_RESERVED | taken)
     results = _results(machine, source, module_names)
     updates = _updates(machine, source, module_names)
@@ -305,6 +310,7 @@ def module_view(machine: ir.Machine, source_name: str, work: tuple[WorkSettings,
         results=results,
         activities=_activities(machine, source, work, results),
         updates=updates,
+        start=_params(machine.context),
         name_literal=literals.string(machine.name),
     )
 

@@ -137,7 +137,7 @@ def _do_actions(machine: ir.Machine) -> set[str]:
 
 
 def test_a_typed_update_builds_the_generic_request(tmp_path: Path) -> None:
-    """Payload fields by keyword, decimals as the codec writes them, identity carried over."""
+    """Payload (and start) fields by keyword, decimals as the codec writes them, identity carried over."""
     machine = machine_of(
         """workflow Pay {
   context { total: decimal = 0 }
@@ -162,6 +162,9 @@ def test_a_typed_update_builds_the_generic_request(tmp_path: Path) -> None:
     )
     with pytest.raises(TypeError):
         module.PayUpdate("12.50")  # keyword-only
+    assert module.PayStart().to_input() == protocol.StartInput(context={"total": {"$decimal": "0"}})
+    started = module.PayStart(total="7.25", actor="ann", seed=3).to_input()
+    assert started == protocol.StartInput(context={"total": {"$decimal": "7.25"}}, actor="ann", seed=3)
 
 
 NASTY_NAMES = [

@@ -75,7 +75,10 @@ async def _scenario(module: ModuleType, address: str) -> tuple[Any, ...]:
     worker = make_worker(client, queue, [module.TillWorkflow], module.activities(Charges()))
     async with worker:
         handle = await client.start_workflow(
-            module.TillWorkflow.run, protocol.StartInput(), id=f"till-{uuid.uuid4().hex}", task_queue=queue
+            module.TillWorkflow.run,
+            module.TillStart(receipt="none yet").to_input(),
+            id=f"till-{uuid.uuid4().hex}",
+            task_queue=queue,
         )
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await handle.execute_update(module.TillWorkflow.close, module.CloseUpdate(actor="ann"))
