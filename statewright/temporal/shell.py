@@ -24,8 +24,9 @@ drives it over a store, so the workflow has one semantics, the runtime's:
   through the catches and the dead letter at once. A missed heartbeat is
   Temporal's heartbeat timeout, reported to the engine as `HeartbeatTimeout`;
   the engine's own heartbeat timers are kept (a snapshot shows them) but never
-  fired here. Compensations run one at a time, in the order owed (the IR chains
-  them LIFO), shielded from the workflow's cancellation and with
+  fired here. A saga's compensations run one at a time, in the order owed (the
+  IR chains them LIFO; sagas in parallel regions compensate side by side),
+  shielded from the workflow's cancellation and with
   `WAIT_CANCELLATION_COMPLETED`;
 - a cancellation of the workflow is `engine.control(..., "cancel")`: inside a
   saga it takes the running step's `error` move, so the compensations run and
@@ -186,8 +187,8 @@ class StatewrightWorkflow:
         """Bumped on every change; the main loop wakes on it."""
         self._started: dict[str, tuple[int, int]] = {}
         """Owed work key -> the (seq, attempt) of the work whose activity runs."""
-        self._compensating: str | None = None
-        """The key of the compensation whose activity runs (one at a time)."""
+        self._compensating: dict[str, str] = {}
+        """Saga state -> the key of its compensation whose activity runs (one at a time per saga)."""
         self._answers: dict[str, tuple[SendRequest, SendAnswer]] = {}
         """Idempotency key -> the request applied under it and its answer."""
         self._tasks: set[asyncio.Task[None]] = set()
@@ -376,9 +377,11 @@ class StatewrightWorkflow:
                 continue
             compensation = work_kind(self.definition, work) == "compensate"
             if compensation:
-                if self._compensating is not None and self._compensating in ledger.work:
-                    continue  # the next compensation starts when the running one is finished
-                self._compensating = work.key
+                saga = self.definition.states[work.state or ""].parent or ""
+                running = self._compensating.get(saga)
+                if running is not None and running != work.key and running in ledger.work:
+                    continue  # the saga's next compensation starts when its running one is finished
+                self._compensating[saga] = work.key
             self._started[work.key] = (work.seq, work.attempt)
             call = ActivityCall(
                 action=work.action,
@@ -449,8 +452,9 @@ class StatewrightWorkflow:
         ledger = self._current()
         if self._started.get(work.key) == (work.seq, work.attempt):
             del self._started[work.key]
-        if self._compensating == work.key:
-            self._compensating = None
+        for saga, key in list(self._compensating.items()):
+            if key == work.key:
+                del self._compensating[saga]
         owed = ledger.work.get(work.key)
         if owed is None or owed.seq != work.seq:
             self._changed()

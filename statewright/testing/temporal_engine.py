@@ -36,8 +36,9 @@ worker, that overrides the shell's protected clock hooks
 
 Observations: the leaves entered, the active leaves, the status and the
 context (codec JSON decoded by the declared types), as the Python runtime
-reports them. `Unsupported` steps: a compensation owed while another one runs
-(Temporal runs them one at a time; the reference may answer them in any order).
+reports them. `Unsupported` steps: a compensation owed while another of the
+same saga runs (the shell runs a saga's compensations one at a time; the IR
+never owes two of one saga at once, so this guards the harness, not a case).
 """
 
 from __future__ import annotations
@@ -121,8 +122,8 @@ SETTLE_LIMIT_S = 120.0
 POLL_S = 0.005
 """How often the harness asks whether the workflow is quiet."""
 COMPENSATIONS_SERIAL = (
-    "a compensation is owed while another one runs: Temporal runs them one at a time, in the order "
-    "owed (docs/targets/temporal.md)"
+    "a compensation is owed while another of its saga runs: the shell runs a saga's compensations "
+    "one at a time, in the order owed (docs/targets/temporal.md)"
 )
 _STATUS: dict[str, Status] = {"completed": "succeeded", "failed": "failed", "cancelled": "failed"}
 _modules = itertools.count(1)

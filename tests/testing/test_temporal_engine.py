@@ -13,6 +13,7 @@ from temporalio.workflow import _Definition
 from statewright import ir
 from statewright.diagnostics import Diagnostic
 from statewright.diagnostics.catalog.runtime import CONFLICT
+from statewright.pipeline import compile_text
 from statewright.plugins.api import TargetOptions, TargetOutput
 from statewright.plugins.manager import PluginManager
 from statewright.source import NO_SPAN
@@ -21,7 +22,8 @@ from statewright.temporal.shell import StatewrightWorkflow
 from statewright.testing.coverage import covering_scenarios
 from statewright.testing.engine import load_engine
 from statewright.testing.equivalence import check_engine
-from statewright.testing.scenario import Scenario, Unsupported
+from statewright.testing.python_engine import PythonEngine
+from statewright.testing.scenario import Scenario, Unsupported, WorkDone
 from statewright.testing.temporal_engine import TEST_FIRE, TEST_VIEW, TemporalEngine, generated_class
 from tests.conftest import EXAMPLES
 from tests.testing.test_python_engine import machine_of
@@ -75,3 +77,48 @@ def test_a_machine_the_target_refuses_is_unsupported_not_a_crash() -> None:
     outcome = TemporalEngine(Refusing()).run(machine, Scenario())
     assert isinstance(outcome, Unsupported) and outcome.step == 0
     assert "wrote no module" in outcome.reason and "cannot run this here" in outcome.reason
+
+
+TWIN = """
+workflow Twin {
+  version 1
+  initial parallel Both {
+    region A {
+      initial saga SA {
+        step a1 compensate ua1
+        step a2
+        done -> ADone
+        compensated -> ADone
+        compensation_failed -> ADone
+      }
+      final state ADone
+    }
+    region B {
+      initial saga SB {
+        step b1 compensate ub1
+        step b2
+        done -> BDone
+        compensated -> BDone
+        compensation_failed -> BDone
+      }
+      final state BDone
+    }
+    done -> End
+  }
+  final state End { outcome success }
+}
+"""
+
+
+def test_sagas_in_parallel_regions_compensate_side_by_side(temporal_address: str) -> None:
+    """Each saga's compensations run one at a time; two sagas' compensations may finish in either order."""
+    machine = compile_text(TWIN, "twin.wf").machine
+    assert machine is not None
+    failing = (WorkDone("SA.a1"), WorkDone("SB.b1"), WorkDone("SA.a2", "X"), WorkDone("SB.b2", "X"))
+    engine = TemporalEngine()
+    try:
+        for last in ((WorkDone("SB.ub1"), WorkDone("SA.ua1")), (WorkDone("SA.ua1"), WorkDone("SB.ub1"))):
+            scenario = Scenario((), failing + last)
+            assert engine.run(machine, scenario) == PythonEngine().run(machine, scenario)
+    finally:
+        engine.close()
