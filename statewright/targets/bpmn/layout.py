@@ -135,7 +135,7 @@ def _boundaries(events: Sequence[Node]) -> _Boundaries:
     return _Boundaries(tuple(centres), tracks, x, room)
 
 
-def _main_path(model: Model, nodes: Sequence[Node]) -> list[str]:
+def main_path(model: Model, nodes: Sequence[Node]) -> list[str]:
     """From the first start event, always the first flow to a node not yet on the path."""
     starts = [node.id for node in nodes if node.kind == "startEvent"]
     if not starts:
@@ -150,7 +150,7 @@ def _main_path(model: Model, nodes: Sequence[Node]) -> list[str]:
         seen.add(step)
 
 
-def _regions(model: Model, nodes: Sequence[Node], anchor: Mapping[str, str]) -> dict[str, int]:
+def regions(model: Model, nodes: Sequence[Node], anchor: Mapping[str, str]) -> dict[str, int]:
     """Region index of each node reached from a parallel split's branches (first branch wins)."""
     region: dict[str, int] = {}
     for split in (node for node in nodes if node.role == "split"):
@@ -172,10 +172,10 @@ def _groups(
     model: Model, nodes: Sequence[Node], flows: Sequence[Flow], anchor: Mapping[str, str]
 ) -> dict[str, tuple[int, ...]]:
     """Vertical groups: the main path (0,), its own flows' rows too; then each region; then the rest."""
-    main = _main_path(model, nodes)
+    main = main_path(model, nodes)
     on_main = set(main)
     main_edges = {(a, b) for a, b in itertools.pairwise(main)}
-    region = _regions(model, nodes, anchor)
+    region = regions(model, nodes, anchor)
     group: dict[str, tuple[int, ...]] = {}
     for node in nodes:
         group[node.id] = (0,) if node.id in on_main else (1, region.get(node.id, -1))

@@ -9,6 +9,7 @@ same models with their diagram removed.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from functools import cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from lxml import etree
 from statewright.pipeline import compile_text
 from statewright.targets.bpmn import layering
 from statewright.targets.bpmn.layering import Edge, layered
-from statewright.targets.bpmn.layout import TASK_PADDING, layout
+from statewright.targets.bpmn.layout import TASK_PADDING, layout, main_path, regions
 from statewright.targets.bpmn.routing import Hop, order_tracks
 from statewright.targets.bpmn.target import build_model, render_bpmn
 from statewright.targets.bpmn.text import block, text_width, wrap
@@ -188,3 +189,41 @@ def test_drawn_workflows_are_clean_too(texts: list[str]) -> None:
             assert found.through_nodes == [], text
             assert found.label_overlaps == [], text
             assert found.labels_on_shapes == [], text
+
+
+def test_main_path_is_one_straight_row_within_each_band() -> None:
+    """Consecutive main-path nodes share their centre line unless the flow between them wraps a band."""
+    for name in EXAMPLES:
+        model, _ = build_model(example(name), f"{name}.wf")
+        placed = layout(model)
+        top = [n for n in model.in_scope(model.process_id) if n.kind != "boundaryEvent"]
+        path = main_path(model, top)
+        assert len(path) > 3, name
+        for a, b in itertools.pairwise(path):
+            ax, ay, _, ah = placed.bounds[a]
+            bx, by, _, bh = placed.bounds[b]
+            if bx > ax:  # the same band
+                assert ay + ah // 2 == by + bh // 2, (name, a, b)
+
+
+def test_each_parallel_region_keeps_its_own_rows() -> None:
+    """In every layer of a sub-process, the nodes of a lower-numbered region lie above the others'."""
+    model, _ = build_model(example("deploy_pipeline"), "deploy_pipeline.wf")
+    placed = layout(model)
+    checked = 0
+    for sub in (n for n in model.nodes if n.kind == "subProcess"):
+        inner = model.in_scope(sub.id)
+        anchor = {n.id: n.attached_to or n.id for n in inner}
+        region = regions(model, [n for n in inner if n.kind != "boundaryEvent"], anchor)
+        main = set(main_path(model, [n for n in inner if n.kind != "boundaryEvent"]))
+        columns: dict[int, list[tuple[int, int]]] = {}
+        for node_id, index in region.items():
+            if node_id in main:
+                continue
+            x, y, w, _ = placed.bounds[node_id]
+            columns.setdefault(x + w // 2, []).append((y, index))
+        for stacked in columns.values():
+            top_down = [index for _, index in sorted(stacked)]
+            assert top_down == sorted(top_down), (sub.id, stacked)
+            checked += len(set(top_down)) > 1
+    assert checked > 0
