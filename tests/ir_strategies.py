@@ -320,5 +320,6 @@ machines: st.SearchStrategy[ir.Machine] = st.builds(
     ir_version=st.just(ir.IR_VERSION),
     span=spans,
     requirements=optional(requirements),
+    migrations=tuples(st.builds(ir.Rename, names, names, spans)),
 )
 """Whole machines using every IR type and both sides of every optional field."""

@@ -513,6 +513,12 @@ def requirements() -> S[ast.Requirements]:
 
 
 @cache
+def migrates() -> S[ast.Migrate]:
+    """Return `migrate { Old -> New }` blocks (any names: lowering checks them, not the grammar)."""
+    return build(ast.Migrate, small_tuples(build(ast.Rename, names(), names())))
+
+
+@cache
 def header_items() -> S[ast.WorkflowItem]:
     """Return the workflow items that are not states."""
     return st.one_of(
@@ -523,6 +529,7 @@ def header_items() -> S[ast.WorkflowItem]:
         build(ast.Invariant, expressions()),
         events(),
         requirements(),
+        migrates(),
     )
 
 

@@ -35,7 +35,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from statewright import __version__
-from statewright.cli import build, check, explain, fmt, lsp, run, targets, testing
+from statewright.cli import build, check, diff, explain, fmt, lsp, run, targets, testing
 from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from statewright.cli.guard import report_internal_error
 from statewright.cli.interrupts import EXIT_INTERRUPTED, interruptible
@@ -73,6 +73,7 @@ def _root(
 app.command()(check.check)
 app.command()(build.build)
 app.command()(fmt.fmt)
+app.command()(diff.diff)
 app.command()(targets.targets)
 app.command()(testing.test)
 app.command()(explain.explain)

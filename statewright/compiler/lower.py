@@ -16,6 +16,7 @@ from statewright.compiler.lower_items import (
     lower_fields,
     lower_retry,
 )
+from statewright.compiler.lower_migrate import lower_migrate
 from statewright.compiler.lower_patterns import lower_approval, lower_checkpoint, lower_saga
 from statewright.compiler.lower_requirements import lower_requirements
 from statewright.compiler.lower_saga_exits import lower_saga_exits
@@ -48,6 +49,9 @@ def lower(workflow: ast.Workflow, file: str) -> tuple[ir.Machine | None, tuple[D
     ctx.check_implicit_uses()
     _default_refusal(ctx, workflow, tops)
     ctx.expand_wildcards()
+    migrations = lower_migrate(
+        ctx, [item for item in workflow.items if isinstance(item, ast.Migrate)], {s.name for s in ctx.states}
+    )
     events = tuple(
         ir.Event(decl.name, "external", decl.doc, payload=ctx.payloads.get(decl.name, ()), span=decl.span)
         for decl in ctx.events.values()
@@ -73,6 +77,7 @@ def lower(workflow: ast.Workflow, file: str) -> tuple[ir.Machine | None, tuple[D
         source=file,
         span=workflow.span,
         requirements=header.requirements,
+        migrations=migrations,
     )
     return lower_saga_exits(machine, ctx.saga_failed), diagnostics
 

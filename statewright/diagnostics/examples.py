@@ -331,6 +331,14 @@ EXAMPLES: Mapping[str, Example] = MappingProxyType(
         "SW985": _E(
             "statewright test data_flow.wf --targets bpmn   # an engine that does not report contexts"
         ),
+        # --- SW99x: migrating running instances ---
+        "SW990": _E("migrate { Review -> Reveiw }   # no state `Reveiw` in the new spec"),
+        "SW991": _E("migrate { A -> B, B -> A }   # a cycle: rename in two versions"),
+        "SW992": _E("statewright diff order_v4.wf order_v3.wf   # the new spec's version is not greater"),
+        "SW993": _E("the new spec changes `timeout 2m` of Validating to `timeout 30s`"),
+        "SW994": _E("the new spec narrows `items: int 1..500` to `items: int 1..100`"),
+        "SW995": _E("the new spec drops state Quarantine and has no `migrate { Quarantine -> ... }`"),
+        "SW996": _E("statewright run migrate order.wf --db o.db --to v4.wf   # one instance has items = 300"),
     }
 )
 """Every built-in code's example (and, where its help is empty or not a fix, the fix)."""

@@ -689,8 +689,37 @@ class Requirements:
     span: Span = _span()
 
 
+@dataclass(frozen=True, slots=True)
+class Rename:
+    """`Old -> New` in a `migrate` block: a state of the previous version and its name in this one."""
+
+    old: str
+    new: str
+    span: Span = _span()
+    old_span: Span = _span()
+    new_span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Migrate:
+    """`migrate { Old -> New ... }`: the states of the previous version this one renames."""
+
+    renames: tuple[Rename, ...]
+    span: Span = _span()
+
+
 WorkflowItem: TypeAlias = (
-    Version | Doc | ScopeDecl | Context | Invariant | Events | StateDecl | Reject | Ignore | Requirements
+    Version
+    | Doc
+    | ScopeDecl
+    | Context
+    | Invariant
+    | Events
+    | StateDecl
+    | Reject
+    | Ignore
+    | Requirements
+    | Migrate
 )
 
 

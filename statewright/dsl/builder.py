@@ -307,6 +307,21 @@ class Builder(Transformer[Token, Any]):
         (expr,) = _parts(children)
         return ast.Invariant(expr, self._span(children))
 
+    # ------------------------------------------------------------------ migrate
+
+    def migrate(self, children: list[Any]) -> ast.Migrate:
+        return ast.Migrate(tuple(_parts(children)), self._span(children))
+
+    def rename(self, children: list[Any]) -> ast.Rename:
+        old, new = _parts(children)
+        return ast.Rename(
+            str(old),
+            str(new),
+            self._span(children),
+            old_span=self._tok_span(old),
+            new_span=self._tok_span(new),
+        )
+
     # ------------------------------------------------------------------ requirements
 
     def requirements(self, children: list[Any]) -> ast.Requirements:

@@ -74,6 +74,7 @@ Node: TypeAlias = (
     | ast.Field
     | ast.EventDecl
     | ast.Requirement
+    | ast.Rename
     | ast.Action
 )
 """Anything the printer lays out as one item (a line, or a block of lines)."""
@@ -309,6 +310,8 @@ def _layout(node: Node) -> Layout:
             return _braced("events", events)
         case ast.Requirements(items=items):
             return _braced("requirements", items)
+        case ast.Migrate(renames=renames):
+            return _braced("migrate", renames)
         case ast.Entry(actions=actions) | ast.Exit(actions=actions):
             keyword = "entry" if isinstance(node, ast.Entry) else "exit"
             return f"{keyword} {_action(actions[0])}" if len(actions) == 1 else _braced(keyword, actions)
@@ -377,6 +380,8 @@ def _line(node: Node) -> str:
             return f"assignee {_approver(approver)}"
         case ast.Requirement():
             return f"{node.key}: {_requirement_value(node)}"
+        case ast.Rename(old=old, new=new):
+            return f"{old} -> {new}"
     raise TypeError(f"cannot format {type(node).__name__}")
 
 

@@ -2,7 +2,7 @@
 
 Every IR dataclass becomes a JSON object whose keys follow the dataclass field
 order, every field present (null or [] when unset), except the machine's
-`requirements`, added later and written only when declared.  Expression nodes carry a
+`requirements` and `migrations`, added later and written only when declared.  Expression nodes carry a
 `node` tag and actions an `action` tag; exact decimals become
 `{"decimal": "1.50"}`, so they never mix with ints or strings; spans become
 `{"line", "column", "end_line", "end_column"}`.  The machine starts with
@@ -66,12 +66,12 @@ def dump(machine: ir.Machine) -> str:
     members = [
         (_key(name), getattr(machine, name))
         for name in names
-        if name not in _OPTIONAL or getattr(machine, name) is not None
+        if name not in _OPTIONAL or getattr(machine, name) not in (None, ())
     ]
     return _object_text(members, 0) + "\n"
 
 
-_OPTIONAL = ("requirements",)
+_OPTIONAL = ("requirements", "migrations")
 """The machine's members added to IR version 2 after it was published: written only when set, so
 the JSON of a machine without them is byte for byte what it was; the schema lists them as optional."""
 
@@ -190,7 +190,7 @@ def _encode_object(value: Any) -> dict[str, Any]:
         data[name] = _encode(getattr(value, name))
     if type(value) is ir.Machine:
         for name in _OPTIONAL:
-            if data[name] is None:
+            if data[name] is None or data[name] == []:
                 del data[name]
     return data
 

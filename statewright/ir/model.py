@@ -49,6 +49,7 @@ __all__ = [
     "Machine",
     "RateUnit",
     "Reject",
+    "Rename",
     "Requirements",
     "RetryPolicy",
     "Routing",
@@ -515,6 +516,15 @@ class Requirements:
     span: Span = _span()
 
 
+@dataclass(frozen=True, slots=True)
+class Rename:
+    """`migrate { old -> new }`: a state of the previous version (`old`) is `new` in this one."""
+
+    old: str
+    new: str
+    span: Span = _span()
+
+
 # --------------------------------------------------------------------------- the machine
 
 
@@ -541,6 +551,9 @@ class Machine:
     span: Span = _span()
     requirements: Requirements | None = None
     """Declared non-functional requirements; the JSON form leaves the member out when None."""
+    migrations: tuple[Rename, ...] = ()
+    """The previous version's states this one renames (`migrate { }`); the JSON form leaves the
+    member out when empty, so a spec without the block keeps its JSON and identity."""
 
     def state(self, name: str) -> State:
         """Return the state called `name` (KeyError when there is none)."""

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 
+from statewright.runtime import codec
 from statewright.runtime.errors import ConcurrentUpdate, InstanceExists, StoreError, UnknownInstance
 from statewright.runtime.model import Commit, Instance, Record, Timer, Work
 from statewright.runtime.sqlite import encode_commit, read_instance, read_record
@@ -65,6 +66,25 @@ class MemoryStore:
             return twin
 
     # ------------------------------------------------------------------ writing
+
+    def restore(
+        self, instance: Instance, record: Record, timers: Sequence[Timer], work: Sequence[Work]
+    ) -> None:
+        """Hold an instance as a log left it at `record` (its last), with its timers and owed work.
+
+        For a replay that resumes from a migration record (`runtime/replay.py`), whose
+        earlier records belong to an older definition. Raises `InstanceExists` if held.
+        """
+        with self._lock:
+            state = self._open()
+            if instance.id in state.instances:
+                raise InstanceExists.of(instance.id)
+            state.instances[instance.id] = (instance.version, codec.instance_json(instance))
+            state.records[instance.id] = [codec.record_json(record)]
+            for timer in timers:
+                state.timers[instance.id, timer.key] = timer
+            for item in work:
+                state.work[instance.id, item.key] = item
 
     def apply(self, commit: Commit) -> None:
         """Apply one step atomically; `expected_version` 0 creates the instance.

@@ -71,6 +71,7 @@ RecordKind: TypeAlias = Literal[
     "pause",
     "resume",
     "cancel",
+    "migration",
 ]
 Outcome: TypeAlias = Literal["applied", "rejected", "ignored", "denied", "not_allowed", "no_guard", "invalid"]
 """`applied`: the step changed the instance (or ran a targetless transition); the others are

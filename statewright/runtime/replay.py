@@ -7,6 +7,11 @@ recomputed steps create, and compares every recomputed record with the stored
 one, field for field and stamp for stamp. The result is the rebuilt instance:
 the same state and context as stored, or a `ReplayError` naming the first
 record that differs.
+
+A log with a `migration` record (`runtime/migrate.py`) is replayed under the
+definition it was migrated to from its last such record on: that record carries
+the snapshot, timers and owed work it left, and the records before it belong to
+an older definition (their stamps still chain, which `run verify` checks).
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from statewright.runtime import engine
-from statewright.runtime.audit import AuditKey, keyed
+from statewright.runtime.audit import AuditKey, key_id, keyed
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import Request, Step
 from statewright.runtime.errors import LOG_DOES_NOT_REPLAY, WorkflowError
 from statewright.runtime.memory import MemoryStore
+from statewright.runtime.migrate import resumed
 from statewright.runtime.model import Instance, Record
 from statewright.runtime.store import Store
 
@@ -46,6 +52,15 @@ def replay(
         raise ReplayError(0, "the log is empty")
     store = MemoryStore()
     instance: Instance | None = None
+    last = max((i for i, r in enumerate(records) if r.kind == "migration"), default=None)
+    if last is not None:
+        moved = records[last]
+        try:
+            instance, timers, owed = resumed(definition, records[0], moved, key_id(key))
+        except (ValueError, KeyError, TypeError) as error:
+            raise ReplayError(moved.seq, f"its migration cannot be resumed: {error}") from None
+        store.restore(instance, moved, timers, owed)
+        records = records[last + 1 :]
     for record in records:
         step = _recompute(definition, store, instance, record, seed)
         if step is None:

@@ -107,7 +107,9 @@ def definition_mismatch(instance: Instance, identity: str) -> str:
     return (
         f"instance `{instance.id}` was started by a definition of {name} with identity "
         f"{instance.definition[:19]}…, and this one is {identity[:19]}…: the spec changed without a new "
-        "`version`; bump `version` for the change, and run this instance with the spec that started it"
+        "`version`; run this instance with the spec that started it, or bump `version` and migrate "
+        "with `statewright run migrate OLD.wf --db FILE --to NEW.wf` (`statewright diff OLD.wf NEW.wf` "
+        "shows which states can move)"
     )
 
 
@@ -169,6 +171,11 @@ class Runtime:
                 f"instance `{instance_id}` was started by version {instance.workflow_version} of "
                 f"`{instance.workflow}`, and this definition is version {self.definition.machine.version}; "
                 "run it with the definition that started it"
+                + (
+                    ", or move it to this version with `statewright run migrate OLD.wf --db FILE --to NEW.wf`"
+                    if (instance.workflow_version or 0) < (self.definition.machine.version or 0)
+                    else ""
+                )
             )
         if instance.definition != self.definition.identity:
             raise DefinitionChanged(definition_mismatch(instance, self.definition.identity))

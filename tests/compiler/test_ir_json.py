@@ -165,6 +165,7 @@ _DEFINITIONS: dict[str, type] = {
     "checkpoint": ir.Checkpoint,
     "requirements": ir.Requirements,
     "volume": ir.Volume,
+    "rename": ir.Rename,
 }
 
 
@@ -185,7 +186,7 @@ def test_schema_root_lists_the_machine_fields_with_the_version_first() -> None:
     published = schema()
     names = [f.name for f in fields(ir.Machine) if f.name != "ir_version"]
     assert list(published["properties"]) == ["ir_version", *names]
-    optional = ["requirements"]  # added to version 2 later: written only when declared
+    optional = ["requirements", "migrations"]  # added to version 2 later: written only when declared
     assert published["required"] == ["ir_version", *(name for name in names if name not in optional)]
     assert published["additionalProperties"] is False
 
@@ -285,7 +286,7 @@ def test_dump_layout() -> None:
     assert '"key": "k-\\"1\\""' in text
     assert list(json.loads(text)) == [
         "ir_version",
-        *(f.name for f in fields(ir.Machine) if f.name not in ("ir_version", "requirements")),
+        *(f.name for f in fields(ir.Machine) if f.name not in ("ir_version", "requirements", "migrations")),
     ]
 
 
@@ -302,6 +303,19 @@ def test_requirements_are_written_only_when_declared() -> None:
     )
     text = dump(declared)
     assert list(json.loads(text))[-1] == "requirements"
+    assert json.loads(text) == to_data(declared)
+    _VALIDATOR.validate(to_data(declared))
+    assert load(text) == declared
+
+
+def test_migrations_are_written_only_when_declared() -> None:
+    """A machine without a `migrate` map dumps as before (no member); a declared one round trips."""
+    plain = _tiny()
+    assert '"migrations"' not in dump(plain)
+    assert "migrations" not in to_data(plain)
+    declared = replace(plain, migrations=(ir.Rename("Old", "New"),))
+    text = dump(declared)
+    assert list(json.loads(text))[-1] == "migrations"
     assert json.loads(text) == to_data(declared)
     _VALIDATOR.validate(to_data(declared))
     assert load(text) == declared

@@ -47,7 +47,8 @@ FAMILY_RANGES = {
     "bpmn": [(940, 950)],
     "temporal": [(951, 959)],
     "runtime": [(960, 979)],
-    "testing": [(980, 999)],
+    "testing": [(980, 989)],
+    "migration": [(990, 999)],
 }
 """The number ranges each table may use (SW912 `target-skipped` is the command line's)."""
 

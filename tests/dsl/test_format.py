@@ -488,7 +488,16 @@ _COMMON = {
     ast.HardTimeout,
     ast.SoftTimeout,
 }
-_HEADER = {ast.Version, ast.Doc, ast.ScopeDecl, ast.Context, ast.Invariant, ast.Events, ast.Requirements}
+_HEADER = {
+    ast.Version,
+    ast.Doc,
+    ast.ScopeDecl,
+    ast.Context,
+    ast.Invariant,
+    ast.Events,
+    ast.Requirements,
+    ast.Migrate,
+}
 _COVERAGE: dict[str, tuple[st.SearchStrategy[Any], set[type], set[type]]] = {
     # name: (strategy, node types whose optional fields it must fill both ways, node types it must reach)
     "expressions": (strategies.expressions(), _LITERALS | _EXPRESSIONS | {ast.MemberRef}, set()),
@@ -529,6 +538,7 @@ _COVERAGE: dict[str, tuple[st.SearchStrategy[Any], set[type], set[type]]] = {
         {ast.Outcome} | _COMMON,
     ),
     "requirements": (strategies.requirements(), {ast.Requirements, ast.Requirement}, set()),
+    "migrates": (strategies.migrates(), {ast.Migrate, ast.Rename}, set()),
     "workflows": (strategies.workflows(), {ast.Workflow}, _HEADER | _STATE_KINDS),
 }
 _NODE_TYPES = {

@@ -86,7 +86,7 @@ def _record_row(record: Record) -> list[str]:
         str(record.seq),
         iso(record.at_ms),
         record.kind,
-        (record.event or NONE) + (_fields(record.data) if record.data else ""),
+        (record.event or NONE) + (_fields(record.data) if record.data and record.kind != "migration" else ""),
         record.outcome,
         f"{source} -> {target}",
         actor,

@@ -15,7 +15,8 @@ Families (the front end's SW0xx-SW2xx are in `statewright.diagnostics.codes`):
 - `targets` SW910-SW919, `asl` SW920-SW939, `bpmn` SW940-SW950, `temporal` SW951-SW959:
   code generation;
 - `runtime` SW960-SW979: runtime refusals and failures;
-- `testing` SW980-SW989: `statewright test`.
+- `testing` SW980-SW989: `statewright test`;
+- `migration` SW990-SW999: the `migrate` map, `statewright diff` and `statewright run migrate`.
 
 A new code goes into its family's module (and its number into that family's range);
 `tests/diagnostics/test_registry.py` fails for a code that is reported but not defined here.
@@ -30,6 +31,7 @@ from statewright.diagnostics.catalog import (
     bpmn,
     command,
     guards,
+    migration,
     parallel,
     recommendation,
     retries,
@@ -57,5 +59,6 @@ FAMILIES: tuple[ModuleType, ...] = (
     temporal,
     runtime,
     testing,
+    migration,
 )
 """The catalog's family modules, in code order."""

@@ -125,7 +125,8 @@ DEFINITION_CHANGED = Code(
     "definition-changed",
     Severity.ERROR,
     "the instance was started by another definition of this workflow and version",
-    "bump the workflow's `version` when its spec changes; run each instance with the spec that started it",
+    "run each instance with the spec that started it; to change a deployed spec, bump its `version` and "
+    "move the instances with `statewright run migrate` (`statewright diff` shows which can move)",
 )
 AUDIT_KEY_MISMATCH = Code(
     "SW977",
