@@ -191,6 +191,8 @@ class StatewrightWorkflow:
         """Saga state -> the key of its compensation whose activity runs (one at a time per saga)."""
         self._answers: dict[str, tuple[SendRequest, SendAnswer]] = {}
         """Idempotency key -> the request applied under it and its answer."""
+        self._held: dict[str, int] = {}
+        """Timer key -> the instance version its firing was refused at (`_timers`)."""
         self._tasks: set[asyncio.Task[None]] = set()
         """The running activities' tasks (kept referenced until done)."""
 
@@ -200,15 +202,27 @@ class StatewrightWorkflow:
         """Now, in milliseconds since the epoch: the workflow's deterministic clock."""
         return int(workflow.now().timestamp() * 1000)
 
+    def _timers(self, ledger: Ledger) -> list[Timer]:
+        """The timers the shell fires: not heartbeats (Temporal's heartbeat timeouts), not one held.
+
+        A timer whose firing was refused (its move would break a range or an
+        invariant) stays pending, as in the runtime, and is held until the
+        instance changes otherwise, so it is not fired again and again.
+        """
+        version = ledger.instance.version
+        return [
+            t for t in ledger.timers.values() if t.kind != "heartbeat" and self._held.get(t.key) != version
+        ]
+
     def _due_timers(self, ledger: Ledger) -> list[Timer]:
         """The pending timers due now, earliest first (heartbeats are Temporal's heartbeat timeouts)."""
         now = self._clock_ms()
-        due = [t for t in ledger.timers.values() if t.kind != "heartbeat" and t.due_ms <= now]
+        due = [t for t in self._timers(ledger) if t.due_ms <= now]
         return sorted(due, key=lambda t: (t.due_ms, t.key))
 
     async def _sleep(self, ledger: Ledger, changes: int) -> None:
         """Wait until something changes or the earliest pending timer is due (a workflow timer)."""
-        due = [t.due_ms for t in ledger.timers.values() if t.kind != "heartbeat"]
+        due = [t.due_ms for t in self._timers(ledger)]
         timeout = None
         if due:
             timeout = timedelta(milliseconds=max(0, min(due) - self._clock_ms()))
@@ -274,7 +288,7 @@ class StatewrightWorkflow:
         if step.error is not None:  # the compensating move breaks a range: refused, as the runtime refuses it
             workflow.logger.warning("statewright: cancellation refused: %s", step.error)
         else:
-            self._followed(working, ledger, step.commit)
+            working = self._followed(working, ledger, step.commit)
         self._swap(working)
         return working.instance.status != "running"
 
@@ -292,6 +306,8 @@ class StatewrightWorkflow:
                 working.apply(self.definition, step.commit)
                 if step.error is None:
                     working = self._followed(working, ledger, step.commit)
+                else:
+                    self._held[timer.key] = working.instance.version
             self._swap(working)
 
     def _followed(self, working: Ledger, ledger: Ledger, commit: Commit) -> Ledger:

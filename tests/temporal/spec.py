@@ -46,6 +46,11 @@ workflow Shop {
   state Pinged {
     entry do note
     on go -> Checking { set amount = event.amount }
+    on stop -> Stuck
+  }
+  state Stuck {
+    on stop -> Done
+    timeout 1s -> Failed { set amount = amount + 1000 }
   }
   state Checking {
     invoke check

@@ -359,3 +359,20 @@ def test_histories_replay_deterministically(temporal_address: str) -> None:
         await replayer.replay_workflow(await handle.fetch_history())
 
     drive(temporal_address, body)
+
+
+def test_a_refused_timeout_stays_pending_and_is_not_fired_again_and_again(temporal_address: str) -> None:
+    """`Stuck`'s timeout would break `amount`'s range: refused, the timer stays, no hot loop of timers."""
+
+    async def body(handle: WorkflowHandle[Any, Snapshot], desk: Desk) -> None:
+        await send(handle, "ping")
+        await desk.answer("note")
+        await send(handle, "stop")
+        await asyncio.sleep(3)
+        now = await snapshot(handle)
+        assert now.active == ["Stuck"] and [t.split(":")[1] for t in now.timers] == ["Stuck"]
+        history = await handle.fetch_history()
+        assert len(history.events) < 60, len(history.events)
+        assert (await send(handle, "stop")).active == ["Done"]
+
+    drive(temporal_address, body)
