@@ -27,12 +27,17 @@ worker, that overrides the shell's protected clock hooks
 - a timer fires only when the harness sends the test-only signal
   `statewright_test_fire(timer_key)`, declared on the subclass alone
   (`Timeout(state)` fires the state's hard timeout or heartbeat due first);
-- retry intervals are scaled down to `RETRY_MS` and heartbeat timeouts to
-  `HEARTBEAT_MS`, so a retry starts at once and a missed heartbeat
-  (`Timeout(state)` on a heartbeat: the harness stops heartbeating that
-  attempt) is Temporal's real heartbeat timeout within a second;
+- retry intervals are scaled down to `RETRY_MS` (the dev server still waits
+  about a second before a retry) and heartbeat timeouts to `HEARTBEAT_MS`, so
+  a missed heartbeat (`Timeout(state)` on a heartbeat: the harness stops
+  heartbeating that attempt) is Temporal's real heartbeat timeout, seconds
+  later; the test-only signal `statewright_test_retried(state)` restarts the
+  heartbeat timer of an attempt Temporal retries, as the runtime's retry does;
 - the test-only query `statewright_test_view` reports the leaves entered so
   far, the steps taken, the timers with their due times and the owed work.
+
+A production worker registers the generated class, which has no handler for
+these signals and this query: nothing outside the test worker can move its time.
 
 Observations: the leaves entered, the active leaves, the status and the
 context (codec JSON decoded by the declared types), as the Python runtime
