@@ -73,7 +73,7 @@ def check(
         if machine is not None and not has_errors(report.front):
             strictly = strict or report.config.strict  # `strict = true` in [tool.statewright]
             summaries.append(summarize(machine, rules, report.diagnostics, report.name, report.run, strictly))
-            recommendations.append(recommend(machine))
+            recommendations.append(recommend(machine, report.run))
             notes += [
                 n for n in recommendation_findings(recommendations[-1]) if report.config.enabled(n.code)
             ]

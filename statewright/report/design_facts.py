@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from statewright import ir
 from statewright.compiler.verify.graph import MachineGraph
-from statewright.semantics.facts import Facts
 from statewright.semantics.graphs import strongly_connected
 
 ARITHMETIC = frozenset({"+", "-", "*", "/", "%"})
@@ -63,13 +62,17 @@ class DesignFacts:
     """The most attempts one piece of work makes (1 + its retries; 1 with no retry policy)."""
 
 
-def design_facts(machine: ir.Machine) -> DesignFacts:
-    """Compute the facts the engine recommendation weighs, from the IR alone."""
-    facts = Facts(machine)
+def design_facts(machine: ir.Machine, graph: MachineGraph | None = None) -> DesignFacts:
+    """Compute the facts the engine recommendation weighs, from the IR alone.
+
+    `graph` is the machine's leaf graph when the caller has one (a verification run's,
+    `graph_of(run)`), so a large machine's graph is built once.
+    """
+    graph = MachineGraph(machine) if graph is None else graph
     timers = [t.after_ms for t in machine.transitions if t.kind == "timeout" and t.after_ms is not None]
     timers += [c.timeout_ms for c in machine.checkpoints if c.timeout_ms is not None]
     timers += [lv.timeout_ms for a in machine.approvals for lv in a.levels if lv.timeout_ms is not None]
-    loops, longest = _paths(machine)
+    loops, longest = _paths(graph)
     policies = [s.invoke.retry for s in machine.states if s.invoke is not None and s.invoke.retry is not None]
     policies += [step.retry for saga in machine.sagas for step in saga.steps if step.retry is not None]
     durations = [*timers, *(p.base_ms for p in policies), *(p.cap_ms or 0 for p in policies)]
@@ -77,7 +80,7 @@ def design_facts(machine: ir.Machine) -> DesignFacts:
     durations += [soft.after_ms for s in machine.states for soft in s.soft_timeouts]
     return DesignFacts(
         longest_timer_ms=max(timers, default=None),
-        unbounded_waits=tuple(wait.state for wait in facts.waits() if not wait.bounded),
+        unbounded_waits=_unbounded_waits(machine, graph),
         waits=any(t.kind == "event" for t in machine.transitions)
         or any(s.invoke is not None for s in machine.states),
         human_steps=tuple(
@@ -100,9 +103,18 @@ def design_facts(machine: ir.Machine) -> DesignFacts:
     )
 
 
-def _paths(machine: ir.Machine) -> tuple[bool, int]:
+def _unbounded_waits(machine: ir.Machine, graph: MachineGraph) -> tuple[str, ...]:
+    """Waiting states that no timer of their own or of an enclosing state ends."""
+    timed = {t.source for t in machine.transitions if t.kind == "timeout"}
+    return tuple(
+        state.name
+        for state in machine.states
+        if state.waits and not any(name in timed for name in (state.name, *graph.ancestors(state.name)))
+    )
+
+
+def _paths(graph: MachineGraph) -> tuple[bool, int]:
     """Whether the leaf graph has a cycle, and the leaves on its longest path (all leaves with one)."""
-    graph = MachineGraph(machine)
     successors = {leaf: [edge.target for edge in edges] for leaf, edges in graph.edges.items()}
     components = strongly_connected(graph.initial_leaves, lambda leaf: successors[leaf])
     if any(len(c) > 1 or c[0] in successors[c[0]] for c in components):

@@ -23,8 +23,10 @@ from decimal import Decimal
 from typing import Any
 
 from statewright import ir
+from statewright.compiler.verify.graph import graph_of
 from statewright.diagnostics.catalog.recommendation import NO_REQUIREMENTS
 from statewright.ir.text import format_duration
+from statewright.plugins.run import VerificationRun
 from statewright.report.design_facts import DesignFacts, design_facts, volume_per_second
 from statewright.report.engines import (
     ASL_EVENTS_PER_STATE,
@@ -124,9 +126,12 @@ class Recommendation:
         return data
 
 
-def recommend(machine: ir.Machine) -> Recommendation:
-    """Rank the engines for `machine` from its `requirements` block and its design (none without a block)."""
-    design = design_facts(machine)
+def recommend(machine: ir.Machine, run: VerificationRun | None = None) -> Recommendation:
+    """Rank the engines for `machine` from its `requirements` block and its design (none without a block).
+
+    With the machine's verification `run`, its leaf graph is reused rather than built again.
+    """
+    design = design_facts(machine, None if run is None else graph_of(run))
     requirements = machine.requirements
     span = requirements.span if requirements is not None else machine.span
     if requirements is None:

@@ -19,6 +19,7 @@ from statewright.report.design_facts import design_facts
 from statewright.report.engines import DURABILITY_ORDER, ENGINES
 from statewright.report.recommendation import Recommendation, recommend
 from statewright.report.recommendation_text import recommendation_findings, render_recommendation
+from statewright.semantics.facts import Facts
 from statewright.targets.asl.target import AslTarget
 from tests.conftest import example_files
 from tests.report.test_sarif import assert_valid
@@ -342,3 +343,26 @@ def test_history_past_25000_events_agrees_with_the_asl_targets_sw930(states: int
     estimated = any("history events on the longest path" in loss for loss in standard.losses)
     output = AslTarget().generate(chain, TargetOptions(source_name="chain.wf"))
     assert estimated == any(d.code == "SW930" for d in output.diagnostics)
+
+
+@pytest.mark.parametrize("spec", sorted(_SPECS))
+def test_unbounded_waits_are_the_facts_waits_without_a_timer(spec: str) -> None:
+    """The recommendation's own reading of timers agrees with `semantics.facts` (the summary's)."""
+    expected = tuple(wait.state for wait in Facts(_SPECS[spec]).waits() if not wait.bounded)
+    assert design_facts(_SPECS[spec]).unbounded_waits == expected
+
+
+def test_a_checkpoint_with_no_timer_is_an_unbounded_wait() -> None:
+    spec = machine(
+        """workflow Ack {
+  initial checkpoint Confirm { prompt "ok?" acknowledged -> Done }
+  final state Done
+  REQUIREMENTS
+}
+""",
+        "hosting: serverless",
+    )
+    assert design_facts(spec).unbounded_waits == ("Confirm",)
+    assert design_facts(spec).unbounded_waits == tuple(w.state for w in Facts(spec).waits() if not w.bounded)
+    standard = next(fit for fit in recommend(spec).ranked if fit.engine.id == "stepfunctions-standard")
+    assert "1 wait(s) with no timer are cut at one year (SW925)" in standard.losses
