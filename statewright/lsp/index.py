@@ -149,6 +149,9 @@ class _Walker:
                     self.define("event", event.name, span, event)
         elif isinstance(item, ast.Invariant):
             self.expr(item.expr)
+        elif isinstance(item, ast.Migrate):  # `Old -> New`: New is a state of this version
+            for renamed in item.renames:
+                self.use("state", renamed.new, renamed.new_span)
         elif isinstance(
             item,
             ast.State

@@ -289,3 +289,17 @@ async def test_quick_fix_adds_a_compensation_stub(client: LanguageClient) -> Non
     assert "step ship compensate undo_ship key" in fixed
     again = await open_document(client, uri_of("fix_saga_after.wf"), fixed)
     assert not [d for d in again if d.code == "SW501"]
+
+
+async def test_rename_of_a_state_follows_it_into_the_migrate_block(client: LanguageClient) -> None:
+    uri = uri_of("rename_migrate.wf")
+    text = SPEC.replace("  context {", "  version 2\n  migrate { Checking -> Review }\n  context {")
+    await open_document(client, uri, text)
+    at = position_of(text, "state Review", delta=len("state "))
+    edit = await client.text_document_rename_async(
+        types.RenameParams(text_document=doc(uri), position=at, new_name="Vetting")
+    )
+    assert edit is not None and edit.changes is not None
+    starts = [e.range.start for e in edit.changes[uri]]
+    assert position_of(text, "-> Review }", delta=3) in starts  # the migrate line's new name
+    assert position_of(text, "Checking") not in starts  # the old version's name is not this state
