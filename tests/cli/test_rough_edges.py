@@ -128,7 +128,7 @@ def test_the_readme_enum_mistake_prints_what_the_readme_shows(
     assert expected in shown.output
 
 
-SYNOPSIS_COMMANDS = ("check", "build", "fmt", "targets", "test", "explain", "lsp")
+SYNOPSIS_COMMANDS = ("check", "build", "fmt", "targets", "test", "explain", "lsp", "diff")
 
 
 @pytest.mark.parametrize("command", SYNOPSIS_COMMANDS)
