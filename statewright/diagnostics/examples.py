@@ -63,6 +63,12 @@ EXAMPLES: Mapping[str, Example] = MappingProxyType(
         ),
         "SW066": _E("state Review {   # statewright: ignore[SW601]"),
         "SW067": _E("state Review {   # statewright: ignore the caller times out"),
+        # --- SW07x: an operator's repairs of running instances ---
+        "SW070": _E("run reroute order.wf o-1 --to Quarantine --reason r --actor ann   # no --permission"),
+        "SW071": _E("run reroute order.wf o-1 --to Quarantaine ...   # no state of that name"),
+        "SW072": _E("run reroute order.wf o-1 --to Fulfilling.charge_card ...   # a saga step"),
+        "SW073": _E("run rollback order.wf o-1 ...   # o-1 is at the saga's first step"),
+        "SW074": _E("run redrive order.wf o-1 ...   # o-1 is running and nothing failed"),
         # --- SW1xx: names ---
         "SW101": _E("state Review { ... }\nstate Review { ... }"),
         "SW102": _E(

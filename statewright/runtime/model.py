@@ -72,6 +72,9 @@ RecordKind: TypeAlias = Literal[
     "resume",
     "cancel",
     "migration",
+    "reroute",
+    "rollback",
+    "redrive",
 ]
 Outcome: TypeAlias = Literal["applied", "rejected", "ignored", "denied", "not_allowed", "no_guard", "invalid"]
 """`applied`: the step changed the instance (or ran a targetless transition); the others are

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from statewright.runtime import engine
+from statewright.runtime import engine, operations
 from statewright.runtime.audit import AuditKey, key_id, keyed
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import Request, Step
@@ -108,6 +108,8 @@ def _recompute(
         return engine.settle(definition, instance, at)
     if record.kind in ("pause", "resume", "cancel"):
         return engine.control(definition, instance, record.kind, at, request)
+    if record.kind in ("reroute", "rollback", "redrive"):
+        return _repair(definition, instance, record, request)
     if record.timer is not None:
         timer = next((t for t in store.timers(instance.id) if t.key == record.timer), None)
         return None if timer is None else engine.fire(definition, instance, timer, at)
@@ -120,6 +122,21 @@ def _recompute(
             return engine.finish(definition, instance, work, failure, at, seed, message=message)
         return engine.finish(definition, instance, work, failure, at, seed, record.result, message)
     return None
+
+
+def _repair(definition: Definition, instance: Instance, record: Record, request: Request) -> Step | None:
+    """An operator's repair (`runtime/operations.py`) recomputed from what its record keeps."""
+    at, reason, given = record.at_ms, record.reason or "", record.inputs
+    try:
+        if record.kind == "reroute":
+            return operations.reroute(definition, instance, str(given.get("to")), at, request, reason)
+        if record.kind == "rollback":
+            saga = given.get("saga")
+            return operations.rollback(definition, instance, at, request, reason, str(saga) if saga else None)
+        state, key = str(given.get("state")), record.work or ""
+        return operations.redrive(definition, instance, state, key, at, request, reason)
+    except WorkflowError as error:
+        raise ReplayError(record.seq, f"its {record.kind} is refused on replay: {error}") from None
 
 
 def _difference(recomputed: Record, stored: Record) -> str:

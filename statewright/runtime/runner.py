@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from statewright import ir
-from statewright.runtime import audit, engine
+from statewright.diagnostics.catalog.operations import NOTHING_TO_REDRIVE
+from statewright.runtime import audit, engine, operations
 from statewright.runtime.audit import AuditKey, keyed
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import RESULT_INVALID, Request, Step
@@ -40,6 +41,7 @@ from statewright.runtime.errors import (
     WorkflowError,
     WrongWorkflow,
 )
+from statewright.runtime.failures import failure_of
 from statewright.runtime.model import Instance, Record, Work, WorkKind
 from statewright.runtime.store import Store
 from statewright.semantics.inputs import check_fields
@@ -281,6 +283,81 @@ class Runtime:
         step = engine.control(
             self.definition, self.load(instance_id), action, self.clock(), Request(actor=actor)
         )
+        return self._apply(step)
+
+    # ------------------------------------------------------------------ operator repairs
+
+    def reroute(
+        self,
+        instance_id: str,
+        to: str,
+        *,
+        reason: str,
+        actor: str,
+        permissions: Sequence[str] = (),
+        scope: str | None = None,
+    ) -> Instance:
+        """Move an instance to state `to` by hand, exiting and entering as a transition does.
+
+        An operator repair (docs/OPERATIONS.md): it needs `role:operator` among
+        `permissions` (and the workflow's scope), records a `reroute` with the actor
+        and the reason, and owes the compensations of a saga it leaves. A refusal
+        (SW070-SW072, SW968, SW971) changes and records nothing.
+        """
+        request = Request(actor, tuple(permissions), scope)
+        step = operations.reroute(self.definition, self.load(instance_id), to, self.clock(), request, reason)
+        return self._apply(step)
+
+    def rollback(
+        self,
+        instance_id: str,
+        *,
+        reason: str,
+        actor: str,
+        permissions: Sequence[str] = (),
+        scope: str | None = None,
+        saga: str | None = None,
+    ) -> Instance:
+        """Undo the running saga (`saga`, or every active one): its compensations run, latest first.
+
+        Records a `rollback`; the saga's own compensation chain then runs as the
+        owed work finishes and leaves through `compensated`. SW073 when nothing can
+        be undone (no saga, its first step, a saga already compensating or past its pivot).
+        """
+        request = Request(actor, tuple(permissions), scope)
+        instance = self.load(instance_id)
+        step = operations.rollback(self.definition, instance, self.clock(), request, reason, saga)
+        return self._apply(step)
+
+    def redrive(
+        self,
+        instance_id: str,
+        *,
+        reason: str,
+        actor: str,
+        permissions: Sequence[str] = (),
+        scope: str | None = None,
+    ) -> Instance:
+        """Run failed work again from where it failed, under the same idempotency key, attempt 1.
+
+        For an instance that failed because nothing handled a failure, or that waits
+        where a catch (a `dead_letter`) sent it; records a `redrive`. SW074 when the
+        log shows no such failure.
+        """
+        request = Request(actor, tuple(permissions), scope)
+        operations.authorise(self.definition, request, reason)
+        instance = self.load(instance_id)
+        if instance.status not in ("running", "failed"):
+            raise NotRunning(f"cannot redrive instance `{instance_id}`: it is {instance.status}")
+        found = failure_of(self.definition, self.store.records(instance_id), self.seed, self.audit_key)
+        if found is None:
+            raise operations.OperationRefusedError(
+                f"instance `{instance_id}` ({instance.status}, in "
+                f"{', '.join(f'`{leaf}`' for leaf in instance.active)}) shows no failed work to run again",
+                code=NOTHING_TO_REDRIVE,
+            )
+        state, key = found
+        step = operations.redrive(self.definition, instance, state, key, self.clock(), request, reason)
         return self._apply(step)
 
     def forget(self, instance_id: str) -> None:

@@ -49,6 +49,7 @@ FAMILY_RANGES = {
     "runtime": [(960, 979)],
     "testing": [(980, 989)],
     "migration": [(990, 999)],
+    "operations": [(70, 79)],
 }
 """The number ranges each table may use (SW912 `target-skipped` is the command line's)."""
 

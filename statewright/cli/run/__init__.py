@@ -14,7 +14,9 @@ missing. Subcommands:
   handlers: it lists what is owed, an operator or script reports it);
 - `tick [--advance D]` fires the timers due by then; `pause`, `resume`, `cancel ID`;
 - `status ID`, `log ID`, `list` and `verify ID` (replay the audit log) read;
-- `migrate --to NEW.wf` moves the running instances to a new version (`migrate.py`).
+- `migrate --to NEW.wf` moves the running instances to a new version (`migrate.py`);
+- `reroute ID --to STATE`, `rollback ID`, `redrive ID` are an operator's repairs
+  (`--actor`, `--reason`, `--permission role:operator`; `operations.py`).
 
 `--audit-key-file FILE` (or `STATEWRIGHT_AUDIT_KEY_FILE`) gives every
 subcommand the audit key: instances started with it keep an HMAC-SHA256 chain,
@@ -26,9 +28,12 @@ fixes it; see `session` for how it is kept from running backwards and
 for the exit codes (0 done, 1 refused by the workflow, 2 usage or input error).
 """
 
-from statewright.cli.run import migrate
+from statewright.cli.run import migrate, operations
 from statewright.cli.run.commands import app
 
 app.command()(migrate.migrate)
+app.command()(operations.reroute)
+app.command()(operations.rollback)
+app.command()(operations.redrive)
 
 __all__ = ["app"]

@@ -44,7 +44,10 @@ from statewright.runtime.runner import Runtime, system_clock
 from statewright.runtime.sqlite import SQLiteStore
 from statewright.runtime.store import Store
 
-REFUSALS = frozenset({"SW960", "SW961", "SW962", "SW963", "SW967", "SW968", "SW971", "SW975", "SW979"})
+REFUSALS = frozenset(
+    {"SW960", "SW961", "SW962", "SW963", "SW967", "SW968", "SW971", "SW975", "SW979"}
+    | {"SW070", "SW071", "SW072", "SW073", "SW074"}  # an operator repair refused (`run reroute` ...)
+)
 """Codes of refusals of a well-formed request (exit 1); every other runtime code is an input error (2)."""
 T = TypeVar("T")
 

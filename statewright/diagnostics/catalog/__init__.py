@@ -8,6 +8,7 @@ registry (`statewright.diagnostics.registry`) complete without importing any sta
 
 Families (the front end's SW0xx-SW2xx are in `statewright.diagnostics.codes`):
 
+- `operations` SW070-SW079: an operator's reroute, rollback and redrive of instances;
 - `structure` SW3xx, `guards` SW4xx, `sagas` SW5xx, `waits` SW6xx, `retries` SW7xx,
   `parallel` SW8xx: the verification rules;
 - `recommendation` SW810-SW819: the engine recommendation of `check`;
@@ -32,6 +33,7 @@ from statewright.diagnostics.catalog import (
     command,
     guards,
     migration,
+    operations,
     parallel,
     recommendation,
     retries,
@@ -45,6 +47,7 @@ from statewright.diagnostics.catalog import (
 )
 
 FAMILIES: tuple[ModuleType, ...] = (
+    operations,
     structure,
     guards,
     sagas,
