@@ -4,9 +4,11 @@ Speed. A keystroke schedules the buffer's analysis after `DEBOUNCE_S` of quiet;
 a newer keystroke cancels it. The analysis (front end, then the verification
 rules with a short solver limit) runs on one worker thread, so hover,
 completion and the rest stay answered while it runs, and its findings are
-published only when the buffer has not changed meanwhile. Requests about a
-position use the current text's analysis (computed on demand: the front end is
-fast); completion falls back to the names of the last version that parsed.
+published only when the buffer has not changed meanwhile. Requests run on
+pygls's thread pool, never on the event loop, so a slow request (a large buffer
+analysed on demand) does not hold up the others; a request about a position uses
+the current text's analysis; completion falls back to the names of the last
+version that parsed.
 
 Robustness. No text makes the server fail: oversized, NUL-holding or badly
 encoded buffers get one diagnostic (SW004, SW008, SW003); a refused edit
@@ -166,6 +168,7 @@ def build_server() -> StatewrightServer:
         ls.forget(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
+    @server.thread()
     def on_hover(ls: StatewrightServer, params: types.HoverParams) -> types.Hover | None:
         def body() -> types.Hover | None:
             analysis = ls.current(params.text_document.uri)
@@ -178,6 +181,7 @@ def build_server() -> StatewrightServer:
         return _answer(body)
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    @server.thread()
     def on_definition(ls: StatewrightServer, params: types.DefinitionParams) -> types.Location | None:
         def body() -> types.Location | None:
             uri = params.text_document.uri
@@ -191,6 +195,7 @@ def build_server() -> StatewrightServer:
         return _answer(body)
 
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    @server.thread()
     def on_references(ls: StatewrightServer, params: types.ReferenceParams) -> list[types.Location]:
         def body() -> list[types.Location]:
             uri = params.text_document.uri
@@ -205,6 +210,7 @@ def build_server() -> StatewrightServer:
         return _answer(body)
 
     @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    @server.thread()
     def on_prepare_rename(ls: StatewrightServer, params: types.PrepareRenameParams) -> types.Range | None:
         def body() -> types.Range | None:
             analysis = ls.current(params.text_document.uri)
@@ -217,6 +223,7 @@ def build_server() -> StatewrightServer:
         return _answer(body)
 
     @server.feature(types.TEXT_DOCUMENT_RENAME)
+    @server.thread()
     def on_rename(ls: StatewrightServer, params: types.RenameParams) -> types.WorkspaceEdit:
         def body() -> types.WorkspaceEdit:
             uri = params.text_document.uri
@@ -229,6 +236,7 @@ def build_server() -> StatewrightServer:
         return _answer(body)
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @server.thread()
     def on_symbols(ls: StatewrightServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
         def body() -> list[types.DocumentSymbol]:
             analysis = ls.current(params.text_document.uri)
@@ -238,6 +246,7 @@ def build_server() -> StatewrightServer:
         return _answer(body)
 
     @server.feature(types.TEXT_DOCUMENT_FORMATTING)
+    @server.thread()
     def on_format(ls: StatewrightServer, params: types.DocumentFormattingParams) -> list[types.TextEdit]:
         def body() -> list[types.TextEdit]:
             analysis = ls.current(params.text_document.uri)
@@ -251,13 +260,14 @@ def build_server() -> StatewrightServer:
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(trigger_characters=[">", " "]),
     )
+    @server.thread()
     def on_completion(ls: StatewrightServer, params: types.CompletionParams) -> types.CompletionList:
         def body() -> types.CompletionList:
             uri = params.text_document.uri
             analysis = ls.current(uri)
             if analysis.source is None:
                 return types.CompletionList(is_incomplete=False, items=[])
-            names = analysis.index or ls.buffers[uri].last_good
+            names = analysis.index or ls.buffers.get(uri, _Buffer()).last_good
             return completion.complete(analysis.text, analysis.lines.offset(params.position), names)
 
         return _answer(body)
@@ -266,6 +276,7 @@ def build_server() -> StatewrightServer:
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
     )
+    @server.thread()
     def on_code_action(ls: StatewrightServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         def body() -> list[types.CodeAction]:
             uri = params.text_document.uri
