@@ -80,13 +80,19 @@ def measure(strip: Strip, cuts: Sequence[int]) -> tuple[int, int]:
     return width, height
 
 
-def choose_cuts(strip: Strip) -> tuple[int, ...]:
-    """The cuts of the fewest bands whose drawing is at most MAX_RATIO times wider than high."""
+def fits(strip: Strip, cuts: Sequence[int]) -> bool:
+    """Whether the drawing wrapped at `cuts` is narrow enough (or small enough to stay as it is)."""
+    width, height = measure(strip, cuts)
+    return width <= MAX_RATIO * max(height, 1) or width <= MIN_WIDTH
+
+
+def choose_cuts(strip: Strip, fewest: int = 1) -> tuple[int, ...]:
+    """The cuts of the fewest bands (at least `fewest`) whose drawing fits (see `fits`)."""
     if not strip.columns:
         return ()
-    for bands in range(1, min(MAX_BANDS, len(strip.columns)) + 1):
+    most = min(MAX_BANDS, len(strip.columns))
+    for bands in range(min(fewest, most), most + 1):
         cuts = _cuts(strip, bands)
-        width, height = measure(strip, cuts)
-        if width <= MAX_RATIO * max(height, 1) or width <= MIN_WIDTH:
+        if fits(strip, cuts):
             return cuts
-    return _cuts(strip, min(MAX_BANDS, len(strip.columns)))
+    return _cuts(strip, most)

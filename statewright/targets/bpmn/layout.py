@@ -20,7 +20,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from statewright.targets.bpmn.bands import Strip, choose_cuts
+from statewright.targets.bpmn.bands import Strip, choose_cuts, fits
 from statewright.targets.bpmn.layering import Edge, Layering, layered
 from statewright.targets.bpmn.model import Flow, Model, Node
 from statewright.targets.bpmn.routing import MARGIN, TRACK, Hop, channel_width, order_tracks
@@ -56,6 +56,9 @@ SUB_TOP = 34
 DUMMY_ROOM = 5
 BOUNDARY_GAP = 10
 ORIGIN = (160, 80)
+PLACEMENTS = 4
+"""Rows are placed again per band once the bands are chosen (bands get lower); if the drawing is then
+too wide, more bands are chosen, at most this many placements in all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +216,7 @@ def _place_rows(
         for vertex in reversed(column):
             slot = slots[vertex]
             if vertex not in main:
-                later = [row[n] for n in neighbours[vertex] if row[n] > row[vertex]]
+                later = [row[n] for n in neighbours[vertex] if n in row and row[n] > row[vertex]]
                 if later:
                     wanted = min(later)
                     if limit is not None:
@@ -283,50 +286,59 @@ def _scope_layout(model: Model, scope: str, inner: Mapping[str, _Scope]) -> _Sco
         return row[flow.source]
 
     count = len(placed.columns)
-    channels: list[list[Hop]] = [[] for _ in range(count + 1)]
-    """Channel c lies left of layer c (the last one right of the last layer)."""
-    legs: dict[str, list[_Leg]] = {}
-    buses: dict[str, _Bus] = {}
-    entries: dict[tuple[int, str], int] = {}
-    for flow, edge in zip(flows, edges, strict=True):
-        legs[flow.id] = []
-        if edge.key in placed.bus:
-            cs, ct = column_of[edge.source], column_of[edge.target]
-            exit_hop = len(channels[cs + 1])
-            channels[cs + 1].append(Hop("exit", exit_y(flow), BELOW))
-            if (ct, edge.target) not in entries:
-                entries[(ct, edge.target)] = len(channels[ct])
-                channels[ct].append(Hop("entry", BELOW, row[edge.target]))
-            buses[flow.id] = _Bus(edge.target, cs, exit_hop, ct, entries[(ct, edge.target)])
-            continue
-        links = [edge.source, *placed.chains[edge.key], edge.target]
-        ys = [exit_y(flow), *(row[v] for v in links[1:])]
-        for step, (a, b) in enumerate(itertools.pairwise(links)):
-            ca, cb = column_of[a], column_of[b]
-            ya, yb = ys[step], ys[step + 1]
-            if cb == ca + 1:
-                channel, hop = cb, Hop("through", ya, yb)
-            elif cb == ca - 1:
-                channel, hop = ca, Hop("through", yb, ya)
-            elif step == 0:
-                channel, hop = ca + 1, Hop("east", ya, yb)
-            else:
-                channel, hop = ca, Hop("west", ya, yb)
-            legs[flow.id].append(_Leg(channel, len(channels[channel]), ya, yb, ca, cb))
-            channels[channel].append(hop)
-    column_width = [max((slots[v].width for v in column), default=0) for column in placed.columns]
-    tops = [min((row[v] - slots[v].above for v in column), default=top) for column in placed.columns]
-    bottoms = [max((row[v] + slots[v].below for v in column), default=top) for column in placed.columns]
-    plain = [order_tracks(hops) for hops in channels]
-    strip = Strip(
-        columns=column_width,
-        channels=[channel_width(max(t, default=-1) + 1, MIN_CHANNEL) for t in plain],
-        tops=tops,
-        bottoms=bottoms,
-        crossing=[sum(h.kind == "through" for h in hops) for hops in channels],
-        corridor=TRACK,
-    )
-    cuts = choose_cuts(strip) if scope == model.process_id else ()
+    cuts: tuple[int, ...] = ()
+    for attempt in range(PLACEMENTS):
+        count = len(placed.columns)
+        channels: list[list[Hop]] = [[] for _ in range(count + 1)]
+        legs: dict[str, list[_Leg]] = {}
+        buses: dict[str, _Bus] = {}
+        entries: dict[tuple[int, str], int] = {}
+        for flow, edge in zip(flows, edges, strict=True):
+            legs[flow.id] = []
+            if edge.key in placed.bus:
+                cs, ct = column_of[edge.source], column_of[edge.target]
+                exit_hop = len(channels[cs + 1])
+                channels[cs + 1].append(Hop("exit", exit_y(flow), BELOW))
+                if (ct, edge.target) not in entries:
+                    entries[(ct, edge.target)] = len(channels[ct])
+                    channels[ct].append(Hop("entry", BELOW, row[edge.target]))
+                buses[flow.id] = _Bus(edge.target, cs, exit_hop, ct, entries[(ct, edge.target)])
+                continue
+            links = [edge.source, *placed.chains[edge.key], edge.target]
+            ys = [exit_y(flow), *(row[v] for v in links[1:])]
+            for step, (a, b) in enumerate(itertools.pairwise(links)):
+                ca, cb = column_of[a], column_of[b]
+                ya, yb = ys[step], ys[step + 1]
+                if cb == ca + 1:
+                    channel, hop = cb, Hop("through", ya, yb)
+                elif cb == ca - 1:
+                    channel, hop = ca, Hop("through", yb, ya)
+                elif step == 0:
+                    channel, hop = ca + 1, Hop("east", ya, yb)
+                else:
+                    channel, hop = ca, Hop("west", ya, yb)
+                legs[flow.id].append(_Leg(channel, len(channels[channel]), ya, yb, ca, cb))
+                channels[channel].append(hop)
+        column_width = [max((slots[v].width for v in column), default=0) for column in placed.columns]
+        tops = [min((row[v] - slots[v].above for v in column), default=top) for column in placed.columns]
+        bottoms = [max((row[v] + slots[v].below for v in column), default=top) for column in placed.columns]
+        plain = [order_tracks(hops) for hops in channels]
+        strip = Strip(
+            columns=column_width,
+            channels=[channel_width(max(t, default=-1) + 1, MIN_CHANNEL) for t in plain],
+            tops=tops,
+            bottoms=bottoms,
+            crossing=[sum(h.kind == "through" for h in hops) for hops in channels],
+            corridor=TRACK,
+        )
+        if scope != model.process_id or attempt == PLACEMENTS - 1 or (attempt and fits(strip, cuts)):
+            break
+        cuts = choose_cuts(strip, len(cuts) + 2 if attempt else 1)
+        if not cuts:
+            break
+        row = {}
+        for band_start, band_end in itertools.pairwise([0, *cuts, count]):
+            row.update(_place_rows(placed.columns[band_start:band_end], slots, neighbours, main, top))
     frame = _frame(channels, plain, strip, cuts, top, list(buses.values()))
 
     bounds: dict[str, Box] = {}
