@@ -464,7 +464,13 @@ class StatewrightWorkflow:
     def _outcome(
         self, work: Work, error: str | None, result: Mapping[str, Any] | None, message: str | None
     ) -> None:
-        """The final outcome of `work`'s activity: `engine.finish(..., final=True)`, then its consequences."""
+        """The final outcome of `work`'s activity: `engine.finish(..., final=True)`, then its consequences.
+
+        Timers already due fire first: a timer and an activity's completion can
+        reach the workflow in one task, and the timer, due earlier, came first in
+        the history (as the runtime would have fired it before the late result).
+        """
+        self._fire_due()
         ledger = self._current()
         if self._started.get(work.key) == (work.seq, work.attempt):
             del self._started[work.key]
@@ -513,6 +519,7 @@ class StatewrightWorkflow:
     async def _send(self, request: SendRequest) -> SendAnswer:
         """Deliver one event: the applied step (settled, its emitted events delivered), or a refusal."""
         await workflow.wait_condition(lambda: self._ledger is not None)
+        self._fire_due()  # a timer due before the event arrived has fired (see `_outcome`)
         answered = self._repeated(request)
         if answered is not None:
             return answered

@@ -302,3 +302,44 @@ def test_worker_killed_mid_compensation_is_replaced_and_the_undo_finishes_each_o
         ("refund_card", run.key("refund"), 1, killed, "compensate"),
         ("release_stock", run.key("release"), 1, survivor, "compensate"),
     ]
+
+
+@pytest.fixture(scope="module")
+def generated_quick(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same saga with `charge_card`'s step timeout cut to 3 s, generated as its own module."""
+    out = tmp_path_factory.mktemp("durable-quick")
+    spec = out / "durable_order.wf"
+    text = SPEC.read_text("utf-8")
+    assert text.count("service payments timeout 60s") == 1
+    spec.write_text(text.replace("service payments timeout 60s", "service payments timeout 3s"), "utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "statewright", "build", str(spec), "--target", "temporal", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out / "temporal"
+
+
+def test_a_step_timeout_that_fires_while_no_worker_runs_wins_over_the_late_result(
+    temporal_address: str, generated_quick: Path, tmp_path: Path, workers: list[subprocess.Popen[bytes]]
+) -> None:
+    """The timer fired first in the history: the saga compensates, the late receipt is dropped.
+
+    The worker is killed while `charge_card` hangs; its 3 s timeout fires while
+    no worker runs, and the retried attempt completes on the new worker, so the
+    new worker receives the timer and the completion in one workflow task. The
+    runtime would have fired the timer first, and so must the shell (it once
+    applied the completion first and shipped the order).
+    """
+    run = _run(temporal_address, generated_quick, tmp_path)
+    snapshot, executions, killed, _survivor = _kill_mid_saga(run, workers, block="charge_card")
+
+    assert snapshot.status == "failed", snapshot
+    assert snapshot.active == ["Cancelled"]
+    assert snapshot.context["payment_receipt"] == ""
+    undone = [(a, k) for a, k, _n, _p, kind in executions if kind == "compensate"]
+    assert undone == [("release_stock", run.key("release"))]
+    assert ("reserve_stock", run.key("reserve"), 1, killed, "invoke") in executions
