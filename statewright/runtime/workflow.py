@@ -143,6 +143,34 @@ class InstanceHandle:
         """Cancel: timers and owed work are dropped; no more events are taken."""
         return self.runtime.cancel(self.id, actor)
 
+    def reroute(
+        self, to: str, *, reason: str, actor: str, permissions: Sequence[str] = (), scope: str | None = None
+    ) -> Instance:
+        """An operator's move to state `to` (needs `role:operator`; see `Runtime.reroute`)."""
+        return self.runtime.reroute(
+            self.id, to, reason=reason, actor=actor, permissions=permissions, scope=scope
+        )
+
+    def rollback(
+        self,
+        *,
+        reason: str,
+        actor: str,
+        permissions: Sequence[str] = (),
+        scope: str | None = None,
+        saga: str | None = None,
+    ) -> Instance:
+        """An operator's undo of the running saga by its compensations (see `Runtime.rollback`)."""
+        return self.runtime.rollback(
+            self.id, reason=reason, actor=actor, permissions=permissions, scope=scope, saga=saga
+        )
+
+    def redrive(
+        self, *, reason: str, actor: str, permissions: Sequence[str] = (), scope: str | None = None
+    ) -> Instance:
+        """An operator's re-run of the failed work under its key (see `Runtime.redrive`)."""
+        return self.runtime.redrive(self.id, reason=reason, actor=actor, permissions=permissions, scope=scope)
+
     def innermost(self) -> str:
         """The single active leaf, or the nearest state containing all active leaves."""
         return self.workflow.definition.hierarchy.innermost(self.leaves)

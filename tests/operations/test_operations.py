@@ -362,3 +362,38 @@ def test_a_cancelled_instance_is_not_redriven() -> None:
     rt.cancel("o1")
     with pytest.raises(NotRunning):
         rt.redrive("o1", **OPERATOR)
+
+
+# --------------------------------------------------------------------------- generated modules
+
+
+def test_an_instance_handle_reroutes_rolls_back_and_redrives() -> None:
+    from statewright.runtime.memory import MemoryStore
+    from statewright.runtime.workflow import InstanceHandle, Workflow
+
+    class Order(Workflow):
+        definition = order()
+
+    handlers = Handlers(failing={"validate_order": Timeout})
+    workflow = Order(MemoryStore(), handlers=handlers.table(), clock=lambda: 1_000)
+    start(workflow.runtime)
+    handle = InstanceHandle(workflow, "o1")
+    assert handle.reroute("Quarantine", **OPERATOR).active == ("Quarantine",)
+    with pytest.raises(WorkflowError) as raised:
+        handle.redrive(**OPERATOR)
+    assert raised.value.code.code == "SW074"  # a reroute is no failure to redrive
+    handle.reroute("Fulfilling", **OPERATOR)
+    run_invoke(workflow.runtime)
+    assert handle.rollback(**OPERATOR).active == ("Fulfilling.release_stock",)
+    handle.verify()
+
+
+def test_an_event_named_like_a_repair_does_not_shadow_it() -> None:
+    from statewright.targets.python_names import MACHINE_API, Namer
+
+    namer = Namer(MACHINE_API)
+    assert [namer.claim(name) for name in ("reroute", "rollback", "redrive")] == [
+        "reroute_2",
+        "rollback_2",
+        "redrive_2",
+    ]
