@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from statewright.targets.bpmn.bands import Strip, choose_cuts, fits
 from statewright.targets.bpmn.layering import Edge, Layering, layered
 from statewright.targets.bpmn.model import Flow, Model, Node
-from statewright.targets.bpmn.routing import MARGIN, TRACK, Hop, channel_width, order_tracks
+from statewright.targets.bpmn.routing import MARGIN, TRACK, Hop, channel_width, needs_track, order_tracks
 from statewright.targets.bpmn.text import block
 
 Point = tuple[int, int]
@@ -322,10 +322,9 @@ def _scope_layout(model: Model, scope: str, inner: Mapping[str, _Scope]) -> _Sco
         column_width = [max((slots[v].width for v in column), default=0) for column in placed.columns]
         tops = [min((row[v] - slots[v].above for v in column), default=top) for column in placed.columns]
         bottoms = [max((row[v] + slots[v].below for v in column), default=top) for column in placed.columns]
-        plain = [order_tracks(hops) for hops in channels]
         strip = Strip(
             columns=column_width,
-            channels=[channel_width(max(t, default=-1) + 1, MIN_CHANNEL) for t in plain],
+            channels=[channel_width(sum(map(needs_track, hops)), MIN_CHANNEL) for hops in channels],
             tops=tops,
             bottoms=bottoms,
             crossing=[sum(h.kind == "through" for h in hops) for hops in channels],
@@ -339,6 +338,7 @@ def _scope_layout(model: Model, scope: str, inner: Mapping[str, _Scope]) -> _Sco
         row = {}
         for band_start, band_end in itertools.pairwise([0, *cuts, count]):
             row.update(_place_rows(placed.columns[band_start:band_end], slots, neighbours, main, top))
+    plain = [order_tracks(hops) for hops in channels]
     frame = _frame(channels, plain, strip, cuts, top, list(buses.values()))
 
     bounds: dict[str, Box] = {}
