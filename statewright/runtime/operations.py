@@ -46,7 +46,7 @@ from statewright.runtime.engine import _clean, _saga_undo
 from statewright.runtime.errors import NotRunning, WorkflowError
 from statewright.runtime.model import Instance, Timer
 from statewright.semantics.inputs import input_name
-from statewright.semantics.sagas import pending_undo
+from statewright.semantics.sagas import Pending, pending_undo
 
 OPERATOR: Final = "role:operator"
 """The permission an operator presents for a reroute, rollback or redrive."""
@@ -144,24 +144,43 @@ def reroute(
 
 
 def _compensations(definition: Definition, exited: tuple[str, ...]) -> tuple[ir.Action, ...]:
-    """The compensations owed for the sagas a move leaves: their completed steps', latest first.
+    """The compensations owed for the saga leaves a move exits, latest first.
 
-    Each runs as its compensation state's work would (the same action, key and
-    service); after a saga's pivot nothing is undone automatically (LANGUAGE.md §9).
+    A step leaf owes its saga's completed compensable steps' compensations
+    (`semantics.sagas.pending_undo`; after the pivot nothing is undone
+    automatically, LANGUAGE.md §9); a compensation leaf (of the saga's own chain or
+    of an exit's) owes itself and the rest of its chain. Each runs as its
+    compensation state's work would: the same action, key and service.
     """
-    calls: list[ir.Action] = []
-    left = set(exited)
+    owed: dict[str, Pending] = {}
     for saga in definition.machine.sagas:
-        if saga.state not in left:
+        owed.update(pending_undo(saga))
+    calls: list[ir.Action] = []
+    states = definition.states
+    for leaf in exited:
+        role = states[leaf].role
+        if role == "compensation":
+            names = _chain(definition, leaf)
+        elif role == "saga_step" and leaf in owed and not owed[leaf].post_pivot:
+            names = [step.compensation_state or "" for step in owed[leaf].undo]
+        else:
             continue
-        for leaf, owed in pending_undo(saga).items():
-            if leaf not in left or owed.post_pivot:
-                continue
-            for step in owed.undo:
-                work = definition.states[step.compensation_state or ""].invoke
-                if work is not None:
-                    calls.append(ir.Call(work.action, work.key, work.service))
+        for name in names:
+            work = states[name].invoke if name in states else None
+            if work is not None:
+                calls.append(ir.Call(work.action, work.key, work.service))
     return tuple(calls)
+
+
+def _chain(definition: Definition, leaf: str) -> list[str]:
+    """A compensation state and those its `done` moves lead through, in the order they would run."""
+    chain: list[str] = []
+    current: str | None = leaf
+    while current is not None and current not in chain and definition.states[current].role == "compensation":
+        chain.append(current)
+        moves = definition.eventless.get((current, "done"), ())
+        current = definition.transitions[moves[0]].target if moves else None
+    return chain
 
 
 # --------------------------------------------------------------------------- rollback

@@ -397,3 +397,27 @@ def test_an_event_named_like_a_repair_does_not_shadow_it() -> None:
         "rollback_2",
         "redrive_2",
     ]
+
+
+def test_a_reroute_out_of_an_exit_s_compensation_chain_owes_the_rest_of_the_chain() -> None:
+    """Mid-way through an event exit's compensations (`on cancel` from the saga), the rest still runs."""
+    from statewright.runtime.definition import Definition
+    from statewright.runtime.memory import MemoryStore
+    from tests.sagas.test_saga_exits import trip
+
+    rt = Runtime(Definition(machine(trip())), MemoryStore(), {}, clock=lambda: 5)
+    rt.start(instance_id="o1")
+    rt.send("o1", "go")
+    for _ in range(3):  # flight, hotel and card done: the tickets are being issued
+        owed = next(w for w in rt.store.work("o1") if w.kind == "invoke")
+        rt.report("o1", owed.key)
+    rt.send("o1", "cancel")
+    assert rt.load("o1").active == ("Booking.cancel.refund_card",)
+    rt.reroute("o1", "ManualReview", **OPERATOR)
+    owed_do = [(w.action, w.key) for w in rt.store.work("o1") if w.kind == "do"]
+    assert owed_do == [
+        ("refund_card", "trip-7-refund"),
+        ("cancel_hotel", "trip-7-unhotel"),
+        ("cancel_flight", "trip-7-unflight"),
+    ]
+    replay_check(rt)
