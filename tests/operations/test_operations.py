@@ -421,3 +421,38 @@ def test_a_reroute_out_of_an_exit_s_compensation_chain_owes_the_rest_of_the_chai
         ("cancel_flight", "trip-7-unflight"),
     ]
     replay_check(rt)
+
+
+ANY_TARGET = sorted({*ROUTES, "Fulfilling.charge_card", "ManagerApproval.level_1", "Nowhere"})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    steps=st.integers(0, 4),
+    operation=st.sampled_from(["reroute", "rollback", "redrive"]),
+    target=st.sampled_from(ANY_TARGET),
+    permitted=st.booleans(),
+)
+def test_a_repair_applies_whole_or_not_at_all(
+    steps: int, operation: str, target: str, permitted: bool
+) -> None:
+    """Property: a repair adds exactly one record of its kind, or raises and changes nothing."""
+    rt, _ = runtime(Handlers())
+    into_saga(rt, steps)
+    before = snapshot(rt)
+    who = {"actor": "ann", "reason": "r", "permissions": ["role:operator"] if permitted else []}
+    try:
+        if operation == "reroute":
+            rt.reroute("o1", target, **who)  # type: ignore[arg-type]
+        elif operation == "rollback":
+            rt.rollback("o1", **who)  # type: ignore[arg-type]
+        else:
+            rt.redrive("o1", **who)  # type: ignore[arg-type]
+    except WorkflowError:
+        assert snapshot(rt) == before
+        return
+    records = rt.audit("o1")
+    assert permitted
+    assert records[len(before[1])].kind == operation
+    assert list(records[: len(before[1])]) == before[1]
+    replays(rt)
