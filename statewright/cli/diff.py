@@ -24,15 +24,21 @@ from statewright.pipeline import CompileResult, compile_path
 from statewright.report.sarif import dumps, sarif_log
 from statewright.source import SourceText
 
-SpecArg = Annotated[Path, typer.Argument(help="A .wf file.", show_default=False)]
+OldArg = Annotated[
+    Path, typer.Argument(metavar="OLD", help="The deployed version's `.wf` file.", show_default=False)
+]
+NewArg = Annotated[
+    Path, typer.Argument(metavar="NEW", help="The new version's `.wf` file.", show_default=False)
+]
 
 
 @guarded
 def diff(
-    old: SpecArg,
-    new: SpecArg,
+    old: OldArg,
+    new: NewArg,
     format: Annotated[
-        ReportFormat, typer.Option("--format", help="text, json or sarif (concise is text).")
+        ReportFormat,
+        typer.Option("--format", help="text (findings, then a line per state), concise, json or sarif."),
     ] = ReportFormat.TEXT,
 ) -> int:
     """Report, for every state of OLD, whether an instance waiting there can move to NEW."""
