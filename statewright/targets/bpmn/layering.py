@@ -106,38 +106,6 @@ def _back_edges(order: Sequence[str], edges: Sequence[Edge]) -> frozenset[str]:
     return frozenset(back)
 
 
-def _bfs_back_edges(order: Sequence[str], edges: Sequence[Edge]) -> frozenset[str]:
-    """Keys of the edges that do not lead further from the start (breadth-first distance).
-
-    A node's distance is its fewest flows from a source (a node without incoming
-    flows, else the first node in `order` not reached yet); an edge to a node no
-    further than its source is drawn backwards. Shared targets (a common cancel
-    path, say) then sit near their first source instead of after their last.
-    """
-    successors: dict[str, list[Edge]] = {node: [] for node in order}
-    has_incoming: set[str] = set()
-    for edge in edges:
-        successors[edge.source].append(edge)
-        if edge.source != edge.target:
-            has_incoming.add(edge.target)
-    distance: dict[str, int] = {}
-    roots = [node for node in order if node not in has_incoming]
-    for root in [*roots, *order]:
-        if root in distance:
-            continue
-        distance[root] = 0
-        frontier = [root]
-        while frontier:
-            following: list[str] = []
-            for node in frontier:
-                for edge in successors[node]:
-                    if edge.target not in distance:
-                        distance[edge.target] = distance[node] + 1
-                        following.append(edge.target)
-            frontier = following
-    return frozenset(edge.key for edge in edges if distance[edge.target] <= distance[edge.source])
-
-
 def _longest_path(order: Sequence[str], forward: Sequence[Edge]) -> dict[str, int]:
     """Each node's layer: its longest weighted path from a source (Kahn's order, linear)."""
     incoming = {node: 0 for node in order}
