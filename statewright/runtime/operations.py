@@ -268,8 +268,11 @@ def redrive(
     active_states = draft.plan.states_of(tuple(instance.active))
     if instance.status == "failed":
         if state not in active_states:
+            where = ", ".join(f"`{leaf}`" for leaf in instance.active)
             raise OperationRefusedError(
-                f"instance `{instance.id}` did not fail in `{state}`", code=NOTHING_TO_REDRIVE
+                f"instance `{instance.id}` ended in {where} after `{state}` failed: a finished "
+                "instance is not redriven",
+                code=NOTHING_TO_REDRIVE,
             )
         draft.status = "running"
         draft.attempts.pop(state, None)

@@ -456,3 +456,13 @@ def test_a_repair_applies_whole_or_not_at_all(
     assert records[len(before[1])].kind == operation
     assert list(records[: len(before[1])]) == before[1]
     replays(rt)
+
+
+def test_a_failure_that_ended_the_instance_in_a_final_state_is_not_redriven() -> None:
+    """The stock reservation fails for good: the saga's catch ends the order in `Cancelled`."""
+    handlers = Handlers(failing={"reserve_stock": RuntimeError})
+    rt, _ = runtime(handlers)
+    into_saga(rt, 0)
+    run_invoke(rt)
+    assert (rt.load("o1").active, rt.load("o1").status) == (("Cancelled",), "failed")
+    refused(rt, "SW074", lambda: rt.redrive("o1", **OPERATOR))
