@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from statewright import ir
 from statewright.diagnostics import Diagnostic, Severity, has_errors
@@ -36,7 +36,12 @@ from statewright.plugins.api import Artifact, RuleContext, TargetOptions, Target
 from statewright.plugins.manager import PluginManager, get_plugin_manager
 from statewright.plugins.run import VerificationRun
 from statewright.runtime.machine import Machine
+from statewright.runtime.migrate import Outcome
+from statewright.runtime.store import Store
 from statewright.runtime.workflow import Workflow
+
+if TYPE_CHECKING:  # the analysis imports z3: loaded by `Spec.diff` only
+    from statewright.compiler.migration import Migration
 
 _T = TypeVar("_T")
 
@@ -154,6 +159,40 @@ class Spec:
     def workflow_class(self) -> type[Workflow]:
         """The generated module's durable workflow class (`<Name>`: instances on a store)."""
         return _generated(self, Workflow)
+
+    def diff(self, new: Spec) -> Migration:
+        """Whether an instance in each of this spec's states can move to `new`, as `statewright diff` reports.
+
+        Raises `SpecError` when either spec has no IR; input problems (another workflow,
+        no greater version, a bad `migrate` map) are the result's `diagnostics`.
+        """
+        from statewright.compiler.migration import analyse
+
+        return analyse(self.ir, new.ir, self.name, new.name)
+
+    def migrate(
+        self, store: Store, new: Spec, *, now_ms: int, actor: str | None = None, dry_run: bool = False
+    ) -> tuple[Outcome, ...]:
+        """Move this spec's running instances on `store` to `new`, as `statewright run migrate` does.
+
+        Each instance moves in one store transaction or is refused (`outcome` "refused",
+        with why) and left unchanged. Raises `SpecError` when the specs do not compare.
+        """
+        from statewright.runtime.definition import Definition
+        from statewright.runtime.migrate import Plan, migrate_instance
+
+        migration = self.diff(new)
+        if has_errors(migration.diagnostics):
+            raise SpecError(new.name, migration.diagnostics)
+        old_definition, new_definition = Definition(self.ir), Definition(new.ir)
+        plan = Plan.of(migration.rows(), migration.transitions)
+        found = (
+            migrate_instance(
+                store, old_definition, new_definition, plan, i.id, now_ms, actor=actor, dry_run=dry_run
+            )
+            for i in store.instances()
+        )
+        return tuple(outcome for outcome in found if outcome is not None)
 
 
 def _generated(spec: Spec, base: type[_T]) -> type[_T]:

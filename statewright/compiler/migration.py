@@ -111,6 +111,18 @@ class Migration:
                 return report
         raise KeyError(name)
 
+    def rows(self) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
+        """Per OLD state: its NEW name, why every instance there is blocked, why those with votes are.
+
+        Plain data, the shape `runtime.migrate.Plan.of` reads (the runtime does not import the compiler).
+        """
+        found = []
+        for report in self.states:
+            blocked = "; ".join(r.text for r in report.reasons if r.blocks == "all") or None
+            votes = "; ".join(r.text for r in report.reasons if r.blocks == "votes") or None
+            found.append((report.old, report.new, blocked, votes))
+        return tuple(found)
+
     @property
     def ok(self) -> bool:
         """True when the inputs compare and no state is `unsafe`."""

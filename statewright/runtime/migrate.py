@@ -19,20 +19,19 @@ refused instance changes nothing.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from statewright.runtime import codec
+from statewright.runtime import audit, codec
 from statewright.runtime.audit import AuditKey, keyed
 from statewright.runtime.definition import Definition
 from statewright.runtime.engine import initial_context
 from statewright.runtime.errors import WorkflowError
+from statewright.runtime.migration_record import MIGRATION_DATA
 from statewright.runtime.model import Commit, Instance, Record, Timer, Work
-
-MIGRATION_DATA = "migration"
-"""The `data` member of a migration record that holds `carried` (canonical JSON text)."""
+from statewright.runtime.replay import check
+from statewright.runtime.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +54,75 @@ class Plan:
     """OLD state name -> its plan (every OLD state)."""
     transitions: Mapping[int, int]
     """OLD transition index -> NEW index, for the states whose moves are unchanged."""
+
+    @classmethod
+    def of(
+        cls, rows: Iterable[tuple[str, str | None, str | None, str | None]], transitions: Mapping[int, int]
+    ) -> Plan:
+        """A plan from (old state, new name or None, why all are blocked, why those with votes are)."""
+        return cls(
+            {old: StatePlan(new, blocked, votes) for old, new, blocked, votes in rows}, dict(transitions)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What migrating one stored instance did: `moved`, `would move` (dry run), `already`, `refused`."""
+
+    instance: str
+    outcome: Literal["moved", "would move", "already", "refused"]
+    source: tuple[str, ...]
+    target: tuple[str, ...] = ()
+    detail: str = ""
+
+
+def migrate_instance(
+    store: Store,
+    old: Definition,
+    new: Definition,
+    plan: Plan,
+    instance_id: str,
+    now_ms: int,
+    *,
+    actor: str | None = None,
+    key: AuditKey | None = None,
+    dry_run: bool = False,
+) -> Outcome | None:
+    """Check one stored instance and move it in one store transaction, or say why not (nothing changes).
+
+    None for an instance of another workflow, or one that finished. Its log must
+    replay under OLD and its audit chain match `key`; `now_ms` is kept from running
+    behind the instance's last record.
+    """
+    instance = store.load(instance_id)
+    if instance.workflow != old.name or instance.status not in ("running", "paused"):
+        return None
+    if instance.definition == new.identity:
+        return Outcome(
+            instance_id, "already", instance.active, instance.active, "already on the new definition"
+        )
+    problem = audit.mismatch(instance_id, instance.audit_key, key)
+    if problem is None and instance.definition == old.identity:
+        try:
+            check(old, store, instance_id, key=key)
+        except WorkflowError as error:
+            problem = f"its log does not replay under version {old.machine.version}: {error}"
+    if problem is None:
+        at = max(now_ms, instance.updated_ms)
+        timers, work = store.timers(instance_id), store.work(instance_id)
+        commit = migration_commit(old, new, plan, instance, timers, work, at, actor, key)
+        if isinstance(commit, str):
+            problem = commit
+        elif dry_run:
+            return Outcome(instance_id, "would move", instance.active, commit.instance.active)
+        else:
+            try:
+                store.apply(commit)
+            except WorkflowError as error:
+                problem = f"it could not be written: {error}"
+            else:
+                return Outcome(instance_id, "moved", instance.active, commit.instance.active)
+    return Outcome(instance_id, "refused", instance.active, detail=problem)
 
 
 def migration_commit(
@@ -216,55 +284,3 @@ def _work(item: Work, renamed: Mapping[str, str]) -> Work:
 
 def _fields(record: Record) -> dict[str, Any]:
     return {name: getattr(record, name) for name in Record.__dataclass_fields__}
-
-
-# --------------------------------------------------------------------------- replay
-
-
-def carried(record: Record) -> dict[str, Any]:
-    """What a migration record carries (`migration_commit`), decoded; ValueError when malformed."""
-    text = record.data.get(MIGRATION_DATA)
-    if not isinstance(text, str):
-        raise ValueError("the record carries no migration data")
-    data = json.loads(text)
-    if not isinstance(data, dict):
-        raise ValueError("the migration data is not an object")
-    return data
-
-
-def resumed(
-    definition: Definition, first: Record, record: Record, audit_key: str
-) -> tuple[Instance, tuple[Timer, ...], tuple[Work, ...]]:
-    """The snapshot, timers and owed work a migration record leaves (replay starts from it under NEW).
-
-    `first` is the log's first record (its start time is the instance's); raises
-    ValueError when the record was migrated to another definition or is malformed.
-    """
-    data = carried(record)
-    target = data["to"]
-    if target["definition"] != definition.identity:
-        raise ValueError(
-            f"the instance was migrated to definition {str(target['definition'])[:19]}…, "
-            f"not this one ({definition.identity[:19]}…)"
-        )
-    votes = {str(k): tuple(codec.vote_from(v) for v in items) for k, items in dict(data["votes"]).items()}
-    instance = Instance(
-        record.instance,
-        definition.name,
-        target["version"],
-        record.target,
-        dict(record.context),
-        record.status,
-        record.seq,
-        first.at_ms,
-        record.at_ms,
-        record.stamp,
-        votes,
-        {str(k): int(v) for k, v in dict(data["attempts"]).items()},
-        {str(k): str(v) for k, v in dict(data["work"]).items()},
-        definition.identity,
-        audit_key,
-    )
-    timers = tuple(Timer(**t) for t in data["timers"])
-    owed = tuple(Work(**w) for w in data["owed"])
-    return instance, timers, owed

@@ -24,7 +24,7 @@ from statewright.runtime.definition import Definition
 from statewright.runtime.engine import Request, Step
 from statewright.runtime.errors import LOG_DOES_NOT_REPLAY, WorkflowError
 from statewright.runtime.memory import MemoryStore
-from statewright.runtime.migrate import resumed
+from statewright.runtime.migration_record import resumed
 from statewright.runtime.model import Instance, Record
 from statewright.runtime.store import Store
 

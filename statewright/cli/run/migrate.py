@@ -19,9 +19,9 @@ from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK
 from statewright.cli.guard import guarded
 from statewright.cli.output import emit_json
 from statewright.cli.run.commands import ActorOpt, AuditKeyOpt, DbOpt, FormatOpt, NowOpt, SpecArg
-from statewright.cli.run.session import OutputFormat, RunError, Session, compiled, execute, open_session
+from statewright.cli.run.session import OutputFormat, RunError, compiled, execute, open_session
 from statewright.cli.run.views import states
-from statewright.compiler.migration import Migration, analyse
+from statewright.compiler.migration import analyse
 from statewright.diagnostics import has_errors
 from statewright.diagnostics.catalog.migration import (
     INSTANCE_CANNOT_MIGRATE,
@@ -29,11 +29,8 @@ from statewright.diagnostics.catalog.migration import (
     MIGRATE_UNKNOWN_STATE,
     MIGRATION_INPUT_INVALID,
 )
-from statewright.runtime import audit
 from statewright.runtime.definition import Definition
-from statewright.runtime.errors import WorkflowError
-from statewright.runtime.migrate import Plan, StatePlan, migration_commit
-from statewright.runtime.replay import check
+from statewright.runtime.migrate import Outcome, Plan, migrate_instance
 
 ToOpt = Annotated[
     Path,
@@ -60,18 +57,6 @@ def migrate(
     return execute(format, lambda: _migrate(spec, db, to, actor, dry_run, now, audit_key_file, format))
 
 
-def plan_of(migration: Migration) -> Plan:
-    """The analysis's verdicts as the runtime's `Plan` (the reasons that stop all, or those with votes)."""
-    states: dict[str, StatePlan] = {}
-    for report in migration.states:
-        blocked = [r.text for r in report.reasons if r.blocks == "all"]
-        votes = [r.text for r in report.reasons if r.blocks == "votes"]
-        states[report.old] = StatePlan(
-            report.new, "; ".join(blocked) if blocked else None, "; ".join(votes) if votes else None
-        )
-    return Plan(states, dict(migration.transitions))
-
-
 def _migrate(
     spec: Path,
     db: Path,
@@ -92,10 +77,23 @@ def _migrate(
             f"statewright run migrate: {first.message}",
             diagnostics=migration.diagnostics,
         )
-    plan = plan_of(migration)
+    plan = Plan.of(migration.rows(), migration.transitions)
     with open_session(old, db, now, audit_key=audit_key_file) as session:
-        found = [_one(session, new, plan, i.id, actor, dry_run) for i in session.store.instances()]
-    rows = [row for row in found if row is not None]
+        found = [
+            migrate_instance(
+                session.store,
+                old,
+                new,
+                plan,
+                i.id,
+                session.clock.now_ms,
+                actor=actor,
+                key=session.audit_key,
+                dry_run=dry_run,
+            )
+            for i in session.store.instances()
+        ]
+    rows = [_row(outcome) for outcome in found if outcome is not None]
     refused = [row for row in rows if row["outcome"] == "refused"]
     if format is OutputFormat.JSON:
         emit_json(
@@ -120,49 +118,16 @@ def _migrate(
     return EXIT_FINDINGS if refused else EXIT_OK
 
 
-def _one(
-    session: Session, new: Definition, plan: Plan, instance_id: str, actor: str | None, dry_run: bool
-) -> dict[str, Any] | None:
-    """Move one instance (or say why not); None for another workflow's or a finished instance."""
-    old = session.definition
-    store = session.store
-    instance = store.load(instance_id)
-    if instance.workflow != old.name or instance.status not in ("running", "paused"):
-        return None
-    row: dict[str, Any] = {"instance": instance_id, "from": list(instance.active)}
-    if instance.definition == new.identity:
-        return row | {"outcome": "already", "detail": "already on the new definition"}
-    problem = audit.mismatch(instance_id, instance.audit_key, session.audit_key)
-    if problem is None and instance.definition == old.identity:
-        try:
-            check(old, store, instance_id, key=session.audit_key)
-        except WorkflowError as error:
-            problem = f"its log does not replay under version {old.machine.version}: {error}"
-    if problem is None:
-        at = max(session.clock.now_ms, instance.updated_ms)
-        commit = migration_commit(
-            old,
-            new,
-            plan,
-            instance,
-            store.timers(instance_id),
-            store.work(instance_id),
-            at,
-            actor,
-            session.audit_key,
-        )
-        if isinstance(commit, str):
-            problem = commit
-        elif dry_run:
-            return row | {"outcome": "would move", "to": list(commit.instance.active)}
-        else:
-            try:
-                store.apply(commit)
-            except WorkflowError as error:
-                problem = f"it could not be written: {error}"
-            else:
-                return row | {"outcome": "moved", "to": list(commit.instance.active)}
-    return row | {"outcome": "refused", "code": INSTANCE_CANNOT_MIGRATE.code, "detail": problem}
+def _row(outcome: Outcome) -> dict[str, Any]:
+    """One instance's outcome as JSON data."""
+    row: dict[str, Any] = {
+        "instance": outcome.instance,
+        "outcome": outcome.outcome,
+        "from": list(outcome.source),
+    }
+    if outcome.outcome == "refused":
+        return row | {"code": INSTANCE_CANNOT_MIGRATE.code, "detail": outcome.detail}
+    return row | {"to": list(outcome.target)} | ({"detail": outcome.detail} if outcome.detail else {})
 
 
 def _line(row: dict[str, Any]) -> str:
