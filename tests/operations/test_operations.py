@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -466,3 +467,17 @@ def test_a_failure_that_ended_the_instance_in_a_final_state_is_not_redriven() ->
     run_invoke(rt)
     assert (rt.load("o1").active, rt.load("o1").status) == (("Cancelled",), "failed")
     refused(rt, "SW074", lambda: rt.redrive("o1", **OPERATOR))
+
+
+def test_the_generated_workflow_class_s_instances_repair() -> None:
+    """Through the public API: `Spec.workflow_class()(store).instance(id).reroute(...)`."""
+    import statewright
+    from statewright.runtime.memory import MemoryStore
+    from tests.operations.support import ORDER
+
+    workflow = statewright.load(ORDER).workflow_class()(MemoryStore(), clock=lambda: 1_000)
+    started = workflow.start(amount=Decimal("12.00"))  # type: ignore[attr-defined]
+    handle = workflow.instance(started.id)  # type: ignore[attr-defined]
+    assert handle.reroute("Quarantine", **OPERATOR).active == ("Quarantine",)
+    assert handle.audit()[-1].kind == "reroute"
+    handle.verify()
