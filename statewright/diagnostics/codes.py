@@ -244,7 +244,7 @@ UNKNOWN_REQUIREMENT = Code(
     E,
     "a `requirements` block names something that is not a requirement",
     "the keys are durability, hosting, longest_run, volume, human_steps, language and vendor_lock "
-    "(LANGUAGE.md, \"Requirements\")",
+    '(LANGUAGE.md, "Requirements")',
 )
 BAD_REQUIREMENT_VALUE = Code(
     "SW127",
