@@ -335,6 +335,56 @@ class StepFailure:
     undo: str
 
 
+SAGA_TABLE_HEADER: tuple[str, ...] = (
+    "order",
+    "step",
+    "service",
+    "idempotency key",
+    "compensation",
+    "compensation key",
+    "undo order",
+    "retry",
+    "timeout",
+    "if the step fails",
+    "if the compensation fails",
+)
+"""The columns of a saga's compensation table (the `table` target's Markdown, the design report)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SagaRow:
+    """One step's row of its saga's compensation table, as text; None where the table shows a dash.
+
+    Each reporter escapes the text for its format and prints `key` and
+    `compensation_key` as code, the move lists one per line.
+    """
+
+    order: int
+    step: str
+    service: str | None
+    key: str | None
+    compensation: str
+    compensation_key: str | None
+    undo_order: int | None
+    retry: str
+    timeout: str | None
+    on_failure: tuple[str, ...]
+    on_compensation_failure: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SagaTable:
+    """A saga's compensation table: its outcomes, the LIFO undo chain, its services and one row per step."""
+
+    saga: ir.Saga
+    outcomes: tuple[tuple[str, str], ...]
+    """(outcome keyword, where it leads, described), for the outcomes the saga declares."""
+    chain: tuple[str, ...]
+    """The compensations in the order they run: from the latest completed step back."""
+    services: tuple[str, ...]
+    rows: tuple[SagaRow, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class WaitBound:
     """A waiting state and where its timeouts (its own or an ancestor's) lead."""
@@ -449,6 +499,43 @@ class Facts:
                 )
             )
         return tuple(rows)
+
+    def saga_table(self, saga: ir.Saga) -> SagaTable:
+        """The compensation table of `saga`: what both the Markdown table and the design report show."""
+        outcomes = tuple(
+            (label, self.describe_target(target))
+            for label, target in (
+                ("done", saga.done),
+                ("compensated", saga.compensated),
+                ("compensation_failed", saga.compensation_failed),
+            )
+            if target is not None
+        )
+        undo = [step for step in saga.steps if step.compensation]
+        order = {step.index: position for position, step in enumerate(reversed(undo), start=1)}
+        rows = tuple(
+            SagaRow(
+                order=failure.step.index + 1,
+                step=failure.step.action,
+                service=failure.step.service,
+                key=failure.step.key,
+                compensation=failure.undo,
+                compensation_key=failure.step.compensation_key,
+                undo_order=order.get(failure.step.index),
+                retry=describe_retry(failure.step.retry),
+                timeout=None if failure.step.timeout_ms is None else format_duration(failure.step.timeout_ms),
+                on_failure=failure.on_failure,
+                on_compensation_failure=failure.on_compensation_failure,
+            )
+            for failure in self.saga_failures(saga)
+        )
+        return SagaTable(
+            saga=saga,
+            outcomes=outcomes,
+            chain=tuple(str(step.compensation) for step in reversed(undo)),
+            services=tuple(dict.fromkeys(step.service for step in saga.steps if step.service)),
+            rows=rows,
+        )
 
     def waits(self) -> tuple[WaitBound, ...]:
         """Return every waiting state (approval levels, checkpoints, callbacks) with its timeouts."""

@@ -34,7 +34,7 @@ from statewright import ir
 from statewright.ir.text import format_duration
 from statewright.plugins.api import Artifact, Target, TargetOptions, TargetOutput
 from statewright.plugins.hookspecs import hookimpl
-from statewright.semantics.facts import Cell, Entry, Facts, Matrix, describe_retry
+from statewright.semantics.facts import SAGA_TABLE_HEADER, Cell, Entry, Facts, Matrix
 
 UNRESOLVED_MD = "—"
 _MD_ESCAPE = re.compile(r"[\\`*\[\]<|~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
@@ -202,62 +202,37 @@ def sagas_md(facts: Facts) -> str:
     machine = facts.machine
     lines = [f"# {md_text(machine.name)}: saga compensation tables", ""]
     for saga in machine.sagas:
+        shown = facts.saga_table(saga)
         lines += [f"## {md_text(saga.state)}", ""]
-        outcomes = [
-            f"`{label}` -> {md_text(facts.describe_target(target))}"
-            for label, target in (
-                ("done", saga.done),
-                ("compensated", saga.compensated),
-                ("compensation_failed", saga.compensation_failed),
-            )
-            if target is not None
-        ]
+        outcomes = [f"`{label}` -> {md_text(target)}" for label, target in shown.outcomes]
         lines.append("Outcomes: " + ("; ".join(outcomes) if outcomes else "none declared") + ".")
-        undo = [step for step in saga.steps if step.compensation]
-        order = {step.index: position for position, step in enumerate(reversed(undo), start=1)}
-        if undo:
-            chain = ", then ".join(md_text(str(step.compensation)) for step in reversed(undo))
+        if shown.chain:
+            chain = ", then ".join(md_text(compensation) for compensation in shown.chain)
             lines.append(
                 f"Compensations run in reverse (LIFO) order, from the latest completed step: {chain}."
             )
-        services = list(dict.fromkeys(step.service for step in saga.steps if step.service))
-        listed = ", ".join(md_text(s) for s in services)
+        listed = ", ".join(md_text(s) for s in shown.services)
         lines.append(
-            f"{len(saga.steps)} steps, {len(services)} services" + (f" ({listed})." if services else ".")
+            f"{len(saga.steps)} steps, {len(shown.services)} services" + (f" ({listed})." if listed else ".")
         )
         lines.append("")
-        header = [
-            "order",
-            "step",
-            "service",
-            "idempotency key",
-            "compensation",
-            "compensation key",
-            "undo order",
-            "retry",
-            "timeout",
-            "if the step fails",
-            "if the compensation fails",
+        rows = [
+            [
+                str(row.order),
+                md_text(row.step),
+                md_text(row.service or "—"),
+                md_code(row.key) if row.key else "—",
+                md_text(row.compensation),
+                md_code(row.compensation_key) if row.compensation_key else "—",
+                str(row.undo_order) if row.undo_order is not None else "—",
+                md_text(row.retry),
+                row.timeout or "—",
+                "<br>".join(md_text(move) for move in row.on_failure) or "—",
+                "<br>".join(md_text(move) for move in row.on_compensation_failure) or "—",
+            ]
+            for row in shown.rows
         ]
-        rows = []
-        for failure in facts.saga_failures(saga):
-            step = failure.step
-            rows.append(
-                [
-                    str(step.index + 1),
-                    md_text(step.action),
-                    md_text(step.service or "—"),
-                    md_code(step.key) if step.key else "—",
-                    md_text(failure.undo),
-                    md_code(step.compensation_key) if step.compensation_key else "—",
-                    str(order[step.index]) if step.index in order else "—",
-                    md_text(describe_retry(step.retry)),
-                    format_duration(step.timeout_ms) if step.timeout_ms is not None else "—",
-                    "<br>".join(md_text(move) for move in failure.on_failure) or "—",
-                    "<br>".join(md_text(move) for move in failure.on_compensation_failure) or "—",
-                ]
-            )
-        lines.extend(md_table(header, rows))
+        lines.extend(md_table(SAGA_TABLE_HEADER, rows))
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from statewright.ir.text import format_duration
-from statewright.semantics.facts import Cell, Entry, Facts, describe_retry
+from statewright.semantics.facts import SAGA_TABLE_HEADER, Cell, Entry, Facts
 from statewright.targets.report.markup import esc, table
 
 OTHER_REGION = "(another region)"
@@ -74,55 +73,31 @@ def compensation_section(facts: Facts) -> str:
     if not machine.sagas:
         parts.append('<p class="sw-none">no sagas</p>')
     for saga in machine.sagas:
+        shown = facts.saga_table(saga)
         parts.append(f"<h3>{esc(saga.state)}</h3>")
-        outcomes = [
-            f"<code>{label}</code> → {esc(facts.describe_target(target))}"
-            for label, target in (
-                ("done", saga.done),
-                ("compensated", saga.compensated),
-                ("compensation_failed", saga.compensation_failed),
-            )
-            if target is not None
-        ]
+        outcomes = [f"<code>{label}</code> → {esc(target)}" for label, target in shown.outcomes]
         parts.append("<p>Outcomes: " + ("; ".join(outcomes) or "none declared") + ".</p>")
-        undo = [step for step in saga.steps if step.compensation]
-        order = {step.index: position for position, step in enumerate(reversed(undo), start=1)}
-        if undo:
-            chain = ", then ".join(esc(str(step.compensation)) for step in reversed(undo))
+        if shown.chain:
+            chain = ", then ".join(esc(compensation) for compensation in shown.chain)
             parts.append(
                 f"<p>Compensations run in reverse (LIFO) order, from the latest completed step: {chain}.</p>"
             )
-        rows = []
-        for failure in facts.saga_failures(saga):
-            step = failure.step
-            rows.append(
-                [
-                    str(step.index + 1),
-                    esc(step.action),
-                    esc(step.service or "—"),
-                    f"<code>{esc(step.key)}</code>" if step.key else "—",
-                    esc(failure.undo),
-                    f"<code>{esc(step.compensation_key)}</code>" if step.compensation_key else "—",
-                    str(order[step.index]) if step.index in order else "—",
-                    esc(describe_retry(step.retry)),
-                    format_duration(step.timeout_ms) if step.timeout_ms is not None else "—",
-                    "<br>".join(esc(move) for move in failure.on_failure) or "—",
-                    "<br>".join(esc(move) for move in failure.on_compensation_failure) or "—",
-                ]
-            )
-        header = [
-            "order",
-            "step",
-            "service",
-            "idempotency key",
-            "compensation",
-            "compensation key",
-            "undo order",
-            "retry",
-            "timeout",
-            "if the step fails",
-            "if the compensation fails",
+        rows = [
+            [
+                str(row.order),
+                esc(row.step),
+                esc(row.service or "—"),
+                f"<code>{esc(row.key)}</code>" if row.key else "—",
+                esc(row.compensation),
+                f"<code>{esc(row.compensation_key)}</code>" if row.compensation_key else "—",
+                str(row.undo_order) if row.undo_order is not None else "—",
+                esc(row.retry),
+                row.timeout or "—",
+                "<br>".join(esc(move) for move in row.on_failure) or "—",
+                "<br>".join(esc(move) for move in row.on_compensation_failure) or "—",
+            ]
+            for row in shown.rows
         ]
-        parts.append('<div class="sw-scroll">' + table(header, rows, "sw-saga") + "</div>")
+        parts.append('<div class="sw-scroll">' + table(list(SAGA_TABLE_HEADER), rows, "sw-saga") + "</div>")
     parts.append("</section>")
     return "\n".join(parts)
