@@ -74,8 +74,8 @@ def test_statewright_test_runs_the_third_party_engine(site: Path, tmp_path: Path
 def test_an_unknown_engine_lists_the_third_party_one(site: Path, tmp_path: Path) -> None:
     """An unknown `--targets` name is a usage error naming every registered engine, the plugin's too."""
     (tmp_path / "greeter.wf").write_text(SPEC, "utf-8")
-    done = _statewright(site, "test", "greeter.wf", "--targets", "python,temporal", cwd=tmp_path)
+    done = _statewright(site, "test", "greeter.wf", "--targets", "python,camunda", cwd=tmp_path)
     assert done.returncode == 2
     output = " ".join((done.stdout + done.stderr).split())  # the usage box wraps long lines
-    assert "temporal" in output
-    assert "asl, bpmn, bpmn-engine, python, replay" in output
+    assert "camunda" in output
+    assert "asl, bpmn, bpmn-engine, python, replay, temporal" in output
