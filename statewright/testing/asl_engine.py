@@ -99,6 +99,8 @@ RESULT_NOT_RETRIED = (
 DOCUMENTED_LIMITS = (RETRY_RESTARTED, HEARTBEAT_BUDGET_SPLIT, RESULT_NOT_RETRIED)
 """The reasons an asl run may stop early without being a divergence (docs/targets/asl.md)."""
 SETTLE_LIMIT_S = 120.0
+EVALUATOR_PATIENCE_S = 10.0
+"""How long an evaluator call's token may stay invalid before it is taken for an aborted branch's."""
 """How long one step may take in moto before the run is declared stuck. A step normally settles in
 milliseconds; the limit is generous because moto runs executions in a thread that a loaded machine
 (CI running tests in parallel beside other work) can starve for many seconds."""
@@ -223,17 +225,32 @@ class _Execution:
         body = self.pending.pop(leaf)
         self._respond(body["token"], output, error, cause)
 
-    def _respond(self, token: str, output: dict[str, Any] | None, error: str | None, cause: str = "") -> None:
-        deadline = time.monotonic() + SETTLE_LIMIT_S
+    def _respond(
+        self,
+        token: str,
+        output: dict[str, Any] | None,
+        error: str | None,
+        cause: str = "",
+        patience_s: float = SETTLE_LIMIT_S,
+    ) -> bool:
+        """Answer a task token; False when it stayed invalid for `patience_s` (its Task is gone).
+
+        moto may need a moment to register a fresh token, so an invalid one is
+        tried again until `patience_s` has passed; then a caller that allows it
+        (an evaluator call) drops it, and any other re-raises.
+        """
+        deadline = time.monotonic() + patience_s
         while True:
             try:
                 if error is None:
                     self.sfn.send_task_success(taskToken=token, output=json.dumps(output or {}))
                 else:
                     self.sfn.send_task_failure(taskToken=token, error=error, cause=cause)
-                return
+                return True
             except self.sfn.exceptions.InvalidToken:
                 if time.monotonic() > deadline:
+                    if patience_s < SETTLE_LIMIT_S:
+                        return False
                     raise
                 time.sleep(0.002)
 
@@ -246,7 +263,11 @@ class _Execution:
             waiting = False
             for body in self._messages(self.callbacks):
                 if is_evaluator_request(body):
-                    self._respond(body["token"], evaluator_handler(body), None)
+                    # An evaluator call of a Parallel branch that another branch's move has since left
+                    # is aborted with its branch: its token never becomes valid, and nothing waits on it.
+                    self._respond(
+                        body["token"], evaluator_handler(body), None, patience_s=EVALUATOR_PATIENCE_S
+                    )
                 else:
                     self._arrived(body)
                     waiting = True
