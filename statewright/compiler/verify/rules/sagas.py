@@ -26,7 +26,7 @@ Retry policies on steps are checked by the retries rules (SW7xx), not here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from statewright import ir
@@ -480,8 +480,8 @@ class KeyLoopRule:
         graph = graph_of(context.run_for(machine))
         loops = context.run_for(machine).derive(loops_of, graph)
         fields = {f.name for f in machine.context}
-        for loop in loops:
-            for site in _key_sites(machine, graph, loop):
+        for loop, sites in zip(loops, _key_sites(machine, loops), strict=True):
+            for site in sites:
                 used = set(_PLACEHOLDER.findall(site.template)) & fields
                 if used & loop.assigned:
                     continue
@@ -568,18 +568,26 @@ def loops_of(machine: ir.Machine, graph: MachineGraph) -> tuple[Loop, ...]:
     return tuple(loops)
 
 
-def _key_sites(machine: ir.Machine, graph: MachineGraph, loop: Loop) -> Iterator[_Site]:
-    """Every keyed piece of invoked work (a saga step, a compensation, an `invoke`) on `loop`.
+def _key_sites(machine: ir.Machine, loops: Sequence[Loop]) -> list[list[_Site]]:
+    """Every keyed piece of invoked work (a saga step, a compensation, an `invoke`) on each of `loops`.
 
     A `do` is left out: a notification keyed once per instance (one ticket, however often
     its state is entered) is a common, deliberate choice; invoked work returns a result the
-    machine acts on, and a replayed key hands back the first pass's.
+    machine acts on, and a replayed key hands back the first pass's. One pass over the
+    states (a leaf is on at most one loop: loops are strongly connected components), each
+    loop's sites in the machine's state order.
     """
+    loop_of = {leaf: index for index, loop in enumerate(loops) for leaf in loop.leaves}
+    sites: list[list[_Site]] = [[] for _ in loops]
     for state in machine.states:
-        if state.invoke is None or state.invoke.key is None or state.name not in loop.leaves:
+        index = loop_of.get(state.name)
+        if state.invoke is None or state.invoke.key is None or index is None:
             continue
         what = f"`{state.invoke.action}`"
-        yield _Site(state.invoke.key, what, state.name, state.name, state.invoke.span or state.span)
+        sites[index].append(
+            _Site(state.invoke.key, what, state.name, state.name, state.invoke.span or state.span)
+        )
+    return sites
 
 
 @hookimpl
