@@ -10,28 +10,101 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from json.encoder import encode_basestring as _quote
 from typing import Any
 
 
 def dumps(value: Any, indent: int = 0) -> str:
-    """`value` as JSON text with two-space indentation; lists of scalars stay on one line."""
-    pad = "  " * indent
-    inner = "  " * (indent + 1)
+    """`value` as JSON text with two-space indentation; lists of scalars stay on one line.
+
+    The text is built as one list of pieces joined once (a 50,000-state definition is
+    tens of MB: joining at every level would copy it once per nesting level).
+    """
+    out: list[str] = []
+    _write(value, "  " * indent, out, None)
+    return "".join(out)
+
+
+def escaped_dumps(value: Any) -> tuple[Any, str, bool]:
+    """`value` with spec text's `${` escaped (`escape_substitutions`), its `dumps` text, and the flag.
+
+    One pass writes the text and watches for a `${` that needs escaping; only when one
+    is found is the value copied with the escapes and written again, so the common case
+    walks the definition once and keeps no second copy of it.
+    """
+    out: list[str] = []
+    try:
+        _write(value, "", out, "")
+    except _EscapeNeededError:
+        escaped, _ = escape_substitutions(value)
+        return escaped, dumps(escaped), True
+    return value, "".join(out), False
+
+
+class _EscapeNeededError(Exception):
+    """Raised by `_write` when it watches for `${` and meets spec text that holds one."""
+
+
+def _write(value: Any, pad: str, out: list[str], key: str | None) -> None:
+    """Append `value`'s text at indentation `pad` to `out`.
+
+    `key` is None when nothing is watched; otherwise the dict key `value` sits under
+    ("" for a list item), and a string `escape_substitutions` would change raises
+    `_EscapeNeededError`.
+    """
     if isinstance(value, dict):
         if not value:
-            return "{}"
-        items = [
-            f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {dumps(v, indent + 1)}"
-            for k, v in value.items()
-        ]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+            out.append("{}")
+            return
+        inner = pad + "  "
+        out.append("{\n")
+        first = True
+        for name, item in value.items():
+            if not first:
+                out.append(",\n")
+            first = False
+            if key is not None and isinstance(name, str) and "${" in name:
+                raise _EscapeNeededError
+            out.append(inner)
+            out.append(_quote(str(name)))
+            out.append(": ")
+            _write(item, inner, out, None if key is None else str(name))
+        out.append("\n")
+        out.append(pad)
+        out.append("}")
+        return
     if isinstance(value, list | tuple):
         if not value:
-            return "[]"
+            out.append("[]")
+            return
+        watch = None if key is None else ""
         if all(not isinstance(item, dict | list | tuple) for item in value):
-            return "[" + ", ".join(dumps(item) for item in value) + "]"
-        return "[\n" + ",\n".join(inner + dumps(item, indent + 1) for item in value) + "\n" + pad + "]"
-    return scalar(value)
+            out.append("[")
+            for position, item in enumerate(value):
+                if position:
+                    out.append(", ")
+                _write(item, pad, out, watch)
+            out.append("]")
+            return
+        inner = pad + "  "
+        out.append("[\n")
+        for position, item in enumerate(value):
+            if position:
+                out.append(",\n")
+            out.append(inner)
+            _write(item, inner, out, watch)
+        out.append("\n")
+        out.append(pad)
+        out.append("]")
+        return
+    if type(value) is str:
+        if key is not None and "${" in value and key not in _ADDRESSES:
+            raise _EscapeNeededError
+        out.append(_quote(value))
+        return
+    if key is not None and isinstance(value, str) and "${" in value and key not in _ADDRESSES:
+        raise _EscapeNeededError
+    out.append(scalar(value))
 
 
 def scalar(value: Any) -> str:
@@ -46,7 +119,7 @@ def scalar(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         return json.dumps(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return str(_quote(str(value)))
 
 
 LITERAL_DOLLAR = "StatewrightDollar"

@@ -33,8 +33,8 @@ def compile_machine(
     """Translate `machine`; equal inputs give byte-identical text."""
     resources = resources if resources is not None else ResourceMap()
     builder = Builder(machine, resources, source, max_wait_s)
-    definition, escaped = asljson.escape_substitutions(builder.definition())
-    text = asljson.dumps(definition) + "\n"
+    definition, text, escaped = asljson.escaped_dumps(builder.definition())
+    text += "\n"
     used = dict(resources.used)
     if escaped:
         used[asljson.LITERAL_DOLLAR] = "literal"
