@@ -23,17 +23,18 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Literal, TypeAlias
-
-import z3
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from statewright import ir
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
-from statewright.compiler.smt.encode import Encoding, Inputs, Term
-from statewright.compiler.smt.prover import Prover, Search, Witness
+from statewright.compiler.smt.answers import Inputs, Search, Term, Witness
 from statewright.plugins.run import VerificationRun
 from statewright.semantics.interpret import assign, fields_of, in_bounds, in_domain, literal
 from statewright.semantics.spelling import field_types
+
+if TYPE_CHECKING:
+    from statewright.compiler.smt.encode import Encoding
+    from statewright.compiler.smt.prover import Prover
 
 Verdict: TypeAlias = Literal["proved", "refuted", "unknown"]
 VERDICTS: tuple[Verdict, ...] = ("proved", "refuted", "unknown")
@@ -98,12 +99,19 @@ class GuardAnalysis:
 
     @cached_property
     def encoding(self) -> Encoding:
-        """The z3 encoding, built on the first query (machines without guards never touch a solver)."""
+        """The z3 encoding, built on the first query (machines without guards never touch a solver).
+
+        z3 is imported here, not with this module: a check that asks no query never loads it.
+        """
+        from statewright.compiler.smt.encode import Encoding
+
         return Encoding(self.machine)
 
     @cached_property
     def prover(self) -> Prover:
         """The solver, with the declared domain asserted."""
+        from statewright.compiler.smt.prover import Prover
+
         return Prover(self.encoding, self.timeout_ms)
 
     def record(self, check: str, subject: Hashable, outcome: Outcome) -> Outcome:
@@ -151,7 +159,7 @@ class GuardAnalysis:
             if len(guards) < 2:
                 return Outcome("proved")
             terms = [self.encoding.term(g, inputs=inputs) for g in guards]
-            overlap = z3.AtLeast(*terms, 2) if len(terms) > 2 else z3.And(*terms)
+            overlap = self.encoding.two_hold(terms)
             return _claim(self._search(guards, [overlap], inputs=inputs))
 
         return self._memo(("exclusive", tuple(guards), inputs), compute)
@@ -162,7 +170,7 @@ class GuardAnalysis:
 
         def compute() -> Outcome:
             terms = [self.encoding.term(g, inputs=inputs) for g in guards]
-            none_holds = z3.Not(z3.Or(*terms)) if terms else z3.BoolVal(True, self.encoding.context)
+            none_holds = self.encoding.none_holds(terms)
             return _claim(self._search(guards, [none_holds], inputs=inputs))
 
         return self._memo(("exhaustive", tuple(guards), inputs), compute)
@@ -189,7 +197,10 @@ class GuardAnalysis:
 
         def compute() -> Outcome:
             after = self.encoding.term(invariant.expr, self._after(actions, inputs))
-            constraints = [*(self.encoding.term(e, inputs=inputs) for e in given), z3.Not(after)]
+            constraints = [
+                *(self.encoding.term(e, inputs=inputs) for e in given),
+                self.encoding.negated(after),
+            ]
             return _claim(self._search(exprs, constraints, inputs=inputs))
 
         return self._memo(("preserves", invariant.expr, tuple(given), tuple(actions), inputs), compute)
@@ -217,7 +228,7 @@ class GuardAnalysis:
                 inside = in_bounds(value, kind.name, kind.min, kind.max, encoding.algebra)
             else:
                 inside = in_domain(value, kind, encoding.algebra)
-            constraints = [*(encoding.term(e, inputs=inputs) for e in given), z3.Not(inside)]
+            constraints = [*(encoding.term(e, inputs=inputs) for e in given), encoding.negated(inside)]
             return _claim(self._search(exprs, constraints, inputs=inputs))
 
         return self._memo(("in_range", field, tuple(given), tuple(actions), declared_only, inputs), compute)

@@ -17,20 +17,16 @@ that reads them (`input_domain`), exactly as the context's fields are.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
-from typing import Any
 
 import z3
 
 from statewright import ir
+from statewright.compiler.smt.answers import Inputs, Term
 from statewright.semantics.interpret import SCALE, has_scale, in_domain, interpret
 
-Term = Any
-"""A z3 expression (z3 ships no type information)."""
-
-Inputs = tuple[ir.ContextField, ...]
-"""A transition's inputs as typed fields named `event.F`, `result.F` or `error.F` (`semantics.inputs`)."""
+__all__ = ["Encoding", "Inputs", "Interner", "Term", "Z3Algebra"]
 
 
 class Interner:
@@ -222,3 +218,15 @@ class Encoding:
             if f.name in names and f.type.name == "decimal"
         ]
         return found
+
+    def negated(self, term: Term) -> Term:
+        """`not term` (what a claim's counterexample must satisfy)."""
+        return z3.Not(term)
+
+    def two_hold(self, terms: Sequence[Term]) -> Term:
+        """At least two of `terms` hold (two or more terms)."""
+        return z3.AtLeast(*terms, 2) if len(terms) > 2 else z3.And(*terms)
+
+    def none_holds(self, terms: Sequence[Term]) -> Term:
+        """None of `terms` holds (true when there are none)."""
+        return z3.Not(z3.Or(*terms)) if terms else z3.BoolVal(True, self.context)

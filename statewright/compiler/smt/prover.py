@@ -19,33 +19,22 @@ query reads after the context's fields, under their input names (`event.amount`)
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal, TypeAlias
 
 import z3
 
 from statewright import ir
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
+from statewright.compiler.smt.answers import Search, Status, Witness
 from statewright.compiler.smt.encode import Encoding, Inputs, Term
 from statewright.semantics.interpret import SCALE
 from statewright.semantics.values import to_value
 
-Status: TypeAlias = Literal["found", "none", "unknown"]
-Witness: TypeAlias = tuple[tuple[str, ir.Value], ...]
+__all__ = ["NICE_DIGITS", "Prover", "Search", "Status", "Witness"]
 
 NICE_DIGITS = 2
 """Fractional digits a witness's decimals are first tried with, for readable examples."""
-
-
-@dataclass(frozen=True, slots=True)
-class Search:
-    """The answer to one query: a witness when `found`, z3's reason when `unknown`."""
-
-    status: Status
-    witness: Witness = ()
-    reason: str = ""
 
 
 class Prover:

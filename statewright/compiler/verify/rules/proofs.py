@@ -14,8 +14,7 @@ from decimal import Decimal
 
 from statewright import ir
 from statewright.compiler.smt.analysis import GuardAnalysis, Outcome, analysis_of
-from statewright.compiler.smt.encode import Inputs
-from statewright.compiler.smt.prover import Witness
+from statewright.compiler.smt.answers import Inputs, Witness
 from statewright.compiler.verify.graph import MachineGraph
 from statewright.diagnostics import Diagnostic
 from statewright.diagnostics.catalog.guards import SOLVER_UNKNOWN
