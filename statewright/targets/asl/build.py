@@ -46,6 +46,10 @@ class Builder:
         self.evaluated: set[str] = set()
         self.chains: dict[tuple[str, int, str | None], str] = {}
         self.firsts: dict[tuple[str, int, str], str] = {}
+        self._entering: dict[tuple[str, str], tuple[str | None, tuple[Step, ...]]] = {}
+        """(source, target) -> the transition's domain and entry steps (`steps_of`, computed once)."""
+        self._exiting: dict[tuple[str, str | None], tuple[Step, ...]] = {}
+        """(leaf, domain) -> the exit steps of leaving `leaf` up to `domain` (`steps_of`)."""
         self.index = {id(t): i for i, t in enumerate(machine.transitions)}
         self.alike: dict[tuple[str, str, str | None], list[int]] = {}
         """(source, kind, event) -> the indices of the transitions written alike, in IR order."""
@@ -156,13 +160,20 @@ class Builder:
         if transition.target is None:
             return [("act", self.h.region_of(leaf), a) for a in transition.actions]
         h = self.h
-        domain = h.domain(transition.source, transition.target)
-        exits = h.exit_set([leaf], transition.source, transition.target)
-        entries = h.entry_set(transition.source, transition.target)
-        steps: list[Step] = [("exit", name, a) for name in exits for a in h.states[name].exit]
-        steps += [("act", domain, a) for a in transition.actions]
-        steps += [("entry", name, a) for name in entries for a in h.states[name].entry]
-        return steps
+        move = (transition.source, transition.target)
+        entering = self._entering.get(move)
+        if entering is None:  # the same for every leaf the transition leaves from
+            entries = h.entry_set(transition.source, transition.target)
+            entry = [("entry", name, a) for name in entries for a in h.states[name].entry]
+            entering = (h.domain(transition.source, transition.target), tuple(entry))
+            self._entering[move] = entering
+        domain, entry_steps = entering
+        exit_steps = self._exiting.get((leaf, domain))
+        if exit_steps is None:  # the exit set depends on the leaf and the domain only
+            exits = h.exit_set([leaf], transition.source, transition.target)
+            exit_steps = tuple(("exit", name, a) for name in exits for a in h.states[name].exit)
+            self._exiting[(leaf, domain)] = exit_steps
+        return [*exit_steps, *(("act", domain, a) for a in transition.actions), *entry_steps]
 
     def chain(
         self, scope: Scope, base: tuple[str, ...], steps: list[Step], target: str | None, back: str | None

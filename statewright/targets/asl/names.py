@@ -29,6 +29,8 @@ class Namer:
     def __init__(self) -> None:
         self.used: set[str] = set()
         self.by_key: dict[tuple[str, ...], str] = {}
+        self.tried: dict[str, int] = {}
+        """Base name -> the suffix number its last numbered candidate reached (lower ones are all used)."""
 
     def name(self, *key: str) -> str:
         """The name for `key` (parts joined by ` | `); the same key always gets the same name."""
@@ -36,15 +38,24 @@ class Namer:
         if found is not None:
             return found
         base = _fit(" | ".join(key))
-        candidate, number = base, 2
+        candidate, number = base, self.tried.get(base, 2)
+        if base in self.used:
+            candidate = self._numbered(base, number)
         while candidate in self.used:
-            suffix = f" #{number}"
-            candidate = (
-                _fit(base[: MAX_NAME - len(suffix)] + suffix)
-                if len(base) + len(suffix) > MAX_NAME
-                else base + suffix
-            )
             number += 1
+            candidate = self._numbered(base, number)
+        if candidate != base:
+            self.tried[base] = number
         self.used.add(candidate)
         self.by_key[key] = candidate
         return candidate
+
+    @staticmethod
+    def _numbered(base: str, number: int) -> str:
+        """`base #number`, cut (and hashed) to fit."""
+        suffix = f" #{number}"
+        return (
+            _fit(base[: MAX_NAME - len(suffix)] + suffix)
+            if len(base) + len(suffix) > MAX_NAME
+            else base + suffix
+        )
