@@ -11,10 +11,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+from lark import Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from statewright.diagnostics import Diagnostic, codes
 from statewright.diagnostics.model import Related
@@ -22,6 +21,8 @@ from statewright.dsl import ast
 from statewright.dsl.braces import unclosed_brace
 from statewright.dsl.builder import MAX_DEPTH, Builder, DepthExceededError, Sink
 from statewright.dsl.syntax_errors import SYNTAX_ERRORS, SyntaxErrorLabel
+from statewright.dsl.tables import grammar_text as grammar_text
+from statewright.dsl.tables import make_parser
 from statewright.source import SourceText, Span
 
 MAX_LEXICAL_ERRORS = 20
@@ -36,25 +37,14 @@ class ParseResult:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def grammar_text() -> str:
-    """Return the grammar shipped with the package."""
-    return resources.files("statewright.grammar").joinpath("statewright.lark").read_text("utf-8")
-
-
 class _Parser:
     """A lark LALR parser bound to one Builder; `parse` is serialised by a lock."""
 
     def __init__(self) -> None:
         self.builder = Builder()
         self.comments: list[Token] = []
-        self.lark = Lark(
-            grammar_text(),
-            parser="lalr",
-            lexer="contextual",
-            transformer=self.builder,
-            keep_all_tokens=True,
-            maybe_placeholders=False,
-            lexer_callbacks={"COMMENT": self.comments.append, "NAME": self.builder.name_token},
+        self.lark = make_parser(
+            self.builder, {"COMMENT": self.comments.append, "NAME": self.builder.name_token}
         )
         self.lock = threading.Lock()
         self._terminals = {t.name: t for t in self.lark.terminals}

@@ -1,0 +1,103 @@
+"""The LALR parser's tables, built from the grammar once and shipped with the package.
+
+Building lark's LALR tables from `statewright.lark` costs about 0.1 s of CPU in
+every process that parses (more than checking a typical spec), so the tables
+are built ahead of time and stored next to the grammar (`TABLES`, lark's own
+serialised form, as its `cache=` option writes it). A process loads them in a
+few milliseconds.
+
+The stored tables carry a key: the SHA-256 of the grammar text, lark's version
+and the parser options. When the key does not match (the grammar was edited,
+another lark is installed) the tables are ignored and built from the grammar,
+so a stale file costs time, never a wrong parse; `tests/dsl/test_tables.py`
+fails until the file is rewritten with `python -m statewright.dsl.tables`.
+Nothing is written at run time. A rebuilt file's bytes differ from the last
+one's (lark numbers its states in set order); its key and every parse do not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+from collections.abc import Callable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import lark
+from lark import Lark, Token, Transformer
+
+TABLES = "statewright.lark.tables"
+"""The stored tables' file name in the `statewright.grammar` package."""
+
+OPTIONS: Mapping[str, Any] = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "keep_all_tokens": True,
+    "maybe_placeholders": False,
+}
+"""The options the tables are built with (the grammar actions and lexer callbacks are added when loaded)."""
+
+_PER_PROCESS = ("transformer", "lexer_callbacks")
+"""Options that are code, not tables: left out of the stored form, given when it is loaded."""
+
+
+def grammar_text() -> str:
+    """Return the grammar shipped with the package."""
+    return resources.files("statewright.grammar").joinpath("statewright.lark").read_text("utf-8")
+
+
+def tables_key(grammar: str) -> bytes:
+    """The key that ties stored tables to `grammar`, the installed lark and `OPTIONS`."""
+    options = "".join(f"{name}={value!r};" for name, value in sorted(OPTIONS.items()))
+    text = f"{grammar}\0{lark.__version__}\0{options}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest().encode("ascii")
+
+
+def serialise(grammar: str) -> bytes:
+    """Build the tables from `grammar`; the key line, then lark's serialised parser."""
+    built = Lark(grammar, **OPTIONS)
+    stored = io.BytesIO()
+    built.save(stored, exclude_options=_PER_PROCESS)
+    return tables_key(grammar) + b"\n" + stored.getvalue()
+
+
+def _stored(grammar: str) -> bytes | None:
+    """The shipped tables' serialised parser when its key matches `grammar`, else None."""
+    try:
+        data = resources.files("statewright.grammar").joinpath(TABLES).read_bytes()
+    except OSError:
+        return None
+    key, _, body = data.partition(b"\n")
+    return body if key == tables_key(grammar) else None
+
+
+def make_parser(
+    transformer: Transformer[Token, Any], lexer_callbacks: Mapping[str, Callable[[Token], Any]]
+) -> Lark:
+    """The grammar's LALR parser with `transformer` as its grammar actions.
+
+    From the shipped tables when they are the grammar's; built from the grammar
+    otherwise. Either way the same parser: the same tables, options and actions.
+    """
+    grammar = grammar_text()
+    body = _stored(grammar)
+    callbacks = dict(lexer_callbacks)
+    if body is None:
+        return Lark(grammar, **OPTIONS, transformer=transformer, lexer_callbacks=callbacks)
+    loaded = Lark.__new__(Lark)
+    # `Lark.load` takes no per-process options; `_load` is what lark's own cache calls with
+    # them. The key pins lark's version, so this is only reached with the lark that wrote it.
+    return loaded._load(pickle.loads(body), transformer=transformer, lexer_callbacks=callbacks)
+
+
+def write(path: Path | None = None) -> Path:
+    """Rebuild the tables from the grammar and store them (next to the grammar unless `path`)."""
+    target = path or Path(str(resources.files("statewright.grammar").joinpath(TABLES)))
+    target.write_bytes(serialise(grammar_text()))
+    return target
+
+
+if __name__ == "__main__":
+    print(f"wrote {write()}")
