@@ -149,19 +149,21 @@ def test_every_benchmark_hands_the_runner_rows_with_a_goal_or_marked_as_comparis
 
 
 def test_compile_benchmark_builds_with_every_registered_target_and_compares_with_bare_parsing() -> None:
-    """At tiny sizes: one row per size, the scaling and memory rows, a stage breakdown naming each target."""
+    """At tiny sizes: a row per target (two asked for), `--target all`, the check stages, a breakdown."""
     from statewright.plugins.manager import get_plugin_manager
 
-    result = run_module("compile", "--sizes", "60,80", "--repeats", "1", "--no-external", "--json")
+    arguments = ("--sizes", "60,80", "--repeats", "1", "--no-external", "--targets", "ir,table", "--json")
+    result = run_module("compile", *arguments)
     rows = _rows(result)
     assert [row["benchmark"] for row in rows] == [
-        "compile: build vs bare parse",
+        "compile: build --target ir",
+        "compile: build --target table",
+        "compile: build --target all (peak memory)",
         "compile: parse + lower + verify only",
-        "compile: build vs bare parse",
-        "compile: peak memory",
         "compile: parse + lower + verify only",
     ]
-    assert str(rows[0]["case"]).startswith("60 states")
+    assert rows[0]["case"] == "60 / 80 states"
+    assert "growth" in str(rows[0]["result"]) and "MiB" in str(rows[2]["result"])
     assert all(
         str(row["reference"]).startswith("bare lark parse")
         for row in rows
