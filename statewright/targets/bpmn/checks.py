@@ -7,6 +7,7 @@ them with the mapping.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations
@@ -60,7 +61,7 @@ def shared_messages(model: Model, span: Span = NO_SPAN) -> list[Finding]:
     branches = _branches(model)
     found: list[Finding] = []
     for ref, nodes in catches.items():
-        for first, second in combinations(nodes, 2):
+        for first, second in combinations(_may_overlap(model, branches, nodes), 2):
             if _concurrent(model, branches, first, second):
                 found.append(
                     Finding(
@@ -72,6 +73,36 @@ def shared_messages(model: Model, span: Span = NO_SPAN) -> list[Finding]:
                 )
                 break
     return found
+
+
+def _may_overlap(
+    model: Model, branches: dict[str, dict[str, frozenset[int]]], nodes: list[Node]
+) -> list[Node]:
+    """The catches of one message that `_concurrent` can pair with another of them, in order.
+
+    A linear filter that keeps every catch of a concurrent pair (so the first pair
+    found, and the finding, are the same as over all catches) and drops the rest,
+    which in a big sequential process is nearly all of them: testing every pair
+    was quadratic in the catches of a message. A catch can be concurrent only if
+    it shares its activity with another boundary, is a boundary on a container
+    holding another catch, lies inside a container another catch is attached to,
+    or lies on some parallel split's branch.
+    """
+    paths = [_containers(model, _position(node)) for node in nodes]
+    attached: Counter[str] = Counter(node.attached_to for node in nodes if node.attached_to is not None)
+    """Position -> how many of the catches are boundaries attached to it."""
+    inside: Counter[str] = Counter(level for path in paths for level in path)
+    """Position -> how many of the catches wait at it or inside it (a boundary counts at its activity)."""
+    kept: list[Node] = []
+    for node, path in zip(nodes, paths, strict=True):
+        owner = node.attached_to
+        if (
+            (owner is not None and inside[owner] > 1)
+            or any(attached[level] > (level == owner) for level in path)
+            or any(level in branches.get(model.by_id[level].scope, {}) for level in path)
+        ):
+            kept.append(node)
+    return kept
 
 
 def _containers(model: Model, node_id: str) -> list[str]:

@@ -41,22 +41,34 @@ class Graph:
         self.roots: dict[tuple[str, str], Root] = {}
         self.defaults: dict[str, str] = {}
         self._used: set[str] = {process_id}
+        self._next: dict[str, int] = {}
+        """Id base -> the lowest suffix number `fresh` has not yet seen taken (so numbering is linear)."""
+        self._scopes: dict[str, str] = {}
+        """Node id -> its container, kept as nodes are added (a lookup per flow, not a scan)."""
         self.entries: dict[str, str] = {}
 
     def fresh(self, base: str) -> str:
-        """A new unique id derived from `base`."""
+        """A new unique id derived from `base`: `base`, else `base_N` with the lowest free N >= 2.
+
+        Ids are only ever added, so the numbers below the last one found for a base stay
+        taken: the search resumes there instead of trying `base_2, base_3, ...` each time.
+        """
         candidate = ncname(base)
-        number = 2
         unique = candidate
-        while unique in self._used:
+        if unique in self._used:
+            number = self._next.get(candidate, 2)
             unique = f"{candidate}_{number}"
-            number += 1
+            while unique in self._used:
+                number += 1
+                unique = f"{candidate}_{number}"
+            self._next[candidate] = number + 1
         self._used.add(unique)
         return unique
 
     def node(self, base: str, kind: NodeKind, name: str, scope: str, role: NodeRole, **fields: object) -> str:
         """Add a node and return its id."""
         node_id = self.fresh(base)
+        self._scopes[node_id] = scope
         self.nodes.append(Node(node_id, kind, name, scope, role, **fields))  # type: ignore[arg-type]
         return node_id
 
@@ -80,10 +92,7 @@ class Graph:
 
     def scope_of(self, node_id: str) -> str:
         """The container of a node."""
-        for node in reversed(self.nodes):
-            if node.id == node_id:
-                return node.scope
-        raise KeyError(node_id)
+        return self._scopes[node_id]
 
     def root(self, kind: RootKind, name: str, code: str | None = None, event: str | None = None) -> str:
         """The id of a global message, error or escalation (declared once)."""
@@ -105,6 +114,7 @@ class Graph:
         index = next(i for i, node in enumerate(self.nodes) if node.id == node_id)
         node = self.nodes[index]
         self.nodes[index] = dataclasses.replace(node, **variants[0])  # type: ignore[arg-type]
+        self._scopes[node_id] = self.nodes[index].scope
         made: list[str] = []
         for variant in variants[1:]:
             fields = {**_fields(node), **variant}
@@ -174,6 +184,7 @@ class Graph:
             if node.kind == "exclusiveGateway" and outgoing.get(node_id, 0) <= 1:
                 continue
             merge = self.fresh(f"{node_id}_merge")
+            self._scopes[merge] = node.scope
             before[node_id] = Node(merge, "exclusiveGateway", "", node.scope, "merge", state=node.state)
             for index in indices:
                 self.flows[index] = dataclasses.replace(self.flows[index], target=merge)

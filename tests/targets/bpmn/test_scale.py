@@ -1,0 +1,161 @@
+"""The BPMN target at scale (issue 20): the linear passes give what the quadratic ones gave.
+
+Each fast path is compared with the straightforward definition it replaced, on
+the examples, on generated specs and on models made to stress it (every message
+merged into one, so every catch pairs with every other).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from itertools import combinations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.synth import spec
+from statewright.pipeline import compile_text
+from statewright.targets.bpmn import checks
+from statewright.targets.bpmn.graph import Graph, ncname
+from statewright.targets.bpmn.model import Model, Node
+from statewright.targets.bpmn.target import build_model
+from tests.targets.bpmn.gen_specs import sources
+from tests.targets.bpmn.test_messages import merged
+from tests.targets.specs import example, example_paths
+
+EXAMPLES = [path.stem for path in example_paths()]
+
+
+def every_pair(model: Model) -> list[tuple[str, str, str]]:
+    """SW950 by its definition: the first concurrent pair of each message's catches, over every pair."""
+    catches: dict[str, list[Node]] = {}
+    for node in model.nodes:
+        waits = node.kind in ("intermediateCatchEvent", "boundaryEvent", "startEvent")
+        if waits and node.event is not None and node.event.kind == "message" and node.event.ref:
+            catches.setdefault(node.event.ref, []).append(node)
+    branches = checks._branches(model)
+    found: list[tuple[str, str, str]] = []
+    for ref, nodes in catches.items():
+        for first, second in combinations(nodes, 2):
+            if checks._concurrent(model, branches, first, second):
+                found.append((ref, first.id, second.id))
+                break
+    return found
+
+
+def one_message(model: Model) -> Model:
+    """The model with every message catch and throw naming one message: every catch meets every other."""
+    messages = [root for root in model.roots if root.kind == "message"]
+    if not messages:
+        return model
+    ref = messages[0].id
+    nodes = tuple(
+        dataclasses.replace(node, event=dataclasses.replace(node.event, ref=ref))
+        if node.event is not None and node.event.kind == "message"
+        else node
+        for node in model.nodes
+    )
+    return dataclasses.replace(model, nodes=nodes)
+
+
+def fast(model: Model) -> list[tuple[str, str, str]]:
+    """What `checks.shared_messages` reports, as (message name, first, second)."""
+    names = {root.id: root.name for root in model.roots}
+    refs = {name: ref for ref, name in names.items()}
+    found = []
+    for finding in checks.shared_messages(model):
+        name, first, second = re.findall(r"`([^`]*)`", finding.message)
+        found.append((refs[name], first, second))
+    return found
+
+
+def assert_same_findings(model: Model) -> None:
+    """The filtered check finds exactly the pairs the all-pairs definition finds."""
+    for variant in (model, merged(model), one_message(model)):
+        assert fast(variant) == every_pair(variant)
+
+
+def test_shared_messages_matches_every_pair_on_the_examples() -> None:
+    for name in EXAMPLES:
+        for flavor in ("generic", "zeebe"):
+            model, _ = build_model(example(name), "", flavor)
+            assert_same_findings(model)
+
+
+def test_the_stressed_deploy_pipeline_still_reports() -> None:
+    """Regions, boundaries and one merged message: the filter keeps the concurrent catches."""
+    model, _ = build_model(example("deploy_pipeline"))
+    assert every_pair(one_message(model))
+    assert fast(one_message(model)) == every_pair(one_message(model))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(sources())
+def test_shared_messages_matches_every_pair_on_generated_specs(source: str) -> None:
+    result = compile_text(source, "gen.wf")
+    if result.machine is None:
+        return
+    model, _ = build_model(result.machine)
+    assert_same_findings(model)
+
+
+def first_free(used: set[str], base: str) -> str:
+    """`Graph.fresh` by its definition: `base`, else `base_2`, `base_3`, ... the first not taken."""
+    candidate = ncname(base)
+    unique, number = candidate, 2
+    while unique in used:
+        unique = f"{candidate}_{number}"
+        number += 1
+    return unique
+
+
+@given(st.lists(st.sampled_from(["a", "a_2", "a_3", "b", "a b", "a-b", "Flow_a", "1"]), max_size=40))
+def test_fresh_gives_the_first_free_id(bases: list[str]) -> None:
+    graph = Graph("Process")
+    used = {"Process"}
+    for base in bases:
+        expected = first_free(used, base)
+        assert graph.fresh(base) == expected
+        used.add(expected)
+
+
+def test_shared_messages_tests_few_pairs_on_a_big_sequential_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A regression guard without a clock: on a long sequential spec, no pair of catches is tested.
+
+    Testing every pair of one message's catches was quadratic (tens of thousands of pairs
+    at 300 states, 37 million at 10,000); none of them can be concurrent there.
+    """
+    machine = compile_text(spec(300), "synthetic.wf").machine
+    assert machine is not None
+    model, _ = build_model(machine)
+    calls: list[tuple[Node, Node]] = []
+    original = checks._concurrent
+
+    def counted(model: Model, branches: dict[str, dict[str, frozenset[int]]], a: Node, b: Node) -> bool:
+        calls.append((a, b))
+        return original(model, branches, a, b)
+
+    monkeypatch.setattr(checks, "_concurrent", counted)
+    assert checks.shared_messages(model) == []
+    assert len(calls) == 0
+
+
+class CountingSet(set[str]):
+    """A set that counts membership tests."""
+
+    tests = 0
+
+    def __contains__(self, item: object) -> bool:
+        CountingSet.tests += 1
+        return super().__contains__(item)
+
+
+def test_fresh_tries_each_number_once() -> None:
+    """Many ids from one base: each call tests a constant number of candidates (not `_2, _3, ...`)."""
+    graph = Graph("Process")
+    graph._used = CountingSet(graph._used)
+    for _ in range(500):
+        graph.fresh("Flow_x")
+    assert CountingSet.tests <= 3 * 500
