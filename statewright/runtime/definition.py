@@ -12,6 +12,7 @@ guard language.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -49,6 +50,11 @@ class Definition:
     guards: Mapping[int, GuardFn] = field(default_factory=dict)
     plan: Plan | None = field(default=None, init=False, repr=False, compare=False)
     """The per-definition step tables (`plan.plan_of` builds them on first use and keeps them here)."""
+    seals: bool = field(default=True, kw_only=True, repr=False, compare=False)
+    """Whether the engine stamps each step's audit record onto the hash chain (`codec.seal`).
+
+    True for every definition a store with an audit log runs; `unsealed()` gives the
+    in-memory machine's view, whose store keeps no log, so nothing reads the stamps."""
 
     def __post_init__(self) -> None:
         machine = self.machine
@@ -87,6 +93,21 @@ class Definition:
             s.name: s.invoke.result for s in machine.states if s.invoke is not None and s.invoke.result
         }
         """State -> the result fields its invoked work returns (states without are absent)."""
+
+    def unsealed(self) -> Definition:
+        """The definition as a store that keeps no audit log runs it: its steps' records are not stamped.
+
+        The in-memory machine's store (`EphemeralStore`) keeps no log, so the canonical
+        JSON and SHA-256 stamp of every record would be computed for nobody; records
+        and snapshots then carry the empty stamp. Everything else (tables, plan,
+        identity) is shared with this definition, so instances behave identically.
+        """
+        from statewright.runtime.plan import plan_of  # the plan module imports this one
+
+        plan_of(self)  # built first, so the copy shares it
+        other = copy.copy(self)  # shares every table and the plan
+        other.seals = False
+        return other
 
     @property
     def name(self) -> str:

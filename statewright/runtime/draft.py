@@ -382,6 +382,8 @@ class Draft:
             self.result,
             self.message,
         )
+        if not self.definition.seals:
+            return record  # a store that keeps no log: nobody reads the stamp (`Definition.unsealed`)
         stamp, text = codec.seal(before.stamp or codec.GENESIS, record)
         object.__setattr__(record, "stamp", stamp)  # still private to this step: set before anyone sees it
         codec.remember(record, text)

@@ -64,10 +64,6 @@ from statewright.semantics import approvals, inputs, retries
 from statewright.semantics.dispatch import EventlessKind, preempted
 from statewright.semantics.inputs import check_fields, input_name
 from statewright.semantics.retries import backoff_ms
-from statewright.semantics.values import (
-    holds,
-    value_in_domain,
-)
 
 _DECISIONS: frozenset[str] = frozenset({"approve", "reject", "delegate"})
 """The approval events, counted at the levels whose approvers include the actor."""
@@ -123,25 +119,16 @@ def start(
         updated_ms=now_ms,
         definition=definition.identity,
     )
-    draft = Draft(definition, blank, now_ms)
-    hierarchy = definition.hierarchy
-    for name in _entry_from_root(definition, machine.initial):
+    plan = plan_of(definition)
+    draft = Draft(definition, blank, now_ms, plan)
+    for name in plan.initial_entry:
         draft.enter(name)
-    draft.active = list(hierarchy.initial_leaves)
+    draft.active = list(definition.hierarchy.initial_leaves)
     draft.finish_if_final()
     problem = draft.check()
     if problem is not None:
         raise BadContext(str(problem.args[0]))
     return draft.commit("start", request or NO_REQUEST, inputs=dict(values))
-
-
-def _entry_from_root(definition: Definition, initial: str) -> list[str]:
-    """The states entered when the machine starts, outermost first."""
-    hierarchy = definition.hierarchy
-    entered: set[str] = set()
-    for leaf in hierarchy.initial_leaves:
-        entered.update(hierarchy.chain(leaf))
-    return sorted(entered, key=lambda n: (len(hierarchy.ancestors(n)), hierarchy.order[n]))
 
 
 def initial_context(definition: Definition, values: Mapping[str, ir.Value]) -> dict[str, ir.Value]:
@@ -152,19 +139,20 @@ def initial_context(definition: Definition, values: Mapping[str, ir.Value]) -> d
         raise BadContext(
             f"unknown context field `{unknown[0]}`; the fields are: {', '.join(fields) or 'none'}"
         )
+    plan = plan_of(definition)
     context: dict[str, ir.Value] = {}
-    for name, field_ in fields.items():
-        value = values.get(name, field_.default)
+    for name, accepts, field_type in plan.checks:  # `value_in_domain` per field, in declaration order
+        value = values.get(name, fields[name].default)
         if value is None:
-            raise BadContext(f"`{name}` has no default: give it a value ({field_.type.describe()})")
-        if not value_in_domain(value, field_.type):
-            raise BadContext(f"`{name}` = {value!r} does not fit {field_.type.describe()}")
-        if field_.type.name == "decimal" and not isinstance(value, Decimal):
+            raise BadContext(f"`{name}` has no default: give it a value ({field_type.describe()})")
+        if not accepts(value):
+            raise BadContext(f"`{name}` = {value!r} does not fit {field_type.describe()}")
+        if field_type.name == "decimal" and not isinstance(value, Decimal):
             value = Decimal(int(value))
         context[name] = value
-    for invariant in definition.machine.invariants:
-        if not holds(invariant.expr, context):
-            raise BadContext(f"the start context breaks the invariant `{invariant.text}`")
+    for text, test in plan.invariants:  # `values.holds`, staged once per definition
+        if not test(context):
+            raise BadContext(f"the start context breaks the invariant `{text}`")
     return context
 
 

@@ -21,10 +21,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar, cast
 
 from statewright import ir
+from statewright.runtime import engine
 from statewright.runtime.definition import Definition
+from statewright.runtime.engine import initial_context
 from statewright.runtime.ephemeral import EphemeralStore
+from statewright.runtime.errors import WorkflowError
 from statewright.runtime.fastpath import Choice, fast_leaves, pure_moves, rows, timed_moves
 from statewright.runtime.model import Instance, Status, Timer, Work
+from statewright.runtime.plan import plan_of
 from statewright.runtime.runner import Handler, Runtime, system_clock
 
 _LEAF = object()
@@ -38,11 +42,25 @@ EventMethod = TypeVar("EventMethod", bound=Callable[..., None])
 class Machine:
     """An in-memory workflow instance; generated subclasses add typed event methods and views."""
 
-    __slots__ = ("_depth", "_id", "_row", "_runtime", "_store")
+    __slots__ = (
+        "_clock",
+        "_depth",
+        "_handlers",
+        "_live_runtime",
+        "_live_store",
+        "_name",
+        "_row",
+        "_seed",
+        "_start",
+    )
 
     definition: ClassVar[Definition]
     _rows: ClassVar[dict[str, dict[object, Any]]]
     _timed: ClassVar[dict[str, dict[str, Choice]]]
+    _unsealed: ClassVar[Definition]
+    """`definition` as the engine runs it here: the store keeps no log, so no record is stamped."""
+    _pure_start: ClassVar[dict[object, Any] | None]
+    """The initial leaf's row when starting is only entering it (see `pure_start`); None otherwise."""
 
     def __init__(
         self,
@@ -56,18 +74,64 @@ class Machine:
         """Start the instance in its initial state (`values` override the context defaults).
 
         `instance_id` (default: a fresh random id) names the instance in the idempotency
-        keys handlers receive, so two machines never share a key.
+        keys handlers receive, so two machines never share a key. A bad value raises
+        `BadContext` here. When starting only enters the initial leaf (no entry
+        actions, timers, work or eventless moves), the engine's start step is taken
+        when the instance is first looked at or stepped through the engine, at the
+        time this constructor read from `clock`, so the snapshot is the one an eager
+        start would have made; until then pure moves need nothing but the row.
         """
         cls = type(self)
         if "_rows" not in cls.__dict__:
-            cls._rows = _linked_rows(cls.definition)
-            cls._timed = timed_moves(cls.definition)
-        self._store = EphemeralStore()
-        self._runtime = Runtime(cls.definition, self._store, handlers, clock, seed)
-        self._id = instance_id or uuid.uuid4().hex
-        self._row: dict[object, Any] = _SLOW
+            _prepare(cls)
+        self._handlers = handlers
+        self._clock = clock
+        self._seed = seed
+        self._name = instance_id
         self._depth = 0
-        self._row = self._row_of(self._runtime.start(values, self._id))
+        self._live_store: EphemeralStore | None = None
+        self._live_runtime: Runtime | None = None
+        self._start: tuple[Mapping[str, ir.Value], int] | None = None
+        self._row: dict[object, Any] = _SLOW
+        row = cls._pure_start
+        if row is None:
+            self._row = self._row_of(self._runtime.start(values, self._id))
+            return
+        if values:
+            initial_context(cls._unsealed, values)  # a bad value is refused now, as an eager start would
+        self._start = (dict(values or {}), clock())
+        self._row = row
+
+    @property
+    def _id(self) -> str:
+        """The instance id: the one given, else a fresh random one, drawn when first needed."""
+        name = self._name
+        if name is None:
+            name = self._name = uuid.uuid4().hex
+        return name
+
+    @property
+    def _store(self) -> EphemeralStore:
+        """The instance's store, made (with the deferred start step applied) on first use."""
+        store = self._live_store
+        if store is None:
+            store = self._live_store = EphemeralStore()
+            start = self._start
+            if start is not None:  # the deferred start: what `Runtime.start` commits when nothing settles
+                values, born = start
+                self._start = None
+                store.apply(engine.start(self._unsealed, self._id, values, born).commit)
+        return store
+
+    @property
+    def _runtime(self) -> Runtime:
+        """The runtime driving the engine for this instance, made on first use."""
+        runtime = self._live_runtime
+        if runtime is None:
+            store = self._store
+            runtime = Runtime(self._unsealed, store, self._handlers, self._clock, self._seed)
+            self._live_runtime = runtime
+        return runtime
 
     # ------------------------------------------------------------------ events
 
@@ -255,6 +319,40 @@ class Machine:
     def innermost(self) -> str:
         """The single active leaf, or the nearest state containing all active leaves."""
         return self.definition.hierarchy.innermost(self.leaves)
+
+
+def _prepare(cls: type[Machine]) -> None:
+    """A generated class's tables, made when its first instance is constructed."""
+    definition = cls.definition
+    cls._rows = _linked_rows(definition)
+    cls._timed = timed_moves(definition)
+    cls._unsealed = definition.unsealed()
+    cls._pure_start = None
+    leaf = pure_start(cls._unsealed)
+    if leaf is not None:
+        try:
+            initial_context(definition, {})
+        except WorkflowError:
+            return  # the defaults alone do not start it: every construction starts at once, and says why
+        cls._pure_start = cls._rows.get(leaf)
+
+
+def pure_start(definition: Definition) -> str | None:
+    """The initial leaf when starting an instance is only entering it; None when the start does more.
+
+    More is: several initial leaves (parallel regions), an entered state with entry
+    actions, timers or invoked work, an initial state that is final, or an eventless
+    move enabled from the initial configuration (`Runtime.start` then settles).
+    """
+    plan = plan_of(definition)
+    leaves = tuple(definition.hierarchy.initial_leaves)
+    if len(leaves) != 1 or leaves[0] in plan.top_final or plan.settle_states(leaves):
+        return None
+    for name in plan.states_of(leaves):
+        state = definition.states[name]
+        if state.entry or plan.entry_timers[name] or state.invoke is not None:
+            return None
+    return leaves[0]
 
 
 def _linked_rows(definition: Definition) -> dict[str, dict[object, Any]]:

@@ -62,6 +62,11 @@ class Plan:
                 for number, soft in enumerate(state.soft_timeouts)
             ]
             self.entry_timers[name] = tuple(specs)
+        entered = {name for leaf in hierarchy.initial_leaves for name in hierarchy.chain(leaf)}
+        self.initial_entry: tuple[str, ...] = tuple(
+            sorted(entered, key=lambda n: (len(hierarchy.ancestors(n)), hierarchy.order[n]))
+        )
+        """The states entered when an instance starts, outermost first."""
         self.settling = frozenset(
             name
             for name in states

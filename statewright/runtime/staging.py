@@ -8,22 +8,26 @@ are functions of an evaluation environment and whose every primitive calls
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from fractions import Fraction
+from typing import cast
 
 from statewright import ir
 from statewright.semantics.interpret import assign, fields_of, interpret
 from statewright.semantics.values import (
     VALUES,
     Term,
-    environment,
     holds,
+    to_term,
     to_value,
 )
 
 Staged = Callable[[Mapping[str, Term]], Term]
 """An expression walked once: a function of an evaluation environment (`values.environment`)."""
 Sets = Callable[[Mapping[str, ir.Value]], dict[str, ir.Value]]
+MEMO_MAX = 4096
+"""Value combinations a remembered test keeps before it starts over."""
 
 
 class Staging:
@@ -137,38 +141,99 @@ STAGING = Staging()
 
 
 def staged_test(expr: ir.Expr) -> Callable[[Mapping[str, ir.Value]], bool]:
-    """`values.holds` for one guard or invariant, walked once."""
-    staged = interpret(expr, STAGING, _variables(fields_of(expr)))
-    return lambda context: bool(staged(environment(context)))
+    """`values.holds` for one guard or invariant, walked once.
+
+    It reads the context directly: each field it names is turned into a term
+    (`values.to_term`, as `values.environment` turns every field) when read, so a
+    test converts the few fields it reads, not the whole context, each time it runs.
+    """
+    names = tuple(sorted(fields_of(expr)))
+    staged = interpret(expr, STAGING, {name: _term_reader(name) for name in names})
+    return remembered(lambda context: bool(staged(cast(Mapping[str, Term], context))), names)
+
+
+def remembered(
+    test: Callable[[Mapping[str, ir.Value]], bool], names: tuple[str, ...]
+) -> Callable[[Mapping[str, ir.Value]], bool]:
+    """`test`, remembering its verdict per combination of the values of `names`, the fields it reads.
+
+    A staged test is a pure function of the fields it reads (staging succeeds only
+    when a reader exists for every name the expression reads), so its verdict for
+    the same values, of the same classes (`True == 1`, `Decimal(1) == 1`), is the
+    same: a step checking an invariant on fields it did not change looks the
+    verdict up instead of computing exact fractions again. At most `MEMO_MAX`
+    combinations are kept; then the table starts over.
+    """
+    known: dict[tuple[object, ...], bool] = {}
+
+    def run(context: Mapping[str, ir.Value]) -> bool:
+        try:
+            values = tuple([context[name] for name in names])
+        except KeyError:  # a field missing: the test itself says what that means
+            return test(context)
+        key = (values, tuple([value.__class__ for value in values]))
+        try:
+            return known[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value: not a stored value at all
+            return test(context)
+        verdict = test(context)
+        if len(known) >= MEMO_MAX:
+            known.clear()
+        known[key] = verdict
+        return verdict
+
+    return run
 
 
 def staged_sets(actions: tuple[ir.Action, ...], fields: tuple[ir.ContextField, ...]) -> Sets:
     """`values.apply_sets` for one list of actions, walked once."""
     types = {field_.name: field_.type for field_ in fields}
-    variables = _variables(types)
-    for action in actions:  # inputs (`event.F`, ...) a `set` reads: read from the environment too
+    type_names = {name: field_type.name for name, field_type in types.items()}
+    variables = {name: _term_reader(name, type_name) for name, type_name in type_names.items()}
+    for action in actions:  # inputs (`event.F`, ...) a `set` reads: read from the context too
         if isinstance(action, ir.Assign):
             for name in fields_of(action.value):
                 if name not in variables:
-                    variables[name] = _reader(name)
+                    variables[name] = _term_reader(name)
     after = assign(actions, STAGING, variables, types)
     changed = tuple((name, term) for name, term in after.items() if term is not variables.get(name))
+    canonical: dict[Decimal, ir.Value] = {}
+
+    def unchanged(value: ir.Value, type_name: ir.TypeName | None) -> ir.Value:
+        """`to_value(to_term(value, type))`, as `values.apply_sets` returns a field no `set` changed."""
+        if value.__class__ is Decimal and value.is_finite():
+            found = canonical.get(value)
+            if found is None:
+                found = to_value(to_term(value))
+                if len(canonical) >= MEMO_MAX:
+                    canonical.clear()
+                canonical[value] = found
+            return found
+        return to_value(to_term(value, type_name))
 
     def run(context: Mapping[str, ir.Value]) -> dict[str, ir.Value]:
-        env = environment(context, fields)
-        values = {name: term(env) for name, term in changed}  # each from the values before the actions
-        env.update(values)
-        return {name: to_value(term) for name, term in env.items()}
+        # Each term reads the values before the actions (the readers convert them as
+        # `values.environment` does, with the declared types); every other field comes
+        # back as `values.apply_sets` gives it back: through a term and out again.
+        env = cast(Mapping[str, Term], context)
+        values = {name: to_value(term(env)) for name, term in changed}
+        result = {
+            name: values[name] if name in values else unchanged(value, type_names.get(name))
+            for name, value in context.items()
+        }
+        for name, value in values.items():
+            if name not in result:
+                result[name] = value
+        return result
 
     return run
 
 
-def _variables(names: Iterable[str]) -> dict[str, Staged]:
-    return {name: _reader(name) for name in names}
-
-
-def _reader(name: str) -> Staged:
-    return lambda env: env[name]
+def _term_reader(name: str, type_name: ir.TypeName | None = None) -> Staged:
+    """Read a field's stored value as a term, as `values.environment` turns it (with its declared type)."""
+    return lambda env: to_term(cast(ir.Value, env[name]), type_name)
 
 
 def staged_or(expr: ir.Expr) -> Callable[[Mapping[str, ir.Value]], bool]:
