@@ -39,8 +39,10 @@ class PathBuilder:
     def __init__(self, machine: ir.Machine, source_name: str, *, native_retries: bool) -> None:
         self.machine = machine
         self.keys = {id(t): key for t, key in zip(machine.transitions, transition_keys(machine), strict=True)}
-        self.exit_boundaries: dict[tuple[str, int], str] = {}
-        """(parallel state, exit transition) -> the escalation boundary drawn for it."""
+        self.tails: dict[tuple[Step, ...], str] = {}
+        """The rest of a transition's path (`Step`s) -> the first node drawn for it (drawn once, shared)."""
+        self.leave_codes: set[str] = set()
+        """The escalation codes given to ways out of sub-processes so far."""
         self.source = source_name or machine.source or f"{machine.name}.wf"
         self.native_retries = native_retries
         self.resolver = Resolver(machine)
@@ -268,41 +270,75 @@ class PathBuilder:
             cursor.step(back)
             return
         domain = self.hierarchy.domain(transition.source, transition.target)
+        steps: list[Step] = []
         for name_ in self.hierarchy.below(leaf, domain):
             state = self.states[name_]
             if state.kind == "parallel" and self.subprocess.get(name_) == scope:
-                cursor.step(self.leave(name_, transition))
-                drawn = self.exit_boundaries.get((name_, id(transition)))
-                if drawn is not None:
-                    return  # another leaf's exit drew the boundary and everything after it
-                cursor.source = self.boundary_for(name_, transition)
-                self.exit_boundaries[(name_, id(transition))] = cursor.source
+                inside = self.hierarchy.descendants[name_]
+                if any(self.states[s].exit for s in inside if s != transition.source):
+                    message = f"leaving `{name_}` for `{transition.target}`"
+                    self.note(checks.REGION_EXIT_ACTIONS, message, transition.span)
+                steps.append(("leave", name_, transition.target))
                 scope = self.scope(name_)
-            for node in self.actions(state.exit, scope, None):
-                cursor.step(node)
-        for node in self.actions(transition.actions, scope, None):
-            cursor.step(node)
+            steps.extend(("exit", scope, action) for action in state.exit)
+        steps.extend(("act", scope, action) for action in transition.actions)
         entries, destination = self.entering(transition.target, domain, transition.span)
-        for node in self.actions(entries, scope, None):
-            cursor.step(node)
-        cursor.step(destination)
+        steps.extend(("act", scope, action) for action in entries)
+        steps.append(("to", scope, destination))
+        self.follow(cursor, tuple(steps))
 
-    def leave_code(self, parallel: str, transition: ir.Transition) -> str:
-        """The escalation code of one exit transition from a sub-process (one catching boundary each).
+    def follow(self, cursor: _Cursor, steps: tuple[Step, ...]) -> None:
+        """Draw a transition's steps from the cursor, joining the rest of them if it is already drawn.
 
-        A code per target would let one thrown escalation trigger the boundary of
-        every exit to that target, each carrying its own actions: one token per exit.
+        Two paths whose rests from a `SHARED` step on are equal (the same exit
+        actions, transition actions, entries and target, in the same scopes) run
+        the same nodes in the same order, so that rest is drawn once and both flow
+        into it (a merge gateway goes in front at `Graph.finish`): a saga's or a
+        parallel state's exit actions and the escalation leaving a sub-process
+        toward one continuation appear once per continuation, not once per exit.
         """
-        source, trigger, position = self.keys[id(transition)]
-        suffix = "" if position == 1 else f"_{position}"
-        return ncname(f"leave_{parallel}_{source}_{trigger}{suffix}_to_{transition.target or '?'}")
+        for index, step in enumerate(steps):
+            rest, what = steps[index:], step[2]
+            if step[0] == "to":
+                assert isinstance(what, str)
+                cursor.step(what)
+                return
+            drawn = self.tails.get(rest) if step[0] in SHARED else None
+            if drawn is not None:
+                cursor.step(drawn)
+                return
+            if step[0] == "leave":
+                assert isinstance(what, str)
+                parallel, target = step[1], what
+                code = self.leave_code(parallel, target)
+                node = self.leave(parallel, target, code)
+                self.tails[rest] = node
+                cursor.step(node)
+                cursor.source = self.boundary_for(parallel, target, code)
+                continue
+            assert not isinstance(what, str)
+            node = self.action(what, step[1], None)
+            if step[0] in SHARED:
+                self.tails[rest] = node
+            cursor.step(node)
 
-    def leave(self, parallel: str, transition: ir.Transition) -> str:
-        """The escalation end event that leaves a sub-process early toward the transition's target."""
-        target = transition.target or "?"
-        code = self.leave_code(parallel, transition)
-        if any(self.states[s].exit for s in self.hierarchy.descendants[parallel] if s != transition.source):
-            self.note(checks.REGION_EXIT_ACTIONS, f"leaving `{parallel}` for `{target}`", transition.span)
+    def leave_code(self, parallel: str, target: str) -> str:
+        """The escalation code of one way out of a sub-process: one per distinct continuation.
+
+        Exits whose continuations (everything after the sub-process is left) are
+        equal share a code, its end event and its one catching boundary; exits that
+        continue differently get codes of their own (`_2`, ...), since one thrown
+        escalation triggers every boundary for its code: one token per exit.
+        """
+        base = ncname(f"leave_{parallel}_to_{target}")
+        code, number = base, 2
+        while code in self.leave_codes:
+            code, number = f"{base}_{number}", number + 1
+        self.leave_codes.add(code)
+        return code
+
+    def leave(self, parallel: str, target: str, code: str) -> str:
+        """The escalation end event that leaves a sub-process early toward `target`."""
         return self.graph.node(
             f"{parallel}_to_{target}",
             "endEvent",
@@ -312,10 +348,8 @@ class PathBuilder:
             event=self.graph.event("escalation", code, code),
         )
 
-    def boundary_for(self, parallel: str, transition: ir.Transition) -> str:
-        """The interrupting escalation boundary on the sub-process that continues outside (one per exit)."""
-        target = transition.target or "?"
-        code = self.leave_code(parallel, transition)
+    def boundary_for(self, parallel: str, target: str, code: str) -> str:
+        """The interrupting escalation boundary on the sub-process that continues outside (one per code)."""
         return self.graph.node(
             f"{parallel}_leave_{target}",
             "boundaryEvent",
@@ -482,6 +516,15 @@ def catches(transition: ir.Transition) -> Guard | None:
         return None
     name = ir.Var(input_name("error", "name"), "string")
     return Guard(ir.BinOp("==", name, ir.Lit(transition.event, "string"), "bool"))
+
+
+Step = tuple[str, str, "str | ir.Action"]
+"""A step of a path: ("exit"/"act", scope, action), ("leave", parallel, target), ("to", scope, node)."""
+SHARED = ("exit", "leave")
+"""The steps from which the rest of a path is drawn once: leaving a state (its exit actions, a
+sub-process's escalation). A transition's own actions start no shared rest: sharing a compound's
+transition drawn on each child's wait joined distant parts of the diagram (expense_approval: 73
+crossings became 86)."""
 
 
 class _Cursor:
