@@ -47,7 +47,17 @@ _PREVIOUS = _quiet()
 
 
 def main() -> None:
-    """Run the command line, exiting 130 without a traceback if interrupted while it loads."""
+    """Run the command line, exiting 130 without a traceback if interrupted while it loads.
+
+    `statewright --version` alone is answered here, before the command line is
+    imported: the same line and exit code 0 as the root `--version` option gives.
+    """
+    if sys.argv[1:] == ["--version"]:
+        from statewright import __version__
+
+        sys.stdout.write(f"statewright {__version__}\n")
+        sys.stdout.flush()
+        sys.exit(0)
     _quiet()
     from statewright.cli import main as command_line
 

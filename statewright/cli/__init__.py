@@ -23,6 +23,11 @@ unless STATEWRIGHT_DEBUG is set.
 Colour is used only when stdout/stderr is a terminal and NO_COLOR is unset
 (FORCE_COLOR forces it, as rich defines); otherwise output is plain text.
 `fmt --diff` alone exits 0 (it is a preview); add `--check` to fail on changes.
+
+Start-up. Each sub-command's module is imported only when that command runs or
+its own help is shown (`cli.lazy`): `check` loads neither the targets nor the
+testing stack, and `statewright --version` is answered by the console script
+(`statewright.launch`) before the command line is imported at all.
 """
 
 from __future__ import annotations
@@ -35,21 +40,18 @@ from typing import Annotated, NoReturn
 import typer
 
 from statewright import __version__
-from statewright.cli import build, check, diff, explain, fmt, lsp, run, targets, testing
 from statewright.cli.codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from statewright.cli.guard import report_internal_error
 from statewright.cli.interrupts import EXIT_INTERRUPTED, interruptible
-from statewright.cli.output import make_console
+from statewright.cli.lazy import TYPER_SETTINGS, Interrupted, LazyGroup
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="statewright",
+    cls=LazyGroup,  # every sub-command of cli.lazy.COMMANDS, imported when used
     help="Compile workflow specs (.wf): check them, format them, and generate code for real engines.",
     no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # click's plain help: flags shown as flags, not `<bool>`
+    **TYPER_SETTINGS,
 )
 
 
@@ -70,17 +72,6 @@ def _root(
     """Compile workflow specs (.wf): check them, format them, and generate code for real engines."""
 
 
-app.command()(check.check)
-app.command()(build.build)
-app.command()(fmt.fmt)
-app.command()(diff.diff)
-app.command()(targets.targets)
-app.command()(testing.test)
-app.command()(explain.explain)
-app.command()(lsp.lsp)
-app.add_typer(run.app, name="run")
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the `statewright` command; exits with the policy's code and never shows a traceback."""
     with interruptible() as interrupts:
@@ -91,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             if interrupts.seen and done.code != EXIT_INTERRUPTED:  # click's "Aborted!" (1), or a crash
                 _interrupted()
             raise
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Interrupted):
             interrupts.raising = False
             _interrupted()
         except BrokenPipeError:
@@ -102,11 +93,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             interrupts.raising = False
             if interrupts.seen:  # an error the interrupt caused is the interrupt
                 _interrupted()
+            from statewright.cli.guard import report_internal_error
+
             report_internal_error(exc)
             sys.exit(EXIT_USAGE)
 
 
 def _interrupted() -> NoReturn:
     """Exit as a command stopped by Ctrl-C does: one line on stderr, code 130."""
+    from statewright.cli.output import make_console
+
     make_console(stderr=True).print("interrupted")
     sys.exit(EXIT_INTERRUPTED)

@@ -190,4 +190,4 @@ def configuration_of(path: Path) -> tuple[Config, tuple[Diagnostic, ...]]:
         return DEFAULT, ()
     from statewright.plugins.manager import get_plugin_manager
 
-    return load_config(found, CODES.keys(), get_plugin_manager().targets().keys())
+    return load_config(found, CODES.keys(), get_plugin_manager().target_names())

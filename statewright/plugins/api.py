@@ -1,5 +1,8 @@
 """The types a plugin implements: targets that generate files, rules that check the IR, scenario engines.
 
+A target may also be handed over as a `TargetSpec` (its name, description and a
+loader), so that it is imported only when it is used.
+
 A third-party package provides these through the hooks in `hookspecs.py`, exactly
 as the built-in targets, rules and engines do.
 """
@@ -68,6 +71,25 @@ class Target(Protocol):
     def generate(self, machine: Machine, options: TargetOptions) -> TargetOutput:
         """Translate one verified machine into artifacts."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSpec:
+    """A target described without importing it: what `statewright_targets` may return instead of a `Target`.
+
+    Listing the targets, checking a configuration's target names and `check`
+    need only `name` and `description`; the plugin manager calls `load` the
+    first time the target itself is asked for (to generate, or to ask whether it
+    can run here), so a plugin's generator and its dependencies load only when
+    used. `load` must return a `Target` of the same name.
+    """
+
+    name: str
+    """The name users pass to `--target`."""
+    description: str
+    """One line shown by `statewright targets` (the loaded target's own description is shown)."""
+    load: Callable[[], Target]
+    """Import the target's module and return the target (its dependencies are imported here, not before)."""
 
 
 SMT_TIMEOUT_SETTING = "smt_timeout_ms"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pluggy
 
-from statewright.plugins.api import EngineSpec, Rule, Target
+from statewright.plugins.api import EngineSpec, Rule, Target, TargetSpec
 
 PROJECT = "statewright"
 
@@ -18,8 +18,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def statewright_targets() -> list[Target]:  # type: ignore[empty-body]
-    """Return the code-generation targets this plugin provides."""
+def statewright_targets() -> list[Target | TargetSpec]:  # type: ignore[empty-body]
+    """Return the code-generation targets this plugin provides (a `TargetSpec` is loaded when first used)."""
 
 
 @hookspec

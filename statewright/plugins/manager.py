@@ -1,19 +1,30 @@
 """A typed facade over pluggy: find plugins, call their hooks, and never let one crash the run.
 
-Built-in plugins are modules named in `BUILTIN_PLUGINS`; they are imported and
-passed to `pluggy.PluginManager.register`, exactly as a third-party plugin is.
-Third-party plugins are loaded from the entry-point group `statewright`, one
-entry point at a time (pluggy's `load_setuptools_entrypoints` stops at the first
-plugin that fails to import; loading each on its own keeps one broken package
-from hiding the others). Entry points are loaded in name order, so the result
-does not depend on the order of `sys.path`.
+Built-in plugins are modules named in `BUILTIN_PLUGINS`; they are passed to
+`pluggy.PluginManager.register`, exactly as a third-party plugin is. The target
+modules among them and the scenario engines' module are not imported to do so
+(`plugins.builtin`): each is registered under its own name as a stand-in that
+describes its targets (`TargetSpec`) or imports the module when its hook is
+first called, so finding the plugins imports no target and `check` imports only
+what checking needs. A target described by a `TargetSpec`, built-in or
+third-party, is loaded when it is first asked for (`target`, `targets`); one
+that fails to load is reported then (SW904) and stands in as a target that
+cannot run and says why.
+Third-party plugins are loaded from the entry-point group `statewright`
+(`importlib.metadata.entry_points(group=...)`, which reads no distribution's
+metadata but the entry points), one entry point at a time (pluggy's
+`load_setuptools_entrypoints` stops at the first plugin that fails to import;
+loading each on its own keeps one broken package from hiding the others). Entry
+points are loaded in name order, so the result does not depend on the order of
+`sys.path`.
 
 Every problem with a plugin — it fails to import, its hook raises, it returns
 something that is not a target, rule or engine, two plugins claim the same name —
 becomes a warning `Diagnostic` in `PluginManager.diagnostics`, never a traceback.
 When two plugins provide the same target, rule or engine name, the first registered
 wins: built-ins are registered first, so a third-party package cannot silently
-replace one.
+replace one. `diagnostics` holds the warnings of loading, of the target and rule
+hooks, and of the engine hook once the engines were asked for.
 """
 
 from __future__ import annotations
@@ -32,35 +43,18 @@ from statewright import __version__
 from statewright.diagnostics import Code, Diagnostic
 from statewright.diagnostics.catalog.command import PLUGIN_CONFLICT, PLUGIN_FAILED
 from statewright.diagnostics.catalog.command import UNKNOWN_TARGET as UNKNOWN_TARGET
-from statewright.plugins import hookspecs
-from statewright.plugins.api import EngineSpec, Rule, Target
+from statewright.plugins import builtin, hookspecs
+from statewright.plugins.api import EngineSpec, Rule, Target, TargetOptions, TargetOutput, TargetSpec
 from statewright.source import NO_SPAN
 
-BUILTIN_PLUGINS: tuple[str, ...] = (
-    "statewright.targets.ir_target",
-    "statewright.targets.table",
-    "statewright.targets.diagrams",
-    "statewright.targets.python",
-    "statewright.testing.pytest_target",
-    "statewright.targets.asl",
-    "statewright.targets.bpmn",
-    "statewright.targets.report",
-    "statewright.targets.temporal",
-    "statewright.compiler.verify.rules.structure",
-    "statewright.compiler.verify.rules.emits",
-    "statewright.compiler.verify.rules.guards",
-    "statewright.compiler.verify.rules.invariants",
-    "statewright.compiler.verify.rules.sagas",
-    "statewright.compiler.verify.rules.waits",
-    "statewright.compiler.verify.rules.approvals",
-    "statewright.compiler.verify.rules.retries",
-    "statewright.compiler.verify.rules.parallel",
-    "statewright.testing.engines",
-)
-"""Modules registered before any entry point, through the same `register` call."""
+BUILTIN_PLUGINS: tuple[str, ...] = builtin.PLUGINS
+"""Modules registered before any entry point, through the same `register` call (`plugins.builtin`)."""
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT
 """The entry-point group third-party packages use: `[project.entry-points.statewright]`."""
+
+_BUILTIN = f"statewright {__version__}"
+"""The distribution named as the built-in plugins' origin."""
 
 RESERVED_TARGET_NAMES = frozenset({"all"})
 """Names a target may not take because the command line gives them a meaning."""
@@ -102,6 +96,60 @@ class UnknownTargetError(LookupError):
         return Diagnostic.of(UNKNOWN_TARGET, str(self), "<command line>", NO_SPAN)
 
 
+class _DescribedTargets:
+    """A built-in target module registered under its own name, not imported: its targets as `TargetSpec`s."""
+
+    def __init__(self, module: str, targets: Sequence[tuple[str, str]]) -> None:
+        self.specs = tuple(
+            TargetSpec(name, description, functools.partial(_provided_target, module, name))
+            for name, description in targets
+        )
+
+    @hookspecs.hookimpl
+    def statewright_targets(self) -> list[Target | TargetSpec]:
+        """The module's targets, described (`plugins.builtin.TARGET_MODULES`)."""
+        return list(self.specs)
+
+
+def _provided_target(module: str, name: str) -> Target:
+    """Import `module` and return the target called `name` from its own `statewright_targets` hook."""
+    provided: Iterable[object] = importlib.import_module(module).statewright_targets()
+    for target in provided:
+        if isinstance(target, Target) and target.name == name:
+            return target
+    raise LookupError(f"`{module}` provides no target `{name}`")
+
+
+class _DeferredEngines:
+    """A built-in engine module registered under its own name, imported when the engines are asked for."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+
+    @hookspecs.hookimpl
+    def statewright_engines(self) -> list[EngineSpec]:
+        """The module's own `statewright_engines`, imported now."""
+        engines: list[EngineSpec] = importlib.import_module(self.module).statewright_engines()
+        return engines
+
+
+@dataclass(frozen=True, slots=True)
+class _Unloadable:
+    """What stands in for a described target that failed to load: it cannot run and says why."""
+
+    name: str
+    description: str
+    reason: str
+
+    def unavailable(self) -> str:
+        """Why the target cannot run (`--target all` skips it with this note)."""
+        return self.reason
+
+    def generate(self, machine: object, options: TargetOptions) -> TargetOutput:
+        """Fail as a crashing target does, so `build` reports it (SW907)."""
+        raise RuntimeError(self.reason)
+
+
 def _plugin_file(name: str) -> str:
     return f"<plugin {name}>"
 
@@ -127,7 +175,8 @@ class PluginManager:
         self._pm.add_hookspecs(hookspecs)
         self._diagnostics: list[Diagnostic] = []
         self._info: dict[str, PluginInfo] = {}
-        self._targets: dict[str, Target] | None = None
+        self._targets: dict[str, Target | TargetSpec] | None = None
+        self._loaded: dict[str, Target] = {}
         self._target_providers: dict[str, PluginInfo] = {}
         self._rules: list[Rule] | None = None
         self._rule_providers: dict[str, PluginInfo] = {}
@@ -150,16 +199,26 @@ class PluginManager:
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
-        """Return every warning about plugins (loading and every hook), in a stable order."""
-        self.targets()
+        """Return the warnings about plugins, in a stable order.
+
+        Loading, the target and rule hooks (no target is loaded for it), the engine
+        hook once `engines` was called, and each target that failed to load when asked for.
+        """
+        self._target_table()
         self.rules()
-        self.engines()
         return tuple(sorted(self._diagnostics, key=Diagnostic.sort_key))
 
     def _warn(self, code: Code, plugin: str, message: str) -> None:
         self._diagnostics.append(Diagnostic.of(code, message, _plugin_file(plugin), NO_SPAN))
 
     def _register_builtin(self, module_name: str) -> None:
+        described = builtin.TARGET_MODULES.get(module_name)
+        if described is not None:
+            self._register(_DescribedTargets(module_name, described), module_name, _BUILTIN)
+            return
+        if module_name in builtin.ENGINE_MODULES:
+            self._register(_DeferredEngines(module_name), module_name, _BUILTIN)
+            return
         try:
             module = importlib.import_module(module_name)
         except Exception as exc:
@@ -169,7 +228,7 @@ class PluginManager:
                 f"built-in plugin `{module_name}` failed to import: {_describe(exc)}",
             )
             return
-        self._register(module, None, f"statewright {__version__}")
+        self._register(module, None, _BUILTIN)
 
     def _register(self, plugin: object, name: str | None, distribution: str) -> None:
         label = name or self._pm.get_canonical_name(plugin)
@@ -185,11 +244,10 @@ class PluginManager:
 
     def _load_entry_points(self) -> None:
         found: list[tuple[str, str, importlib.metadata.EntryPoint]] = []
-        for dist in importlib.metadata.distributions():
-            dist_name = f"{dist.metadata['Name'] or '?'} {dist.version}"
-            for ep in dist.entry_points:
-                if ep.group == ENTRY_POINT_GROUP:
-                    found.append((ep.name, dist_name, ep))
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            dist = ep.dist
+            dist_name = "?" if dist is None else f"{dist.metadata['Name'] or '?'} {dist.version}"
+            found.append((ep.name, dist_name, ep))
         for ep_name, dist_name, ep in sorted(found, key=lambda item: (item[0], item[1])):
             if self._pm.has_plugin(ep_name) or self._pm.is_blocked(ep_name):
                 continue
@@ -286,15 +344,48 @@ class PluginManager:
                 providers[name] = info
         return chosen, providers
 
-    def targets(self) -> dict[str, Target]:
-        """Return every registered target by name, sorted by name (computed once)."""
+    def _target_table(self) -> dict[str, Target | TargetSpec]:
+        """Every registered target or its description by name, sorted (collected once, none loaded)."""
         if self._targets is None:
             chosen, providers = self._collect(
-                "statewright_targets", "target", _is_target, _target_name_problem
+                "statewright_targets", "target", _is_target_or_spec, _target_name_problem
             )
             self._targets = {name: chosen[name] for name in sorted(chosen)}
             self._target_providers = providers
-        return dict(self._targets)
+        return self._targets
+
+    def target_names(self) -> tuple[str, ...]:
+        """Return every registered target's name, sorted, without loading any target."""
+        return tuple(self._target_table())
+
+    def targets(self) -> dict[str, Target]:
+        """Return every registered target by name, sorted by name, each loaded (once) if it was described."""
+        return {name: self._load_target(name) for name in self._target_table()}
+
+    def _load_target(self, name: str) -> Target:
+        """The target registered as `name`: the one handed over, or its `TargetSpec` loaded (once)."""
+        loaded = self._loaded.get(name)
+        if loaded is None:
+            entry = self._target_table()[name]
+            loaded = self._load_spec(entry) if isinstance(entry, TargetSpec) else entry
+            self._loaded[name] = loaded
+        return loaded
+
+    def _load_spec(self, spec: TargetSpec) -> Target:
+        """Load a described target; a failure is a warning and a stand-in that cannot run."""
+        plugin = self._target_providers[spec.name].name
+        try:
+            loaded: object = spec.load()
+        except Exception as exc:
+            reason = f"target `{spec.name}` failed to load: {_describe(exc)}"
+            self._warn(PLUGIN_FAILED, plugin, f"plugin `{plugin}`: {reason}")
+            return _Unloadable(spec.name, spec.description, reason)
+        if not _is_target(loaded) or getattr(loaded, "name", None) != spec.name:
+            reason = f"target `{spec.name}` loaded {loaded!r}, which is not a target of that name"
+            self._warn(PLUGIN_CONFLICT, plugin, f"plugin `{plugin}`: {reason}")
+            return _Unloadable(spec.name, spec.description, reason)
+        assert isinstance(loaded, Target)
+        return loaded
 
     def rules(self) -> list[Rule]:
         """Return every registered verification rule, sorted by family then name (computed once)."""
@@ -327,15 +418,15 @@ class PluginManager:
         return self._engine_providers[name]
 
     def target(self, name: str) -> Target:
-        """Return the target called `name`, or raise `UnknownTargetError` listing the known ones."""
-        targets = self.targets()
-        if name not in targets:
-            raise UnknownTargetError(name, list(targets))
-        return targets[name]
+        """Return the target called `name` (loading only it), or raise `UnknownTargetError`."""
+        table = self._target_table()
+        if name not in table:
+            raise UnknownTargetError(name, list(table))
+        return self._load_target(name)
 
     def target_provider(self, name: str) -> PluginInfo:
         """Return the plugin that provides target `name`."""
-        self.targets()
+        self._target_table()
         return self._target_providers[name]
 
     def rule_provider(self, name: str) -> PluginInfo:
@@ -346,6 +437,12 @@ class PluginManager:
 
 def _is_target(item: object) -> bool:
     return isinstance(item, Target) and isinstance(getattr(item, "name", None), str)
+
+
+def _is_target_or_spec(item: object) -> bool:
+    if isinstance(item, TargetSpec):
+        return isinstance(item.name, str) and isinstance(item.description, str) and callable(item.load)
+    return _is_target(item)
 
 
 def _is_rule(item: object) -> bool:
