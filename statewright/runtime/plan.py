@@ -14,8 +14,8 @@ from typing import TypeVar
 
 from statewright import ir
 from statewright.runtime.definition import Definition
-from statewright.runtime.staging import Sets, staged_or, staged_sets
-from statewright.semantics.interpret import INT_MAX, INT_MIN
+from statewright.runtime.staging import Sets, remembered, staged_or, staged_sets
+from statewright.semantics.interpret import INT_MAX, INT_MIN, fields_of
 from statewright.semantics.values import (
     apply_sets,
     value_in_domain,
@@ -93,16 +93,23 @@ class Plan:
         self._entries: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     def guard_holds(self, index: int, context: Mapping[str, ir.Value]) -> bool:
-        """`Definition.guard_holds`: a compiled guard the definition supplies, else the staged guard."""
-        compiled = self.definition_guards.get(index)
-        if compiled is not None:
-            return compiled(context)
+        """`Definition.guard_holds`: a compiled guard the definition supplies, else the staged guard.
+
+        A compiled guard is remembered per combination of the values it reads, as a
+        staged one is (`staging.remembered`): it is compiled from the guard's
+        expression, so it is a pure function of the fields the expression names.
+        """
         test = self._guards.get(index)
         if test is None:
             guard = self.transitions[index].guard
-            if guard is None:
+            compiled = self.definition_guards.get(index)
+            if compiled is not None:
+                test = compiled if guard is None else remembered(compiled, tuple(sorted(fields_of(guard))))
+            elif guard is None:
                 return True
-            test = self._guards[index] = staged_or(guard)
+            else:
+                test = staged_or(guard)
+            self._guards[index] = test
         return test(context)
 
     def sets(self, actions: tuple[ir.Action, ...]) -> Sets | None:

@@ -10,16 +10,23 @@ classes (`1`, `Decimal(1)`, `Decimal("1.00")`, `True`) side by side.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from fractions import Fraction
+from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from statewright import ir
 from statewright.ir import Value
+from statewright.runtime import compiled
+from statewright.runtime.definition import Definition
+from statewright.runtime.plan import plan_of
 from statewright.runtime.staging import MEMO_MAX, remembered, staged_sets, staged_test
 from statewright.semantics.values import apply_sets, holds
+from statewright.targets.python.guards import guard_body, return_lines
 from tests.runtime.test_stores import CONTEXTS, FIELDS, SCOPE, exactly
 from tests.semantics.typed_exprs import typed
 
@@ -103,3 +110,34 @@ def test_a_set_reading_an_input_stores_what_apply_sets_stores(contexts: list[dic
     for context in contexts:
         env = {**context, "event.amount": Decimal("2.50")}
         assert exactly(run(env)) == exactly(apply_sets(actions, env, FIELDS))
+
+
+def _compiled(expr: ir.Expr) -> Callable[[Mapping[str, Value]], bool]:
+    """The python target's compiled guard for `expr`, as a generated module defines it."""
+    namespace: dict[str, Any] = {
+        "Fraction": Fraction,
+        "math": math,
+        "as_int": compiled.as_int,
+        "as_fraction": compiled.as_fraction,
+        "as_bool": compiled.as_bool,
+        "as_str": compiled.as_str,
+        "quotient": compiled.quotient,
+    }
+    body = guard_body(expr, FIELDS)
+    source = ["def guard(c):", *(f"    {line}" for line in body.bindings)]
+    exec("\n".join([*source, *return_lines(body.expression, "    ", 100)]), namespace)
+    guard: Callable[[Mapping[str, Value]], bool] = namespace["guard"]
+    return guard
+
+
+@settings(max_examples=150, deadline=None)
+@given(expr=typed(SCOPE, "bool", 3), contexts=st.lists(CONTEXTS | LOOKALIKES, min_size=1, max_size=6))
+def test_the_plan_remembers_a_compiled_guard_and_decides_as_the_evaluator(
+    expr: ir.Expr, contexts: list[dict[str, Value]]
+) -> None:
+    """`Plan.guard_holds` over a module's compiled guard (remembered per value): `values.holds` every time."""
+    go = ir.Transition("A", "event", "A", "go", guard=expr)
+    machine = ir.Machine("W", "A", (ir.State("A", "atomic"),), (go,), context=FIELDS)
+    plan = plan_of(Definition(machine, {0: _compiled(expr)}))
+    for context in [*contexts, *contexts]:
+        assert plan.guard_holds(0, context) == holds(expr, context)
