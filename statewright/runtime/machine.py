@@ -222,8 +222,10 @@ class Machine:
         """Run a step on the engine: write back the pure moves first, pick up the new row after."""
         leaf = self._row.get(_LEAF)
         if isinstance(leaf, str):
-            self._store.move(self._id, leaf)
-            self._runtime.forget(self._id)
+            store = self._store
+            if store.load(self._id).active != (leaf,):  # pure moves since the last engine step
+                store.move(self._id, leaf)
+                self._runtime.forget(self._id)  # its last snapshot is stale now
         # While the engine steps (and runs handlers that may send to this machine), every send
         # goes through the engine too, so none is lost when the row is picked up afterwards.
         self._row = _SLOW
