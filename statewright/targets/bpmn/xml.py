@@ -1,21 +1,22 @@
-"""Serialise a laid-out model as BPMN 2.0 XML with lxml (names and documentation escaped by lxml).
+"""Serialise a laid-out model as BPMN 2.0 XML, written front to back as text (`textxml.XmlText`).
 
 Children are written in the order the OMG schema requires: documentation,
 extension elements, incoming, outgoing, then the element's own parts (resource
 roles, loop characteristics, script, event definitions). Global messages and
-escalations come before the process, the diagram after it.
+escalations come before the process, the diagram after it. The bytes are those
+lxml wrote for the same tree, indented (tests/targets/bpmn/test_scale.py compares
+the two); the document is never held as a tree.
 """
 
 from __future__ import annotations
 
 import re
 
-from lxml import etree
-
 from statewright import __version__
 from statewright.targets.bpmn.flavors import MODELER_NS, ZEEBE_NS, Extension, Generic
 from statewright.targets.bpmn.layout import Layout
-from statewright.targets.bpmn.model import Model, Node
+from statewright.targets.bpmn.model import Flow, Model, Node
+from statewright.targets.bpmn.textxml import XmlText, attributes_text, escape_attribute
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -23,14 +24,6 @@ DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 FORMAL = "bpmn:tFormalExpression"
-
-
-def _q(ns: str, tag: str) -> str:
-    return f"{{{ns}}}{tag}"
-
-
-def _b(tag: str) -> str:
-    return _q(BPMN_NS, tag)
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -45,41 +38,45 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:
-    element = etree.SubElement(parent, tag, {k: xml_safe(v) for k, v in attributes.items() if v != ""})
-    if text is not None:
-        element.text = xml_safe(text)
-    return element
+def _attrs(**attributes: str) -> str:
+    """Attributes as text, in order; empty values are left out (as before: an absent attribute)."""
+    return attributes_text((k, xml_safe(v)) for k, v in attributes.items() if v != "")
 
 
-def _formal(parent: etree._Element, tag: str, text: str, language: str = "") -> etree._Element:
-    element = _sub(parent, _b(tag), text)
-    element.set(_q(XSI_NS, "type"), FORMAL)
+def _formal(out: XmlText, tag: str, text: str, language: str = "") -> None:
+    attributes = f' xsi:type="{FORMAL}"'
     if language:  # without it an expression is XPath, the definitions' default expression language
-        element.set("language", language)
-    return element
+        attributes += f' language="{escape_attribute(xml_safe(language))}"'
+    out.leaf(f"bpmn:{tag}", attributes, xml_safe(text))
 
 
-def _extensions(parent: etree._Element, extensions: tuple[Extension, ...]) -> None:
+def _extensions(out: XmlText, extensions: tuple[Extension, ...]) -> None:
     if not extensions:
         return
-    holder = _sub(parent, _b("extensionElements"))
+    out.start("bpmn:extensionElements")
 
-    def write(into: etree._Element, extension: Extension) -> None:
-        element = _sub(into, _q(ZEEBE_NS, extension.tag), **dict(extension.attributes))
-        for child in extension.children:
-            write(element, child)
+    def write(extension: Extension) -> None:
+        attributes = _attrs(**dict(extension.attributes))
+        if extension.children:
+            out.start(f"zeebe:{extension.tag}", attributes)
+            for child in extension.children:
+                write(child)
+            out.end()
+        else:
+            out.leaf(f"zeebe:{extension.tag}", attributes)
 
     for extension in extensions:
-        write(holder, extension)
+        write(extension)
+    out.end()
 
 
-def _documentation(parent: etree._Element, text: str) -> None:
+def _documentation(out: XmlText, text: str) -> None:
     if text:
-        _sub(parent, _b("documentation"), text)
+        out.leaf("bpmn:documentation", "", xml_safe(text))
 
 
-def _node(parent: etree._Element, node: Node, model: Model, flavor: Generic) -> etree._Element:
+def _node(out: XmlText, node: Node, model: Model, flavor: Generic) -> None:
+    """Open the element of a node and write its parts; the caller closes it (after a sub-process's own)."""
     attributes = {"id": node.id, "name": node.name}
     if node.kind == "boundaryEvent":
         attributes["attachedToRef"] = node.attached_to or ""
@@ -90,69 +87,67 @@ def _node(parent: etree._Element, node: Node, model: Model, flavor: Generic) -> 
     default = model.defaults.get(node.id)
     if default is not None:
         attributes["default"] = default
-    element = _sub(parent, _b(node.kind), **attributes)
-    _documentation(element, node.doc)
-    _extensions(element, flavor.extensions(node))
+    out.start(f"bpmn:{node.kind}", _attrs(**attributes))
+    _documentation(out, node.doc)
+    _extensions(out, flavor.extensions(node))
     for flow in model.incoming[node.id]:
-        _sub(element, _b("incoming"), flow.id)
+        out.leaf("bpmn:incoming", "", xml_safe(flow.id))
     for flow in model.outgoing[node.id]:
-        _sub(element, _b("outgoing"), flow.id)
+        out.leaf("bpmn:outgoing", "", xml_safe(flow.id))
     if node.kind == "userTask":
         owner = flavor.potential_owner(node)
         if owner:
-            role = _sub(element, _b("potentialOwner"))
-            _formal(_sub(role, _b("resourceAssignmentExpression")), "formalExpression", owner)
+            out.start("bpmn:potentialOwner")
+            out.start("bpmn:resourceAssignmentExpression")
+            _formal(out, "formalExpression", owner)
+            out.end()
+            out.end()
         if node.quorum > 1:
-            loop = _sub(element, _b("multiInstanceLoopCharacteristics"), isSequential="false")
-            _extensions(loop, flavor.loop_extensions(node.quorum))
+            out.start("bpmn:multiInstanceLoopCharacteristics", _attrs(isSequential="false"))
+            _extensions(out, flavor.loop_extensions(node.quorum))
             if flavor.name != "zeebe":
-                _formal(loop, "loopCardinality", flavor.cardinality(node.quorum), flavor.language)
-            _formal(loop, "completionCondition", flavor.completion(), flavor.language)
+                _formal(out, "loopCardinality", flavor.cardinality(node.quorum), flavor.language)
+            _formal(out, "completionCondition", flavor.completion(), flavor.language)
+            out.end()
     if node.kind == "scriptTask":
         script = flavor.script(node)
         if script is not None:
-            _sub(element, _b("script"), script)
+            out.leaf("bpmn:script", "", xml_safe(script))
     if node.event is not None:
         event = node.event
         if event.kind == "timer":
-            definition = _sub(element, _b("timerEventDefinition"), id=f"{node.id}_timer")
-            _formal(definition, "timeDuration", flavor.timer(event.duration_ms or 0), flavor.timer_language)
+            out.start("bpmn:timerEventDefinition", _attrs(id=f"{node.id}_timer"))
+            _formal(out, "timeDuration", flavor.timer(event.duration_ms or 0), flavor.timer_language)
+            out.end()
         elif event.kind == "message":
-            _sub(element, _b("messageEventDefinition"), id=f"{node.id}_message", messageRef=event.ref or "")
+            attributes_ = _attrs(id=f"{node.id}_message", messageRef=event.ref or "")
+            out.leaf("bpmn:messageEventDefinition", attributes_)
         elif event.kind == "error":
-            _sub(element, _b("errorEventDefinition"), id=f"{node.id}_error", errorRef=event.ref or "")
+            out.leaf("bpmn:errorEventDefinition", _attrs(id=f"{node.id}_error", errorRef=event.ref or ""))
         else:
-            _sub(
-                element,
-                _b("escalationEventDefinition"),
-                id=f"{node.id}_escalation",
-                escalationRef=event.ref or "",
-            )
-    return element
+            attributes_ = _attrs(id=f"{node.id}_escalation", escalationRef=event.ref or "")
+            out.leaf("bpmn:escalationEventDefinition", attributes_)
 
 
-def _scope(parent: etree._Element, scope: str, model: Model, flavor: Generic) -> None:
+def _scope(out: XmlText, scope: str, model: Model, flavor: Generic, flows: dict[str, list[Flow]]) -> None:
     for node in model.in_scope(scope):
-        element = _node(parent, node, model, flavor)
+        _node(out, node, model, flavor)
         if node.kind == "subProcess":
-            _scope(element, node.id, model, flavor)
-    for flow in model.flows:
-        if flow.scope != scope:
+            _scope(out, node.id, model, flavor, flows)
+        out.end()
+    for flow in flows.get(scope, ()):
+        attributes = _attrs(id=flow.id, name=flow.name, sourceRef=flow.source, targetRef=flow.target)
+        if not flow.doc and flow.condition is None:
+            out.leaf("bpmn:sequenceFlow", attributes)
             continue
-        element = _sub(
-            parent,
-            _b("sequenceFlow"),
-            id=flow.id,
-            name=flow.name,
-            sourceRef=flow.source,
-            targetRef=flow.target,
-        )
-        _documentation(element, flow.doc)
+        out.start("bpmn:sequenceFlow", attributes)
+        _documentation(out, flow.doc)
         if flow.condition is not None:
-            _formal(element, "conditionExpression", flavor.condition(flow.condition), flavor.language)
+            _formal(out, "conditionExpression", flavor.condition(flow.condition), flavor.language)
+        out.end()
 
 
-def _diagram(root: etree._Element, model: Model, placed: Layout) -> None:
+def _diagram(out: XmlText, model: Model, placed: Layout) -> None:
     used = {node.id for node in model.nodes} | {flow.id for flow in model.flows} | {model.process_id}
 
     def di_id(base: str) -> str:
@@ -162,75 +157,85 @@ def _diagram(root: etree._Element, model: Model, placed: Layout) -> None:
         used.add(candidate)
         return candidate
 
-    diagram = _sub(root, _q(BPMNDI_NS, "BPMNDiagram"), id=di_id(f"Diagram_{model.process_id}"))
-    plane = _sub(
-        diagram,
-        _q(BPMNDI_NS, "BPMNPlane"),
-        id=di_id(f"Plane_{model.process_id}"),
-        bpmnElement=model.process_id,
-    )
+    out.start("bpmndi:BPMNDiagram", _attrs(id=di_id(f"Diagram_{model.process_id}")))
+    plane = _attrs(id=di_id(f"Plane_{model.process_id}"), bpmnElement=model.process_id)
+    out.start("bpmndi:BPMNPlane", plane)
     for node in model.nodes:
         attributes = {"id": di_id(node.id), "bpmnElement": node.id}
         if node.kind == "subProcess":
             attributes["isExpanded"] = "true"
         if node.kind == "exclusiveGateway":
             attributes["isMarkerVisible"] = "true"
-        shape = _sub(plane, _q(BPMNDI_NS, "BPMNShape"), **attributes)
-        _bounds(shape, placed.bounds[node.id])
-        _label(shape, placed.labels.get(node.id))
+        out.start("bpmndi:BPMNShape", _attrs(**attributes))
+        _bounds(out, placed.bounds[node.id])
+        _label(out, placed.labels.get(node.id))
+        out.end()
     for flow in model.flows:
-        edge = _sub(plane, _q(BPMNDI_NS, "BPMNEdge"), id=di_id(flow.id), bpmnElement=flow.id)
+        out.start("bpmndi:BPMNEdge", _attrs(id=di_id(flow.id), bpmnElement=flow.id))
         for px, py in placed.waypoints[flow.id]:
-            _sub(edge, _q(DI_NS, "waypoint"), x=str(px), y=str(py))
-        _label(edge, placed.labels.get(flow.id))
+            out.leaf("di:waypoint", f' x="{px}" y="{py}"')
+        _label(out, placed.labels.get(flow.id))
+        out.end()
+    out.end()
+    out.end()
 
 
-def _bounds(parent: etree._Element, box: tuple[int, int, int, int]) -> None:
+def _bounds(out: XmlText, box: tuple[int, int, int, int]) -> None:
     x, y, w, h = box
-    _sub(parent, _q(DC_NS, "Bounds"), x=str(x), y=str(y), width=str(w), height=str(h))
+    out.leaf("dc:Bounds", f' x="{x}" y="{y}" width="{w}" height="{h}"')
 
 
-def _label(parent: etree._Element, box: tuple[int, int, int, int] | None) -> None:
+def _label(out: XmlText, box: tuple[int, int, int, int] | None) -> None:
     """The layout's label box, so the viewer draws the label where the layout kept room for it."""
     if box is not None:
-        _bounds(_sub(parent, _q(BPMNDI_NS, "BPMNLabel")), box)
+        out.start("bpmndi:BPMNLabel")
+        _bounds(out, box)
+        out.end()
+
+
+def _root(model: Model, flavor: Generic) -> str:
+    """The start tag of `bpmn:definitions` (unclosed), with every namespace the flavor writes."""
+    namespaces = [("bpmn", BPMN_NS), ("bpmndi", BPMNDI_NS), ("dc", DC_NS), ("di", DI_NS), ("xsi", XSI_NS)]
+    attributes = [
+        ("id", f"Definitions_{model.process_id}"),
+        ("targetNamespace", f"https://statewright.dev/bpmn/{model.process_id}"),
+        ("exporter", "statewright"),
+        ("exporterVersion", __version__),
+    ]
+    if flavor.name == "zeebe":
+        namespaces += [("zeebe", ZEEBE_NS), ("modeler", MODELER_NS)]
+        attributes += [
+            ("modeler:executionPlatform", "Camunda Cloud"),
+            ("modeler:executionPlatformVersion", "8.5.0"),
+        ]
+    declared = [(f"xmlns:{prefix}", uri) for prefix, uri in namespaces]
+    return "<bpmn:definitions" + attributes_text([*declared, *attributes])
 
 
 def to_xml(model: Model, placed: Layout, flavor: Generic) -> str:
     """The whole `.bpmn` document as text (UTF-8, two-space indentation, final newline)."""
-    nsmap: dict[str | None, str] = {
-        "bpmn": BPMN_NS,
-        "bpmndi": BPMNDI_NS,
-        "dc": DC_NS,
-        "di": DI_NS,
-        "xsi": XSI_NS,
-    }
-    if flavor.name == "zeebe":
-        nsmap.update({"zeebe": ZEEBE_NS, "modeler": MODELER_NS})
-    root = etree.Element(
-        _b("definitions"),
-        {
-            "id": f"Definitions_{model.process_id}",
-            "targetNamespace": f"https://statewright.dev/bpmn/{model.process_id}",
-            "exporter": "statewright",
-            "exporterVersion": __version__,
-        },
-        nsmap=nsmap,  # type: ignore[arg-type]
-    )
-    if flavor.name == "zeebe":
-        root.set(_q(MODELER_NS, "executionPlatform"), "Camunda Cloud")
-        root.set(_q(MODELER_NS, "executionPlatformVersion"), "8.5.0")
+    out = XmlText(_root(model, flavor))
     for item in model.roots:
         if item.kind == "message":
-            element = _sub(root, _b("message"), id=item.id, name=item.name)
-            _extensions(element, flavor.message_extensions())
+            extensions = flavor.message_extensions()
+            attributes = _attrs(id=item.id, name=item.name)
+            if extensions:
+                out.start("bpmn:message", attributes)
+                _extensions(out, extensions)
+                out.end()
+            else:
+                out.leaf("bpmn:message", attributes)
         elif item.kind == "escalation":
-            _sub(root, _b("escalation"), id=item.id, name=item.name, escalationCode=item.code or item.name)
+            code = item.code or item.name
+            out.leaf("bpmn:escalation", _attrs(id=item.id, name=item.name, escalationCode=code))
         else:
-            _sub(root, _b("error"), id=item.id, name=item.name, errorCode=item.code or item.name)
-    process = _sub(root, _b("process"), id=model.process_id, name=model.name, isExecutable="true")
-    _documentation(process, model.doc)
-    _scope(process, model.process_id, model, flavor)
-    _diagram(root, model, placed)
-    etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8") + "\n"
+            out.leaf("bpmn:error", _attrs(id=item.id, name=item.name, errorCode=item.code or item.name))
+    out.start("bpmn:process", _attrs(id=model.process_id, name=model.name, isExecutable="true"))
+    _documentation(out, model.doc)
+    flows: dict[str, list[Flow]] = {}
+    for flow in model.flows:
+        flows.setdefault(flow.scope, []).append(flow)
+    _scope(out, model.process_id, model, flavor, flows)
+    out.end()
+    _diagram(out, model, placed)
+    return out.text()

@@ -21,6 +21,7 @@ from statewright.targets.bpmn import checks
 from statewright.targets.bpmn.graph import Graph, ncname
 from statewright.targets.bpmn.model import Model, Node
 from statewright.targets.bpmn.target import build_model
+from statewright.targets.bpmn.textxml import XmlText, attributes_text
 from tests.targets.bpmn.gen_specs import sources
 from tests.targets.bpmn.test_messages import merged
 from tests.targets.specs import example, example_paths
@@ -159,3 +160,82 @@ def test_fresh_tries_each_number_once() -> None:
     for _ in range(500):
         graph.fresh("Flow_x")
     assert CountingSet.tests <= 3 * 500
+
+
+XML_CHARS = st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00\ufffe\uffff").filter(
+    lambda c: c in "\t\n\r" or ord(c) >= 0x20
+)
+Tree = tuple[str, list[tuple[str, str]], "str | list[Tree] | None"]
+
+
+def trees(depth: int = 3) -> st.SearchStrategy[Tree]:
+    """Random elements: a tag, attributes, and either text (maybe empty), nothing, or children."""
+    names = st.sampled_from(["a", "b", "bpmn:task", "di:waypoint"])
+    attributes = st.lists(st.tuples(st.sampled_from(["id", "name", "x"]), st.text(XML_CHARS, max_size=8)))
+    unique = attributes.map(lambda pairs: list(dict(pairs).items()))
+    body: st.SearchStrategy[str | list[Tree] | None] = st.one_of(st.none(), st.text(XML_CHARS, max_size=8))
+    if depth:
+        body = st.one_of(body, st.lists(st.deferred(lambda: trees(depth - 1)), min_size=1, max_size=3))
+    return st.tuples(names, unique, body)
+
+
+def with_lxml(tree: Tree) -> str:
+    """The document as lxml writes it: the tree indented by two spaces, declaration, final newline."""
+    from lxml import etree
+
+    prefixes = {"bpmn": "urn:bpmn", "di": "urn:di"}
+
+    def qualified(tag: str) -> str:
+        prefix, _, local = tag.rpartition(":")
+        return f"{{{prefixes[prefix]}}}{local}" if prefix else local
+
+    def build(parent: etree._Element | None, node: Tree) -> etree._Element:
+        tag, attributes, body = node
+        made = (
+            etree.Element(qualified(tag), nsmap=prefixes)
+            if parent is None
+            else etree.SubElement(parent, qualified(tag))
+        )
+        for name, value in attributes:
+            made.set(name, value)
+        if isinstance(body, list):
+            for child in body:
+                build(made, child)
+        elif body is not None:
+            made.text = body
+        return made
+
+    root = build(None, tree)
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8") + "\n"
+
+
+def with_writer(tree: Tree) -> str:
+    """The same document through `XmlText`."""
+    tag, attributes, body = tree
+    declared = [("xmlns:bpmn", "urn:bpmn"), ("xmlns:di", "urn:di")]
+    out = XmlText(f"<{tag}" + attributes_text([*declared, *attributes]))
+
+    def write(node: Tree) -> None:
+        tag, attributes, body = node
+        if isinstance(body, list):
+            out.start(tag, attributes_text(attributes))
+            for child in body:
+                write(child)
+            out.end()
+        else:
+            out.leaf(tag, attributes_text(attributes), body)
+
+    for child in body if isinstance(body, list) else ():
+        write(child)
+    if isinstance(body, str):  # a root with text: not written by the BPMN writer
+        return with_lxml(tree)
+    return out.text()
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees())
+def test_the_text_writer_writes_lxml_s_bytes(tree: Tree) -> None:
+    tag, _, body = tree
+    assert with_writer((tag, [], body)) == with_lxml((tag, [], body))
+    assert with_writer(tree) == with_lxml(tree)
