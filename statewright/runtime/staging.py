@@ -203,7 +203,10 @@ def staged_sets(actions: tuple[ir.Action, ...], fields: tuple[ir.ContextField, .
 
     def unchanged(value: ir.Value, type_name: ir.TypeName | None) -> ir.Value:
         """`to_value(to_term(value, type))`, as `values.apply_sets` returns a field no `set` changed."""
-        if value.__class__ is Decimal and value.is_finite():
+        kind = value.__class__
+        if kind is str or kind is bool or (kind is int and type_name != "decimal"):
+            return value  # `to_term` and `to_value` both leave it as it is
+        if isinstance(value, Decimal) and kind is Decimal and value.is_finite():
             found = canonical.get(value)
             if found is None:
                 found = to_value(to_term(value))
