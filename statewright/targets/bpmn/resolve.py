@@ -35,6 +35,11 @@ class Resolver:
         self.machine = machine
         self.hierarchy = Hierarchy(machine)
         self.dispatch = Dispatch(machine)
+        self._event_order: dict[str, int] = {}
+        """Event name -> its place in the machine's event list (the order `events_of` answers in)."""
+        for index, event in enumerate(machine.events):
+            self._event_order.setdefault(event.name, index)
+        self._mentioned_by: dict[str, frozenset[str]] = {}
 
     def inner_chain(self, state: str) -> list[str]:
         """`state` and its ancestors, stopping below the nearest parallel ancestor."""
@@ -66,16 +71,30 @@ class Resolver:
         return Handling(candidates, "no_guard" if candidates else "unhandled")
 
     def events_of(self, levels: list[str]) -> list[str]:
-        """Events with a transition or an ignore on any of the levels, in machine event order."""
-        dispatch = self.dispatch
+        """Events with a transition or an ignore on any of the levels, in machine event order.
+
+        Each level's events are found once (`_mentioned`) and sorted by their place in the
+        machine's list: a call costs what the levels mention, not every refusal and every event.
+        """
         mentioned: set[str] = set()
         for level in levels:
-            for event in dispatch.own.get(level, ()):
-                if (level, event) in dispatch.on_event or any(
-                    refusal.kind == "ignore" for refusal in dispatch.refusals.get((level, event), ())
-                ):
-                    mentioned.add(event)
-        return [event.name for event in self.machine.events if event.name in mentioned]
+            mentioned |= self._mentioned(level)
+        order = self._event_order
+        return sorted((event for event in mentioned if event in order), key=order.__getitem__)
+
+    def _mentioned(self, level: str) -> frozenset[str]:
+        """The events `level` itself has a transition or an ignore for (computed once per level)."""
+        found = self._mentioned_by.get(level)
+        if found is None:
+            dispatch = self.dispatch
+            found = frozenset(
+                event
+                for event in dispatch.own.get(level, ())
+                if (level, event) in dispatch.on_event
+                or any(refusal.kind == "ignore" for refusal in dispatch.refusals.get((level, event), ()))
+            )
+            self._mentioned_by[level] = found
+        return found
 
     def eventless(self, levels: list[str], kind: EventlessKind) -> list[ir.Transition]:
         """`done`/`error`/`timeout` candidates over the levels, innermost first (first that holds wins)."""

@@ -16,10 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.synth import spec
+from statewright import ir
 from statewright.pipeline import compile_text
 from statewright.targets.bpmn import checks
 from statewright.targets.bpmn.graph import Graph, ncname
 from statewright.targets.bpmn.model import Model, Node
+from statewright.targets.bpmn.resolve import Resolver
 from statewright.targets.bpmn.target import build_model
 from statewright.targets.bpmn.textxml import XmlText, attributes_text
 from tests.targets.bpmn.gen_specs import sources
@@ -239,3 +241,38 @@ def test_the_text_writer_writes_lxml_s_bytes(tree: Tree) -> None:
     tag, _, body = tree
     assert with_writer((tag, [], body)) == with_lxml((tag, [], body))
     assert with_writer(tree) == with_lxml(tree)
+
+
+def events_by_definition(resolver: Resolver, levels: list[str]) -> list[str]:
+    """`Resolver.events_of` as it was written: scan every level's refusals and every machine event."""
+    dispatch = resolver.dispatch
+    mentioned: set[str] = set()
+    for level in levels:
+        for event in dispatch.own.get(level, ()):
+            if (level, event) in dispatch.on_event or any(
+                refusal.kind == "ignore" for refusal in dispatch.refusals.get((level, event), ())
+            ):
+                mentioned.add(event)
+    return [event.name for event in resolver.machine.events if event.name in mentioned]
+
+
+def assert_same_events(machine: ir.Machine) -> None:
+    """For every leaf's chain (and each suffix of it), the indexed answer is the scanning one."""
+    resolver = Resolver(machine)
+    for state in machine.states:
+        chain = resolver.inner_chain(state.name)
+        for start in range(len(chain)):
+            assert resolver.events_of(chain[start:]) == events_by_definition(resolver, chain[start:])
+
+
+def test_events_of_matches_its_definition_on_the_examples() -> None:
+    for name in EXAMPLES:
+        assert_same_events(example(name))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(sources())
+def test_events_of_matches_its_definition_on_generated_specs(source: str) -> None:
+    result = compile_text(source, "gen.wf")
+    if result.machine is not None:
+        assert_same_events(result.machine)
