@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -141,6 +141,9 @@ class Runtime:
         """The key of the keyed audit chain (`runtime.audit`); None: the plain SHA-256 chain."""
         self._known: dict[str, Instance] = {}
         """Snapshots this runtime committed last; a stale one fails the store's version check."""
+        self._finished: dict[str, list[str]] = {}
+        """Instance id -> keys of work that `run_work` ran and has not yet marked done in the store:
+        they are marked with the instance's next commit, or together when `run_work` ends."""
 
     # ------------------------------------------------------------------ instances
 
@@ -412,13 +415,25 @@ class Runtime:
         return self._settle(step.commit.instance)
 
     def _commit(self, step: Step) -> Step:
-        """Apply the step (on the keyed chain when this runtime holds a key); return what was applied."""
+        """Apply the step (on the keyed chain when this runtime holds a key); return what was applied.
+
+        Work `run_work` finished for the instance and has not marked done yet is marked
+        done by this commit (`_finished`).
+        """
         if self.audit_key is not None:
             step = Step(keyed(step.commit, self.audit_key), step.error)
+        name = step.commit.instance.id
+        finished = self._finished.pop(name, None)
+        commit = step.commit
+        if finished:
+            commit = replace(commit, done_work=(*commit.done_work, *finished))
         try:
-            self.store.apply(step.commit)
-        except ConcurrentUpdate:
-            self._known.pop(step.commit.instance.id, None)
+            self.store.apply(commit)
+        except BaseException as exc:
+            if finished:
+                self._finished.setdefault(name, []).extend(finished)
+            if isinstance(exc, ConcurrentUpdate):
+                self._known.pop(name, None)
             raise
         self._known[step.commit.instance.id] = step.commit.instance
         return step
@@ -519,34 +534,54 @@ class Runtime:
         A `do` handler that raises leaves its work owed (it runs again later, same
         key). Invoked work reports its outcome: success takes the state's `done`
         transition, an exception its retry policy or `error` transition.
+
+        Work that succeeded without a step of its own (a `do` handler; invoked work
+        whose outcome moves nothing) is marked done with the instance's next commit
+        in this run, or, for what is left, in one transaction when the run ends
+        (even when it ends by an exception). A crash before that runs the handler
+        again, under the same key: actions run at least once.
         """
         done = 0
-        for work in list(self.store.work(instance_id)):
-            if limit is not None and done >= limit:
-                break
-            if work.kind not in kinds or (keys is not None and work.key not in keys):
-                continue
-            instance = self.store.load(work.instance) if instance_id is None else self.load(work.instance)
-            if instance.definition != self.definition.identity:
-                continue  # another definition's instance in a shared store: its own runtime runs it
-            if instance.status == "paused":
-                continue  # a paused instance waits: its work runs after `resume`
-            if work.kind == "emit":
-                self._emit(instance, work)
-            elif work.kind == "do":
-                handler = self._handler(work.action)
-                try:
-                    handler(self._call(instance, work))
-                except Exception:
+        try:
+            for work in list(self.store.work(instance_id)):
+                if limit is not None and done >= limit:
+                    break
+                if work.kind not in kinds or (keys is not None and work.key not in keys):
                     continue
-                self.store.finish_work(work.instance, work.key)
-            else:
-                try:
-                    self._invoke(instance, work)
-                except InvariantBroken:
-                    continue  # its result was refused (recorded); the work stays owed
-            done += 1
+                instance = self.store.load(work.instance) if instance_id is None else self.load(work.instance)
+                if instance.definition != self.definition.identity:
+                    continue  # another definition's instance in a shared store: its own runtime runs it
+                if instance.status == "paused":
+                    continue  # a paused instance waits: its work runs after `resume`
+                if work.kind == "emit":
+                    self._emit(instance, work)
+                elif work.kind == "do":
+                    handler = self._handler(work.action)
+                    try:
+                        handler(self._call(instance, work))
+                    except Exception:
+                        continue
+                    self._finished.setdefault(work.instance, []).append(work.key)
+                else:
+                    try:
+                        self._invoke(instance, work)
+                    except InvariantBroken:
+                        continue  # its result was refused (recorded); the work stays owed
+                done += 1
+        finally:
+            self._mark_finished()
         return done
+
+    def _mark_finished(self) -> None:
+        """Mark the work `run_work` finished and no commit has marked yet done, in one transaction."""
+        finished, self._finished = self._finished, {}
+        if not finished:
+            return
+        opener = getattr(self.store, "batch", None)
+        with nullcontext() if opener is None else opener():
+            for name, keys in finished.items():
+                for key in keys:
+                    self.store.finish_work(name, key)
 
     def _handler(self, action: str) -> Handler:
         handler = self.handlers.get(action)
@@ -593,7 +628,7 @@ class Runtime:
                         f"the handler of `{work.action}` returned {type(returned).__name__}, "
                         "not a mapping of its result fields"
                     )
-        self._outcome(work, error, result, message)
+        self._outcome(work, error, result, message, instance, later=True)
 
     def _outcome(
         self,
@@ -601,17 +636,49 @@ class Runtime:
         error: str | None,
         result: Mapping[str, object] | None = None,
         message: str | None = None,
+        instance: Instance | None = None,
+        later: bool = False,
     ) -> Instance:
-        instance = self.load(work.instance)
-        if instance.status == "paused":
-            raise NotRunning(
-                f"instance `{instance.id}` is paused; report `{work.key}` after `resume` (it stays owed)"
+        """Apply the outcome of invoked work to its instance; what the instance is after.
+
+        `instance` is a snapshot read before the work ran (None: read it now). A
+        step computed on a snapshot that is no longer current fails the store's
+        version check and is computed again on the stored one. An outcome that
+        moves nothing marks the work done: with `later`, as `run_work` marks what it
+        finished; otherwise at once.
+        """
+        current = instance or self.load(work.instance)
+        while True:
+            if current.status == "paused":
+                raise NotRunning(
+                    f"instance `{current.id}` is paused; report `{work.key}` after `resume` (it stays owed)"
+                )
+            step = engine.finish(
+                self.definition, current, work, error, self.clock(), self.seed, result, message
             )
-        step = engine.finish(self.definition, instance, work, error, self.clock(), self.seed, result, message)
-        if step is None:
-            self.store.finish_work(work.instance, work.key)
-            return instance
-        return self._apply(step)
+            if step is None:
+                if instance is not None:  # nothing to commit: the row's version shows whether it is current
+                    instance = None
+                    stored = self.load(work.instance)
+                    if stored.version != current.version:
+                        current = stored
+                        continue
+                if later:
+                    self._finished.setdefault(work.instance, []).append(work.key)
+                else:
+                    self.store.finish_work(work.instance, work.key)
+                return current
+            try:
+                step = self._commit(step)
+            except ConcurrentUpdate:
+                if instance is None:
+                    raise
+                instance = None  # once more, on the stored snapshot
+                current = self.load(work.instance)
+                continue
+            if step.error is not None:
+                raise step.error
+            return self._settle(step.commit.instance)
 
     def report(
         self,

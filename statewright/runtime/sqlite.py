@@ -58,6 +58,10 @@ APPLICATION_ID = 0x53577374
 """SQLite's header `application_id` of a store ("SWst"), so tools like `file` can tell it apart."""
 BUSY_TIMEOUT_S = 10.0
 """How long a writer waits for another process's transaction before giving up."""
+HELD_SNAPSHOTS = 1024
+"""How many committed snapshots a store keeps decoded, so `load` of a current one decodes nothing."""
+HELD_WORK = 4096
+"""How many work items a store keeps decoded by their stored JSON."""
 
 Synchronous: TypeAlias = Literal["FULL", "NORMAL"]
 """SQLite's `synchronous` level for a store in WAL mode: `FULL` syncs the log on every commit
@@ -191,6 +195,31 @@ def decode(text: object, what: str, read: Callable[[Any], _T], where: str) -> _T
         raise StoreError(f"{where}: a stored {what} does not decode ({exc}); the store is damaged") from exc
 
 
+def detached(instance: Instance) -> Instance:
+    """A copy of a snapshot that shares no mutable mapping with it (its values are immutable).
+
+    What a store holds and what it returns are never shared with a caller, who may
+    mutate a snapshot's dicts (`tests/runtime/test_stores.py`).
+    """
+    return Instance(
+        instance.id,
+        instance.workflow,
+        instance.workflow_version,
+        instance.active,
+        dict(instance.context),
+        instance.status,
+        instance.version,
+        instance.created_ms,
+        instance.updated_ms,
+        instance.stamp,
+        dict(instance.votes),
+        dict(instance.attempts),
+        dict(instance.work),
+        instance.definition,
+        instance.audit_key,
+    )
+
+
 def read_instance(text: object, where: str, instance_id: str, version: int | None = None) -> Instance:
     """Decode a stored instance and check it is the one its row says."""
     instance = decode(text, "instance", codec.instance_from, where)
@@ -221,6 +250,32 @@ _UPSERT_TIMER = (
 _FINISH_WORK = "UPDATE work SET done = 1 WHERE instance = ? AND key = ? AND done = 0"
 _DROP_WORK = "DELETE FROM work WHERE instance = ? AND key = ?"
 _OWE_WORK = "INSERT INTO work (instance, key, done, data) VALUES (?, ?, ?, ?)"
+_REOWE_WORK = "INSERT OR REPLACE INTO work (instance, key, done, data) VALUES (?, ?, 0, ?)"
+"""Owe work: a row owed (or done) under the key before is replaced by a new row, so its `pos`
+(a new rowid, past every other row's) puts it at the end, as `_DROP_WORK` then `_OWE_WORK` does."""
+_PROBE_INSTANCE = "SELECT version, CASE WHEN version = ? THEN NULL ELSE data END FROM instances WHERE id = ?"
+"""An instance's version, and its data only when that version is not the one given."""
+_IN_LIST_MAX = 16
+"""The most keys one `... key IN (...)` statement names (more are split over several)."""
+_DELETE_TIMERS = tuple(
+    f"DELETE FROM timers WHERE instance = ? AND key IN ({', '.join('?' * size)})"
+    for size in range(1, _IN_LIST_MAX + 1)
+)
+"""`_DELETE_TIMERS[n - 1]` cancels n timers of one instance in one statement."""
+_FINISH_WORKS = tuple(
+    f"UPDATE work SET done = 1 WHERE instance = ? AND key IN ({', '.join('?' * size)}) AND done = 0"
+    for size in range(1, _IN_LIST_MAX + 1)
+)
+"""`_FINISH_WORKS[n - 1]` marks n work items of one instance done in one statement."""
+
+
+def _keyed_statements(
+    conn: sqlite3.Connection, statements: tuple[str, ...], name: str, keys: Sequence[str]
+) -> None:
+    """Run one of `statements` (by how many keys) for `keys` of instance `name`, a chunk at a time."""
+    for start in range(0, len(keys), _IN_LIST_MAX):
+        chunk = keys[start : start + _IN_LIST_MAX]
+        conn.execute(statements[len(chunk) - 1], (name, *chunk))
 
 
 _Known: TypeAlias = tuple[
@@ -276,6 +331,11 @@ class SQLiteStore:
         self._depth = 0
         self._batch: _Batch | None = None
         self._conn: sqlite3.Connection | None = None
+        self._held: dict[str, Instance] = {}
+        """Instance id -> a snapshot committed under its version (written here, or read and decoded):
+        `load` returns it while the row's version is still that one, which proves it current."""
+        self._decoded_work: dict[str, Work] = {}
+        """A work item's stored JSON -> the item (decoding is a pure function of the text)."""
         if str(path) == ":memory:":
             self._conn = self._connect()
             self._conn.execute("PRAGMA journal_mode=WAL")
@@ -430,8 +490,12 @@ class SQLiteStore:
         self,
         in_batch: Callable[[sqlite3.Connection, _Batch], object],
         alone: Callable[[sqlite3.Connection], object],
+        committed: Callable[[], object] | None = None,
     ) -> None:
-        """Inside a batch, `in_batch`; otherwise `alone` in a transaction of its own (all or nothing)."""
+        """Inside a batch, `in_batch`; otherwise `alone` in a transaction of its own (all or nothing).
+
+        `committed` runs once `alone`'s transaction has committed (never inside a batch).
+        """
         with self._lock:
             conn = self._connection()
             batch = self._batch
@@ -450,6 +514,8 @@ class SQLiteStore:
                 if error is not None:
                     raise error from exc
                 raise
+            if committed is not None:
+                committed()
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -527,8 +593,33 @@ class SQLiteStore:
         """
         encoded = encode_commit(commit)
         self._write_or_stage(
-            lambda conn, batch: self._stage(conn, batch, encoded), lambda conn: self._write(conn, encoded)
+            lambda conn, batch: self._stage(conn, batch, encoded),
+            lambda conn: self._write(conn, encoded),
+            lambda: self._hold(encoded),
         )
+
+    def _hold(self, encoded: Encoded) -> None:
+        """Keep a committed step's snapshot and work items decoded, for `load` and `work`.
+
+        Only after its COMMIT: a rolled-back snapshot's version may later be committed
+        with other content, by another process.
+        """
+        self._hold_instance(encoded.commit.instance)
+        for item, text in encoded.work:
+            self._hold_work(text, item)
+
+    def _hold_instance(self, instance: Instance) -> None:
+        held = self._held
+        held.pop(instance.id, None)
+        if len(held) >= HELD_SNAPSHOTS:
+            del held[next(iter(held))]
+        held[instance.id] = detached(instance)
+
+    def _hold_work(self, text: str, item: Work) -> None:
+        decoded = self._decoded_work
+        if len(decoded) >= HELD_WORK:
+            del decoded[next(iter(decoded))]
+        decoded[text] = item
 
     def _write(self, conn: sqlite3.Connection, encoded: Encoded) -> None:
         """Write one commit in the open transaction; raises (the caller rolls back) on a conflict."""
@@ -567,12 +658,8 @@ class SQLiteStore:
             if consumed is not None:
                 self._check_key(conn, name, consumed)
             raise
-        cancel = commit.cancel_timers
-        if cancel:
-            if len(cancel) == 1:
-                conn.execute(_DELETE_TIMER, (name, cancel[0]))
-            else:
-                conn.executemany(_DELETE_TIMER, [(name, key) for key in cancel])
+        if commit.cancel_timers:
+            _keyed_statements(conn, _DELETE_TIMERS, name, commit.cancel_timers)
         timers = encoded.timers
         if timers:
             if len(timers) == 1:
@@ -583,10 +670,14 @@ class SQLiteStore:
                     _UPSERT_TIMER, [(name, timer.key, timer.due_ms, text) for timer, text in timers]
                 )
         if commit.done_work:
-            conn.executemany(_FINISH_WORK, [(name, key) for key in commit.done_work])
-        for item, text in encoded.work:
-            conn.execute(_DROP_WORK, (name, item.key))
-            conn.execute(_OWE_WORK, (name, item.key, 0, text))
+            _keyed_statements(conn, _FINISH_WORKS, name, commit.done_work)
+        work = encoded.work
+        if work:
+            if len(work) == 1:
+                item, text = work[0]
+                conn.execute(_REOWE_WORK, (name, item.key, text))
+            else:
+                conn.executemany(_REOWE_WORK, [(name, item.key, text) for item, text in work])
 
     def _check_key(self, conn: sqlite3.Connection, name: str, key: str) -> None:
         """Raise `ConcurrentUpdate` if the idempotency key was applied to the instance (in the file)."""
@@ -726,16 +817,35 @@ class SQLiteStore:
             held = None if batch is None else batch.snapshots.get(instance_id)
             if held is not None:
                 return read_instance(held[1], self._where, instance_id, held[0])
-            row = conn.execute("SELECT version, data FROM instances WHERE id = ?", (instance_id,)).fetchone()
-        if row is None:
-            raise UnknownInstance(f"no instance `{instance_id}` in {self._where}")
-        return read_instance(row[1], self._where, instance_id, row[0])
+            known = self._held.get(instance_id)
+            if known is None:
+                row = conn.execute(
+                    "SELECT version, data FROM instances WHERE id = ?", (instance_id,)
+                ).fetchone()
+            else:  # the row's data only when its version is not the snapshot's at hand
+                row = conn.execute(_PROBE_INSTANCE, (known.version, instance_id)).fetchone()
+            if row is None:
+                raise UnknownInstance(f"no instance `{instance_id}` in {self._where}")
+            if known is not None and row[0] == known.version:
+                return detached(known)
+            instance = read_instance(row[1], self._where, instance_id, row[0])
+            if batch is None:
+                self._hold_instance(instance)
+            return instance
 
     def instances(self) -> Sequence[Instance]:
         """Every stored instance, oldest first."""
         with self._reading(flush=True) as conn:
             rows = conn.execute("SELECT id, version, data FROM instances ORDER BY pos").fetchall()
-        return [read_instance(data, self._where, name, version) for name, version, data in rows]
+            held = self._held
+            found: list[Instance] = []
+            for name, version, data in rows:
+                known = held.get(name)
+                if known is None or known.version != version:
+                    found.append(read_instance(data, self._where, name, version))
+                else:
+                    found.append(detached(known))
+        return found
 
     def records(self, instance_id: str) -> Sequence[Record]:
         """The instance's audit log in `seq` order (empty for an unknown instance)."""
@@ -778,7 +888,26 @@ class SQLiteStore:
                 rows = conn.execute(
                     "SELECT data FROM work WHERE done = 0 AND instance = ? ORDER BY pos", (instance_id,)
                 ).fetchall()
-        return [decode(data, "work item", work_from, self._where) for (data,) in rows]
+            decoded = self._decoded_work
+            items: list[Work] = []
+            for (data,) in rows:
+                item = decoded.get(data)
+                if item is None:
+                    item = decode(data, "work item", work_from, self._where)
+                    self._hold_work(data, item)
+                items.append(item)
+        return items
+
+    # ------------------------------------------------------------------ observing
+
+    def set_trace_callback(self, callback: Callable[[str], object] | None) -> None:
+        """Have SQLite call `callback` with the text of every statement the store runs (None: stop).
+
+        For counting statements and commits (the benchmarks) and for debugging; it
+        is `sqlite3.Connection.set_trace_callback` on the store's connection.
+        """
+        with self._lock:
+            self._connection().set_trace_callback(callback)
 
     # ------------------------------------------------------------------ closing
 
