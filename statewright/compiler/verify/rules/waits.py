@@ -36,7 +36,7 @@ What each rule checks:
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from statewright import ir
@@ -52,6 +52,7 @@ from statewright.diagnostics.catalog.waits import (
 )
 from statewright.plugins.api import Rule, RuleContext
 from statewright.plugins.hookspecs import hookimpl
+from statewright.plugins.run import VerificationRun
 from statewright.semantics.hierarchy import Hierarchy
 from statewright.source import Span
 
@@ -96,6 +97,11 @@ def waiting_states(machine: ir.Machine, graph: MachineGraph | None = None) -> di
         elif _waits_on_events(machine, graph, state):
             found[state.name] = Wait(state.name, f"state `{state.name}`", False, state.span)
     return found
+
+
+def waits_of(run: VerificationRun) -> Mapping[str, Wait]:
+    """The run's waiting leaves (`waiting_states` over its leaf graph), found once for all its rules."""
+    return run.derive(waiting_states, graph_of(run))
 
 
 def waits_by_design(machine: ir.Machine) -> frozenset[str]:
@@ -146,7 +152,7 @@ class WaitTimeoutRule:
         """Report waiting leaves without any timer edge."""
         graph = graph_of(context.run_for(machine))
         by_design = waits_by_design(machine)
-        for wait in waiting_states(machine, graph_of(context.run_for(machine))).values():
+        for wait in waits_of(context.run_for(machine)).values():
             if _timeouts(machine, graph, wait.state):
                 continue
             if not wait.strict and (wait.state in by_design or wait.state not in graph.reachable):
@@ -201,7 +207,7 @@ class EscalationOutcomeRule:
     def check(self, machine: ir.Machine, context: RuleContext) -> Iterator[Diagnostic]:
         """Follow timer edges through waiting states; report dead ends and cycles."""
         graph = graph_of(context.run_for(machine))
-        waits = waiting_states(machine, graph_of(context.run_for(machine)))
+        waits = waits_of(context.run_for(machine))
         timers = {name: _timeouts(machine, graph, name) for name in waits}
         good = self._good(graph, waits, timers)
         reported_cycles: set[frozenset[str]] = set()
@@ -238,7 +244,7 @@ class EscalationOutcomeRule:
             )
 
     @staticmethod
-    def _good(graph: MachineGraph, waits: dict[str, Wait], timers: dict[str, list[Edge]]) -> set[str]:
+    def _good(graph: MachineGraph, waits: Mapping[str, Wait], timers: dict[str, list[Edge]]) -> set[str]:
         """Waiting leaves with a timer path to a non-waiting leaf that can finish (one reverse search)."""
         before: dict[str, list[str]] = {name: [] for name in waits}
         good: set[str] = set()
@@ -326,7 +332,7 @@ class EscalationAsErrorRule:
         """Report error transitions written on waiting states or on the approvals around them."""
         graph = graph_of(context.run_for(machine))
         owners: dict[str, str] = {}
-        for name, wait in waiting_states(machine, graph_of(context.run_for(machine))).items():
+        for name, wait in waits_of(context.run_for(machine)).items():
             if not wait.strict:
                 continue
             owners.setdefault(name, wait.what)
