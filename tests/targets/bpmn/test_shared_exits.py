@@ -10,13 +10,16 @@ flows into it. The engines must still agree with the runtime on every exit.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from statewright import ir
+from statewright.pipeline import compile_text
 from statewright.plugins.manager import PluginManager
 from statewright.targets.bpmn.model import Model
 from statewright.targets.bpmn.target import build_model
@@ -24,6 +27,7 @@ from statewright.testing.bpmn_node_engine import NodeBpmnEngine, missing
 from statewright.testing.engine import load_engine
 from statewright.testing.scenario import Scenario, Send, Timeout, WorkDone
 from tests.targets.bpmn import test_node_engine
+from tests.targets.bpmn.gen_specs import sources
 from tests.targets.bpmn.scenarios import scenarios
 from tests.targets.bpmn.test_equivalence import assert_same
 from tests.targets.specs import example, example_paths, machine_of
@@ -135,27 +139,50 @@ def escalation_boundaries(model: Model) -> Counter[str]:
     )
 
 
-@pytest.mark.parametrize("flavor", FLAVORS)
-def test_no_exit_handling_is_drawn_twice(flavor: str) -> None:
+def assert_drawn_once(model: Model, machine: ir.Machine, name: str) -> None:
     """No exit action is drawn twice toward one next node; each escalation code has one boundary.
 
     One boundary per code: each way out of a sub-process has one continuation.
     """
+    exits = exit_actions(machine)
+    seen: Counter[tuple[str, ir.Action, tuple[str, ...]]] = Counter(
+        (node.scope, node.action, successors(model, node.id))
+        for node in model.nodes
+        if node.role == "action" and node.action in exits and node.state is None
+    )
+    assert [key for key, count in seen.items() if count > 1] == [], name
+    codes = Counter(
+        node.event.ref
+        for node in model.nodes
+        if node.kind == "boundaryEvent" and node.event is not None and node.event.kind == "escalation"
+    )
+    assert [code for code, count in codes.items() if count > 1] == [], name
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_no_exit_handling_is_drawn_twice(flavor: str) -> None:
     for name, machine in machines():
         model, _ = build_model(machine, f"{name}.wf", flavor)
-        exits = exit_actions(machine)
-        seen: Counter[tuple[str, ir.Action, tuple[str, ...]]] = Counter(
-            (node.scope, node.action, successors(model, node.id))
-            for node in model.nodes
-            if node.role == "action" and node.action in exits and node.state is None
-        )
-        assert [key for key, count in seen.items() if count > 1] == [], name
-        codes = Counter(
-            node.event.ref
-            for node in model.nodes
-            if node.kind == "boundaryEvent" and node.event is not None and node.event.kind == "escalation"
-        )
-        assert [code for code, count in codes.items() if count > 1] == [], name
+        assert_drawn_once(model, machine, name)
+
+
+OPENING = re.compile(r"^(\s*)(?:initial )?(?:state|parallel) (\w+) \{$", re.MULTILINE)
+
+
+def with_exit_actions(source: str) -> str:
+    """A drawn source with `exit do leave_S` on every state written over several lines."""
+    return OPENING.sub(lambda m: f"{m.group(0)}\n{m.group(1)}  exit do leave_{m.group(2).lower()}", source)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(sources(), st.data())
+def test_generated_specs_with_exit_actions_draw_them_once_and_agree(source: str, data: st.DataObject) -> None:
+    result = compile_text(with_exit_actions(source), "gen.wf")
+    if result.machine is None:
+        return
+    for flavor in FLAVORS:
+        assert_drawn_once(build_model(result.machine, "gen.wf", flavor)[0], result.machine, source)
+    assert_same(result.machine, data.draw(scenarios(result.machine, 10)))
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
