@@ -51,38 +51,6 @@ def test_guard_benchmark_runs_at_100_pairs_and_finds_each_planted_defect() -> No
     assert findings == {"SW401": "1", "SW402": "1", "SW403": "1", "SW405": "1"}
 
 
-def test_durable_runtime_benchmark_reports_every_contender_at_both_synchronous_levels(tmp_path: Path) -> None:
-    """The SQLite benchmark runs at 50 events and prints, for FULL and NORMAL, the four rates with ratios."""
-    result = run_module(
-        "runtime_durable",
-        "--events",
-        "50",
-        "--batch",
-        "10",
-        "--repeats",
-        "2",
-        "--warmup",
-        "20",
-        "--dir",
-        str(tmp_path),
-    )
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0].startswith("events: 50 per run after 20 untimed, median of 2, record ")
-    assert lines[1].startswith("machine: ") and " Python " in lines[1] and " SQLite " in lines[1]
-    contenders = [
-        "raw sqlite insert+commit",
-        "runtime durable send",
-        "raw sqlite batched (10/txn)",
-        "runtime batched (10/txn)",
-    ]
-    assert len(lines) == 12
-    assert [lines[2], lines[7]] == ["synchronous=FULL (WAL)", "synchronous=NORMAL (WAL)"]
-    for block in (lines[3:7], lines[8:12]):
-        assert [line.split(":")[0].strip() for line in block] == contenders
-        assert "ratio" in block[1] and "ratio" in block[3]
-
-
 def test_dispatch_benchmark_runs_every_contender_on_the_same_ring() -> None:
     """The dispatch benchmark runs at 2,000 events and reports every contender as a ratio to the floor."""
     result = run_module("runtime_dispatch", "--events", "2000", "--states", "5", "--repeats", "1")
@@ -119,22 +87,6 @@ def test_every_benchmark_hands_the_runner_rows_with_a_goal_or_marked_as_comparis
         ),
         "guards": run_module("guards_smt", "--pairs", "20", "--json"),
         "verify": run_module("verify_large", "--states", "100", "--json"),
-        "durable": run_module(
-            "runtime_durable",
-            "--events",
-            "20",
-            "--batch",
-            "5",
-            "--repeats",
-            "1",
-            "--warmup",
-            "5",
-            "--dir",
-            str(tmp_path),
-            "--sync",
-            "NORMAL",
-            "--json",
-        ),
         "construction": run_module("construction", "--count", "20", "--repeats", "1", "--json"),
     }
     for name, result in runs.items():
@@ -145,7 +97,6 @@ def test_every_benchmark_hands_the_runner_rows_with_a_goal_or_marked_as_comparis
             assert row["met"] in (True, False, None), name
     construction = _rows(runs["construction"])
     assert [row["goal"] for row in construction] == [">= 100x faster", "(comparison)"]
-    assert [row["case"] for row in _rows(runs["durable"])] == ["WAL, synchronous=NORMAL"] * 2
 
 
 def test_compile_benchmark_builds_with_every_registered_target_and_compares_with_bare_parsing() -> None:
