@@ -146,11 +146,23 @@ def _terminates(value: Fraction) -> bool:
 
 
 def _decimal(value: Fraction) -> Decimal:
-    """The `Decimal` exactly equal to a fraction whose denominator divides a power of ten."""
-    digits = 0
-    while (value * 10**digits).denominator != 1:
-        digits += 1
-    scaled = int(value * 10**digits)
+    """The `Decimal` exactly equal to a fraction whose denominator divides a power of ten.
+
+    Its digits after the point are the fewest that make it whole: for a denominator
+    2^a 5^b (in lowest terms), max(a, b), counted from the denominator at once.
+    """
+    denominator = rest = value.denominator
+    twos = fives = 0
+    while rest % 2 == 0:
+        rest //= 2
+        twos += 1
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    if rest != 1:
+        raise ValueError(f"{value} has no finite decimal expansion")
+    digits = max(twos, fives)
+    scaled = value.numerator * (10**digits // denominator)
     sign = 1 if scaled < 0 else 0
     return Decimal((sign, tuple(int(d) for d in str(abs(scaled))), -digits))  # exact: no context rounding
 

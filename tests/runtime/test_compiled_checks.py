@@ -25,7 +25,7 @@ from statewright.runtime import compiled
 from statewright.runtime.definition import Definition
 from statewright.runtime.plan import plan_of
 from statewright.runtime.staging import MEMO_MAX, remembered, staged_sets, staged_test
-from statewright.semantics.values import apply_sets, holds
+from statewright.semantics.values import apply_sets, holds, to_value
 from statewright.targets.python.guards import guard_body, return_lines
 from tests.runtime.test_stores import CONTEXTS, FIELDS, SCOPE, exactly
 from tests.semantics.typed_exprs import typed
@@ -141,3 +141,24 @@ def test_the_plan_remembers_a_compiled_guard_and_decides_as_the_evaluator(
     plan = plan_of(Definition(machine, {0: _compiled(expr)}))
     for context in [*contexts, *contexts]:
         assert plan.guard_holds(0, context) == holds(expr, context)
+
+
+def _reference_decimal(value: Fraction) -> Decimal:
+    """What `values._decimal` computed before it counted the digits from the denominator."""
+    digits = 0
+    while (value * 10**digits).denominator != 1:
+        digits += 1
+    scaled = int(value * 10**digits)
+    sign = 1 if scaled < 0 else 0
+    return Decimal((sign, tuple(int(d) for d in str(abs(scaled))), -digits))
+
+
+@given(numerator=st.integers(-(10**30), 10**30), twos=st.integers(0, 40), fives=st.integers(0, 40))
+def test_a_terminating_fraction_becomes_the_same_decimal_digit_for_digit(
+    numerator: int, twos: int, fives: int
+) -> None:
+    """`to_value` of a fraction whose denominator is 2^a 5^b: the same digits and exponent as before."""
+    value = Fraction(numerator, 2**twos * 5**fives)
+    got, expected = to_value(value), _reference_decimal(value)
+    assert isinstance(got, Decimal)
+    assert got.as_tuple() == expected.as_tuple()
