@@ -32,15 +32,16 @@ GOAL = 5.0
 OURS = "statewright in-memory machine"
 REFERENCE = "hand-written dict FSM"
 PROFILE_GROUPS: Groups = (
-    ("engine: finish (invoked work)", ("engine.py finish", "engine.py _finish")),
-    ("engine: steps, drafts, plans", ("runtime/engine.py", "runtime/draft.py", "runtime/plan.py")),
-    ("engine: steps, drafts, plans", ("runtime/staging.py", "runtime/emits.py", "runtime/compiled.py")),
-    ("guards and invariants (semantics)", ("semantics/",)),
+    ("engine steps: drafts, exits/entries, checks, commits", ("runtime/engine.py", "runtime/draft.py")),
+    ("engine steps: drafts, exits/entries, checks, commits", ("runtime/plan.py", "runtime/emits.py")),
+    ("staged guards, invariants and sets", ("runtime/staging.py", "runtime/compiled.py", "semantics/")),
+    ("staged guards, invariants and sets", ("fractions.py", "decimal", "numbers.py")),
     ("audit record JSON and SHA-256 stamp (codec)", ("runtime/codec.py", "_hashlib", "encode_basestring")),
-    ("Runtime driver and EphemeralStore", ("runtime/runner.py", "runtime/ephemeral.py", "runtime/memory.py")),
-    ("in-memory Machine", ("runtime/machine.py", "runtime/fastpath.py", order_scenario.MODULE)),
-    ("Decimal and Fraction arithmetic", ("fractions.py", "decimal", "numbers.py")),
-    ("dataclasses replace / construction", ("dataclasses.py", "<string>")),
+    ("Runtime driver (runner.py)", ("runtime/runner.py",)),
+    ("EphemeralStore", ("runtime/ephemeral.py",)),
+    ("in-memory Machine glue", ("runtime/machine.py", "runtime/fastpath.py", order_scenario.MODULE)),
+    ("snapshots and records built (dataclasses)", ("dataclasses.py", "<string>", "runtime/model.py")),
+    ("scenario driver and handlers", ("order_scenario.py",)),
 )
 """Where running an order goes, for the profile summary."""
 
