@@ -25,8 +25,8 @@ def dumps(value: Any, indent: int = 0) -> str:
     return "".join(out)
 
 
-def escaped_dumps(value: Any) -> tuple[Any, str, bool]:
-    """`value` with spec text's `${` escaped (`escape_substitutions`), its `dumps` text, and the flag.
+def escaped_dumps(value: Any, end: str = "") -> tuple[Any, str, bool]:
+    """`value` with spec text's `${` escaped (`escape_substitutions`), its `dumps` text + `end`, the flag.
 
     One pass writes the text and watches for a `${` that needs escaping; only when one
     is found is the value copied with the escapes and written again, so the common case
@@ -37,8 +37,14 @@ def escaped_dumps(value: Any) -> tuple[Any, str, bool]:
         _write(value, "", out, "")
     except _EscapeNeededError:
         escaped, _ = escape_substitutions(value)
-        return escaped, dumps(escaped), True
+        return escaped, dumps(escaped) + end, True
+    out.append(end)  # (not `text + end`: that would copy the whole text once more)
     return value, "".join(out), False
+
+
+_STATE_DEPTH = 4
+"""The indentation of a top-level state's key (`States` members): each state's text is joined on its own,
+so the pieces list never holds the whole definition as millions of small strings."""
 
 
 class _EscapeNeededError(Exception):
@@ -50,61 +56,62 @@ def _write(value: Any, pad: str, out: list[str], key: str | None) -> None:
 
     `key` is None when nothing is watched; otherwise the dict key `value` sits under
     ("" for a list item), and a string `escape_substitutions` would change raises
-    `_EscapeNeededError`.
+    `_EscapeNeededError`. A dict's plain string values are written in its own loop
+    (most of a definition's leaves), one piece per entry.
     """
-    if isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        inner = pad + "  "
-        out.append("{\n")
-        first = True
-        for name, item in value.items():
-            if not first:
-                out.append(",\n")
-            first = False
-            if key is not None and isinstance(name, str) and "${" in name:
-                raise _EscapeNeededError
-            out.append(inner)
-            out.append(_quote(str(name)))
-            out.append(": ")
-            _write(item, inner, out, None if key is None else str(name))
-        out.append("\n")
-        out.append(pad)
-        out.append("}")
-        return
-    if isinstance(value, list | tuple):
-        if not value:
-            out.append("[]")
-            return
-        watch = None if key is None else ""
-        if all(not isinstance(item, dict | list | tuple) for item in value):
-            out.append("[")
-            for position, item in enumerate(value):
-                if position:
-                    out.append(", ")
-                _write(item, pad, out, watch)
-            out.append("]")
-            return
-        inner = pad + "  "
-        out.append("[\n")
-        for position, item in enumerate(value):
-            if position:
-                out.append(",\n")
-            out.append(inner)
-            _write(item, inner, out, watch)
-        out.append("\n")
-        out.append(pad)
-        out.append("]")
-        return
+    append = out.append
     if type(value) is str:
         if key is not None and "${" in value and key not in _ADDRESSES:
             raise _EscapeNeededError
-        out.append(_quote(value))
-        return
-    if key is not None and isinstance(value, str) and "${" in value and key not in _ADDRESSES:
-        raise _EscapeNeededError
-    out.append(scalar(value))
+        append(_quote(value))
+    elif isinstance(value, dict):
+        if not value:
+            append("{}")
+            return
+        inner = pad + "  "
+        lead = "{\n" + inner
+        for name, item in value.items():
+            if key is not None and isinstance(name, str) and "${" in name:
+                raise _EscapeNeededError
+            head = lead + _quote(str(name)) + ": "
+            lead = ",\n" + inner
+            if type(item) is str:
+                if key is not None and "${" in item and str(name) not in _ADDRESSES:
+                    raise _EscapeNeededError
+                append(head + _quote(item))
+            elif len(inner) == _STATE_DEPTH:  # a state of the definition: one piece, not thousands
+                mark = len(out)
+                append(head)
+                _write(item, inner, out, None if key is None else str(name))
+                out[mark:] = ["".join(out[mark:])]
+            else:
+                append(head)
+                _write(item, inner, out, None if key is None else str(name))
+        append("\n" + pad + "}")
+    elif isinstance(value, list | tuple):
+        if not value:
+            append("[]")
+            return
+        watch = None if key is None else ""
+        if all(not isinstance(item, dict | list | tuple) for item in value):
+            append("[")
+            for position, item in enumerate(value):
+                if position:
+                    append(", ")
+                _write(item, pad, out, watch)
+            append("]")
+            return
+        inner = pad + "  "
+        lead = "[\n" + inner
+        for item in value:
+            append(lead)
+            lead = ",\n" + inner
+            _write(item, inner, out, watch)
+        append("\n" + pad + "]")
+    else:
+        if key is not None and isinstance(value, str) and "${" in value and key not in _ADDRESSES:
+            raise _EscapeNeededError
+        append(scalar(value))
 
 
 def scalar(value: Any) -> str:

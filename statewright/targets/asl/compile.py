@@ -33,12 +33,14 @@ def compile_machine(
     """Translate `machine`; equal inputs give byte-identical text."""
     resources = resources if resources is not None else ResourceMap()
     builder = Builder(machine, resources, source, max_wait_s)
-    definition, text, escaped = asljson.escaped_dumps(builder.definition())
-    text += "\n"
+    definition = builder.definition()
+    layout, notes = builder.layout, builder.notes
+    del builder  # its indexes and memo tables are as large as the definition: gone before the text is
+    definition, text, escaped = asljson.escaped_dumps(definition, "\n")
     used = dict(resources.used)
     if escaped:
         used[asljson.LITERAL_DOLLAR] = "literal"
     file = source or machine.source or machine.name
-    found = [Diagnostic.of(code, message, file, span) for code, message, span in builder.notes]
-    found += checks.check(machine, definition, text, file, builder.layout.forward)
-    return Compiled(definition, text, builder.layout, used, found)
+    found = [Diagnostic.of(code, message, file, span) for code, message, span in notes]
+    found += checks.check(machine, definition, text, file, layout.forward)
+    return Compiled(definition, text, layout, used, found)
