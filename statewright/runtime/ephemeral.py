@@ -79,9 +79,9 @@ class EphemeralStore:
 
     def load(self, instance_id: str) -> Instance:
         """The latest snapshot; raises `UnknownInstance`."""
-        self._open()
         found = self._instances.get(instance_id)
         if found is None:
+            self._open()  # a closed store holds no instance: say it is closed
             raise UnknownInstance(f"no instance `{instance_id}` in {_WHERE}")
         return found
 
@@ -114,7 +114,9 @@ class EphemeralStore:
     def work(self, instance_id: str | None = None) -> Sequence[Work]:
         """Owed work in creation order."""
         self._open()
-        return [w for w in self._work.values() if instance_id in (None, w.instance)]
+        if instance_id is None:
+            return list(self._work.values())
+        return [w for w in self._work.values() if w.instance == instance_id]
 
     def finish_work(self, instance_id: str, key: str) -> None:
         """Mark owed work done; unknown keys are ignored."""

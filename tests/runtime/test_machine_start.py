@@ -16,7 +16,7 @@ import pytest
 
 from statewright import ir
 from statewright.runtime.definition import Definition
-from statewright.runtime.errors import BadContext
+from statewright.runtime.errors import BadContext, StoreError, UnknownInstance
 from statewright.runtime.machine import Machine, pure_start
 from statewright.runtime.memory import MemoryStore
 from statewright.runtime.runner import Runtime
@@ -107,3 +107,14 @@ def test_the_machine_s_records_are_unstamped_and_a_durable_runtime_s_are_stamped
     runtime.start({}, "d")
     runtime.send("d", "bump")
     assert all(len(r.stamp) == 64 for r in runtime.audit("d"))
+
+
+def test_the_machine_s_store_refuses_a_closed_store_and_an_unknown_instance() -> None:
+    fast = machine_class(machine_of(RING))(clock=lambda: 0, instance_id="m")
+    store = fast._store
+    with pytest.raises(UnknownInstance):
+        store.load("other")
+    assert [w.instance for w in store.work()] == [] and store.work("m") == []
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.load("m")
