@@ -105,6 +105,7 @@ class Definition:
         from statewright.runtime.plan import plan_of  # the plan module imports this one
 
         plan_of(self)  # built first, so the copy shares it
+        _ = self.identity, self.guard_texts  # computed once, shared too
         other = copy.copy(self)  # shares every table and the plan
         other.seals = False
         return other

@@ -98,7 +98,8 @@ def test_only_a_start_that_enters_the_initial_leaf_and_nothing_more_is_deferred(
 def test_the_machine_s_records_are_unstamped_and_a_durable_runtime_s_are_stamped() -> None:
     definition = Definition(machine_of(RING))
     assert definition.seals and not definition.unsealed().seals
-    assert definition.unsealed().plan is definition.plan  # the tables are shared
+    unsealed = definition.unsealed()
+    assert unsealed.plan is definition.plan and unsealed.identity is definition.identity  # shared
     fast = machine_class(machine_of(RING))(clock=lambda: 0, instance_id="m")
     fast.send("bump")
     record = fast._store.last_record("m")
