@@ -7,6 +7,7 @@ bytes, a syntax error, an unknown name) comes back as a located diagnostic.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,24 +93,36 @@ def decode_source(name: str, data: bytes) -> SourceText | Diagnostic:
     return SourceText(name, text)
 
 
-def compile_source(source: SourceText) -> CompileResult:
-    """Parse and lower one decoded source."""
+def compile_source(source: SourceText, *, stage: Callable[[str], None] | None = None) -> CompileResult:
+    """Parse and lower one decoded source; `stage` (a progress display) is told `parsing`, then `lowering`."""
     with collector_paused():
+        if stage is not None:
+            stage("parsing")
         parsed = parse(source)
         if parsed.workflow is None or has_errors(parsed.diagnostics):
             return CompileResult(source.name, source, parsed.workflow, None, parsed.diagnostics)
+        if stage is not None:
+            stage("lowering")
         machine, findings = lower(parsed.workflow, source.name)
     diagnostics = parsed.diagnostics + findings
     return CompileResult(source.name, source, parsed.workflow, machine, diagnostics)
 
 
-def compile_path(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CompileResult:
-    """Read, parse and lower one `.wf` file; never raises for bad input."""
+def compile_path(
+    path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES, stage: Callable[[str], None] | None = None
+) -> CompileResult:
+    """Read, parse and lower one `.wf` file; never raises for bad input.
+
+    `stage`, when given, is told each stage as it starts (`reading`, `parsing`,
+    `lowering`): the command line's progress display; the steps themselves print nothing.
+    """
     path = Path(path)
+    if stage is not None:
+        stage("reading")
     source = read_source(path, max_bytes=max_bytes)
     if isinstance(source, Diagnostic):
         return CompileResult(str(path), None, None, None, (source,))
-    return compile_source(source)
+    return compile_source(source, stage=stage)
 
 
 def compile_text(text: str, name: str = "<string>") -> CompileResult:

@@ -2,11 +2,17 @@
 
 With `--format sarif` stdout holds one SARIF 2.1.0 log of the findings; the files written are
 listed in the run's `properties.artifacts`.
+
+Targets run one at a time and each one's files are written (`cli.artifacts`)
+before the next target runs, so a big build holds one target's output at a
+time. On a terminal a transient status line on stderr says which stage runs
+(`cli.progress`); piped, or with `--no-progress`, nothing is shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -14,14 +20,9 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from statewright.cli.codes import (
-    ARTIFACT_COLLISION,
-    BAD_ARTIFACT_PATH,
-    OUTPUT_NOT_WRITABLE,
-    TARGET_FAILED,
-    TARGET_SKIPPED,
-)
-from statewright.cli.files import artifact_problem, exists, is_dir, write_atomic
+from statewright.cli.artifacts import Writer
+from statewright.cli.codes import OUTPUT_NOT_WRITABLE, TARGET_FAILED, TARGET_SKIPPED
+from statewright.cli.files import exists, is_dir
 from statewright.cli.guard import guarded
 from statewright.cli.invocation import FileReport, Invocation, compile_input, find_inputs
 from statewright.cli.options import FormatOpt, MaxBytesOpt, PathsArg, SmtTimeoutOpt
@@ -34,17 +35,16 @@ from statewright.cli.output import (
     problems_text,
     severity_counts,
 )
+from statewright.cli.progress import ProgressOpt, Stage, progress_line, wanted
 from statewright.cli.target_findings import merged
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.diagnostics import Diagnostic, has_errors
 from statewright.ir import Machine
 from statewright.pipeline import DEFAULT_MAX_BYTES
-from statewright.plugins.api import Target, TargetOptions, TargetOutput
+from statewright.plugins.api import Artifact, Rule, Target, TargetOptions, TargetOutput
 from statewright.plugins.manager import UNKNOWN_TARGET, PluginManager, UnknownTargetError, get_plugin_manager
 from statewright.report.sarif import sarif_log
 from statewright.source import NO_SPAN
-
-Planned = dict[Path, tuple[FileReport, str, bytes]]
 
 
 @guarded
@@ -71,6 +71,7 @@ def build(
     ] = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
     smt_timeout: SmtTimeoutOpt = DEFAULT_TIMEOUT_MS,
+    progress: ProgressOpt = None,
 ) -> int:
     """Compile and verify workflows, then write each target's files under DIR/<target>/ (default: build/)."""
     extra = _parse_options(option or [])
@@ -85,31 +86,12 @@ def build(
                 OUTPUT_NOT_WRITABLE, f"output path `{out}` exists and is not a directory", str(out), NO_SPAN
             )
         )
-    planned: Planned = {}
-    for path in files:
-        report, machine = compile_input(path, rules, max_bytes, False, smt_timeout)
-        invocation.reports.append(report)
-        if has_errors(invocation.usage) or machine is None or has_errors(report.diagnostics):
-            continue
-        from statewright.report.review import reviewed_verification  # z3 once there is a machine
-
-        verification = (
-            reviewed_verification(report.run, rules, report.diagnostics, report.name)
-            if report.run is not None
-            else None
-        )
-        options = TargetOptions(source_name=report.name, extra=extra, verification=verification)
-        said: list[tuple[str, tuple[Diagnostic, ...]]] = []
-        for name, chosen in targets.items():
-            configured = {**report.config.target_options(name), **extra}  # `--option` wins
-            output = _generate(chosen, machine, replace(options, extra=configured), report.name)
-            said.append((name, tuple(output.diagnostics)))
-            if has_errors(output.diagnostics):
-                continue
-            _plan(planned, out / name, name, output, report)
-        report.later.extend(merged(said))
-    if not has_errors(invocation.usage):
-        _write_planned(planned, invocation)
+    writer = Writer(out, invocation)
+    blocked = has_errors(invocation.usage)  # known before any input is read: then nothing is written
+    with progress_line(wanted(progress, format, sys.stderr), sys.stderr) as line:
+        for path in files:
+            stage = line.stage_for(str(path))
+            _build_one(path, stage, targets, rules, extra, writer, max_bytes, smt_timeout, blocked)
     if format is ReportFormat.JSON:
         emit_json(invocation.document())
         return invocation.exit_code()
@@ -190,58 +172,111 @@ def _unavailable(target: Target) -> str | None:
     return reason if isinstance(reason, str) and reason else None
 
 
-def _generate(target: Target, machine: Machine, options: TargetOptions, source: str) -> TargetOutput:
-    """Run one target; a crash or a malformed result becomes an SW907 finding."""
+def _build_one(
+    path: Path,
+    stage: Stage | None,
+    targets: dict[str, Target],
+    rules: Sequence[Rule],
+    extra: dict[str, str],
+    writer: Writer,
+    max_bytes: int,
+    smt_timeout: int,
+    blocked: bool,
+) -> None:
+    """Compile and verify one input, then run each target and write its files before the next one runs.
+
+    `blocked` (the command line or the output directory is wrong) compiles and verifies only.
+    """
+    report, machine = compile_input(path, rules, max_bytes, False, smt_timeout, stage=stage)
+    writer.invocation.reports.append(report)
+    if blocked or machine is None or has_errors(report.diagnostics):
+        return
+    from statewright.report.review import reviewed_verification  # z3 once there is a machine
+
+    if stage is not None:
+        stage("reviewing the proofs")
+    verification = (
+        reviewed_verification(report.run, rules, report.diagnostics, report.name)
+        if report.run is not None
+        else None
+    )
+    options = TargetOptions(source_name=report.name, extra=extra, verification=verification)
+    said: list[tuple[str, tuple[Diagnostic, ...]]] = []
+    for name, chosen in targets.items():
+        if stage is not None:
+            stage(f"generating {name}")
+        configured = {**report.config.target_options(name), **extra}  # `--option` wins
+        found = _generate(chosen, machine, replace(options, extra=configured), report, writer, stage)
+        said.append((name, found))
+    report.later.extend(merged(said))
+
+
+def _generate(
+    target: Target,
+    machine: Machine,
+    options: TargetOptions,
+    report: FileReport,
+    writer: Writer,
+    stage: Stage | None,
+) -> tuple[Diagnostic, ...]:
+    """Run one target and write its files (none when it reports an error); return its findings.
+
+    A crash or a malformed result becomes an SW907 finding and writes nothing.
+    """
+    stream = getattr(target, "stream", None)
+    if callable(stream):
+        return _streamed(target, stream, machine, options, report, writer, stage)
     try:
         output = target.generate(machine, options)
         if not isinstance(output, TargetOutput):
             raise TypeError(f"generate() returned {type(output).__name__}, not TargetOutput")
     except Exception as exc:
-        detail = str(exc).strip().splitlines()
-        reason = f"{type(exc).__name__}: {detail[0]}" if detail else type(exc).__name__
-        message = f"target `{target.name}` failed: {reason}"
-        return TargetOutput(diagnostics=(Diagnostic.of(TARGET_FAILED, message, source, machine.span),))
-    return output
+        return (_failed(target, exc, report.name, machine),)
+    if not has_errors(output.diagnostics):
+        if stage is not None:
+            stage(f"writing {target.name}")
+        writer.whole(report, target.name, output.artifacts)
+    return tuple(output.diagnostics)
 
 
-def _plan(planned: Planned, directory: Path, target: str, output: TargetOutput, report: FileReport) -> None:
-    """Record one target's artifacts for writing, all or none: an unsafe path or a collision plans none."""
-    chosen: Planned = {}
+def _streamed(
+    target: Target,
+    stream: Callable[[Machine, TargetOptions], Iterable[object]],
+    machine: Machine,
+    options: TargetOptions,
+    report: FileReport,
+    writer: Writer,
+    stage: Stage | None,
+) -> tuple[Diagnostic, ...]:
+    """Run a streaming target: stage each file as it comes, then move them all into place, or none."""
+    staging = writer.streamed(report, target.name)
     found: list[Diagnostic] = []
-    for artifact in output.artifacts:
-        problem = artifact_problem(artifact.path)
-        if problem is not None:
-            message = f"target `{target}` produced the path {artifact.path!r}, which {problem}"
-            found.append(Diagnostic.of(BAD_ARTIFACT_PATH, message, report.name, NO_SPAN))
-            continue
-        destination = directory / artifact.path
-        data = artifact.content.encode("utf-8")
-        previous = planned.get(destination)
-        if previous is not None and (previous[0] is not report or previous[2] != data):
-            message = f"`{destination}` would be written for both `{previous[0].name}` and `{report.name}`"
-            found.append(Diagnostic.of(ARTIFACT_COLLISION, message, report.name, NO_SPAN))
-            continue
-        chosen[destination] = (report, target, data)
-    report.later.extend(found)
-    if not found:
-        planned.update(chosen)
+    try:
+        for item in stream(machine, options):
+            if isinstance(item, Artifact):
+                staging.add(item)
+            elif isinstance(item, Diagnostic):
+                found.append(item)
+            else:
+                raise TypeError(f"stream() yielded {type(item).__name__}, not an Artifact or a Diagnostic")
+    except Exception as exc:
+        staging.discard()
+        return (_failed(target, exc, report.name, machine),)
+    except BaseException:
+        staging.discard()  # Ctrl-C: no temporary file is left behind
+        raise
+    if has_errors(found):
+        staging.discard()
+    else:
+        if stage is not None:
+            stage(f"writing {target.name}")
+        staging.commit()
+    return tuple(found)
 
 
-def _write_planned(planned: Planned, invocation: Invocation) -> None:
-    """Write the planned artifacts, atomically, in path order.
-
-    Only inputs that compiled and verified without errors have plans, and a target
-    that failed planned nothing, so one failing target (SW907) still leaves every
-    other target's files written (and the exit code says it failed).
-    """
-    for destination in sorted(planned):
-        report, target, data = planned[destination]
-        try:
-            changed = write_atomic(destination, data)
-        except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            message = f"cannot write `{destination}`: {reason}"
-            invocation.usage.append(Diagnostic.of(OUTPUT_NOT_WRITABLE, message, str(destination), NO_SPAN))
-            continue
-        status = "wrote" if changed else "unchanged"
-        report.written.append({"target": target, "path": str(destination), "status": status})
+def _failed(target: Target, exc: Exception, source: str, machine: Machine) -> Diagnostic:
+    """The SW907 finding of a target that crashed or returned something malformed."""
+    detail = str(exc).strip().splitlines()
+    reason = f"{type(exc).__name__}: {detail[0]}" if detail else type(exc).__name__
+    message = f"target `{target.name}` failed: {reason}"
+    return Diagnostic.of(TARGET_FAILED, message, source, machine.span)

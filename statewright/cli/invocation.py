@@ -5,7 +5,7 @@ Input discovery, compiling each input, the per-file reports, and the exit-code p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -158,16 +158,22 @@ class Invocation:
 
 
 def compile_input(
-    path: Path, rules: Sequence[Rule], max_bytes: int, strict: bool, smt_timeout_ms: int | None = None
+    path: Path,
+    rules: Sequence[Rule],
+    max_bytes: int,
+    strict: bool,
+    smt_timeout_ms: int | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> tuple[FileReport, Machine | None]:
     """Compile one input and, when the front end succeeded, verify it.
 
     The input's configuration (`[tool.statewright]` above it) is read first: its `strict`
     is the rules' strictness too, and it and the input's suppressions filter the report.
+    `stage` (a progress display, or None) is told each stage as it starts.
     """
     from statewright.compiler.verify import verify
 
-    result: CompileResult = compile_path(path, max_bytes=max_bytes)
+    result: CompileResult = compile_path(path, max_bytes=max_bytes, stage=stage)
     config, problems = configuration_of(path)
     strict = strict or config.strict
     report = FileReport(
@@ -179,7 +185,7 @@ def compile_input(
         settings = {} if smt_timeout_ms is None else {SMT_TIMEOUT_SETTING: str(smt_timeout_ms)}
         context = RuleContext(strict=strict, settings=settings)
         report.run = context.run_for(result.machine)
-        report.later.extend(verify(result.machine, rules, replace(context, run=report.run)))
+        report.later.extend(verify(result.machine, rules, replace(context, run=report.run), stage=stage))
     return report, result.machine
 
 

@@ -8,13 +8,16 @@ scenarios (plus drawn ones) on its engine, compared step by step with the
 Python runtime. Exit 0 when everything held, 1 when a check failed, 2 for
 usage and input errors (including a requested engine that is not installed).
 The text report shows errors and the tests' own findings (SW980–SW989); the
-verification rules' warnings are `statewright check`'s to show.
+verification rules' warnings are `statewright check`'s to show. On a terminal a
+transient status line on stderr counts the design runs and each engine's
+scenarios per workflow (`cli.progress`); piped, or with `--no-progress`, nothing.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -28,6 +31,7 @@ from statewright.cli.interrupts import EXIT_INTERRUPTED, Interrupts, interruptib
 from statewright.cli.invocation import Invocation, compile_input, find_inputs
 from statewright.cli.options import MaxBytesOpt, PathsArg
 from statewright.cli.output import ReportFormat, make_console, plural, print_findings
+from statewright.cli.progress import ProgressOpt, progress_line, wanted
 from statewright.diagnostics import Diagnostic, Severity, has_errors
 from statewright.pipeline import DEFAULT_MAX_BYTES
 from statewright.plugins.manager import get_plugin_manager
@@ -73,6 +77,7 @@ def test(
         ),
     ] = ReportFormat.TEXT,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+    progress: ProgressOpt = None,
 ) -> int:
     """Property-test workflows on their generated code and check that every target behaves alike.
 
@@ -81,9 +86,9 @@ def test(
     """
     with interruptible() as interrupts:
         try:
-            return _test(
-                paths, targets, max_examples, steps, seed, depth, drawn, format, max_bytes, interrupts
-            )
+            options = TestOptions((), max_examples, steps, seed, depth, drawn=drawn)
+            shown = wanted(progress, format, sys.stderr)
+            return _test(paths, targets, options, format, max_bytes, shown, interrupts)
         except typer.Exit:
             raise
         except BaseException:
@@ -96,16 +101,17 @@ def test(
 def _test(
     paths: list[Path],
     targets: str,
-    max_examples: int,
-    steps: int,
-    seed: int,
-    depth: int,
-    drawn: int,
+    budget: TestOptions,
     format: ReportFormat,
     max_bytes: int,
+    shown: bool,
     interrupts: Interrupts,
 ) -> int:
-    """The test command's body: run every check, then report (unless interrupted)."""
+    """The test command's body: run every check, then report (unless interrupted).
+
+    `budget` holds every option but the engines, which are read from `targets` here;
+    with `shown`, a status line on stderr says what runs (erased before the report).
+    """
     chosen = tuple(dict.fromkeys(t.strip() for t in targets.split(",") if t.strip())) or ("python",)
     manager = get_plugin_manager()
     engines = manager.engines()
@@ -115,18 +121,21 @@ def _test(
             f"no scenario engine for {', '.join(unknown)}; registered engines: {', '.join(engines)}",
             param_hint="'--targets'",
         )
-    options = TestOptions(chosen, max_examples, steps, seed, depth, drawn=drawn)
+    options = replace(budget, targets=chosen)
     files, problems = find_inputs(paths)
     invocation = Invocation(plugin=manager.diagnostics, usage=problems)
     outcomes: list[SpecOutcome] = []
-    for path in files:
-        report, machine = compile_input(path, manager.rules(), max_bytes, False)
-        invocation.reports.append(report)
-        if machine is None or has_errors(report.diagnostics):
-            continue
-        outcome = test_machine(machine, report.name, options, manager=manager)
-        outcomes.append(outcome)
-        report.later.extend(outcome.diagnostics)
+    with progress_line(shown, sys.stderr) as line:
+        for path in files:
+            stage = line.stage_for(str(path))
+            report, machine = compile_input(path, manager.rules(), max_bytes, False, stage=stage)
+            invocation.reports.append(report)
+            if machine is None or has_errors(report.diagnostics):
+                continue
+            tally = line.tally_for(report.name)
+            outcome = test_machine(machine, report.name, options, manager=manager, tally=tally)
+            outcomes.append(outcome)
+            report.later.extend(outcome.diagnostics)
     code = invocation.exit_code()
     if any(d.code == ENGINE_UNAVAILABLE.code for o in outcomes for d in o.diagnostics):
         code = EXIT_USAGE

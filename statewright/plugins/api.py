@@ -48,6 +48,18 @@ class TargetOutput:
     artifacts: tuple[Artifact, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
 
+    @classmethod
+    def collect(cls, items: Iterable[Artifact | Diagnostic]) -> TargetOutput:
+        """Gather a streaming target's items (see `StreamingTarget`) into one output: its `generate`."""
+        artifacts: list[Artifact] = []
+        diagnostics: list[Diagnostic] = []
+        for item in items:
+            if isinstance(item, Artifact):
+                artifacts.append(item)
+            else:
+                diagnostics.append(item)
+        return cls(tuple(artifacts), tuple(diagnostics))
+
 
 @runtime_checkable
 class Target(Protocol):
@@ -70,6 +82,23 @@ class Target(Protocol):
 
     def generate(self, machine: Machine, options: TargetOptions) -> TargetOutput:
         """Translate one verified machine into artifacts."""
+        ...
+
+
+@runtime_checkable
+class StreamingTarget(Target, Protocol):
+    """A target that can also hand over its files one by one, as it makes them (optional).
+
+    `build` prefers `stream` when a target has it: each file is written to a
+    temporary file (in a staging directory under the output directory) as it
+    comes and dropped from memory, and the files are moved into place only when
+    the stream ended without an error finding (as with `generate`, a target with
+    an error, a crash or a bad path writes nothing). `generate` stays the
+    whole-output form (the API's `Spec.build`, tests): `TargetOutput.collect(self.stream(...))`.
+    """
+
+    def stream(self, machine: Machine, options: TargetOptions) -> Iterable[Artifact | Diagnostic]:
+        """Yield the target's files and findings, in any order, each file as soon as it is made."""
         ...
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -213,11 +213,17 @@ def check_engine(
     drawn: int,
     seed: int = 0,
     max_steps: int = 12,
+    compared_one: Callable[[], None] | None = None,
 ) -> EngineResult:
-    """The path scenarios, then `drawn` Hypothesis scenarios (minimized on a divergence)."""
+    """The path scenarios, then `drawn` Hypothesis scenarios (minimized on a divergence).
+
+    `compared_one` (a progress display) is called after each scenario both sides ran.
+    """
     result = EngineResult(engine.name)
     for scenario in paths:
         outcome, compared = _compare(machine, engine, scenario)
+        if compared_one is not None:
+            compared_one()
         if isinstance(outcome, Divergence):
             result.divergence = outcome
             return result
@@ -231,6 +237,8 @@ def check_engine(
             # Steer generation towards scenarios that reach many different states (deep paths).
             target(float(len({state for o in reached for state in o.entered})), label="states reached")
         outcome, compared = _compare(machine, engine, scenario)
+        if compared_one is not None:
+            compared_one()
         if not isinstance(outcome, Divergence):
             _count(result, outcome, compared)
         return isinstance(outcome, Divergence)

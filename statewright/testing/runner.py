@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from hypothesis import HealthCheck, Phase, reporting, seed, settings
 from hypothesis.errors import HypothesisException
-from hypothesis.stateful import run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 from statewright import ir
 from statewright.runtime.memory import MemoryStore
@@ -62,13 +62,16 @@ def check_design(
     budget: Budget = Budget(),
     workflow: type[Workflow] | None = None,
     store: Callable[[], Store] = MemoryStore,
+    run_done: Callable[[], None] | None = None,
 ) -> DesignResult:
-    """Property-test the machine's generated code (or `workflow`, a class under test) against its IR."""
+    """Property-test the machine's generated code (or `workflow`, a class under test) against its IR.
+
+    `run_done` (a progress display) is called after each run Hypothesis makes, shrinking ones too.
+    """
     under_test = workflow if workflow is not None else generated_workflow(machine, source_name)
     paths = covering_scenarios(machine, max_nodes=budget.path_nodes).scenarios if budget.path_nodes else ()
-    machine_class = seed(budget.seed)(
-        design_machine(machine, under_test, source_name, store, paths, budget.bad_data_rate)
-    )
+    designed = design_machine(machine, under_test, source_name, store, paths, budget.bad_data_rate)
+    machine_class = seed(budget.seed)(designed if run_done is None else _counted(designed, run_done))
     options = settings(
         max_examples=budget.max_examples,
         stateful_step_count=budget.steps,
@@ -90,6 +93,22 @@ def check_design(
     except HypothesisException as error:
         return DesignResult(machine.name, budget, problem=f"{type(error).__name__}: {error}")
     return DesignResult(machine.name, budget)
+
+
+def _counted(
+    designed: type[RuleBasedStateMachine], run_done: Callable[[], None]
+) -> type[RuleBasedStateMachine]:
+    """The design state machine, calling `run_done` as each run ends (its rules and draws unchanged)."""
+
+    class Counted(designed):  # type: ignore[valid-type,misc]
+        def teardown(self) -> None:
+            try:
+                super().teardown()
+            finally:
+                run_done()
+
+    Counted.__name__ = Counted.__qualname__ = designed.__name__
+    return Counted
 
 
 def _silent(message: object) -> None:

@@ -13,7 +13,7 @@ them; the outcome also carries the numbers for the summary line and JSON.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,16 +110,27 @@ def test_machine(
     options: TestOptions,
     workflow: type[Workflow] | None = None,
     manager: PluginManager | None = None,
+    tally: Callable[[str, int, int], None] | None = None,
 ) -> SpecOutcome:
     """Run every check `options` asks for on one machine (`workflow`: code under test other than its own).
 
     Engines are looked up in `manager` (default: the process-wide plugin manager).
+    `tally` (the command line's progress display, or None) is told what runs and how
+    far it is: (what, done, total), total 0 when there is nothing to count.
     """
     plugins = manager if manager is not None else get_plugin_manager()
     outcome = SpecOutcome(machine.name)
     budget = Budget(options.max_examples, options.steps, options.seed)
-    outcome.design = check_design(machine, source_name, budget, workflow=workflow)
+    outcome.design = check_design(
+        machine,
+        source_name,
+        budget,
+        workflow=workflow,
+        run_done=_counter(tally, "design runs", budget.max_examples),
+    )
     outcome.diagnostics.extend(_design_findings(outcome.design, source_name, machine))
+    if tally is not None:
+        tally("searching path-covering scenarios", 0, 0)
     outcome.coverage = covering_scenarios(machine, options.depth, options.nodes)
     outcome.diagnostics.extend(_coverage_findings(outcome.coverage, machine, source_name))
     for target in options.targets:
@@ -133,8 +144,15 @@ def test_machine(
         with contextlib.ExitStack() as stack:
             if isinstance(engine, contextlib.AbstractContextManager):
                 stack.enter_context(engine)  # an engine that keeps its executor up between runs (asl)
+            scenarios = outcome.coverage.scenarios
             result = check_engine(
-                machine, engine, outcome.coverage.scenarios, options.drawn, options.seed, max_steps=12
+                machine,
+                engine,
+                scenarios,
+                options.drawn,
+                options.seed,
+                max_steps=12,
+                compared_one=_counter(tally, f"{target} scenarios", len(scenarios) + options.drawn),
             )
         outcome.engines.append(result)
         if result.divergence is not None:
@@ -163,6 +181,23 @@ def test_machine(
 
 # `test_machine` is a library function, not a pytest test.
 test_machine.__test__ = False  # type: ignore[attr-defined]
+
+
+def _counter(
+    tally: Callable[[str, int, int], None] | None, what: str, total: int
+) -> Callable[[], None] | None:
+    """A callback that counts calls and tells `tally` (None: no callback); shows 0 of `total` at once."""
+    if tally is None:
+        return None
+    done = 0
+    tally(what, done, total)
+
+    def one_more() -> None:
+        nonlocal done
+        done += 1
+        tally(what, done, total)
+
+    return one_more
 
 
 def _design_findings(result: DesignResult, source_name: str, machine: ir.Machine) -> Sequence[Diagnostic]:

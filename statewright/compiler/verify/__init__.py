@@ -9,7 +9,7 @@ and `build` must not generate code from an unverified machine.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from statewright.compiler.collector import collector_paused
@@ -20,19 +20,29 @@ from statewright.plugins.api import Rule, RuleContext
 
 
 def verify(
-    machine: Machine, rules: Iterable[Rule], context: RuleContext | None = None
+    machine: Machine,
+    rules: Iterable[Rule],
+    context: RuleContext | None = None,
+    *,
+    stage: Callable[[str], None] | None = None,
 ) -> tuple[Diagnostic, ...]:
     """Run every rule on `machine`; return all findings sorted by place, then code.
 
     The rules share one `VerificationRun` (the context's, or one made here from
     its settings), so what one rule derives from the machine the next one reuses.
+    `stage` (the command line's progress display) is told `verifying <family>`
+    whenever the next rule belongs to another check family.
     """
     context = context or RuleContext()
     if context.run is None or context.run.machine is not machine:
         context = replace(context, run=context.run_for(machine))
     findings: list[Diagnostic] = []
     with collector_paused():
+        family = None
         for rule in rules:
+            if stage is not None and getattr(rule, "family", None) != family:
+                family = getattr(rule, "family", None)
+                stage(f"verifying {family or 'rules'}")
             findings.extend(_run_rule(rule, machine, context))
     return tuple(sorted(findings, key=_order))
 
