@@ -8,6 +8,8 @@ One exception: with `fmt --diff` stdout holds only the unified diff (so it can
 be piped to `patch`) and the per-file status and summary go to stderr.
 stderr otherwise carries only problems with the run itself: usage errors and
 internal errors (and, for `run`, the error a refused or invalid request printed).
+On a terminal, `build` and `test` also draw a transient progress line there,
+erased before they print (`cli.progress`); piped, stderr gets none of it.
 
 Exit codes. 0: clean. 1: the inputs were read and compiled, but verification
 rules, a target's generation, or `--strict` warnings found problems, or
