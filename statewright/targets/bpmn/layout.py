@@ -17,13 +17,13 @@ depends only on the model's order, never on hashing or time.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from statewright.targets.bpmn.bands import Strip, choose_cuts, fits
 from statewright.targets.bpmn.layering import Edge, Layering, layered
 from statewright.targets.bpmn.model import Flow, Model, Node
-from statewright.targets.bpmn.routing import MARGIN, TRACK, Hop, channel_width, needs_track, order_tracks
+from statewright.targets.bpmn.routing import MARGIN, TRACK, Hop, channel_width, order_tracks
 from statewright.targets.bpmn.text import block
 
 Point = tuple[int, int]
@@ -287,47 +287,17 @@ def _scope_layout(model: Model, scope: str, inner: Mapping[str, _Scope]) -> _Sco
 
     count = len(placed.columns)
     cuts: tuple[int, ...] = ()
+    plan = _track_plan(flows, edges, placed)
+    column_width = [max((slots[v].width for v in column), default=0) for column in placed.columns]
     for attempt in range(PLACEMENTS):
-        count = len(placed.columns)
-        channels: list[list[Hop]] = [[] for _ in range(count + 1)]
-        legs: dict[str, list[_Leg]] = {}
-        buses: dict[str, _Bus] = {}
-        entries: dict[tuple[int, str], int] = {}
-        for flow, edge in zip(flows, edges, strict=True):
-            legs[flow.id] = []
-            if edge.key in placed.bus:
-                cs, ct = column_of[edge.source], column_of[edge.target]
-                exit_hop = len(channels[cs + 1])
-                channels[cs + 1].append(Hop("exit", exit_y(flow), BELOW))
-                if (ct, edge.target) not in entries:
-                    entries[(ct, edge.target)] = len(channels[ct])
-                    channels[ct].append(Hop("entry", BELOW, row[edge.target]))
-                buses[flow.id] = _Bus(edge.target, cs, exit_hop, ct, entries[(ct, edge.target)])
-                continue
-            links = [edge.source, *placed.chains[edge.key], edge.target]
-            ys = [exit_y(flow), *(row[v] for v in links[1:])]
-            for step, (a, b) in enumerate(itertools.pairwise(links)):
-                ca, cb = column_of[a], column_of[b]
-                ya, yb = ys[step], ys[step + 1]
-                if cb == ca + 1:
-                    channel, hop = cb, Hop("through", ya, yb)
-                elif cb == ca - 1:
-                    channel, hop = ca, Hop("through", yb, ya)
-                elif step == 0:
-                    channel, hop = ca + 1, Hop("east", ya, yb)
-                else:
-                    channel, hop = ca, Hop("west", ya, yb)
-                legs[flow.id].append(_Leg(channel, len(channels[channel]), ya, yb, ca, cb))
-                channels[channel].append(hop)
-        column_width = [max((slots[v].width for v in column), default=0) for column in placed.columns]
         tops = [min((row[v] - slots[v].above for v in column), default=top) for column in placed.columns]
         bottoms = [max((row[v] + slots[v].below for v in column), default=top) for column in placed.columns]
         strip = Strip(
             columns=column_width,
-            channels=[channel_width(sum(map(needs_track, hops)), MIN_CHANNEL) for hops in channels],
+            channels=[channel_width(tracks, MIN_CHANNEL) for tracks in plan.tracks(row, exit_y)],
             tops=tops,
             bottoms=bottoms,
-            crossing=[sum(h.kind == "through" for h in hops) for hops in channels],
+            crossing=plan.crossing,
             corridor=TRACK,
         )
         if scope != model.process_id or attempt == PLACEMENTS - 1 or (attempt and fits(strip, cuts)):
@@ -338,6 +308,7 @@ def _scope_layout(model: Model, scope: str, inner: Mapping[str, _Scope]) -> _Sco
         row = {}
         for band_start, band_end in itertools.pairwise([0, *cuts, count]):
             row.update(_place_rows(placed.columns[band_start:band_end], slots, neighbours, main, top))
+    channels, legs, buses = _route(flows, edges, placed, row, exit_y)
     plain = [order_tracks(hops) for hops in channels]
     frame = _frame(channels, plain, strip, cuts, top, list(buses.values()))
 
@@ -388,6 +359,100 @@ def _scope_layout(model: Model, scope: str, inner: Mapping[str, _Scope]) -> _Sco
                 lh,
             )
     return _Scope((frame.width + PADDING, frame.height + PADDING), bounds, waypoints, labels)
+
+
+@dataclass(frozen=True, slots=True)
+class _TrackPlan:
+    """What each channel's width needs, known before any row is placed (see `_route` for the hops).
+
+    A row placement is tried up to PLACEMENTS times; each try needs only how many tracks each
+    channel takes, so the hops themselves are built once, for the rows finally kept.
+    """
+
+    fixed: list[int]
+    """Per channel: the hops that always take a track (turning, exit and entry hops)."""
+    crossing: list[int]
+    """Per channel: how many flows pass through it from one layer to the next."""
+    through: list[tuple[int, Flow | None, str, str]]
+    """Each through hop: its channel, its flow when it starts at the flow's exit (else None), its ends."""
+
+    def tracks(self, row: Mapping[str, int], exit_y: Callable[[Flow], int]) -> list[int]:
+        """Tracks per channel for these rows: a through hop needs one unless its ends are level."""
+        tracks = list(self.fixed)
+        for channel, flow, a, b in self.through:
+            if (row[a] if flow is None else exit_y(flow)) != row[b]:
+                tracks[channel] += 1
+        return tracks
+
+
+def _track_plan(flows: Sequence[Flow], edges: Sequence[Edge], placed: Layering) -> _TrackPlan:
+    """The hops `_route` makes, by channel, without their heights."""
+    count = len(placed.columns)
+    column_of = placed.column
+    fixed = [0] * (count + 1)
+    crossing = [0] * (count + 1)
+    through: list[tuple[int, Flow | None, str, str]] = []
+    entries: set[tuple[int, str]] = set()
+    for flow, edge in zip(flows, edges, strict=True):
+        if edge.key in placed.bus:
+            cs, ct = column_of[edge.source], column_of[edge.target]
+            fixed[cs + 1] += 1
+            if (ct, edge.target) not in entries:
+                entries.add((ct, edge.target))
+                fixed[ct] += 1
+            continue
+        links = [edge.source, *placed.chains[edge.key], edge.target]
+        for step, (a, b) in enumerate(itertools.pairwise(links)):
+            ca, cb = column_of[a], column_of[b]
+            if cb == ca + 1 or cb == ca - 1:
+                channel = max(ca, cb)
+                crossing[channel] += 1
+                through.append((channel, flow if step == 0 else None, a, b))
+            else:
+                fixed[ca + 1 if step == 0 else ca] += 1
+    return _TrackPlan(fixed, crossing, through)
+
+
+def _route(
+    flows: Sequence[Flow],
+    edges: Sequence[Edge],
+    placed: Layering,
+    row: Mapping[str, int],
+    exit_y: Callable[[Flow], int],
+) -> tuple[list[list[Hop]], dict[str, list[_Leg]], dict[str, _Bus]]:
+    """Every flow's hops, channel by channel in flow order, its legs, and the long flows' buses."""
+    column_of = placed.column
+    channels: list[list[Hop]] = [[] for _ in range(len(placed.columns) + 1)]
+    legs: dict[str, list[_Leg]] = {}
+    buses: dict[str, _Bus] = {}
+    entries: dict[tuple[int, str], int] = {}
+    for flow, edge in zip(flows, edges, strict=True):
+        legs[flow.id] = []
+        if edge.key in placed.bus:
+            cs, ct = column_of[edge.source], column_of[edge.target]
+            exit_hop = len(channels[cs + 1])
+            channels[cs + 1].append(Hop("exit", exit_y(flow), BELOW))
+            if (ct, edge.target) not in entries:
+                entries[(ct, edge.target)] = len(channels[ct])
+                channels[ct].append(Hop("entry", BELOW, row[edge.target]))
+            buses[flow.id] = _Bus(edge.target, cs, exit_hop, ct, entries[(ct, edge.target)])
+            continue
+        links = [edge.source, *placed.chains[edge.key], edge.target]
+        ys = [exit_y(flow), *(row[v] for v in links[1:])]
+        for step, (a, b) in enumerate(itertools.pairwise(links)):
+            ca, cb = column_of[a], column_of[b]
+            ya, yb = ys[step], ys[step + 1]
+            if cb == ca + 1:
+                channel, hop = cb, Hop("through", ya, yb)
+            elif cb == ca - 1:
+                channel, hop = ca, Hop("through", yb, ya)
+            elif step == 0:
+                channel, hop = ca + 1, Hop("east", ya, yb)
+            else:
+                channel, hop = ca, Hop("west", ya, yb)
+            legs[flow.id].append(_Leg(channel, len(channels[channel]), ya, yb, ca, cb))
+            channels[channel].append(hop)
+    return channels, legs, buses
 
 
 @dataclass(frozen=True, slots=True)

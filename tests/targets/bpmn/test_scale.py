@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from itertools import combinations
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -276,3 +277,48 @@ def test_events_of_matches_its_definition_on_generated_specs(source: str) -> Non
     result = compile_text(source, "gen.wf")
     if result.machine is not None:
         assert_same_events(result.machine)
+
+
+def test_hops_are_built_once_whatever_the_placements_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each placement try needs only track counts; the hops are built once, for the rows kept."""
+    from statewright.targets.bpmn import layout as layout_module
+    from statewright.targets.bpmn import routing
+
+    machine = compile_text(spec(300), "synthetic.wf").machine
+    assert machine is not None
+    model, _ = build_model(machine)
+    inside: list[str] = []
+    built: dict[str, int] = {"route": 0, "frame": 0, "elsewhere": 0}
+    routed: list[int] = []
+    placements: list[object] = []
+    route, frame, place = layout_module._route, layout_module._frame, layout_module._place_rows
+
+    def counted_hop(*args: Any) -> routing.Hop:
+        built[inside[-1] if inside else "elsewhere"] += 1
+        return routing.Hop(*args)
+
+    def counted_route(*args: Any) -> Any:
+        inside.append("route")
+        found = route(*args)
+        inside.pop()
+        routed.append(sum(len(channel) for channel in found[0]))
+        return found
+
+    def counted_frame(*args: Any) -> Any:
+        inside.append("frame")
+        found = frame(*args)
+        inside.pop()
+        return found
+
+    def counted_place(*args: Any) -> Any:
+        placements.append(args)
+        return place(*args)
+
+    monkeypatch.setattr(layout_module, "Hop", counted_hop)
+    monkeypatch.setattr(layout_module, "_route", counted_route)
+    monkeypatch.setattr(layout_module, "_frame", counted_frame)
+    monkeypatch.setattr(layout_module, "_place_rows", counted_place)
+    layout_module.layout(model)
+    assert len(placements) > len(routed)  # rows were placed again (bands) in some scope
+    assert built["route"] == sum(routed)
+    assert built["elsewhere"] == 0
