@@ -416,12 +416,22 @@ _KEY_ORDER = (
 
 
 def ordered(states: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Each state's fields in one fixed order (Type and Comment first), so definitions read alike."""
+    """Each state's fields in one fixed order (Type and Comment first), so definitions read alike.
+
+    States come in a few shapes only: the sorted key order is found once per shape (the
+    keys as built) and reused, instead of sorting every state's fields.
+    """
     rank = {key: number for number, key in enumerate(_KEY_ORDER)}
-    return {
-        name: dict(sorted(body.items(), key=lambda item: rank.get(item[0], len(rank))))
-        for name, body in states.items()
-    }
+    orders: dict[tuple[str, ...], tuple[str, ...]] = {}
+    result: dict[str, dict[str, Any]] = {}
+    for name, body in states.items():
+        shape = tuple(body)
+        order = orders.get(shape)
+        if order is None:
+            order = tuple(sorted(shape, key=lambda key: rank.get(key, len(rank))))
+            orders[shape] = order
+        result[name] = {key: body[key] for key in order}
+    return result
 
 
 def _targets(state: dict[str, Any]) -> list[str]:
