@@ -204,3 +204,27 @@ def test_work_finished_before_run_work_raises_is_still_marked_done(works: Defini
         with pytest.raises(UnknownHandler):
             runtime.run_work("w")
         assert [item.action for item in store.work("w")] == ["second"]
+
+
+class _Crash(BaseException):
+    """A process dying inside a handler (not an `Exception`: nothing catches it)."""
+
+
+def test_a_handler_that_never_returns_leaves_its_work_owed_and_the_others_marked(
+    works: Definition, tmp_path: Path
+) -> None:
+    handlers = _handlers()
+
+    def crash(call: Call) -> object:
+        raise _Crash
+
+    handlers["second"] = crash
+    with SQLiteStore(tmp_path / "s.db") as store:
+        runtime = Runtime(works, store, handlers, clock=lambda: 1_000)
+        runtime.start(instance_id="w")
+        with pytest.raises(_Crash):
+            runtime.run_work("w")
+        assert [item.action for item in store.work("w")] == ["second"]
+        runtime.handlers["second"] = _handlers()["second"]
+        assert runtime.run_work("w") == 1
+        assert store.work("w") == []
