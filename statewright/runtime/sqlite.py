@@ -812,18 +812,22 @@ class SQLiteStore:
 
     def load(self, instance_id: str) -> Instance:
         """Return the stored snapshot; raises `UnknownInstance`."""
-        with self._reading() as conn:
+        with self._lock:  # as `_reading()` does, without a generator: every step of a run loads
+            conn = self._connection()
             batch = self._batch
             held = None if batch is None else batch.snapshots.get(instance_id)
             if held is not None:
                 return read_instance(held[1], self._where, instance_id, held[0])
             known = self._held.get(instance_id)
-            if known is None:
-                row = conn.execute(
-                    "SELECT version, data FROM instances WHERE id = ?", (instance_id,)
-                ).fetchone()
-            else:  # the row's data only when its version is not the snapshot's at hand
-                row = conn.execute(_PROBE_INSTANCE, (known.version, instance_id)).fetchone()
+            try:
+                if known is None:
+                    row = conn.execute(
+                        "SELECT version, data FROM instances WHERE id = ?", (instance_id,)
+                    ).fetchone()
+                else:  # the row's data only when its version is not the snapshot's at hand
+                    row = conn.execute(_PROBE_INSTANCE, (known.version, instance_id)).fetchone()
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot read {self._where}: {exc}") from exc
             if row is None:
                 raise UnknownInstance(f"no instance `{instance_id}` in {self._where}")
             if known is not None and row[0] == known.version:
