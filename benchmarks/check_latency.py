@@ -68,6 +68,12 @@ PROFILE_GROUPS: Groups = (
         ("<frozen", "marshal", "builtins.exec", "builtins.compile"),
     ),
     ("dataclass creation", ("dataclasses.py",)),
+    ("class creation (module bodies)", ("__build_class__",)),
+    (
+        "type introspection (typing, inspect: typer, pydantic)",
+        ("typing.py", "inspect.py", "typing_extensions"),
+    ),
+    ("file system (finding modules)", ("posix.", "io.open_code", "_imp.exec_dynamic", "dlopen")),
     ("regular expressions", ("re/", "sre_", "_sre")),
 )
 """Where one `check` process goes, for the profile summary (first match wins)."""
