@@ -42,6 +42,8 @@ def _inversions(values: Sequence[int], size: int) -> int:
 
 def crossings_between(left: Sequence[str], right: Sequence[str], after: Mapping[str, Sequence[str]]) -> int:
     """Crossings of the links from `left` to the next layer `right` (`after`: a vertex's right neighbours)."""
+    if len(left) < 2 or len(right) < 2:
+        return 0  # one vertex's links are sorted, and links into one vertex never cross
     where = {vertex: i for i, vertex in enumerate(right)}
     targets: list[int] = []
     for vertex in left:
@@ -128,6 +130,8 @@ def order_layers(
         forward = sweep % 2 == 0
         indices = range(1, len(current)) if forward else range(len(current) - 2, -1, -1)
         for index in indices:
+            if len(current[index]) < 2:
+                continue  # nothing to reorder
             reference = current[index - 1] if forward else current[index + 1]
             position = {v: i for i, v in enumerate(reference)}
             side = near_before if forward else near_after

@@ -322,3 +322,25 @@ def test_hops_are_built_once_whatever_the_placements_tried(monkeypatch: pytest.M
     assert len(placements) > len(routed)  # rows were placed again (bands) in some scope
     assert built["route"] == sum(routed)
     assert built["elsewhere"] == 0
+
+
+@st.composite
+def two_layers(draw: st.DrawFn) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """Two adjacent layers and the links from the left one to the right one."""
+    left = [f"l{i}" for i in range(draw(st.integers(0, 5)))]
+    right = [f"r{i}" for i in range(draw(st.integers(0, 5)))]
+    after = {v: draw(st.lists(st.sampled_from(right), unique=True)) if right else [] for v in left}
+    return left, right, after
+
+
+@given(two_layers())
+def test_crossings_between_counts_every_crossing_pair(
+    layers: tuple[list[str], list[str], dict[str, list[str]]],
+) -> None:
+    """The counted crossings (with the one-vertex shortcut) are the pairs of links that cross."""
+    from statewright.targets.bpmn.ordering import crossings_between
+
+    left, right, after = layers
+    links = [(left.index(a), right.index(b)) for a in left for b in after[a]]
+    crossing = sum(1 for (a, b), (c, d) in combinations(links, 2) if (a - c) * (b - d) < 0)
+    assert crossings_between(left, right, after) == crossing
