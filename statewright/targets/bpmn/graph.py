@@ -130,8 +130,10 @@ class Graph:
 
     def finish(self, name: str, doc: str) -> Model:
         """Resolve placeholders, insert merge gateways, and freeze."""
-        flows = [dataclasses.replace(f, target=self._resolve(f.target)) for f in self.flows]
-        self.flows = flows
+        self.flows = [
+            dataclasses.replace(f, target=self._resolve(f.target)) if f.target.startswith(PLACEHOLDER) else f
+            for f in self.flows
+        ]
         self._prune()
         self._insert_merges()
         used = {ref for node in self.nodes if node.event is not None for ref in [node.event.ref] if ref}

@@ -20,7 +20,7 @@ from benchmarks.synth import spec
 from statewright import ir
 from statewright.pipeline import compile_text
 from statewright.targets.bpmn import checks
-from statewright.targets.bpmn.graph import Graph, ncname
+from statewright.targets.bpmn.graph import Graph, enter, ncname
 from statewright.targets.bpmn.model import Model, Node
 from statewright.targets.bpmn.resolve import Resolver
 from statewright.targets.bpmn.target import build_model
@@ -344,3 +344,18 @@ def test_crossings_between_counts_every_crossing_pair(
     links = [(left.index(a), right.index(b)) for a in left for b in after[a]]
     crossing = sum(1 for (a, b), (c, d) in combinations(links, 2) if (a - c) * (b - d) < 0)
     assert crossings_between(left, right, after) == crossing
+
+
+def test_finish_copies_only_the_flows_it_resolves() -> None:
+    """Resolving placeholders copies the flows that had one; the others are kept as they are."""
+    graph = Graph("Process")
+    start = graph.node("Start", "startEvent", "", "Process", "start")
+    task = graph.node("Task", "scriptTask", "task", "Process", "action", state="A")
+    end = graph.node("End", "endEvent", "", "Process", "end")
+    graph.entries["A"] = task
+    graph.link(start, enter("A"))
+    graph.link(task, end)
+    direct = graph.flows[1]
+    model = graph.finish("P", "")
+    assert [(f.source, f.target) for f in model.flows] == [(start, task), (task, end)]
+    assert model.flows[1] is direct
