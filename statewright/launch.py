@@ -16,10 +16,12 @@ import signal
 import sys
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 _EXIT_INTERRUPTED = 128 + signal.SIGINT
 # statewright.cli.interrupts.EXIT_INTERRUPTED; importing it would load the whole command line.
+_EXIT_BROKEN_PIPE = 1
+# What statewright.cli.main exits with when stdout's reader has gone (cli.codes.EXIT_FINDINGS).
 
 
 def _interrupted_while_starting(signum: int, frame: FrameType | None) -> None:
@@ -53,13 +55,22 @@ def main() -> None:
     imported: the same line and exit code 0 as the root `--version` option gives.
     """
     if sys.argv[1:] == ["--version"]:
-        from statewright import __version__
-
-        sys.stdout.write(f"statewright {__version__}\n")
-        sys.stdout.flush()
-        sys.exit(0)
+        _version()
     _quiet()
     from statewright.cli import main as command_line
 
     signal.signal(signal.SIGINT, _PREVIOUS)
     command_line()
+
+
+def _version() -> NoReturn:
+    """Print `statewright VERSION` and exit 0; exit 1 quietly if nobody reads stdout, as `cli.main` does."""
+    from statewright import __version__
+
+    try:
+        sys.stdout.write(f"statewright {__version__}\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(_EXIT_BROKEN_PIPE)
+    sys.exit(0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -146,3 +147,22 @@ def test_version_with_more_arguments_is_left_to_the_command_line(tmp_path: Path)
     )
     assert done.returncode == 2
     assert "No such option" in done.stderr
+
+
+@pytest.mark.parametrize("early", [True, False], ids=["--version alone", "--version via click"])
+def test_version_into_a_closed_pipe_exits_1_quietly(early: bool) -> None:
+    """Nobody reading stdout: exit 1 and no traceback, whether launch or the command line answers."""
+    args = ["--version"] if early else ["--version", "--version"]
+    code = (
+        "import sys\nsys.argv = ['statewright', *sys.argv[1:]]\nfrom statewright.launch import main\nmain()\n"
+    )
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args], stdout=write, stderr=subprocess.PIPE, check=False
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 1
+    assert done.stderr == b""
