@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>"
 INDENT = "  "
+CHUNK = 4096
+"""How many small pieces are joined into one chunk of the document at a time."""
 
 _TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTRIBUTE = str.maketrans(
@@ -50,6 +52,9 @@ class XmlText:
     def __init__(self, root_start: str) -> None:
         """Start the document: the declaration, then the root's start tag (`<tag attrs`, unclosed)."""
         self._parts: list[str] = [DECLARATION, "\n", root_start]
+        self._chunks: list[str] = []
+        """The document so far in big pieces: every CHUNK small pieces are joined into one, so the
+        pieces never cost more memory than the text itself (a str object per tag is about 50 bytes)."""
         self._open: list[str] = [root_start[1:].split(" ", 1)[0]]
         self._bare = True
         """The last start tag written has no child yet (it is still open: `>` or `/>` to come)."""
@@ -57,6 +62,9 @@ class XmlText:
     def start(self, tag: str, attributes: str = "") -> None:
         """Open an element that will hold children; `attributes` from `attributes_text`."""
         parts = self._parts
+        if len(parts) >= CHUNK:
+            self._chunks.append("".join(parts))
+            parts.clear()
         if self._bare:
             parts.append(">")
         parts.append(f"\n{INDENT * len(self._open)}<{tag}{attributes}")
@@ -75,6 +83,9 @@ class XmlText:
     def leaf(self, tag: str, attributes: str = "", text: str | None = None) -> None:
         """A whole element without children: empty (`<tag/>`) for None, else holding `text` (escaped)."""
         parts = self._parts
+        if len(parts) >= CHUNK:
+            self._chunks.append("".join(parts))
+            parts.clear()
         if self._bare:
             parts.append(">")
             self._bare = False
@@ -86,6 +97,7 @@ class XmlText:
         while self._open:
             self.end()
         self._parts.append("\n")
-        document = "".join(self._parts)
-        self._parts = [document]
+        self._chunks.append("".join(self._parts))
+        document = "".join(self._chunks)
+        self._parts, self._chunks = [], [document]
         return document

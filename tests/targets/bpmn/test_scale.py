@@ -359,3 +359,13 @@ def test_finish_copies_only_the_flows_it_resolves() -> None:
     model = graph.finish("P", "")
     assert [(f.source, f.target) for f in model.flows] == [(start, task), (task, end)]
     assert model.flows[1] is direct
+
+
+def test_a_document_of_many_chunks_is_written_whole() -> None:
+    """Past CHUNK pieces the writer joins what it has; the document is still lxml's, byte for byte."""
+    from statewright.targets.bpmn.textxml import CHUNK
+
+    leaves: list[Tree] = [("a", [("id", f"n{i}")], None if i % 3 else f"t&{i}") for i in range(CHUNK)]
+    nested: list[Tree] = [("b", [], leaves[i : i + 100]) for i in range(0, CHUNK, 100)]
+    tree: Tree = ("bpmn:task", [("x", "1")], nested)
+    assert with_writer(tree) == with_lxml(tree)
