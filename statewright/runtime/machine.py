@@ -220,12 +220,7 @@ class Machine:
 
     def _through_engine(self, step: Callable[[], object]) -> None:
         """Run a step on the engine: write back the pure moves first, pick up the new row after."""
-        leaf = self._row.get(_LEAF)
-        if isinstance(leaf, str):
-            store = self._store
-            if store.load(self._id).active != (leaf,):  # pure moves since the last engine step
-                store.move(self._id, leaf)
-                self._runtime.forget(self._id)  # its last snapshot is stale now
+        self._write_back()
         # While the engine steps (and runs handlers that may send to this machine), every send
         # goes through the engine too, so none is lost when the row is picked up afterwards.
         self._row = _SLOW
@@ -287,10 +282,24 @@ class Machine:
 
     def snapshot(self) -> Instance:
         """The instance as the engine sees it (pure moves written back first)."""
+        return self._write_back()
+
+    def _write_back(self) -> Instance:
+        """The stored snapshot, with the leaf pure moves reached since the last engine step written back.
+
+        Only a write-back that changes the stored snapshot makes the runtime drop the
+        snapshot it committed last (`Runtime.forget`): that one is then stale, although
+        its version still matches the store's. Otherwise the runtime keeps it.
+        """
+        store = self._store
+        instance = store.load(self._id)
         leaf = self._row.get(_LEAF)
-        if isinstance(leaf, str):
-            return self._store.move(self._id, leaf)
-        return self._store.load(self._id)
+        if isinstance(leaf, str) and instance.active != (leaf,):
+            instance = store.move(self._id, leaf)
+            runtime = self._live_runtime
+            if runtime is not None:
+                runtime.forget(self._id)
+        return instance
 
     @property
     def leaves(self) -> tuple[str, ...]:

@@ -119,3 +119,22 @@ def test_the_machine_s_store_refuses_a_closed_store_and_an_unknown_instance() ->
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.load("m")
+
+
+FLIP = """workflow Flip {
+  context { n: int 0..9 = 0 }
+  events { next, bump }
+  initial state A { on next -> B  on bump -> A { set n = n + 1 } }
+  state B { on next -> A  on bump -> B { set n = n + 1 } }
+}
+"""
+
+
+def test_a_snapshot_taken_between_pure_moves_and_an_engine_step_does_not_leave_the_runtime_stale() -> None:
+    """`snapshot()` writes the pure moves back; the engine step after it starts from there."""
+    fast = machine_class(machine_of(FLIP))(clock=lambda: 0, instance_id="m")
+    fast.send("bump")  # through the engine: the runtime keeps the snapshot it committed (in A)
+    fast.send("next")  # a pure move to B: the row only
+    assert fast.snapshot().active == ("B",)  # written back to the store
+    fast.send("bump")  # through the engine again: from B
+    assert fast.leaves == ("B",) and fast.values == {"n": 2}
