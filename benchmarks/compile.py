@@ -30,8 +30,8 @@ the peak memory at the largest. Goals (issue 20): <= 4x bare parse at 10k and 50
 states, growth <= 5.5x for 5x the states (1.1x linear; scaled for other sizes),
 <= 1 GiB peak at 50k for any target and for `--target all`.
 
-A stage breakdown (one more process per size, in-process timers) says where the
-build's time goes: parse, lower, each verification family, each target.
+A stage breakdown (one more process at 10k states and at the largest size, in-process
+timers) says where the build's time goes: parse, lower, each verification family, each target.
 """
 
 from __future__ import annotations
@@ -68,6 +68,8 @@ EXTERNAL = {
     "report": "Graphviz `dot` lays out the page's statechart (it gives up after 60 s at 10k states)",
 }
 """Targets left out of the timed build because their time is another program's, and why."""
+BREAKDOWN_SIZE = 10_000
+"""The stage breakdown runs at this size (when measured) and at the largest."""
 EXTERNAL_SIZE = 1_000
 """The size whose stage breakdown times the external targets (at most the smallest size measured)."""
 
@@ -304,6 +306,8 @@ def measure(
         sized = Sized(size, path.stat().st_size / 1024, rounds)
         _rounds(report, sized, path, rowed, timed, last=size == max(sizes))
         measured.append(sized)
+        if size not in (BREAKDOWN_SIZE, max(sizes)):
+            continue
         try:
             _stages(report, path, size, timed, [], sized.median("bare"))
         except (ChildTimeoutError, RuntimeError) as exc:

@@ -111,7 +111,6 @@ def test_compile_benchmark_builds_with_every_registered_target_and_compares_with
         "compile: build --target table",
         "compile: build --target all (peak memory)",
         "compile: parse + lower + verify only",
-        "compile: parse + lower + verify only",
     ]
     assert rows[0]["case"] == "60 / 80 states"
     assert "growth" in str(rows[0]["result"]) and "MiB" in str(rows[2]["result"])
@@ -122,7 +121,7 @@ def test_compile_benchmark_builds_with_every_registered_target_and_compares_with
     )
     document = json.loads(result.stdout)
     profile = "\n".join(document["profile"])
-    assert "stage breakdown at 60 states" in profile
+    assert "stage breakdown at 80 states" in profile
     assert "parse (lark + AST builder)" in profile
     targets = get_plugin_manager().targets()
     timed = document["details"][0]
