@@ -259,7 +259,6 @@ class Sized:
     rounds: int
     seconds: dict[str, list[float | None]] = field(default_factory=lambda: defaultdict(list))
     mib: dict[str, float] = field(default_factory=dict)
-    bare: float | None = None
     failed: dict[str, str] = field(default_factory=dict)
 
     def ratio(self, name: str) -> float | None:
