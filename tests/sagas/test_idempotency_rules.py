@@ -127,3 +127,38 @@ def test_a_loop_key_is_flagged_exactly_when_it_names_no_field_the_loop_changes(
     found = run_rules(sagas, machine_of(_ring(size, keyed, setter, names_field)), "SW508")
     changes = setter is not None and names_field
     assert (found == []) == changes, (size, keyed, setter, names_field, found)
+
+
+TWO_LOOPS = """
+workflow TwoLoops {
+  events { next, other, stop }
+  initial state A {
+    invoke work_a key "a" service svc
+    timeout 1m -> End
+    done -> B
+  }
+  state B { on next -> A
+            on other -> C }
+  state C {
+    invoke work_c key "c" service svc
+    timeout 1m -> End
+    done -> D
+  }
+  state D { on next -> C
+            on other -> Once }
+  state Once {
+    invoke work_once key "once" service svc
+    timeout 1m -> End
+    done -> End
+  }
+  final state End
+}
+"""
+
+
+def test_each_loop_reports_its_own_keyed_work_and_work_on_no_loop_is_left_alone() -> None:
+    """Sites are found for every loop in one pass over the states (issue 20): none lost, none shared."""
+    found = run_rules(sagas, machine_of(TWO_LOOPS), "SW508")
+    assert sorted(f.message.split("`")[1] for f in found) == ["work_a", "work_c"]
+    for finding, state in zip(sorted(found, key=lambda f: f.message), ("A", "C"), strict=True):
+        assert f"through `{state}`" in finding.message
