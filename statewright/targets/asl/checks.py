@@ -38,6 +38,11 @@ def states_of(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]
             yield from states_of(branch)
 
 
+def utf8_size(text: str) -> int:
+    """The UTF-8 size of `text` in bytes, without encoding an ASCII text (a copy of 190 MB at 50k states)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
 Forward = Callable[[str, str], bool]
 """Whether an edge (from, to) makes progress; edges back to a wait (a refused event) do not count."""
 
@@ -70,7 +75,7 @@ def check(
             found.append(
                 Diagnostic.of(NO_TERMINAL, f"{where} has no Succeed or Fail state", file, machine.span)
             )
-    size = len(text.encode("utf-8"))
+    size = utf8_size(text)
     if size > MAX_BYTES:
         found.append(
             Diagnostic.of(DEFINITION_TOO_LARGE, f"the definition has {size} bytes", file, machine.span)

@@ -1,4 +1,4 @@
-"""A definition's fields in the fixed order: the per-shape order equals sorting each state's fields."""
+"""Definition helpers made cheap at scale: field order per state shape, the UTF-8 size without encoding."""
 
 from __future__ import annotations
 
@@ -25,3 +25,12 @@ def test_ordered_sorts_each_state_by_the_key_order(states: dict[str, dict[str, A
     found = ordered(states)
     assert found == expected
     assert [list(body) for body in found.values()] == [list(body) for body in expected.values()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_utf8_size_is_the_encoded_length(text: str) -> None:
+    """ASCII or not, the size the 1 MB rule checks is the length of the UTF-8 bytes."""
+    from statewright.targets.asl.checks import utf8_size
+
+    assert utf8_size(text) == len(text.encode("utf-8"))
