@@ -41,11 +41,12 @@ class Benchmark:
 
 
 BENCHMARKS = (
+    Benchmark("check", "benchmarks.check_latency", ("--repeats", "15"), ("--repeats", "3")),
     Benchmark(
-        "dispatch",
-        "benchmarks.runtime_dispatch",
-        ("--events", "200000", "--repeats", "5"),
-        ("--events", "20000", "--repeats", "2"),
+        "order in memory",
+        "benchmarks.order_memory",
+        ("--orders", "1000", "--repeats", "5"),
+        ("--orders", "100", "--repeats", "2"),
     ),
     Benchmark(
         "construction",
@@ -54,20 +55,38 @@ BENCHMARKS = (
         ("--count", "300", "--repeats", "2"),
     ),
     Benchmark(
-        "durable",
-        "benchmarks.runtime_durable",
-        ("--events", "2000", "--repeats", "5"),
-        ("--events", "200", "--batch", "50", "--repeats", "2", "--warmup", "200"),
+        "order durable",
+        "benchmarks.order_durable",
+        ("--orders", "300", "--repeats", "5"),
+        ("--orders", "20", "--repeats", "2"),
     ),
-    Benchmark("guards", "benchmarks.guards_smt", ("--pairs", "1000"), ("--pairs", "200")),
-    Benchmark("verify", "benchmarks.verify_large", ("--states", "50000"), ("--states", "2000")),
     Benchmark(
         "compile",
         "benchmarks.compile",
-        ("--sizes", "1000,10000,50000", "--repeats", "3"),
+        ("--sizes", "10000,50000", "--repeats", "3"),
         ("--sizes", "300,1000", "--repeats", "1", "--no-external"),
     ),
+    Benchmark(
+        "front end",
+        "benchmarks.front_end",
+        ("--sizes", "10000,50000", "--repeats", "3"),
+        ("--sizes", "300,1000", "--repeats", "1"),
+    ),
+    Benchmark(
+        "bpmn stages",
+        "benchmarks.bpmn_stages",
+        ("--sizes", "1000,10000", "--repeats", "2"),
+        ("--sizes", "100,300", "--repeats", "1"),
+    ),
+    Benchmark("guards", "benchmarks.guards_smt", ("--pairs", "1000"), ("--pairs", "200")),
+    Benchmark("verify", "benchmarks.verify_large", ("--states", "50000"), ("--states", "2000")),
     Benchmark("lsp", "benchmarks.lsp_latency", ("--edits", "30"), ("--edits", "5")),
+    Benchmark(
+        "dispatch",
+        "benchmarks.runtime_dispatch",
+        ("--events", "200000", "--repeats", "5"),
+        ("--events", "20000", "--repeats", "2"),
+    ),
 )
 
 
@@ -151,8 +170,9 @@ def markdown(reports: list[tuple[Report, float]], quick: bool, seconds: float, *
         "own targets; a measurement that runs past 10 minutes is cut off and reported as unfinished).",
         "- `make bench-quick`: every benchmark at small sizes, writes `build/PERFORMANCE-quick.md` "
         "(about a minute).",
-        "- One benchmark: `python -m benchmarks.<module> --help` (`compile`, `runtime_dispatch`, "
-        "`runtime_durable`, `construction`, `guards_smt`, `verify_large`); `python -m benchmarks.synth N` "
+        "- One benchmark: `python -m benchmarks.<module> --help` (`check_latency`, `order_memory`, "
+        "`construction`, `order_durable`, `compile`, `front_end`, `bpmn_stages`, `guards_smt`, "
+        "`verify_large`, `lsp_latency`, `runtime_dispatch`); `python -m benchmarks.synth N` "
         "prints the synthetic spec of N states the compile benchmark uses.",
         "- The smoke tests (`tests/benchmarks/`) run every benchmark at tiny sizes in `make test`; "
         "no test asserts a time.",

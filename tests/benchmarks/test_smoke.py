@@ -146,3 +146,17 @@ def test_runner_writes_the_markdown_table(tmp_path: Path) -> None:
     assert "machine: " in text and "python-statemachine" in text
     assert "| Benchmark | Case | Ours | Reference | Result | Goal | Verdict |" in text
     assert text.count("| instance construction |") == 2
+
+
+def test_the_suite_runs_every_benchmark_module_and_only_those() -> None:
+    """`make bench` lists every module that prints a report (`--json`), each under one name."""
+    from benchmarks.run import BENCHMARKS
+
+    listed = [benchmark.module for benchmark in BENCHMARKS]
+    reporting = sorted(
+        f"benchmarks.{path.stem}"
+        for path in (ROOT / "benchmarks").glob("*.py")
+        if '"--json"' in path.read_text("utf-8") and path.stem != "run"
+    )
+    assert sorted(listed) == reporting
+    assert len({benchmark.name for benchmark in BENCHMARKS}) == len(BENCHMARKS)
