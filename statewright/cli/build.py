@@ -37,6 +37,7 @@ from statewright.cli.output import (
 )
 from statewright.cli.progress import ProgressOpt, Stage, progress_line, wanted
 from statewright.cli.target_findings import merged
+from statewright.compiler.collector import collector_paused
 from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.diagnostics import Diagnostic, has_errors
 from statewright.ir import Machine
@@ -206,7 +207,8 @@ def _build_one(
         if stage is not None:
             stage(f"generating {name}")
         configured = {**report.config.target_options(name), **extra}  # `--option` wins
-        found = _generate(chosen, machine, replace(options, extra=configured), report, writer, stage)
+        with collector_paused():  # a target builds one large structure: no full collection re-walks it
+            found = _generate(chosen, machine, replace(options, extra=configured), report, writer, stage)
         said.append((name, found))
     report.later.extend(merged(said))
 
