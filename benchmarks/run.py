@@ -64,7 +64,7 @@ BENCHMARKS = (
         "compile",
         "benchmarks.compile",
         ("--sizes", "10000,50000", "--repeats", "3"),
-        ("--sizes", "300,1000", "--repeats", "1", "--no-external"),
+        ("--sizes", "200,500", "--repeats", "1", "--no-external"),
     ),
     Benchmark(
         "front end",
