@@ -41,9 +41,9 @@ class Benchmark:
 
 
 BENCHMARKS = (
-    Benchmark("check", "benchmarks.check_latency", ("--repeats", "15"), ("--repeats", "3")),
+    Benchmark("check_latency", "benchmarks.check_latency", ("--repeats", "15"), ("--repeats", "3")),
     Benchmark(
-        "order in memory",
+        "order_memory",
         "benchmarks.order_memory",
         ("--orders", "1000", "--repeats", "5"),
         ("--orders", "100", "--repeats", "2"),
@@ -55,7 +55,7 @@ BENCHMARKS = (
         ("--count", "300", "--repeats", "2"),
     ),
     Benchmark(
-        "order durable",
+        "order_durable",
         "benchmarks.order_durable",
         ("--orders", "300", "--repeats", "5"),
         ("--orders", "20", "--repeats", "2"),
@@ -67,13 +67,13 @@ BENCHMARKS = (
         ("--sizes", "200,500", "--repeats", "1", "--no-external"),
     ),
     Benchmark(
-        "front end",
+        "front_end",
         "benchmarks.front_end",
         ("--sizes", "10000,50000", "--repeats", "3"),
         ("--sizes", "300,1000", "--repeats", "1"),
     ),
     Benchmark(
-        "bpmn stages",
+        "bpmn_stages",
         "benchmarks.bpmn_stages",
         ("--sizes", "1000,10000", "--repeats", "2"),
         ("--sizes", "100,300", "--repeats", "1"),
