@@ -577,6 +577,10 @@ class Runtime:
         finished, self._finished = self._finished, {}
         if not finished:
             return
+        together = getattr(self.store, "finish_all", None)
+        if together is not None:
+            together(finished)
+            return
         opener = getattr(self.store, "batch", None)
         with nullcontext() if opener is None else opener():
             for name, keys in finished.items():

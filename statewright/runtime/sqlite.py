@@ -8,7 +8,8 @@ crash of the process and of the machine (power loss, kernel panic); with
 `synchronous="NORMAL"` a committed step survives a crash of the process, but the
 last commits before a machine crash may be lost (never half applied: the WAL
 still rolls back or forward whole transactions). A busy timeout lets two
-processes write the file.
+processes write the file. (`finish_all`, marking finished work done outside a
+step, is not synced on its own under FULL: the next synced commit carries it.)
 
 `batch()` is group commit: the steps applied inside it are checked one by one as
 they are applied, but written together (the latest snapshot of each instance, every
@@ -39,7 +40,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -803,6 +804,48 @@ class SQLiteStore:
     def finish_work(self, instance_id: str, key: str) -> None:
         """Mark owed work done outside a step (a `do` handler returned); unknown keys are ignored."""
         self._write_one(_FINISH_WORK, (instance_id, key))
+
+    def finish_all(self, finished: Mapping[str, Sequence[str]]) -> None:
+        """Mark owed work done outside a step, instance id -> keys, in one transaction (or the open batch).
+
+        Under `synchronous=FULL` this transaction alone is not synced: it becomes
+        durable with the next commit (which syncs the log, this one's pages
+        included) or checkpoint. A mark is outbox bookkeeping, never a step: losing
+        it to a power cut only runs those handlers again under their keys (work is
+        at least once), and the log keeps its order, so no later commit survives
+        without it. Every step's commit is still synced.
+        """
+        items = [(name, list(keys)) for name, keys in finished.items() if keys]
+        if not items:
+            return
+
+        def mark(conn: sqlite3.Connection) -> None:
+            for name, keys in items:
+                _keyed_statements(conn, _FINISH_WORKS, name, keys)
+
+        def in_batch(conn: sqlite3.Connection, batch: _Batch) -> None:
+            self._flush(conn, batch)
+            mark(conn)
+
+        with self._lock:
+            conn = self._connection()
+            lazy = self._batch is None and self.synchronous == "FULL"
+            if lazy:
+                self._set_synchronous(conn, "NORMAL")
+            try:
+                self._write_or_stage(in_batch, mark)
+            finally:
+                if lazy:
+                    self._set_synchronous(conn, "FULL")
+
+    def _set_synchronous(self, conn: sqlite3.Connection, level: Synchronous) -> None:
+        """Set the connection's `synchronous` level; if it cannot go back, close it: never kept weaker."""
+        try:
+            conn.execute(f"PRAGMA synchronous={level}")
+        except sqlite3.Error as exc:
+            if level == self.synchronous:
+                self.close()
+            raise StoreError(f"cannot write {self._where}: {exc}") from exc
 
     def drop_timer(self, instance_id: str, key: str) -> None:
         """Remove a timer that no longer applies (its state was left); unknown keys are ignored."""

@@ -228,3 +228,42 @@ def test_a_handler_that_never_returns_leaves_its_work_owed_and_the_others_marked
         runtime.handlers["second"] = _handlers()["second"]
         assert runtime.run_work("w") == 1
         assert store.work("w") == []
+
+
+def test_under_full_a_transaction_of_marks_alone_is_synced_with_the_next_commit(
+    works: Definition, tmp_path: Path, statements: list[str]
+) -> None:
+    """Only the marks' own transaction runs at NORMAL; the level is FULL again before any step commits."""
+    with SQLiteStore(tmp_path / "s.db", synchronous="FULL") as store:
+        runtime = Runtime(works, store, _handlers(), clock=lambda: 1_000)
+        runtime.start(instance_id="w")
+        store.set_trace_callback(statements.append)
+        assert runtime.run_work("w") == 2
+        runtime.send("w", "go")
+        store.set_trace_callback(None)
+        assert store.work("w")[0].action == "note"
+    pragmas = [text for text in statements if text.startswith("PRAGMA")]
+    assert pragmas == ["PRAGMA synchronous=NORMAL", "PRAGMA synchronous=FULL"]
+    lowered, raised = statements.index(pragmas[0]), statements.index(pragmas[1])
+    assert statements[lowered + 1 : raised] == [
+        "BEGIN IMMEDIATE",
+        "UPDATE work SET done = 1 WHERE instance = 'w' AND key IN ('w-first', 'w-second') AND done = 0",
+        "COMMIT",
+    ]
+    assert statements[raised + 1 :].count("COMMIT") == 1  # the step `go`, at FULL
+
+
+def test_marks_inside_a_batch_are_part_of_it_and_change_no_level(
+    works: Definition, tmp_path: Path, statements: list[str]
+) -> None:
+    with SQLiteStore(tmp_path / "s.db", synchronous="FULL") as store:
+        runtime = Runtime(works, store, _handlers(), clock=lambda: 1_000)
+        runtime.start(instance_id="w")
+        store.set_trace_callback(statements.append)
+        with runtime.batch():
+            assert runtime.run_work("w") == 2
+            runtime.send("w", "go")
+        store.set_trace_callback(None)
+        assert [item.action for item in store.work("w")] == ["note", "fetch"]
+    assert not [text for text in statements if text.startswith("PRAGMA")]
+    assert statements.count("COMMIT") == 1
