@@ -249,13 +249,25 @@ class Contender:
         return times, finals
 
 
-def counts(contender: Contender, orders: int) -> tuple[float, float]:
-    """Statements and commits per order over `orders` orders (an untimed, traced run)."""
+def counts(contender: Contender, orders: int) -> tuple[float, float, float]:
+    """Statements, commits and synced commits per order over `orders` orders (an untimed, traced run).
+
+    A commit is synced unless the connection's level was lowered to NORMAL for it
+    (the store's `finish_all` under FULL); under NORMAL no commit is synced.
+    """
     statements: list[str] = []
     _, finals = contender.run(range(orders), statements.append)
     assert all(final == "Shipped" for final in finals), finals
-    commits = sum(1 for text in statements if text.strip().upper() == "COMMIT")
-    return len(statements) / orders, commits / orders
+    commits = synced = 0
+    lowered = contender.synchronous != "FULL"
+    for text in statements:
+        word = text.strip().upper()
+        if word.startswith("PRAGMA SYNCHRONOUS="):
+            lowered = word != "PRAGMA SYNCHRONOUS=FULL"
+        elif word == "COMMIT":
+            commits += 1
+            synced += not lowered
+    return len(statements) / orders, commits / orders, synced / orders
 
 
 def measure_level(
@@ -279,6 +291,7 @@ def measure_level(
             f"{statistics.median(cpu[name]) * 1e6:,.0f} us/order CPU, "
             f"{statistics.median(wall[name]) * 1e6:,.0f} wall; "
             f"{tally[name][0]:.1f} statements, {tally[name][1]:.1f} commits"
+            + (f" ({tally[name][2]:.1f} synced)" if level == "FULL" else "")
         )
         for name in contenders
     }
