@@ -196,7 +196,7 @@ def test_the_line_is_erased_when_the_work_raises() -> None:
 
 
 def test_the_pure_stages_tell_their_stages_and_print_nothing(capsys: pytest.CaptureFixture[str]) -> None:
-    """compile_path says reading, parsing, lowering; verify names each rule family once, in the rules' order."""
+    """compile_path says reading, parsing, lowering; verify names each rule family once, in order."""
     from statewright.compiler.verify import verify
     from statewright.pipeline import compile_path
     from statewright.plugins.manager import PluginManager
