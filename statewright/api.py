@@ -143,13 +143,15 @@ class Spec:
         Raises `SpecError` without an IR and `statewright.plugins.manager.UnknownTargetError`
         for a target no plugin registers.
         """
+        from statewright.compiler.collector import collector_paused
         from statewright.compiler.verify.result import verification_of
 
         generator = self.plugins.target(target)
         settings = TargetOptions(
             source_name=self.name, extra=dict(options or {}), verification=verification_of(self._run)
         )
-        output: TargetOutput = generator.generate(self.ir, settings)
+        with collector_paused():  # as `statewright build`: a target builds one large structure
+            output: TargetOutput = generator.generate(self.ir, settings)
         return BuildResult(target, tuple(output.artifacts), tuple(output.diagnostics))
 
     def machine_class(self) -> type[Machine]:
