@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import synth
-from benchmarks.common import Groups, Report, Row, environment, interleaved, self_time_shares
+from benchmarks.common import Groups, Report, Row, interleaved, self_time_shares
 from benchmarks.compile import child_bare
 from statewright.ir import Machine
 from statewright.pipeline import compile_text
@@ -199,14 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = sorted(int(size) for size in args.sizes.split(","))
     report = measure(sizes, args.repeats)
-    if args.json:
-        report.emit()
-        return 0
-    print(environment())
-    for row in report.rows:
-        print(f"{row.benchmark}, {row.case}: {row.ours} vs {row.reference}: {row.result} (goal {row.goal})")
-    print("\n".join(report.details + report.profile))
-    return 0
+    return report.show(args.json)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from benchmarks.common import Groups, Report, Row, environment, interleaved, paired
+from benchmarks.common import Groups, Report, Row, interleaved, paired
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT / "examples" / "order_fulfilment.wf"
@@ -293,15 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON document for benchmarks.run")
     args = parser.parse_args(argv)
     report = measure(args.spec.resolve(), args.repeats)
-    if args.json:
-        report.emit()
-        return 0
-    print(environment())
-    for row in report.rows:
-        print(f"{row.case}: {row.ours} vs {row.reference}: {row.result} (goal {row.goal})")
-    print("\n".join(report.details))
-    print("\n".join(report.profile))
-    return 0
+    return report.show(args.json)
 
 
 if __name__ == "__main__":

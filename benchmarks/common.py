@@ -59,6 +59,18 @@ class Report:
         json.dump(document, sys.stdout, indent=1)
         sys.stdout.write("\n")
 
+    def show(self, as_json: bool) -> int:
+        """Hand the report to the runner (`--json`) or print it for a person; the exit code (0)."""
+        if as_json:
+            self.emit()
+            return 0
+        print(environment())
+        for row in self.rows:
+            versus = f"{row.ours} vs {row.reference or '-'}"
+            print(f"{row.benchmark} [{row.case}]: {versus} -> {row.result} ({row.goal})")
+        print("\n".join(self.details + self.profile))
+        return 0
+
 
 def report_of(document: dict[str, object]) -> Report:
     """Read a report back from the JSON `Report.emit` printed."""

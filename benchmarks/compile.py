@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import synth
-from benchmarks.common import Report, Row, environment
+from benchmarks.common import Report, Row
 
 SIZES = (10_000, 50_000)
 QUICK_SIZES = (300, 1_000)
@@ -522,16 +522,7 @@ def main(argv: list[str] | None = None) -> int:
         report = measure(
             sizes, options.repeats, Path(folder), external_targets=not options.no_external, only=only
         )
-    if options.json:
-        report.emit()
-        return 0
-    print(environment())
-    for row in report.rows:
-        print(
-            f"{row.benchmark} [{row.case}]: {row.ours} vs {row.reference or '-'} -> {row.result} ({row.goal})"
-        )
-    print("\n".join(report.details + report.profile))
-    return 0
+    return report.show(options.json)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.common import Groups, Report, Row, environment, interleaved, paired, self_time_shares
+from benchmarks.common import Groups, Report, Row, interleaved, paired, self_time_shares
 from benchmarks.runtime_dispatch import generated_module, spec, statemachine_ring
 from statewright.pipeline import compile_text
 
@@ -170,14 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON document for benchmarks.run")
     args = parser.parse_args(argv)
     report = measure(args.states, args.count, args.repeats)
-    if args.json:
-        report.emit()
-        return 0
-    print(environment())
-    for row in report.rows:
-        print(f"{row.case}: {row.ours} vs {row.reference}: {row.result} (goal {row.goal})")
-    print("\n".join(report.details))
-    return 0
+    return report.show(args.json)
 
 
 if __name__ == "__main__":

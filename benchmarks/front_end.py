@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 from benchmarks import synth
-from benchmarks.common import Groups, Report, Row, environment, self_time_shares
+from benchmarks.common import Groups, Report, Row, self_time_shares
 from benchmarks.compile import child_bare, peak_mib
 
 SIZES = (10_000, 50_000)
@@ -222,15 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted(int(s) for s in options.sizes.split(","))
     with tempfile.TemporaryDirectory(prefix="statewright-front-end-") as folder:
         report = measure(sizes, max(1, options.repeats), Path(folder))
-    if options.json:
-        report.emit()
-        return 0
-    print(environment())
-    for row in report.rows:
-        print(f"{row.case:40} {row.ours:>10}  {row.reference:>20}  {row.result:>8}  {row.goal}")
-    for line in [*report.details, *report.profile]:
-        print(line)
-    return 0
+    return report.show(options.json)
 
 
 if __name__ == "__main__":

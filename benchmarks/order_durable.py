@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import order_scenario
-from benchmarks.common import Groups, Report, Row, environment, paired, self_time_shares
+from benchmarks.common import Groups, Report, Row, paired, self_time_shares
 from statewright.runtime.sqlite import SQLiteStore, Synchronous
 
 GOALS: dict[str, float] = {"NORMAL": 1.5, "FULL": 1.2}
@@ -353,14 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen: tuple[Synchronous, ...] = tuple(level for level in LEVELS if level in levels)
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         report = measure(args.orders, args.repeats, chosen, Path(tmp))
-    if args.json:
-        report.emit()
-        return 0
-    print(environment())
-    for row in report.rows:
-        print(f"{row.case}: {row.ours} vs {row.reference}: {row.result} (goal {row.goal})")
-    print("\n".join(report.details + report.profile))
-    return 0
+    return report.show(args.json)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks import order_scenario
-from benchmarks.common import Groups, Report, Row, environment, interleaved, paired, self_time_shares
+from benchmarks.common import Groups, Report, Row, interleaved, paired, self_time_shares
 
 GOAL = 5.0
 OURS = "statewright in-memory machine"
@@ -101,14 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON document for benchmarks.run")
     args = parser.parse_args(argv)
     report = measure(args.orders, args.repeats)
-    if args.json:
-        report.emit()
-        return 0
-    print(environment())
-    for row in report.rows:
-        print(f"{row.case}: {row.ours} vs {row.reference}: {row.result} (goal {row.goal})")
-    print("\n".join(report.details + report.profile))
-    return 0
+    return report.show(args.json)
 
 
 if __name__ == "__main__":
