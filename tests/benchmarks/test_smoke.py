@@ -160,3 +160,40 @@ def test_the_suite_runs_every_benchmark_module_and_only_those() -> None:
     )
     assert sorted(listed) == reporting
     assert len({benchmark.name for benchmark in BENCHMARKS}) == len(BENCHMARKS)
+
+
+def test_runner_measures_again_only_what_it_is_told_and_reuses_the_rest(tmp_path: Path) -> None:
+    """`--only X --reuse saved.json`: X is measured now, every other row comes from the saved run, said so."""
+    row = {
+        "benchmark": "guards",
+        "case": "saved case",
+        "ours": "1 s",
+        "reference": "",
+        "result": "1 s",
+        "goal": "<= 5 s",
+        "met": True,
+    }
+    report = {"name": "guards", "rows": [row], "details": ["saved details"], "profile": []}
+    saved = {
+        "quick": True,
+        "stamp": "2026-01-02 03:04 UTC",
+        "seconds": 1.0,
+        "reports": [{"report": report, "seconds": 1.0}],
+    }
+    reuse = tmp_path / "saved.json"
+    reuse.write_text(json.dumps(saved), "utf-8")
+    out = tmp_path / "PERFORMANCE.md"
+    command = [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "construction"]
+    result = subprocess.run(
+        [*command, "--reuse", str(reuse), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    text = out.read_text("utf-8")
+    assert "construction measured again; every other row from the run of 2026-01-02 03:04 UTC" in text
+    assert "| guards | saved case |" in text and "| instance construction |" in text
+    assert text.index("| instance construction |") < text.index("| guards | saved case |")
