@@ -47,7 +47,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -168,9 +168,11 @@ def child_stages(path: Path, targets: list[str]) -> dict[str, float]:
         machine, _ = lower(parsed.workflow, source.name)
     stages["lower to IR"] = time.process_time() - started
     assert machine is not None
+    shared = RuleContext()
+    shared = replace(shared, run=shared.run_for(machine))  # one run for every rule, as `build` verifies
     for rule in rules:
         started = time.process_time()
-        verify(machine, [rule], RuleContext())
+        verify(machine, [rule], shared)
         stages[f"verify: {rule.family}"] += time.process_time() - started
     for name in targets:
         print(json.dumps({**stages, RUNNING: name}), flush=True)  # so a timeout still says how far it got
