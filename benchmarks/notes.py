@@ -110,6 +110,19 @@ NOTES: dict[str, list[str]] = {
         "synthetic specs exceeds Step Functions' 1 MB limit (SW928), so it writes nothing; its time is "
         "still measured. `svg` and `report` are timed apart: Graphviz's `dot` lays out their picture "
         "and gives up after 60 s at 10k states.",
+        "",
+        "**Memory at 50k.** The front end holds about 480 MiB (AST and IR); dot and mermaid stay near "
+        "it, table, ir, python, pytest and temporal reach about 1 GiB (the embedded IR and the text "
+        "written), asl about 1.4 GiB (its definition as dicts and text), the bpmn targets 2.2-2.4 GiB "
+        "and bpmn-svg 4.3 GiB (layout objects for about 340,000 nodes and the document as one string). "
+        "`--target all` now generates and writes one target at a time, so its peak is the largest "
+        "target's, not the sum. Design change: the bpmn targets and asl implement the streaming target "
+        "protocol (`StreamingTarget.stream`, yielding the document in chunks) over a layout kept in "
+        "flat integer arrays.",
+        "",
+        "The check-stage comparison rows of runs made before 2026-12-07 16:00 UTC time each rule "
+        "with its own verification run (the graph and the SMT analysis rebuilt per rule), about twice "
+        "what `build` spends; the front_end rows time them as `build` does.",
     ],
     "front_end": [
         "**Parse + lower + verify (share of the build's 4x: <= 2x bare parse).** Done: verification is "
