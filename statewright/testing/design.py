@@ -41,6 +41,7 @@ from statewright.runtime.model import Instance, Record, Timer, Work
 from statewright.runtime.runner import Call
 from statewright.runtime.store import Store
 from statewright.runtime.workflow import InstanceHandle, Workflow
+from statewright.semantics.calls import handler_names
 from statewright.source import NO_SPAN
 from statewright.testing.invariants import (
     FINISHED,
@@ -50,7 +51,7 @@ from statewright.testing.invariants import (
     check_records,
     check_sagas,
 )
-from statewright.testing.python_engine import START_MS, do_actions
+from statewright.testing.python_engine import START_MS
 from statewright.testing.scenario import Scenario, Send, Timeout, WorkDone, scope_lock, show_data
 from statewright.testing.scenario import Step as ScenarioStep
 from statewright.testing.values import (
@@ -451,8 +452,7 @@ def _before_start(after: Instance, records: Sequence[Record]) -> Instance:
 
 def _action_names(machine: ir.Machine) -> set[str]:
     """Every action a handler is needed for: the `do` actions and the invoked work."""
-    invoked = {state.invoke.action for state in machine.states if state.invoke is not None}
-    return {call.name for call in do_actions(machine)} | invoked
+    return set(handler_names(machine))
 
 
 # --------------------------------------------------------------------------- the state machine

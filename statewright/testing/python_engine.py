@@ -24,6 +24,7 @@ from statewright.runtime.errors import WorkflowError
 from statewright.runtime.memory import MemoryStore
 from statewright.runtime.model import Instance, Record, Timer
 from statewright.runtime.runner import Call, Runtime
+from statewright.semantics.calls import do_calls
 from statewright.testing.scenario import (
     Observation,
     Scenario,
@@ -101,7 +102,7 @@ class PythonRun:
         self.hierarchy = self.definition.hierarchy
         self.store = MemoryStore()
         self.clock = _Clock()
-        actions = {call.name for call in do_actions(machine)}
+        actions = {call.name for call in do_calls(machine)}
         self.runtime = Runtime(
             self.definition, self.store, handlers=dict.fromkeys(actions, _succeed), clock=self.clock
         )
@@ -289,18 +290,6 @@ class PythonRun:
                 return
             if self.runtime.run_work(INSTANCE_ID, kinds=("do", "emit")) == 0:
                 return
-
-
-def do_actions(machine: ir.Machine) -> list[ir.Call]:
-    """Every `do` action of the machine (entry, exit, soft timeouts, transitions)."""
-    found: list[ir.Call] = []
-    for state in machine.states:
-        for action in (*state.entry, *state.exit, *(a for s in state.soft_timeouts for a in s.actions)):
-            if isinstance(action, ir.Call):
-                found.append(action)
-    for transition in machine.transitions:
-        found.extend(action for action in transition.actions if isinstance(action, ir.Call))
-    return found
 
 
 class PythonEngine:

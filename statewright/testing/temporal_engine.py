@@ -78,6 +78,7 @@ from statewright.runtime.engine import initial_context
 from statewright.runtime.errors import WorkflowError
 from statewright.runtime.model import Timer, Work
 from statewright.semantics import retries
+from statewright.semantics.calls import do_calls
 from statewright.semantics.inputs import RESULT_INVALID, check_fields
 from statewright.temporal.activities import define, policy_of
 from statewright.temporal.ledger import Ledger
@@ -94,7 +95,7 @@ from statewright.temporal.protocol import (
 from statewright.temporal.shell import StatewrightWorkflow
 from statewright.temporal.worker import make_worker
 from statewright.testing.generated import import_source
-from statewright.testing.python_engine import HARD_TIMERS, START_MS, do_actions
+from statewright.testing.python_engine import HARD_TIMERS, START_MS
 from statewright.testing.scenario import (
     Observation,
     Scenario,
@@ -540,7 +541,7 @@ class TemporalEngine:
         desk = _Desk()
         actions = sorted(
             {s.invoke.action for s in definition.states.values() if s.invoke is not None}
-            | {a.name for a in do_actions(machine)}
+            | {a.name for a in do_calls(machine)}
         )
         activities = [define(definition, action, desk.attend) for action in actions]
         queue = f"{QUEUE_PREFIX}{uuid.uuid4().hex}"

@@ -23,8 +23,9 @@ import pytest
 from statewright import ir
 from statewright.pipeline import compile_path
 from statewright.runtime.codec import encode_value
+from statewright.semantics.calls import do_calls
 from statewright.testing.coverage import covering_scenarios
-from statewright.testing.python_engine import PythonEngine, PythonRun, do_actions
+from statewright.testing.python_engine import PythonEngine, PythonRun
 from statewright.testing.scenario import Scenario, Send, Timeout, scope_lock
 from tests.conftest import example_files
 
@@ -142,7 +143,7 @@ def _plan(machine: ir.Machine, scenario: Scenario) -> dict[str, Any]:
         run.apply(step)
     return {
         "context": _encoded(scenario.context),
-        "do_actions": sorted({call.name for call in do_actions(machine)}),
+        "do_actions": sorted({call.name for call in do_calls(machine)}),
         "steps": steps,
     }
 

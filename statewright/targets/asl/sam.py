@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from statewright import ir
+from statewright.semantics.calls import handler_names
 from statewright.targets.asl import asljson
 from statewright.targets.asl.resources import EMIT_QUEUE, EVALUATOR, EVENT_QUEUE
 from statewright.targets.asl.tasks import Resource
@@ -89,31 +90,10 @@ def template(machine: ir.Machine, substitutions: Mapping[str, str], definition_f
     return asljson.dumps(document) + "\n"
 
 
-def action_names(machine: ir.Machine) -> list[str]:
-    """Every action the definition calls (invoked work and `do`), in IR order."""
-    names: dict[str, None] = {}
-
-    def calls(found: tuple[ir.Action, ...]) -> None:
-        for action in found:
-            if isinstance(action, ir.Call):
-                names.setdefault(action.name, None)
-
-    for state in machine.states:
-        if state.invoke is not None:
-            names.setdefault(state.invoke.action, None)
-        calls(state.entry)
-        calls(state.exit)
-        for soft in state.soft_timeouts:
-            calls(soft.actions)
-    for transition in machine.transitions:
-        calls(transition.actions)
-    return list(names)
-
-
 def resource_skeleton(machine: ir.Machine, entries: Mapping[str, Resource]) -> str:
     """A resource map to fill in: every action and the target's own resources, with what is known."""
     document: dict[str, Any] = {}
-    for name in [*action_names(machine), EVENT_QUEUE, EMIT_QUEUE, EVALUATOR]:
+    for name in [*handler_names(machine), EVENT_QUEUE, EMIT_QUEUE, EVALUATOR]:
         found = entries.get(name)
         if found is None:
             document[name] = (

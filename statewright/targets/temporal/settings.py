@@ -33,6 +33,7 @@ from decimal import Decimal
 from statewright import ir
 from statewright.ir.limits import MAX_DURATION_MS
 from statewright.semantics import retries
+from statewright.semantics.calls import do_calls
 from statewright.source import Span
 
 DO_INITIAL_INTERVAL_MS = 1000
@@ -205,12 +206,6 @@ def _timeout(
 def do_actions(machine: ir.Machine) -> dict[str, Span]:
     """Every action a `do` calls (entry, exit, transition and soft-timeout actions), first use first."""
     found: dict[str, Span] = {}
-    lists: list[tuple[ir.Action, ...]] = []
-    for state in machine.states:
-        lists += [state.entry, state.exit, *(soft.actions for soft in state.soft_timeouts)]
-    lists += [transition.actions for transition in machine.transitions]
-    for actions in lists:
-        for action in actions:
-            if isinstance(action, ir.Call) and action.name not in found:
-                found[action.name] = action.span
+    for call in do_calls(machine):
+        found.setdefault(call.name, call.span)
     return found
