@@ -7,11 +7,14 @@ prints nothing on stderr, and both print the same report on stdout.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import pty
+import struct
 import subprocess
 import sys
+import termios
 import threading
 from pathlib import Path
 
@@ -35,8 +38,13 @@ def _command(*args: str | Path) -> list[str]:
 
 
 def on_terminal(*args: str | Path, term: str = "xterm") -> tuple[int, bytes, bytes]:
-    """Run statewright with stderr on a pseudo-terminal: (exit code, stdout, what the terminal got)."""
+    """Run statewright with stderr on a pseudo-terminal: (exit code, stdout, what the terminal got).
+
+    The terminal is 400 columns wide, so that the status line (cut to the
+    width) shows whole however long the checkout's path is.
+    """
     leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 400, 0, 0))
     shown = bytearray()
 
     def drain() -> None:
