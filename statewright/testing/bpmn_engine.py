@@ -253,11 +253,12 @@ class BpmnRun:
         node = self.process.elements.get(task.task_spec.bpmn_id or "")
         if node is None:
             return
-        if node.role in ("milestone", "final") and node.state is not None:
-            self.entered.append(node.state)
-            self.votes.pop(node.state, None)  # a level entered again starts with no votes
-            for level in self.hierarchy.chain(node.state):
-                if level not in self.inside or level == node.state:
+        state = self.process.state_of(node.state, self.values)
+        if node.role in ("milestone", "final") and state is not None:
+            self.entered.append(state)
+            self.votes.pop(state, None)  # a level entered again starts with no votes
+            for level in self.hierarchy.chain(state):
+                if level not in self.inside or level == state:
                     self.entered_at[level] = self.clock
         elif node.role == "refused":
             self.refused = True
@@ -332,8 +333,9 @@ class BpmnRun:
             current = task
             while current is not None:
                 node = self.node(current)
-                if node is not None and node.state is not None and node.state in self.hierarchy.leaves:
-                    found.add(node.state)
+                state = None if node is None else self.process.state_of(node.state, self.values)
+                if state is not None and state in self.hierarchy.leaves:
+                    found.add(state)
                     break
                 if node is None or node.role not in ("join", "merge"):
                     break  # SpiffWorkflow's own bookkeeping tasks (`_EndJoin`) belong to no state
@@ -452,7 +454,9 @@ class BpmnRun:
             node = self.node(task)
             if task.state == MAYBE and (task.parent is None or task.parent.state != WAITING):
                 continue
-            if node is None or node.role not in ("timeout", "heartbeat") or node.owner != state:
+            if node is None or node.role not in ("timeout", "heartbeat"):
+                continue
+            if self.process.state_of(node.owner, self.values) != state:
                 continue
             duration = node.duration_ms or 0
             if node.role == "heartbeat":
@@ -480,7 +484,9 @@ class BpmnRun:
         """Complete the state's service task, or throw the error to its error boundary event."""
         for task in self.live(STARTED):
             node = self.node(task)
-            if node is None or node.role != "work" or node.state != step.state:
+            if node is None or node.role != "work":
+                continue
+            if self.process.state_of(node.state, self.values) != step.state:
                 continue
             result, error, message = outcome_of(self.machine, step)
             if error is None:

@@ -194,6 +194,8 @@ class NodeRun:
         self.values = start_context(machine, context)
         """The context as the process's `set` script tasks wrote it, in the order they ran."""
         self.types = {f.name: f.type for f in machine.context}
+        self.plumbing: dict[str, object] = {}
+        """Process variables the process writes that are not context fields (`ProcessMap.shared`)."""
         variables = {k: _variable(v) for k, v in self.values.items()}
         writes = {e.id: e.writes for e in process.elements.values() if e.writes is not None}
         self.take(driver.ask(op="start", source=text, variables=variables, writes=writes))
@@ -207,11 +209,15 @@ class NodeRun:
         while True:
             if answer.get("error"):
                 raise RuntimeError(f"bpmn-engine: {answer['error']}")
-            for element_id in answer["ended"]:
-                self._ended(element_id)
+            # Writes first: a shared compensation's milestone ends in the same answer as the way in
+            # that recorded its exit, and `state_of` reads the record (one exit per step at most).
             for name, value in answer.get("written", ()):
                 if name in self.types:
                     self.values[name] = _value(value, self.types[name])
+                else:  # plumbing: the recorded exit of a shared compensation chain
+                    self.plumbing[name] = value
+            for element_id in answer["ended"]:
+                self._ended(element_id)
             self.waiting = list(answer["waiting"])
             self.completed = bool(answer["completed"])
             for element_id in self.waiting:
@@ -233,14 +239,15 @@ class NodeRun:
             return
         if node.role == "work":
             self.started.pop(element_id, None)
-        if node.role in ("milestone", "final") and node.state is not None:
-            self.entered.append(node.state)
-            self.votes.pop(node.state, None)
-            for level in self.hierarchy.chain(node.state):
-                if level not in self.inside or level == node.state:
+        state = self.process.state_of(node.state, self.plumbing)
+        if node.role in ("milestone", "final") and state is not None:
+            self.entered.append(state)
+            self.votes.pop(state, None)
+            for level in self.hierarchy.chain(state):
+                if level not in self.inside or level == state:
                     self.entered_at[level] = self.clock
-            if self.states_kind(node.state) == "final" and not self.hierarchy.is_top_final(node.state):
-                self.finals.add(node.state)
+            if self.states_kind(state) == "final" and not self.hierarchy.is_top_final(state):
+                self.finals.add(state)
         elif node.role == "refused":
             self.refused = True
         if node.kind == "endEvent" and node.scope == self.process.process_id:
@@ -277,10 +284,11 @@ class NodeRun:
         live_subprocesses = set(self.waiting)
         for element_id in self.waiting:
             node = self.process.elements.get(element_id)
-            if node is None or node.kind == "boundaryEvent" or node.state is None:
+            state = None if node is None else self.process.state_of(node.state, self.plumbing)
+            if node is None or node.kind == "boundaryEvent" or state is None:
                 continue
-            if node.state in self.hierarchy.leaves:
-                found.add(node.state)
+            if state in self.hierarchy.leaves:
+                found.add(state)
         for final in list(self.finals):
             parallel = self._parallel_of(final)
             if parallel is not None and parallel in live_subprocesses:
@@ -392,7 +400,7 @@ class NodeRun:
             if (
                 element.id not in armed
                 or element.role not in ("timeout", "heartbeat")
-                or element.owner != state
+                or self.process.state_of(element.owner, self.plumbing) != state
             ):
                 continue
             duration = element.duration_ms or 0
@@ -411,7 +419,9 @@ class NodeRun:
         """Finish the state's service task, or fail it with `work_error` set."""
         for element_id in self.waiting:
             node = self.process.elements.get(element_id)
-            if node is None or node.role != "work" or node.state != step.state:
+            if node is None or node.role != "work":
+                continue
+            if self.process.state_of(node.state, self.plumbing) != step.state:
                 continue
             result, error, message = outcome_of(self.machine, step)
             variables: dict[str, Any] = (

@@ -31,6 +31,7 @@ from statewright.targets.bpmn.graph import chain, ncname
 from statewright.targets.bpmn.model import EventDef, Model
 from statewright.targets.bpmn.paths import PathBuilder
 from statewright.targets.bpmn.resolve import Handling
+from statewright.targets.bpmn.undo import Position, chosen, recorded, within
 
 DECISIONS = ("approve", "reject", "delegate")
 
@@ -61,7 +62,8 @@ class Lowering(PathBuilder):
             if state.kind == "parallel":
                 self.parallel(state)
         for name in self.hierarchy.leaves:
-            self.leaf(self.states[name])
+            if not self.undo.skipped(name):  # drawn by the first chain's segment
+                self.leaf(self.states[name])
         self.spread_emits()
         model = self.graph.finish(
             self.machine.name, self.doc(self.machine.doc, self.where(self.machine.span))
@@ -96,10 +98,16 @@ class Lowering(PathBuilder):
             self.graph.entries[name] = nodes[0] if nodes else end
             chain(self.graph, nodes[0], [*nodes[1:], end]) if nodes else None
             return
+        shown, position = name, self.undo.positions.get(name)
+        if position is not None and state.invoke is not None:  # stands for every exit's state here
+            shown = f"{position.group.saga} left early: {state.invoke.action}"
+            doc = self.doc(*(self.states[alike].doc for alike in position.alike), self.where(state.span))
         milestone = self.graph.node(
-            name, "intermediateThrowEvent", name, scope, "milestone", state=name, doc=doc
+            name, "intermediateThrowEvent", shown, scope, "milestone", state=name, doc=doc
         )
         self.graph.entries[name] = milestone
+        if position is not None:
+            self.shared_entries(position, milestone, scope)
         current = chain(self.graph, milestone, self.actions(state.entry, scope, name))
         levels = self.resolver.inner_chain(name)
         if state.kind == "final":
@@ -412,6 +420,10 @@ class Lowering(PathBuilder):
             else:
                 self.graph.link(mark, failure_source)
         self.boundaries(task, leaf, levels, (), escalate=False)
+        position = self.undo.positions.get(leaf)
+        if position is not None and position.last:
+            self.continue_exit(task, position, scope)
+            return
         dones = self.resolver.eventless(levels, "done")
         cached: list[str] = []
 
@@ -426,6 +438,39 @@ class Lowering(PathBuilder):
             self.decide(task, leaf, dones, label="on_done", back=None, otherwise=after)
         else:
             self.graph.link(task, after())
+
+    def shared_entries(self, position: Position, milestone: str, scope: str) -> None:
+        """The ways into a shared exit chain at one position: each records its exit, then the milestone."""
+        self.graph.entries[within(position.drawn)] = milestone
+        for exit_, (state, way) in enumerate(zip(position.alike, position.group.chains, strict=True), 1):
+            record = self.graph.node(
+                f"{state}_entry",
+                "scriptTask",
+                f"{position.group.saga} left toward {way.following}",
+                scope,
+                "action",
+                action=recorded(position.variable, exit_),
+                doc=self.doc(self.states[state].doc, f"records exit {exit_} in `{position.variable}`"),
+            )
+            self.graph.link(record, milestone)
+            self.graph.entries[state] = record
+
+    def continue_exit(self, task: str, position: Position, scope: str) -> None:
+        """After a shared chain's last compensation: on toward the recorded exit's own target."""
+        gateway = self.graph.node(
+            f"{position.drawn}_exit_choice",
+            "exclusiveGateway",
+            "which exit?",
+            scope,
+            "gateway",
+            state=position.drawn,
+        )
+        self.graph.link(task, gateway)
+        for exit_, way in enumerate(position.group.chains, 1):
+            last = way.states[-1]
+            [done] = self.resolver.eventless(self.resolver.inner_chain(last), "done")
+            condition = Guard(chosen(position.variable, exit_))
+            self.take(gateway, last, done, back=None, condition=condition, name=f"toward {way.following}")
 
     def approval(self, source: str, state: ir.State, levels: list[str]) -> None:
         """An approval level: a user task (multi-instance for a quorum), the decision, its boundaries."""

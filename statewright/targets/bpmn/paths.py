@@ -22,6 +22,7 @@ from statewright.targets.bpmn.conditions import Condition, Gate, Guard, conjoin
 from statewright.targets.bpmn.graph import Graph, enter, ncname
 from statewright.targets.bpmn.model import EventDef
 from statewright.targets.bpmn.resolve import Handling, Resolver
+from statewright.targets.bpmn.undo import UndoChains, within
 
 DECISIONS = ("approve", "reject", "delegate")
 FAILED_ESCALATION = "instance_failed"
@@ -61,6 +62,8 @@ class PathBuilder:
             level.state: (approval, level) for approval in machine.approvals for level in approval.levels
         }
         self.checkpoints = {cp.state: cp for cp in machine.checkpoints}
+        self.undo = UndoChains(machine)
+        """A saga's interchangeable early-exit chains, drawn once (`undo.py`)."""
 
     # ------------------------------------------------------------------ helpers
 
@@ -283,6 +286,8 @@ class PathBuilder:
             steps.extend(("exit", scope, action) for action in state.exit)
         steps.extend(("act", scope, action) for action in transition.actions)
         entries, destination = self.entering(transition.target, domain, transition.span)
+        if self.undo.inside(transition.source, transition.target):
+            destination = enter(within(transition.target))  # the next compensation: no exit to record
         steps.extend(("act", scope, action) for action in entries)
         steps.append(("to", scope, destination))
         self.follow(cursor, tuple(steps))

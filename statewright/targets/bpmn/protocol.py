@@ -17,9 +17,12 @@ documented in docs/targets/bpmn.md:
   work's result (`RESULT_VAR`, `result`) and the failure being handled
   (`FAILURE_VAR`, `error`: `name` and `message`); whoever delivers them checks
   them first (`semantics.inputs.check_fields`) and refuses a bad payload;
-- what each element of the process means in IR terms (`process_map`), and
+- what each element of the process means in IR terms (`process_map`),
   which messages deliver each IR event (`ProcessMap.messages`: one per
-  receiving region, since a BPMN message reaches one waiting receiver).
+  receiving region, since a BPMN message reaches one waiting receiver), and
+  which IR state an element of a shared early-exit compensation chain stands
+  for (`ProcessMap.shared`, `ProcessMap.state_of`: the recorded exit's,
+  read from the `exit_from_<saga>` variable).
 """
 
 from __future__ import annotations
@@ -123,6 +126,29 @@ class ProcessMap:
     A BPMN message reaches one waiting receiver, so whoever delivers an event
     (the correlator, a job worker serving an `emit`) publishes each of these.
     """
+    shared: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=lambda: MappingProxyType({}))
+    """Drawn IR state -> (process variable, the IR states its elements stand for when it holds 1, 2, ...).
+
+    A saga's early exits share one drawing of their compensations: the
+    elements carry the first exit's state, and the way in wrote which exit it
+    was (`targets/bpmn/undo.py`). Every other element stands for its own state.
+    """
+
+    def state_of(self, state: str | None, variables: Mapping[str, object]) -> str | None:
+        """The IR state an element's `state` (or a timer's `owner`) stands for, given the process variables.
+
+        The recorded exit is an integer (the javascript flavor writes it as decimal text, as every
+        number); with none recorded, or a value out of range, the element stands for its own state.
+        """
+        if state is None or state not in self.shared:
+            return state
+        variable, states = self.shared[state]
+        recorded = variables.get(variable)
+        if isinstance(recorded, str) and recorded.isdecimal():  # the javascript flavor keeps numbers as text
+            recorded = int(recorded)
+        if isinstance(recorded, bool) or not isinstance(recorded, int) or not 1 <= recorded <= len(states):
+            return state
+        return states[recorded - 1]
 
 
 def _element(node: Node) -> Element:
@@ -162,4 +188,6 @@ def process_map(machine: ir.Machine, flavor: str = "generic") -> ProcessMap:
         kept = tuple(name for name in names if name in declared)
         if kept:
             messages[event] = kept
-    return ProcessMap(model.process_id, MappingProxyType(elements), MappingProxyType(messages))
+    return ProcessMap(
+        model.process_id, MappingProxyType(elements), MappingProxyType(messages), lowering.undo.shared()
+    )
