@@ -302,7 +302,8 @@ def _with(machine: ir.Machine, transitions: list[ir.Transition]) -> ir.Machine:
 MARKERS = st.sampled_from(["compensate", "no_compensation", "pivot"])
 
 
-def _saga(markers: list[str]) -> str:
+def saga_steps(markers: list[str]) -> list[str]:
+    """Saga step lines `do_N`, each compensated by `undo_N`, marked `no_compensation` or the pivot."""
     lines = []
     for number, marker in enumerate(markers):
         clause = {
@@ -311,6 +312,11 @@ def _saga(markers: list[str]) -> str:
             "pivot": "pivot",
         }[marker]
         lines.append(f'      step do_{number} {clause} key "d{number}-{{id}}" service s timeout 1m')
+    return lines
+
+
+def _saga(markers: list[str]) -> str:
+    lines = saga_steps(markers)
     return f"""
 workflow Random {{
   events {{ go, cancel }}

@@ -18,15 +18,11 @@ Each case here once gave a different answer on a BPMN engine than on the runtime
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from statewright import ir
-from statewright.plugins.manager import PluginManager
 from statewright.testing.bpmn_engine import BpmnEngine
-from statewright.testing.bpmn_node_engine import NodeBpmnEngine, missing
-from statewright.testing.engine import load_engine
+from statewright.testing.bpmn_node_engine import NodeBpmnEngine
 from statewright.testing.python_engine import PythonEngine
 from statewright.testing.scenario import Observation, Scenario, Send, Unsupported, WorkDone
 from tests.targets.heartbeats import GO, heartbeats, route
@@ -42,16 +38,6 @@ COSTLY_CHANGE: tuple[tuple[str, ir.Value], ...] = (
 SECURITY = ("role:security_reviewer",)
 PLATFORM = ("role:platform_lead",)
 SRE = ("role:sre_oncall",)
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[NodeBpmnEngine]:
-    """One node process for the module's runs, loaded as `statewright test --targets bpmn-engine` loads it."""
-    assert missing() is None, missing()
-    loaded = load_engine(PluginManager(entry_points=False), "bpmn-engine")
-    assert isinstance(loaded, NodeBpmnEngine)
-    with loaded:
-        yield loaded
 
 
 def assert_same(observed: object, machine: ir.Machine, scenario: Scenario) -> list[Observation]:
@@ -99,12 +85,12 @@ QUORUM_LEVEL = [
 
 @pytest.mark.parametrize(("votes", "end"), [c[1:] for c in QUORUM_LEVEL], ids=[c[0] for c in QUORUM_LEVEL])
 def test_bpmn_engine_counts_votes_at_a_multi_instance_approval_level(
-    engine: NodeBpmnEngine, votes: tuple[Send, ...], end: tuple[tuple[str, ...], str]
+    node_engine: NodeBpmnEngine, votes: tuple[Send, ...], end: tuple[tuple[str, ...], str]
 ) -> None:
     """Every vote at the quorum-2 level reaches an iteration: a reject rejects, two approvals grant."""
     machine = example("deploy_pipeline")
     scenario = Scenario(COSTLY_CHANGE, (Send("plan_ready"), *votes))
-    observations = assert_same(engine.run(machine, scenario), machine, scenario)
+    observations = assert_same(node_engine.run(machine, scenario), machine, scenario)
     assert (observations[-1].entered, observations[-1].status) == end
 
 
@@ -120,8 +106,8 @@ def test_spiffworkflow_fails_the_instance_on_a_regions_failure_beside_running_wo
 
 
 def test_bpmn_engine_fails_the_instance_on_a_regions_failure_beside_running_work(
-    engine: NodeBpmnEngine,
+    node_engine: NodeBpmnEngine,
 ) -> None:
-    """bpmn-engine: the same (it went to the sibling's dead-letter target)."""
-    observations = assert_same(engine.run(heartbeats(), REGION_FAILS), heartbeats(), REGION_FAILS)
+    """bpmn-node_engine: the same (it went to the sibling's dead-letter target)."""
+    observations = assert_same(node_engine.run(heartbeats(), REGION_FAILS), heartbeats(), REGION_FAILS)
     assert (observations[-1].active, observations[-1].status) == NEITHER_REGION_LEFT

@@ -14,30 +14,16 @@ work-error boundary catch it. It is an escalation now (`test_divergences.py`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from statewright import ir
-from statewright.plugins.manager import PluginManager
 from statewright.testing.bpmn_engine import BpmnEngine
-from statewright.testing.bpmn_node_engine import NodeBpmnEngine, missing
-from statewright.testing.engine import load_engine
+from statewright.testing.bpmn_node_engine import NodeBpmnEngine
 from statewright.testing.python_engine import PythonEngine
 from statewright.testing.scenario import Observation, Scenario, Step, Unsupported
 from tests.targets.heartbeats import CASES, heartbeats
 
 BPMN_CASES = CASES
-
-
-@pytest.fixture(scope="module")
-def node() -> Iterator[NodeBpmnEngine]:
-    """One node process for the module's runs, loaded as `statewright test --targets bpmn-engine` loads it."""
-    assert missing() is None, missing()
-    loaded = load_engine(PluginManager(entry_points=False), "bpmn-engine")
-    assert isinstance(loaded, NodeBpmnEngine)
-    with loaded:
-        yield loaded
 
 
 def agree(observed: object, scenario: Scenario) -> list[Observation]:
@@ -69,12 +55,12 @@ def test_spiffworkflow_misses_heartbeats_as_the_runtime(
 
 @PARAMS
 def test_bpmn_engine_misses_heartbeats_as_the_runtime(
-    node: NodeBpmnEngine,
+    node_engine: NodeBpmnEngine,
     context: tuple[tuple[str, ir.Value], ...],
     steps: tuple[Step, ...],
     end: tuple[tuple[str, ...], str],
 ) -> None:
     """bpmn-engine: the same, and the attempt after a missed heartbeat is the one that answers."""
     scenario = Scenario(context, steps)
-    observations = agree(node.run(heartbeats(), scenario), scenario)
+    observations = agree(node_engine.run(heartbeats(), scenario), scenario)
     assert (observations[-1].active, observations[-1].status) == end

@@ -10,8 +10,6 @@ elimination walks the whole graph), so the scenarios here are few and chosen.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from statewright import ir
@@ -38,16 +36,6 @@ HAPPY_DEPLOY = Scenario(
 )
 
 
-@pytest.fixture(scope="module")
-def engine() -> Iterator[NodeBpmnEngine]:
-    """One node process for the module's runs, loaded as `statewright test --targets bpmn-engine` loads it."""
-    assert missing() is None, missing()
-    loaded = load_engine(PluginManager(entry_points=False), "bpmn-engine")
-    assert isinstance(loaded, NodeBpmnEngine)
-    with loaded:
-        yield loaded
-
-
 def assert_same(engine: NodeBpmnEngine, machine: ir.Machine, scenario: Scenario) -> list[Observation]:
     """Both engines agree on every observation; returns the reference's."""
     reference = PythonEngine().run(machine, scenario)
@@ -60,26 +48,30 @@ def assert_same(engine: NodeBpmnEngine, machine: ir.Machine, scenario: Scenario)
     return list(reference)
 
 
-def test_the_deploy_pipelines_happy_path_completes_on_a_one_receiver_engine(engine: NodeBpmnEngine) -> None:
-    observations = assert_same(engine, example("deploy_pipeline"), HAPPY_DEPLOY)
+def test_the_deploy_pipelines_happy_path_completes_on_a_one_receiver_engine(
+    node_engine: NodeBpmnEngine,
+) -> None:
+    observations = assert_same(node_engine, example("deploy_pipeline"), HAPPY_DEPLOY)
     assert observations[5].entered == ("HealthConfirmed", "LoadPassed")  # one event, two regions
     assert observations[-1].status == "succeeded" and observations[-1].active == ("Deployed",)
 
 
 @pytest.mark.parametrize("state", ["Working", "Deep"])
-def test_a_regions_unhandled_failure_fails_the_instance(engine: NodeBpmnEngine, state: str) -> None:
-    observations = assert_same(engine, machine_of(REGION_FAILURE), Scenario((), (WorkDone(state, "Failed"),)))
+def test_a_regions_unhandled_failure_fails_the_instance(node_engine: NodeBpmnEngine, state: str) -> None:
+    observations = assert_same(
+        node_engine, machine_of(REGION_FAILURE), Scenario((), (WorkDone(state, "Failed"),))
+    )
     assert observations[-1].status == "failed"
 
 
 @pytest.mark.parametrize(
     "name", ["order_fulfilment", "expense_approval", "deploy_pipeline", "data_pipeline", "publishing"]
 )
-def test_path_scenarios_agree(engine: NodeBpmnEngine, name: str) -> None:
+def test_path_scenarios_agree(node_engine: NodeBpmnEngine, name: str) -> None:
     """The first path-covering scenarios of each example (the deepest are left to SpiffWorkflow's runs)."""
     machine = example(name)
     for scenario in covering_scenarios(machine).scenarios[:3]:
-        assert_same(engine, machine, scenario)
+        assert_same(node_engine, machine, scenario)
 
 
 def test_a_missing_bpmn_engine_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:

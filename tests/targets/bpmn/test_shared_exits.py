@@ -20,11 +20,9 @@ from hypothesis import strategies as st
 
 from statewright import ir
 from statewright.pipeline import compile_text
-from statewright.plugins.manager import PluginManager
 from statewright.targets.bpmn.model import Model
 from statewright.targets.bpmn.target import build_model
-from statewright.testing.bpmn_node_engine import NodeBpmnEngine, missing
-from statewright.testing.engine import load_engine
+from statewright.testing.bpmn_node_engine import NodeBpmnEngine
 from statewright.testing.scenario import Scenario, Send, Timeout, WorkDone
 from tests.targets.bpmn import test_node_engine
 from tests.targets.bpmn.gen_specs import sources
@@ -238,16 +236,6 @@ def test_drawn_scenarios_of_the_exits_spec_agree_on_spiffworkflow() -> None:
         assert_same(machine, scenario)
 
     check()
-
-
-@pytest.fixture(scope="module")
-def node_engine() -> Iterator[NodeBpmnEngine]:
-    """One bpmn-engine process for the module's runs."""
-    assert missing() is None, missing()
-    loaded = load_engine(PluginManager(entry_points=False), "bpmn-engine")
-    assert isinstance(loaded, NodeBpmnEngine)
-    with loaded:
-        yield loaded
 
 
 def test_every_exit_agrees_with_the_runtime_on_bpmn_engine(node_engine: NodeBpmnEngine) -> None:

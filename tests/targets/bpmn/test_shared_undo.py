@@ -10,7 +10,6 @@ The engines must still agree with the runtime on every exit, step and failure.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,15 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statewright import ir
-from statewright.plugins.manager import PluginManager
 from statewright.semantics.sagas import pending_undo, shared_undo
 from statewright.targets.bpmn.protocol import process_map
 from statewright.targets.bpmn.target import build_model, render_bpmn
 from statewright.targets.bpmn.undo import exit_variable
-from statewright.testing.bpmn_node_engine import NodeBpmnEngine, missing
-from statewright.testing.engine import load_engine
+from statewright.testing.bpmn_node_engine import NodeBpmnEngine
 from statewright.testing.scenario import Scenario, Send, Step, Timeout, WorkDone
-from tests.sagas.test_saga_exits import trip
+from tests.sagas.test_saga_exits import MARKERS, saga_steps, trip
 from tests.targets.bpmn import test_node_engine
 from tests.targets.bpmn.geometry import measure
 from tests.targets.bpmn.scenarios import scenarios
@@ -139,35 +136,15 @@ def test_every_exit_agrees_with_the_runtime_on_spiffworkflow(scenario: Scenario)
     }
 
 
-@pytest.fixture(scope="module")
-def node_engine() -> Iterator[NodeBpmnEngine]:
-    """One bpmn-engine process for the module's runs."""
-    assert missing() is None, missing()
-    loaded = load_engine(PluginManager(entry_points=False), "bpmn-engine")
-    assert isinstance(loaded, NodeBpmnEngine)
-    with loaded:
-        yield loaded
-
-
 def test_every_exit_agrees_with_the_runtime_on_bpmn_engine(node_engine: NodeBpmnEngine) -> None:
     machine = machine_of(TRIP)
     for scenario in EXITS:
         test_node_engine.assert_same(node_engine, machine, scenario)
 
 
-MARKERS = st.sampled_from(["compensate", "no_compensation", "pivot"])
-
-
 def exits_saga(markers: list[str]) -> str:
     """A random saga left early three ways: on the saga, on its parent with an action, to a waiting state."""
-    lines = []
-    for number, marker in enumerate(markers):
-        clause = {
-            "compensate": f'compensate undo_{number} compensate_key "u{number}-{{id}}"',
-            "no_compensation": 'no_compensation "nothing to undo"',
-            "pivot": "pivot",
-        }[marker]
-        lines.append(f'      step do_{number} {clause} key "d{number}-{{id}}" service s timeout 1m')
+    lines = saga_steps(markers)
     return f"""
 workflow Random {{
   context {{ n: int 0..9 = 0 }}
