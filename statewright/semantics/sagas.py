@@ -85,6 +85,8 @@ def shared_undo(machine: ir.Machine) -> tuple[SharedUndo, ...]:
     (compensation, parent, every transition but the last `done`'s target), so
     drawing a group once decides exactly what the separate chains decide.
     """
+    if not machine.sagas:
+        return ()
     states = {s.name: s for s in machine.states}
     order = {s.name: index for index, s in enumerate(machine.states)}
     leaving: dict[str, list[ir.Transition]] = {}
