@@ -49,26 +49,16 @@ CLOCK_MS = 1_700_000_000_000
 MODULE = "order_fulfilment_bench"
 """The name the generated module is imported under."""
 
-ACTIONS = (
-    "validate_order",
-    "open_fulfilment_record",
-    "close_fulfilment_record",
-    "reserve_stock",
-    "release_stock",
-    "charge_card",
-    "refund_card",
-    "book_courier",
-    "cancel_courier",
-    "hand_over_parcel",
-    "send_dispatch_email",
-    "open_review_ticket",
-    "page_fulfilment_oncall",
-    "freeze_order",
-    "page_fulfilment_lead",
-    "publish_order_shipped",
-    "send_cancellation_notice",
-)
-"""Every action the workflow may call (a handler each)."""
+
+@functools.cache
+def actions() -> tuple[str, ...]:
+    """Every action the workflow may call (a handler each), as `semantics.calls` answers it for the spec."""
+    from statewright.pipeline import compile_text
+    from statewright.semantics.calls import handler_names
+
+    machine = compile_text(SOURCE.read_text("utf-8"), SOURCE.name).machine
+    assert machine is not None, "the order example compiles"
+    return handler_names(machine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +132,7 @@ def _charge(call: object) -> dict[str, str]:
 
 def handlers() -> dict[str, Callable[[Any], object]]:
     """A handler for every action: each succeeds at once; `charge_card` returns its receipt."""
-    table: dict[str, Callable[[Any], object]] = dict.fromkeys(ACTIONS, _succeed)
+    table: dict[str, Callable[[Any], object]] = dict.fromkeys(actions(), _succeed)
     table["charge_card"] = _charge
     return table
 

@@ -13,11 +13,7 @@ from statewright import ir
 
 def do_calls(machine: ir.Machine) -> tuple[ir.Call, ...]:
     """Every `do` action in IR order: per state its entry, exit and soft-timeout ones; then transitions'."""
-    found: list[ir.Call] = []
-    for state in machine.states:
-        for action in (*state.entry, *state.exit, *(a for soft in state.soft_timeouts for a in soft.actions)):
-            if isinstance(action, ir.Call):
-                found.append(action)
+    found = [call for state in machine.states for call in _state_calls(state)]
     for transition in machine.transitions:
         found.extend(action for action in transition.actions if isinstance(action, ir.Call))
     return tuple(found)
@@ -33,11 +29,16 @@ def handler_names(machine: ir.Machine) -> tuple[str, ...]:
     for state in machine.states:
         if state.invoke is not None:
             names.setdefault(state.invoke.action, None)
-        for action in (*state.entry, *state.exit, *(a for soft in state.soft_timeouts for a in soft.actions)):
-            if isinstance(action, ir.Call):
-                names.setdefault(action.name, None)
+        for call in _state_calls(state):
+            names.setdefault(call.name, None)
     for transition in machine.transitions:
         for action in transition.actions:
             if isinstance(action, ir.Call):
                 names.setdefault(action.name, None)
     return tuple(names)
+
+
+def _state_calls(state: ir.State) -> tuple[ir.Call, ...]:
+    """A state's own `do` actions: entry, exit, then each soft timeout's."""
+    actions = (*state.entry, *state.exit, *(a for soft in state.soft_timeouts for a in soft.actions))
+    return tuple(action for action in actions if isinstance(action, ir.Call))
