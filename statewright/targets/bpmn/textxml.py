@@ -61,13 +61,7 @@ class XmlText:
 
     def start(self, tag: str, attributes: str = "") -> None:
         """Open an element that will hold children; `attributes` from `attributes_text`."""
-        parts = self._parts
-        if len(parts) >= CHUNK:
-            self._chunks.append("".join(parts))
-            parts.clear()
-        if self._bare:
-            parts.append(">")
-        parts.append(f"\n{INDENT * len(self._open)}<{tag}{attributes}")
+        self._child().append(f"\n{INDENT * len(self._open)}<{tag}{attributes}")
         self._open.append(tag)
         self._bare = True
 
@@ -82,6 +76,11 @@ class XmlText:
 
     def leaf(self, tag: str, attributes: str = "", text: str | None = None) -> None:
         """A whole element without children: empty (`<tag/>`) for None, else holding `text` (escaped)."""
+        body = "/>" if text is None else f">{escape_text(text)}</{tag}>"
+        self._child().append(f"\n{INDENT * len(self._open)}<{tag}{attributes}{body}")
+
+    def _child(self) -> list[str]:
+        """Where a child element goes: the open start tag closed with `>`, a full chunk joined first."""
         parts = self._parts
         if len(parts) >= CHUNK:
             self._chunks.append("".join(parts))
@@ -89,8 +88,7 @@ class XmlText:
         if self._bare:
             parts.append(">")
             self._bare = False
-        body = "/>" if text is None else f">{escape_text(text)}</{tag}>"
-        parts.append(f"\n{INDENT * len(self._open)}<{tag}{attributes}{body}")
+        return parts
 
     def text(self) -> str:
         """Close every open element and return the document with its final newline."""
