@@ -10,13 +10,13 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 
-def run_module(module: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+def run_module(module: str, *arguments: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
     """Run `python -m benchmarks.<module> ARGUMENTS` from the repository root."""
     return subprocess.run(
         [sys.executable, "-m", f"benchmarks.{module}", *arguments],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
         cwd=ROOT,
     )
@@ -132,14 +132,7 @@ def test_compile_benchmark_builds_with_every_registered_target_and_compares_with
 def test_runner_writes_the_markdown_table(tmp_path: Path) -> None:
     """`benchmarks.run` writes the report: environment, the table, a row per comparison."""
     out = tmp_path / "PERFORMANCE.md"
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "construction", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-    )
+    result = run_module("run", "--quick", "--only", "construction", "--out", str(out))
     assert result.returncode == 0, result.stderr
     text = out.read_text("utf-8")
     assert text.startswith("# Performance\n")
@@ -183,15 +176,8 @@ def test_runner_measures_again_only_what_it_is_told_and_reuses_the_rest(tmp_path
     reuse = tmp_path / "saved.json"
     reuse.write_text(json.dumps(saved), "utf-8")
     out = tmp_path / "PERFORMANCE.md"
-    command = [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "construction"]
-    result = subprocess.run(
-        [*command, "--reuse", str(reuse), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-    )
+    arguments = ("--quick", "--only", "construction", "--reuse", str(reuse), "--out", str(out))
+    result = run_module("run", *arguments)
     assert result.returncode == 0, result.stderr
     text = out.read_text("utf-8")
     assert "construction measured again; every other row from the run of 2026-01-02 03:04 UTC" in text

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import ast
 import json
-import subprocess
-import sys
 
 from benchmarks.check_latency import reference_module
 from benchmarks.common import report_of
-from tests.conftest import ROOT
+from tests.benchmarks.test_smoke import run_module
 
 
 def test_one_round_reports_both_rows_with_their_references_and_a_profile() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.check_latency", "--repeats", "1", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=ROOT,
-    )
+    done = run_module("check_latency", "--repeats", "1", "--json", timeout=300)
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     assert set(document) == {"name", "rows", "details", "profile"}

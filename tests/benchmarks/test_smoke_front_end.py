@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-from tests.conftest import ROOT
+from tests.benchmarks.test_smoke import run_module
 
 
 def test_front_end_benchmark_reports_every_size_the_growth_and_the_memory() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.front_end", "--sizes", "60,120", "--repeats", "1", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=ROOT,
-    )
+    result = run_module("front_end", "--sizes", "60,120", "--repeats", "1", "--json", timeout=300)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["name"] == "front_end"

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from benchmarks import order_durable, order_scenario
 from benchmarks.order_durable import OURS, REFERENCE, Contender
 from statewright.runtime.sqlite import SQLiteStore
-from tests.conftest import ROOT
+from tests.benchmarks.test_smoke import run_module
 
 
 def test_both_contenders_ship_every_order_and_the_hand_written_one_commits_once_per_transition(
@@ -41,19 +39,8 @@ def test_both_contenders_ship_every_order_and_the_hand_written_one_commits_once_
 
 
 def test_order_durable_benchmark_reports_a_row_per_synchronous_level(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.order_durable",
-            *("--orders", "5", "--repeats", "1", "--dir", str(tmp_path), "--json"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=ROOT,
-    )
+    arguments = ("--orders", "5", "--repeats", "1", "--dir", str(tmp_path), "--json")
+    result = run_module("order_durable", *arguments, timeout=300)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["name"] == "order_durable"

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from benchmarks import order_scenario
 from benchmarks.order_memory import OURS, REFERENCE
-from tests.conftest import ROOT
+from tests.benchmarks.test_smoke import run_module
 
 
 def test_every_order_ends_shipped_in_memory_and_by_hand_and_every_fifth_is_approved_twice() -> None:
@@ -21,14 +19,7 @@ def test_every_order_ends_shipped_in_memory_and_by_hand_and_every_fifth_is_appro
 
 
 def test_order_memory_benchmark_reports_its_row_against_the_hand_written_reference() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.order_memory", "--orders", "5", "--repeats", "1", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-    )
+    result = run_module("order_memory", "--orders", "5", "--repeats", "1", "--json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["name"] == "order_memory"
