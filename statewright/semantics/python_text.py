@@ -27,6 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from statewright.semantics.algebra import binding_name
+from statewright.semantics.values import decimal_places
 
 # Python's binding strengths, loosest first.
 TERNARY, OR, AND, NOT, COMPARE, SUM, PRODUCT, UNARY, ATOM = range(9)
@@ -116,16 +117,9 @@ def _fraction(value: Fraction, spelled: Decimal | None) -> str:
         return f'Fraction("{spelled}")'
     if value.denominator == 1:
         return f"Fraction({value.numerator})"
-    denominator, twos, fives = value.denominator, 0, 0
-    while denominator % 2 == 0:
-        denominator //= 2
-        twos += 1
-    while denominator % 5 == 0:
-        denominator //= 5
-        fives += 1
-    if denominator != 1:
+    digits = decimal_places(value)
+    if digits is None:
         return f"Fraction({value.numerator}, {value.denominator})"
-    digits = max(twos, fives)
     scaled = value * 10**digits
     assert scaled.denominator == 1
     sign = "-" if scaled < 0 else ""

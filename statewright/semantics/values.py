@@ -129,7 +129,7 @@ def to_value(term: Term) -> ir.Value:
     """
     if isinstance(term, Fraction):
         exact = term
-        if not _terminates(exact):
+        if decimal_places(exact) is None:
             rounded = round_decimal(exact, VALUES)
             assert isinstance(rounded, Fraction)
             exact = rounded
@@ -137,32 +137,28 @@ def to_value(term: Term) -> ir.Value:
     return term
 
 
-def _terminates(value: Fraction) -> bool:
-    denominator = value.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    return denominator == 1
+def decimal_places(value: Fraction) -> int | None:
+    """The fewest digits after the point that write `value` exactly, or None when no finite number does.
 
-
-def _decimal(value: Fraction) -> Decimal:
-    """The `Decimal` exactly equal to a fraction whose denominator divides a power of ten.
-
-    Its digits after the point are the fewest that make it whole: for a denominator
-    2^a 5^b (in lowest terms), max(a, b), counted from the denominator at once.
+    For a denominator 2^a 5^b (in lowest terms) that is max(a, b), counted from
+    the denominator at once; any other prime factor means no finite expansion.
     """
-    denominator = rest = value.denominator
-    twos = fives = 0
+    rest, twos, fives = value.denominator, 0, 0
     while rest % 2 == 0:
         rest //= 2
         twos += 1
     while rest % 5 == 0:
         rest //= 5
         fives += 1
-    if rest != 1:
+    return max(twos, fives) if rest == 1 else None
+
+
+def _decimal(value: Fraction) -> Decimal:
+    """The `Decimal` exactly equal to a fraction whose denominator divides a power of ten."""
+    digits = decimal_places(value)
+    if digits is None:
         raise ValueError(f"{value} has no finite decimal expansion")
-    digits = max(twos, fives)
-    scaled = value.numerator * (10**digits // denominator)
+    scaled = value.numerator * (10**digits // value.denominator)
     sign = 1 if scaled < 0 else 0
     return Decimal((sign, tuple(int(d) for d in str(abs(scaled))), -digits))  # exact: no context rounding
 
