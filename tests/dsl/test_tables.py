@@ -65,3 +65,31 @@ def test_loaded_and_built_parsers_agree_on_every_labelled_mistake(built: Lark) -
 def built() -> Lark:
     """A transformer-free parser built from the grammar with the tables' options."""
     return Lark(tables.grammar_text(), **tables.OPTIONS)
+
+
+def test_a_damaged_or_cut_short_file_is_no_tables() -> None:
+    """A body that is not the one the key line was written with is ignored (then built from the grammar)."""
+    grammar = tables.grammar_text()
+    data = tables.serialise(grammar)
+    assert tables.stored_body(data, grammar) is not None
+    assert tables.stored_body(data[:-100], grammar) is None  # an interrupted write
+    flipped = bytearray(data)
+    flipped[-50] ^= 0xFF
+    assert tables.stored_body(bytes(flipped), grammar) is None
+    key, _, rest = data.partition(b" ")
+    assert tables.stored_body(key + b"\n" + rest.partition(b"\n")[2], grammar) is None  # no digest
+
+
+def test_tables_that_do_not_load_fall_back_to_the_grammar(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever slips past the key (a lark that reads the file differently) costs a build, not a parse."""
+    monkeypatch.setattr(tables, "_stored", lambda grammar: b"not a pickle")
+    parser = tables.make_parser(Transformer(), {})
+    assert parser.parse('workflow W { version 1 events { go "go" } initial state A { on go -> A } }')
+
+
+def test_writing_replaces_the_file_whole(tmp_path: Any) -> None:
+    target = tmp_path / "t.tables"
+    target.write_bytes(b"old")
+    assert tables.write(target) == target
+    assert tables.stored_body(target.read_bytes(), tables.grammar_text()) is not None
+    assert [p.name for p in tmp_path.iterdir()] == ["t.tables"]  # no staged file left behind
