@@ -41,39 +41,71 @@ class _Staged:
 
 
 @dataclass
+class _Tree:
+    """Files chosen so far and every folder above them: a new file may be neither, nor lie under a file."""
+
+    files: set[Path] = field(default_factory=set)
+    folders: set[Path] = field(default_factory=set)
+
+    def clash(self, destination: Path) -> Path | None:
+        """The chosen file or folder that `destination` cannot coexist with, if any."""
+        if destination in self.folders:
+            return destination
+        return next((parent for parent in destination.parents if parent in self.files), None)
+
+    def add(self, destination: Path) -> None:
+        """Note a chosen file."""
+        self.files.add(destination)
+        self.folders.update(destination.parents)
+
+
+@dataclass
 class Writer:
     """Writes each target's files under `out`, remembering only which file each input wrote (by digest)."""
 
     out: Path
     invocation: Invocation
     seen: dict[Path, tuple[FileReport, bytes]] = field(default_factory=dict)
+    written: _Tree = field(default_factory=_Tree)
+    """The files of `seen` and their folders."""
 
     def whole(self, report: FileReport, target: str, artifacts: Iterable[Artifact]) -> None:
         """Write a target's whole output (checked first: one bad path or collision writes none of it)."""
         chosen: dict[Path, tuple[Artifact, bytes]] = {}
+        tree = _Tree()
         found: list[Diagnostic] = []
         for artifact in artifacts:
-            checked = self.check(report, target, artifact, artifact.content.encode("utf-8"))
+            checked = self.check(report, target, artifact, artifact.content.encode("utf-8"), tree)
             if isinstance(checked, Diagnostic):
                 found.append(checked)
             else:
                 chosen[checked[0]] = (artifact, checked[1])
+                tree.add(checked[0])
         report.later.extend(found)
         if found:
             return
         for destination in sorted(chosen):
             artifact, digest = chosen[destination]
-            self.seen[destination] = (report, digest)
+            self.remember(report, destination, digest)
             self._write(report, target, destination, artifact.content.encode("utf-8"))
 
     def streamed(self, report: FileReport, target: str) -> Staging:
         """Start taking a streaming target's files one by one (`Staging.add`, then `commit` or `discard`)."""
         return Staging(self, report, target)
 
+    def remember(self, report: FileReport, destination: Path, digest: bytes) -> None:
+        """Note that `report`'s input writes `destination` with this content."""
+        self.seen[destination] = (report, digest)
+        self.written.add(destination)
+
     def check(
-        self, report: FileReport, target: str, artifact: Artifact, data: bytes
+        self, report: FileReport, target: str, artifact: Artifact, data: bytes, chosen: _Tree
     ) -> Diagnostic | tuple[Path, bytes]:
-        """The artifact's destination and content digest, or why it cannot be written."""
+        """The artifact's destination and content digest, or why it cannot be written.
+
+        `chosen` holds the target's files accepted so far: a file may not be where
+        another (of this target or an earlier write) needs a folder, or the reverse.
+        """
         problem = artifact_problem(artifact.path)
         if problem is not None:
             message = f"target `{target}` produced the path {artifact.path!r}, which {problem}"
@@ -83,6 +115,10 @@ class Writer:
         previous = self.seen.get(destination)
         if previous is not None and (previous[0] is not report or previous[1] != digest):
             message = f"`{destination}` would be written for both `{previous[0].name}` and `{report.name}`"
+            return Diagnostic.of(ARTIFACT_COLLISION, message, report.name, NO_SPAN)
+        clash = chosen.clash(destination) or self.written.clash(destination)
+        if clash is not None:
+            message = f"`{clash}` would be both a file and a folder (writing `{destination}`)"
             return Diagnostic.of(ARTIFACT_COLLISION, message, report.name, NO_SPAN)
         return destination, digest
 
@@ -126,34 +162,40 @@ class Staging:
     area: Path | None = None
     created: list[Path] = field(default_factory=list)
     """Directories made for the staging directory, removed again at the end when empty."""
+    tree: _Tree = field(default_factory=_Tree)
+    """The files accepted so far and their folders."""
+    failed: bool = False
+    """A file could not be staged: the target is written not at all."""
 
     def add(self, artifact: Artifact) -> None:
         """Check one file and put its content in a temporary file (dropped from memory)."""
         data = artifact.content.encode("utf-8")
-        checked = self.writer.check(self.report, self.target, artifact, data)
+        checked = self.writer.check(self.report, self.target, artifact, data, self.tree)
         if isinstance(checked, Diagnostic):
             self.found.append(checked)
             return
         destination, digest = checked
+        self.tree.add(destination)
         self._drop(destination)
-        if self.found:
+        if self.found or self.failed:
             return  # nothing of this target will be written
         try:
             temporary = self._stage(data)
         except OSError as exc:
             self.writer.unwritable(destination, exc)
+            self.failed = True
             return
         self.staged[destination] = _Staged(temporary, len(data), digest)
 
     def commit(self) -> None:
-        """Move every staged file into place, in path order (or, after a bad path or collision, none)."""
+        """Move every staged file into place, in path order (none after a bad path, collision or failure)."""
         self.report.later.extend(self.found)
-        if self.found:
+        if self.found or self.failed:
             self.discard()
             return
         for destination in sorted(self.staged):
             staged = self.staged.pop(destination)
-            self.writer.seen[destination] = (self.report, staged.digest)
+            self.writer.remember(self.report, destination, staged.digest)
             if _holds(destination, staged.size, staged.digest):
                 staged.temporary.unlink(missing_ok=True)
                 self.writer.record(self.report, self.target, destination, False)

@@ -212,3 +212,74 @@ def test_streaming_writes_what_the_whole_output_writes(
     whole = tmp_path_factory.mktemp("whole")
     streamed = tmp_path_factory.mktemp("streamed")
     assert _written(streamed, True, batches) == _written(whole, False, batches)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(st.tuples(st.sampled_from(["x.wf", "y.wf"]), outputs), max_size=3))
+def test_a_file_where_a_folder_goes_is_a_collision_found_before_writing(
+    tmp_path_factory: pytest.TempPathFactory, batches: list[tuple[str, list[tuple[str, str]]]]
+) -> None:
+    """`d` beside `d/a` (of one target, or an earlier input): a collision, never a failed write."""
+    for stream in (False, True):
+        root = tmp_path_factory.mktemp("out")
+        invocation = Invocation()
+        writer = Writer(root, invocation)
+        for name, files in batches:
+            report = FileReport(name, None, ())
+            artifacts = [Artifact(p, c) for p, c in files]
+            if stream:
+                staging = writer.streamed(report, "t")
+                for artifact in artifacts:
+                    staging.add(artifact)
+                staging.commit()
+            else:
+                writer.whole(report, "t", artifacts)
+        assert invocation.usage == [], [d.message for d in invocation.usage]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_file_and_a_folder_of_one_name_write_none_of_the_target(tmp_path: Path, stream: bool) -> None:
+    invocation = Invocation()
+    writer = Writer(tmp_path, invocation)
+    report = FileReport("x.wf", None, ())
+    artifacts = [Artifact("a.txt", "a"), Artifact("x", "x"), Artifact("x/y", "y")]
+    if stream:
+        staging = writer.streamed(report, "t")
+        for artifact in artifacts:
+            staging.add(artifact)
+        staging.commit()
+    else:
+        writer.whole(report, "t", artifacts)
+    [finding] = report.later
+    folder = tmp_path / "t" / "x"
+    assert finding.message == f"`{folder}` would be both a file and a folder (writing `{folder / 'y'}`)"
+    assert tree(tmp_path) == {} and invocation.usage == []
+
+
+def test_a_file_that_cannot_be_staged_writes_none_of_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second of three files fails to stage: the other two are not moved into place either."""
+    from statewright.cli import artifacts as artifacts_module
+
+    staged: list[bytes] = []
+    stage = artifacts_module.Staging._stage
+
+    def failing(self: artifacts_module.Staging, data: bytes) -> Path:
+        staged.append(data)
+        if data == b"b":
+            raise OSError(28, "No space left on device")
+        return stage(self, data)
+
+    monkeypatch.setattr(artifacts_module.Staging, "_stage", failing)
+    invocation = Invocation()
+    writer = Writer(tmp_path / "out", invocation)
+    staging = writer.streamed(FileReport("x.wf", None, ()), "t")
+    for path, content in (("a.txt", "a"), ("b.txt", "b"), ("c.txt", "c")):
+        staging.add(Artifact(path, content))
+    staging.commit()
+    assert staged == [b"a", b"b"]  # nothing more is staged once one failed
+    assert [d.message for d in invocation.usage] == [
+        f"cannot write `{tmp_path / 'out' / 't' / 'b.txt'}`: No space left on device"
+    ]
+    assert not (tmp_path / "out").exists() or tree(tmp_path / "out") == {}
