@@ -537,8 +537,9 @@ class Runtime:
 
         Work that succeeded without a step of its own (a `do` handler; invoked work
         whose outcome moves nothing) is marked done with the instance's next commit
-        in this run, or, for what is left, in one transaction when the run ends
-        (even when it ends by an exception). A crash before that runs the handler
+        in this run, or, for what is left, in one transaction when the run moves on
+        to another instance or ends (even when it ends by an exception); until then
+        this runtime does not run it again. A crash before that runs the handler
         again, under the same key: actions run at least once.
         """
         done = 0
@@ -548,6 +549,10 @@ class Runtime:
                     break
                 if work.kind not in kinds or (keys is not None and work.key not in keys):
                     continue
+                if work.key in self._finished.get(work.instance, ()):
+                    continue  # ran in this run (a handler's own `run_work`, say); its mark is pending
+                if any(name != work.instance for name in self._finished):
+                    self._mark_finished()  # on to another instance: the last one's marks wait no longer
                 instance = self.store.load(work.instance) if instance_id is None else self.load(work.instance)
                 if instance.definition != self.definition.identity:
                     continue  # another definition's instance in a shared store: its own runtime runs it

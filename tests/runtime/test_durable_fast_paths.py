@@ -258,3 +258,46 @@ def test_marks_inside_a_batch_are_part_of_it_and_change_no_level(
         assert [item.action for item in store.work("w")] == ["note", "fetch"]
     assert not [text for text in statements if text.startswith("PRAGMA")]
     assert statements.count("COMMIT") == 1
+
+
+def test_a_handler_running_work_itself_does_not_run_finished_work_again(
+    works: Definition, tmp_path: Path
+) -> None:
+    """`second` calls `run_work`: `first` ran already (its mark is pending) and is not run twice."""
+    calls: list[str] = []
+    with SQLiteStore(tmp_path / "s.db") as store:
+        handlers = _handlers(calls)
+        runtime = Runtime(works, store, handlers, clock=lambda: 1_000)
+        runtime.start(instance_id="w")
+
+        def second(call: Call) -> object:
+            calls.append(call.action)
+            if calls.count("second") == 1:
+                runtime.run_work("w")
+            return None
+
+        runtime.handlers["second"] = second
+        runtime.run_work("w")
+        assert calls.count("first") == 1
+        assert store.work("w") == []
+
+
+def test_marks_are_written_before_the_run_moves_on_to_another_instance(
+    works: Definition, tmp_path: Path
+) -> None:
+    """Across instances, one instance's finished work is marked before the next one's runs."""
+    owed_then: list[list[str]] = []
+    with SQLiteStore(tmp_path / "s.db") as store:
+        handlers = _handlers()
+        runtime = Runtime(works, store, handlers, clock=lambda: 1_000)
+        runtime.start(instance_id="a")
+        runtime.start(instance_id="b")
+
+        def first(call: Call) -> object:
+            if call.instance == "b":
+                owed_then.append([work.key for work in store.work("a")])
+            return None
+
+        runtime.handlers["first"] = first
+        assert runtime.run_work() == 4
+    assert owed_then == [[]]
