@@ -196,29 +196,43 @@ def decode(text: object, what: str, read: Callable[[Any], _T], where: str) -> _T
         raise StoreError(f"{where}: a stored {what} does not decode ({exc}); the store is damaged") from exc
 
 
-def detached(instance: Instance) -> Instance:
+def detached(instance: Instance, *, as_stored: bool = False) -> Instance:
     """A copy of a snapshot that shares no mutable mapping with it (its values are immutable).
 
     What a store holds and what it returns are never shared with a caller, who may
-    mutate a snapshot's dicts (`tests/runtime/test_stores.py`).
+    mutate a snapshot's dicts (`tests/runtime/test_stores.py`). `as_stored` orders
+    each mapping as the stored row decodes (by key), so a held snapshot and the
+    same row read afresh are alike down to their key order.
     """
+    order = _by_key if as_stored else _copy
     return Instance(
         instance.id,
         instance.workflow,
         instance.workflow_version,
         instance.active,
-        dict(instance.context),
+        order(instance.context),
         instance.status,
         instance.version,
         instance.created_ms,
         instance.updated_ms,
         instance.stamp,
-        dict(instance.votes),
-        dict(instance.attempts),
-        dict(instance.work),
+        order(instance.votes),
+        order(instance.attempts),
+        order(instance.work),
         instance.definition,
         instance.audit_key,
     )
+
+
+_V = TypeVar("_V")
+
+
+def _by_key(mapping: Mapping[str, _V]) -> dict[str, _V]:
+    return dict(sorted(mapping.items()))
+
+
+def _copy(mapping: Mapping[str, _V]) -> dict[str, _V]:
+    return dict(mapping)
 
 
 def read_instance(text: object, where: str, instance_id: str, version: int | None = None) -> Instance:
@@ -614,7 +628,7 @@ class SQLiteStore:
         held.pop(instance.id, None)
         if len(held) >= HELD_SNAPSHOTS:
             del held[next(iter(held))]
-        held[instance.id] = detached(instance)
+        held[instance.id] = detached(instance, as_stored=True)
 
     def _hold_work(self, text: str, item: Work) -> None:
         decoded = self._decoded_work
