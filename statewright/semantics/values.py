@@ -128,12 +128,13 @@ def to_value(term: Term) -> ir.Value:
     digits, as `set` would store it.
     """
     if isinstance(term, Fraction):
-        exact = term
-        if decimal_places(exact) is None:
+        exact, digits = term, decimal_places(term)
+        if digits is None:
             rounded = round_decimal(exact, VALUES)
             assert isinstance(rounded, Fraction)
-            exact = rounded
-        return _decimal(exact)
+            exact, digits = rounded, decimal_places(rounded)
+            assert digits is not None
+        return _decimal(exact, digits)
     return term
 
 
@@ -153,11 +154,8 @@ def decimal_places(value: Fraction) -> int | None:
     return max(twos, fives) if rest == 1 else None
 
 
-def _decimal(value: Fraction) -> Decimal:
-    """The `Decimal` exactly equal to a fraction whose denominator divides a power of ten."""
-    digits = decimal_places(value)
-    if digits is None:
-        raise ValueError(f"{value} has no finite decimal expansion")
+def _decimal(value: Fraction, digits: int) -> Decimal:
+    """The `Decimal` exactly equal to a fraction written with `digits` places (`decimal_places`)."""
     scaled = value.numerator * (10**digits // value.denominator)
     sign = 1 if scaled < 0 else 0
     return Decimal((sign, tuple(int(d) for d in str(abs(scaled))), -digits))  # exact: no context rounding

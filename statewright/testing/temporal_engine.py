@@ -78,7 +78,7 @@ from statewright.runtime.engine import initial_context
 from statewright.runtime.errors import WorkflowError
 from statewright.runtime.model import Timer, Work
 from statewright.semantics import retries
-from statewright.semantics.calls import do_calls
+from statewright.semantics.calls import handler_names
 from statewright.semantics.inputs import RESULT_INVALID, check_fields
 from statewright.temporal.activities import define, policy_of
 from statewright.temporal.ledger import Ledger
@@ -539,10 +539,7 @@ class TemporalEngine:
         loop, client = self._connect()
         test_class = scenario_class(base, machine.name)
         desk = _Desk()
-        actions = sorted(
-            {s.invoke.action for s in definition.states.values() if s.invoke is not None}
-            | {a.name for a in do_calls(machine)}
-        )
+        actions = sorted(handler_names(machine))
         activities = [define(definition, action, desk.attend) for action in actions]
         queue = f"{QUEUE_PREFIX}{uuid.uuid4().hex}"
 
