@@ -105,8 +105,9 @@ class Lowering(PathBuilder):
         milestone = self.graph.node(
             name, "intermediateThrowEvent", shown, scope, "milestone", state=name, doc=doc
         )
-        self.graph.entries[name] = milestone
-        if position is not None:
+        if position is None:
+            self.graph.entries[name] = milestone
+        else:  # each way in records its exit first
             self.shared_entries(position, milestone, scope)
         current = chain(self.graph, milestone, self.actions(state.entry, scope, name))
         levels = self.resolver.inner_chain(name)

@@ -15,7 +15,7 @@ stands for, given the variable: the state of the recorded exit's chain.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -23,12 +23,32 @@ from statewright import ir
 from statewright.semantics.sagas import SharedUndo, shared_undo
 from statewright.targets.bpmn.graph import ncname
 
-__all__ = ["Position", "UndoChains", "chosen", "exit_variable", "recorded", "within"]
+__all__ = ["Position", "UndoChains", "chosen", "exit_variable", "exit_variables", "recorded", "within"]
 
 
 def exit_variable(saga: str) -> str:
-    """The process variable that records which early exit left `saga` (1 for its first chain, ...)."""
+    """The name the process variable recording which early exit left `saga` is given when it is free."""
     return f"exit_from_{ncname(saga)}"
+
+
+def exit_variables(machine: ir.Machine, sagas: Iterable[str]) -> dict[str, str]:
+    """Each saga's exit variable, never a context field's or another saga's name.
+
+    `exit_variable`, or with `_2`, `_3`, ... when a context field or an earlier saga
+    has that name (`ncname` maps `_Pay` and `Pay` alike), so nothing is overwritten.
+    """
+    taken = {field.name for field in machine.context}
+    chosen: dict[str, str] = {}
+    for saga in sagas:
+        if saga in chosen:
+            continue
+        base = name = exit_variable(saga)
+        number = 2
+        while name in taken:
+            name, number = f"{base}_{number}", number + 1
+        taken.add(name)
+        chosen[saga] = name
+    return chosen
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +60,8 @@ class Position:
     """1 for the group's first chain, 2 for its second, ..."""
     index: int
     """The state's position in its chain (0: the first compensation to run)."""
+    variable: str
+    """The process variable recording the exit (`exit_variables`)."""
 
     @property
     def drawn(self) -> str:
@@ -56,19 +78,15 @@ class Position:
         """True for the chain's last compensation (its `done` leaves toward the exit's target)."""
         return self.index == len(self.group.chains[0].states) - 1
 
-    @property
-    def variable(self) -> str:
-        """The process variable recording the exit."""
-        return exit_variable(self.group.saga)
-
 
 class UndoChains:
     """The shared exit chains of one machine, by IR state."""
 
     def __init__(self, machine: ir.Machine) -> None:
         self.groups = shared_undo(machine)
+        variables = exit_variables(machine, (group.saga for group in self.groups))
         self.positions: dict[str, Position] = {
-            state: Position(group, exit_, index)
+            state: Position(group, exit_, index, variables[group.saga])
             for group in self.groups
             for exit_, chain in enumerate(group.chains, 1)
             for index, state in enumerate(chain.states)

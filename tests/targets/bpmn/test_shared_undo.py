@@ -20,7 +20,7 @@ from statewright import ir
 from statewright.semantics.sagas import pending_undo, shared_undo
 from statewright.targets.bpmn.protocol import process_map
 from statewright.targets.bpmn.target import build_model, render_bpmn
-from statewright.targets.bpmn.undo import exit_variable
+from statewright.targets.bpmn.undo import exit_variable, exit_variables
 from statewright.testing.bpmn_node_engine import NodeBpmnEngine
 from statewright.testing.scenario import Scenario, Send, Step, Timeout, WorkDone
 from tests.sagas.test_saga_exits import MARKERS, saga_steps, trip
@@ -191,3 +191,22 @@ def test_random_sagas_left_three_ways_share_one_chain_and_agree(
         expected = [0 if "pivot" in markers[: int(action[5:])] else 2 for action in undone]
         assert [work[action] for action in undone] == expected, work
     assert_same(machine, data.draw(scenarios(machine, 12)))
+
+
+def test_a_context_field_of_the_variables_name_is_never_overwritten() -> None:
+    """A field named `exit_from_Booking`: the exit is recorded in `exit_from_Booking_2`, and engines agree."""
+    machine = machine_of(TRIP.replace("cancels", "exit_from_Booking"))
+    process = process_map(machine)
+    assert {variable for variable, _ in process.shared.values()} == {"exit_from_Booking_2"}
+    for scenario in (leaving("abort", 2, "done"), leaving("cancel", 3, "fails")):
+        observations = assert_same(machine, scenario)
+        counted = 1 if Send("abort") in scenario.steps else 0  # `abort` adds one to the field
+        assert ("exit_from_Booking", counted) in (observations[-1].context or ())
+
+
+def test_sagas_whose_names_meet_in_one_ncname_get_variables_of_their_own() -> None:
+    machine = machine_of(TRIP)
+    assert exit_variables(machine, ["Booking", "_Booking", "Booking"]) == {
+        "Booking": "exit_from_Booking",
+        "_Booking": "exit_from_Booking_2",
+    }
