@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import Annotated, TextIO
 
 import typer
+from rich.cells import cell_len, set_cell_size
 
 from statewright.cli.output import ReportFormat
 
@@ -97,10 +98,14 @@ class Progress:
         if head == self._head and now - self._drawn_at < REDRAW_S:
             return
         self._head, self._drawn_at = head, now
-        line = "".join(c if c.isprintable() else "?" for c in text)[: max(_width(stream) - 1, 1)]
-        stream.write("\r" + line + " " * max(self._shown - len(line), 0))
+        line = "".join(c if c.isprintable() else "?" for c in text)
+        limit = max(_width(stream) - 1, 1)
+        if cell_len(line) > limit:  # columns, not characters: a CJK name or an emoji takes two
+            line = set_cell_size(line, limit)
+        columns = cell_len(line)
+        stream.write("\r" + line + " " * max(self._shown - columns, 0))
         stream.flush()
-        self._shown = len(line)
+        self._shown = columns
 
     def close(self) -> None:
         """Erase the line (the cursor is left at the start of an empty line)."""

@@ -218,3 +218,16 @@ def test_the_pure_stages_tell_their_stages_and_print_nothing(capsys: pytest.Capt
     families = list(dict.fromkeys(rule.family for rule in rules))
     assert told == [f"verifying {family}" for family in families if family] and len(told) >= 3
     assert capsys.readouterr() == ("", "")
+
+
+def test_wide_characters_are_cut_by_columns_not_characters() -> None:
+    """A name in CJK takes two columns a character: the line still fits the 80 columns."""
+    from rich.cells import cell_len
+
+    stream = io.StringIO()
+    line = Progress(stream, clock=lambda: 0.0)
+    line.show("注文フロー" * 20 + ".wf: parsing")
+    shown = stream.getvalue()[1:]
+    assert cell_len(shown) == 79 and len(shown) < 79
+    line.close()
+    assert stream.getvalue().endswith("\r" + " " * 79 + "\r")  # erased by columns too
