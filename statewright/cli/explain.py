@@ -51,7 +51,7 @@ def explain(
     if code is None:
         chosen = list(BUILTIN_CODES.values())
     else:
-        get_plugin_manager().diagnostics  # noqa: B018 - loads plugins, which register their codes
+        get_plugin_manager().diagnostics  # noqa: B018 - loads plugins' entry points, which register their codes
         chosen = [resolve(code)]
     if format is ExplainFormat.JSON:
         typer.echo(json.dumps([as_dict(c) for c in chosen], indent=2, ensure_ascii=False))

@@ -111,6 +111,10 @@ class TargetSpec:
     first time the target itself is asked for (to generate, or to ask whether it
     can run here), so a plugin's generator and its dependencies load only when
     used. `load` must return a `Target` of the same name.
+
+    Whatever the plugin must do before any target is used (register its
+    diagnostic codes, for `explain`, configuration checks and SARIF rules)
+    belongs in the entry-point module, not in the module `load` imports.
     """
 
     name: str

@@ -100,24 +100,26 @@ class _DescribedTargets:
     """A built-in target module registered under its own name, not imported: its targets as `TargetSpec`s."""
 
     def __init__(self, module: str, targets: Sequence[tuple[str, str]]) -> None:
+        self.module = module
         self.specs = tuple(
-            TargetSpec(name, description, functools.partial(_provided_target, module, name))
+            TargetSpec(name, description, functools.partial(self.provided, name))
             for name, description in targets
         )
+        self._provided: tuple[object, ...] | None = None
 
     @hookspecs.hookimpl
     def statewright_targets(self) -> list[Target | TargetSpec]:
         """The module's targets, described (`plugins.builtin.TARGET_MODULES`)."""
         return list(self.specs)
 
-
-def _provided_target(module: str, name: str) -> Target:
-    """Import `module` and return the target called `name` from its own `statewright_targets` hook."""
-    provided: Iterable[object] = importlib.import_module(module).statewright_targets()
-    for target in provided:
-        if isinstance(target, Target) and target.name == name:
-            return target
-    raise LookupError(f"`{module}` provides no target `{name}`")
+    def provided(self, name: str) -> Target:
+        """Import the module and return its target `name`, from its own hook (called once per module)."""
+        if self._provided is None:
+            self._provided = tuple(importlib.import_module(self.module).statewright_targets())
+        for target in self._provided:
+            if isinstance(target, Target) and target.name == name:
+                return target
+        raise LookupError(f"`{self.module}` provides no target `{name}`")
 
 
 class _DeferredEngines:

@@ -177,3 +177,44 @@ def test_a_spec_and_a_target_of_the_same_name_first_registered_wins() -> None:
     assert warning.code == "SW904" and "already provides a target of that name" in warning.message
     alone = PluginManager(builtins=(), plugins=[Provides()])
     assert alone.target("hello") == Hello(description="handed over")
+
+
+def test_deferred_modules_implement_only_the_hook_their_stand_in_answers() -> None:
+    """Each deferred module implements only the hook its stand-in answers.
+
+    A target module's stand-in answers `statewright_targets` alone, an engine
+    module's `statewright_engines`: any other hook there would never be called.
+    """
+    import importlib
+
+    from statewright.plugins import hookspecs
+    from statewright.plugins.builtin import ENGINE_MODULES, TARGET_MODULES
+
+    hooks = {name for name in vars(hookspecs) if name.startswith("statewright_")}
+    for modules, answered in (
+        (tuple(TARGET_MODULES), "statewright_targets"),
+        (ENGINE_MODULES, "statewright_engines"),
+    ):
+        for module in modules:
+            implemented = {name for name in hooks if hasattr(importlib.import_module(module), name)}
+            assert implemented == {answered}, module
+
+
+def test_a_target_module_is_asked_for_its_targets_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building several targets of one module (bpmn's four) runs the module's hook once."""
+    import importlib
+
+    from statewright.plugins.manager import _DescribedTargets
+
+    calls: list[str] = []
+    stand_in = _DescribedTargets("statewright.targets.bpmn", (("bpmn", "d"), ("bpmn-zeebe", "d")))
+    module = importlib.import_module("statewright.targets.bpmn")
+    original = getattr(module, "statewright_targets")  # noqa: B009 (mypy does not know the hook)
+
+    def counted() -> object:
+        calls.append("asked")
+        return original()
+
+    monkeypatch.setattr(module, "statewright_targets", counted)
+    assert [spec.load().name for spec in stand_in.specs] == ["bpmn", "bpmn-zeebe"]
+    assert calls == ["asked"]
