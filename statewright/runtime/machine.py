@@ -8,7 +8,7 @@ Every other step (guards, actions, timers, work, approvals, parallel states,
 refusals, an unknown event) goes through the same engine and `Runtime` as a
 durable workflow, on an `EphemeralStore`, so both kinds of instance behave
 identically; the in-memory machine is simply not durable and keeps no audit
-log. Refusals raise the runtime's errors (`EventNotAllowed`, ...) and change
+log (so its records are not stamped: `snapshot().stamp` is empty). Refusals raise the runtime's errors (`EventNotAllowed`, ...) and change
 nothing.
 """
 
@@ -335,17 +335,21 @@ class Machine:
 def _prepare(cls: type[Machine]) -> None:
     """A generated class's tables, made when its first instance is constructed."""
     definition = cls.definition
-    cls._rows = _linked_rows(definition)
-    cls._timed = timed_moves(definition)
-    cls._unsealed = definition.unsealed()
-    cls._pure_start = None
-    leaf = pure_start(cls._unsealed)
+    rows = _linked_rows(definition)
+    unsealed = definition.unsealed()
+    start: dict[object, Any] | None = None
+    leaf = pure_start(unsealed)
     if leaf is not None:
         try:
             initial_context(definition, {})
         except WorkflowError:
-            return  # the defaults alone do not start it: every construction starts at once, and says why
-        cls._pure_start = cls._rows.get(leaf)
+            pass  # the defaults alone do not start it: every construction starts at once, and says why
+        else:
+            start = rows.get(leaf)
+    cls._timed = timed_moves(definition)
+    cls._unsealed = unsealed
+    cls._pure_start = start
+    cls._rows = rows  # last: its presence says the class is prepared (another thread may be looking)
 
 
 def pure_start(definition: Definition) -> str | None:
