@@ -8,8 +8,8 @@ Every other step (guards, actions, timers, work, approvals, parallel states,
 refusals, an unknown event) goes through the same engine and `Runtime` as a
 durable workflow, on an `EphemeralStore`, so both kinds of instance behave
 identically; the in-memory machine is simply not durable and keeps no audit
-log (so its records are not stamped: `snapshot().stamp` is empty). Refusals raise the runtime's errors (`EventNotAllowed`, ...) and change
-nothing.
+log (so its records are not stamped: `snapshot().stamp` is empty). Refusals
+raise the runtime's errors (`EventNotAllowed`, ...) and change nothing.
 """
 
 from __future__ import annotations

@@ -263,11 +263,9 @@ _UPSERT_TIMER = (
     "ON CONFLICT (instance, key) DO UPDATE SET due_ms = excluded.due_ms, data = excluded.data"
 )
 _FINISH_WORK = "UPDATE work SET done = 1 WHERE instance = ? AND key = ? AND done = 0"
-_DROP_WORK = "DELETE FROM work WHERE instance = ? AND key = ?"
-_OWE_WORK = "INSERT INTO work (instance, key, done, data) VALUES (?, ?, ?, ?)"
-_REOWE_WORK = "INSERT OR REPLACE INTO work (instance, key, done, data) VALUES (?, ?, 0, ?)"
-"""Owe work: a row owed (or done) under the key before is replaced by a new row, so its `pos`
-(a new rowid, past every other row's) puts it at the end, as `_DROP_WORK` then `_OWE_WORK` does."""
+_OWE_WORK = "INSERT OR REPLACE INTO work (instance, key, done, data) VALUES (?, ?, ?, ?)"
+"""Owe work: a row owed (or done) under the key before is deleted and a new row inserted, so its
+`pos` (a new rowid, past every other row's) puts it at the end."""
 _PROBE_INSTANCE = "SELECT version, CASE WHEN version = ? THEN NULL ELSE data END FROM instances WHERE id = ?"
 """An instance's version, and its data only when that version is not the one given."""
 _IN_LIST_MAX = 16
@@ -690,9 +688,9 @@ class SQLiteStore:
         if work:
             if len(work) == 1:
                 item, text = work[0]
-                conn.execute(_REOWE_WORK, (name, item.key, text))
+                conn.execute(_OWE_WORK, (name, item.key, 0, text))
             else:
-                conn.executemany(_REOWE_WORK, [(name, item.key, text) for item, text in work])
+                conn.executemany(_OWE_WORK, [(name, item.key, 0, text) for item, text in work])
 
     def _check_key(self, conn: sqlite3.Connection, name: str, key: str) -> None:
         """Raise `ConcurrentUpdate` if the idempotency key was applied to the instance (in the file)."""
@@ -812,7 +810,6 @@ class SQLiteStore:
                 conn.executemany(_FINISH_WORK, finished)
             owed = [(*key, done, text) for key, (text, done) in work.items() if text is not None]
             if owed:
-                conn.executemany(_DROP_WORK, [(name, key) for name, key, _, _ in owed])
                 conn.executemany(_OWE_WORK, owed)
 
     def finish_work(self, instance_id: str, key: str) -> None:
