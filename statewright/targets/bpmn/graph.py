@@ -31,6 +31,33 @@ def enter(state: str) -> str:
     return PLACEHOLDER + state
 
 
+class UniqueNames:
+    """Names handed out at most once: `base`, else `base_N` with the lowest free N >= 2.
+
+    Names are only ever added, so the numbers below the last one found for a base
+    stay taken: the search resumes there instead of trying `base_2, base_3, ...`
+    each time, which keeps handing out n names of one base linear.
+    """
+
+    def __init__(self, taken: Iterable[str] = ()) -> None:
+        self._used = set(taken)
+        self._next: dict[str, int] = {}
+        """Base -> the lowest suffix number not yet seen taken."""
+
+    def claim(self, base: str) -> str:
+        """A name not handed out before, derived from `base`."""
+        unique = base
+        if unique in self._used:
+            number = self._next.get(base, 2)
+            unique = f"{base}_{number}"
+            while unique in self._used:
+                number += 1
+                unique = f"{base}_{number}"
+            self._next[base] = number + 1
+        self._used.add(unique)
+        return unique
+
+
 class Graph:
     """Nodes and flows being built; ids are allocated in creation order, so they are stable."""
 
@@ -40,30 +67,14 @@ class Graph:
         self.flows: list[Flow] = []
         self.roots: dict[tuple[str, str], Root] = {}
         self.defaults: dict[str, str] = {}
-        self._used: set[str] = {process_id}
-        self._next: dict[str, int] = {}
-        """Id base -> the lowest suffix number `fresh` has not yet seen taken (so numbering is linear)."""
+        self._ids = UniqueNames({process_id})
         self._scopes: dict[str, str] = {}
         """Node id -> its container, kept as nodes are added (a lookup per flow, not a scan)."""
         self.entries: dict[str, str] = {}
 
     def fresh(self, base: str) -> str:
-        """A new unique id derived from `base`: `base`, else `base_N` with the lowest free N >= 2.
-
-        Ids are only ever added, so the numbers below the last one found for a base stay
-        taken: the search resumes there instead of trying `base_2, base_3, ...` each time.
-        """
-        candidate = ncname(base)
-        unique = candidate
-        if unique in self._used:
-            number = self._next.get(candidate, 2)
-            unique = f"{candidate}_{number}"
-            while unique in self._used:
-                number += 1
-                unique = f"{candidate}_{number}"
-            self._next[candidate] = number + 1
-        self._used.add(unique)
-        return unique
+        """A new unique id derived from `base`: `base`, else `base_N` with the lowest free N >= 2."""
+        return self._ids.claim(ncname(base))
 
     def node(self, base: str, kind: NodeKind, name: str, scope: str, role: NodeRole, **fields: object) -> str:
         """Add a node and return its id."""

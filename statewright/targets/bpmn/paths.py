@@ -19,7 +19,7 @@ from statewright.source import NO_SPAN, Span
 from statewright.targets.bpmn import checks
 from statewright.targets.bpmn.checks import Finding
 from statewright.targets.bpmn.conditions import Condition, Gate, Guard, conjoin
-from statewright.targets.bpmn.graph import Graph, enter, ncname
+from statewright.targets.bpmn.graph import Graph, UniqueNames, enter, ncname
 from statewright.targets.bpmn.model import EventDef
 from statewright.targets.bpmn.resolve import Handling, Resolver
 from statewright.targets.bpmn.undo import UndoChains, within
@@ -42,7 +42,7 @@ class PathBuilder:
         self.keys = {id(t): key for t, key in zip(machine.transitions, transition_keys(machine), strict=True)}
         self.tails: dict[tuple[Step, ...], str] = {}
         """The rest of a transition's path (`Step`s) -> the first node drawn for it (drawn once, shared)."""
-        self.leave_codes: set[str] = set()
+        self.leave_codes = UniqueNames()
         """The escalation codes given to ways out of sub-processes so far."""
         self.source = source_name or machine.source or f"{machine.name}.wf"
         self.native_retries = native_retries
@@ -335,12 +335,7 @@ class PathBuilder:
         continue differently get codes of their own (`_2`, ...), since one thrown
         escalation triggers every boundary for its code: one token per exit.
         """
-        base = ncname(f"leave_{parallel}_to_{target}")
-        code, number = base, 2
-        while code in self.leave_codes:
-            code, number = f"{base}_{number}", number + 1
-        self.leave_codes.add(code)
-        return code
+        return self.leave_codes.claim(ncname(f"leave_{parallel}_to_{target}"))
 
     def leave(self, parallel: str, target: str, code: str) -> str:
         """The escalation end event that leaves a sub-process early toward `target`."""

@@ -20,7 +20,7 @@ from benchmarks.synth import spec
 from statewright import ir
 from statewright.pipeline import compile_text
 from statewright.targets.bpmn import checks
-from statewright.targets.bpmn.graph import Graph, enter, ncname
+from statewright.targets.bpmn.graph import Graph, UniqueNames, enter, ncname
 from statewright.targets.bpmn.model import Model, Node
 from statewright.targets.bpmn.resolve import Resolver
 from statewright.targets.bpmn.target import build_model
@@ -157,12 +157,14 @@ class CountingSet(set[str]):
 
 
 def test_fresh_tries_each_number_once() -> None:
-    """Many ids from one base: each call tests a constant number of candidates (not `_2, _3, ...`)."""
-    graph = Graph("Process")
-    graph._used = CountingSet(graph._used)
+    """Many ids (or escalation codes) from one base: each call tests a constant number of candidates."""
+    names = UniqueNames(["Process"])
+    names._used = CountingSet(names._used)
     for _ in range(500):
-        graph.fresh("Flow_x")
+        names.claim("Flow_x")
     assert CountingSet.tests <= 3 * 500
+    graph = Graph("Process")
+    assert [graph.fresh("Flow x") for _ in range(3)] == ["Flow_x", "Flow_x_2", "Flow_x_3"]
 
 
 XML_CHARS = st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00\ufffe\uffff").filter(
