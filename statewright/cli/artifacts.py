@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from statewright.cli.codes import ARTIFACT_COLLISION, BAD_ARTIFACT_PATH, OUTPUT_NOT_WRITABLE
-from statewright.cli.files import artifact_problem, write_atomic
+from statewright.cli.files import artifact_problem, write_atomic, write_new
 from statewright.cli.invocation import FileReport, Invocation
 from statewright.diagnostics import Diagnostic
 from statewright.plugins.api import Artifact
@@ -240,15 +240,7 @@ class Staging:
             area.mkdir()
             self.area = area
         temporary = self.area / f"{len(self.staged)}-{secrets.token_hex(4)}"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        write_new(temporary, data)
         return temporary
 
 

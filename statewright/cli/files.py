@@ -32,12 +32,8 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> bool:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
+    write_new(temporary, data, 0o666 if mode is None else mode)
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(temporary, mode)
         os.replace(temporary, path)
@@ -45,6 +41,19 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> bool:
         temporary.unlink(missing_ok=True)
         raise
     return True
+
+
+def write_new(path: Path, data: bytes, mode: int = 0o666) -> None:
+    """Create `path` (it must not exist) holding `data`, flushed to disk; nothing is left on failure."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def artifact_problem(relative: str) -> str | None:
