@@ -42,7 +42,7 @@ from statewright.compiler.smt import DEFAULT_TIMEOUT_MS
 from statewright.diagnostics import Diagnostic, has_errors
 from statewright.ir import Machine
 from statewright.pipeline import DEFAULT_MAX_BYTES
-from statewright.plugins.api import Artifact, Rule, Target, TargetOptions, TargetOutput
+from statewright.plugins.api import Artifact, Rule, Target, TargetOptions, TargetOutput, streamed_item
 from statewright.plugins.manager import UNKNOWN_TARGET, PluginManager, UnknownTargetError, get_plugin_manager
 from statewright.report.sarif import sarif_log
 from statewright.source import NO_SPAN
@@ -254,13 +254,11 @@ def _streamed(
     staging = writer.streamed(report, target.name)
     found: list[Diagnostic] = []
     try:
-        for item in stream(machine, options):
+        for item in map(streamed_item, stream(machine, options)):
             if isinstance(item, Artifact):
                 staging.add(item)
-            elif isinstance(item, Diagnostic):
-                found.append(item)
             else:
-                raise TypeError(f"stream() yielded {type(item).__name__}, not an Artifact or a Diagnostic")
+                found.append(item)
     except Exception as exc:
         staging.discard()
         return (_failed(target, exc, report.name, machine),)

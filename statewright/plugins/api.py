@@ -53,12 +53,23 @@ class TargetOutput:
         """Gather a streaming target's items (see `StreamingTarget`) into one output: its `generate`."""
         artifacts: list[Artifact] = []
         diagnostics: list[Diagnostic] = []
-        for item in items:
+        for item in map(streamed_item, items):
             if isinstance(item, Artifact):
                 artifacts.append(item)
             else:
                 diagnostics.append(item)
         return cls(tuple(artifacts), tuple(diagnostics))
+
+
+def streamed_item(item: object) -> Artifact | Diagnostic:
+    """An item a streaming target yielded; anything but an `Artifact` or a `Diagnostic` is a `TypeError`.
+
+    `build` and `TargetOutput.collect` (a streaming target's `generate`, `Spec.build`)
+    sort items alike, so a malformed stream fails the same way (SW907) everywhere.
+    """
+    if isinstance(item, Artifact | Diagnostic):
+        return item
+    raise TypeError(f"stream() yielded {type(item).__name__}, not an Artifact or a Diagnostic")
 
 
 @runtime_checkable

@@ -283,3 +283,9 @@ def test_a_file_that_cannot_be_staged_writes_none_of_the_target(
         f"cannot write `{tmp_path / 'out' / 't' / 'b.txt'}`: No space left on device"
     ]
     assert not (tmp_path / "out").exists() or tree(tmp_path / "out") == {}
+
+
+def test_collect_refuses_what_build_refuses() -> None:
+    """A stream's `generate` (`TargetOutput.collect`, as `Spec.build` runs it) fails on a stray item too."""
+    with pytest.raises(TypeError, match=r"stream\(\) yielded str, not an Artifact or a Diagnostic"):
+        TargetOutput.collect([Artifact("a.txt", "a"), "b.txt"])  # type: ignore[list-item]
