@@ -61,7 +61,7 @@ def _write(value: Any, pad: str, out: list[str], key: str | None) -> None:
     """
     append = out.append
     if type(value) is str:
-        if key is not None and "${" in value and key not in _ADDRESSES:
+        if key is not None and needs_escape(value, key):
             raise _EscapeNeededError
         append(_quote(value))
     elif isinstance(value, dict):
@@ -71,12 +71,12 @@ def _write(value: Any, pad: str, out: list[str], key: str | None) -> None:
         inner = pad + "  "
         lead = "{\n" + inner
         for name, item in value.items():
-            if key is not None and isinstance(name, str) and "${" in name:
+            if key is not None and isinstance(name, str) and needs_escape(name, ""):
                 raise _EscapeNeededError
             head = lead + _quote(str(name)) + ": "
             lead = ",\n" + inner
             if type(item) is str:
-                if key is not None and "${" in item and str(name) not in _ADDRESSES:
+                if key is not None and needs_escape(item, str(name)):
                     raise _EscapeNeededError
                 append(head + _quote(item))
             elif len(inner) == _STATE_DEPTH:  # a state of the definition: one piece, not thousands
@@ -109,7 +109,7 @@ def _write(value: Any, pad: str, out: list[str], key: str | None) -> None:
             _write(item, inner, out, watch)
         append("\n" + pad + "]")
     else:
-        if key is not None and isinstance(value, str) and "${" in value and key not in _ADDRESSES:
+        if key is not None and isinstance(value, str) and needs_escape(value, key):
             raise _EscapeNeededError
         append(scalar(value))
 
@@ -145,6 +145,15 @@ def deployed(text: str) -> str:
     return text.replace("${" + LITERAL_DOLLAR + "}", "$")
 
 
+def needs_escape(text: str, key: str) -> bool:
+    """True when `text`, written under dict key `key` ("" for a key or a list item), must be escaped.
+
+    The one rule `escape_substitutions` applies and `_write` watches for: spec text
+    holding `${`, anywhere but in a resource address.
+    """
+    return "${" in text and key not in _ADDRESSES
+
+
 def escape_substitutions(value: Any, key: str = "") -> tuple[Any, bool]:
     """`value` with every `${` of spec text written so DefinitionSubstitutions leave it as it is.
 
@@ -156,7 +165,7 @@ def escape_substitutions(value: Any, key: str = "") -> tuple[Any, bool]:
     means and stay. The flag says whether anything was escaped.
     """
     if isinstance(value, str):
-        if key in _ADDRESSES or "${" not in value:
+        if not needs_escape(value, key):
             return value, False
         return value.replace("${", "${" + LITERAL_DOLLAR + "}{"), True
     if isinstance(value, dict):
