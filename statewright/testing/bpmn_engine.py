@@ -215,26 +215,21 @@ def generated_process(target: Target, machine: ir.Machine) -> tuple[str, Process
     raise RuntimeError(f"the target did not write `{path}` ({findings})")
 
 
-class BpmnRun:
-    """One SpiffWorkflow instance of a machine's generated process (`text`, read with `process`)."""
+class ProcessRun:
+    """What a BPMN driver records between observations, and how it reports a step (both drivers).
 
-    def __init__(
-        self, machine: ir.Machine, context: Mapping[str, ir.Value], text: str, process: ProcessMap
-    ) -> None:
-        self.spiff = _spiff()
+    A subclass runs one engine (SpiffWorkflow here, bpmn-engine in
+    `bpmn_node_engine`) and says which leaves are active (`active`) and how the
+    process stands (`status`); states entered, refusals, votes, entry times and
+    the observation are kept here alike.
+    """
+
+    def __init__(self, machine: ir.Machine, context: Mapping[str, ir.Value], process: ProcessMap) -> None:
         self.machine = machine
         self.hierarchy = Hierarchy(machine)
         self.process = process
-        parser = self.spiff["BpmnParser"](validator=self.spiff["BpmnValidator"]())
-        parser.add_bpmn_str(text.encode("utf-8"))
-        spec = parser.get_spec(process.process_id)
-        subprocesses = parser.get_subprocess_specs(process.process_id)
-        environment = self.spiff["TaskDataEnvironment"]({"Decimal": Decimal, "Fraction": Fraction})
-        engine = self.spiff["PythonScriptEngine"](environment=environment)
-        self.workflow = self.spiff["BpmnWorkflow"](spec, subprocesses, script_engine=engine)
         self.values = start_context(machine, context)
         """The context as the process's `set` script tasks wrote it, in the order they ran."""
-        self.workflow.task_tree.data.update(self.values)
         self.entered: list[str] = []
         self.refused = False
         self.votes: dict[str, list[Vote]] = {}
@@ -245,6 +240,53 @@ class BpmnRun:
         self.inside: set[str] = set()
         self.before: tuple[str, ...] = ()
         """The configuration at the last observation."""
+
+    def reached(self, state: str) -> None:
+        """A state's milestone (or final end event) completed: it is entered now."""
+        self.entered.append(state)
+        self.votes.pop(state, None)  # a level entered again starts with no votes
+        for level in self.hierarchy.chain(state):
+            if level not in self.inside or level == state:
+                self.entered_at[level] = self.clock
+
+    def observe(self, accepted: bool) -> Observation:
+        """What the step showed; resets the per-step record."""
+        order = self.hierarchy.order
+        entered = tuple(sorted(dict.fromkeys(self.entered), key=order.__getitem__))
+        accepted = accepted and not self.refused
+        self.entered, self.refused = [], False
+        active = self.active()
+        self.inside = set(self.hierarchy.active_states(active))
+        self.before = active
+        return Observation(
+            accepted, entered, active, self.status(), observed_context(self.machine, self.values)
+        )
+
+    def active(self) -> tuple[str, ...]:
+        """The active leaf states, as the engine shows them."""
+        raise NotImplementedError
+
+    def status(self) -> Status:
+        """How the process stands (`running` until it completed at a final state or failed)."""
+        raise NotImplementedError
+
+
+class BpmnRun(ProcessRun):
+    """One SpiffWorkflow instance of a machine's generated process (`text`, read with `process`)."""
+
+    def __init__(
+        self, machine: ir.Machine, context: Mapping[str, ir.Value], text: str, process: ProcessMap
+    ) -> None:
+        super().__init__(machine, context, process)
+        self.spiff = _spiff()
+        parser = self.spiff["BpmnParser"](validator=self.spiff["BpmnValidator"]())
+        parser.add_bpmn_str(text.encode("utf-8"))
+        spec = parser.get_spec(process.process_id)
+        subprocesses = parser.get_subprocess_specs(process.process_id)
+        environment = self.spiff["TaskDataEnvironment"]({"Decimal": Decimal, "Fraction": Fraction})
+        engine = self.spiff["PythonScriptEngine"](environment=environment)
+        self.workflow = self.spiff["BpmnWorkflow"](spec, subprocesses, script_engine=engine)
+        self.workflow.task_tree.data.update(self.values)
         self.settle()
 
     # ------------------------------------------------------------------ running the engine
@@ -255,11 +297,7 @@ class BpmnRun:
             return
         state = self.process.state_of(node.state, self.values)
         if node.role in ("milestone", "final") and state is not None:
-            self.entered.append(state)
-            self.votes.pop(state, None)  # a level entered again starts with no votes
-            for level in self.hierarchy.chain(state):
-                if level not in self.inside or level == state:
-                    self.entered_at[level] = self.clock
+            self.reached(state)
         elif node.role == "refused":
             self.refused = True
         elif node.writes is not None and node.writes in task.data:
@@ -292,19 +330,6 @@ class BpmnRun:
         return list(self.workflow.get_tasks(state=mask))
 
     # ------------------------------------------------------------------ observing
-
-    def observe(self, accepted: bool) -> Observation:
-        """What the step showed; resets the per-step record."""
-        order = self.hierarchy.order
-        entered = tuple(sorted(dict.fromkeys(self.entered), key=order.__getitem__))
-        accepted = accepted and not self.refused
-        self.entered, self.refused = [], False
-        active = self.active()
-        self.inside = set(self.hierarchy.active_states(active))
-        self.before = active
-        return Observation(
-            accepted, entered, active, self.status(), observed_context(self.machine, self.values)
-        )
 
     def active(self) -> tuple[str, ...]:
         """The leaf states of the live tasks (a region's final waits at the join)."""

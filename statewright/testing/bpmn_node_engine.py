@@ -44,7 +44,6 @@ from typing import Any
 
 from statewright import ir
 from statewright.plugins.api import Target, TargetOptions
-from statewright.semantics.hierarchy import Hierarchy
 from statewright.targets.bpmn.protocol import (
     DECISION_VAR,
     DECISIONS,
@@ -56,12 +55,11 @@ from statewright.targets.bpmn.protocol import (
     REJECTED_VAR,
     RESULT_VAR,
     SCOPE_VAR,
-    Element,
     ProcessMap,
     process_file,
     process_map,
 )
-from statewright.testing.bpmn_engine import Vote, failure_of, outcome_of, payload_of, start_context, tally
+from statewright.testing.bpmn_engine import ProcessRun, failure_of, outcome_of, payload_of, tally
 from statewright.testing.scenario import (
     Observation,
     Scenario,
@@ -71,7 +69,6 @@ from statewright.testing.scenario import (
     Timeout,
     Unsupported,
     WorkDone,
-    observed_context,
     scope_lock,
 )
 
@@ -163,7 +160,7 @@ class Driver:
                 self.process.wait()
 
 
-class NodeRun:
+class NodeRun(ProcessRun):
     """One instance of a machine's process in bpmn-engine, driven step by step."""
 
     def __init__(
@@ -174,25 +171,12 @@ class NodeRun:
         text: str,
         process: ProcessMap,
     ) -> None:
+        super().__init__(machine, context, process)
         self.driver = driver
-        self.machine = machine
-        self.hierarchy = Hierarchy(machine)
-        self.process = process
         self.message_ids = {name: element for element, name in _MESSAGE.findall(text)}
-        self.entered: list[str] = []
-        self.refused = False
         self.finals: set[str] = set()
-        self.last_end: Element | None = None
         self.waiting: list[str] = []
         self.completed = False
-        self.votes: dict[str, list[Vote]] = {}
-        self.clock = 0
-        self.entered_at: dict[str, int] = {}
-        self.started: dict[str, int] = {}
-        self.inside: set[str] = set()
-        self.before: tuple[str, ...] = ()
-        self.values = start_context(machine, context)
-        """The context as the process's `set` script tasks wrote it, in the order they ran."""
         self.types = {f.name: f.type for f in machine.context}
         self.plumbing: dict[str, object] = {}
         """Process variables the process writes that are not context fields (`ProcessMap.shared`)."""
@@ -241,11 +225,7 @@ class NodeRun:
             self.started.pop(element_id, None)
         state = self.process.state_of(node.state, self.plumbing)
         if node.role in ("milestone", "final") and state is not None:
-            self.entered.append(state)
-            self.votes.pop(state, None)
-            for level in self.hierarchy.chain(state):
-                if level not in self.inside or level == state:
-                    self.entered_at[level] = self.clock
+            self.reached(state)
             if self.states_kind(state) == "final" and not self.hierarchy.is_top_final(state):
                 self.finals.add(state)
         elif node.role == "refused":
@@ -258,19 +238,6 @@ class NodeRun:
         return self.hierarchy.states[state].kind
 
     # ------------------------------------------------------------------ observing
-
-    def observe(self, accepted: bool) -> Observation:
-        """What the step showed; resets the per-step record."""
-        order = self.hierarchy.order
-        entered = tuple(sorted(dict.fromkeys(self.entered), key=order.__getitem__))
-        accepted = accepted and not self.refused
-        self.entered, self.refused = [], False
-        active = self.active()
-        self.inside = set(self.hierarchy.active_states(active))
-        self.before = active
-        return Observation(
-            accepted, entered, active, self.status(), observed_context(self.machine, self.values)
-        )
 
     def active(self) -> tuple[str, ...]:
         """The leaf states of the waiting elements, and region finals waiting at their join."""
