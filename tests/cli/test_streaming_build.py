@@ -176,22 +176,20 @@ contents = st.text(alphabet="ab\n", max_size=4)
 outputs = st.lists(st.tuples(paths, contents), max_size=6)
 
 
-def _written(root: Path, stream: bool, batches: Iterable[tuple[str, list[tuple[str, str]]]]) -> object:
-    """Write the batches (report name, files) through the writer, all one way; what it did."""
+def _written(
+    root: Path, stream: bool, batches: Iterable[tuple[str, list[tuple[str, str]]]]
+) -> tuple[object, list[str], dict[str, bytes]]:
+    """Write the batches (report name, files) through the writer, all one way; what it did.
+
+    What each input's report says, the run-level errors (failed writes), and the files.
+    """
     invocation = Invocation()
     writer = Writer(root, invocation)
     reports: dict[str, FileReport] = {}
     for name, files in batches:
         report = reports.setdefault(name, FileReport(name, None, ()))
         invocation.reports.append(report) if report not in invocation.reports else None
-        artifacts = [Artifact(p, c) for p, c in files]
-        if stream:
-            staging = writer.streamed(report, "t")
-            for artifact in artifacts:
-                staging.add(artifact)
-            staging.commit()
-        else:
-            writer.whole(report, "t", artifacts)
+        _write(writer, report, stream, [Artifact(p, c) for p, c in files])
     written = [
         (
             r.name,
@@ -200,49 +198,11 @@ def _written(root: Path, stream: bool, batches: Iterable[tuple[str, list[tuple[s
         )
         for r in invocation.reports
     ]
-    return written, tree(root)
+    return written, [d.message for d in invocation.usage], tree(root)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(batches=st.lists(st.tuples(st.sampled_from(["x.wf", "y.wf"]), outputs), max_size=3))
-def test_streaming_writes_what_the_whole_output_writes(
-    tmp_path_factory: pytest.TempPathFactory, batches: list[tuple[str, list[tuple[str, str]]]]
-) -> None:
-    """Same files, same statuses, same findings (bad paths, collisions), in the same order; no temporaries."""
-    whole = tmp_path_factory.mktemp("whole")
-    streamed = tmp_path_factory.mktemp("streamed")
-    assert _written(streamed, True, batches) == _written(whole, False, batches)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(batches=st.lists(st.tuples(st.sampled_from(["x.wf", "y.wf"]), outputs), max_size=3))
-def test_a_file_where_a_folder_goes_is_a_collision_found_before_writing(
-    tmp_path_factory: pytest.TempPathFactory, batches: list[tuple[str, list[tuple[str, str]]]]
-) -> None:
-    """`d` beside `d/a` (of one target, or an earlier input): a collision, never a failed write."""
-    for stream in (False, True):
-        root = tmp_path_factory.mktemp("out")
-        invocation = Invocation()
-        writer = Writer(root, invocation)
-        for name, files in batches:
-            report = FileReport(name, None, ())
-            artifacts = [Artifact(p, c) for p, c in files]
-            if stream:
-                staging = writer.streamed(report, "t")
-                for artifact in artifacts:
-                    staging.add(artifact)
-                staging.commit()
-            else:
-                writer.whole(report, "t", artifacts)
-        assert invocation.usage == [], [d.message for d in invocation.usage]
-
-
-@pytest.mark.parametrize("stream", [False, True])
-def test_a_file_and_a_folder_of_one_name_write_none_of_the_target(tmp_path: Path, stream: bool) -> None:
-    invocation = Invocation()
-    writer = Writer(tmp_path, invocation)
-    report = FileReport("x.wf", None, ())
-    artifacts = [Artifact("a.txt", "a"), Artifact("x", "x"), Artifact("x/y", "y")]
+def _write(writer: Writer, report: FileReport, stream: bool, artifacts: list[Artifact]) -> None:
+    """Hand one target's files to the writer, streamed one by one or whole."""
     if stream:
         staging = writer.streamed(report, "t")
         for artifact in artifacts:
@@ -250,6 +210,31 @@ def test_a_file_and_a_folder_of_one_name_write_none_of_the_target(tmp_path: Path
         staging.commit()
     else:
         writer.whole(report, "t", artifacts)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(st.tuples(st.sampled_from(["x.wf", "y.wf"]), outputs), max_size=3))
+def test_streaming_writes_what_the_whole_output_writes(
+    tmp_path_factory: pytest.TempPathFactory, batches: list[tuple[str, list[tuple[str, str]]]]
+) -> None:
+    """Same files, same statuses, same findings (bad paths, collisions), in the same order; no temporaries.
+
+    No write ever fails midway: `d` beside `d/a` (of one target, or an earlier input)
+    is a collision found before anything of the target is written.
+    """
+    whole = tmp_path_factory.mktemp("whole")
+    streamed = tmp_path_factory.mktemp("streamed")
+    done = _written(whole, False, batches)
+    assert _written(streamed, True, batches) == done
+    assert done[1] == []
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_file_and_a_folder_of_one_name_write_none_of_the_target(tmp_path: Path, stream: bool) -> None:
+    invocation = Invocation()
+    writer = Writer(tmp_path, invocation)
+    report = FileReport("x.wf", None, ())
+    _write(writer, report, stream, [Artifact("a.txt", "a"), Artifact("x", "x"), Artifact("x/y", "y")])
     [finding] = report.later
     folder = tmp_path / "t" / "x"
     assert finding.message == f"`{folder}` would be both a file and a folder (writing `{folder / 'y'}`)"
