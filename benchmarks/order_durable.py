@@ -104,14 +104,6 @@ _SCHEMA = (
 )
 _SAGA_STEPS = ("reserve_stock", "charge_card", "book_courier", "hand_over_parcel", "send_dispatch_email")
 _LIMIT = Decimal("10000.00")
-_DEFAULTS: dict[str, Any] = {
-    "currency": "eur",
-    "fx_rate": Decimal("1.00"),
-    "customer_tier": "standard",
-    "validation_attempts": 0,
-    "payment_receipt": "",
-    "failure_reason": "",
-}
 _ENTRY: dict[str, tuple[str, ...]] = {
     "Validating": ("validate_order",),
     "Fulfilling.reserve_stock": ("open_fulfilment_record", "reserve_stock"),
@@ -174,7 +166,7 @@ class HandWritten:
         """Run order `i`; its final state (the name of the top-level state)."""
         current = order_scenario.order(i)
         name = f"order-{i}"
-        context: dict[str, Any] = {**_DEFAULTS, **current.values}
+        context: dict[str, Any] = {**order_scenario.HAND_DEFAULTS, **current.values}
         state, seq = "Draft", 1
         self._commit(name, seq, "start", None, state, context)
         owed: list[str] = []

@@ -204,7 +204,7 @@ _ENTRY: dict[str, tuple[str, ...]] = {
     "Shipped": ("publish_order_shipped",),
 }
 """The work a state owes on entry."""
-_DEFAULTS = {
+HAND_DEFAULTS: dict[str, Any] = {
     "currency": "eur",
     "fx_rate": Decimal("1.00"),
     "customer_tier": "standard",
@@ -212,6 +212,7 @@ _DEFAULTS = {
     "payment_receipt": "",
     "failure_reason": "",
 }
+"""The context defaults the hand-written references start from (the spec's, written out)."""
 
 
 def hand_written(i: int, work: Mapping[str, Callable[[Any], object]] | None = None) -> str:
@@ -223,7 +224,7 @@ def hand_written(i: int, work: Mapping[str, Callable[[Any], object]] | None = No
     """
     table = work or handlers()
     current = order(i)
-    context: dict[str, Any] = {**_DEFAULTS, **current.values}
+    context: dict[str, Any] = {**HAND_DEFAULTS, **current.values}
     state = "Draft"
     owed: list[str] = []
     saga = 0
